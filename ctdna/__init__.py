@@ -1,0 +1,1 @@
+"""ctdna package of stereosarc-biomarkers."""

@@ -1,0 +1,1 @@
+"""ihc package of stereosarc-biomarkers."""

@@ -1,0 +1,1 @@
+"""outcome package of stereosarc-biomarkers."""

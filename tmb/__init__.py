@@ -1,0 +1,1 @@
+"""tmb package of stereosarc-biomarkers."""
