@@ -1,0 +1,26 @@
+process COLLECT_TABLE {
+    tag "${name}"
+    label 'process_single'
+
+    input:
+    val name
+    path tables, stageAs: 'parts/*'
+
+    output:
+    path "${name}.tsv",     emit: table
+    path "${name}.parquet", emit: parquet, optional: true
+    path 'versions.yml',    emit: versions
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    stereosarc-collect ${args} --out ${name}.tsv ${tables}
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pandas pyarrow --out versions.yml
+    """
+
+    stub:
+    """
+    touch ${name}.tsv
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    """
+}

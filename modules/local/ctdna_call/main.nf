@@ -1,0 +1,34 @@
+process CTDNA_CALL {
+    tag 'cohort'
+    label 'process_low'
+
+    input:
+    path samplesheet
+    path site_counts, stageAs: 'sites/*'
+    path target_depth, stageAs: 'depth/*'
+    path tissue_cn
+    path clinical
+
+    output:
+    path 'ctdna.tsv',           emit: ctdna
+    path 'ctdna_dynamics.tsv',  emit: dynamics
+    path 'ctdna_cn.tsv',        emit: cn, optional: true
+    path 'ctdna_*.tsv',         emit: detail
+    path 'rejects_ctdna.tsv',   emit: rejects
+    path 'versions.yml',        emit: versions
+
+    script:
+    def args = task.ext.args ?: ''
+    def cn_arg = tissue_cn ? "--tissue-cn ${tissue_cn}" : ''
+    def clinical_arg = clinical ? "--clinical ${clinical}" : ''
+    """
+    ctdna-call --samplesheet ${samplesheet} --site-counts ${site_counts} --target-depth ${target_depth} ${cn_arg} ${clinical_arg} ${args} --outdir .
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers scipy pandas --out versions.yml
+    """
+
+    stub:
+    """
+    touch ctdna.tsv ctdna_dynamics.tsv ctdna_sites.tsv rejects_ctdna.tsv
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    """
+}

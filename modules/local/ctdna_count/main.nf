@@ -1,0 +1,33 @@
+process CTDNA_COUNT {
+    tag "${meta.id}"
+    label 'process_single'
+
+    input:
+    tuple val(meta), path(bam), path(bam_index), val(tumour_ids), path(tumour_vcfs, stageAs: 'tumour??/*')
+    path targets
+    path fasta
+
+    output:
+    tuple val(meta), path('*.site_counts.tsv'),  emit: sites
+    tuple val(meta), path('*.target_depth.tsv'), emit: depth
+    tuple val(meta), path('*.background.tsv'),   emit: background, optional: true
+    path 'versions.yml',                         emit: versions
+
+    script:
+    def args = task.ext.args ?: ''
+    def prefix = task.ext.prefix ?: meta.id
+    def vcfs = tumour_vcfs instanceof List ? tumour_vcfs : [tumour_vcfs]
+    def tumour_args = tumour_ids ? [tumour_ids, vcfs].transpose().collect { id, vcf -> "--tumour ${id}=${vcf}" }.join(' ') : ''
+    def fasta_arg = fasta ? "--fasta ${fasta}" : ''
+    """
+    ctdna-count --bam ${bam} --sample ${meta.id} ${tumour_args} --targets ${targets} ${fasta_arg} ${args} --out-sites ${prefix}.site_counts.tsv --out-targets ${prefix}.target_depth.tsv
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pysam cyvcf2 --out versions.yml
+    """
+
+    stub:
+    def prefix = task.ext.prefix ?: meta.id
+    """
+    touch ${prefix}.site_counts.tsv ${prefix}.target_depth.tsv
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    """
+}

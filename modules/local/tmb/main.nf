@@ -1,0 +1,29 @@
+process TMB {
+    tag "${meta.id}"
+    label 'process_single'
+
+    input:
+    tuple val(meta), path(vcf), path(bam), path(bam_index)
+    path panel_bed
+
+    output:
+    tuple val(meta), path('*.tmb.tsv'),       emit: summary
+    tuple val(meta), path('*.tmb_trace.tsv'), emit: trace
+    path 'versions.yml',                      emit: versions
+
+    script:
+    def args = task.ext.args ?: ''
+    def prefix = task.ext.prefix ?: meta.id
+    def bam_arg = bam ? "--bam ${bam}" : ''
+    """
+    tmb-calc --vcf ${vcf} --sample ${meta.id} --patient ${meta.patient} --panel-bed ${panel_bed} ${bam_arg} ${args} --out-summary ${prefix}.tmb.tsv --out-trace ${prefix}.tmb_trace.tsv
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers cyvcf2 pysam --out versions.yml
+    """
+
+    stub:
+    def prefix = task.ext.prefix ?: meta.id
+    """
+    touch ${prefix}.tmb.tsv ${prefix}.tmb_trace.tsv
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    """
+}

@@ -1,0 +1,30 @@
+process VALIDATE {
+    tag "${samplesheet.name}"
+    label 'process_single'
+
+    input:
+    path samplesheet
+    path tables, stageAs: 'tables/*'
+    val table_args
+    val params_json
+
+    output:
+    path 'samplesheet.valid.csv', emit: samplesheet
+    path 'versions.yml',          emit: versions
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    cat > params.json <<'PARAMS_JSON'
+    ${params_json}
+    PARAMS_JSON
+    stereosarc-validate --input ${samplesheet} ${table_args} --params params.json ${args} --out samplesheet.valid.csv
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers jsonschema pysam --out versions.yml
+    """
+
+    stub:
+    """
+    cp ${samplesheet} samplesheet.valid.csv
+    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    """
+}
