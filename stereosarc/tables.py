@@ -114,7 +114,8 @@ def _column_problem(values: pd.Series, spec: dict) -> str | None:
         allowed = {v for v in spec["enum"] if v is not None}
         bad = present[~present.isin(allowed)]
         if len(bad):
-            return f"has value {bad.iloc[0]!r} outside {sorted(map(str, allowed))}"
+            shown = bad.iloc[0].item() if hasattr(bad.iloc[0], "item") else bad.iloc[0]
+            return f"has value {shown!r} outside {sorted(allowed, key=str)}"
     return None
 
 

@@ -170,6 +170,8 @@ def validate_samplesheet(path: Path, schema_path: Path, panel_bed: Path | None =
     if unknown:
         log.warning("%s: ignoring unknown column(s) %s", name, ", ".join(unknown))
     sheet = sheet.reindex(columns=SAMPLESHEET_COLUMNS + [ROW_COLUMN])
+    values = sheet[SAMPLESHEET_COLUMNS].astype(object)
+    sheet[SAMPLESHEET_COLUMNS] = values.where(values.notna(), None)
     problems = Problems()
     check_samplesheet_rows(sheet, json.loads(schema_path.read_text(encoding="utf-8")), name, problems)
     problems.raise_if_any()

@@ -1,0 +1,176 @@
+"""Pre-flight refusals: each bad input gives exit 2 and one line naming file, row and column."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stereosarc.cli import validate_main
+from tests.conftest import write_bam, write_vcf
+
+SNV = "chr17\t7675088\t.\tC\tT\t.\tPASS\tCSQ=T|missense_variant|MODERATE|TP53|\tGT:AD:DP\t0/1:60,40:100"
+
+
+@pytest.fixture()
+def cohort(tmp_path: Path) -> dict:
+    """A valid minimal cohort: one tumour VCF, one plasma BAM, one PoN BAM, tables and BEDs."""
+    write_vcf(tmp_path / "P1-T.vcf.gz", [SNV], sample="P1-T")
+    write_bam(tmp_path / "P1-B.bam")
+    write_bam(tmp_path / "PON1.bam")
+    (tmp_path / "panel.bed").write_text("chr17\t7660000\t7690000\tTP53\n")
+    (tmp_path / "targets.bed").write_text("chr17\t7674000\t7677000\tTP53\n")
+    rows = [
+        {"patient": "P1", "sample": "P1-T", "type": "tumour", "vcf": "P1-T.vcf.gz"},
+        {"patient": "P1", "sample": "P1-B", "type": "plasma", "timepoint": "baseline",
+         "bam": "P1-B.bam", "cfdna_ng_per_ml": "12.5", "collection_date": "2021-03-04"},
+        {"sample": "PON1", "type": "pon", "bam": "PON1.bam"},
+    ]
+    (tmp_path / "labs.csv").write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/L\n")
+    return {"dir": tmp_path, "rows": rows}
+
+
+def run(cohort: dict, capsys, extra: list[str] | None = None, rows: list[dict] | None = None,
+        name: str = "samplesheet.csv") -> tuple[int, str]:
+    sheet = cohort["dir"] / name
+    frame = pd.DataFrame(rows if rows is not None else cohort["rows"])
+    frame.to_csv(sheet, index=False, sep="\t" if name.endswith(".tsv") else ",")
+    out = cohort["dir"] / "valid.csv"
+    code = validate_main(["--input", str(sheet), "--panel-bed", str(cohort["dir"] / "panel.bed"),
+                          "--ctdna-targets", str(cohort["dir"] / "targets.bed"),
+                          "--out", str(out), *(extra or [])])
+    return code, capsys.readouterr().err.strip().splitlines()[-1] if code else ""
+
+
+def test_valid_cohort_writes_absolute_paths_and_indexes(cohort, capsys):
+    code, _ = run(cohort, capsys)
+    assert code == 0
+    valid = pd.read_csv(cohort["dir"] / "valid.csv", dtype=str, keep_default_na=False)
+    plasma = valid.set_index("sample").loc["P1-B"]
+    assert Path(plasma["bam"]).is_absolute() and plasma["bam_index"].endswith(".bai")
+    assert valid.set_index("sample").loc["P1-T", "vcf_index"].endswith(".tbi")
+
+
+def test_duplicate_sample_id_names_both_rows(cohort, capsys):
+    rows = cohort["rows"] + [dict(cohort["rows"][1])]
+    code, line = run(cohort, capsys, rows=rows)
+    assert code == 2
+    assert "samplesheet.csv row 4, column sample: duplicate sample id 'P1-B' (first on row 2)" in line
+
+
+@pytest.mark.parametrize("column,value", [("sample", "P1 B"), ("patient", "P1;rm")])
+def test_identifier_with_space_or_semicolon_is_refused(cohort, capsys, column, value):
+    rows = [dict(r) for r in cohort["rows"]]
+    rows[1][column] = value
+    code, line = run(cohort, capsys, rows=rows)
+    assert code == 2
+    assert f"row 2, column {column}: '{value}' is not a valid identifier" in line
+
+
+def test_plasma_row_without_timepoint(cohort, capsys):
+    rows = [dict(r) for r in cohort["rows"]]
+    del rows[1]["timepoint"]
+    code, line = run(cohort, capsys, rows=rows)
+    assert code == 2 and "row 2, column timepoint: is required for this sample type" in line
+
+
+def test_unknown_timepoint(cohort, capsys):
+    rows = [dict(r) for r in cohort["rows"]]
+    rows[1]["timepoint"] = "week12"
+    code, line = run(cohort, capsys, rows=rows)
+    assert code == 2 and "column timepoint: 'week12' is not one of baseline, month6, relapse" in line
+
+
+def test_pon_row_with_patient(cohort, capsys):
+    rows = [dict(r) for r in cohort["rows"]]
+    rows[2]["patient"] = "P1"
+    code, line = run(cohort, capsys, rows=rows)
+    assert code == 2 and "row 3, column patient: must be empty for pon rows" in line
+
+
+def test_bam_without_index(cohort, capsys):
+    (cohort["dir"] / "P1-B.bam.bai").unlink()
+    code, line = run(cohort, capsys)
+    assert code == 2
+    assert "row 2, column bam" in line and "index missing; create it with: samtools index P1-B.bam" in line
+
+
+def test_truncated_vcf_gzip(cohort, capsys):
+    vcf = cohort["dir"] / "P1-T.vcf.gz"
+    data = vcf.read_bytes()
+    vcf.write_bytes(data[: len(data) // 2])
+    code, line = run(cohort, capsys)
+    assert code == 2 and "row 1, column vcf" in line and "corrupt or truncated gzip" in line
+
+
+def test_vcf_without_csq_or_ann(cohort, capsys):
+    write_vcf(cohort["dir"] / "P1-T.vcf.gz", [SNV.replace("CSQ=T|missense_variant|MODERATE|TP53|", ".")],
+              sample="P1-T", annotation=None)
+    code, line = run(cohort, capsys)
+    assert code == 2 and "no ##INFO=<ID=CSQ> (VEP) or ##INFO=<ID=ANN> (snpEff) header" in line
+
+
+def test_contig_17_vs_chr17(cohort, capsys):
+    write_vcf(cohort["dir"] / "P1-T.vcf.gz", [SNV.replace("chr17", "17", 1)], contig="17", sample="P1-T")
+    code, line = run(cohort, capsys)
+    assert code == 2 and "no contig in common with panel.bed" in line and "'chr' prefixes" in line
+
+
+def test_bam_contigs_vs_targets(cohort, capsys):
+    write_bam(cohort["dir"] / "P1-B.bam", contig="17")
+    code, line = run(cohort, capsys)
+    assert code == 2 and "row 2, column bam" in line and "no contig in common with targets.bed" in line
+
+
+def test_missing_vcf_file(cohort, capsys):
+    (cohort["dir"] / "P1-T.vcf.gz").unlink()
+    code, line = run(cohort, capsys)
+    assert code == 2 and "row 1, column vcf: file not found: P1-T.vcf.gz" in line
+
+
+def test_labs_unit_mmol_per_litre_for_crp(cohort, capsys):
+    labs = cohort["dir"] / "labs.csv"
+    labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,1.2,mmol/L\n")
+    code, line = run(cohort, capsys, extra=["--labs", str(labs)])
+    assert code == 2 and "labs.csv row 1, column unit: 'mmol/L' is not an accepted unit for crp" in line
+
+
+def test_empty_input_file(cohort, capsys):
+    labs = cohort["dir"] / "labs.csv"
+    labs.write_text("")
+    code, line = run(cohort, capsys, extra=["--labs", str(labs)])
+    assert code == 2 and line.endswith("labs.csv: file is empty")
+
+
+def test_header_only_table(cohort, capsys):
+    labs = cohort["dir"] / "labs.csv"
+    labs.write_text("patient,date,analyte,value,unit\n")
+    code, line = run(cohort, capsys, extra=["--labs", str(labs)])
+    assert code == 2 and line.endswith("labs.csv: no data rows")
+
+
+def test_missing_required_column(cohort, capsys):
+    labs = cohort["dir"] / "labs.csv"
+    labs.write_text("patient,date,analyte,value\nP1,2021-03-01,crp,3\n")
+    code, line = run(cohort, capsys, extra=["--labs", str(labs)])
+    assert code == 2 and "missing required column(s) unit" in line
+
+
+def test_parameter_out_of_range(cohort, capsys):
+    params = cohort["dir"] / "params.json"
+    params.write_text(json.dumps({"input": "x.csv", "outdir": "r", "tmb_min_vaf": 2}))
+    code, line = run(cohort, capsys, extra=["--params", str(params)])
+    assert code == 2 and "parameter --tmb_min_vaf: 2 is greater than the maximum of 1" in line
+
+
+def test_tsv_samplesheet_is_read_by_extension(cohort, capsys):
+    code, _ = run(cohort, capsys, name="samplesheet.tsv")
+    assert code == 0
+
+
+def test_gzip_helper_detects_good_file(cohort):
+    with gzip.open(cohort["dir"] / "P1-T.vcf.gz", "rt") as handle:
+        assert handle.readline().startswith("##fileformat=VCF")

@@ -1,0 +1,151 @@
+"""The whole workflow on the demo cohort through the real Nextflow runtime.
+
+One run from scratch, then `-resume` unchanged (zero tasks re-executed) and `-resume` after
+changing one plasma sample's BAM (only that sample's count and the cohort-level tasks re-run),
+read off Nextflow's own trace files. Slow: about as long as the demo run itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pysam
+import pytest
+
+from stereosarc.tables import read_output_table, validate_frame
+
+pytestmark = pytest.mark.pipeline
+
+REPO = Path(__file__).resolve().parents[2]
+NEXTFLOW = REPO / ".nextflow-dist" / "bin" / "nextflow"
+COHORT_TABLES = {"tmb": "tmb", "ctdna": "ctdna", "ctdna_dynamics": "ctdna_dynamics",
+                 "biomarkers": "biomarkers", "associations": "associations", "rejects": "rejects"}
+COHORT_LEVEL = {"CTDNA_CALL", "MERGE_BIOMARKERS", "ASSOCIATIONS", "COLLECT_REJECTS", "REPORT"}
+
+
+def demo_params(demo: Path) -> list[str]:
+    return ["--input", str(demo / "samplesheet.csv"), "--clinical", str(demo / "clinical.csv"),
+            "--ihc", str(demo / "ihc.csv"), "--qupath", str(demo / "qupath" / "manifest.csv"),
+            "--labs", str(demo / "labs.csv"), "--panel_bed", str(demo / "panel.bed"),
+            "--ctdna_targets", str(demo / "ctdna_targets.bed"),
+            "--tissue_cn", str(demo / "tissue_cn.tsv")]
+
+
+def nextflow(launch: Path, *args: str) -> subprocess.CompletedProcess:
+    if not NEXTFLOW.exists():
+        pytest.fail(f"{NEXTFLOW} is missing: run scripts/setup.sh (make test does)")
+    env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}"}
+    return subprocess.run([str(NEXTFLOW), "run", str(REPO), "-ansi-log", "false", *args],
+                          cwd=launch, env=env, capture_output=True, text=True, timeout=1800)
+
+
+def latest_trace(outdir: Path) -> pd.DataFrame:
+    traces = sorted((outdir / "pipeline_info").glob("execution_trace_*.txt"))
+    trace = pd.read_csv(traces[-1], sep="\t")
+    trace["step"] = trace["process"].str.split(":").str[-1]
+    return trace
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo") / "demo_data"
+    subprocess.run([str(REPO / ".venv" / "bin" / "stereosarc-demo"), "--outdir", str(folder)],
+                   check=True, capture_output=True, text=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def first_run(demo, tmp_path_factory) -> tuple[Path, list[str]]:
+    launch = tmp_path_factory.mktemp("launch")
+    args = [*demo_params(demo), "--outdir", str(launch / "results")]
+    result = nextflow(launch, *args)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return launch, args
+
+
+def test_every_cohort_table_exists_is_non_empty_and_schema_valid(first_run):
+    launch, _ = first_run
+    cohort = launch / "results" / "cohort"
+    for name, schema in COHORT_TABLES.items():
+        table = read_output_table(cohort / f"{name}.tsv")
+        assert len(table) > 0, f"{name}.tsv has no rows"
+        validate_frame(table, schema)
+    assert (cohort / "biomarkers.parquet").stat().st_size > 0
+    html = (launch / "results" / "report" / "report.html").read_text()
+    assert "<img" in html and "data:image/png;base64," in html
+
+
+def test_pipeline_info_records_versions_and_parameters(first_run):
+    launch, _ = first_run
+    info = launch / "results" / "pipeline_info"
+    versions = (info / "software_versions.yml").read_text()
+    for expected in ("nextflow: 24.10.8", "python: 3.", "pysam:", "cyvcf2:", "lifelines:"):
+        assert expected in versions
+    assert '"tmb_min_vaf": 0.05' in (info / "params.json").read_text()
+    assert list(info.glob("execution_timeline_*.html"))
+
+
+def test_one_row_per_randomised_patient(first_run, demo):
+    launch, _ = first_run
+    biomarkers = read_output_table(launch / "results" / "cohort" / "biomarkers.tsv")
+    clinical = pd.read_csv(demo / "clinical.csv")
+    assert sorted(biomarkers["patient"]) == sorted(clinical["patient"])
+
+
+def test_resume_after_unchanged_run_reexecutes_nothing(first_run):
+    launch, args = first_run
+    result = nextflow(launch, *args, "-resume")
+    assert result.returncode == 0, result.stderr[-3000:]
+    trace = latest_trace(launch / "results")
+    assert len(trace) > 0
+    assert set(trace["status"]) == {"CACHED"}, trace.loc[trace["status"] != "CACHED", "name"].tolist()
+
+
+def test_changing_one_plasma_bam_reexecutes_only_its_tasks(first_run, demo):
+    launch, args = first_run
+    sheet = pd.read_csv(demo / "samplesheet.csv", dtype=str)
+    sample = sheet[sheet["type"] == "plasma"].iloc[0]
+    bam = demo / sample["bam"]
+    drop_first_pair(bam)
+    result = nextflow(launch, *args, "-resume")
+    assert result.returncode == 0, result.stderr[-3000:]
+    trace = latest_trace(launch / "results")
+    rerun = trace[trace["status"] != "CACHED"]
+    per_sample = rerun[~rerun["step"].isin(COHORT_LEVEL)]
+    assert per_sample["name"].tolist() == [f"STEREOSARC:CTDNA_COUNT ({sample['sample']})"]
+    assert set(rerun["step"]) == {"CTDNA_COUNT"} | COHORT_LEVEL
+    assert (trace["status"] == "CACHED").sum() > 100
+
+
+def drop_first_pair(bam: Path) -> None:
+    """Rewrite ``bam`` without its first read pair, and re-index it."""
+    tmp = bam.with_suffix(".tmp.bam")
+    with pysam.AlignmentFile(str(bam)) as source, \
+            pysam.AlignmentFile(str(tmp), "wb", template=source) as target:
+        first = None
+        for read in source:
+            first = first or read.query_name
+            if read.query_name != first:
+                target.write(read)
+    shutil.move(tmp, bam)
+    pysam.index(str(bam))
+
+
+def test_bad_samplesheet_is_refused_before_any_other_task(demo, tmp_path):
+    sheet = pd.read_csv(demo / "samplesheet.csv", dtype=str, keep_default_na=False)
+    for column in ("vcf", "bam"):
+        sheet[column] = [str(demo / v) if v else "" for v in sheet[column]]
+    sheet = pd.concat([sheet, sheet.iloc[[1]]])
+    bad = tmp_path / "samplesheet.csv"
+    sheet.to_csv(bad, index=False)
+    args = demo_params(demo)
+    args[1] = str(bad)
+    result = nextflow(tmp_path, *args, "--outdir", str(tmp_path / "results"))
+    assert result.returncode != 0
+    assert f"row {len(sheet)}, column sample: duplicate sample id" in result.stdout + result.stderr
+    trace = latest_trace(tmp_path / "results")
+    assert trace["step"].tolist() == ["VALIDATE"]
