@@ -1,7 +1,10 @@
 """Generate docs/outputs.md, the column-by-column description of every output table,
 from the JSON schemas in assets/schemas (the single source of truth the writers enforce).
 
-Usage: python -m stereosarc.schemadoc > docs/outputs.md
+and docs/parameters.md from nextflow_schema.json.
+
+Usage: python -m stereosarc.schemadoc outputs > docs/outputs.md
+       python -m stereosarc.schemadoc parameters > docs/parameters.md
 """
 
 from __future__ import annotations
@@ -54,5 +57,35 @@ def render() -> str:
     return "\n".join(sections)
 
 
+def render_parameters() -> str:
+    """docs/parameters.md: every parameter of nextflow_schema.json with its group and default."""
+    root = schema_dir().parents[1]
+    schema = json.loads((root / "nextflow_schema.json").read_text(encoding="utf-8"))
+    defaults = _config_defaults((root / "nextflow.config").read_text(encoding="utf-8"))
+    lines = ["# Parameters", "",
+             "Generated from `nextflow_schema.json` by `python -m stereosarc.schemadoc parameters`;",
+             "defaults from `nextflow.config`. Set them with `--name value` or in a `-params-file`.", ""]
+    for group in schema["$defs"].values():
+        lines += [f"## {group['title']}", "", "| parameter | type | default | description |",
+                  "|---|---|---|---|"]
+        for name, spec in group["properties"].items():
+            lines.append(f"| `--{name}` | {_type_text(spec)} | {defaults.get(name, '')} "
+                         f"| {spec.get('description', '')} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _config_defaults(config: str) -> dict[str, str]:
+    """name -> default text from the params block of nextflow.config."""
+    block = config.split("params {", 1)[1].split("\n}", 1)[0]
+    defaults = {}
+    for line in block.splitlines():
+        if "=" in line and not line.strip().startswith("//"):
+            name, value = line.split("=", 1)
+            defaults[name.strip()] = "`" + value.split("//")[0].strip().strip("'") + "`"
+    return defaults
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render())
+    which = sys.argv[1] if len(sys.argv) > 1 else "outputs"
+    sys.stdout.write(render_parameters() if which == "parameters" else render())
