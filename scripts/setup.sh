@@ -4,7 +4,8 @@
 #   .nextflow-dist/   Nextflow resolved from Maven Central, with its launcher in bin/
 # Usage: scripts/setup.sh [--test-tools]
 #   --test-tools  also install the independent tools the tests compare against
-#                 (Debian: samtools, bcftools, tabix, r-base-core, r-cran-survival)
+#                 (Debian: samtools, bcftools, tabix, r-base-core, r-cran-survival) and
+#                 the real SLURM daemons the cluster test starts (slurm-wlm, munge)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -58,6 +59,8 @@ setup_test_tools() {
   if ! command -v Rscript >/dev/null || ! Rscript -e 'library(survival)' >/dev/null 2>&1; then
     missing+=(r-base-core r-cran-survival)
   fi
+  [ -x /usr/sbin/slurmctld ] || missing+=(slurm-wlm)
+  [ -x /usr/sbin/munged ] || missing+=(munge)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     local sudo=""

@@ -7,7 +7,6 @@ read off Nextflow's own trace files. Slow: about as long as the demo run itself.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,38 +16,9 @@ import pysam
 import pytest
 
 from stereosarc.tables import read_output_table, validate_frame
+from tests.pipeline.nf import COHORT_LEVEL, COHORT_TABLES, REPO, demo_params, latest_trace, nextflow
 
 pytestmark = pytest.mark.pipeline
-
-REPO = Path(__file__).resolve().parents[2]
-NEXTFLOW = REPO / ".nextflow-dist" / "bin" / "nextflow"
-COHORT_TABLES = {"tmb": "tmb", "ctdna": "ctdna", "ctdna_dynamics": "ctdna_dynamics",
-                 "biomarkers": "biomarkers", "associations": "associations", "rejects": "rejects"}
-COHORT_LEVEL = {"CTDNA_CALL", "MERGE_BIOMARKERS", "ASSOCIATIONS", "COLLECT_REJECTS", "REPORT"}
-
-
-def demo_params(demo: Path) -> list[str]:
-    return ["--input", str(demo / "samplesheet.csv"), "--clinical", str(demo / "clinical.csv"),
-            "--ihc", str(demo / "ihc.csv"), "--qupath", str(demo / "qupath" / "manifest.csv"),
-            "--labs", str(demo / "labs.csv"), "--panel_bed", str(demo / "panel.bed"),
-            "--ctdna_targets", str(demo / "ctdna_targets.bed"),
-            "--tissue_cn", str(demo / "tissue_cn.tsv")]
-
-
-def nextflow(launch: Path, *args: str) -> subprocess.CompletedProcess:
-    if not NEXTFLOW.exists():
-        pytest.fail(f"{NEXTFLOW} is missing: run scripts/setup.sh (make test does)")
-    env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}"}
-    return subprocess.run([str(NEXTFLOW), "run", str(REPO), "-ansi-log", "false", *args],
-                          cwd=launch, env=env, capture_output=True, text=True, timeout=1800)
-
-
-def latest_trace(outdir: Path) -> pd.DataFrame:
-    traces = sorted((outdir / "pipeline_info").glob("execution_trace_*.txt"))
-    trace = pd.read_csv(traces[-1], sep="\t")
-    trace["step"] = trace["process"].str.split(":").str[-1]
-    return trace
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
