@@ -5,7 +5,8 @@
 # Usage: scripts/setup.sh [--test-tools]
 #   --test-tools  also install the independent tools the tests compare against
 #                 (Debian: samtools, bcftools, tabix, r-base-core, r-cran-survival) and
-#                 the real SLURM daemons the cluster test starts (slurm-wlm, munge)
+#                 the real SLURM daemons the cluster test starts (slurm-wlm, munge) and
+#                 the container engine of the image test (podman, runc, debootstrap)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -61,6 +62,9 @@ setup_test_tools() {
   fi
   [ -x /usr/sbin/slurmctld ] || missing+=(slurm-wlm)
   [ -x /usr/sbin/munged ] || missing+=(munge)
+  command -v podman >/dev/null || missing+=(podman)
+  command -v runc >/dev/null || missing+=(runc)
+  [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     local sudo=""
