@@ -48,7 +48,7 @@ def podman_env(tmp_path_factory):
     built = subprocess.run([str(REPO / "scripts" / "build_image.sh")], cwd=REPO, env=env,
                            capture_output=True, text=True, timeout=1800)
     assert built.returncode == 0, built.stderr[-3000:]
-    return env
+    return {**env, "IMAGE": built.stdout.strip()}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,11 @@ def test_podman_run_matches_host_run_byte_for_byte(podman_env, small_demo, tmp_p
                      "--outdir", str(tmp_path / "podman"))
     assert boxed.returncode == 0, boxed.stdout[-3000:] + boxed.stderr[-3000:]
     versions = (tmp_path / "podman" / "pipeline_info" / "software_versions.yml").read_text()
-    assert "python: 3.11.2" in versions, "tasks ran in the image's Debian Python"
+    image_python = subprocess.run(
+        ["podman", "run", "--rm", podman_env["IMAGE"], "python3", "-c",
+         "import platform; print(platform.python_version())"],
+        env=podman_env, capture_output=True, text=True, check=True).stdout.strip()
+    assert f"python: {image_python}" in versions, "tasks ran in the image's Python"
     match, mismatch, errors = filecmp.cmpfiles(tmp_path / "host" / "cohort", tmp_path / "podman" / "cohort",
                                                COMPARED, shallow=False)
     assert not mismatch and not errors, f"differ: {mismatch}, missing: {errors}"
