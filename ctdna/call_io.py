@@ -1,0 +1,165 @@
+"""File reading and writing for ctdna-call: the validated samplesheet, the per-sample
+site_counts / target_depth tables written by ctdna-count, the tissue copy-number table,
+clinical progression dates, and every output table (schema-checked by stereosarc.tables).
+
+Numbers are parsed here; an unparsable number is an error naming file, row and column.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stereosarc.errors import InputError
+from stereosarc.tables import ROW_COLUMN, read_table, write_table
+
+log = logging.getLogger(__name__)
+
+SAMPLESHEET_REQUIRED = ["patient", "sample", "type"]
+DEPTH_REQUIRED = ["sample", "chrom", "start", "end", "gene", "fragments", "mean_fragment_depth"]
+SITE_REQUIRED = ["sample", "tumour_sample", "chrom", "pos", "ref", "alt", "gene",
+                 "variant_type", "tissue_vaf", "ref_fragments", "alt_fragments",
+                 "other_fragments", "discordant_fragments", "depth_fragments"]
+SITE_INTEGERS = ["pos", "ref_fragments", "alt_fragments", "other_fragments",
+                 "discordant_fragments", "depth_fragments"]
+TISSUE_CN_REQUIRED = ["patient", "gene", "copy_number"]
+FILE_COLUMN = "_file"  # base name of the file a row came from, for messages and rejects
+
+
+class CallInputError(InputError):
+    """An input of ctdna-call cannot be used (message names file, row and column)."""
+
+
+def _parse_numbers(table: pd.DataFrame, columns: list[str], name: str,
+                   integer: bool = False, minimum: float | None = 0) -> None:
+    """Convert ``columns`` to float in place; refuse non-numbers and values below minimum."""
+    for column in columns:
+        if column not in table.columns:
+            continue
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = table[column].notna() & (values.isna() | ~np.isfinite(values))
+        if minimum is not None:
+            bad |= values < minimum
+        if integer:
+            bad |= values.notna() & (values != values.round())
+        if bad.any():
+            first = table.index[bad][0]
+            kind = "a non-negative integer" if integer else "a non-negative number"
+            raise CallInputError(f"{name} row {table.at[first, ROW_COLUMN]}, column {column}: "
+                                 f"{table.at[first, column]!r} is not {kind}")
+        table[column] = values.astype(float)
+
+
+def _parse_dates(table: pd.DataFrame, column: str, name: str) -> None:
+    """Check ISO dates (YYYY-MM-DD) in ``column``; keep them as strings."""
+    if column not in table.columns:
+        return
+    for index, value in table[column].dropna().items():
+        try:
+            pd.Timestamp(value).date()
+            if len(value) != 10:
+                raise ValueError
+        except ValueError as err:
+            raise CallInputError(f"{name} row {table.at[index, ROW_COLUMN]}, column {column}: "
+                                 f"{value!r} is not an ISO date (YYYY-MM-DD)") from err
+
+
+def read_samplesheet(path: str | Path) -> pd.DataFrame:
+    """samplesheet.valid.csv with cfdna_ng_per_ml as float and checked collection dates."""
+    table = read_table(path, required=SAMPLESHEET_REQUIRED)
+    for column in ("timepoint", "vcf", "bam", "cfdna_ng_per_ml", "collection_date"):
+        if column not in table.columns:
+            table[column] = None
+    _parse_numbers(table, ["cfdna_ng_per_ml"], Path(path).name)
+    _parse_dates(table, "collection_date", Path(path).name)
+    duplicated = table["sample"].duplicated()
+    if duplicated.any():
+        row = table[duplicated].iloc[0]
+        raise CallInputError(f"{Path(path).name} row {row[ROW_COLUMN]}, column sample: "
+                             f"{row['sample']!r} appears more than once")
+    counts = table["type"].value_counts().to_dict()
+    log.info("%s: %d samples (%s)", Path(path).name, len(table),
+             ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    return table
+
+
+def _read_many(paths: list[str | Path], required: list[str]) -> pd.DataFrame:
+    """Concatenate per-sample tables, each row keeping its file name and row number."""
+    frames = []
+    for path in paths:
+        table = read_table(path, required=required)
+        table[FILE_COLUMN] = Path(path).name
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame(columns=[*required, ROW_COLUMN, FILE_COLUMN])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _parse_each_file(table: pd.DataFrame, columns: list[str], integer_columns: list[str],
+                     minimum: float | None = 0) -> pd.DataFrame:
+    """Parse numbers file by file so that a message names the right file."""
+    parts = []
+    for name, part in table.groupby(FILE_COLUMN, sort=False):
+        part = part.copy()
+        _parse_numbers(part, integer_columns, name, integer=True, minimum=minimum)
+        _parse_numbers(part, [c for c in columns if c not in integer_columns], name,
+                       minimum=minimum)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else table
+
+
+def read_target_depth(paths: list[str | Path]) -> pd.DataFrame:
+    """All *.target_depth.tsv rows (sample, chrom, start, end, gene, fragments,
+    mean_fragment_depth) with numbers parsed."""
+    table = _read_many(paths, DEPTH_REQUIRED)
+    table = _parse_each_file(table, ["start", "end", "fragments", "mean_fragment_depth"],
+                             ["start", "end", "fragments"])
+    log.info("target depth: %d rows for %d samples from %d files", len(table),
+             table["sample"].nunique(), len(paths))
+    return table
+
+
+def read_site_counts(paths: list[str | Path]) -> pd.DataFrame:
+    """All *.site_counts.tsv rows with fragment counts and tissue VAF parsed."""
+    table = _read_many(paths, SITE_REQUIRED)
+    table = _parse_each_file(table, [*SITE_INTEGERS, "tissue_vaf"], SITE_INTEGERS)
+    log.info("site counts: %d rows for %d samples from %d files", len(table),
+             table["sample"].nunique(), len(paths))
+    return table
+
+
+def read_tissue_cn(path: str | Path | None) -> pd.DataFrame:
+    """Tissue copy number (patient, gene, copy_number float); empty when no file."""
+    if not path:
+        return pd.DataFrame(columns=[*TISSUE_CN_REQUIRED, ROW_COLUMN])
+    table = read_table(path, required=TISSUE_CN_REQUIRED)
+    _parse_numbers(table, ["copy_number"], Path(path).name)
+    duplicated = table.duplicated(["patient", "gene"])
+    if duplicated.any():
+        row = table[duplicated].iloc[0]
+        raise CallInputError(f"{Path(path).name} row {row[ROW_COLUMN]}, column gene: "
+                             f"{row['gene']!r} given twice for patient {row['patient']!r}")
+    log.info("%s: %d tissue copy numbers", Path(path).name, len(table))
+    return table
+
+
+def read_progression(path: str | Path | None) -> pd.Series:
+    """Progression date (ISO string or None) per patient from the clinical table."""
+    if not path:
+        return pd.Series(dtype=object)
+    table = read_table(path, required=["patient", "progression_date"])
+    _parse_dates(table, "progression_date", Path(path).name)
+    return table.drop_duplicates("patient").set_index("patient")["progression_date"]
+
+
+def write_outputs(outdir: str | Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Write each ``{schema name: frame}`` as ``outdir/<schema name>.tsv`` (rejects as
+    rejects_ctdna.tsv), validated against its schema."""
+    outdir = Path(outdir)
+    for schema, frame in tables.items():
+        name = "rejects_ctdna.tsv" if schema == "rejects" else f"{schema}.tsv"
+        write_table(frame, outdir / name, schema)
+        log.info("wrote %s (%d rows)", outdir / name, len(frame))

@@ -1,0 +1,208 @@
+"""Copy number in plasma: normalised target depth, log2 ratio against the panel of normals
+(PoN), gene-level z-score and amplification call, and tumour fraction from copy number.
+
+Quantities (all per sample; ``depth`` is the deduplicated mean fragment depth of a target,
+column ``mean_fragment_depth`` of ``*.target_depth.tsv``, in fragments per base):
+
+- normalised depth of target t: ``d_t / median(d_r over reference targets r)`` (unitless).
+  Reference targets are those whose gene is neither a copy-number gene (``cn_genes``) nor
+  excluded (``cn_exclude``); they are assumed diploid in the tumour (CNVkit's "reference").
+- PoN reference of target t: median over PoN samples of the normalised depth.
+- target log2 ratio: ``log2(norm_t / pon_t)``.
+- gene log2 ratio: ``log2(sum_t norm_t / sum_t pon_t)`` over the gene's targets.
+- gene z-score: ``(log2R - mean) / sd`` of the PoN samples' gene log2 ratios, each PoN sample
+  computed leave-one-out (its own depth excluded from the reference), as in MRDetect-CNA's
+  z-score against control plasmas. A PoN sample is scored against the other PoN samples.
+- amplified: ``log2R >= amp_log2`` and ``z >= amp_z``.
+- tumour fraction from copy number (ichorCNA/CNVkit purity maths, cnvlib/call.py): with
+  tumour copy number C and a diploid normal, the plasma ratio is ``R = 1 + f (C - 2) / 2``,
+  so ``f = 2 (R - 1) / (C - 2)``, clipped to [0, 1]. Its interval maps
+  ``log2R -/+ z_(1+level)/2 * sd_PoN`` through the same formula. Without C (or C <= 2) f is NA.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+TARGET_KEY = ["chrom", "start", "end", "gene"]
+AMP_LOG2 = 0.2  # CNVkit `call` default gain threshold (cnvlib/call.py thresholds -1.1,-0.25,0.2,0.7)
+AMP_Z = 3.0  # z >= 3 against control plasmas (MRDetect-CNA; NIPT z-score convention)
+MIN_PON = 3  # at least 3 PoN samples so that a leave-one-out spread (n-1 >= 2) exists
+CI_LEVEL = 0.95  # two-sided interval level, as the SNV tumour-fraction interval
+
+
+def target_roles(genes: pd.Series, cn_genes: list[str], cn_exclude: list[str]) -> pd.Series:
+    """'cn' for copy-number genes, 'excluded', else 'reference' (used for normalisation)."""
+    roles = pd.Series("reference", index=genes.index, dtype=object)
+    roles[genes.isin(cn_exclude)] = "excluded"
+    roles[genes.isin(cn_genes)] = "cn"
+    return roles
+
+
+def normalise_depth(depth: pd.DataFrame, cn_genes: list[str],
+                    cn_exclude: list[str]) -> pd.DataFrame:
+    """Add ``role`` and ``norm_depth`` = depth / median depth of the sample's reference targets.
+
+    ``depth`` has columns sample, chrom, start, end, gene, mean_fragment_depth (float).
+    A sample with no reference target or a zero reference median gets NA norm_depth.
+    """
+    out = depth.copy()
+    out["role"] = target_roles(out["gene"], cn_genes, cn_exclude)
+    reference = out[out["role"] == "reference"]
+    medians = reference.groupby("sample")["mean_fragment_depth"].median()
+    medians = medians[medians > 0]
+    out["norm_depth"] = out["mean_fragment_depth"] / out["sample"].map(medians)
+    return out
+
+
+def pon_reference(norm: pd.DataFrame, pon_samples: list[str]) -> pd.Series:
+    """Median normalised depth per target over ``pon_samples`` (index: TARGET_KEY)."""
+    pon = norm[norm["sample"].isin(pon_samples)]
+    return pon.groupby(TARGET_KEY)["norm_depth"].median().rename("pon_norm_depth")
+
+
+def target_log2(norm: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
+    """Add ``pon_norm_depth`` and ``log2_ratio = log2(norm_depth / pon_norm_depth)``."""
+    out = norm.drop(columns=["pon_norm_depth"], errors="ignore").merge(
+        reference.reset_index(), on=TARGET_KEY, how="left")
+    ratio = out["norm_depth"] / out["pon_norm_depth"]
+    out["log2_ratio"] = np.log2(ratio.where(ratio > 0))
+    return out
+
+
+def gene_log2(norm: pd.DataFrame, reference: pd.Series, gene: str) -> pd.Series:
+    """Per sample: ``log2(sum norm_depth / sum pon_norm_depth)`` over the targets of ``gene``."""
+    rows = target_log2(norm[norm["gene"] == gene], reference)
+    rows = rows.dropna(subset=["norm_depth", "pon_norm_depth"])
+    sums = rows.groupby("sample")[["norm_depth", "pon_norm_depth"]].sum()
+    ratio = sums["norm_depth"] / sums["pon_norm_depth"]
+    return np.log2(ratio.where(ratio > 0)).rename("log2_ratio")
+
+
+def pon_leave_one_out(norm: pd.DataFrame, pon_samples: list[str], gene: str) -> pd.Series:
+    """Gene log2 ratio of each PoN sample against the reference of the other PoN samples."""
+    values = {}
+    for sample in pon_samples:
+        others = [s for s in pon_samples if s != sample]
+        reference = pon_reference(norm, others)
+        values[sample] = gene_log2(norm[norm["sample"] == sample], reference, gene).get(
+            sample, np.nan)
+    return pd.Series(values, dtype=float, name="log2_ratio")
+
+
+def _spread(values: pd.Series) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof=1) of the finite values; NA if < 2."""
+    finite = values[np.isfinite(values)]
+    if len(finite) < 2:
+        return math.nan, math.nan
+    return float(finite.mean()), float(finite.std(ddof=1))
+
+
+def z_scores(log2r: pd.Series, pon_loo: pd.Series) -> pd.DataFrame:
+    """z of each sample's gene log2 ratio against the PoN leave-one-out values.
+
+    A PoN sample is compared with the other PoN samples only. Columns: log2_ratio,
+    pon_mean, pon_sd, z.
+    """
+    rows = []
+    for sample, value in log2r.items():
+        others = pon_loo.drop(index=sample, errors="ignore")
+        mean, sd = _spread(others)
+        z = (value - mean) / sd if sd and sd > 0 else math.nan
+        rows.append({"sample": sample, "log2_ratio": value, "pon_mean": mean, "pon_sd": sd,
+                     "z": z})
+    return pd.DataFrame(rows, columns=["sample", "log2_ratio", "pon_mean", "pon_sd", "z"])
+
+
+def amplification_call(log2r: float, z: float, amp_log2: float = AMP_LOG2,
+                        amp_z: float = AMP_Z) -> bool | None:
+    """True when log2R >= amp_log2 and z >= amp_z; None when either is NA."""
+    if not (np.isfinite(log2r) and np.isfinite(z)):
+        return None
+    return bool(log2r >= amp_log2 and z >= amp_z)
+
+
+def tf_from_ratio(log2r: float, copy_number: float) -> float:
+    """f = 2 (R - 1) / (C - 2) with R = 2**log2R, clipped to [0, 1]; NA without C > 2."""
+    if not (np.isfinite(log2r) and np.isfinite(copy_number)) or copy_number <= 2:
+        return math.nan
+    fraction = 2.0 * (2.0 ** log2r - 1.0) / (copy_number - 2.0)
+    return float(min(max(fraction, 0.0), 1.0))
+
+
+def tf_interval(log2r: float, sd: float, copy_number: float,
+                level: float = CI_LEVEL) -> tuple[float, float]:
+    """Interval of f from ``log2R -/+ z_q * sd`` (q = (1 + level) / 2) mapped through f(R)."""
+    if not np.isfinite(sd):
+        return math.nan, math.nan
+    half = stats.norm.ppf((1.0 + level) / 2.0) * sd
+    return tf_from_ratio(log2r - half, copy_number), tf_from_ratio(log2r + half, copy_number)
+
+
+def call_gene(norm: pd.DataFrame, pon_samples: list[str], gene: str,
+              copy_numbers: pd.Series | None = None, amp_log2: float = AMP_LOG2,
+              amp_z: float = AMP_Z, min_pon: int = MIN_PON,
+              level: float = CI_LEVEL) -> pd.DataFrame:
+    """Gene-level copy-number result per sample (plasma and PoN).
+
+    ``copy_numbers``: tumour copy number C per sample (index sample; NA when unknown).
+    Columns: sample, gene, log2_ratio, pon_mean, pon_sd, z, p_value (one-sided, 1 - Phi(z)),
+    amplified, tf_cn, tf_cn_low, tf_cn_high, copy_number, reason.
+    """
+    samples = sorted(norm["sample"].unique())
+    pon = sorted(s for s in pon_samples if s in set(samples))
+    reference = pon_reference(norm, pon)
+    log2r = gene_log2(norm, reference, gene).reindex(samples)
+    loo = pon_leave_one_out(norm, pon, gene)
+    log2r.update(loo)  # PoN samples are reported leave-one-out
+    result = z_scores(log2r, loo)
+    enough = len(loo.dropna()) >= min_pon
+    if not enough:
+        result["z"] = math.nan
+    result["gene"] = gene
+    result["p_value"] = stats.norm.sf(result["z"])
+    result["amplified"] = [amplification_call(v, z, amp_log2, amp_z)
+                           for v, z in zip(result["log2_ratio"], result["z"])]
+    cn = (copy_numbers if copy_numbers is not None else pd.Series(dtype=float))
+    result["copy_number"] = result["sample"].map(cn).astype(float)
+    _add_tumour_fraction(result, level)
+    result["reason"] = [_cn_reason(row, enough, len(loo.dropna()), min_pon)
+                        for row in result.itertuples()]
+    return result
+
+
+def _add_tumour_fraction(result: pd.DataFrame, level: float) -> None:
+    """Fill tf_cn, tf_cn_low and tf_cn_high in place from log2_ratio, pon_sd and copy_number."""
+    result["tf_cn"] = [tf_from_ratio(v, c) for v, c in
+                       zip(result["log2_ratio"], result["copy_number"])]
+    bounds = [tf_interval(v, sd, c, level) for v, sd, c in
+              zip(result["log2_ratio"], result["pon_sd"], result["copy_number"])]
+    result["tf_cn_low"] = [b[0] for b in bounds]
+    result["tf_cn_high"] = [b[1] for b in bounds]
+
+
+def _cn_reason(row, enough: bool, n_pon: int, min_pon: int) -> str | None:
+    """Why the copy-number call or tumour fraction is NA (None when both exist)."""
+    if not np.isfinite(row.log2_ratio):
+        return "no depth over the gene or reference targets"
+    if not enough:
+        return f"only {n_pon} PoN sample(s) with depth; at least {min_pon} needed for a z-score"
+    if not np.isfinite(row.copy_number):
+        return "no tumour copy number (tissue_cn or --default-cn): tumour fraction not estimated"
+    if row.copy_number <= 2:
+        return f"tumour copy number {row.copy_number:g} <= 2: tumour fraction not estimated"
+    return None
+
+
+def target_table(norm: pd.DataFrame, pon_samples: list[str]) -> pd.DataFrame:
+    """Per sample x target log2 ratios (ctdna_cn.tsv); PoN samples leave-one-out."""
+    pon = [s for s in pon_samples if s in set(norm["sample"])]
+    parts = [target_log2(norm[~norm["sample"].isin(pon)], pon_reference(norm, pon))]
+    for sample in pon:
+        others = [s for s in pon if s != sample]
+        parts.append(target_log2(norm[norm["sample"] == sample], pon_reference(norm, others)))
+    return pd.concat(parts, ignore_index=True).sort_values(["sample", "chrom", "start", "end"])

@@ -1,0 +1,92 @@
+"""ctdna.levels: the SNV/copy-number combination rule, hGE/mL and mutant molecules/mL,
+with expected values derived by hand."""
+
+# ruff: noqa: E712  (frames hold numpy booleans: compare with ==, not "is")
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ctdna import levels
+
+NAN = math.nan
+
+
+def snv(detected, tf=0.04, p=1e-6, vaf=0.02):
+    return {"n_sites": 3, "alt_fragments": 12, "total_fragments": 600, "mean_vaf": vaf,
+            "tumour_fraction": tf, "tf_ci_low": tf / 2, "tf_ci_high": tf * 2, "p_value": p,
+            "detected": detected}
+
+
+def cn(amplified, tf=0.1, log2=0.8, p=1e-9, reason=None):
+    return {"log2_ratio": log2, "z": 9.0, "p_value": p, "amplified": amplified, "tf_cn": tf,
+            "tf_cn_low": tf * 0.8, "tf_cn_high": tf * 1.2, "copy_number": 20.0,
+            "reason": reason}
+
+
+def test_hge_per_ml_from_cfdna_yield():
+    # 3.3 ng/mL / 3.3 pg per haploid genome = 1000 hGE/mL
+    assert levels.haploid_genomes_per_ml(3.3) == pytest.approx(1000.0)
+    assert math.isnan(levels.haploid_genomes_per_ml(NAN))
+
+
+def test_snv_detected_wins_and_mutant_molecules_from_mean_vaf():
+    row = levels.sample_level(snv(True), cn(True), 6.6)
+    assert row["tf_source"] == "snv" and row["tumour_fraction"] == 0.04
+    assert row["detected"] is True and row["detection_source"] == "snv+cn"
+    assert row["p_value"] == 1e-6
+    assert row["hge_per_ml"] == pytest.approx(2000.0)
+    assert row["mutant_molecules_per_ml"] == pytest.approx(40.0)  # 2000 * 0.02
+
+
+def test_cn_used_when_snv_not_detected_but_amplified():
+    row = levels.sample_level(snv(False, tf=0.001, p=0.4), cn(True), NAN)
+    assert row["tf_source"] == "cn" and row["tumour_fraction"] == 0.1
+    assert row["tf_ci_low"] == pytest.approx(0.08)
+    assert row["detected"] is True and row["detection_source"] == "cn"
+    assert row["p_value"] == 1e-9
+    assert math.isnan(row["hge_per_ml"]) and math.isnan(row["mutant_molecules_per_ml"])
+
+
+def test_snv_estimate_kept_when_nothing_detected():
+    row = levels.sample_level(snv(False, tf=0.001, p=0.4), cn(False, tf=0.002), 5.0)
+    assert row["tf_source"] == "snv" and row["detected"] is False
+    assert row["p_value"] == 0.4 and row["evaluable"] is True
+
+
+def test_cn_only_patient_without_tumour_vcf():
+    no_snv = {**snv(None, tf=NAN, p=NAN, vaf=NAN), "n_sites": 0}
+    row = levels.sample_level(no_snv, cn(False, tf=0.003), 5.0)
+    assert row["tf_source"] == "cn" and row["detected"] is False
+    assert math.isnan(row["mutant_molecules_per_ml"])
+    assert "no usable SNV site" in row["reason"]
+
+
+def test_amplified_without_copy_number_detected_but_tf_na():
+    no_snv = {**snv(None, tf=NAN, p=NAN, vaf=NAN), "n_sites": 0}
+    row = levels.sample_level(no_snv, cn(True, tf=NAN, reason="no tumour copy number"), 5.0)
+    assert row["tf_source"] == "none" and math.isnan(row["tumour_fraction"])
+    assert row["detected"] is True and row["p_value"] == 1e-9
+    assert "no tumour copy number" in row["reason"]
+
+
+def test_nothing_assessable_is_na_not_negative():
+    no_snv = {**snv(None, tf=NAN, p=NAN, vaf=NAN), "n_sites": 0}
+    row = levels.sample_level(no_snv, cn(None, tf=NAN, log2=NAN, p=NAN), 5.0)
+    assert row["detected"] is None and row["evaluable"] is False
+    assert row["tf_source"] == "none"
+
+
+def test_cohort_levels_one_row_per_plasma_sample_even_without_results():
+    plasma = pd.DataFrame({"patient": ["P2", "P1"], "sample": ["s2", "s1"],
+                           "timepoint": ["baseline", "month6"],
+                           "collection_date": [None, "2024-01-01"],
+                           "cfdna_ng_per_ml": [NAN, 3.3]})
+    snv_frame = pd.DataFrame([{"sample": "s1", **snv(True)}])
+    frame = levels.cohort_levels(plasma, snv_frame, None)
+    assert list(frame["sample"]) == ["s1", "s2"]
+    assert list(frame.columns) == levels.level_columns()
+    assert frame.iloc[0]["detected"] == True and frame.iloc[0]["hge_per_ml"] == pytest.approx(1000)
+    assert frame.iloc[1]["detected"] is None and frame.iloc[1]["tf_source"] == "none"
