@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stereosarc.errors import InputError
+from ctdna.exceptions import CtdnaInputError
 from stereosarc.tables import ROW_COLUMN, read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,8 @@ SITE_INTEGERS = ["pos", "ref_fragments", "alt_fragments", "other_fragments",
                  "discordant_fragments", "depth_fragments"]
 TISSUE_CN_REQUIRED = ["patient", "gene", "copy_number"]
 FILE_COLUMN = "_file"  # base name of the file a row came from, for messages and rejects
-
-
-class CallInputError(InputError):
-    """An input of ctdna-call cannot be used (message names file, row and column)."""
+BACKGROUND_REQUIRED = ["sample", "error_class", "error_count", "opportunity_count"]
+STAGE = "ctdna"  # rejects.stage value of this step
 
 
 def _parse_numbers(table: pd.DataFrame, columns: list[str], name: str,
@@ -48,7 +46,7 @@ def _parse_numbers(table: pd.DataFrame, columns: list[str], name: str,
         if bad.any():
             first = table.index[bad][0]
             kind = "a non-negative integer" if integer else "a non-negative number"
-            raise CallInputError(f"{name} row {table.at[first, ROW_COLUMN]}, column {column}: "
+            raise CtdnaInputError(f"{name} row {table.at[first, ROW_COLUMN]}, column {column}: "
                                  f"{table.at[first, column]!r} is not {kind}")
         table[column] = values.astype(float)
 
@@ -63,7 +61,7 @@ def _parse_dates(table: pd.DataFrame, column: str, name: str) -> None:
             if len(value) != 10:
                 raise ValueError
         except ValueError as err:
-            raise CallInputError(f"{name} row {table.at[index, ROW_COLUMN]}, column {column}: "
+            raise CtdnaInputError(f"{name} row {table.at[index, ROW_COLUMN]}, column {column}: "
                                  f"{value!r} is not an ISO date (YYYY-MM-DD)") from err
 
 
@@ -78,7 +76,7 @@ def read_samplesheet(path: str | Path) -> pd.DataFrame:
     duplicated = table["sample"].duplicated()
     if duplicated.any():
         row = table[duplicated].iloc[0]
-        raise CallInputError(f"{Path(path).name} row {row[ROW_COLUMN]}, column sample: "
+        raise CtdnaInputError(f"{Path(path).name} row {row[ROW_COLUMN]}, column sample: "
                              f"{row['sample']!r} appears more than once")
     counts = table["type"].value_counts().to_dict()
     log.info("%s: %d samples (%s)", Path(path).name, len(table),
@@ -117,6 +115,12 @@ def read_target_depth(paths: list[str | Path]) -> pd.DataFrame:
     table = _read_many(paths, DEPTH_REQUIRED)
     table = _parse_each_file(table, ["start", "end", "fragments", "mean_fragment_depth"],
                              ["start", "end", "fragments"])
+    repeated = table.duplicated(["sample", "chrom", "start", "end", "gene"])
+    if repeated.any():
+        row = table[repeated].iloc[0]
+        raise CtdnaInputError(f"{row[FILE_COLUMN]} row {row[ROW_COLUMN]}, column sample: target "
+                              f"{row['chrom']}:{int(row['start'])}-{int(row['end'])} of sample "
+                              f"{row['sample']!r} given twice (same sample in two depth files?)")
     log.info("target depth: %d rows for %d samples from %d files", len(table),
              table["sample"].nunique(), len(paths))
     return table
@@ -131,6 +135,13 @@ def read_site_counts(paths: list[str | Path]) -> pd.DataFrame:
     return table
 
 
+def read_background(paths: list[str | Path] | None) -> pd.DataFrame:
+    """All *.background.tsv rows (sample, error_class, error_count, opportunity_count)."""
+    table = _read_many(paths or [], BACKGROUND_REQUIRED)
+    counts = ["error_count", "opportunity_count"]
+    return _parse_each_file(table, counts, counts)
+
+
 def read_tissue_cn(path: str | Path | None) -> pd.DataFrame:
     """Tissue copy number (patient, gene, copy_number float); empty when no file."""
     if not path:
@@ -140,7 +151,7 @@ def read_tissue_cn(path: str | Path | None) -> pd.DataFrame:
     duplicated = table.duplicated(["patient", "gene"])
     if duplicated.any():
         row = table[duplicated].iloc[0]
-        raise CallInputError(f"{Path(path).name} row {row[ROW_COLUMN]}, column gene: "
+        raise CtdnaInputError(f"{Path(path).name} row {row[ROW_COLUMN]}, column gene: "
                              f"{row['gene']!r} given twice for patient {row['patient']!r}")
     log.info("%s: %d tissue copy numbers", Path(path).name, len(table))
     return table
@@ -163,3 +174,17 @@ def write_outputs(outdir: str | Path, tables: dict[str, pd.DataFrame]) -> None:
         name = "rejects_ctdna.tsv" if schema == "rejects" else f"{schema}.tsv"
         write_table(frame, outdir / name, schema)
         log.info("wrote %s (%d rows)", outdir / name, len(frame))
+
+
+def reject(file: str, row, patient, reason: str, column: str | None = None) -> dict:
+    """One rejects row of this stage (schema rejects)."""
+    row = None if row is None or pd.isna(row) else int(row)
+    return {"stage": STAGE, "file": file, "row": row, "column": column,
+            "patient": patient, "reason": reason}
+
+
+def rejects_frame(rows: list[dict]) -> pd.DataFrame:
+    """rejects_ctdna.tsv rows sorted by file and row."""
+    frame = pd.DataFrame(rows, columns=["stage", "file", "row", "column", "patient", "reason"])
+    frame["row"] = frame["row"].astype("Int64")
+    return frame.sort_values(["file", "row", "reason"], na_position="first", kind="mergesort")

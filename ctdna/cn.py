@@ -17,7 +17,8 @@ column ``mean_fragment_depth`` of ``*.target_depth.tsv``, in fragments per base)
 - tumour fraction from copy number (ichorCNA/CNVkit purity maths, cnvlib/call.py): with
   tumour copy number C and a diploid normal, the plasma ratio is ``R = 1 + f (C - 2) / 2``,
   so ``f = 2 (R - 1) / (C - 2)``, clipped to [0, 1]. Its interval maps
-  ``log2R -/+ z_(1+level)/2 * sd_PoN`` through the same formula. Without C (or C <= 2) f is NA.
+  ``log2R -/+ t_((1+level)/2, n_PoN - 2) * sd_PoN`` through the same formula (Student t: the
+  spread is estimated from few PoN samples). Without C (or C <= 2) f is NA.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import pandas as pd
 from scipy import stats
 
 TARGET_KEY = ["chrom", "start", "end", "gene"]
-AMP_LOG2 = 0.2  # CNVkit `call` default gain threshold (cnvlib/call.py thresholds -1.1,-0.25,0.2,0.7)
+AMP_LOG2 = 0.2  # CNVkit `call` default gain threshold (cnvlib/call.py: -1.1,-0.25,0.2,0.7)
 AMP_Z = 3.0  # z >= 3 against control plasmas (MRDetect-CNA; NIPT z-score convention)
 MIN_PON = 3  # at least 3 PoN samples so that a leave-one-out spread (n-1 >= 2) exists
 CI_LEVEL = 0.95  # two-sided interval level, as the SNV tumour-fraction interval
@@ -134,12 +135,13 @@ def tf_from_ratio(log2r: float, copy_number: float) -> float:
     return float(min(max(fraction, 0.0), 1.0))
 
 
-def tf_interval(log2r: float, sd: float, copy_number: float,
-                level: float = CI_LEVEL) -> tuple[float, float]:
-    """Interval of f from ``log2R -/+ z_q * sd`` (q = (1 + level) / 2) mapped through f(R)."""
+def tf_interval(log2r: float, sd: float, copy_number: float, level: float = CI_LEVEL,
+                df: float = math.inf) -> tuple[float, float]:
+    """Interval of f from ``log2R -/+ t_(q, df) * sd`` (q = (1 + level) / 2; Student t with
+    the PoN spread's degrees of freedom, normal when df is infinite) mapped through f(R)."""
     if not np.isfinite(sd):
         return math.nan, math.nan
-    half = stats.norm.ppf((1.0 + level) / 2.0) * sd
+    half = stats.t.ppf((1.0 + level) / 2.0, df) * sd
     return tf_from_ratio(log2r - half, copy_number), tf_from_ratio(log2r + half, copy_number)
 
 
@@ -158,7 +160,7 @@ def call_gene(norm: pd.DataFrame, pon_samples: list[str], gene: str,
     reference = pon_reference(norm, pon)
     log2r = gene_log2(norm, reference, gene).reindex(samples)
     loo = pon_leave_one_out(norm, pon, gene)
-    log2r.update(loo)  # PoN samples are reported leave-one-out
+    log2r.loc[loo.index] = loo  # PoN samples are reported leave-one-out (NA stays NA)
     result = z_scores(log2r, loo)
     enough = len(loo.dropna()) >= min_pon
     if not enough:
@@ -169,17 +171,18 @@ def call_gene(norm: pd.DataFrame, pon_samples: list[str], gene: str,
                            for v, z in zip(result["log2_ratio"], result["z"])]
     cn = (copy_numbers if copy_numbers is not None else pd.Series(dtype=float))
     result["copy_number"] = result["sample"].map(cn).astype(float)
-    _add_tumour_fraction(result, level)
+    _add_tumour_fraction(result, level, df=max(len(loo.dropna()) - 2, 1))
     result["reason"] = [_cn_reason(row, enough, len(loo.dropna()), min_pon)
                         for row in result.itertuples()]
     return result
 
 
-def _add_tumour_fraction(result: pd.DataFrame, level: float) -> None:
-    """Fill tf_cn, tf_cn_low and tf_cn_high in place from log2_ratio, pon_sd and copy_number."""
+def _add_tumour_fraction(result: pd.DataFrame, level: float, df: float) -> None:
+    """Fill tf_cn, tf_cn_low and tf_cn_high in place from log2_ratio, pon_sd and copy_number
+    (``df`` = n_PoN - 2: a PoN sample's spread comes from the n_PoN - 1 other PoN values)."""
     result["tf_cn"] = [tf_from_ratio(v, c) for v, c in
                        zip(result["log2_ratio"], result["copy_number"])]
-    bounds = [tf_interval(v, sd, c, level) for v, sd, c in
+    bounds = [tf_interval(v, sd, c, level, df) for v, sd, c in
               zip(result["log2_ratio"], result["pon_sd"], result["copy_number"])]
     result["tf_cn_low"] = [b[0] for b in bounds]
     result["tf_cn_high"] = [b[1] for b in bounds]
@@ -187,6 +190,8 @@ def _add_tumour_fraction(result: pd.DataFrame, level: float) -> None:
 
 def _cn_reason(row, enough: bool, n_pon: int, min_pon: int) -> str | None:
     """Why the copy-number call or tumour fraction is NA (None when both exist)."""
+    if n_pon == 0:
+        return "no PoN sample with target depth: no copy-number reference"
     if not np.isfinite(row.log2_ratio):
         return "no depth over the gene or reference targets"
     if not enough:
@@ -206,3 +211,16 @@ def target_table(norm: pd.DataFrame, pon_samples: list[str]) -> pd.DataFrame:
         others = [s for s in pon if s != sample]
         parts.append(target_log2(norm[norm["sample"] == sample], pon_reference(norm, others)))
     return pd.concat(parts, ignore_index=True).sort_values(["sample", "chrom", "start", "end"])
+
+
+AMP_GENE = "MDM2"  # protocol: MDM2 amplification in plasma (liposarcoma)
+
+
+def sample_copy_numbers(plasma: pd.DataFrame, tissue_cn: pd.DataFrame, gene: str,
+                        default_cn: float | None = None) -> pd.Series:
+    """Tumour copy number C of ``gene`` per plasma sample: tissue_cn of the patient, else
+    ``default_cn`` (NA when neither)."""
+    rows = tissue_cn[tissue_cn["gene"] == gene].set_index("patient")["copy_number"]
+    fallback = math.nan if default_cn is None else float(default_cn)
+    return pd.Series({s: float(rows.get(p, fallback)) for p, s in
+                      zip(plasma["patient"], plasma["sample"])}, dtype=float)

@@ -44,9 +44,9 @@ def trajectories_figure(ctdna: pd.DataFrame) -> Figure:
                           markerfacecolor=line.get_color() if flag else "white")
     axis.set_yscale("log")
     axis.set_xticks(range(len(TIMEPOINTS)), TIMEPOINTS)
-    axis.set_ylabel("tumour fraction")
+    axis.set_ylabel(f"tumour fraction (values < {TF_FLOOR:g} drawn at {TF_FLOOR:g})")
     axis.set_title("ctDNA trajectories (filled: detected; x: not evaluable)")
-    if ctdna["patient"].nunique() <= 20:
+    if 0 < ctdna["patient"].nunique() <= 20:
         axis.legend(fontsize="small", ncol=2)
     figure.tight_layout()
     return figure

@@ -21,7 +21,7 @@ from stereosarc.errors import InputError, SchemaError
 NA_REP = "NA"
 FLOAT_FORMAT = "%.10g"  # 10 significant digits: beyond every reported precision, stable across runs
 ROW_COLUMN = "_row"  # 1-based data-row number (the header is row 0), kept for error messages
-REJECT_COLUMNS = ["file", "row", "column", "reason"]
+REJECT_COLUMNS = ["stage", "file", "row", "column", "patient", "reason"]
 MISSING_TOKENS = {"", "NA", "NaN", "nan", "N/A", "na", "null", "NULL", "None"}
 
 
@@ -84,9 +84,10 @@ def read_table(path: str | os.PathLike, required: list[str] | None = None) -> pd
 
 
 def reject_frame(rows: list[dict] | None = None) -> pd.DataFrame:
-    """An empty (or filled) rejects table with the standard columns file, row, column, reason."""
+    """A rejects table (stage, file, row, column, patient, reason), empty or from dicts."""
     frame = pd.DataFrame(rows or [], columns=REJECT_COLUMNS)
-    return frame.astype({"file": str, "column": str, "reason": str})
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
 
 
 def _column_problem(values: pd.Series, spec: dict) -> str | None:

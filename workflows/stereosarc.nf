@@ -92,12 +92,13 @@ workflow STEREOSARC {
             VALIDATE.out.samplesheet,
             CTDNA_COUNT.out.sites.map { meta, table -> table }.collect(sort: true),
             CTDNA_COUNT.out.depth.map { meta, table -> table }.collect(sort: true),
+            CTDNA_COUNT.out.background.map { meta, table -> table }.collect(sort: true),
             optionalFile(params.tissue_cn),
             optionalFile(params.clinical)
         )
         ch_ctdna = CTDNA_CALL.out.ctdna
         ch_ctdna_detail = CTDNA_CALL.out.dynamics.mix(CTDNA_CALL.out.cn)
-        ch_rejects = ch_rejects.mix(CTDNA_CALL.out.rejects)
+        ch_rejects = ch_rejects.mix(CTDNA_CALL.out.rejects, CTDNA_COUNT.out.rejects.map { meta, table -> table })
         ch_versions = ch_versions.mix(CTDNA_COUNT.out.versions.first(), CTDNA_CALL.out.versions)
     }
 

@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctdna import cn
 
@@ -101,22 +103,26 @@ def simulate(rng, n_pon=12, plasma=(), n_ref=16, n_mdm2=10, fragments=3000, nois
 
 @pytest.mark.parametrize("copies", [15, 20, 40])
 def test_simulated_tumour_fraction_recovered_within_25_percent(copies):
+    """20 replicates per f: all within +/-25 % at f >= 5 %; at f = 2 % at least 90 % of them
+    (measured 95-100 % at these settings; docs/ctdna.md gives the full table)."""
     rng = np.random.default_rng(SEED + copies)
     print("seed", SEED + copies)
     fractions = [0.02, 0.05, 0.1, 0.3]
-    plasma = [(f"p{r}_{f}", f, float(copies)) for f in fractions for r in range(5)]
+    plasma = [(f"p{r}_{f}", f, float(copies)) for f in fractions for r in range(20)]
     norm = cn.normalise_depth(simulate(rng, plasma=plasma), ["MDM2"], [])
     pon = [s for s in norm["sample"].unique() if s.startswith("pon")]
     cns = pd.Series({name: c for name, _, c in plasma})
     result = cn.call_gene(norm, pon, "MDM2", copy_numbers=cns).set_index("sample")
-    for name, fraction, _ in plasma:
-        assert result.loc[name, "tf_cn"] == pytest.approx(fraction, rel=0.25), name
-        assert result.loc[name, "tf_cn_low"] <= result.loc[name, "tf_cn_high"]
+    for fraction in fractions:
+        names = [name for name, f, _ in plasma if f == fraction]
+        within = (result.loc[names, "tf_cn"] / fraction - 1).abs() <= 0.25
+        assert within.mean() >= (0.9 if fraction < 0.05 else 1.0), (fraction, within.mean())
+        assert (result.loc[names, "tf_cn_low"] <= result.loc[names, "tf_cn_high"]).all()
     assert not result.loc[pon, "amplified"].any()
 
 
 def test_no_amplification_in_any_pon_sample_over_seeded_cohorts():
-    for offset in range(5):
+    for offset in range(20):
         rng = np.random.default_rng(SEED + 100 + offset)
         norm = cn.normalise_depth(simulate(rng, n_pon=15), ["MDM2"], [])
         pon = sorted(norm["sample"].unique())
@@ -133,3 +139,25 @@ def test_target_table_uses_leave_one_out_reference_for_pon():
     assert mdm2.loc["pon1", "pon_norm_depth"] == pytest.approx(1.0)  # median(1.1, 0.9)
     assert mdm2.loc["pon2", "log2_ratio"] == pytest.approx(math.log2(1.1 / 0.95))
     assert len(table) == 16
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(log2r=st.floats(-5, 5), copies=st.floats(2.01, 200), sd=st.floats(0.001, 1))
+def test_tumour_fraction_and_interval_stay_in_unit_interval_and_ordered(log2r, copies, sd):
+    fraction = cn.tf_from_ratio(log2r, copies)
+    low, high = cn.tf_interval(log2r, sd, copies, df=10)
+    assert 0.0 <= low <= fraction <= high <= 1.0
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(fraction=st.floats(0.0, 1.0), copies=st.floats(3, 100))
+def test_purity_formula_inverts_the_ratio_model(fraction, copies):
+    ratio = 1 + fraction * (copies - 2) / 2  # R = 1 + f (C - 2) / 2
+    assert cn.tf_from_ratio(math.log2(ratio), copies) == pytest.approx(fraction, abs=1e-9)
+
+
+def test_without_pon_the_reason_says_so():
+    norm = cn.normalise_depth(_tiny(), ["MDM2"], ["TP53"])
+    result = cn.call_gene(norm[norm["sample"] == "p1"], [], "MDM2").set_index("sample")
+    assert math.isnan(result.loc["p1", "log2_ratio"])
+    assert result.loc["p1", "reason"].startswith("no PoN sample")

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from ctdna import levels
+from ctdna.snv import SnvCall
 
 NAN = math.nan
 
@@ -17,19 +18,28 @@ NAN = math.nan
 def snv(detected, tf=0.04, p=1e-6, vaf=0.02):
     return {"n_sites": 3, "alt_fragments": 12, "total_fragments": 600, "mean_vaf": vaf,
             "tumour_fraction": tf, "tf_ci_low": tf / 2, "tf_ci_high": tf * 2, "p_value": p,
-            "detected": detected}
+            "detected": detected, "reason": None}
 
 
 def cn(amplified, tf=0.1, log2=0.8, p=1e-9, reason=None):
     return {"log2_ratio": log2, "z": 9.0, "p_value": p, "amplified": amplified, "tf_cn": tf,
-            "tf_cn_low": tf * 0.8, "tf_cn_high": tf * 1.2, "copy_number": 20.0,
+            "tf_cn_low": tf * 0.8, "tf_cn_high": tf * 1.2, "copy_number": 20.0, "pon_sd": 0.05,
             "reason": reason}
 
 
 def test_hge_per_ml_from_cfdna_yield():
     # 3.3 ng/mL / 3.3 pg per haploid genome = 1000 hGE/mL
-    assert levels.haploid_genomes_per_ml(3.3) == pytest.approx(1000.0)
-    assert math.isnan(levels.haploid_genomes_per_ml(NAN))
+    assert levels.sample_level(snv(True), cn(True), 3.3)["hge_per_ml"] == pytest.approx(1000.0)
+    assert math.isnan(levels.sample_level(snv(True), cn(True), None)["hge_per_ml"])
+
+
+def test_snv_frame_from_snv_calls():
+    call = SnvCall(n_sites=2, alt_fragments=5, total_fragments=100, mean_vaf=0.05,
+                   tumour_fraction=0.1, tf_ci_low=0.05, tf_ci_high=0.2, p_value=1e-5,
+                   detected=True, evaluable=True, reason=None)
+    frame = levels.snv_frame({"s1": call})
+    assert list(frame.columns) == ["sample", *levels.SNV_COLUMNS]
+    assert frame.iloc[0]["tumour_fraction"] == 0.1 and frame.iloc[0]["detected"] == True
 
 
 def test_snv_detected_wins_and_mutant_molecules_from_mean_vaf():
@@ -61,7 +71,7 @@ def test_cn_only_patient_without_tumour_vcf():
     row = levels.sample_level(no_snv, cn(False, tf=0.003), 5.0)
     assert row["tf_source"] == "cn" and row["detected"] is False
     assert math.isnan(row["mutant_molecules_per_ml"])
-    assert "no usable SNV site" in row["reason"]
+    assert row["reason"].startswith("SNV: no usable site")
 
 
 def test_amplified_without_copy_number_detected_but_tf_na():

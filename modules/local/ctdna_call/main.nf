@@ -6,6 +6,7 @@ process CTDNA_CALL {
     path samplesheet
     path site_counts, stageAs: 'sites/*'
     path target_depth, stageAs: 'depth/*'
+    path background, stageAs: 'background/*'
     path tissue_cn
     path clinical
 
@@ -22,13 +23,13 @@ process CTDNA_CALL {
     def cn_arg = tissue_cn ? "--tissue-cn ${tissue_cn}" : ''
     def clinical_arg = clinical ? "--clinical ${clinical}" : ''
     """
-    ctdna-call --samplesheet ${samplesheet} --site-counts ${site_counts} --target-depth ${target_depth} ${cn_arg} ${clinical_arg} ${args} --outdir .
+    ctdna-call --samplesheet ${samplesheet} --site-counts ${site_counts} --target-depth ${target_depth} --background ${background} ${cn_arg} ${clinical_arg} ${args} --outdir .
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers scipy pandas --out versions.yml
     """
 
     stub:
     """
-    touch ctdna.tsv ctdna_dynamics.tsv ctdna_sites.tsv rejects_ctdna.tsv
+    touch ctdna.tsv ctdna_dynamics.tsv ctdna_sites.tsv ctdna_cn.tsv ctdna_blacklist.tsv rejects_ctdna.tsv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
     """
 }

@@ -10,7 +10,8 @@ process CTDNA_COUNT {
     output:
     tuple val(meta), path('*.site_counts.tsv'),  emit: sites
     tuple val(meta), path('*.target_depth.tsv'), emit: depth
-    tuple val(meta), path('*.background.tsv'),   emit: background, optional: true
+    tuple val(meta), path('*.background.tsv'),   emit: background
+    tuple val(meta), path('*.rejects_count.tsv'), emit: rejects
     path 'versions.yml',                         emit: versions
 
     script:
@@ -20,14 +21,14 @@ process CTDNA_COUNT {
     def tumour_args = tumour_ids ? [tumour_ids, vcfs].transpose().collect { id, vcf -> "--tumour ${id}=${vcf}" }.join(' ') : ''
     def fasta_arg = fasta ? "--fasta ${fasta}" : ''
     """
-    ctdna-count --bam ${bam} --sample ${meta.id} ${tumour_args} --targets ${targets} ${fasta_arg} ${args} --out-sites ${prefix}.site_counts.tsv --out-targets ${prefix}.target_depth.tsv
+    ctdna-count --bam ${bam} --sample ${meta.id} ${tumour_args} --targets ${targets} ${fasta_arg} ${args} --out-sites ${prefix}.site_counts.tsv --out-targets ${prefix}.target_depth.tsv --out-background ${prefix}.background.tsv --out-rejects ${prefix}.rejects_count.tsv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pysam cyvcf2 --out versions.yml
     """
 
     stub:
     def prefix = task.ext.prefix ?: meta.id
     """
-    touch ${prefix}.site_counts.tsv ${prefix}.target_depth.tsv
+    touch ${prefix}.site_counts.tsv ${prefix}.target_depth.tsv ${prefix}.background.tsv ${prefix}.rejects_count.tsv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
     """
 }

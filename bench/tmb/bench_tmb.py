@@ -1,0 +1,95 @@
+"""Throughput and peak memory of tmb-calc against pyTMB (pytmb-curie) in the same run.
+
+Creates its own venv for pyTMB (never the project .venv), generates seeded VEP-annotated VCFs
+of several sizes (make_vcf.py), runs both tools one after the other on each (never in parallel:
+the machine is shared) under /usr/bin/time, and writes a Markdown table.
+Usage (from the repository root):
+    .venv/bin/python bench/tmb/bench_tmb.py [--sizes 250000,1000000] [--workdir DIR] \
+        [--out bench/tmb/results.md]
+Equivalent settings: VAF >= 0.05, depth >= 50, alt reads >= 3, gnomAD AF <= 0.001, PASS only,
+non-synonymous coding. pyTMB cannot restrict to the BED nor read gnomAD from CSQ, has no upper
+VAF bound and stops at the first failing filter without a trace; tmb-calc does all of these,
+so it does strictly more work per record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+PYTMB_VERSION = "1.6.0"  # pytmb-curie release benchmarked (PyPI)
+PANEL_BASES = 22 * 100 * 2_000  # make_vcf.py panel: 22 contigs x 100 targets x 2 kb
+
+
+def ensure_pytmb(workdir: Path) -> Path:
+    venv = workdir / "venv-pytmb"
+    exe = venv / "bin" / "pyTMB"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q",
+                        f"pytmb-curie=={PYTMB_VERSION}"], check=True)
+    return exe
+
+
+def timed(command: list[str], log: Path) -> tuple[float, float, float]:
+    """Wall seconds, user+sys CPU seconds and peak RSS (MB) of ``command``."""
+    fmt = "BENCH %e %U %S %M"
+    with open(log, "w") as handle:
+        subprocess.run(["/usr/bin/time", "-f", fmt, *command], check=True, stdout=handle,
+                       stderr=subprocess.STDOUT)
+    line = [l for l in log.read_text().splitlines() if l.startswith("BENCH ")][-1]
+    wall, user, system, rss_kb = (float(v) for v in line.split()[1:])
+    return wall, user + system, rss_kb / 1024
+
+
+def run_size(records: int, workdir: Path, pytmb: Path) -> list[dict]:
+    vcf, bed = workdir / f"bench_{records}.vcf.gz", workdir / "panel.bed"
+    if not vcf.exists():
+        subprocess.run([sys.executable, str(HERE / "make_vcf.py"), "--records", str(records),
+                        "--out", str(vcf), "--bed", str(bed)], check=True)
+    ours = [str(REPO / ".venv" / "bin" / "tmb-calc"), "--vcf", str(vcf), "--sample", "TUMOUR",
+            "--patient", "P1", "--panel-bed", str(bed), "--out-summary", str(workdir / "s.tsv"),
+            "--out-trace", str(workdir / "trace.tsv")]
+    theirs = [str(pytmb), "-i", str(vcf), "--dbConfig", str(HERE / "pytmb_vep_csq.yml"),
+              "--varConfig", str(HERE / "pytmb_caller.yml"), "--effGenomeSize", str(PANEL_BASES),
+              "--vaf", "0.05", "--maf", "0.001", "--minDepth", "50", "--minAltDepth", "3",
+              "--filterLowQual", "--filterNonCoding", "--filterSyn", "--filterPolym",
+              "--polymDb", "gnomad"]
+    rows = []
+    for tool, command in (("tmb-calc", ours), (f"pyTMB {PYTMB_VERSION}", theirs)):
+        wall, cpu, rss = timed(command, workdir / f"{tool.split()[0]}_{records}.log")
+        rows.append({"tool": tool, "records": records, "wall_s": wall, "cpu_s": cpu,
+                     "records_per_cpu_s": records / cpu, "peak_rss_mb": rss})
+    return rows
+
+
+def markdown(rows: list[dict], command: str) -> str:
+    lines = [f"Command: `{command}`", "",
+             "| tool | records | wall s | CPU s | records / CPU s | peak RSS MB |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r['tool']} | {r['records']:,} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | "
+              f"{r['records_per_cpu_s']:,.0f} | {r['peak_rss_mb']:.0f} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="250000,1000000")
+    parser.add_argument("--workdir", default="/tmp/stereosarc-bench-tmb")
+    parser.add_argument("--out", default=str(HERE / "results.md"))
+    args = parser.parse_args()
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    pytmb = ensure_pytmb(workdir)
+    rows = [row for size in args.sizes.split(",") for row in run_size(int(size), workdir, pytmb)]
+    text = markdown(rows, " ".join(["python bench/tmb/bench_tmb.py", *sys.argv[1:]]))
+    Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Sites to count in plasma: PASS variants of the tumour VCF(s) inside the ctDNA targets.
+
+A site is one tumour VCF record x ALT with FILTER PASS whose (left) position lies in a
+target interval: 1-based POS with ``start < POS <= end`` (BED is 0-based, half-open), i.e.
+the SNV base or the indel's anchor base. Alleles are trimmed of their common suffix (VCF
+multi-allelic padding) and classified:
+
+- snv: one base each side, both in ACGT;
+- deletion: ALT is one base equal to REF's first base (VCF anchor), REF longer;
+- insertion: REF is one base equal to ALT's first base, ALT longer;
+- anything else (MNV, complex, symbolic '<DEL>', '*', N) is not counted: a rejects row.
+
+The gene is column 4 of the first target containing the site.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ctdna.exceptions import ContigMismatchError
+
+SITE_COLUMNS = ["tumour_sample", "chrom", "pos", "ref", "alt", "variant_type", "gene",
+                "tissue_vaf", "vcf_file", "vcf_row"]
+BASES = set("ACGT")
+
+
+def classify_alleles(ref: str, alt: str) -> tuple[str, str, str | None]:
+    """(ref, alt, variant_type) after trimming the common suffix; type None when unsupported."""
+    ref, alt = ref.upper(), alt.upper()
+    if not set(ref) <= BASES or not set(alt) <= BASES:
+        return ref, alt, None
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    if len(ref) == 1 and len(alt) == 1:
+        return ref, alt, "snv" if ref != alt else None
+    if len(alt) == 1 and ref[0] == alt:
+        return ref, alt, "deletion"
+    if len(ref) == 1 and alt[0] == ref:
+        return ref, alt, "insertion"
+    return ref, alt, None
+
+
+def alternate_name(contig: str) -> str:
+    """'17' <-> 'chr17' (and 'MT' <-> 'chrM'): the other common spelling of a contig."""
+    if contig in ("MT", "chrM"):
+        return "chrM" if contig == "MT" else "MT"
+    return contig[3:] if contig.startswith("chr") else f"chr{contig}"
+
+
+def check_contig_naming(used: set[str], available: set[str], used_label: str,
+                        available_label: str) -> None:
+    """Refuse when none of ``used`` is in ``available`` but their other spelling is.
+
+    E.g. sites on '17' while the BAM header has 'chr17' would otherwise count as zero.
+    """
+    if not used or used & available:
+        return
+    renamed = {alternate_name(c) for c in used}
+    if renamed & available:
+        example = sorted(used)[0]
+        raise ContigMismatchError(
+            f"contig naming mismatch: {used_label} uses '{example}' but {available_label} "
+            f"uses '{alternate_name(example)}'; rename one of them (e.g. bcftools annotate "
+            f"--rename-chrs) so both follow the same reference naming")
+
+
+def select_sites(variants: pd.DataFrame, targets: pd.DataFrame, tumour_id: str,
+                 vcf_name: str) -> tuple[pd.DataFrame, list[dict], dict]:
+    """Sites of one tumour VCF: PASS, supported type, inside a target.
+
+    ``variants``: rows of ``io.read_tumour_vcf``. Returns (sites with SITE_COLUMNS, rejects
+    rows for unsupported alleles and repeated records of PASS records in targets, counts for
+    the log).
+    """
+    check_contig_naming(set(variants["chrom"]), set(targets["chrom"]),
+                        f"tumour VCF {vcf_name}", "the targets BED")
+    passing = variants[variants["filter_pass"].astype(bool)]
+    inside, genes = target_genes(targets, passing["chrom"], passing["pos"])
+    in_target = passing[inside].rename(columns={"_row": "vcf_row"})
+    in_target["gene"] = genes[inside]
+    rows, rejects = [], []
+    for record in in_target.itertuples(index=False):
+        ref, alt, kind = classify_alleles(record.ref, record.alt)
+        if kind is None:
+            rejects.append({"file": vcf_name, "row": record.vcf_row, "column": "ALT",
+                            "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
+                                      f"not an SNV or simple indel; not counted"})
+            continue
+        rows.append([tumour_id, record.chrom, int(record.pos), ref, alt, kind, record.gene,
+                     record.tissue_vaf, vcf_name, record.vcf_row])
+    sites = pd.DataFrame(rows, columns=SITE_COLUMNS)
+    unsupported = len(rejects)
+    repeated = sites.duplicated(subset=["chrom", "pos", "ref", "alt"])
+    for record in sites[repeated].itertuples(index=False):
+        rejects.append({"file": vcf_name, "row": record.vcf_row, "column": None,
+                        "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
+                                  f"repeats an earlier record of this VCF; counted once"})
+    sites = sites[~repeated].reset_index(drop=True)
+    counts = {"records": len(variants), "not_pass": len(variants) - len(passing),
+              "outside_targets": len(passing) - len(in_target), "unsupported": unsupported,
+              "repeated": int(repeated.sum()), "sites": len(sites)}
+    return sites, rejects, counts
+
+
+def target_genes(targets: pd.DataFrame, chroms: pd.Series,
+                 positions: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(inside, gene) per 1-based position: inside a target, and the first such target's gene."""
+    inside = np.zeros(len(positions), dtype=bool)
+    genes = np.full(len(positions), None, dtype=object)
+    chroms, positions = np.asarray(chroms), np.asarray(positions, dtype=np.int64)
+    for chrom, group in targets.groupby("chrom", sort=False):
+        idx = np.nonzero(chroms == chrom)[0]
+        if not len(idx):
+            continue
+        start, end = group["start"].to_numpy(), group["end"].to_numpy()
+        hits = (start[None, :] < positions[idx, None]) & (end[None, :] >= positions[idx, None])
+        found = hits.any(axis=1)
+        first = hits.argmax(axis=1)
+        genes[idx[found]] = group["gene"].to_numpy()[first[found]]
+        inside[idx[found]] = True
+    return inside, genes
+
+
+def merge_sites(per_tumour: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate the sites of several tumour VCFs, sorted by position then tumour sample."""
+    frames = [f for f in per_tumour if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=SITE_COLUMNS)
+    sites = pd.concat(frames, ignore_index=True)
+    sites["tissue_vaf"] = sites["tissue_vaf"].astype(float).replace({np.inf: np.nan})
+    return sites.sort_values(["chrom", "pos", "ref", "alt", "tumour_sample"]).reset_index(drop=True)

@@ -1,0 +1,373 @@
+"""Tumour-informed ctDNA model at SNV/indel sites: background error, detection, tumour fraction.
+
+Quantities (one plasma sample, its own patient's sites, counts in deduplicated fragments from
+``ctdna-count``; a = alt_fragments, d = depth_fragments = ref + alt + other):
+
+- error rate e_s of site s (per fragment, probability that a fragment without the mutation
+  reads as the site's ALT): posterior mean of a Beta prior updated by the pooled PoN counts,
+  ``e_s = (A_s + a0) / (D_s + a0 + b0)`` with A_s, D_s the alt and depth fragments summed
+  over PoN samples (``background_from_pon``), or the sample's own mismatch rate of the same
+  substitution class at the other target positions (``background_from_sample``).
+- detection: under H0 (no ctDNA) a_s follows the posterior predictive of the background,
+  Beta-Binomial(d_s, A_s + a0, D_s - A_s + b0) (Binomial(d_s, e_s) when no Beta parameters
+  are given), independently across sites; the pooled alt count X = sum_s a_s has the
+  convolution of these laws; p-value = P(X >= x_obs | H0), computed exactly by convolution
+  (the null that ctDNAtools samples by Monte Carlo). ``detected`` = p < alpha and at
+  least ``min_alt_fragments`` (2) alt fragments in total.
+- tumour fraction (TF, fraction of cfDNA fragments from the tumour): mutant fraction at site
+  s is ``mu_s = min(1, TF * m_s / 2)`` (heterozygous clonal site without LOH: m_s = 1, so
+  TF/2); the observed alt probability is ``p_s = mu_s (1 - e_s) + (1 - mu_s) e_s`` and TF
+  maximises ``sum_s log Binom(a_s; d_s, p_s)`` over [0, 1]; the 95 % interval is the set of
+  TF with ``2 (l_max - l(TF)) <= chi2_1(0.95)`` (likelihood-ratio / profile interval).
+- mean VAF: unweighted mean over used sites of a_s / d_s.
+- hGE/mL = cfDNA ng/mL x 1000 / 3.3 (3.3 pg per haploid genome); mutant molecules per mL =
+  hGE/mL x mean VAF (Signatera MTM/mL convention).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+SITE_KEY = ["chrom", "pos", "ref", "alt"]
+ALPHA = 0.01  # detection level, issue 4 / docs/parameters.md --ctdna_alpha default
+CI_LEVEL = 0.95  # two-sided profile-likelihood interval level (issue 4)
+MAX_PON_VAF = 0.05  # a PoN VAF >= 5 % at a tumour site is germline/CHIP, not noise (ctDNAtools black list idea; CHIP VAF range, Razavi 2019)
+RECURRENT_VAF = 0.01  # a donor VAF >= 1 % is ~100x the deduplicated error (1e-4): artefact hot spot/CHIP (ctDNAtools black list idea)
+RECURRENT_MIN_ALT = 2  # ... carried by >= 2 alt fragments, so one stray fragment at low depth is not a carrier (choice)
+MIN_PON_SAMPLES_WITH_ALT = 2  # black-listed when >= 2 donors carry it: one donor is not a pattern (ctDNAtools min_samples idea)
+MAX_PON_ERROR_RATE = 0.01  # posterior error >= 1 % makes a 1 % TF site uninformative (choice, docs/ctdna_counting.md)
+PRIOR_WEIGHT = 1000.0  # Beta prior worth 1,000 fragments, below one PoN sample's typical deduplicated depth so site data dominate (choice)
+MIN_PRIOR_RATE = 1e-6  # floor of the prior mean: Illumina per-base substitution error after dedup is ~1e-4..1e-5 (Newman 2016, iDES), never 0
+MIN_ALT_FRAGMENTS = 2  # detection needs >= 2 mutant fragments in total: one fragment cannot be told from one PCR/sequencing artefact (MRD practice; choice)
+EVAL_TF = 0.01  # a negative sample is evaluable only if TF = 1 % would be detectable (issue 4 accuracy range lower bound)
+HAPLOID_GENOME_PG = 3.3  # mass of one haploid human genome, pg (issue 4; Signatera hGE convention)
+MULTIPLICITY_RANGE = (0.25, 2.0)  # clip of the tissue-VAF multiplicity: 2 = LOH/duplicated site (choice)
+
+
+@dataclass
+class SnvCall:
+    """Result of ``call_sample`` for one plasma sample (fields documented in the module)."""
+
+    n_sites: int
+    alt_fragments: int | None
+    total_fragments: int | None
+    mean_vaf: float | None
+    tumour_fraction: float | None
+    tf_ci_low: float | None
+    tf_ci_high: float | None
+    p_value: float | None
+    detected: bool | None
+    evaluable: bool
+    reason: str | None
+    per_site: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def to_dict(self) -> dict:
+        """The scalar fields (everything except per_site), for one row of ctdna.tsv."""
+        return {k: v for k, v in self.__dict__.items() if k != "per_site"}
+
+
+def background_from_pon(pon_counts: pd.DataFrame, *, max_pon_vaf: float = MAX_PON_VAF,
+                        recurrent_vaf: float = RECURRENT_VAF,
+                        recurrent_min_alt: int = RECURRENT_MIN_ALT,
+                        min_pon_samples_with_alt: int = MIN_PON_SAMPLES_WITH_ALT,
+                        max_error_rate: float = MAX_PON_ERROR_RATE,
+                        prior_weight: float = PRIOR_WEIGHT,
+                        min_prior_rate: float = MIN_PRIOR_RATE) -> pd.DataFrame:
+    """Per-site, per-ALT background error rate and black list from PoN plasma site counts.
+
+    ``pon_counts``: concatenated site_counts rows of the PoN samples (columns sample, chrom,
+    pos, ref, alt, variant_type, alt_fragments, depth_fragments; a site listed by several
+    tumour VCFs is counted once per PoN sample).
+
+    Prior: Beta(a0, b0) with mean r_c = (sum alt + 0.5) / (sum depth + 1) pooled over all
+    PoN rows of the same variant_type c that are not black-listed by the PoN VAF or
+    recurrence rules (Jeffreys-smoothed, floored at ``min_prior_rate``) and weight
+    a0 + b0 = ``prior_weight`` fragments. Posterior mean
+    ``error_rate = (A_s + a0) / (D_s + a0 + b0)``, A_s and D_s summed over PoN samples.
+
+    Black list (reasons joined by ';'): any PoN sample VAF >= ``max_pon_vaf`` ('pon_vaf');
+    at least ``min_pon_samples_with_alt`` PoN samples carrying the ALT, i.e. with VAF >=
+    ``recurrent_vaf`` and >= ``recurrent_min_alt`` alt fragments ('recurrent_in_pon');
+    error_rate >= ``max_error_rate`` ('high_error'). Stray single fragments at the
+    expected error rate are not black-listed: they raise error_rate instead.
+
+    Returns one row per (chrom, pos, ref, alt): variant_type, error_rate, prior_rate,
+    pon_alt_fragments, pon_depth_fragments, n_pon_samples (samples with depth > 0),
+    n_pon_samples_with_alt (alt > 0), n_pon_samples_carrying (the recurrence rule),
+    max_pon_vaf, blacklisted (bool), blacklist_reason (str or None), background_source='pon'.
+    """
+    counts = pon_counts.drop_duplicates(subset=["sample"] + SITE_KEY).copy()
+    counts = counts[counts["depth_fragments"].fillna(0) > 0]
+    if counts.empty:
+        return pd.DataFrame(columns=BACKGROUND_COLUMNS)
+    counts["vaf"] = counts["alt_fragments"] / counts["depth_fragments"]
+    counts["carrier"] = (counts["vaf"] >= recurrent_vaf) & (counts["alt_fragments"] >= recurrent_min_alt)
+    site = counts.groupby(SITE_KEY, sort=True).agg(
+        variant_type=("variant_type", "first"), pon_alt_fragments=("alt_fragments", "sum"),
+        pon_depth_fragments=("depth_fragments", "sum"), n_pon_samples=("sample", "nunique"),
+        n_pon_samples_with_alt=("alt_fragments", lambda a: int((a > 0).sum())),
+        n_pon_samples_carrying=("carrier", "sum"), max_pon_vaf=("vaf", "max")).reset_index()
+    reasons = _pon_reasons(site, max_pon_vaf, min_pon_samples_with_alt)
+    clean = site[reasons.map(len) == 0]
+    site["prior_rate"] = site["variant_type"].map(_pooled_rates(clean, min_prior_rate))
+    site["prior_rate"] = site["prior_rate"].fillna(_pooled_rate(clean, min_prior_rate))
+    a0 = site["prior_rate"] * prior_weight
+    site["error_rate"] = (site["pon_alt_fragments"] + a0) / (site["pon_depth_fragments"] + prior_weight)
+    site["beta_a"] = site["pon_alt_fragments"] + a0
+    site["beta_b"] = site["pon_depth_fragments"] - site["pon_alt_fragments"] + prior_weight - a0
+    for i in site.index[site["error_rate"] >= max_error_rate]:
+        reasons[i] = reasons[i] + ["high_error"]
+    site["blacklisted"] = reasons.map(len) > 0
+    site["blacklist_reason"] = reasons.map(lambda r: ";".join(r) if r else None)
+    site["background_source"] = "pon"
+    return site[BACKGROUND_COLUMNS]
+
+
+BACKGROUND_COLUMNS = SITE_KEY + [
+    "variant_type", "error_rate", "beta_a", "beta_b", "prior_rate", "pon_alt_fragments", "pon_depth_fragments",
+    "n_pon_samples", "n_pon_samples_with_alt", "n_pon_samples_carrying", "max_pon_vaf",
+    "blacklisted", "blacklist_reason",
+    "background_source"]
+
+
+def _pon_reasons(site: pd.DataFrame, max_pon_vaf: float, min_samples: int) -> pd.Series:
+    """Per site, the list of PoN black-list reasons ('pon_vaf', 'recurrent_in_pon')."""
+    high_vaf = site["max_pon_vaf"] >= max_pon_vaf
+    recurrent = site["n_pon_samples_carrying"] >= min_samples
+    return pd.Series([(["pon_vaf"] if v else []) + (["recurrent_in_pon"] if r else [])
+                      for v, r in zip(high_vaf, recurrent)], index=site.index, dtype=object)
+
+
+def _pooled_rate(rows: pd.DataFrame, floor: float) -> float:
+    """Jeffreys-smoothed pooled rate (sum alt + 0.5) / (sum depth + 1), floored at ``floor``."""
+    rate = (rows["pon_alt_fragments"].sum() + 0.5) / (rows["pon_depth_fragments"].sum() + 1.0)
+    return max(float(rate), floor)
+
+
+def _pooled_rates(rows: pd.DataFrame, floor: float) -> dict:
+    """``_pooled_rate`` per variant_type."""
+    return {vt: _pooled_rate(group, floor) for vt, group in rows.groupby("variant_type")}
+
+
+def substitution_class(ref: str, alt: str, variant_type: str) -> str | None:
+    """'C>T'-style class on the pyrimidine strand for an SNV; 'insertion'/'deletion' for indels."""
+    if variant_type in ("insertion", "deletion"):
+        return variant_type
+    if len(ref) != 1 or len(alt) != 1 or ref not in "ACGT" or alt not in "ACGT":
+        return None
+    if ref in "GA":
+        ref, alt = COMPLEMENT[ref], COMPLEMENT[alt]
+    return f"{ref}>{alt}"
+
+
+COMPLEMENT = {"A": "T", "C": "G", "G": "C", "T": "A"}
+
+
+def background_from_sample(site_counts: pd.DataFrame, sample_background: pd.DataFrame, *,
+                           min_prior_rate: float = MIN_PRIOR_RATE) -> pd.DataFrame:
+    """Fallback background (no PoN): the sample's own error at its other target positions.
+
+    ``sample_background``: the sample's ``*.background.tsv`` from ctdna-count (schema
+    ctdna_background: sample, error_class, error_count, opportunity_count), where error_class
+    is a substitution class on the pyrimidine strand ('C>A', 'C>G', 'C>T', 'T>A', 'T>C',
+    'T>G') or 'insertion'/'deletion', error_count the mismatching bases (indel events) and
+    opportunity_count the bases of that reference class (all aligned bases for indels) at
+    target positions that are not sites and not variant in the sample.
+    The error rate of a site is the Jeffreys-smoothed rate of its class,
+    (error_count + 0.5) / (opportunity_count + 1), floored at ``min_prior_rate``; the class
+    rate is already per specific ALT base. Nothing is black-listed (no PoN to learn from).
+    A site whose class is absent from ``sample_background`` gets NA (not used, reason given).
+
+    Returns the same columns as ``background_from_pon`` (PoN columns NA,
+    background_source='sample').
+    """
+    sites = site_counts.drop_duplicates(subset=SITE_KEY)[SITE_KEY + ["variant_type"]].copy()
+    totals = sample_background.groupby("error_class")[["error_count", "opportunity_count"]].sum()
+    rates = ((totals["error_count"] + 0.5) / (totals["opportunity_count"] + 1.0)).clip(lower=min_prior_rate)
+    classes = [substitution_class(r, a, t) for r, a, t in
+               zip(sites["ref"], sites["alt"], sites["variant_type"])]
+    sites["error_rate"] = [rates.get(c, np.nan) if c else np.nan for c in classes]
+    sites["prior_rate"] = sites["error_rate"]
+    by_class = {c: (totals.loc[c, "error_count"] + 0.5,
+                    totals.loc[c, "opportunity_count"] - totals.loc[c, "error_count"] + 0.5)
+                for c in totals.index}
+    sites["beta_a"] = [by_class[c][0] if c in by_class else np.nan for c in classes]
+    sites["beta_b"] = [by_class[c][1] if c in by_class else np.nan for c in classes]
+    for column in ["pon_alt_fragments", "pon_depth_fragments", "n_pon_samples",
+                   "n_pon_samples_with_alt", "n_pon_samples_carrying", "max_pon_vaf"]:
+        sites[column] = np.nan
+    sites["blacklisted"] = False
+    sites["blacklist_reason"] = None
+    sites["background_source"] = "sample"
+    return sites.reset_index(drop=True)[BACKGROUND_COLUMNS]
+
+
+def call_sample(site_counts: pd.DataFrame, background: pd.DataFrame, *, alpha: float = ALPHA,
+                ci_level: float = CI_LEVEL, eval_tf: float = EVAL_TF,
+                min_alt_fragments: int = MIN_ALT_FRAGMENTS,
+                multiplicity: str = "het",
+                multiplicity_range: tuple[float, float] = MULTIPLICITY_RANGE) -> SnvCall:
+    """Detection test, tumour fraction and mean VAF of one plasma sample.
+
+    ``site_counts``: the sample's rows restricted to its own patient's sites (duplicates of a
+    site listed by several tumour VCFs are counted once). ``background``: output of
+    ``background_from_pon`` or ``background_from_sample``. Sites used: not black-listed,
+    depth_fragments > 0, with an error rate. ``multiplicity``: 'het' (m_s = 1, mutant
+    fraction TF/2) or 'tissue_vaf' (m_s = tissue_vaf_s / median tissue_vaf of the used sites,
+    clipped to ``multiplicity_range``; the median site is taken as heterozygous clonal).
+
+    n_sites, alt_fragments, total_fragments (sum of depth_fragments) count used sites only.
+    ``detected``: p < alpha and at least ``min_alt_fragments`` alt fragments in total.
+    ``evaluable``: True when detected, or when the expected pooled alt count at
+    TF = ``eval_tf``, sum_s d_s p_s(eval_tf), reaches k_min, the smallest pooled alt count
+    with P(X >= k | H0) < alpha and k >= min_alt_fragments (about even odds of detecting
+    TF = eval_tf); False
+    (detected None) otherwise or when no site is usable; ``reason`` says why.
+    ``per_site``: one row per site with vaf, error_rate, blacklisted, blacklist_reason,
+    multiplicity, used, not_used_reason.
+    """
+    per_site = _per_site(site_counts, background, multiplicity, multiplicity_range)
+    used = per_site[per_site["used"]]
+    if used.empty:
+        reason = "no usable site" if len(per_site) else "no site in the targets"
+        return SnvCall(0, None, None, None, None, None, None, None, None, False, reason, per_site)
+    alt = used["alt_fragments"].to_numpy(dtype=np.int64)
+    depth = used["depth_fragments"].to_numpy(dtype=np.int64)
+    error = np.clip(used["error_rate"].to_numpy(dtype=float), ERROR_FLOOR, 1 - ERROR_FLOOR)
+    mult = used["multiplicity"].to_numpy(dtype=float)
+    beta = _beta_parameters(used)
+    p_value, k_min = pooled_test(alt, depth, error, alpha, beta=beta)
+    tf, low, high = tumour_fraction_mle(alt, depth, error, mult, ci_level)
+    expected = float(np.sum(depth * _alt_probability(eval_tf, error, mult)))
+    if k_min is not None:
+        k_min = max(k_min, min_alt_fragments)
+    detected = p_value < alpha and alt.sum() >= min_alt_fragments
+    evaluable = bool(detected or (k_min is not None and expected >= k_min))
+    reason = None if evaluable else (
+        f"expected {expected:.2f} alt fragments at TF={eval_tf:g} < {k_min} needed for p<{alpha:g}")
+    return SnvCall(n_sites=len(used), alt_fragments=int(alt.sum()), total_fragments=int(depth.sum()),
+                   mean_vaf=float(np.mean(alt / depth)), tumour_fraction=tf, tf_ci_low=low,
+                   tf_ci_high=high, p_value=p_value, detected=bool(detected) if evaluable else None,
+                   evaluable=evaluable, reason=reason, per_site=per_site)
+
+
+ERROR_FLOOR = 1e-12  # keeps log-likelihoods finite when a rate is exactly 0 or 1 (numerical)
+NULL_TAIL_SD = 50.0  # null support truncated at lambda + 50 sd + 50: mass beyond is < 1e-300 (numerical)
+
+
+def _per_site(site_counts: pd.DataFrame, background: pd.DataFrame, multiplicity: str,
+              multiplicity_range: tuple[float, float]) -> pd.DataFrame:
+    """Sites joined to their background, with vaf, multiplicity, used and not_used_reason."""
+    keep = [c for c in background.columns if c not in ("variant_type",)]
+    sites = site_counts.drop_duplicates(subset=SITE_KEY).merge(background[keep], on=SITE_KEY, how="left")
+    sites["blacklisted"] = sites["blacklisted"].astype("boolean").fillna(False).astype(bool)
+    depth = pd.to_numeric(sites["depth_fragments"], errors="coerce")
+    sites["vaf"] = (sites["alt_fragments"] / depth).where(depth > 0)
+    reasons = np.where(sites["blacklisted"], "blacklisted",
+                       np.where(~(depth > 0), "no fragments",
+                                np.where(sites["error_rate"].isna(), "no background error rate", "")))
+    sites["not_used_reason"] = [r or None for r in reasons]
+    sites["used"] = sites["not_used_reason"].isna()
+    sites["multiplicity"] = _multiplicity(sites, multiplicity, multiplicity_range)
+    return sites.reset_index(drop=True)
+
+
+def _multiplicity(sites: pd.DataFrame, mode: str, bounds: tuple[float, float]) -> pd.Series:
+    """m_s: 1 ('het') or tissue VAF relative to the median used site ('tissue_vaf'), NA -> 1."""
+    if mode == "het":
+        return pd.Series(1.0, index=sites.index)
+    if mode != "tissue_vaf":
+        raise ValueError(f"multiplicity must be 'het' or 'tissue_vaf', not {mode!r}")
+    vaf = pd.to_numeric(sites["tissue_vaf"], errors="coerce")
+    median = vaf[sites["used"]].median()
+    if not median > 0:
+        return pd.Series(1.0, index=sites.index)
+    return (vaf / median).clip(*bounds).fillna(1.0)
+
+
+def _alt_probability(tf: float, error: np.ndarray, mult: np.ndarray) -> np.ndarray:
+    """p_s = mu_s (1 - e_s) + (1 - mu_s) e_s with mu_s = min(1, TF m_s / 2)."""
+    mu = np.minimum(1.0, tf * mult / 2.0)
+    return mu * (1.0 - error) + (1.0 - mu) * error
+
+
+def _beta_parameters(used: pd.DataFrame) -> np.ndarray | None:
+    """(n_sites, 2) posterior Beta parameters of the error rates, or None when any is missing."""
+    if not {"beta_a", "beta_b"} <= set(used.columns):
+        return None
+    beta = used[["beta_a", "beta_b"]].to_numpy(dtype=float)
+    return beta if np.all(np.isfinite(beta)) and np.all(beta > 0) else None
+
+
+def pooled_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
+                alpha: float = ALPHA, beta: np.ndarray | None = None) -> tuple[float, int | None]:
+    """(p-value, k_min): P(sum a_s >= observed) under H0 (no ctDNA), sites independent.
+
+    Per-site null law: the posterior predictive Beta-Binomial(d_s, beta_a_s, beta_b_s) of the
+    background (it carries the uncertainty of the PoN estimate) when ``beta`` is given, else
+    Binomial(d_s, e_s). The pooled law is their exact convolution on 0..K, K = lambda +
+    50 sd + 50 (lambda = sum d_s e_s, sd inflated for the Beta spread); an observed count
+    beyond K reports P(X >= K), an upper bound. k_min: smallest k with P(X >= k) < alpha.
+    """
+    lam = float(np.sum(depth * error))
+    spread = 1.0 if beta is None else (beta.sum(axis=1) + depth) / (beta.sum(axis=1) + 1)
+    sd = math.sqrt(float(np.sum(depth * error * (1 - error) * spread)))  # beta-binomial variance
+    support = int(min(depth.sum(), math.ceil(lam + NULL_TAIL_SD * sd + NULL_TAIL_SD)))
+    pmf = np.zeros(support + 1)
+    pmf[0] = 1.0
+    grid = np.arange(support + 1)
+    for i, (d, e) in enumerate(zip(depth, error)):
+        site_pmf = (stats.betabinom.pmf(grid, d, beta[i, 0], beta[i, 1]) if beta is not None
+                    else stats.binom.pmf(grid, d, e))
+        pmf = np.convolve(pmf, site_pmf)[: support + 1]
+    tail = np.cumsum(pmf[::-1])[::-1]  # tail[k] = P(X >= k), summed from the small end
+    observed = int(min(alt.sum(), support))
+    below = np.nonzero(tail < alpha)[0]
+    k_min = int(below[0]) if len(below) else None
+    p_value = 1.0 if observed == 0 else float(min(1.0, tail[observed]))  # P(X >= 0) = 1 exactly
+    return p_value, k_min
+
+
+def _neg_loglik(tf: float, alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
+                mult: np.ndarray) -> float:
+    """-sum_s log Binomial(a_s; d_s, p_s(TF)) without the constant binomial coefficient."""
+    p = np.clip(_alt_probability(tf, error, mult), ERROR_FLOOR, 1 - ERROR_FLOOR)
+    return -float(np.sum(alt * np.log(p) + (depth - alt) * np.log1p(-p)))
+
+
+def tumour_fraction_mle(alt: np.ndarray, depth: np.ndarray, error: np.ndarray, mult: np.ndarray,
+                        ci_level: float = CI_LEVEL) -> tuple[float, float, float]:
+    """(TF, ci_low, ci_high): maximum likelihood on [0, 1] and likelihood-ratio interval."""
+    def nll(tf):
+        return _neg_loglik(tf, alt, depth, error, mult)
+    fit = optimize.minimize_scalar(nll, bounds=(0.0, 1.0), method="bounded",
+                                   options={"xatol": 1e-10})
+    tf = min([0.0, float(fit.x), 1.0], key=nll)
+    best = nll(tf)
+    drop = stats.chi2.ppf(ci_level, 1) / 2.0
+
+    def excess(x):
+        return nll(x) - best - drop
+    low = 0.0 if excess(0.0) <= 0 else optimize.brentq(excess, 0.0, tf, xtol=1e-12)
+    high = 1.0 if excess(1.0) <= 0 else optimize.brentq(excess, tf, 1.0, xtol=1e-12)
+    return tf, float(low), float(high)
+
+
+def hge_per_ml(cfdna_ng_per_ml: float | None,
+               haploid_genome_pg: float = HAPLOID_GENOME_PG) -> float | None:
+    """Haploid genome equivalents per mL plasma = cfDNA ng/mL x 1000 / 3.3 pg (NA if NA)."""
+    if cfdna_ng_per_ml is None or pd.isna(cfdna_ng_per_ml):
+        return None
+    return float(cfdna_ng_per_ml) * 1000.0 / haploid_genome_pg
+
+
+def mutant_molecules_per_ml(hge: float | None, mean_vaf: float | None) -> float | None:
+    """Mutant molecules per mL plasma = hGE/mL x mean VAF (Signatera MTM/mL); NA if NA."""
+    if hge is None or mean_vaf is None or pd.isna(hge) or pd.isna(mean_vaf):
+        return None
+    return float(hge) * float(mean_vaf)

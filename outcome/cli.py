@@ -1,0 +1,232 @@
+"""Console scripts of the outcome package.
+
+outcome-clinical and outcome-merge (first section; method: docs/clinical.md) derive the
+clinical endpoints and build the per-patient biomarker table. outcome-associate and
+outcome-report follow in their own section below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+
+from outcome import endpoints, merge, merge_io
+from outcome.exceptions import OutcomeInputError
+from stereosarc.clikit import make_parser, run_cli
+
+LOG = logging.getLogger("outcome.cli")
+
+# ============================================================================================
+# outcome-clinical
+# ============================================================================================
+
+CLINICAL_EXAMPLE = ("outcome-clinical --clinical clinical.csv --out clinical_endpoints.tsv "
+                    "--rejects rejects_clinical.tsv")
+
+
+def clinical_parser() -> argparse.ArgumentParser:
+    """Arguments of outcome-clinical."""
+    parser = make_parser("outcome-clinical", "PFS, 6-month PFS, OS and objective response "
+                         "per randomised patient.", CLINICAL_EXAMPLE)
+    parser.add_argument("--clinical", required=True, help="clinical table (DESIGN.md)")
+    parser.add_argument("--pfs-horizon-days", type=float, default=endpoints.PFS_6M_DAYS,
+                        help="pfs_6m horizon in days (default: %(default)s, DESIGN.md)")
+    parser.add_argument("--ne-missing", action="store_true",
+                        help="best response NE gives objective_response NA instead of 0")
+    parser.add_argument("--out", required=True, help="clinical_endpoints.tsv")
+    parser.add_argument("--rejects", required=True, help="rejects_clinical.tsv")
+    return parser
+
+
+def _clinical(args: argparse.Namespace) -> None:
+    """outcome-clinical: read, derive endpoints, write endpoints and rejects."""
+    if args.pfs_horizon_days <= 0:
+        raise OutcomeInputError("--pfs-horizon-days must be > 0")
+    clinical = merge_io.read_clinical(args.clinical)
+    table, rejects = endpoints.derive(clinical, re.compile(merge_io.IDENTIFIER_PATTERN),
+                                      args.pfs_horizon_days, not args.ne_missing)
+    LOG.info("%s: %d rows; %d patients with endpoints; %d PFS events; %d rejects",
+             args.clinical, len(clinical), len(table), int(table["pfs_event"].eq(1).sum()),
+             len(rejects))
+    merge_io.write_endpoints(table, merge.combine_rejects([], rejects), args.out, args.rejects)
+
+
+def clinical_main(argv=None) -> int:
+    """Entry point of outcome-clinical."""
+    return run_cli(clinical_parser(), _clinical, argv)
+
+
+# ============================================================================================
+# outcome-merge
+# ============================================================================================
+
+MERGE_EXAMPLE = ("outcome-merge --clinical-endpoints clinical_endpoints.tsv --tmb tmb.tsv "
+                 "--ctdna ctdna.tsv --ihc ihc_patient.tsv --labs labs_patient.tsv --rejects "
+                 "rejects_ihc.tsv rejects_labs.tsv --out biomarkers.tsv --out-rejects rejects.tsv")
+
+
+def merge_parser() -> argparse.ArgumentParser:
+    """Arguments of outcome-merge."""
+    parser = make_parser("outcome-merge", "One row per randomised patient: endpoints and "
+                         "biomarkers, with the pre-specified dichotomies.", MERGE_EXAMPLE)
+    parser.add_argument("--clinical-endpoints", required=True, help="clinical_endpoints.tsv")
+    parser.add_argument("--tmb", help="cohort/tmb.tsv (one row per tumour sample)")
+    parser.add_argument("--ctdna", help="ctdna.tsv (one row per plasma sample)")
+    parser.add_argument("--ihc", help="ihc_patient.tsv")
+    parser.add_argument("--labs", help="labs_patient.tsv")
+    parser.add_argument("--rejects", nargs="*", default=[], help="stage rejects tables")
+    parser.add_argument("--tmb-rule", choices=["max", "first"], default="max",
+                        help="several tumour samples: max TMB or smallest sample id "
+                             "(default: %(default)s)")
+    for name, default, source in (("tmb-high", merge.TMB_HIGH_CUT, "FDA TMB-H"),
+                                  ("cps-cut", merge.CPS_CUT, "22C3 CPS ≥ 1"),
+                                  ("nlr-cut", merge.NLR_CUT, "Somasundaram et al. 2023"),
+                                  ("mgps-cut", merge.MGPS_CUT, "McMillan 2013")):
+        parser.add_argument(f"--{name}", type=float, default=default,
+                            help=f"dichotomy: value >= cut (default: %(default)s, {source})")
+    parser.add_argument("--out", required=True, help="biomarkers.tsv (.parquet beside it)")
+    parser.add_argument("--out-rejects", required=True, help="cohort rejects.tsv")
+    return parser
+
+
+def _optional_inputs(args: argparse.Namespace) -> dict:
+    """The per-sample and per-patient tables that were given (None for the others)."""
+    ihc_numeric = [c for c in merge.IHC_COLUMNS if c != "pdl1_ic_category"]
+    return {"tmb": merge_io.read_tmb(args.tmb) if args.tmb else None,
+            "ctdna": merge_io.read_ctdna(args.ctdna) if args.ctdna else None,
+            "ihc": merge_io.read_patient_table(args.ihc, ihc_numeric) if args.ihc else None,
+            "labs_table": (merge_io.read_patient_table(args.labs, merge.LABS_COLUMNS)
+                           if args.labs else None)}
+
+
+def _merge(args: argparse.Namespace) -> None:
+    """outcome-merge: read, merge, log missingness, write biomarkers and cohort rejects."""
+    endpoints_table = merge_io.read_endpoints(args.clinical_endpoints)
+    inputs = _optional_inputs(args)
+    cuts = {"tmb": args.tmb_high, "cps": args.cps_cut, "nlr": args.nlr_cut,
+            "mgps": args.mgps_cut}
+    biomarkers, own = merge.merge(endpoints_table, cuts=cuts, tmb_rule=args.tmb_rule, **inputs)
+    rejects = merge.combine_rejects(merge_io.read_rejects(args.rejects), own)
+    absent = [name for name, table in inputs.items() if table is None]
+    LOG.info("%d patients; inputs absent (NA columns): %s; %d merge rejects; %d rejects in "
+             "total", len(biomarkers), ", ".join(absent) or "none", len(own), len(rejects))
+    for row in merge.missingness(biomarkers).itertuples(index=False):
+        LOG.info("missing %-28s %d/%d", row.biomarker, row.n_missing, row.n)
+    merge_io.write_merge(biomarkers, rejects, args.out, args.out_rejects)
+
+
+def merge_main(argv=None) -> int:
+    """Entry point of outcome-merge."""
+    return run_cli(merge_parser(), _merge, argv)
+
+
+# ============================================================================================
+# outcome-associate and outcome-report (owned by another engineer; appended below)
+# ============================================================================================
+
+# --------------------------------------------------------------------------------------------
+# outcome-associate (method: docs/statistics.md)
+# --------------------------------------------------------------------------------------------
+
+ASSOCIATE_EXAMPLE = ("outcome-associate --biomarkers biomarkers.tsv --ctdna ctdna.tsv "
+                     "--seed 20240601 --out associations.tsv --out-km km.tsv")
+
+
+def associate_parser() -> argparse.ArgumentParser:
+    """Arguments of outcome-associate."""
+    from outcome import associations
+
+    defaults = associations.Settings()
+    parser = make_parser("outcome-associate", "Association of every biomarker with PFS and "
+                         "objective response (Cox, log-rank, KM, Fisher, logistic, BH).",
+                         ASSOCIATE_EXAMPLE)
+    parser.add_argument("--biomarkers", required=True, help="biomarkers.tsv (outcome-merge)")
+    parser.add_argument("--ctdna", help="ctdna.tsv (one row per plasma sample; optional)")
+    parser.add_argument("--seed", type=int, default=defaults.seed,
+                        help="bootstrap seed (default: %(default)s, project default)")
+    parser.add_argument("--min-events", type=float, default=defaults.min_events_per_variable,
+                        help="events per model parameter below which a model is refused "
+                             "(default: %(default)s, Peduzzi 1996)")
+    parser.add_argument("--min-n", type=int, default=defaults.min_n,
+                        help="patients below which no model is fitted (default: %(default)s)")
+    parser.add_argument("--landmark-days", type=float, default=defaults.landmark_days,
+                        help="landmark for month-6 ctDNA (default: %(default)s = 6 months)")
+    parser.add_argument("--n-bootstrap", type=int, default=defaults.n_bootstrap,
+                        help="bootstrap resamples for the AUC (default: %(default)s)")
+    parser.add_argument("--out", required=True, help="associations.tsv")
+    parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
+    return parser
+
+
+def _associate(args: argparse.Namespace) -> None:
+    """outcome-associate: read, run the analysis family, write both tables."""
+    from outcome import associations, stats_io
+
+    if args.min_events <= 0 or args.min_n < 2 or args.n_bootstrap < 1 or args.landmark_days <= 0:
+        raise OutcomeInputError("--min-events and --landmark-days must be > 0, --min-n >= 2, "
+                                "--n-bootstrap >= 1")
+    biomarkers = stats_io.read_biomarkers(args.biomarkers)
+    ctdna = stats_io.read_optional(args.ctdna, ["patient", "sample", "timepoint"])
+    settings = associations.Settings(seed=args.seed, min_n=args.min_n,
+                                     min_events_per_variable=args.min_events,
+                                     landmark_days=args.landmark_days,
+                                     n_bootstrap=args.n_bootstrap)
+    table, km = associations.associate(biomarkers, ctdna, settings)
+    refused = table["note"].fillna("").str.contains("not fitted|not tested|skipped")
+    LOG.info("%d association rows; %d refused or skipped (reason in note); %d KM curve rows",
+             len(table), int(refused.sum()), len(km))
+    stats_io.write_associations(table, km, args.out, args.out_km)
+
+
+def associate_main(argv=None) -> int:
+    """Entry point of outcome-associate."""
+    return run_cli(associate_parser(), _associate, argv)
+
+
+# --------------------------------------------------------------------------------------------
+# outcome-report (self-contained HTML; method: docs/statistics.md)
+# --------------------------------------------------------------------------------------------
+
+REPORT_EXAMPLE = ("outcome-report --biomarkers biomarkers.tsv --associations associations.tsv "
+                  "--km km.tsv --ctdna ctdna.tsv --rejects rejects.tsv --params params.json "
+                  "--out report.html")
+
+
+def report_parser() -> argparse.ArgumentParser:
+    """Arguments of outcome-report."""
+    parser = make_parser("outcome-report", "Self-contained HTML report: flow, missingness, KM "
+                         "plots, forest plot, ctDNA trajectories, methods.", REPORT_EXAMPLE)
+    parser.add_argument("--biomarkers", required=True, help="biomarkers.tsv")
+    parser.add_argument("--associations", required=True, help="associations.tsv")
+    for name, what in (("km", "km.tsv"), ("ctdna", "ctdna.tsv"),
+                       ("dynamics", "ctdna_dynamics.tsv"), ("cn", "ctdna_cn.tsv"),
+                       ("rejects", "rejects.tsv"), ("params", "params.json")):
+        parser.add_argument(f"--{name}", help=f"{what} (optional; section says 'no data')")
+    parser.add_argument("--out", required=True, help="report.html")
+    return parser
+
+
+def _report(args: argparse.Namespace) -> None:
+    """outcome-report: read what exists, render, write atomically."""
+    from outcome import report, stats_io
+
+    inputs = report.ReportInputs(
+        biomarkers=stats_io.read_biomarkers(args.biomarkers),
+        associations=stats_io.read_optional(args.associations, ["biomarker", "endpoint",
+                                                                "method", "p_value"]),
+        km=stats_io.read_optional(args.km, ["curve", "group", "time", "surv"]),
+        ctdna=stats_io.read_optional(args.ctdna, ["patient", "timepoint", "tumour_fraction",
+                                                  "detected"]),
+        dynamics=stats_io.read_optional(args.dynamics, ["patient"]),
+        cn=stats_io.read_optional(args.cn, ["sample"]),
+        rejects=stats_io.read_optional(args.rejects, ["file", "reason"]),
+        params=stats_io.read_params(args.params))
+    html = report.render(inputs)
+    LOG.info("report: %d bytes", len(html))
+    stats_io.write_report(html, args.out)
+
+
+def report_main(argv=None) -> int:
+    """Entry point of outcome-report."""
+    return run_cli(report_parser(), _report, argv)

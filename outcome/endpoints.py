@@ -1,0 +1,222 @@
+"""Clinical endpoints per randomised patient, from the dates of the clinical table.
+
+- PFS (days) = min(progression_date, death_date) − start_date with event 1; without either,
+  censored at last_assessment_date − start_date with event 0 (DESIGN.md, RECIST 1.1).
+- pfs_6m = 1 when PFS > 182.625 days (6 months of 365.25/12 days; event or censored),
+  0 when an event occurs at ≤ 182.625 days, NA when censored at ≤ 182.625 days.
+- OS (days) = death_date − diagnosis_date, event 1; else censored at last_followup_date −
+  diagnosis_date, event 0 (protocol: OS is counted from diagnosis).
+- objective_response = 1 for CR or PR, 0 for SD or PD, and 0 for NE by default
+  (intent-to-treat: a patient not evaluable counts as a non-responder, RECIST 1.1 §4.3.5);
+  NA when best_response is empty.
+An unparseable or inconsistent date (progression or death before start, death before
+progression, assessment after death, ...) makes the endpoints it touches NA and writes a
+reject naming the row and column; a row without a valid patient, arm, histology, line or
+start_date is rejected whole.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+ARMS = ("SBRT", "SBRT+atezolizumab")  # DESIGN.md clinical table
+HISTOLOGIES = ("leiomyosarcoma", "liposarcoma", "undifferentiated")  # DESIGN.md strata
+LINES = ("1", "2")  # DESIGN.md: metastatic line, randomisation stratum
+RESPONSES = ("CR", "PR", "SD", "PD", "NE")  # RECIST 1.1 best overall response
+IRESPONSES = ("iCR", "iPR", "iSD", "iUPD", "iCPD", "NE")  # iRECIST (Seymour 2017)
+PFS_6M_DAYS = 182.625  # DESIGN.md: 6 months = 365.25 / 2 days
+DATE_COLUMNS = ("start_date", "progression_date", "death_date", "last_assessment_date",
+                "last_followup_date", "diagnosis_date")
+REQUIRED_COLUMNS = ["patient", "arm", "histology", "line", *DATE_COLUMNS, "best_response"]
+PFS_DATES = ("progression_date", "death_date", "last_assessment_date")
+OS_DATES = ("diagnosis_date", "death_date", "last_followup_date")
+# (earlier column, later column, endpoints made NA when later < earlier)
+ORDER_RULES = (("start_date", "progression_date", ("pfs",)),
+               ("start_date", "death_date", ("pfs", "os")),
+               ("progression_date", "death_date", ("pfs", "os")),
+               ("start_date", "last_assessment_date", ("pfs",)),
+               ("last_assessment_date", "death_date", ("pfs", "os")),
+               ("diagnosis_date", "start_date", ("os",)),
+               ("diagnosis_date", "last_followup_date", ("os",)),
+               ("last_assessment_date", "last_followup_date", ("os",)),
+               ("last_followup_date", "death_date", ("os",)))
+OUTPUT_COLUMNS = ["patient", "arm", "histology", "line", "start_date", "pfs_days", "pfs_event",
+                  "pfs_6m", "os_days", "os_event", "best_response", "objective_response",
+                  "best_response_irecist", "objective_response_irecist", "endpoint_notes"]
+
+
+def _reject(row, column, reason) -> dict:
+    return {"stage": "clinical", "file": row["_file"], "row": row["_row"], "column": column,
+            "patient": row.get("patient"), "reason": reason}
+
+
+def parse_date(text) -> date | None:
+    """Strict ISO YYYY-MM-DD; None when empty; ValueError when not a valid ISO date."""
+    if text is None:
+        return None
+    if len(str(text)) != 10:
+        raise ValueError(text)
+    return date.fromisoformat(str(text))
+
+
+def _row_refusal(row: dict, identifier) -> tuple[str, str] | None:
+    """(column, reason) why a whole clinical row cannot be used."""
+    if row["patient"] is None or not identifier.match(row["patient"]):
+        return "patient", f"patient {row['patient']!r} is missing or not a valid identifier"
+    for column, allowed in (("arm", ARMS), ("histology", HISTOLOGIES), ("line", LINES)):
+        if row[column] not in allowed:
+            return column, f"{column} {row[column]!r} not in {', '.join(allowed)}"
+    try:
+        if parse_date(row["start_date"]) is None:
+            return "start_date", "start_date is missing"
+    except ValueError:
+        return "start_date", f"{row['start_date']!r} is not an ISO date (YYYY-MM-DD)"
+    return None
+
+
+def _dates(row: dict, rejects: list, blocked: set) -> dict[str, date | None]:
+    """Parsed dates; an invalid one blocks the endpoints that use it."""
+    dates = {}
+    for column in DATE_COLUMNS:
+        try:
+            dates[column] = parse_date(row[column])
+        except ValueError:
+            dates[column] = None
+            hit = {name for name, used in (("pfs", PFS_DATES), ("os", OS_DATES))
+                   if column in used}
+            blocked |= hit
+            rejects.append(_reject(row, column, f"{row[column]!r} is not an ISO date "
+                                                f"(YYYY-MM-DD); {_na_text(hit)}"))
+    return dates
+
+
+def _na_text(endpoints) -> str:
+    return " and ".join(sorted(e.upper() for e in endpoints)) + " set to NA"
+
+
+def _check_order(row: dict, dates: dict, rejects: list, blocked: set) -> None:
+    """Reject inconsistent date pairs; the endpoints they touch become NA."""
+    for earlier, later, hit in ORDER_RULES:
+        first, second = dates[earlier], dates[later]
+        if first is not None and second is not None and second < first:
+            blocked |= set(hit)
+            rejects.append(_reject(row, later, f"{later} {second} is before {earlier} {first}; "
+                                               f"{_na_text(hit)}"))
+
+
+def pfs(start: date, progression, death, last_assessment) -> tuple[float, object, str | None]:
+    """(PFS days, event 1/0, note when NA)."""
+    events = [d for d in (progression, death) if d is not None]
+    if events:
+        return float((min(events) - start).days), 1, None
+    if last_assessment is None:
+        return np.nan, pd.NA, "PFS NA: no event and no last_assessment_date"
+    return float((last_assessment - start).days), 0, None
+
+
+def pfs_6m(pfs_days: float, event, horizon: float = PFS_6M_DAYS):
+    """1 progression-free beyond ``horizon`` days, 0 event by then, NA censored by then."""
+    if pd.isna(pfs_days):
+        return pd.NA
+    if pfs_days > horizon:
+        return 1
+    return 0 if event == 1 else pd.NA
+
+
+def overall_survival(diagnosis, death, last_followup) -> tuple[float, object, str | None]:
+    """(OS days from diagnosis, event 1/0, note when NA)."""
+    if diagnosis is None:
+        return np.nan, pd.NA, "OS NA: diagnosis_date missing"
+    if death is not None:
+        return float((death - diagnosis).days), 1, None
+    if last_followup is None:
+        return np.nan, pd.NA, "OS NA: alive and no last_followup_date"
+    return float((last_followup - diagnosis).days), 0, None
+
+
+def objective_response(best, responders=("CR", "PR"), ne_is_non_response: bool = True):
+    """1 responder, 0 non-responder (NE counts as 0 unless ne_is_non_response is False)."""
+    if best is None:
+        return pd.NA
+    if best == "NE" and not ne_is_non_response:
+        return pd.NA
+    return int(best in responders)
+
+
+def _response(row: dict, column: str, allowed, rejects: list):
+    value = row.get(column)
+    if value is not None and value not in allowed:
+        rejects.append(_reject(row, column, f"{column} {value!r} not in {', '.join(allowed)}; "
+                                            "set to NA"))
+        return None
+    return value
+
+
+def endpoint_row(row: dict, rejects: list, horizon: float = PFS_6M_DAYS,
+                 ne_is_non_response: bool = True) -> dict:
+    """clinical_endpoints row of one accepted clinical row."""
+    blocked: set = set()
+    dates = _dates(row, rejects, blocked)
+    _check_order(row, dates, rejects, blocked)
+    notes = []
+    pfs_days, pfs_event, note = pfs(dates["start_date"], dates["progression_date"],
+                                    dates["death_date"], dates["last_assessment_date"])
+    if "pfs" in blocked:
+        pfs_days, pfs_event, note = np.nan, pd.NA, "PFS NA: invalid or inconsistent dates"
+    notes.append(note)
+    os_days, os_event, note = overall_survival(dates["diagnosis_date"], dates["death_date"],
+                                               dates["last_followup_date"])
+    if "os" in blocked:
+        os_days, os_event, note = np.nan, pd.NA, "OS NA: invalid or inconsistent dates"
+    notes.append(note)
+    best = _response(row, "best_response", RESPONSES, rejects)
+    ibest = _response(row, "best_response_irecist", IRESPONSES, rejects)
+    return {"patient": row["patient"], "arm": row["arm"], "histology": row["histology"],
+            "line": int(row["line"]), "start_date": row["start_date"], "pfs_days": pfs_days,
+            "pfs_event": pfs_event, "pfs_6m": pfs_6m(pfs_days, pfs_event, horizon),
+            "os_days": os_days, "os_event": os_event, "best_response": best,
+            "objective_response": objective_response(best, ne_is_non_response=ne_is_non_response),
+            "best_response_irecist": ibest,
+            "objective_response_irecist": objective_response(
+                ibest, ("iCR", "iPR"), ne_is_non_response),
+            "endpoint_notes": "; ".join(n for n in notes if n) or None}
+
+
+def _duplicates(clinical: pd.DataFrame, rejects: list) -> pd.DataFrame:
+    """Rows of a patient listed more than once: identical copies keep the first, rows that
+    differ are all rejected."""
+    content = [c for c in clinical.columns if c not in ("_row", "_file")]
+    keep = []
+    for _, group in clinical.groupby("patient", sort=False, dropna=False):
+        if len(group) == 1 or group["patient"].isna().all():
+            keep.extend(group.index)
+            continue
+        identical = len(group[content].drop_duplicates()) == 1
+        if identical:
+            keep.append(group.index[0])
+        for index in group.index[1:] if identical else group.index:
+            rejects.append(_reject(clinical.loc[index].to_dict(), "patient",
+                                   f"patient listed {len(group)} times "
+                                   + ("(identical copy)" if identical else
+                                      "with conflicting values: all copies rejected")))
+    return clinical.loc[sorted(keep)]
+
+
+def derive(clinical: pd.DataFrame, identifier, horizon: float = PFS_6M_DAYS,
+           ne_is_non_response: bool = True) -> tuple[pd.DataFrame, list[dict]]:
+    """clinical_endpoints (one row per accepted patient, sorted) and the rejects."""
+    rejects: list[dict] = []
+    if "best_response_irecist" not in clinical.columns:
+        clinical = clinical.assign(best_response_irecist=None)
+    rows = []
+    for row in _duplicates(clinical, rejects).to_dict("records"):
+        refusal = _row_refusal(row, identifier)
+        if refusal:
+            rejects.append(_reject(row, refusal[0], refusal[1] + "; row not used"))
+            continue
+        rows.append(endpoint_row(row, rejects, horizon, ne_is_non_response))
+    table = pd.DataFrame(rows, columns=OUTPUT_COLUMNS).sort_values("patient")
+    return table.reset_index(drop=True), rejects

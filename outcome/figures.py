@@ -1,0 +1,104 @@
+"""Report figures of the outcome stage (matplotlib, Agg backend); each returns a Figure.
+
+- ``km_figure(km, curve)``: Kaplan–Meier step curves with their 95 % bands (km.tsv) and
+  censoring ticks, one panel.
+- ``forest_figure(associations)``: hazard ratios with 95 % CI of the stratified Cox rows
+  (log axis), refused models omitted (listed in the report's table).
+- ``missingness_figure(biomarkers, columns)``: share of patients with each biomarker missing.
+- ``trajectories_fallback(ctdna)``: tumour fraction per patient across timepoints, used only
+  when ctdna.figures.trajectories_figure is not importable.
+- ``to_base64_png(figure)``: PNG bytes, base64-encoded, for embedding in HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402  (backend set first)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+DPI = 100  # PNG resolution: legible on screen, keeps the HTML small
+TIMEPOINTS = ["baseline", "month6", "relapse"]  # protocol plasma timepoints (DESIGN.md)
+TF_FLOOR = 1e-4  # display floor of the log axis for tumour fraction 0 or undetected
+
+
+def to_base64_png(figure: Figure) -> str:
+    """The figure as a base64 PNG string (figure closed afterwards)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def km_figure(km: pd.DataFrame, curve: str) -> Figure:
+    """KM curves of ``curve`` (one line per group), CI bands, censoring ticks."""
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for group, rows in km[km["curve"] == curve].groupby("group", sort=True):
+        rows = rows.sort_values("time")
+        line, = axis.step(rows["time"], rows["surv"], where="post", label=f"{group}")
+        axis.fill_between(rows["time"], rows["ci_low"].fillna(0), rows["ci_high"].fillna(0),
+                          step="post", alpha=0.15, color=line.get_color())
+        censored = rows[rows["n_censor"] > 0]
+        axis.plot(censored["time"], censored["surv"], "|", color=line.get_color(), ms=8)
+    axis.set_ylim(0, 1.02)
+    axis.set_xlabel("days" + (" since landmark" if "landmark" in curve else " since start"))
+    axis.set_ylabel("progression-free survival")
+    axis.set_title(f"PFS by {curve} (Kaplan-Meier, 95 % CI)")
+    axis.legend(fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def forest_figure(associations: pd.DataFrame) -> Figure:
+    """Forest plot of stratified Cox HRs (biomarker and primary families)."""
+    rows = associations[associations["method"].isin(["cox_stratified", "cox_landmark"])
+                        & associations["estimate"].notna()].iloc[::-1]
+    figure, axis = plt.subplots(figsize=(7, 0.35 * max(len(rows), 3) + 1.2))
+    y = np.arange(len(rows))
+    estimate = rows["estimate"].to_numpy(float)
+    axis.errorbar(estimate, y, xerr=[estimate - rows["ci_low"].to_numpy(float),
+                                     rows["ci_high"].to_numpy(float) - estimate],
+                  fmt="s", color="black", ecolor="grey", capsize=2)
+    labels = [(f"{b} [{t}]" if isinstance(t, str) and t != "none" else str(b))
+              + (" (6-month landmark)" if m == "cox_landmark" else "")
+              for b, t, m in zip(rows["biomarker"], rows["transform"], rows["method"])]
+    axis.set_yticks(y, labels, fontsize="small")
+    axis.axvline(1.0, color="red", lw=0.8)
+    axis.set_xscale("log")
+    axis.set_xlabel("hazard ratio for PFS (95 % CI), stratified Cox")
+    figure.tight_layout()
+    return figure
+
+
+def missingness_figure(biomarkers: pd.DataFrame, columns: list[str]) -> Figure:
+    """Horizontal bars: % of patients with each column missing."""
+    share = biomarkers[columns].isna().mean() * 100 if columns else pd.Series(dtype=float)
+    figure, axis = plt.subplots(figsize=(6, 0.3 * max(len(columns), 3) + 1))
+    axis.barh(np.arange(len(share)), share.to_numpy(), color="steelblue")
+    axis.set_yticks(np.arange(len(share)), list(share.index), fontsize="small")
+    axis.set_xlim(0, 100)
+    axis.set_xlabel("% of patients missing")
+    figure.tight_layout()
+    return figure
+
+
+def trajectories_fallback(ctdna: pd.DataFrame) -> Figure:
+    """Tumour fraction per patient across timepoints (log axis, floor TF_FLOOR)."""
+    figure, axis = plt.subplots(figsize=(6, 4))
+    position = {tp: i for i, tp in enumerate(TIMEPOINTS)}
+    for _, rows in ctdna[ctdna["timepoint"].isin(TIMEPOINTS)].groupby("patient"):
+        rows = rows.assign(x=rows["timepoint"].map(position)).sort_values("x")
+        tf = pd.to_numeric(rows["tumour_fraction"], errors="coerce").clip(lower=TF_FLOOR)
+        axis.plot(rows["x"], tf, "o-", alpha=0.6)
+    axis.set_yscale("log")
+    axis.set_xticks(range(len(TIMEPOINTS)), TIMEPOINTS)
+    axis.set_ylabel("tumour fraction")
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,187 @@
+"""The per-patient biomarker table: one row per randomised patient (every accepted row of
+clinical_endpoints), joined with TMB, ctDNA, IHC and blood markers, plus the pre-specified
+dichotomies. Missing sources give NA columns; nothing is invented.
+
+Rules:
+- TMB, several tumour samples of a patient: ``tmb_rule`` = max (default: the highest TMB
+  among samples with a value, "any TMB-high sample"), or first (smallest sample id). The
+  other samples are rejected ("not selected").
+- ctDNA: one plasma sample per patient and timepoint (baseline, month6, relapse); when a
+  patient has several samples at one timepoint, all of them are rejected and the values
+  are NA (no rule can choose between them without guessing).
+- Dichotomies compare the unrounded value with ``>=``: tmb_high = tmb ≥ 10 mut/Mb; cps_ge_1
+  = CPS ≥ 1; nlr_ge_5 = NLR ≥ 5; mgps_ge_1 = mGPS ≥ 1. Names follow the cut
+  (``cps_ge_10`` with a cut of 10; ``nlr_ge_2p5`` with 2.5). NA stays NA.
+- Rows of TMB/ctDNA/IHC/labs tables whose patient is not in clinical_endpoints are rejected.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from ihc import densities, labs
+
+TMB_HIGH_CUT = 10.0  # mut/Mb: FDA TMB-H cut-off (Marabelle et al., Lancet Oncol 2020)
+CPS_CUT = 1.0  # CPS ≥ 1: 22C3 pharmDx positivity cut-off (KEYNOTE-048, Burtness, Lancet 2019)
+NLR_CUT = 5.0  # NLR ≥ 5: SBRT-sarcoma cut-off (Somasundaram et al. 2023)
+MGPS_CUT = 1.0  # mGPS ≥ 1: elevated CRP (McMillan, Cancer Treat Rev 2013)
+CUT_RTOL = 1e-12  # forgives binary rounding only (0.35 / 0.07 = 4.999999999999999 is NLR 5)
+TIMEPOINTS = ("baseline", "month6", "relapse")  # DESIGN.md samplesheet timepoints
+ENDPOINT_COLUMNS = ["patient", "arm", "histology", "line", "pfs_days", "pfs_event", "pfs_6m",
+                    "os_days", "os_event", "best_response", "objective_response"]
+REQUIRED = ENDPOINT_COLUMNS + [
+    "tmb", "tmb_high", "cps", "tps", "cd3_density", "cd8_density", "foxp3_density",
+    "cd8_foxp3_ratio", "nlr", "plr", "crp_mg_l", "albumin_g_l", "car", "mgps",
+    "ctdna_baseline_detected", "ctdna_baseline_tf", "ctdna_month6_detected", "ctdna_month6_tf",
+    "ctdna_relapse_detected"]  # DESIGN.md cohort/biomarkers.tsv required columns, in order
+TMB_COLUMNS = ["tmb", "tmb_ci_low", "tmb_ci_high", "tmb_sample", "tmb_n_samples"]
+CTDNA_COLUMNS = [f"ctdna_{t}_{s}" for t in TIMEPOINTS for s in ("detected", "tf", "sample")]
+IHC_COLUMNS = [c for c in densities.PATIENT_COLUMNS
+               if c.endswith(("_density", "_percent_positive"))] + [
+    "cd8_foxp3_ratio", "cps", "tps", "pdl1_ic_percent", "pdl1_ic_category"]
+LABS_COLUMNS = [labs.CANONICAL[a] for a in labs.ANALYTES] + [
+    "nlr", "plr", "lmr", "car", "mgps", "nlr_on_treatment", "nlr_change", "crp_change",
+    "albumin_change"]
+EXTRA_ENDPOINTS = ["best_response_irecist", "objective_response_irecist"]
+
+
+def _reject(file, row, column, patient, reason) -> dict:
+    return {"stage": "merge", "file": file, "row": row, "column": column, "patient": patient,
+            "reason": reason}
+
+
+def cut_name(prefix: str, cut: float) -> str:
+    """Column name of a dichotomy: cps_ge_1, nlr_ge_5, nlr_ge_2p5."""
+    return f"{prefix}_ge_{cut:g}".replace(".", "p")
+
+
+def at_least(values: pd.Series, cut: float, rtol: float = CUT_RTOL) -> pd.Series:
+    """1 when value ≥ cut (unrounded; only binary floating-point error is forgiven),
+    0 below, NA when NA."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return (numbers >= cut - rtol * abs(cut)).astype("Int64").mask(numbers.isna())
+
+
+def unknown_patients(table: pd.DataFrame, patients: set, label: str) -> tuple[pd.DataFrame,
+                                                                              list[dict]]:
+    """Rows whose patient is in ``patients``; the others rejected naming the table."""
+    known = table["patient"].isin(patients)
+    rejects = [_reject(f, r, "patient", p, f"patient not in the clinical table ({label})")
+               for f, r, p in zip(table.loc[~known, "_file"], table.loc[~known, "_row"],
+                                  table.loc[~known, "patient"])]
+    return table[known], rejects
+
+
+def one_row_per_patient(table: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[dict]]:
+    """A per-patient table with each patient once; every row of a repeated patient rejected."""
+    repeated = table["patient"].duplicated(keep=False)
+    rejects = [_reject(r._file, r._row, "patient", r.patient,
+                       f"patient listed more than once in the {label} table: all rows rejected")
+               for r in _tuples(table[repeated])]
+    return table[~repeated], rejects
+
+
+def tmb_per_patient(tmb: pd.DataFrame, rule: str = "max") -> tuple[pd.DataFrame, list[dict]]:
+    """One TMB row per patient under ``rule`` (max or first); unselected samples rejected."""
+    ordered = tmb.sort_values(["patient", "sample"], kind="stable")
+    if rule == "max":
+        ordered = ordered.sort_values(["patient", "tmb"], ascending=[True, False],
+                                      na_position="last", kind="stable")
+    chosen = ordered.groupby("patient", sort=True).head(1).set_index("patient")
+    rejects = [_reject(r._file, r._row, "sample", r.patient,
+                       f"tumour sample {r.sample} not selected by TMB rule {rule!r} "
+                       f"(selected {chosen.loc[r.patient, 'sample']})")
+               for r in _tuples(tmb) if chosen.loc[r.patient, "sample"] != r.sample]
+    out = chosen.rename(columns={"sample": "tmb_sample"})
+    out["tmb_n_samples"] = tmb.groupby("patient").size()
+    return out.reindex(columns=[c for c in TMB_COLUMNS]), rejects
+
+
+def _tuples(table: pd.DataFrame):
+    """Rows as namespaces, so r._row and r._file stay readable (namedtuples refuse '_')."""
+    for record in table.to_dict("records"):
+        yield SimpleNamespace(**record)
+
+
+def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """Wide ctDNA columns per patient; unknown or duplicated timepoints rejected."""
+    rejects = []
+    known = ctdna["timepoint"].isin(TIMEPOINTS)
+    rejects += [_reject(r._file, r._row, "timepoint", r.patient,
+                        f"timepoint {r.timepoint!r} not in {', '.join(TIMEPOINTS)}")
+                for r in _tuples(ctdna[~known])]
+    ctdna = ctdna[known]
+    counts = ctdna.groupby(["patient", "timepoint"])["sample"].transform("size")
+    rejects += [_reject(r._file, r._row, "sample", r.patient,
+                        f"{int(n)} plasma samples at timepoint {r.timepoint}: cannot choose")
+                for r, n in zip(_tuples(ctdna[counts > 1]), counts[counts > 1])]
+    single = ctdna[counts == 1]
+    wide = pd.DataFrame(index=pd.Index(sorted(set(single["patient"])), name="patient"))
+    for timepoint in TIMEPOINTS:
+        at = single[single["timepoint"] == timepoint].set_index("patient")
+        wide[f"ctdna_{timepoint}_detected"] = at["detected"]
+        wide[f"ctdna_{timepoint}_tf"] = at["tumour_fraction"]
+        wide[f"ctdna_{timepoint}_sample"] = at["sample"]
+    return wide.reindex(columns=CTDNA_COLUMNS), rejects
+
+
+def _indexed(table: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of a per-patient table indexed by patient (all NA when table is None)."""
+    if table is None:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="patient"))
+    return table.set_index("patient").reindex(columns=columns)
+
+
+def merge(endpoints: pd.DataFrame, tmb=None, ctdna=None, ihc=None, labs_table=None,
+          cuts: dict | None = None, tmb_rule: str = "max") -> tuple[pd.DataFrame, list[dict]]:
+    """biomarkers (one row per patient of ``endpoints``, sorted) and the merge's rejects."""
+    cuts = {"tmb": TMB_HIGH_CUT, "cps": CPS_CUT, "nlr": NLR_CUT, "mgps": MGPS_CUT,
+            **(cuts or {})}
+    patients, rejects, parts = set(endpoints["patient"]), [], []
+    for label, table, columns, per_patient in (
+            ("tmb", tmb, TMB_COLUMNS, lambda t: tmb_per_patient(t, tmb_rule)),
+            ("ctdna", ctdna, CTDNA_COLUMNS, ctdna_per_patient),
+            ("ihc", ihc, IHC_COLUMNS, lambda t: one_row_per_patient(t, "ihc")),
+            ("labs", labs_table, LABS_COLUMNS, lambda t: one_row_per_patient(t, "labs"))):
+        if table is not None:
+            table, bad = unknown_patients(table, patients, label)
+            rejects += bad
+            table, bad = per_patient(table)
+            rejects += bad
+            table = table.reset_index() if "patient" not in table.columns else table
+        parts.append(_indexed(table, columns))
+    base = endpoints.set_index("patient").reindex(columns=ENDPOINT_COLUMNS[1:] + EXTRA_ENDPOINTS)
+    merged = base.join(parts, how="left").reset_index()
+    merged["tmb_high"] = at_least(merged["tmb"], cuts["tmb"])
+    for prefix in ("cps", "nlr", "mgps"):
+        merged[cut_name(prefix, cuts[prefix])] = at_least(merged[prefix], cuts[prefix])
+    extras = [c for c in merged.columns if c not in REQUIRED]
+    return merged[REQUIRED + extras].sort_values("patient").reset_index(drop=True), rejects
+
+
+def missingness(biomarkers: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Per biomarker column: n patients, n missing, percent missing (n missing / n × 100)."""
+    columns = columns or [c for c in biomarkers.columns if c not in ENDPOINT_COLUMNS]
+    n = len(biomarkers)
+    rows = [{"biomarker": c, "n": n, "n_missing": int(biomarkers[c].isna().sum()),
+             "percent_missing": (biomarkers[c].isna().sum() / n * 100.0) if n else np.nan}
+            for c in columns]
+    return pd.DataFrame(rows, columns=["biomarker", "n", "n_missing", "percent_missing"])
+
+
+def combine_rejects(frames: list[pd.DataFrame], own: list[dict]) -> pd.DataFrame:
+    """All stage rejects plus the merge's own, sorted by stage, file, row, column, patient,
+    reason (missing values first) so reruns give identical files."""
+    columns = ["stage", "file", "row", "column", "patient", "reason"]
+    parts = [f.reindex(columns=columns) for f in frames] + [pd.DataFrame(own, columns=columns)]
+    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else pd.DataFrame(columns=columns)
+    table["row"] = pd.to_numeric(table["row"], errors="coerce").astype("Int64")
+    for column in ("stage", "file", "column", "patient", "reason"):
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
+    keys = table.assign(**{c: table[c].fillna("") for c in columns if c != "row"})
+    order = keys.sort_values(columns, na_position="first", kind="stable").index
+    return table.loc[order].reset_index(drop=True)

@@ -1,0 +1,109 @@
+"""Reading and writing for outcome-clinical and outcome-merge.
+
+Tables are read as strings (stereosarc.tables.read_table, with ``_row``) and the columns
+the merge computes with are converted to numbers here: a value that is not a number is a
+one-line error naming file, row and column.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from outcome import endpoints, merge
+from outcome.exceptions import OutcomeInputError
+from stereosarc.errors import InputError
+from stereosarc.tables import REJECT_COLUMNS, read_table, write_table
+
+LOG = logging.getLogger("outcome.merge_io")
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # DESIGN.md identifier rule
+
+
+def _read(path, required: list[str]) -> pd.DataFrame:
+    path = Path(path)
+    try:
+        table = read_table(path, required=required)
+    except InputError as err:
+        raise OutcomeInputError(str(err)) from err
+    table["_file"] = path.name
+    return table
+
+
+def _numeric(table: pd.DataFrame, columns, path) -> pd.DataFrame:
+    """Convert ``columns`` (those present) to numbers; text is an error naming the row."""
+    for column in columns:
+        if column not in table.columns:
+            continue
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        bad = numbers.isna() & table[column].notna()
+        if bad.any():
+            first = table[bad].iloc[0]
+            raise OutcomeInputError(f"{Path(path).name} row {first['_row']}, column {column}: "
+                                    f"{first[column]!r} is not a number")
+        table[column] = numbers
+    return table
+
+
+def read_clinical(path) -> pd.DataFrame:
+    """The clinical table (DESIGN.md columns; best_response_irecist optional) as strings."""
+    return _read(path, endpoints.REQUIRED_COLUMNS)
+
+
+def read_endpoints(path) -> pd.DataFrame:
+    """clinical_endpoints.tsv with its numeric columns as numbers."""
+    table = _read(path, merge.ENDPOINT_COLUMNS)
+    repeated = table[table["patient"].duplicated()]
+    if len(repeated):
+        first = repeated.iloc[0]
+        raise OutcomeInputError(f"{Path(path).name} row {first['_row']}, column patient: "
+                                f"{first['patient']!r} appears more than once")
+    return _numeric(table, ["line", "pfs_days", "pfs_event", "pfs_6m", "os_days", "os_event",
+                            "objective_response", "objective_response_irecist"], path)
+
+
+def read_tmb(path) -> pd.DataFrame:
+    """cohort/tmb.tsv (one row per tumour sample)."""
+    table = _read(path, ["patient", "sample", "tmb"])
+    return _numeric(table, ["tmb", "tmb_ci_low", "tmb_ci_high"], path)
+
+
+def read_ctdna(path) -> pd.DataFrame:
+    """ctdna.tsv (one row per plasma sample)."""
+    table = _read(path, ["patient", "sample", "timepoint", "tumour_fraction", "detected"])
+    return _numeric(table, ["tumour_fraction", "detected"], path)
+
+
+def read_patient_table(path, numeric: list[str]) -> pd.DataFrame:
+    """ihc_patient.tsv or labs_patient.tsv; missing expected columns are logged (NA)."""
+    table = _read(path, ["patient"])
+    absent = [c for c in numeric if c not in table.columns]
+    if absent:
+        LOG.warning("%s: columns %s absent: NA in biomarkers", Path(path).name, ", ".join(absent))
+    return _numeric(table, numeric, path)
+
+
+def read_rejects(paths) -> list[pd.DataFrame]:
+    """Every stage rejects table, with the rejects columns (stage/patient NA when absent)."""
+    frames = []
+    for path in paths or []:
+        table = _read(path, ["file", "row", "column", "reason"])
+        frames.append(table.reindex(columns=REJECT_COLUMNS))
+        LOG.info("%s: %d rejects", Path(path).name, len(table))
+    return frames
+
+
+def write_endpoints(table: pd.DataFrame, rejects: pd.DataFrame, out, rejects_out) -> None:
+    write_table(table, out, "clinical_endpoints")
+    write_table(rejects, rejects_out, "rejects")
+    LOG.info("wrote %s (%d patients) and %s (%d rejects)", out, len(table), rejects_out,
+             len(rejects))
+
+
+def write_merge(biomarkers: pd.DataFrame, rejects: pd.DataFrame, out, rejects_out) -> None:
+    """biomarkers.tsv and .parquet beside it; the cohort rejects table."""
+    write_table(biomarkers, out, "biomarkers", parquet=True)
+    write_table(rejects, rejects_out, "rejects")
+    LOG.info("wrote %s (+ .parquet; %d patients) and %s (%d rejects)", out, len(biomarkers),
+             rejects_out, len(rejects))

@@ -1,0 +1,199 @@
+"""The self-contained HTML report (one file; figures embedded as base64 PNG, no external
+links): patient and sample flow, missingness, primary comparison, biomarker associations
+with a forest plot, KM plots, objective response, ctDNA trajectories, refused models and the
+methods text filled with the parameter values used. A section whose input is absent says so.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+from outcome import associations as assoc
+from outcome import figures
+
+SHOWN_COLUMNS = ["biomarker", "endpoint", "method", "transform", "group", "estimate_type", "n",
+                 "events", "estimate", "ci_low", "ci_high", "p_value", "q_value",
+                 "interaction_p", "ph_p", "c_index", "note"]  # columns of the report tables
+MAX_REJECT_ROWS = 50  # rejects listed in full up to this many; beyond, counts by reason only
+STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:"
+         "collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 5px}"
+         "h2{border-bottom:1px solid #888}.none{color:#a00}")
+
+
+@dataclass
+class ReportInputs:
+    """Tables the report draws on; every one except biomarkers may be None."""
+
+    biomarkers: pd.DataFrame
+    associations: pd.DataFrame | None = None
+    km: pd.DataFrame | None = None
+    ctdna: pd.DataFrame | None = None
+    dynamics: pd.DataFrame | None = None
+    cn: pd.DataFrame | None = None
+    rejects: pd.DataFrame | None = None
+    params: dict | None = None
+
+
+def _table(frame: pd.DataFrame) -> str:
+    frame = frame.drop(columns=[c for c in frame.columns if c == "_row"])
+    return frame.to_html(index=False, escape=True, na_rep="NA", float_format=lambda v: f"{v:.4g}")
+
+
+def _image(figure) -> str:
+    return f'<img alt="figure" src="data:image/png;base64,{figures.to_base64_png(figure)}"/>'
+
+
+def _none(what: str) -> str:
+    return f'<p class="none">No data: {html.escape(what)}.</p>'
+
+
+def _section(title: str, body: str) -> str:
+    return f"<h2>{html.escape(title)}</h2>\n{body}\n"
+
+
+def flow_section(inputs: ReportInputs) -> str:
+    """Patients per arm, with PFS and response; plasma samples; rejects by stage and reason."""
+    b = inputs.biomarkers
+    counts = pd.DataFrame({
+        "patients": b.groupby("arm").size(),
+        "with PFS": b[b["pfs_days"].notna()].groupby("arm").size(),
+        "PFS events": b.groupby("arm")["pfs_event"].sum(),
+        "response evaluable": b[b["objective_response"].notna()].groupby("arm").size(),
+    }).fillna(0).astype(int).reset_index()
+    parts = [f"<p>{len(b)} randomised patients in biomarkers.tsv.</p>", _table(counts)]
+    if inputs.ctdna is not None:
+        samples = inputs.ctdna.groupby("timepoint").agg(
+            samples=("patient", "size"), detected=("detected", "sum")).reset_index()
+        parts += ["<p>Plasma samples per timepoint (ctdna.tsv):</p>", _table(samples)]
+    else:
+        parts.append(_none("ctdna.tsv not given"))
+    if inputs.rejects is None:
+        parts.append(_none("rejects.tsv not given (excluded rows unknown to the report)"))
+    elif inputs.rejects.empty:
+        parts.append("<p>No input row was rejected.</p>")
+    else:
+        keys = [c for c in ("stage", "file", "reason") if c in inputs.rejects]
+        by_reason = inputs.rejects.groupby(keys).size().rename("rows").reset_index()
+        parts += [f"<p>{len(inputs.rejects)} rejected rows (excluded, with reason):</p>",
+                  _table(by_reason)]
+        if len(inputs.rejects) <= MAX_REJECT_ROWS:
+            parts.append(_table(inputs.rejects))
+    return _section("Patient and sample flow", "\n".join(parts))
+
+
+def missingness_section(inputs: ReportInputs) -> str:
+    """Share of patients missing each biomarker."""
+    columns = [m.column for m in assoc.baseline_markers(inputs.biomarkers.columns)]
+    columns += [c for c in assoc.LANDMARK_MARKERS if c in inputs.biomarkers]
+    if not columns:
+        return _section("Missingness", _none("no biomarker column in biomarkers.tsv"))
+    missing = inputs.biomarkers[columns].isna().sum().rename("missing").reset_index()
+    missing.columns = ["biomarker", "missing"]
+    missing["of"] = len(inputs.biomarkers)
+    body = _image(figures.missingness_figure(inputs.biomarkers, columns)) + _table(missing)
+    return _section("Missingness", body)
+
+
+def _rows(inputs: ReportInputs, mask) -> pd.DataFrame:
+    frame = inputs.associations[mask]
+    return frame[[c for c in SHOWN_COLUMNS if c in frame]]
+
+
+def _km_images(inputs: ReportInputs, curves: list[str]) -> str:
+    if inputs.km is None or inputs.km.empty:
+        return _none("km.tsv not given")
+    present = [c for c in curves if c in set(inputs.km["curve"])]
+    return "\n".join(_image(figures.km_figure(inputs.km, c)) for c in present) or \
+        _none("no KM curve for these groups")
+
+
+def association_sections(inputs: ReportInputs) -> str:
+    """Primary comparison, biomarker tests with forest plot, KM plots, refused models."""
+    if inputs.associations is None or inputs.associations.empty:
+        return _section("Associations", _none("associations.tsv not given"))
+    a = inputs.associations
+    arm = a["biomarker"] == "arm"
+    out = _section("Primary comparison: SBRT+atezolizumab vs SBRT",
+                   _km_images(inputs, ["arm"]) + _table(_rows(inputs, arm)))
+    tests = a["family"].isin(["biomarker", "supportive", "exploratory"])
+    forest = a["method"].isin(["cox_stratified", "cox_landmark"]) & a["estimate"].notna()
+    body = (_image(figures.forest_figure(a)) if forest.any() else _none("no fitted Cox model"))
+    out += _section("Biomarker associations (BH q-values across the biomarker family)",
+                    body + _table(_rows(inputs, tests)))
+    curves = sorted(set(inputs.km["curve"]) - {"arm"}) if inputs.km is not None else []
+    out += _section("Kaplan-Meier curves by biomarker group", _km_images(inputs, curves))
+    described = (a["family"] == "descriptive") & ~arm
+    out += _section("Medians, 6-month PFS and ORR by group", _table(_rows(inputs, described)))
+    refused = a["note"].fillna("").str.contains("not fitted|not tested|skipped")
+    out += _section("Models refused or skipped (with reason)",
+                    _table(_rows(inputs, refused)) if refused.any() else "<p>None.</p>")
+    return out
+
+
+def _trajectories(ctdna: pd.DataFrame):
+    try:
+        from ctdna.figures import trajectories_figure
+    except ImportError:
+        return figures.trajectories_fallback(ctdna)
+    return trajectories_figure(ctdna)
+
+
+def ctdna_section(inputs: ReportInputs) -> str:
+    """Trajectories (ctdna.tsv), dynamics table, MDM2 figure when copy number is given."""
+    parts = []
+    if inputs.ctdna is None or inputs.ctdna.empty:
+        parts.append(_none("ctdna.tsv not given"))
+    else:
+        parts.append(_image(_trajectories(inputs.ctdna)))
+        if inputs.cn is not None:
+            try:
+                from ctdna.figures import mdm2_figure
+                parts.append(_image(mdm2_figure(inputs.ctdna, inputs.cn)))
+            except (ImportError, KeyError, ValueError) as err:
+                parts.append(_none(f"MDM2 figure not drawn ({err})"))
+    if inputs.dynamics is None:
+        parts.append(_none("ctdna_dynamics.tsv not given"))
+    else:
+        parts.append(_table(inputs.dynamics))
+    parts.append("<p>Relapse samples are descriptive only (drawn after the event).</p>")
+    return _section("ctDNA", "\n".join(parts))
+
+
+def methods_section(inputs: ReportInputs) -> str:
+    """Methods text with the parameter values used (params.json, else the defaults)."""
+    settings = assoc.Settings()
+    params = inputs.params or {}
+    value = {name: params.get(name, getattr(settings, name)) for name in
+             ("seed", "level", "min_n", "min_events_per_variable", "landmark_days",
+              "pfs_horizon_days", "n_bootstrap")}
+    source = "params.json" if inputs.params else "defaults (no params.json given)"
+    text = (
+        f"Parameter values from {source}. PFS was described by Kaplan-Meier with Greenwood "
+        f"variance and {value['level']:.0%} pointwise intervals on the log scale (R survfit "
+        f"default); medians with the Brookmeyer-Crowley-type CI from the interval curves; the "
+        f"PFS rate at {value['pfs_horizon_days']} days from the KM curve. Arms and dichotomised "
+        "biomarkers were compared with the log-rank test stratified by histology and line and "
+        "with Cox models (Efron ties) with the same strata; continuous biomarkers entered on "
+        "log2 (per doubling) or per-SD scales. Biomarker x arm interaction was tested by the "
+        "Wald test of the product term. Proportional hazards were checked with the "
+        "Grambsch-Therneau Schoenfeld-residual test (rank time). Models were refused with fewer "
+        f"than {value['min_n']} patients or fewer than {value['min_events_per_variable']} events "
+        "per parameter. Objective response: Clopper-Pearson intervals; Fisher's exact test with "
+        "the conditional maximum-likelihood odds ratio; logistic regression (Firth's penalised "
+        f"likelihood under separation); ROC AUC with {value['n_bootstrap']} percentile bootstrap "
+        f"resamples (seed {value['seed']}). Month-6 ctDNA was analysed at a landmark of "
+        f"{value['landmark_days']} days with the clock restarted. Benjamini-Hochberg q-values "
+        "across the biomarker family; the primary comparison is reported apart, unadjusted.")
+    return _section("Methods", f"<p>{html.escape(text)}</p>")
+
+
+def render(inputs: ReportInputs) -> str:
+    """The whole report as one HTML string."""
+    body = (flow_section(inputs) + missingness_section(inputs) + association_sections(inputs)
+            + ctdna_section(inputs) + methods_section(inputs))
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>STEREOSARC biomarker "
+            f"report</title><style>{STYLE}</style></head><body>\n<h1>STEREOSARC translational "
+            f"study: biomarkers, PFS and response</h1>\n{body}</body></html>\n")

@@ -1,0 +1,190 @@
+"""Objective-response statistics.
+
+- ORR = responders / evaluable patients, Clopper–Pearson exact interval (beta quantiles;
+  R ``binom.test``).
+- Fisher's exact test of a 2 × 2 table [[a, b], [c, d]] (rows: biomarker 1/0; columns:
+  response 1/0): two-sided p (sum of tables no more likely than the observed, relative
+  tolerance 1e-7), conditional maximum-likelihood odds ratio and exact CI from the
+  non-central hypergeometric distribution, transcribing R ``fisher.test``.
+- Logistic regression (statsmodels, Wald CI); Firth's penalised likelihood (Firth 1993,
+  Heinze & Schemper 2002) when the data are separated, with Wald CI on the penalised fit.
+- ROC AUC = P(marker of a responder > marker of a non-responder) + ½ P(tie) (Mann–Whitney),
+  with a percentile bootstrap interval (resampling patients, seeded).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import optimize, stats
+
+CI_LEVEL = 0.95  # two-sided 95 % intervals: SAP convention
+FISHER_REL_ERR = 1 + 1e-7  # R fisher.test relErr for "as or less likely" tables
+N_BOOTSTRAP = 2000  # bootstrap resamples for the AUC interval (Efron & Tibshirani 1993: >= 1000)
+SEPARATION_SE = 50.0  # |coef| SE above this flags quasi-separation (assumption, documented)
+FIRTH_MAX_ITER = 100  # Newton steps of the Firth fit (logistf default maxit 25; extra margin)
+FIRTH_TOL = 1e-8  # convergence on the coefficient change
+
+
+def clopper_pearson(successes: int, trials: int, level: float = CI_LEVEL):
+    """Proportion successes/trials with the exact Clopper–Pearson interval (NA when no trials)."""
+    if trials == 0:
+        return np.nan, np.nan, np.nan
+    alpha = 1 - level
+    low = 0.0 if successes == 0 else stats.beta.ppf(alpha / 2, successes, trials - successes + 1)
+    high = 1.0 if successes == trials else stats.beta.ppf(1 - alpha / 2, successes + 1,
+                                                          trials - successes)
+    return successes / trials, float(low), float(high)
+
+
+class _NoncentralHypergeometric:
+    """Distribution of cell a given the margins, odds ratio ``ncp`` (R fisher.test helpers)."""
+
+    def __init__(self, a: int, b: int, c: int, d: int):
+        self.m, self.n, self.k = a + c, b + d, a + b
+        self.x = a
+        self.lo, self.hi = max(0, self.k - self.n), min(self.k, self.m)
+        self.support = np.arange(self.lo, self.hi + 1)
+        self.logdc = stats.hypergeom.logpmf(self.support, self.m + self.n, self.m, self.k)
+
+    def density(self, ncp: float) -> np.ndarray:
+        log_d = self.logdc + np.log(ncp) * self.support
+        d = np.exp(log_d - log_d.max())
+        return d / d.sum()
+
+    def mean(self, ncp: float) -> float:
+        if ncp == 0:
+            return float(self.lo)
+        if np.isinf(ncp):
+            return float(self.hi)
+        return float((self.support * self.density(ncp)).sum())
+
+    def cdf(self, q: int, ncp: float, upper: bool) -> float:
+        keep = self.support >= q if upper else self.support <= q
+        return float(self.density(ncp)[keep].sum())
+
+
+def _root_in_unit(function) -> float:
+    return optimize.brentq(function, 1e-300, 1.0, xtol=1e-14, rtol=1e-12)
+
+
+def _fisher_mle(h: _NoncentralHypergeometric) -> float:
+    if h.x == h.lo:
+        return 0.0
+    if h.x == h.hi:
+        return np.inf
+    mu = h.mean(1.0)
+    if mu > h.x:
+        return _root_in_unit(lambda t: h.mean(t) - h.x)
+    if mu < h.x:
+        return 1 / _root_in_unit(lambda t: h.mean(1 / t) - h.x)
+    return 1.0
+
+
+def _fisher_limit(h: _NoncentralHypergeometric, alpha: float, upper_limit: bool) -> float:
+    if upper_limit and h.x == h.hi:
+        return np.inf
+    if not upper_limit and h.x == h.lo:
+        return 0.0
+    tail = not upper_limit  # the lower limit uses the upper tail, and vice versa
+
+    def excess(t):
+        return h.cdf(h.x, t, tail) - alpha
+    p = excess(1.0) + alpha
+    increasing = tail  # upper-tail probability increases with the odds ratio
+    if (p > alpha) == increasing:
+        return _root_in_unit(excess)
+    if p != alpha:
+        return 1 / _root_in_unit(lambda t: excess(1 / t))
+    return 1.0
+
+
+def fisher_exact(a: int, b: int, c: int, d: int, level: float = CI_LEVEL) -> dict:
+    """Two-sided Fisher test of [[a, b], [c, d]]: p, conditional MLE odds ratio, exact CI."""
+    h = _NoncentralHypergeometric(a, b, c, d)
+    null = h.density(1.0)
+    observed = null[h.x - h.lo]
+    p_value = float(min(1.0, null[null <= observed * FISHER_REL_ERR].sum()))
+    alpha = (1 - level) / 2
+    return {"estimate": _fisher_mle(h), "ci_low": _fisher_limit(h, alpha, False),
+            "ci_high": _fisher_limit(h, alpha, True), "p_value": p_value}
+
+
+def firth_logistic(x: np.ndarray, y: np.ndarray, max_iter: int = FIRTH_MAX_ITER,
+                   tol: float = FIRTH_TOL):
+    """Firth-penalised logistic regression; ``x`` includes the intercept column.
+
+    Returns (coef, se); se from the inverse Fisher information at the penalised estimate.
+    """
+    beta = np.zeros(x.shape[1])
+    for _ in range(max_iter):
+        p = 1 / (1 + np.exp(-x @ beta))
+        w = p * (1 - p)
+        info = x.T @ (x * w[:, None])
+        cov = np.linalg.inv(info)
+        hat = np.einsum("ij,jk,ik->i", x * np.sqrt(w)[:, None], cov, x * np.sqrt(w)[:, None])
+        score = x.T @ (y - p + hat * (0.5 - p))
+        step = cov @ score
+        step = step / max(1.0, np.abs(step).max() / 5)  # step halving cap, as logistf maxstep 5
+        beta = beta + step
+        if np.abs(step).max() < tol:
+            break
+    p = 1 / (1 + np.exp(-x @ beta))
+    cov = np.linalg.inv(x.T @ (x * (p * (1 - p))[:, None]))
+    return beta, np.sqrt(np.diag(cov))
+
+
+def logistic(marker: np.ndarray, response: np.ndarray, level: float = CI_LEVEL) -> dict:
+    """Odds ratio per unit of ``marker`` for response; Firth when ML does not exist."""
+    import statsmodels.api as sm
+
+    x = sm.add_constant(np.asarray(marker, float), has_constant="add")
+    y = np.asarray(response, float)
+    method = "logistic"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = sm.Logit(y, x).fit(disp=0, maxiter=100)
+        coef, se = fit.params, fit.bse
+        if not np.all(np.isfinite(se)) or se[1] > SEPARATION_SE or not fit.mle_retvals["converged"]:
+            raise np.linalg.LinAlgError("separation")
+    except Exception:  # noqa: BLE001 - statsmodels raises several types on separation
+        coef, se = firth_logistic(x, y)
+        method = "firth_logistic"
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p_value = float(2 * stats.norm.sf(abs(coef[1] / se[1])))
+    return {"method": method, "estimate": float(np.exp(coef[1])),
+            "ci_low": float(np.exp(coef[1] - z * se[1])),
+            "ci_high": float(np.exp(coef[1] + z * se[1])), "p_value": p_value}
+
+
+def auc(marker: np.ndarray, response: np.ndarray) -> float:
+    """Mann–Whitney AUC: P(responder's marker > non-responder's) + ½ P(tie)."""
+    marker, response = np.asarray(marker, float), np.asarray(response, int)
+    n1, n0 = response.sum(), (1 - response).sum()
+    if n1 == 0 or n0 == 0:
+        return np.nan
+    ranks = stats.rankdata(marker)
+    return float((ranks[response == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def auc_bootstrap(marker, response, seed: int, n_boot: int = N_BOOTSTRAP,
+                  level: float = CI_LEVEL) -> dict:
+    """AUC with a percentile bootstrap CI (resamples without both classes are skipped)."""
+    marker, response = np.asarray(marker, float), np.asarray(response, int)
+    rng = np.random.default_rng(seed)
+    index = rng.integers(0, len(marker), size=(n_boot, len(marker)))
+    m, r = marker[index], response[index]
+    n1 = r.sum(axis=1)
+    n0 = r.shape[1] - n1
+    ranks = stats.rankdata(m, axis=1)
+    valid = (n1 > 0) & (n0 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = ((ranks * r).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0)
+    values = values[valid]
+    alpha = 1 - level
+    low, high = (np.quantile(values, [alpha / 2, 1 - alpha / 2]) if len(values)
+                 else (np.nan, np.nan))
+    return {"estimate": auc(marker, response), "ci_low": float(low), "ci_high": float(high),
+            "n_boot_valid": int(valid.sum())}

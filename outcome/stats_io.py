@@ -1,0 +1,119 @@
+"""Reading and writing for outcome-associate and outcome-report.
+
+Inputs are read with stereosarc.tables.read_table (strings, ``_row``); numeric columns are
+converted here and a value that is not a number is a one-line error naming file, row and
+column. Outputs: associations.tsv and km.tsv (schema-checked), report.html (atomic write).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from outcome.exceptions import OutcomeInputError
+from stereosarc.errors import InputError
+from stereosarc.tables import atomic_write, read_table, write_table
+
+LOG = logging.getLogger("outcome.stats_io")
+BIOMARKER_REQUIRED = ["patient", "arm", "histology", "line", "pfs_days", "pfs_event",
+                      "objective_response"]  # the minimum for the primary analyses
+TEXT_COLUMNS = {"patient", "arm", "histology", "best_response", "best_response_irecist",
+                "pdl1_ic_category", "sample", "timepoint", "collection_date", "reason",
+                "tf_source", "detection_source", "file", "column", "stage", "type", "chrom",
+                "gene", "role", "progression_date", "first_positive_date",
+                "molecular_response"}  # never converted to numbers
+ARMS = ("SBRT", "SBRT+atezolizumab")  # DESIGN.md clinical table arms
+
+
+def _read(path, required: list[str]) -> pd.DataFrame:
+    try:
+        return read_table(path, required=required)
+    except InputError as err:
+        raise OutcomeInputError(str(err)) from err
+
+
+def _numeric(table: pd.DataFrame, path, skip=()) -> pd.DataFrame:
+    """Convert every non-text column to numbers; text in one is an error naming the row."""
+    for column in table.columns:
+        if column in TEXT_COLUMNS or column in skip or column == "_row" \
+                or column.endswith(("_sample", "_source", "_date")):
+            continue
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        bad = numbers.isna() & table[column].notna()
+        if bad.any():
+            first = table[bad].iloc[0]
+            raise OutcomeInputError(f"{Path(path).name} row {first['_row']}, column {column}: "
+                                    f"{first[column]!r} is not a number")
+        table[column] = numbers
+    return table
+
+
+def read_biomarkers(path) -> pd.DataFrame:
+    """biomarkers.tsv: one row per patient; arms checked, patients unique."""
+    table = _numeric(_read(path, BIOMARKER_REQUIRED), path, skip=("line",))
+    name = Path(path).name
+    for column, allowed in (("arm", ARMS),):
+        bad = table[~table[column].isin(allowed)]
+        if len(bad):
+            first = bad.iloc[0]
+            raise OutcomeInputError(f"{name} row {first['_row']}, column {column}: "
+                                    f"{first[column]!r} is not one of {', '.join(allowed)}")
+    for column in ("histology", "line", "patient"):
+        missing = table[table[column].isna()]
+        if len(missing):
+            raise OutcomeInputError(f"{name} row {missing.iloc[0]['_row']}, column {column}: "
+                                    "missing value (randomisation stratum / id required)")
+    repeated = table[table["patient"].duplicated()]
+    if len(repeated):
+        first = repeated.iloc[0]
+        raise OutcomeInputError(f"{name} row {first['_row']}, column patient: "
+                                f"{first['patient']!r} appears more than once")
+    LOG.info("%s: %d patients; %d with PFS; %d with objective response", name, len(table),
+             int(table["pfs_days"].notna().sum()), int(table["objective_response"].notna().sum()))
+    return table
+
+
+def _numbers_where_possible(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns whose every present value is a number become numeric; others stay text."""
+    for column in table.columns:
+        if column in ("patient", "sample", "group", "curve"):
+            continue
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        if not (numbers.isna() & table[column].notna()).any():
+            table[column] = numbers
+    return table
+
+
+def read_optional(path, required: list[str]) -> pd.DataFrame | None:
+    """An optional table shown in the report (ctdna, dynamics, cn, rejects, km, associations):
+    columns that hold only numbers are converted, the others are kept as text."""
+    if not path:
+        return None
+    table = _numbers_where_possible(_read(path, required))
+    LOG.info("%s: %d rows", Path(path).name, len(table))
+    return table
+
+
+def read_params(path) -> dict | None:
+    """params.json (the run's parameters) for the methods text, or None."""
+    if not path:
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise OutcomeInputError(f"{Path(path).name}: cannot read parameters: {err}") from err
+
+
+def write_associations(table: pd.DataFrame, km: pd.DataFrame, out, out_km) -> None:
+    """associations.tsv and km.tsv, sorted, schema-checked, atomic."""
+    write_table(table, out, "associations")
+    write_table(km.sort_values(["endpoint", "curve", "group", "time"], kind="mergesort"),
+                out_km, "km")
+
+
+def write_report(html: str, out) -> None:
+    """report.html, written atomically."""
+    atomic_write(out, lambda tmp: Path(tmp).write_text(html, encoding="utf-8"))

@@ -1,0 +1,269 @@
+"""Time-to-event statistics, matching R's survival package (Therneau) where both exist.
+
+- Kaplan–Meier ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)`` (d_i events, n_i at risk at event
+  time t_i); Greenwood variance ``var(log S) = sum d_i / (n_i (n_i - d_i))``; pointwise CI on
+  the log scale, ``S exp(±z se(log S))`` capped at 1 (R ``survfit`` default ``conf.type="log"``).
+- Median: first time with S(t) <= 0.5; when S equals 0.5 exactly on a flat segment, the
+  midpoint of that segment (R ``quantile.survfit``). Its CI: the same rule on the CI curves.
+- Log-rank: observed minus expected per group, hypergeometric variance, summed over strata
+  (R ``survdiff`` with ``strata()``); chi-square with k − 1 df.
+- Cox: lifelines ``CoxPHFitter`` (Efron ties, as R ``coxph`` default), optional strata;
+  Wald CI; Schoenfeld-residual PH test (``schoenfeld_test``: Grambsch–Therneau 1994 with
+  rank time, as R survival < 3.0 ``cox.zph``); Harrell's C of the linear predictor.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CI_LEVEL = 0.95  # two-sided 95 % intervals: SAP convention
+MIN_EVENTS_PER_VARIABLE = 10  # events per Cox parameter (Peduzzi et al., J Clin Epidemiol 1996)
+MIN_N = 10  # patients with data below which no model is fitted (issue 7, degenerate inputs)
+HALF_TOLERANCE = 1e-9  # S(t) == 0.5 test in the median rule, R quantile.survfit tolerance
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def km_table(time, event, level: float = CI_LEVEL) -> pd.DataFrame:
+    """Kaplan–Meier estimate at every distinct observed time.
+
+    Columns: time, n_risk, n_event, n_censor, surv, std_err (of log S, Greenwood), ci_low,
+    ci_high (log transform). An empty input gives an empty table.
+    """
+    time = np.asarray(time, float)
+    event = np.asarray(event, int)
+    times = np.unique(time)
+    n_risk = np.array([(time >= t).sum() for t in times])
+    n_event = np.array([((time == t) & (event == 1)).sum() for t in times])
+    n_censor = np.array([((time == t) & (event == 0)).sum() for t in times])
+    surv = np.cumprod(1 - n_event / n_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+    std_err = np.sqrt(np.cumsum(terms))
+    std_err = np.where(surv > 0, std_err, np.nan)
+    z = _z(level)
+    low = surv * np.exp(-z * std_err)
+    high = np.minimum(surv * np.exp(z * std_err), 1.0)
+    return pd.DataFrame({"time": times, "n_risk": n_risk, "n_event": n_event,
+                         "n_censor": n_censor, "surv": surv, "std_err": std_err,
+                         "ci_low": low, "ci_high": high})
+
+
+def _first_below_half(times: np.ndarray, curve: np.ndarray) -> float:
+    """First time the step curve reaches 0.5 (midpoint rule on an exact 0.5 plateau)."""
+    curve = np.where(np.isnan(curve), 0.0, curve)  # NA CI where S = 0: below half
+    below = np.nonzero(curve <= 0.5 + HALF_TOLERANCE)[0]
+    if len(below) == 0:
+        return np.nan
+    i = below[0]
+    if abs(curve[i] - 0.5) < HALF_TOLERANCE and i + 1 < len(times):
+        return float((times[i] + times[i + 1]) / 2)
+    return float(times[i])
+
+
+def km_median(table: pd.DataFrame) -> tuple[float, float, float]:
+    """Median survival time and its CI (NA where the curve never reaches 0.5)."""
+    events = table[table["n_event"] > 0]
+    if events.empty:
+        return np.nan, np.nan, np.nan
+    times = events["time"].to_numpy()
+    return (_first_below_half(times, events["surv"].to_numpy()),
+            _first_below_half(times, events["ci_low"].to_numpy()),
+            _first_below_half(times, events["ci_high"].to_numpy()))
+
+
+def km_at(table: pd.DataFrame, horizon: float) -> tuple[float, float, float]:
+    """S(horizon) with its CI; NA when follow-up ends before ``horizon``."""
+    if table.empty or horizon > table["time"].max():
+        return np.nan, np.nan, np.nan
+    before = table[table["time"] <= horizon]
+    if before.empty:
+        return 1.0, 1.0, 1.0
+    row = before.iloc[-1]
+    return float(row["surv"]), float(row["ci_low"]), float(row["ci_high"])
+
+
+@dataclass
+class LogRank:
+    """Log-rank test result: chi-square, degrees of freedom, p-value, observed/expected."""
+
+    chisq: float
+    df: int
+    p_value: float
+    observed: dict = field(default_factory=dict)
+    expected: dict = field(default_factory=dict)
+
+
+def _logrank_stratum(time, event, group, levels):
+    """O − E vector and variance matrix of one stratum (hypergeometric, survdiff rho=0)."""
+    k = len(levels)
+    o_minus_e = np.zeros(k)
+    expected = np.zeros(k)
+    var = np.zeros((k, k))
+    for t in np.unique(time[event == 1]):
+        at_risk = time >= t
+        n_g = np.array([(at_risk & (group == g)).sum() for g in levels], float)
+        d_g = np.array([((time == t) & (event == 1) & (group == g)).sum() for g in levels], float)
+        n, d = n_g.sum(), d_g.sum()
+        e_g = d * n_g / n
+        o_minus_e += d_g - e_g
+        expected += e_g
+        if n > 1:
+            factor = d * (n - d) / (n * n * (n - 1))
+            var += factor * (np.diag(n_g * n) - np.outer(n_g, n_g))
+    return o_minus_e, expected, var
+
+
+def logrank(time, event, group, strata=None) -> LogRank:
+    """(Stratified) log-rank test of ``group``; chi-square = (O−E)' V⁻ (O−E), df = k − 1."""
+    time, event = np.asarray(time, float), np.asarray(event, int)
+    group = np.asarray(group).astype(str)
+    strata = np.zeros(len(time), int) if strata is None else np.asarray(strata).astype(str)
+    levels = sorted(set(group))
+    o_minus_e, expected, var = np.zeros(len(levels)), np.zeros(len(levels)), 0.0
+    for stratum in np.unique(strata):
+        keep = strata == stratum
+        ome, exp, v = _logrank_stratum(time[keep], event[keep], group[keep], levels)
+        o_minus_e, expected, var = o_minus_e + ome, expected + exp, var + v
+    df = len(levels) - 1
+    if df < 1:
+        return LogRank(np.nan, 0, np.nan)
+    sub = np.asarray(var)[:df, :df]
+    chisq = float(o_minus_e[:df] @ np.linalg.pinv(sub) @ o_minus_e[:df])
+    observed = {g: float(((group == g) & (event == 1)).sum()) for g in levels}
+    return LogRank(chisq, df, float(stats.chi2.sf(chisq, df)), observed,
+                   dict(zip(levels, expected.tolist())))
+
+
+@dataclass
+class CoxResult:
+    """One Cox model: per-term coefficients, SEs, HRs with CI, plus model diagnostics."""
+
+    summary: pd.DataFrame  # index term; coef, se, hr, ci_low, ci_high, p_value
+    n: int
+    events: int
+    c_index: float
+    ph_p: float  # Schoenfeld-residual test p-value of the first term (NA if not computable)
+    log_likelihood: float
+
+
+def fit_cox(frame: pd.DataFrame, duration: str, event: str, terms: list[str],
+            strata: list[str] | None = None, level: float = CI_LEVEL,
+            ph_test: bool = True) -> CoxResult:
+    """Cox model of ``terms`` (numeric columns) with optional strata, Efron ties."""
+    from lifelines import CoxPHFitter
+    from lifelines.utils import concordance_index
+
+    data = frame[[duration, event, *terms, *(strata or [])]].copy()
+    model = CoxPHFitter(penalizer=0.0, alpha=1 - level)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(data, duration_col=duration, event_col=event, strata=strata or None)
+    table = model.summary
+    z = _z(level)
+    coef, se = table["coef"], table["se(coef)"]
+    summary = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
+                            "ci_low": np.exp(coef - z * se), "ci_high": np.exp(coef + z * se),
+                            "p_value": table["p"]})
+    risk = data[terms].to_numpy(float) @ coef.to_numpy()
+    c_index = concordance_index(data[duration], -risk, data[event])
+    ph_p = schoenfeld_test(model, data)[terms[0]] if ph_test else np.nan
+    return CoxResult(summary, len(data), int(data[event].sum()), float(c_index), ph_p,
+                     float(model.log_likelihood_))
+
+
+def schoenfeld_test(model, data: pd.DataFrame) -> pd.Series:
+    """Grambsch–Therneau (1994) PH test per term, rank time transform, p-values.
+
+    Scaled Schoenfeld residuals r*_k = beta + d V s_k (d events, V the coefficient
+    covariance, s_k the Schoenfeld residuals at event k); g_k = rank of the event time (ties
+    averaged); T_j = [sum (g_k - mean g) r*_kj]^2 / (d V_jj sum (g_k - mean g)^2) ~ chi2(1).
+    This is R survival < 3.0 ``cox.zph(transform = "rank")``; R >= 3.0 uses an exact score
+    test instead. NA when the residuals cannot be computed.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            residuals = model.compute_residuals(data, "schoenfeld")
+    except Exception:  # noqa: BLE001 - a failed diagnostic leaves the p-value NA
+        return pd.Series(np.nan, index=model.params_.index)
+    times = data.loc[residuals.index, model.duration_col].to_numpy(float)
+    g = stats.rankdata(times)
+    g = g - g.mean()
+    cov = model.variance_matrix_.loc[residuals.columns, residuals.columns].to_numpy()
+    n_events = len(residuals)
+    scaled = model.params_[residuals.columns].to_numpy() + n_events * residuals.to_numpy() @ cov
+    statistic = (g @ scaled) ** 2 / (n_events * np.diag(cov) * (g @ g))
+    return pd.Series(stats.chi2.sf(statistic, 1), index=residuals.columns)
+
+
+def cox_refusal(frame: pd.DataFrame, duration: str, event: str, term: str, n_params: int = 1,
+                min_n: int = MIN_N, min_epv: float = MIN_EVENTS_PER_VARIABLE) -> str | None:
+    """Why a Cox model of ``term`` must not be fitted on ``frame`` (None when it may be)."""
+    n = len(frame)
+    events = int(frame[event].sum()) if n else 0
+    if n < min_n:
+        return f"n = {n} < {min_n} patients with data"
+    if events == 0:
+        return "no events (all censored)"
+    if frame[term].nunique() < 2:
+        return "biomarker has a single value"
+    if events < min_epv * n_params:
+        return (f"{events} events < {min_epv:g} per parameter x {n_params} "
+                f"(events per variable {events / n_params:.1f})")
+    values = frame[term]
+    if values.nunique() == 2:
+        for level in values.unique():
+            if frame.loc[values == level, event].sum() == 0:
+                return f"no events in group {term} = {level:g} (monotone likelihood)"
+    return None
+
+
+MAXSTAT_QUANTILES = (0.1, 0.9)  # candidate cut-points within the 10-90 % quantiles (issue 7)
+
+
+def lausen_schumacher_p(statistic: float, low: float = MAXSTAT_QUANTILES[0],
+                        high: float = MAXSTAT_QUANTILES[1]) -> float:
+    """Adjusted p of a maximally selected standardised statistic b (Lausen & Schumacher,
+    Biometrics 1992): phi(b)(b − 1/b) log(high(1 − low) / ((1 − high) low)) + 4 phi(b)/b,
+    capped at 1 (R maxstat ``pLausen92``). The bound is an upper-tail approximation: for
+    b <= 1 (no evidence at all) it is not valid and 1 is returned."""
+    if not np.isfinite(statistic):
+        return np.nan
+    if statistic <= 1:
+        return 1.0
+    density = stats.norm.pdf(statistic)
+    p = (density * (statistic - 1 / statistic) * np.log(high * (1 - low) / ((1 - high) * low))
+         + 4 * density / statistic)
+    return float(min(1.0, max(0.0, p)))
+
+
+def maxstat_cutpoint(time, event, marker, quantiles=MAXSTAT_QUANTILES) -> dict:
+    """Cut-point c maximising the standardised log-rank statistic |Z| of marker > c vs <= c.
+
+    Candidates: distinct marker values c with q_low <= c < q_high (numpy linear quantiles,
+    R type 7). Z = (O − E) / sqrt(V) of the group above c. Returns cutpoint, statistic
+    (max |Z|), p_value (Lausen–Schumacher adjusted), n_cuts.
+    """
+    time, event = np.asarray(time, float), np.asarray(event, int)
+    marker = np.asarray(marker, float)
+    low, high = np.quantile(marker, quantiles)
+    cuts = [c for c in np.unique(marker) if low <= c < high]
+    best = (np.nan, -np.inf)
+    for cut in cuts:
+        above = (marker > cut).astype(str)
+        o_minus_e, _, var = _logrank_stratum(time, event, above, ["False", "True"])
+        if var[1, 1] > 0:
+            z = abs(o_minus_e[1]) / np.sqrt(var[1, 1])
+            best = max(best, (cut, z), key=lambda pair: pair[1])
+    if not cuts or not np.isfinite(best[1]):
+        return {"cutpoint": np.nan, "statistic": np.nan, "p_value": np.nan, "n_cuts": len(cuts)}
+    return {"cutpoint": float(best[0]), "statistic": float(best[1]),
+            "p_value": lausen_schumacher_p(best[1], *quantiles), "n_cuts": len(cuts)}

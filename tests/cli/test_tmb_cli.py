@@ -1,0 +1,160 @@
+"""tmb-calc end to end: outputs, denominator options, and one-line errors naming the file."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pysam
+import pytest
+
+from stereosarc.tables import read_output_table, validate_frame
+from tests.conftest import require_tool, write_bam
+from tests.unit.test_tmb_fixtures import csq, record, write_bed, write_vcf
+from tmb.cli import main
+
+MB = 1_000_000
+
+
+def missense(pos, alt="C", ref="A", gene="TP53", sample="0/1:90,10:100:0.1", chrom="chr1", **kw):
+    return record(pos, ref, alt, "CSQ=" + csq(alt, "missense_variant", gene=gene, **kw),
+                  sample=sample, chrom=chrom)
+
+
+def run(tmp_path, vcf, bed, *extra, sample="T1"):
+    summary, trace = tmp_path / "S.tmb.tsv", tmp_path / "S.tmb_trace.tsv"
+    code = main(["--vcf", str(vcf), "--sample", sample, "--patient", "P01", "--panel-bed", str(bed),
+                 "--out-summary", str(summary), "--out-trace", str(trace), *extra])
+    if code:
+        return code, None, None
+    return code, read_output_table(summary), read_output_table(trace)
+
+
+def bgzip(path):
+    pysam.tabix_compress(str(path), str(path) + ".gz", force=True)
+    return path.parent / (path.name + ".gz")
+
+
+def test_cohort_contract_on_a_bgzipped_vcf(tmp_path):
+    records = [missense(100), missense(100),                          # duplicate line: counts once
+               missense(200, sample="0/1:99,1:100:0.01"),             # VAF 1 % fails
+               missense(300, "T"),
+               record(400, "G", "A", "CSQ=" + csq("A", "synonymous_variant")),
+               missense(500_000, chrom="chr2")]                        # chr2 not in the panel
+    vcf = bgzip(write_vcf(tmp_path / "tumour.vcf", records))
+    bed = write_bed(tmp_path / "panel.bed", [("chr1", 500_000, MB), ("chr1", 0, 600_000)])  # overlap
+    code, summary, trace = run(tmp_path, vcf, bed)
+    assert code == 0
+    row = summary.iloc[0]
+    # counted: 100 A>C and 300 A>T = 2; panel merged chr1 [0, 1e6) = 1.0 Mb (not 1.1)
+    assert (row["variants_counted"], row["panel_mb"], row["tmb"]) == (2, 1.0, 2.0)
+    assert row["tmb_high"] == 0 and row["records_read"] == 6 and row["alleles_total"] == 6
+    assert (row["alleles_duplicate"], row["alleles_fail_vaf"], row["alleles_outside_panel"]) == (1, 1, 1)
+    assert row["tmb_ci_low"] < 2.0 < row["tmb_ci_high"]
+    validate_frame(summary, "tmb")
+    validate_frame(trace, "tmb_trace")
+    assert trace["counted"].tolist() == [1, 0, 0, 1, 0, 0]
+    assert trace["reason"].iloc[5] == "outside_panel"
+
+
+def test_coding_bed_and_calibration(tmp_path):
+    vcf = write_vcf(tmp_path / "t.vcf", [missense(100), missense(900_000)])
+    bed = write_bed(tmp_path / "panel.bed", [("chr1", 0, MB)])
+    coding = write_bed(tmp_path / "cds.bed", [("chr1", 0, 800_000)])
+    code, summary, trace = run(tmp_path, vcf, bed, "--coding-bed", str(coding),
+                               "--calibration", "0.5,1", "--tmb-high", "1.2")
+    row = summary.iloc[0]
+    # 1 variant / 0.8 Mb = 1.25 mut/Mb >= 1.2; calibrated 0.5 * 1.25 + 1 = 1.625
+    assert (row["variants_counted"], row["panel_mb"], row["panel_bed_mb"]) == (1, 0.8, 1.0)
+    assert row["tmb"] == pytest.approx(1.25) and row["tmb_high"] == 1
+    assert row["tmb_wes_calibrated"] == pytest.approx(1.625) and row["small_panel"] == 0
+
+
+def test_exclusions_from_the_command_line(tmp_path):
+    extra = ['##INFO=<ID=COSMIC_CNT,Number=A,Type=Integer,Description="COSMIC sample count">']
+    records = [missense(100), missense(200, gene="TET2"),
+               record(300, "A", "C", "COSMIC_CNT=25;CSQ=" + csq("C", "missense_variant")),
+               missense(400)]
+    vcf = write_vcf(tmp_path / "t.vcf", records, extra=extra)
+    bed = write_bed(tmp_path / "panel.bed", [("chr1", 0, MB)])
+    hot = tmp_path / "hotspots.tsv"
+    hot.write_text("chrom\tpos\tref\talt\nchr1\t400\tA\tC\n")
+    code, summary, trace = run(tmp_path, vcf, bed, "--exclude-ch", "--hotspots", str(hot),
+                               "--cosmic-field", "COSMIC_CNT", "--max-cosmic", "10")
+    assert code == 0
+    assert trace["reason"].tolist() == ["counted", "clonal_haematopoiesis_gene",
+                                        "cosmic_count_above_max", "hotspot"]
+    assert summary.iloc[0]["variants_counted"] == 1
+
+
+def test_bam_restricts_the_denominator_like_samtools_depth(tmp_path):
+    samtools = require_tool("samtools")
+    bam = write_bam(tmp_path / "tumour.bam")
+    bed = write_bed(tmp_path / "panel.bed", [("chr17", 7_674_990, 7_675_200)])
+    vcf = write_vcf(tmp_path / "t.vcf", [missense(7_675_010, chrom="chr17"),
+                                         missense(7_675_055, chrom="chr17")], contigs=("chr17",))
+    code, summary, trace = run(tmp_path, vcf, bed, "--bam", str(bam), "--min-depth", "2",
+                               "--force-small-panel")
+    # hand: read1s [7675000+i, +50), read2s [7675060+i, +50), i = 0..3; depth >= 2 on
+    # [7675001, 7675052) and [7675061, 7675112) (0-based) = 51 + 51 = 102 bases
+    depth = subprocess.run([samtools, "depth", "-a", "-b", str(bed), str(bam)],
+                           capture_output=True, text=True, check=True).stdout
+    covered = sum(int(line.split("\t")[2]) >= 2 for line in depth.splitlines())
+    assert covered == 102
+    assert summary.iloc[0]["panel_mb"] == pytest.approx(covered / MB)
+    assert summary.iloc[0]["coverage_restricted"] == 1
+    # POS 7675010 -> start 7675009 covered; POS 7675055 -> start 7675054 not covered
+    assert trace["covered_ok"].tolist() == [1, 0] and trace["counted"].tolist() == [1, 0]
+
+
+def test_small_panel_is_refused_unless_forced(tmp_path, capsys):
+    vcf = write_vcf(tmp_path / "t.vcf", [missense(100)])
+    bed = write_bed(tmp_path / "tiny.bed", [("chr1", 0, 1000)])
+    code, _, _ = run(tmp_path, vcf, bed)
+    assert code == 2
+    assert "below 0.2 Mb" in capsys.readouterr().err
+    code, summary, _ = run(tmp_path, vcf, bed, "--force-small-panel")
+    assert code == 0 and summary.iloc[0]["tmb"] == pytest.approx(1000.0)  # 1 / 0.001 Mb
+    assert summary.iloc[0]["small_panel"] == 1
+
+
+def one_line_error(capsys) -> str:
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("tmb-calc")]
+    assert len(err) == 1
+    return err[0]
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("corrupt_gzip", "corrupt.vcf.gz"),
+    ("no_annotation", "no_csq.vcf: no CSQ (VEP) or ANN"),
+    ("sample_not_found", "two_samples.vcf: tumour sample 'T1' not found"),
+    ("no_ad_dp_af", "no_format.vcf: FORMAT AD, DP and AF are all absent"),
+    ("contig_not_in_bed", "chr17_only.vcf: none of its variant contigs (chr17)"),
+    ("bed_contig_not_in_vcf", "panel_17.bed row 1, column chrom: contig '17'"),
+])
+def test_bad_input_gives_one_line_naming_the_file(tmp_path, capsys, case, expected):
+    bed = write_bed(tmp_path / "panel.bed", [("chr1", 0, MB)])
+    if case == "corrupt_gzip":
+        vcf = tmp_path / "corrupt.vcf.gz"
+        vcf.write_bytes(b"\x1f\x8b\x08\x00not deflate data at all")
+    elif case == "no_annotation":
+        vcf = write_vcf(tmp_path / "no_csq.vcf", [], annotation=None)
+    elif case == "sample_not_found":
+        vcf = write_vcf(tmp_path / "two_samples.vcf", [], samples=("N", "T"))
+    elif case == "no_ad_dp_af":
+        vcf = write_vcf(tmp_path / "no_format.vcf", [], formats=("GT",))
+    elif case == "contig_not_in_bed":
+        vcf = write_vcf(tmp_path / "chr17_only.vcf", [missense(100, chrom="chr17")],
+                        contigs=("chr1", "chr17"))
+    else:
+        vcf = write_vcf(tmp_path / "t.vcf", [missense(100)])
+        bed = write_bed(tmp_path / "panel_17.bed", [("17", 0, MB)])
+    code, _, _ = run(tmp_path, vcf, bed)
+    assert code == 2
+    assert expected in one_line_error(capsys)
+    assert not (tmp_path / "S.tmb.tsv").exists() and not (tmp_path / "S.tmb_trace.tsv").exists()
+
+
+def test_help_shows_an_example(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "tmb-calc --vcf" in capsys.readouterr().out

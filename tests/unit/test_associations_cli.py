@@ -1,0 +1,57 @@
+"""outcome-associate end to end: files in, schema-checked tables out, one-line errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from outcome import associations
+from outcome.cli import associate_main
+from stereosarc.tables import read_output_table
+from tests.unit.test_associations_degenerate import cohort
+
+SEED = 20240601
+
+
+def _write(frame: pd.DataFrame, path) -> str:
+    frame.to_csv(path, sep="\t", index=False, na_rep="NA")
+    return str(path)
+
+
+def test_cli_writes_associations_and_km(tmp_path):
+    biomarkers = _write(cohort(), tmp_path / "biomarkers.tsv")
+    status = associate_main(["--biomarkers", biomarkers, "--n-bootstrap", "50",
+                             "--out", str(tmp_path / "a.tsv"), "--out-km", str(tmp_path / "km.tsv")])
+    assert status == 0
+    table = read_output_table(tmp_path / "a.tsv")
+    assert {"biomarker", "endpoint", "method", "n", "events", "estimate", "ci_low", "ci_high",
+            "p_value", "q_value"} <= set(table.columns)
+    assert table.loc[0, "family"] == "primary"
+    km = read_output_table(tmp_path / "km.tsv")
+    assert set(km["curve"]) == {"arm", "nlr_ge_5"}
+
+
+def test_cli_error_names_file_row_and_column(tmp_path, capsys):
+    frame = cohort()
+    frame["tmb"] = frame["tmb"].astype(object)
+    frame.loc[3, "tmb"] = "high"
+    biomarkers = _write(frame, tmp_path / "biomarkers.tsv")
+    status = associate_main(["--biomarkers", biomarkers, "--out", str(tmp_path / "a.tsv"),
+                             "--out-km", str(tmp_path / "km.tsv")])
+    assert status == 2
+    assert "biomarkers.tsv row 4, column tmb: 'high' is not a number" in capsys.readouterr().err
+
+
+def test_time_varying_cox_runs_when_dates_are_available():
+    rng = np.random.default_rng(SEED)
+    frame = cohort(80)
+    frame["start_date"] = "2020-01-01"
+    ctdna = pd.DataFrame({"patient": np.repeat(frame["patient"], 2).to_numpy(),
+                          "sample": [f"S{i}" for i in range(160)],
+                          "timepoint": np.tile(["baseline", "month6"], 80),
+                          "collection_date": np.tile(["2019-12-30", "2020-07-01"], 80),
+                          "detected": rng.integers(0, 2, 160)})
+    table, _ = associations.associate(frame, ctdna, associations.Settings(n_bootstrap=20))
+    row = table[table["method"] == "cox_time_varying"].iloc[0]
+    assert np.isfinite(row["estimate"]) and row["n"] == 80
+    assert "samples after follow up" in row["note"]

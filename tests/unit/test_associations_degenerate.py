@@ -1,0 +1,105 @@
+"""The association family on small seeded frames: degenerate inputs give rows with reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from outcome import associations, landmark
+from stereosarc.tables import validate_frame
+
+SEED = 20240601
+FAST = associations.Settings(n_bootstrap=50)
+
+
+def cohort(n=60, seed=SEED) -> pd.DataFrame:
+    """Synthetic biomarkers.tsv-like frame (seeded)."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "patient": [f"P{i:03d}" for i in range(n)],
+        "arm": rng.choice(["SBRT", "SBRT+atezolizumab"], n),
+        "histology": rng.choice(["leiomyosarcoma", "liposarcoma", "undifferentiated"], n),
+        "line": rng.choice(["1", "2"], n),
+        "pfs_days": np.ceil(rng.exponential(250, n)), "pfs_event": (rng.random(n) < 0.8) * 1,
+        "objective_response": (rng.random(n) < 0.3) * 1,
+        "tmb": rng.lognormal(1, 1, n), "nlr_ge_5": rng.integers(0, 2, n),
+        "cd8_density": rng.normal(300, 80, n)})
+
+
+def _row(table, biomarker, method):
+    rows = table[(table["biomarker"] == biomarker) & (table["method"] == method)]
+    assert len(rows) == 1, (biomarker, method)
+    return rows.iloc[0]
+
+
+def test_full_run_validates_against_the_schemas():
+    table, km = associations.associate(cohort(), settings=FAST)
+    validate_frame(table, "associations")
+    validate_frame(km, "km")
+    assert _row(table, "tmb", "cox_stratified")["transform"] == "log2"
+    assert _row(table, "cd8_density", "cox_stratified")["transform"].startswith("per SD")
+    cut = _row(table, "tmb", "maxstat_logrank")
+    assert cut["family"] == "exploratory" and np.isnan(cut["q_value"])
+    assert frame_quantiles_contain(cohort()["tmb"], cut["estimate"])
+
+
+def frame_quantiles_contain(values: pd.Series, cut: float) -> bool:
+    """The maxstat cut-point lies within the 10-90 % quantiles (issue 7)."""
+    low, high = np.quantile(values, [0.1, 0.9])
+    return bool(low <= cut < high)
+
+
+def test_single_value_biomarker_gives_a_reason_not_an_estimate():
+    table, _ = associations.associate(cohort().assign(nlr_ge_5=1), settings=FAST)
+    cox = _row(table, "nlr_ge_5", "cox_stratified")
+    assert np.isnan(cox["estimate"]) and "single value" in cox["note"]
+    assert "not tested" in _row(table, "nlr_ge_5", "fisher_exact")["note"]
+
+
+def test_all_censored_gives_reasons_everywhere():
+    table, _ = associations.associate(cohort().assign(pfs_event=0), settings=FAST)
+    for biomarker in ("arm", "tmb", "nlr_ge_5", "cd8_density"):
+        row = _row(table, biomarker, "cox_stratified")
+        assert np.isnan(row["estimate"]) and "all censored" in row["note"]
+
+
+def test_fewer_than_ten_patients_refused():
+    table, _ = associations.associate(cohort(8), settings=FAST)
+    assert "n = 8 < 10" in _row(table, "tmb", "cox_stratified")["note"]
+    assert "not fitted" in _row(table, "tmb", "logistic")["note"]
+
+
+def test_missing_biomarker_counted_not_dropped_silently():
+    frame = cohort()
+    frame.loc[:9, "tmb"] = np.nan
+    row = _row(associations.associate(frame, settings=FAST)[0], "tmb", "cox_stratified")
+    assert row["n"] == 50 and row["n_missing"] == 10
+
+
+def test_bh_only_within_the_biomarker_family():
+    table, _ = associations.associate(cohort(), settings=FAST)
+    assert table.loc[table["family"] != "biomarker", "q_value"].isna().all()
+    tested = table[(table["family"] == "biomarker") & table["p_value"].notna()]
+    assert (tested["q_value"] >= tested["p_value"]).all()
+
+
+def test_time_varying_skipped_with_reason_without_dates():
+    table, _ = associations.associate(cohort(), settings=FAST)
+    assert "no ctdna.tsv" in _row(table, "ctdna_detected", "cox_time_varying")["note"]
+
+
+def test_landmark_exclusions_counted_by_hand():
+    frame = pd.DataFrame({"pfs_days": [100, 150, 200, 300, 400, np.nan],
+                          "pfs_event": [1, 0, 1, 0, 1, np.nan],
+                          "m6": [1, np.nan, 0, np.nan, 1, 1]})
+    cohort_at_landmark, excluded = landmark.landmark_cohort(frame, "m6", 182.625)
+    assert excluded == {"no_pfs": 1, "event_before_landmark": 1,
+                        "censored_before_landmark": 1, "marker_missing": 1}
+    assert cohort_at_landmark["pfs_days"].tolist() == pytest.approx([17.375, 217.375])
+
+
+def test_log2_with_zeros_uses_half_the_smallest_positive_value():
+    values, label = associations.transform(pd.Series([0.0, 0.02, 0.5, None]), "log2")
+    assert label == "log2(x + 0.01)"
+    assert values.iloc[0] == pytest.approx(np.log2(0.01)) and np.isnan(values.iloc[3])

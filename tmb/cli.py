@@ -1,0 +1,182 @@
+"""tmb-calc: targeted-panel TMB of one tumour sample, with a per-allele trace.
+
+Thin layer: parse arguments, read inputs (tmb.io, tmb.vcf_io), compute (tmb.regions,
+tmb.filters, tmb.burden), write the one-row summary and the trace. The only place that exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+
+import pandas as pd
+
+from stereosarc.clikit import make_parser, run_cli
+from tmb import burden, filters, io, vcf_io
+from tmb.exceptions import TmbInputError
+from tmb.regions import (BASES_PER_MB, REGION_COLUMNS, RegionIndex, intersect_regions,
+                         merge_regions, runs_at_or_above, total_bases)
+
+LOG = logging.getLogger("tmb")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # project identifier rule (DESIGN.md)
+# Population-frequency fields looked up in CSQ/ANN sub-fields and INFO (VEP --af_gnomade,
+# --af_gnomadg, --max_af, --af; snpEff/SnpSift gnomAD and dbNSFP annotations). INFO/AF never.
+POPULATION_FIELDS = ("gnomADe_AF", "gnomADg_AF", "gnomAD_AF", "MAX_AF", "AF",
+                     "gnomAD_exomes_AF", "gnomAD_genomes_AF",
+                     "dbNSFP_gnomAD_exomes_AF", "dbNSFP_gnomAD_genomes_AF")
+EXAMPLE = ("tmb-calc --vcf S1.vcf.gz --sample S1 --patient P01 --panel-bed panel.bed "
+           "--out-summary S1.tmb.tsv --out-trace S1.tmb_trace.tsv")
+
+
+def _csv_list(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _calibration(text: str) -> tuple[float, float]:
+    try:
+        slope, intercept = (float(v) for v in text.split(","))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected SLOPE,INTERCEPT, got '{text}'") from err
+    return slope, intercept
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = make_parser("tmb-calc", __doc__.splitlines()[0], EXAMPLE)
+    d = filters.FilterSettings()
+    add = parser.add_argument
+    add("--vcf", required=True, help="somatic VCF (.vcf/.vcf.gz), VEP CSQ or snpEff ANN annotated")
+    add("--sample", required=True, help="sample id (also the tumour column name looked for)")
+    add("--patient", required=True, help="patient id")
+    add("--panel-bed", required=True, help="panel target BED (merged; overlaps counted once)")
+    add("--bam", help="tumour BAM: restrict the denominator to bases with depth >= --min-depth")
+    add("--coding-bed", help="coding-region BED intersected with the panel")
+    add("--mode", choices=filters.MODES, default=d.mode, help="counted consequences (default: %(default)s)")
+    add("--min-vaf", type=float, default=d.min_vaf, help="default: %(default)s (TSO500)")
+    add("--max-vaf", type=float, default=d.max_vaf, help="default: %(default)s (germline guard)")
+    add("--min-depth", type=int, default=d.min_depth, help="default: %(default)s (TSO500)")
+    add("--min-alt", type=int, default=d.min_alt, help="default: %(default)s (FoCR)")
+    add("--max-pop-af", type=float, default=d.max_pop_af,
+        help="largest population AF allowed; >= 1 disables the filter (default: %(default)s)")
+    add("--pop-af-fields", type=_csv_list, default=POPULATION_FIELDS,
+        help="population AF fields, comma-separated (default: %s)" % ",".join(POPULATION_FIELDS))
+    add("--hotspots", help="exclusion list: BED, or CSV/TSV with chrom,pos[,ref,alt]")
+    add("--cosmic-field", help="CSQ/ANN sub-field or INFO field holding a COSMIC count")
+    add("--max-cosmic", type=float, help="exclude alleles whose COSMIC count exceeds this")
+    add("--exclude-ch", action="store_true", help="exclude clonal-haematopoiesis genes")
+    add("--ch-genes", type=_csv_list, default=d.ch_genes,
+        help="CH genes (default: %s)" % ",".join(d.ch_genes))
+    add("--tmb-high", type=float, default=burden.TMB_HIGH, help="TMB-high cut-off, mut/Mb (default: %(default)s, FDA)")
+    add("--calibration", type=_calibration, help="SLOPE,INTERCEPT of a linear panel-to-WES calibration")
+    add("--ci-level", type=float, default=burden.CI_LEVEL, help="default: %(default)s")
+    add("--warn-panel-mb", type=float, default=burden.WARN_PANEL_MB, help="default: %(default)s (FoCR)")
+    add("--refuse-panel-mb", type=float, default=burden.REFUSE_PANEL_MB, help="default: %(default)s")
+    add("--force-small-panel", action="store_true", help="compute TMB below --refuse-panel-mb")
+    add("--chunk-records", type=int, default=vcf_io.CHUNK_RECORDS, help=argparse.SUPPRESS)
+    add("--out-summary", required=True, help="one-row table, schema tmb")
+    add("--out-trace", required=True, help="one row per ALT allele, schema tmb_trace")
+    return parser
+
+
+def settings_from(args) -> filters.FilterSettings:
+    for name in ("sample", "patient"):
+        if not ID_RE.match(getattr(args, name)):
+            raise TmbInputError(f"--{name} '{getattr(args, name)}' is not a valid identifier")
+    if (args.cosmic_field is None) != (args.max_cosmic is None):
+        raise TmbInputError("--cosmic-field and --max-cosmic must be given together")
+    if not 0 <= args.min_vaf <= args.max_vaf:
+        raise TmbInputError(f"--min-vaf {args.min_vaf} / --max-vaf {args.max_vaf}: need 0 <= min <= max")
+    return filters.FilterSettings(
+        min_vaf=args.min_vaf, max_vaf=args.max_vaf, min_depth=args.min_depth,
+        min_alt=args.min_alt, max_pop_af=args.max_pop_af, mode=args.mode,
+        exclude_ch=args.exclude_ch, ch_genes=tuple(args.ch_genes), max_cosmic=args.max_cosmic)
+
+
+def denominator(args, min_depth: int, vcf_contigs: list[str]) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
+    """Panel (∩ coding) regions, BAM-covered regions (or None), and their sizes in Mb."""
+    bed = io.read_bed(args.panel_bed, "panel BED")
+    io.check_contigs(bed, args.panel_bed, vcf_contigs)
+    panel = merge_regions(bed[REGION_COLUMNS])
+    sizes = {"panel_bed_mb": total_bases(panel) / BASES_PER_MB, "coding_restricted": 0,
+             "coverage_restricted": 0}
+    if args.coding_bed:
+        panel = intersect_regions(panel, io.read_bed(args.coding_bed, "coding BED")[REGION_COLUMNS])
+        sizes["coding_restricted"] = 1
+    covered = None
+    if args.bam:
+        pieces = [runs_at_or_above(c, s, d, min_depth) for c, s, d in io.bam_depth(args.bam, panel)]
+        covered = merge_regions(pd.concat(pieces, ignore_index=True)) if pieces else panel.iloc[0:0]
+        sizes["coverage_restricted"] = 1
+    sizes["panel_mb"] = total_bases(covered if covered is not None else panel) / BASES_PER_MB
+    return sizes, panel, covered
+
+
+def needs_from(settings: filters.FilterSettings, args) -> vcf_io.FieldNeeds:
+    return vcf_io.FieldNeeds(
+        vaf=settings.vaf_active, depth=settings.min_depth > 0, alt_reads=settings.min_alt > 0,
+        population=settings.population_active, population_fields=tuple(args.pop_af_fields),
+        cosmic_field=args.cosmic_field)
+
+
+def check_variant_contigs(contigs: set, panel: RegionIndex, args) -> None:
+    """Variants exist but none lies on a panel contig: a naming mismatch, not a TMB of 0."""
+    if contigs and not contigs & panel.contigs:
+        raise TmbInputError(f"{args.vcf}: none of its variant contigs ({', '.join(sorted(contigs)[:3])}) "
+                            f"is in the panel BED {args.panel_bed}; check chr-prefix naming")
+
+
+def stream_trace(vcf, plan, args, settings, panel, covered, hotspots) -> burden.Tally:
+    """Judge every allele chunk by chunk, append it to the trace; return the tally."""
+    inactive = filters.inactive_filters(settings, covered is not None, hotspots is not None)
+    tally, counted_keys, contigs = burden.Tally(inactive), set(), set()
+    writer = io.TraceWriter(args.out_trace)
+    try:
+        for n_records, alleles in vcf_io.iter_allele_chunks(vcf, plan, args.chunk_records):
+            trace = filters.judge_alleles(alleles, settings, panel, covered, hotspots, counted_keys)
+            trace.insert(0, "sample", args.sample)
+            trace.insert(0, "patient", args.patient)
+            tally.add(n_records, trace)
+            contigs.update(alleles["chrom"].unique())
+            writer.write(trace)
+        check_variant_contigs(contigs, panel, args)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return tally
+
+
+def run(args) -> None:
+    settings = settings_from(args)
+    vcf = vcf_io.open_vcf(args.vcf)
+    plan = vcf_io.plan_reading(vcf, args.vcf, args.sample, needs_from(settings, args))
+    LOG.info("%s: tumour column '%s', annotation %s", args.vcf, plan.sample_name, plan.layout.tag)
+    sizes, panel, covered = denominator(args, settings.min_depth, list(vcf.seqnames))
+    small = burden.check_panel_size(sizes["panel_mb"], args.force_small_panel, args.warn_panel_mb,
+                                    args.refuse_panel_mb, label=str(args.panel_bed))
+    hotspots = io.read_hotspots(args.hotspots) if args.hotspots else None
+    panel_index = RegionIndex.build(panel)
+    tally = stream_trace(vcf, plan, args, settings, panel_index,
+                                  RegionIndex.build(covered) if covered is not None else None, hotspots)
+    counts = tally.as_dict()
+    LOG.info("%s: %d records, %d alleles, %d counted; failing: %s", args.sample, counts["records_read"],
+             counts["alleles_total"], counts["variants_counted"],
+             ", ".join(f"{k}={v}" for k, v in counts.items() if k.startswith("alleles_") and k != "alleles_total"))
+    estimate = burden.tmb_estimate(counts["variants_counted"], sizes["panel_mb"], args.tmb_high,
+                                   args.calibration, args.ci_level)
+    row = {"patient": args.patient, "sample": args.sample,
+           "variants_counted": counts["variants_counted"], "panel_mb": sizes["panel_mb"],
+           **estimate, "ci_level": args.ci_level, "tmb_high_cutoff": args.tmb_high,
+           "mode": settings.mode, "annotation": plan.layout.tag, "vcf_sample": plan.sample_name,
+           **sizes, "small_panel": int(small), **counts}
+    io.write_summary(pd.DataFrame([row]), args.out_summary)
+    LOG.info("%s: TMB %.4g mut/Mb (%d / %.4g Mb)", args.sample, estimate["tmb"],
+             counts["variants_counted"], sizes["panel_mb"])
+
+
+def main(argv=None) -> int:
+    return run_cli(build_parser(), run, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
