@@ -106,6 +106,8 @@ class Settings:
     landmark_days: float = landmark.LANDMARK_DAYS
     pfs_horizon_days: float = PFS_HORIZON_DAYS
     n_bootstrap: int = response.N_BOOTSTRAP
+    enet_repeats: int = 10  # repeated 5-fold CV of the elastic net (0: not run)
+    enet_max_missing: float = 0.3  # markers missing in more patients are left out of it
 
 
 def prepare(biomarkers: pd.DataFrame) -> pd.DataFrame:
@@ -188,6 +190,8 @@ def km_rows(frame, x, curve, groups: dict, settings, duration="pfs_days", event=
     curves, summaries = [], []
     for value, label in groups.items():
         data = frame[(x == value) & frame[duration].notna() & frame[event].notna()]
+        if data.empty:
+            continue
         table = survival.km_table(data[duration], data[event], settings.level)
         start = pd.DataFrame([{"time": 0.0, "n_risk": len(data), "n_event": 0, "n_censor": 0,
                                "surv": 1.0, "ci_low": 1.0, "ci_high": 1.0}])
@@ -202,7 +206,8 @@ def km_rows(frame, x, curve, groups: dict, settings, duration="pfs_days", event=
                               ci_low=median[1], ci_high=median[2]))
         summaries.append(_row(**common, estimate_type=f"surv_{settings.pfs_horizon_days:g}d",
                               estimate=rate[0], ci_low=rate[1], ci_high=rate[2]))
-    return pd.concat(curves, ignore_index=True)[KM_COLUMNS], summaries
+    curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+    return curves.reindex(columns=KM_COLUMNS), summaries
 
 
 def _response_data(frame, x):
@@ -284,6 +289,11 @@ def maxstat_row(frame, column, settings) -> dict:
 
 def marker_rows(frame, marker: Marker, settings, km: list) -> list[dict]:
     """Every row of one baseline biomarker (PFS and response)."""
+    if frame[marker.column].isna().all():
+        return [_row(family="biomarker", biomarker=marker.column, endpoint=endpoint,
+                     method="not_analysed", n=0, n_missing=len(frame), note="not tested: no "
+                     "value in biomarkers.tsv (its input was absent or not evaluable)")
+                for endpoint in ("pfs", "objective_response")]
     x, label = transform(frame[marker.column], marker.transform)
     if marker.kind == "continuous":
         return [cox_row(frame, x, marker.column, label, settings),
@@ -359,6 +369,32 @@ def time_varying_row(frame: pd.DataFrame, ctdna: pd.DataFrame | None, settings) 
                 ci_high=fit["ci_high"], p_value=fit["p_value"], note=note)
 
 
+def elastic_net_rows(frame, settings) -> list[dict]:
+    """Selection frequency of each continuous marker in a penalised Cox model (no p)."""
+    columns = {m.column: transform(frame[m.column], m.transform)[0]
+               for m in baseline_markers(frame.columns) if m.kind == "continuous"
+               and frame[m.column].isna().mean() <= settings.enet_max_missing}
+    data = pd.DataFrame(columns).assign(t=frame["pfs_days"], e=frame["pfs_event"]).dropna()
+    data = data.loc[:, data.nunique() > 1]
+    markers = [c for c in data.columns if c not in ("t", "e")]
+    base = dict(family="exploratory", endpoint="pfs", method="elastic_net_cox",
+                estimate_type="selection_frequency", n=len(data), transform="standardised")
+    if settings.enet_repeats < 1 or len(markers) < 2 or len(data) < settings.min_n \
+            or data.get("e", pd.Series(dtype=float)).sum() < settings.min_events_per_variable:
+        return [_row(**base, biomarker="continuous markers", note="not fitted: disabled, "
+                     "fewer than 2 markers, min_n complete cases or min_events events")]
+    x = data[markers].to_numpy(float)
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    result = survival.cv_elastic_net(x, data["t"].to_numpy(), data["e"].to_numpy(),
+                                     settings.seed, settings.enet_repeats)
+    note = (f"alpha {survival.ENET_ALPHA}, {settings.enet_repeats} x 5-fold CV, median lambda "
+            f"{result['median_lambda'].iloc[0]:.3g}; median coefficient per SD of the "
+            f"transformed marker {{:.3g}}; complete cases; no p-value (selection)")
+    return [_row(**base, biomarker=name, events=int(data["e"].sum()),
+                 estimate=row.selection_frequency, note=note.format(row.median_coef))
+            for name, row in zip(markers, result.itertuples(index=False))]
+
+
 def associate(biomarkers: pd.DataFrame, ctdna: pd.DataFrame | None = None,
               settings: Settings | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All association rows (COLUMNS) and the KM curves (KM_COLUMNS)."""
@@ -371,6 +407,7 @@ def associate(biomarkers: pd.DataFrame, ctdna: pd.DataFrame | None = None,
         rows += marker_rows(frame, marker, settings, km)
     rows += landmark_rows(frame, settings, km)
     rows.append(time_varying_row(frame, ctdna, settings))
+    rows += elastic_net_rows(frame, settings)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["note"] = table["note"].replace("", np.nan)
     table["q_value"] = multiplicity.adjust_by_family(table)

@@ -154,6 +154,9 @@ def associate_parser() -> argparse.ArgumentParser:
                         help="landmark for month-6 ctDNA (default: %(default)s = 6 months)")
     parser.add_argument("--n-bootstrap", type=int, default=defaults.n_bootstrap,
                         help="bootstrap resamples for the AUC (default: %(default)s)")
+    parser.add_argument("--enet-repeats", type=int, default=defaults.enet_repeats,
+                        help="repeats of 5-fold CV of the elastic-net Cox (0: skip; default: "
+                             "%(default)s)")
     parser.add_argument("--out", required=True, help="associations.tsv")
     parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
     return parser
@@ -171,7 +174,8 @@ def _associate(args: argparse.Namespace) -> None:
     settings = associations.Settings(seed=args.seed, min_n=args.min_n,
                                      min_events_per_variable=args.min_events,
                                      landmark_days=args.landmark_days,
-                                     n_bootstrap=args.n_bootstrap)
+                                     n_bootstrap=args.n_bootstrap,
+                                     enet_repeats=max(args.enet_repeats, 0))
     table, km = associations.associate(biomarkers, ctdna, settings)
     refused = table["note"].fillna("").str.contains("not fitted|not tested|skipped")
     LOG.info("%d association rows; %d refused or skipped (reason in note); %d KM curve rows",

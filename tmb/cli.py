@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--exclude-ch", action="store_true", help="exclude clonal-haematopoiesis genes")
     add("--ch-genes", type=_csv_list, default=d.ch_genes,
         help="CH genes (default: %s)" % ",".join(d.ch_genes))
-    add("--tmb-high", type=float, default=burden.TMB_HIGH, help="TMB-high cut-off, mut/Mb (default: %(default)s, FDA)")
+    add("--tmb-high", type=float, default=burden.TMB_HIGH,
+        help="TMB-high cut-off, mut/Mb (default: %(default)s, FDA)")
     add("--calibration", type=_calibration, help="SLOPE,INTERCEPT of a linear panel-to-WES calibration")
     add("--ci-level", type=float, default=burden.CI_LEVEL, help="default: %(default)s")
     add("--warn-panel-mb", type=float, default=burden.WARN_PANEL_MB, help="default: %(default)s (FoCR)")
@@ -92,7 +93,8 @@ def settings_from(args) -> filters.FilterSettings:
         exclude_ch=args.exclude_ch, ch_genes=tuple(args.ch_genes), max_cosmic=args.max_cosmic)
 
 
-def denominator(args, min_depth: int, vcf_contigs: list[str]) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
+def denominator(args, min_depth: int, vcf_contigs: list[str]
+                ) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
     """Panel (∩ coding) regions, BAM-covered regions (or None), and their sizes in Mb."""
     bed = io.read_bed(args.panel_bed, "panel BED")
     io.check_contigs(bed, args.panel_bed, vcf_contigs)
@@ -121,8 +123,9 @@ def needs_from(settings: filters.FilterSettings, args) -> vcf_io.FieldNeeds:
 def check_variant_contigs(contigs: set, panel: RegionIndex, args) -> None:
     """Variants exist but none lies on a panel contig: a naming mismatch, not a TMB of 0."""
     if contigs and not contigs & panel.contigs:
-        raise TmbInputError(f"{args.vcf}: none of its variant contigs ({', '.join(sorted(contigs)[:3])}) "
-                            f"is in the panel BED {args.panel_bed}; check chr-prefix naming")
+        shown = ", ".join(sorted(contigs)[:3])
+        raise TmbInputError(f"{args.vcf}: none of its variant contigs ({shown}) is in the "
+                            f"panel BED {args.panel_bed}; check chr-prefix naming")
 
 
 def stream_trace(vcf, plan, args, settings, panel, covered, hotspots) -> burden.Tally:
@@ -146,31 +149,41 @@ def stream_trace(vcf, plan, args, settings, panel, covered, hotspots) -> burden.
     return tally
 
 
+def summary_row(args, settings, plan, sizes: dict, small: bool, counts: dict) -> dict:
+    """The one-row summary: required columns first, then settings, denominator and counts."""
+    estimate = burden.tmb_estimate(counts["variants_counted"], sizes["panel_mb"], args.tmb_high,
+                                   args.calibration, args.ci_level)
+    return {"patient": args.patient, "sample": args.sample,
+            "variants_counted": counts["variants_counted"], "panel_mb": sizes["panel_mb"],
+            **estimate, "ci_level": args.ci_level, "tmb_high_cutoff": args.tmb_high,
+            "mode": settings.mode, "annotation": plan.layout.tag, "vcf_sample": plan.sample_name,
+            **sizes, "small_panel": int(small), **counts}
+
+
 def run(args) -> None:
     settings = settings_from(args)
     vcf = vcf_io.open_vcf(args.vcf)
-    plan = vcf_io.plan_reading(vcf, args.vcf, args.sample, needs_from(settings, args))
-    LOG.info("%s: tumour column '%s', annotation %s", args.vcf, plan.sample_name, plan.layout.tag)
-    sizes, panel, covered = denominator(args, settings.min_depth, list(vcf.seqnames))
-    small = burden.check_panel_size(sizes["panel_mb"], args.force_small_panel, args.warn_panel_mb,
-                                    args.refuse_panel_mb, label=str(args.panel_bed))
-    hotspots = io.read_hotspots(args.hotspots) if args.hotspots else None
-    panel_index = RegionIndex.build(panel)
-    tally = stream_trace(vcf, plan, args, settings, panel_index,
-                                  RegionIndex.build(covered) if covered is not None else None, hotspots)
+    try:
+        plan = vcf_io.plan_reading(vcf, args.vcf, args.sample, needs_from(settings, args))
+        LOG.info("%s: tumour column '%s', annotation %s", args.vcf, plan.sample_name, plan.layout.tag)
+        sizes, panel, covered = denominator(args, settings.min_depth, list(vcf.seqnames))
+        small = burden.check_panel_size(sizes["panel_mb"], args.force_small_panel,
+                                        args.warn_panel_mb, args.refuse_panel_mb,
+                                        label=str(args.panel_bed))
+        hotspots = io.read_hotspots(args.hotspots) if args.hotspots else None
+        covered_index = RegionIndex.build(covered) if covered is not None else None
+        tally = stream_trace(vcf, plan, args, settings, RegionIndex.build(panel), covered_index,
+                             hotspots)
+    finally:
+        vcf.close()
     counts = tally.as_dict()
-    LOG.info("%s: %d records, %d alleles, %d counted; failing: %s", args.sample, counts["records_read"],
-             counts["alleles_total"], counts["variants_counted"],
-             ", ".join(f"{k}={v}" for k, v in counts.items() if k.startswith("alleles_") and k != "alleles_total"))
-    estimate = burden.tmb_estimate(counts["variants_counted"], sizes["panel_mb"], args.tmb_high,
-                                   args.calibration, args.ci_level)
-    row = {"patient": args.patient, "sample": args.sample,
-           "variants_counted": counts["variants_counted"], "panel_mb": sizes["panel_mb"],
-           **estimate, "ci_level": args.ci_level, "tmb_high_cutoff": args.tmb_high,
-           "mode": settings.mode, "annotation": plan.layout.tag, "vcf_sample": plan.sample_name,
-           **sizes, "small_panel": int(small), **counts}
+    LOG.info("%s: %d records, %d alleles, %d counted; failing: %s", args.sample,
+             counts["records_read"], counts["alleles_total"], counts["variants_counted"],
+             ", ".join(f"{k}={v}" for k, v in counts.items()
+                       if k.startswith("alleles_") and k != "alleles_total"))
+    row = summary_row(args, settings, plan, sizes, small, counts)
     io.write_summary(pd.DataFrame([row]), args.out_summary)
-    LOG.info("%s: TMB %.4g mut/Mb (%d / %.4g Mb)", args.sample, estimate["tmb"],
+    LOG.info("%s: TMB %.4g mut/Mb (%d / %.4g Mb)", args.sample, row["tmb"],
              counts["variants_counted"], sizes["panel_mb"])
 
 

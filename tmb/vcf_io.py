@@ -222,16 +222,24 @@ def iter_allele_chunks(vcf, plan: ReadPlan, chunk_records: int = CHUNK_RECORDS
     At least one (possibly empty) chunk is yielded, so an empty VCF still gives a trace header.
     """
     rows, n_records, yielded = [], 0, False
-    try:
-        for record in vcf:
-            rows.extend(_record_rows(record, plan))
-            n_records += 1
-            if n_records == chunk_records:
-                yield n_records, pd.DataFrame(rows, columns=ALLELE_COLUMNS)
-                rows, n_records, yielded = [], 0, True
-    except VcfError:
-        raise
-    except Exception as err:  # htslib decode errors surface as generic exceptions
-        raise VcfError(f"cannot read VCF {plan.path}: {err}") from err
+    for record in _records(vcf, plan.path):
+        rows.extend(_record_rows(record, plan))
+        n_records += 1
+        if n_records == chunk_records:
+            yield n_records, pd.DataFrame(rows, columns=ALLELE_COLUMNS)
+            rows, n_records, yielded = [], 0, True
     if n_records or not yielded:
         yield n_records, pd.DataFrame(rows, columns=ALLELE_COLUMNS)
+
+
+def _records(vcf, path: str):
+    """cyvcf2 records; htslib decoding errors (truncated/corrupt data) become a VcfError."""
+    iterator = iter(vcf)
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        except Exception as err:  # cyvcf2 raises bare Exception/OSError without the file name
+            raise VcfError(f"cannot read VCF {path}: {err}") from err
+        yield record

@@ -65,7 +65,7 @@ workflow STEREOSARC {
             .filter { row -> row.type == 'tumour' }
             .map { row -> [sampleMeta(row), file(row.vcf), optionalFile(row.bam), optionalFile(row.bam_index)] }
         TMB(ch_tumour, file(params.panel_bed))
-        COLLECT_TMB('tmb', TMB.out.summary.map { meta, table -> table }.collect(sort: true))
+        COLLECT_TMB('tmb', TMB.out.summary.map { meta, table -> table }.collect(sort: { a, b -> a.name <=> b.name }))
         ch_tmb = COLLECT_TMB.out.table
         ch_versions = ch_versions.mix(TMB.out.versions, COLLECT_TMB.out.versions)
     }
@@ -90,9 +90,9 @@ workflow STEREOSARC {
         CTDNA_COUNT(ch_plasma, file(params.ctdna_targets), optionalFile(params.fasta))
         CTDNA_CALL(
             VALIDATE.out.samplesheet,
-            CTDNA_COUNT.out.sites.map { meta, table -> table }.collect(sort: true),
-            CTDNA_COUNT.out.depth.map { meta, table -> table }.collect(sort: true),
-            CTDNA_COUNT.out.background.map { meta, table -> table }.collect(sort: true),
+            CTDNA_COUNT.out.sites.map { meta, table -> table }.collect(sort: { a, b -> a.name <=> b.name }),
+            CTDNA_COUNT.out.depth.map { meta, table -> table }.collect(sort: { a, b -> a.name <=> b.name }),
+            CTDNA_COUNT.out.background.map { meta, table -> table }.collect(sort: { a, b -> a.name <=> b.name }),
             optionalFile(params.tissue_cn),
             optionalFile(params.clinical)
         )
@@ -144,7 +144,7 @@ workflow STEREOSARC {
         log.warn "--labs given without --clinical: blood markers need start_date, stage skipped"
     }
 
-    COLLECT_REJECTS(ch_rejects.collect(sort: true).ifEmpty([]))
+    COLLECT_REJECTS(ch_rejects.collect(sort: { a, b -> a.name <=> b.name }).ifEmpty([]))
     ch_versions = ch_versions.mix(COLLECT_REJECTS.out.versions)
 
     // Report over whatever tables exist

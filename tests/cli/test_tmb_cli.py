@@ -125,6 +125,7 @@ def one_line_error(capsys) -> str:
 
 @pytest.mark.parametrize("case, expected", [
     ("corrupt_gzip", "corrupt.vcf.gz"),
+    ("truncated_bgzip", "truncated.vcf.gz"),
     ("no_annotation", "no_csq.vcf: no CSQ (VEP) or ANN"),
     ("sample_not_found", "two_samples.vcf: tumour sample 'T1' not found"),
     ("no_ad_dp_af", "no_format.vcf: FORMAT AD, DP and AF are all absent"),
@@ -136,6 +137,11 @@ def test_bad_input_gives_one_line_naming_the_file(tmp_path, capsys, case, expect
     if case == "corrupt_gzip":
         vcf = tmp_path / "corrupt.vcf.gz"
         vcf.write_bytes(b"\x1f\x8b\x08\x00not deflate data at all")
+    elif case == "truncated_bgzip":  # > 64 kB of text: several BGZF blocks, cut mid-file
+        lines = [missense(100 + 10 * i) for i in range(1500)]
+        whole = bgzip(write_vcf(tmp_path / "whole.vcf", lines)).read_bytes()
+        vcf = tmp_path / "truncated.vcf.gz"
+        vcf.write_bytes(whole[: len(whole) // 2])
     elif case == "no_annotation":
         vcf = write_vcf(tmp_path / "no_csq.vcf", [], annotation=None)
     elif case == "sample_not_found":

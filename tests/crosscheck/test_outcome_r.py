@@ -260,3 +260,17 @@ def test_maxstat_cutpoint_matches_survdiff_scan_in_r(tmp_path):
     ours = survival.maxstat_cutpoint(data["time"], data["status"], data["z"])
     np.testing.assert_allclose([ours["cutpoint"], ours["statistic"], ours["n_cuts"]],
                                [cut, statistic, n_cuts], rtol=1e-9)
+
+
+def test_unpenalised_elastic_net_equals_breslow_coxph(tmp_path):
+    data = _data()
+    x = data[["x", "z", "arm"]].to_numpy(float)
+    beta = survival.elastic_net_cox(x, data["time"].to_numpy(), data["status"].to_numpy(),
+                                    lam=0.0)
+    data.to_csv(tmp_path / "data.csv", index=False)
+    script = ("suppressMessages(library(survival)); d <- read.csv(commandArgs(TRUE)[1]); "
+              "cat(format(coef(coxph(Surv(time, status) ~ x + z + arm, data = d, "
+              "ties = 'breslow')), digits = 15))")
+    run = subprocess.run(["Rscript", "-e", script, str(tmp_path / "data.csv")],
+                         capture_output=True, text=True, timeout=120, check=True)
+    np.testing.assert_allclose(beta, [float(v) for v in run.stdout.split()], rtol=5e-5)

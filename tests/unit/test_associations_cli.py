@@ -11,6 +11,7 @@ from stereosarc.tables import read_output_table
 from tests.unit.test_associations_degenerate import cohort
 
 SEED = 20240601
+NO_ENET = associations.Settings(n_bootstrap=20, enet_repeats=0)  # fast settings
 
 
 def _write(frame: pd.DataFrame, path) -> str:
@@ -21,7 +22,8 @@ def _write(frame: pd.DataFrame, path) -> str:
 def test_cli_writes_associations_and_km(tmp_path):
     biomarkers = _write(cohort(), tmp_path / "biomarkers.tsv")
     status = associate_main(["--biomarkers", biomarkers, "--n-bootstrap", "50",
-                             "--out", str(tmp_path / "a.tsv"), "--out-km", str(tmp_path / "km.tsv")])
+                             "--enet-repeats", "1", "--out", str(tmp_path / "a.tsv"),
+                             "--out-km", str(tmp_path / "km.tsv")])
     assert status == 0
     table = read_output_table(tmp_path / "a.tsv")
     assert {"biomarker", "endpoint", "method", "n", "events", "estimate", "ci_low", "ci_high",
@@ -51,7 +53,7 @@ def test_time_varying_cox_runs_when_dates_are_available():
                           "timepoint": np.tile(["baseline", "month6"], 80),
                           "collection_date": np.tile(["2019-12-30", "2020-07-01"], 80),
                           "detected": rng.integers(0, 2, 160)})
-    table, _ = associations.associate(frame, ctdna, associations.Settings(n_bootstrap=20))
+    table, _ = associations.associate(frame, ctdna, NO_ENET)
     row = table[table["method"] == "cox_time_varying"].iloc[0]
     assert np.isfinite(row["estimate"]) and row["n"] == 80
     assert "samples after follow up" in row["note"]

@@ -10,7 +10,7 @@ from outcome import associations, landmark
 from stereosarc.tables import validate_frame
 
 SEED = 20240601
-FAST = associations.Settings(n_bootstrap=50)
+FAST = associations.Settings(n_bootstrap=50, enet_repeats=2)
 
 
 def cohort(n=60, seed=SEED) -> pd.DataFrame:

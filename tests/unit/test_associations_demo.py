@@ -14,6 +14,8 @@ from stereosarc.demo.cohort import simulate_patients
 
 DEMO_SEED, DEMO_PATIENTS = 20240601, 103  # stereosarc.demo.cli defaults
 
+NO_ENET = associations.Settings(n_bootstrap=20, enet_repeats=0)  # fast settings
+
 
 def biomarkers_from_truth(patients: pd.DataFrame) -> pd.DataFrame:
     """biomarkers.tsv-like columns from the demo's latent (true) values."""
@@ -30,7 +32,7 @@ def biomarkers_from_truth(patients: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def demo_table():
     frame = biomarkers_from_truth(simulate_patients(DEMO_PATIENTS, DEMO_SEED))
-    table, _ = associations.associate(frame, settings=associations.Settings(n_bootstrap=50))
+    table, _ = associations.associate(frame, settings=NO_ENET)
     return table
 
 

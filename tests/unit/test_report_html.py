@@ -10,6 +10,8 @@ from outcome import associations, report
 from outcome.cli import report_main
 from tests.unit.test_associations_degenerate import cohort
 
+NO_ENET = associations.Settings(n_bootstrap=20, enet_repeats=0)  # fast settings
+
 
 def test_report_without_optional_inputs_says_no_data():
     html = report.render(report.ReportInputs(biomarkers=cohort()))
@@ -21,7 +23,7 @@ def test_report_without_optional_inputs_says_no_data():
 
 def test_full_report_is_self_contained_with_figures(tmp_path):
     frame = cohort()
-    table, km = associations.associate(frame, settings=associations.Settings(n_bootstrap=20))
+    table, km = associations.associate(frame, settings=NO_ENET)
     ctdna = pd.DataFrame({"patient": ["P000", "P000", "P001"], "sample": ["a", "b", "c"],
                           "timepoint": ["baseline", "month6", "baseline"],
                           "tumour_fraction": [0.05, 0.0, 0.01], "detected": [1, 0, 1]})
@@ -38,7 +40,7 @@ def test_full_report_is_self_contained_with_figures(tmp_path):
 def test_report_cli(tmp_path):
     path = tmp_path / "biomarkers.tsv"
     cohort().to_csv(path, sep="\t", index=False)
-    table, _ = associations.associate(cohort(), settings=associations.Settings(n_bootstrap=20))
+    table, _ = associations.associate(cohort(), settings=NO_ENET)
     table.to_csv(tmp_path / "a.tsv", sep="\t", index=False, na_rep="NA")
     status = report_main(["--biomarkers", str(path), "--associations", str(tmp_path / "a.tsv"),
                           "--out", str(tmp_path / "report.html")])

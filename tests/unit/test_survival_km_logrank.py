@@ -16,9 +16,10 @@ def test_km_product_limit_and_greenwood_by_hand():
     greenwood = np.cumsum([1 / (5 * 4), 1 / (4 * 3), 1 / (2 * 1), 0])
     np.testing.assert_allclose(table["std_err"], np.sqrt(greenwood))
     z = 1.959963984540054  # standard normal 97.5 % quantile
-    np.testing.assert_allclose(table["ci_low"], [0.8, 0.6, 0.3, 0.3] * np.exp(-z * np.sqrt(greenwood)))
+    surv = np.array([0.8, 0.6, 0.3, 0.3])
+    np.testing.assert_allclose(table["ci_low"], surv * np.exp(-z * np.sqrt(greenwood)))
     np.testing.assert_allclose(table["ci_high"],
-                               np.minimum(1, [0.8, 0.6, 0.3, 0.3] * np.exp(z * np.sqrt(greenwood))))
+                               np.minimum(1, surv * np.exp(z * np.sqrt(greenwood))))
 
 
 def test_median_first_time_at_or_below_half_and_midpoint_on_exact_half():

@@ -62,7 +62,8 @@ def test_allele_num_takes_precedence():
 
 
 def test_snpeff_entries():
-    layout = annotation.build_layout("ANN", ["Allele", "Annotation", "Annotation_Impact", "Gene_Name"], POP, None)
+    names = ["Allele", "Annotation", "Annotation_Impact", "Gene_Name"]
+    layout = annotation.build_layout("ANN", names, POP, None)
     (allele,) = annotation.summarise("T|stop_gained&splice_region_variant|HIGH|MDM2", layout, ["T"])
     assert allele.consequences == {"stop_gained", "splice_region_variant"} and allele.genes == {"MDM2"}
 

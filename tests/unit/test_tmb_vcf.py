@@ -68,7 +68,8 @@ def test_snpeff_ann_with_info_population_field(tmp_path):
 
 
 def test_info_af_is_never_a_population_frequency(tmp_path):
-    path = write_vcf(tmp_path / "info_af.vcf", [record(100, "A", "C", "AF=0.4;CSQ=" + csq("C", "missense_variant"))])
+    line = record(100, "A", "C", "AF=0.4;CSQ=" + csq("C", "missense_variant"))
+    path = write_vcf(tmp_path / "info_af.vcf", [line])
     trace, _ = trace_of(path)
     assert trace["counted"].tolist() == [1]  # INFO/AF 0.4 ignored; CSQ gnomAD fields empty = 0
 
@@ -141,3 +142,21 @@ def test_corrupt_gzip_is_an_error(tmp_path):
     plain.write_text("##fileformat=VCFv4.2\n")
     with pytest.raises(VcfError, match="not a gzip"):
         vcf_io.open_vcf(plain)
+
+
+def test_corruption_after_the_first_blocks_is_an_error_naming_the_file(tmp_path):
+    import random
+
+    import pysam
+
+    rng = random.Random(20240601)  # seeded filler so the file does not compress to one block
+    lines = [record(100 + i, "A", "C", "CSQ=" + csq("C", "missense_variant",
+                                                      gene="G%08d" % rng.randrange(10**8)))
+             for i in range(4000)]
+    plain = write_vcf(tmp_path / "big.vcf", lines)
+    pysam.tabix_compress(str(plain), str(tmp_path / "big.vcf.gz"), force=True)
+    whole = (tmp_path / "big.vcf.gz").read_bytes()
+    cut = tmp_path / "cut.vcf.gz"
+    cut.write_bytes(whole[: int(len(whole) * 0.8)])
+    with pytest.raises(VcfError, match="cannot read VCF .*cut.vcf.gz"):
+        trace_of(cut, chunk=1000)
