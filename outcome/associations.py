@@ -106,8 +106,8 @@ class Settings:
     landmark_days: float = landmark.LANDMARK_DAYS
     pfs_horizon_days: float = PFS_HORIZON_DAYS
     n_bootstrap: int = response.N_BOOTSTRAP
-    enet_repeats: int = 10  # repeated 5-fold CV of the elastic net (0: not run)
-    enet_max_missing: float = 0.3  # markers missing in more patients are left out of it
+    enet_repeats: int = 10  # repeats of 5-fold CV of the elastic net, 0: off (assumption)
+    enet_max_missing: float = 0.3  # markers missing in > 30 % left out of it (assumption)
 
 
 def prepare(biomarkers: pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +164,10 @@ def cox_row(frame, x, biomarker, label, settings, family="biomarker",
         return _row(**base | {"note": "; ".join(filter(None, [note, f"not fitted: {refusal}"]))})
     fit = survival.fit_cox(data, "pfs_days", "pfs_event", ["x"], list(STRATA), settings.level)
     term = fit.summary.loc["x"]
+    if not term["se"] <= survival.UNSTABLE_SE:
+        return _row(**base | {"note": "; ".join(filter(None, [note, (
+            f"not fitted: unstable, SE of log HR {term['se']:.3g} > "
+            f"{survival.UNSTABLE_SE:g} (near-separation)")]))})
     interaction_p, why = _interaction_p(data, settings) if interaction else (np.nan, "")
     return _row(**base | {"note": "; ".join(filter(None, [note, why]))},
                 estimate=term["hr"], ci_low=term["ci_low"], ci_high=term["ci_high"],
@@ -269,8 +273,8 @@ def continuous_response_rows(frame, x, biomarker, label, settings) -> list[dict]
                  note=note, **fit),
             _row(**base, family="exploratory", method="roc_auc", estimate_type="AUC",
                  estimate=roc["estimate"], ci_low=roc["ci_low"], ci_high=roc["ci_high"],
-                 note=f"percentile bootstrap, {roc['n_boot_valid']} resamples, "
-                      f"seed {settings.seed}")]
+                 p_value=roc["p_value"], note=f"p: Wilcoxon rank-sum; CI: percentile "
+                 f"bootstrap, {roc['n_boot_valid']} resamples, seed {settings.seed}")]
 
 
 def maxstat_row(frame, column, settings) -> dict:

@@ -217,8 +217,8 @@ def _report(args: argparse.Namespace) -> None:
 
     inputs = report.ReportInputs(
         biomarkers=stats_io.read_biomarkers(args.biomarkers),
-        associations=stats_io.read_optional(args.associations, ["biomarker", "endpoint",
-                                                                "method", "p_value"]),
+        associations=stats_io.read_optional(args.associations, [
+            "family", "biomarker", "endpoint", "method", "estimate", "p_value", "note"]),
         km=stats_io.read_optional(args.km, ["curve", "group", "time", "surv"]),
         ctdna=stats_io.read_optional(args.ctdna, ["patient", "timepoint", "tumour_fraction",
                                                   "detected"]),

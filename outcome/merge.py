@@ -45,7 +45,7 @@ IHC_COLUMNS = [c for c in densities.PATIENT_COLUMNS
 LABS_COLUMNS = [labs.CANONICAL[a] for a in labs.ANALYTES] + [
     "nlr", "plr", "lmr", "car", "mgps", "nlr_on_treatment", "nlr_change", "crp_change",
     "albumin_change"]
-EXTRA_ENDPOINTS = ["best_response_irecist", "objective_response_irecist"]
+EXTRA_ENDPOINTS = ["start_date", "best_response_irecist", "objective_response_irecist"]
 
 
 def _reject(file, row, column, patient, reason) -> dict:

@@ -17,6 +17,8 @@ from outcome import figures
 SHOWN_COLUMNS = ["biomarker", "endpoint", "method", "transform", "group", "estimate_type", "n",
                  "events", "estimate", "ci_low", "ci_high", "p_value", "q_value",
                  "interaction_p", "ph_p", "c_index", "note"]  # columns of the report tables
+PARAM_ALIASES = {"min_events_per_variable": "min_events",
+                 "level": "ci_level"}  # params.json names that differ from Settings fields
 MAX_REJECT_ROWS = 50  # rejects listed in full up to this many; beyond, counts by reason only
 STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:"
          "collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 5px}"
@@ -39,6 +41,9 @@ class ReportInputs:
 
 def _table(frame: pd.DataFrame) -> str:
     frame = frame.drop(columns=[c for c in frame.columns if c == "_row"])
+    text = frame.select_dtypes(exclude="number").columns
+    frame = frame.astype({c: object for c in text})
+    frame[text] = frame[text].where(frame[text].notna(), "NA")
     return frame.to_html(index=False, escape=True, na_rep="NA", float_format=lambda v: f"{v:.4g}")
 
 
@@ -113,7 +118,7 @@ def _km_images(inputs: ReportInputs, curves: list[str]) -> str:
 def association_sections(inputs: ReportInputs) -> str:
     """Primary comparison, biomarker tests with forest plot, KM plots, refused models."""
     if inputs.associations is None or inputs.associations.empty:
-        return _section("Associations", _none("associations.tsv not given"))
+        return _section("Associations", _none("associations.tsv not given or empty"))
     a = inputs.associations
     arm = a["biomarker"] == "arm"
     out = _section("Primary comparison: SBRT+atezolizumab vs SBRT",
@@ -166,9 +171,16 @@ def methods_section(inputs: ReportInputs) -> str:
     """Methods text with the parameter values used (params.json, else the defaults)."""
     settings = assoc.Settings()
     params = inputs.params or {}
-    value = {name: params.get(name, getattr(settings, name)) for name in
-             ("seed", "level", "min_n", "min_events_per_variable", "landmark_days",
-              "pfs_horizon_days", "n_bootstrap")}
+    value = {}
+    for name in ("seed", "level", "min_n", "min_events_per_variable", "landmark_days",
+                 "pfs_horizon_days", "n_bootstrap", "enet_repeats"):
+        given = params.get(name, params.get(PARAM_ALIASES.get(name, name)))
+        try:
+            value[name] = getattr(settings, name) if given is None else float(given)
+        except (TypeError, ValueError):
+            value[name] = getattr(settings, name)
+        if float(value[name]).is_integer() and name != "level":
+            value[name] = int(value[name])
     source = "params.json" if inputs.params else "defaults (no params.json given)"
     text = (
         f"Parameter values from {source}. PFS was described by Kaplan-Meier with Greenwood "
@@ -186,7 +198,11 @@ def methods_section(inputs: ReportInputs) -> str:
         f"likelihood under separation); ROC AUC with {value['n_bootstrap']} percentile bootstrap "
         f"resamples (seed {value['seed']}). Month-6 ctDNA was analysed at a landmark of "
         f"{value['landmark_days']} days with the clock restarted. Benjamini-Hochberg q-values "
-        "across the biomarker family; the primary comparison is reported apart, unadjusted.")
+        "across the biomarker family; the primary comparison is reported apart, unadjusted. "
+        "Exploratory only: data-driven cut-points (maximally selected log-rank statistic within "
+        "the 10-90 % quantiles, Lausen-Schumacher adjusted p) and an elastic-net Cox model "
+        f"(alpha 0.5, {value['enet_repeats']} repeats of 5-fold cross-validation, selection "
+        "frequencies, no p-values).")
     return _section("Methods", f"<p>{html.escape(text)}</p>")
 
 

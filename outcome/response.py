@@ -9,7 +9,8 @@
 - Logistic regression (statsmodels, Wald CI); Firth's penalised likelihood (Firth 1993,
   Heinze & Schemper 2002) when the data are separated, with Wald CI on the penalised fit.
 - ROC AUC = P(marker of a responder > marker of a non-responder) + ½ P(tie) (Mann–Whitney),
-  with a percentile bootstrap interval (resampling patients, seeded).
+  with a percentile bootstrap interval (resampling patients, seeded), and the Wilcoxon
+  rank-sum p-value (the SAP's t/Wilcoxon comparison), as R ``wilcox.test``.
 """
 
 from __future__ import annotations
@@ -169,6 +170,23 @@ def auc(marker: np.ndarray, response: np.ndarray) -> float:
     return float((ranks[response == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+WILCOXON_EXACT_MAX_N = 50  # exact null distribution below this size without ties (R wilcox.test)
+
+
+def wilcoxon_p(marker, response_flag) -> float:
+    """Two-sided Wilcoxon rank-sum (Mann–Whitney) p of marker between responders and not:
+    exact when both groups have < 50 patients and no ties, else normal approximation with
+    tie and continuity correction (the rule and defaults of R ``wilcox.test``)."""
+    marker, flag = np.asarray(marker, float), np.asarray(response_flag, int)
+    yes, no = marker[flag == 1], marker[flag == 0]
+    if len(yes) == 0 or len(no) == 0:
+        return np.nan
+    exact = (len(yes) < WILCOXON_EXACT_MAX_N and len(no) < WILCOXON_EXACT_MAX_N
+             and len(np.unique(marker)) == len(marker))
+    return float(stats.mannwhitneyu(yes, no, alternative="two-sided", use_continuity=True,
+                                    method="exact" if exact else "asymptotic").pvalue)
+
+
 def auc_bootstrap(marker, response, seed: int, n_boot: int = N_BOOTSTRAP,
                   level: float = CI_LEVEL) -> dict:
     """AUC with a percentile bootstrap CI (resamples without both classes are skipped)."""
@@ -187,4 +205,4 @@ def auc_bootstrap(marker, response, seed: int, n_boot: int = N_BOOTSTRAP,
     low, high = (np.quantile(values, [alpha / 2, 1 - alpha / 2]) if len(values)
                  else (np.nan, np.nan))
     return {"estimate": auc(marker, response), "ci_low": float(low), "ci_high": float(high),
-            "n_boot_valid": int(valid.sum())}
+            "n_boot_valid": int(valid.sum()), "p_value": wilcoxon_p(marker, response)}

@@ -1,8 +1,10 @@
 """Reading and writing for outcome-associate and outcome-report.
 
-Inputs are read with stereosarc.tables.read_table (strings, ``_row``); numeric columns are
-converted here and a value that is not a number is a one-line error naming file, row and
-column. Outputs: associations.tsv and km.tsv (schema-checked), report.html (atomic write).
+Inputs are read with stereosarc.tables.read_table (strings, ``_row``). In biomarkers.tsv the
+endpoints and every analysed biomarker must be numbers (otherwise a one-line error naming
+file, row and column); other columns, and the report's optional tables, become numbers
+where every value is one and stay text otherwise. Outputs: associations.tsv and km.tsv
+(schema-checked), report.html (atomic write).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from outcome import associations
 from outcome.exceptions import OutcomeInputError
 from stereosarc.errors import InputError
 from stereosarc.tables import atomic_write, read_table, write_table
@@ -20,11 +23,8 @@ from stereosarc.tables import atomic_write, read_table, write_table
 LOG = logging.getLogger("outcome.stats_io")
 BIOMARKER_REQUIRED = ["patient", "arm", "histology", "line", "pfs_days", "pfs_event",
                       "objective_response"]  # the minimum for the primary analyses
-TEXT_COLUMNS = {"patient", "arm", "histology", "best_response", "best_response_irecist",
-                "pdl1_ic_category", "sample", "timepoint", "collection_date", "reason",
-                "tf_source", "detection_source", "file", "column", "stage", "type", "chrom",
-                "gene", "role", "progression_date", "first_positive_date",
-                "molecular_response"}  # never converted to numbers
+NUMERIC_ENDPOINTS = ("line", "pfs_days", "pfs_event", "pfs_6m", "os_days", "os_event",
+                     "objective_response")  # must be numbers: an error names the row
 ARMS = ("SBRT", "SBRT+atezolizumab")  # DESIGN.md clinical table arms
 
 
@@ -35,11 +35,10 @@ def _read(path, required: list[str]) -> pd.DataFrame:
         raise OutcomeInputError(str(err)) from err
 
 
-def _numeric(table: pd.DataFrame, path, skip=()) -> pd.DataFrame:
-    """Convert every non-text column to numbers; text in one is an error naming the row."""
-    for column in table.columns:
-        if column in TEXT_COLUMNS or column in skip or column == "_row" \
-                or column.endswith(("_sample", "_source", "_date")):
+def _numeric(table: pd.DataFrame, path, columns) -> pd.DataFrame:
+    """Convert ``columns`` (those present) to numbers; text in one is an error naming the row."""
+    for column in columns:
+        if column not in table.columns:
             continue
         numbers = pd.to_numeric(table[column], errors="coerce")
         bad = numbers.isna() & table[column].notna()
@@ -51,9 +50,24 @@ def _numeric(table: pd.DataFrame, path, skip=()) -> pd.DataFrame:
     return table
 
 
+def _numbers_where_possible(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns whose every present value is a number become numeric; others stay text."""
+    for column in table.columns:
+        if column in ("patient", "sample", "group", "curve"):
+            continue
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        if not (numbers.isna() & table[column].notna()).any():
+            table[column] = numbers
+    return table
+
+
 def read_biomarkers(path) -> pd.DataFrame:
     """biomarkers.tsv: one row per patient; arms checked, patients unique."""
-    table = _numeric(_read(path, BIOMARKER_REQUIRED), path, skip=("line",))
+    table = _read(path, BIOMARKER_REQUIRED)
+    analysed = [m.column for m in associations.baseline_markers(table.columns)]
+    numeric = [*NUMERIC_ENDPOINTS, *analysed, *associations.LANDMARK_MARKERS]
+    table = _numbers_where_possible(_numeric(table, path, numeric))
+    table["line"] = table["line"].map(lambda v: None if pd.isna(v) else f"{v:g}")
     name = Path(path).name
     for column, allowed in (("arm", ARMS),):
         bad = table[~table[column].isin(allowed)]
@@ -73,17 +87,6 @@ def read_biomarkers(path) -> pd.DataFrame:
                                 f"{first['patient']!r} appears more than once")
     LOG.info("%s: %d patients; %d with PFS; %d with objective response", name, len(table),
              int(table["pfs_days"].notna().sum()), int(table["objective_response"].notna().sum()))
-    return table
-
-
-def _numbers_where_possible(table: pd.DataFrame) -> pd.DataFrame:
-    """Columns whose every present value is a number become numeric; others stay text."""
-    for column in table.columns:
-        if column in ("patient", "sample", "group", "curve"):
-            continue
-        numbers = pd.to_numeric(table[column], errors="coerce")
-        if not (numbers.isna() & table[column].notna()).any():
-            table[column] = numbers
     return table
 
 

@@ -24,6 +24,7 @@ from scipy import stats
 CI_LEVEL = 0.95  # two-sided 95 % intervals: SAP convention
 MIN_EVENTS_PER_VARIABLE = 10  # events per Cox parameter (Peduzzi et al., J Clin Epidemiol 1996)
 MIN_N = 10  # patients with data below which no model is fitted (issue 7, degenerate inputs)
+UNSTABLE_SE = 5.0  # SE of log HR above which the fit is flagged (CI spans > e^19; assumption)
 HALF_TOLERANCE = 1e-9  # S(t) == 0.5 test in the median rule, R quantile.survfit tolerance
 
 
@@ -169,9 +170,10 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, terms: list[str],
     table = model.summary
     z = _z(level)
     coef, se = table["coef"], table["se(coef)"]
-    summary = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
-                            "ci_low": np.exp(coef - z * se), "ci_high": np.exp(coef + z * se),
-                            "p_value": table["p"]})
+    with np.errstate(over="ignore"):
+        summary = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
+                                "ci_low": np.exp(coef - z * se),
+                                "ci_high": np.exp(coef + z * se), "p_value": table["p"]})
     risk = data[terms].to_numpy(float) @ coef.to_numpy()
     c_index = concordance_index(data[duration], -risk, data[event])
     ph_p = schoenfeld_test(model, data)[terms[0]] if ph_test else np.nan

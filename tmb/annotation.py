@@ -32,6 +32,7 @@ class AnnotationLayout:
     population: tuple[int, ...]
     population_names: tuple[str, ...]
     cosmic: int | None
+    width: int = 0  # number of sub-fields an entry must have to hold every index above
 
 
 def parse_format(description: str) -> list[str]:
@@ -53,11 +54,15 @@ def build_layout(tag: str, names: list[str], population_fields: list[str],
         if needed not in index:
             raise KeyError(needed)
     population = [name for name in population_fields if name in index]
+    used = [index[ALLELE_FIELD[tag]], index[CONSEQUENCE_FIELD[tag]], index.get(GENE_FIELD[tag]),
+            index.get(ALLELE_NUM_FIELD), index.get(cosmic_field) if cosmic_field else None,
+            *(index[name] for name in population)]
     return AnnotationLayout(
         tag=tag, allele=index[ALLELE_FIELD[tag]], consequence=index[CONSEQUENCE_FIELD[tag]],
         gene=index.get(GENE_FIELD[tag]), allele_num=index.get(ALLELE_NUM_FIELD),
         population=tuple(index[name] for name in population), population_names=tuple(population),
-        cosmic=index.get(cosmic_field) if cosmic_field else None)
+        cosmic=index.get(cosmic_field) if cosmic_field else None,
+        width=max(i for i in used if i is not None) + 1)
 
 
 def vep_allele_keys(ref: str, alts: list[str]) -> list[str]:
@@ -102,14 +107,22 @@ def _allele_index(fields: list[str], layout: AnnotationLayout, lookup: dict) -> 
     return lookup.get(fields[layout.allele])
 
 
+def _largest(text: str, best: float) -> float:
+    """max(best, value of ``text``), ``text`` a number or ``&``-joined numbers."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = max_number(text)
+    return value if value > best or (best != best and value == value) else best
+
+
 def summarise(value: str | None, layout: AnnotationLayout, allele_keys: list[str]) -> list:
     """One AlleleAnnotation per ALT (same order as ``allele_keys``) from a CSQ/ANN value."""
     found = [AlleleAnnotation(set(), set()) for _ in allele_keys]
     if not value:
         return found
     lookup = {key: i for i, key in enumerate(allele_keys)}
-    width = max(layout.allele, layout.consequence, *(layout.population or (0,)),
-                layout.gene or 0, layout.cosmic or 0, layout.allele_num or 0) + 1
+    width, gene, cosmic = layout.width, layout.gene, layout.cosmic
     for entry in value.split(","):
         fields = entry.split("|")
         if len(fields) < width:
@@ -118,12 +131,14 @@ def summarise(value: str | None, layout: AnnotationLayout, allele_keys: list[str
         if i is None or not 0 <= i < len(found):
             continue
         allele = found[i]
-        allele.consequences.update(t for t in fields[layout.consequence].split("&") if t)
-        if layout.gene is not None and fields[layout.gene]:
-            allele.genes.add(fields[layout.gene])
+        allele.consequences.update(fields[layout.consequence].split("&"))
+        if gene is not None and fields[gene]:
+            allele.genes.add(fields[gene])
         for column in layout.population:
             if fields[column]:
-                allele.update_max("population_af", max_number(fields[column]))
-        if layout.cosmic is not None and fields[layout.cosmic]:
-            allele.update_max("cosmic_count", max_number(fields[layout.cosmic]))
+                allele.population_af = _largest(fields[column], allele.population_af)
+        if cosmic is not None and fields[cosmic]:
+            allele.cosmic_count = _largest(fields[cosmic], allele.cosmic_count)
+    for allele in found:
+        allele.consequences.discard("")
     return found

@@ -192,21 +192,19 @@ def _sample_values(record, plan: ReadPlan, n_alt: int):
 
 
 def _record_rows(record, plan: ReadPlan) -> list[tuple]:
-    alts = list(record.ALT)
-    if plan.layout.tag == "CSQ":
-        keys = annotation.vep_allele_keys(record.REF, alts)
-    else:
-        keys = alts
+    alts, ref = record.ALT, record.REF
+    keys = annotation.vep_allele_keys(ref, alts) if plan.layout.tag == "CSQ" else alts
     notes = annotation.summarise(record.INFO.get(plan.layout.tag), plan.layout, keys)
     filt = record.FILTER or "PASS"  # cyvcf2 gives None for PASS and '.'
+    chrom, pos = record.CHROM, record.POS
     rows = []
     for i, (alt, note, values) in enumerate(zip(alts, notes, _sample_values(record, plan, len(alts)))):
         for field in plan.info_population:
             note.update_max("population_af", _info_allele_value(record, field, i))
         if plan.info_cosmic:
             note.update_max("cosmic_count", _info_allele_value(record, plan.info_cosmic, i))
-        rows.append((record.CHROM, record.POS, record.REF, alt, i + 1, filt, *values,
-                     note.population_af, "&".join(sorted(note.consequences)) or None,
+        rows.append((chrom, pos, ref, alt, i + 1, filt, *values, note.population_af,
+                     "&".join(sorted(note.consequences)) or None,
                      ",".join(sorted(note.genes)) or None, note.cosmic_count))
     return rows
 

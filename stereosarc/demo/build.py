@@ -2,7 +2,9 @@
 
 Order: tables first, then VCFs and BAMs, README, and the ``.complete`` stamp last, so a folder
 with a stamp is complete. A folder whose stamp records the same seed, patient and PoN counts
-and generator version is left as it is.
+and generator version is left as it is; a folder with another demo stamp has its vcf/, bam/
+and qupath/ folders removed first; a folder without a stamp is only overwritten (never
+cleared: it may be a user's folder).
 """
 
 from __future__ import annotations
@@ -52,13 +54,19 @@ def tmb_truth(patients: pd.DataFrame, by_patient: dict, panel_mb: float) -> pd.D
 def generate(outdir: Path, seed: int, n_patients: int, n_pon: int) -> bool:
     """Write the cohort into ``outdir``; False when a matching stamp made it skip the work."""
     stamp = stamp_of(seed, n_patients, n_pon)
-    if io.read_stamp(outdir) == stamp:
+    previous = io.read_stamp(outdir)
+    if previous == stamp:
         log.info("%s already holds this cohort (stamp %s): nothing to do", outdir, stamp)
         return False
     began = time.monotonic()
     outdir.mkdir(parents=True, exist_ok=True)
     io.remove_stamp(outdir)
-    io.clear_generated(outdir)
+    if previous is not None:  # our own earlier cohort: drop its per-sample files
+        log.info("%s holds another demo cohort (%s): regenerating", outdir, previous)
+        io.clear_generated(outdir)
+    elif any(outdir.iterdir()):
+        log.warning("%s is not empty and has no demo stamp: files of the same names are "
+                    "overwritten, others are left in place", outdir)
     patients = simulate_patients(n_patients, seed)
     targets = reference.ctdna_targets()
     panel = reference.panel_bed(targets)

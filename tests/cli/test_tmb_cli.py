@@ -164,3 +164,24 @@ def test_help_shows_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "tmb-calc --vcf" in capsys.readouterr().out
+
+
+def test_demo_cohort_counts_match_the_planted_truth(tmp_path):
+    """The demo generator plants counted variants and decoys (synonymous, intronic, gnomAD
+    common, low VAF/depth, non-PASS, off-panel, VAF > 0.9, multi-allelic); its truth table
+    is written independently of tmb-calc."""
+    build = pytest.importorskip("stereosarc.demo.build")
+    build.generate(tmp_path / "demo", 20240601, 4, 0)
+    demo = tmp_path / "demo"
+    truth = read_output_table(demo / "truth_patients.tsv").set_index("patient")
+    checked = 0
+    for vcf in sorted((demo / "vcf").glob("*.vcf.gz")):
+        sample = vcf.name.removesuffix(".vcf.gz")
+        patient = sample.removesuffix("-T")
+        code, summary, _ = run(tmp_path, vcf, demo / "panel.bed", sample=sample)
+        assert code == 0
+        expected = truth.loc[patient]
+        assert summary.iloc[0]["variants_counted"] == expected["tmb_variants_counted"]
+        assert summary.iloc[0]["panel_mb"] == pytest.approx(expected["panel_mb"], abs=1e-6)
+        checked += 1
+    assert checked >= 3

@@ -274,3 +274,20 @@ def test_unpenalised_elastic_net_equals_breslow_coxph(tmp_path):
     run = subprocess.run(["Rscript", "-e", script, str(tmp_path / "data.csv")],
                          capture_output=True, text=True, timeout=120, check=True)
     np.testing.assert_allclose(beta, [float(v) for v in run.stdout.split()], rtol=5e-5)
+
+
+def test_wilcoxon_matches_r_exact_and_with_ties(tmp_path):
+    rng = np.random.default_rng(SEED)
+    untied = rng.normal(size=30)
+    tied = np.round(rng.normal(size=70), 1)
+    flags = [rng.integers(0, 2, 30), rng.integers(0, 2, 70)]
+    script = ("x <- scan(commandArgs(TRUE)[1], quiet = TRUE); g <- scan(commandArgs(TRUE)[2], "
+              "quiet = TRUE); cat(format(suppressWarnings(wilcox.test(x[g == 1], x[g == 0])"
+              "$p.value), digits = 15))")
+    for values, flag in zip((untied, tied), flags):
+        np.savetxt(tmp_path / "x.txt", values)
+        np.savetxt(tmp_path / "g.txt", flag, fmt="%d")
+        run = subprocess.run(["Rscript", "-e", script, str(tmp_path / "x.txt"),
+                              str(tmp_path / "g.txt")], capture_output=True, text=True,
+                             timeout=120, check=True)
+        assert response.wilcoxon_p(values, flag) == pytest.approx(float(run.stdout), rel=1e-6)

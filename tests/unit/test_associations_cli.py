@@ -57,3 +57,15 @@ def test_time_varying_cox_runs_when_dates_are_available():
     row = table[table["method"] == "cox_time_varying"].iloc[0]
     assert np.isfinite(row["estimate"]) and row["n"] == 80
     assert "samples after follow up" in row["note"]
+
+
+def test_cli_refuses_unknown_arm_and_repeated_patient(tmp_path, capsys):
+    out = ["--out", str(tmp_path / "a.tsv"), "--out-km", str(tmp_path / "km.tsv")]
+    frame = cohort()
+    frame.loc[5, "arm"] = "atezolizumab"
+    assert associate_main(["--biomarkers", _write(frame, tmp_path / "b.tsv"), *out]) == 2
+    assert "b.tsv row 6, column arm: 'atezolizumab' is not one of" in capsys.readouterr().err
+    frame = pd.concat([cohort(), cohort().iloc[[0]]])
+    assert associate_main(["--biomarkers", _write(frame, tmp_path / "b.tsv"), *out]) == 2
+    assert "column patient: 'P000' appears more than once" in capsys.readouterr().err
+    assert not (tmp_path / "a.tsv").exists()

@@ -103,3 +103,12 @@ def test_log2_with_zeros_uses_half_the_smallest_positive_value():
     values, label = associations.transform(pd.Series([0.0, 0.02, 0.5, None]), "log2")
     assert label == "log2(x + 0.01)"
     assert values.iloc[0] == pytest.approx(np.log2(0.01)) and np.isnan(values.iloc[3])
+
+
+def test_near_separation_gives_a_reason_not_a_meaningless_hazard_ratio():
+    frame = cohort().assign(nlr_ge_5=0)
+    frame.loc[:9, "nlr_ge_5"] = 1
+    frame.loc[:9, "pfs_event"] = 0
+    frame.loc[0, ["pfs_event", "pfs_days"]] = [1, 5000]  # the group's one event comes last
+    row = _row(associations.associate(frame, settings=FAST)[0], "nlr_ge_5", "cox_stratified")
+    assert np.isnan(row["estimate"]) and "unstable" in row["note"]

@@ -173,3 +173,24 @@ def test_tables_use_design_columns_and_planted_dirty_rows(demo):
     for row in manifest.itertuples():
         assert (demo / "qupath" / row.file).is_file()
         assert ihc[(ihc["patient"] == row.patient) & (ihc["marker"] == row.marker)].empty
+
+
+def test_truth_tables_cover_every_sample_and_patient(demo):
+    sheet = pd.read_csv(demo / "samplesheet.csv", dtype=str, keep_default_na=False)
+    truth = pd.read_csv(demo / "truth.tsv", sep="\t", keep_default_na=False)
+    assert sorted(truth["sample"]) == sorted(sheet.loc[sheet["type"] != "tumour", "sample"])
+    assert truth["tumour_fraction"].astype(float).between(0, 1).all()
+    assert (truth.loc[truth["type"] == "pon", "tumour_fraction"].astype(float) == 0).all()
+    patients = pd.read_csv(demo / "truth_patients.tsv", sep="\t")
+    assert patients["patient"].tolist() == [f"P{i:03d}" for i in range(1, 7)]
+    tumour = set(sheet.loc[sheet["type"] == "tumour", "patient"])
+    assert set(patients.loc[patients["tmb_variants_counted"].notna(), "patient"]) == tumour
+
+
+def test_folder_without_stamp_is_overwritten_not_cleared(tmp_path):
+    folder = tmp_path / "demo"
+    (folder / "bam").mkdir(parents=True)
+    (folder / "bam" / "notes.txt").write_text("user file")
+    assert main(["--outdir", str(folder), "--patients", "1", "--pon", "1"]) == 0
+    assert (folder / "bam" / "notes.txt").read_text() == "user file"
+    assert (folder / ".complete").is_file()

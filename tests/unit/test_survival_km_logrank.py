@@ -1,11 +1,14 @@
-"""Kaplan–Meier, median, 6-month rate and log-rank on tiny hand-computed data."""
+"""Kaplan–Meier, median, 6-month rate, log-rank, Lausen–Schumacher and BH: hand-computed
+cases and properties."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from outcome import survival
+from outcome import multiplicity, survival
 
 
 def test_km_product_limit_and_greenwood_by_hand():
@@ -58,3 +61,24 @@ def test_lausen_schumacher_formula_by_hand():
     expected = phi * (3 - 1 / 3) * np.log(81) + 4 * phi / 3
     assert survival.lausen_schumacher_p(3.0) == pytest.approx(expected)
     assert survival.lausen_schumacher_p(0.5) == 1.0  # approximation not valid for b <= 1
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(1, 30), st.integers(0, 1)), min_size=1, max_size=25))
+def test_km_is_non_increasing_within_its_interval(records):
+    time, event = zip(*records)
+    table = survival.km_table(time, event)
+    assert (table["surv"].diff().dropna() <= 1e-12).all()
+    inside = table.dropna(subset=["ci_low"])
+    assert ((inside["ci_low"] <= inside["surv"] + 1e-12)
+            & (inside["surv"] <= inside["ci_high"] + 1e-12)).all()
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=30))
+def test_bh_q_values_are_at_least_p_and_keep_the_order(p_values):
+    q = multiplicity.benjamini_hochberg(p_values)
+    p = np.asarray(p_values)
+    assert np.all(q >= p - 1e-12) and np.all(q <= 1)
+    order = np.argsort(p, kind="mergesort")
+    assert np.all(np.diff(q[order]) >= -1e-12)

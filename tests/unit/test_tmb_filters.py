@@ -3,6 +3,8 @@
 import math
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tmb.filters import FilterSettings, Hotspots, judge_alleles
 from tmb.regions import RegionIndex
@@ -17,8 +19,8 @@ def allele(pos=100, alt="C", filt="PASS", depth=100.0, alt_reads=10.0, vaf=0.1, 
                                      "FORMAT/AF", pop, csq, genes, cosmic]))
 
 
-def judge(rows, settings=FilterSettings(), **kw):
-    return judge_alleles(pd.DataFrame(rows, columns=ALLELE_COLUMNS), settings, PANEL, **kw)
+def judge(rows, filter_settings=FilterSettings(), **kw):
+    return judge_alleles(pd.DataFrame(rows, columns=ALLELE_COLUMNS), filter_settings, PANEL, **kw)
 
 
 def test_each_default_filter_excludes_its_case():
@@ -74,11 +76,11 @@ def test_failing_allele_does_not_block_its_passing_duplicate():
 
 
 def test_optional_exclusions():
-    settings = FilterSettings(exclude_ch=True, max_cosmic=10)
+    exclusions = FilterSettings(exclude_ch=True, max_cosmic=10)
     hotspots = Hotspots(alleles={"chr1:100:A:C"}, positions={"chr1:200"})
     rows = [allele(), allele(pos=200, alt="T"), allele(pos=300, genes="DNMT3A"),
             allele(pos=400, cosmic=11), allele(pos=500, cosmic=10), allele(pos=100, alt="G")]
-    trace = judge(rows, settings, hotspots=hotspots)
+    trace = judge(rows, exclusions, hotspots=hotspots)
     assert trace["counted"].tolist() == [0, 0, 0, 0, 1, 1]
     assert trace["reason"].tolist()[:4] == ["hotspot", "hotspot", "clonal_haematopoiesis_gene",
                                            "cosmic_count_above_max"]
@@ -94,3 +96,18 @@ def test_bam_coverage_restriction():
 def test_empty_table_gives_empty_trace():
     trace = judge([])
     assert trace.empty and "counted" in trace.columns
+
+allele_rows = st.builds(
+    allele, pos=st.integers(1, 1200), alt=st.sampled_from("CGT"),
+    filt=st.sampled_from(["PASS", ".", "LowQual"]), depth=st.sampled_from([10.0, 50.0, 200.0]),
+    alt_reads=st.sampled_from([1.0, 3.0, 30.0]), vaf=st.sampled_from([0.01, 0.05, 0.3, 0.95]),
+    csq=st.sampled_from(["missense_variant", "synonymous_variant", "intron_variant&stop_gained"]))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)  # fixed example sequence
+@given(st.lists(allele_rows, max_size=12))
+def test_adding_a_passing_allele_never_decreases_the_count(rows):
+    before = int(judge(rows)["counted"].sum())
+    after = int(judge(rows + [allele(pos=999, alt="T", ref="G")])["counted"].sum())
+    assert after in (before, before + 1)  # +1 unless the same allele was already counted
+    assert after >= 1
