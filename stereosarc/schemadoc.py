@@ -24,6 +24,13 @@ stable and scripts can rely on them.
 """
 
 
+DEMO_HEADER = """# Demo cohort files
+
+The synthetic demo cohort (`stereosarc-demo`, docs/demo.md) writes input tables in the
+contract formats; the generator checks them against these schemas.
+"""
+
+
 def _type_text(spec: dict) -> str:
     types = spec.get("type", "")
     types = [types] if isinstance(types, str) else list(types)
@@ -51,10 +58,19 @@ def table_markdown(name: str, schema: dict) -> str:
 def render() -> str:
     """The whole docs/outputs.md text."""
     sections = [HEADER]
-    for path in sorted(schema_dir().glob("*.schema.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        sections.append(table_markdown(path.name.removesuffix(".schema.json"), schema))
+    paths = sorted(schema_dir().glob("*.schema.json"))
+    demo = [p for p in paths if p.name.startswith("demo_")]
+    for path in [p for p in paths if p not in demo]:
+        sections.append(table_markdown(path.name.removesuffix(".schema.json"), _load(path)))
+    if demo:
+        sections.append(DEMO_HEADER)
+        for path in demo:
+            sections.append(table_markdown(path.name.removesuffix(".schema.json"), _load(path)))
     return "\n".join(sections)
+
+
+def _load(path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def render_parameters() -> str:
