@@ -15,7 +15,7 @@ import pandas as pd
 from outcome import endpoints, merge
 from outcome.exceptions import OutcomeInputError
 from stereosarc.errors import InputError
-from stereosarc.tables import REJECT_COLUMNS, read_table, write_table
+from stereosarc.tables import REJECT_COLUMNS, numeric_columns, read_table, write_table
 
 LOG = logging.getLogger("outcome.merge_io")
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # DESIGN.md identifier rule
@@ -33,17 +33,7 @@ def _read(path, required: list[str]) -> pd.DataFrame:
 
 def _numeric(table: pd.DataFrame, columns, path) -> pd.DataFrame:
     """Convert ``columns`` (those present) to numbers; text is an error naming the row."""
-    for column in columns:
-        if column not in table.columns:
-            continue
-        numbers = pd.to_numeric(table[column], errors="coerce")
-        bad = numbers.isna() & table[column].notna()
-        if bad.any():
-            first = table[bad].iloc[0]
-            raise OutcomeInputError(f"{Path(path).name} row {first['_row']}, column {column}: "
-                                    f"{first[column]!r} is not a number")
-        table[column] = numbers
-    return table
+    return numeric_columns(table, columns, Path(path).name, OutcomeInputError)
 
 
 def read_clinical(path) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import pandas as pd
 from outcome import associations
 from outcome.exceptions import OutcomeInputError
 from stereosarc.errors import InputError
-from stereosarc.tables import atomic_write, read_table, write_table
+from stereosarc.tables import atomic_write, numeric_columns, read_table, write_table
 
 LOG = logging.getLogger("outcome.stats_io")
 BIOMARKER_REQUIRED = ["patient", "arm", "histology", "line", "pfs_days", "pfs_event",
@@ -36,18 +36,8 @@ def _read(path, required: list[str]) -> pd.DataFrame:
 
 
 def _numeric(table: pd.DataFrame, path, columns) -> pd.DataFrame:
-    """Convert ``columns`` (those present) to numbers; text in one is an error naming the row."""
-    for column in columns:
-        if column not in table.columns:
-            continue
-        numbers = pd.to_numeric(table[column], errors="coerce")
-        bad = numbers.isna() & table[column].notna()
-        if bad.any():
-            first = table[bad].iloc[0]
-            raise OutcomeInputError(f"{Path(path).name} row {first['_row']}, column {column}: "
-                                    f"{first[column]!r} is not a number")
-        table[column] = numbers
-    return table
+    """Convert ``columns`` (those present) to numbers; text is an error naming the row."""
+    return numeric_columns(table, columns, Path(path).name, OutcomeInputError)
 
 
 def _numbers_where_possible(table: pd.DataFrame) -> pd.DataFrame:

@@ -83,6 +83,25 @@ def read_table(path: str | os.PathLike, required: list[str] | None = None) -> pd
     return table
 
 
+def numeric_columns(table: pd.DataFrame, columns, name: str,
+                    error: type[InputError] = InputError) -> pd.DataFrame:
+    """Convert ``columns`` (those present) of a read_table frame to numbers in place.
+
+    Text in one of them is ``error`` naming file ``name``, its row and column.
+    """
+    for column in columns:
+        if column not in table.columns:
+            continue
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        bad = numbers.isna() & table[column].notna()
+        if bad.any():
+            first = table[bad].iloc[0]
+            raise error(f"{name} row {first[ROW_COLUMN]}, column {column}: "
+                        f"{first[column]!r} is not a number")
+        table[column] = numbers
+    return table
+
+
 def reject_frame(rows: list[dict] | None = None) -> pd.DataFrame:
     """A rejects table (stage, file, row, column, patient, reason), empty or from dicts."""
     frame = pd.DataFrame(rows or [], columns=REJECT_COLUMNS)

@@ -31,6 +31,28 @@ def workflowVersions() {
     "\"Workflow\":\n  nextflow: ${workflow.nextflow.version.toString()}\n  stereosarc-biomarkers: ${workflow.manifest.version}\n".toString()
 }
 
+// Every existing file a samplesheet row names (vcf, bam and their indexes), relative paths
+// resolved against the samplesheet's folder. Anything unreadable is left to pre-flight.
+def samplesheetFiles(samplesheet) {
+    def separator = samplesheet.name.toLowerCase().endsWith('.csv') ? ',' : '\t'
+    def lines = samplesheet.readLines().findAll { it.trim() }
+    if (lines.size() < 2) {
+        return []
+    }
+    def header = lines[0].split(separator, -1)*.trim()
+    def columns = ['vcf', 'bam'].collect { header.indexOf(it) }.findAll { it >= 0 }
+    def names = lines.drop(1).collectMany { line ->
+        def fields = line.split(separator, -1)*.trim()
+        columns.findAll { it < fields.size() && fields[it] }.collect { fields[it] }
+    }
+    def suffixes = ['', '.bai', '.csi', '.crai', '.tbi']
+    names.collectMany { name ->
+        def base = samplesheet.parent.resolve(name).toString()
+        suffixes.collect { java.nio.file.Paths.get(base + it) } +
+            [java.nio.file.Paths.get(base.replaceAll(/\.(bam|cram)$/, '.bai'))]
+    }.findAll { java.nio.file.Files.isRegularFile(it) }.unique().sort { it.toString() }
+}
+
 def sampleMeta(row) {
     [id: row.sample, patient: row.patient ?: null, type: row.type, timepoint: row.timepoint ?: null]
 }
@@ -53,8 +75,12 @@ workflow STEREOSARC {
     ch_versions = Channel.empty()
     ch_rejects  = Channel.empty()
 
-    // Pre-flight: refuses the run before any other task with file, row and column.
-    VALIDATE(file(params.input, checkIfExists: true), table_files, table_args, params_json)
+    // Pre-flight: refuses the run before any other task with file, row and column. The files
+    // the samplesheet names are inputs too, so that they are re-validated when they change
+    // and are visible inside containers.
+    def samplesheet = file(params.input, checkIfExists: true)
+    def schemas = [file("${projectDir}/nextflow_schema.json"), file("${projectDir}/assets/schema_input.json")]
+    VALIDATE(samplesheet, table_files, table_args, schemas, samplesheetFiles(samplesheet), params_json)
     ch_versions = ch_versions.mix(VALIDATE.out.versions)
     ch_rows = VALIDATE.out.samplesheet.splitCsv(header: true)
 

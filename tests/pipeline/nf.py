@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 NEXTFLOW = REPO / ".nextflow-dist" / "bin" / "nextflow"
 COHORT_TABLES = {"tmb": "tmb", "ctdna": "ctdna", "ctdna_dynamics": "ctdna_dynamics",
                  "biomarkers": "biomarkers", "associations": "associations", "rejects": "rejects"}
-COHORT_LEVEL = {"CTDNA_CALL", "MERGE_BIOMARKERS", "ASSOCIATIONS", "COLLECT_REJECTS", "REPORT"}
+COHORT_LEVEL = {"VALIDATE", "CTDNA_CALL", "MERGE_BIOMARKERS", "ASSOCIATIONS", "COLLECT_REJECTS", "REPORT"}
 
 
 def demo_params(demo: Path) -> list[str]:
@@ -39,3 +39,10 @@ def latest_trace(outdir: Path) -> pd.DataFrame:
     return trace
 
 
+
+
+def generate_demo(folder: Path, *options: str) -> Path:
+    """Generate a demo cohort with the project's own generator into ``folder``."""
+    subprocess.run([str(REPO / ".venv" / "bin" / "stereosarc-demo"), "--outdir", str(folder),
+                    *options], check=True, capture_output=True, text=True)
+    return folder

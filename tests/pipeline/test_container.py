@@ -51,14 +51,6 @@ def podman_env(tmp_path_factory):
     return {**env, "IMAGE": built.stdout.strip()}
 
 
-@pytest.fixture(scope="module")
-def small_demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("container_demo") / "demo_data"
-    subprocess.run([str(REPO / ".venv" / "bin" / "stereosarc-demo"), "--outdir", str(folder),
-                    "--patients", "12", "--pon", "3"], check=True, capture_output=True)
-    return folder
-
-
 def test_podman_run_matches_host_run_byte_for_byte(podman_env, small_demo, tmp_path, monkeypatch):
     monkeypatch.setenv("CONTAINERS_CONF", podman_env["CONTAINERS_CONF"])
     host = nextflow(tmp_path, *demo_params(small_demo), "--outdir", str(tmp_path / "host"))

@@ -8,7 +8,6 @@ read off Nextflow's own trace files. Slow: about as long as the demo run itself.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -16,16 +15,14 @@ import pysam
 import pytest
 
 from stereosarc.tables import read_output_table, validate_frame
-from tests.pipeline.nf import COHORT_LEVEL, COHORT_TABLES, REPO, demo_params, latest_trace, nextflow
+from tests.pipeline.nf import (COHORT_LEVEL, COHORT_TABLES, demo_params, generate_demo,
+                               latest_trace, nextflow)
 
 pytestmark = pytest.mark.pipeline
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "demo_data"
-    subprocess.run([str(REPO / ".venv" / "bin" / "stereosarc-demo"), "--outdir", str(folder)],
-                   check=True, capture_output=True, text=True)
-    return folder
+    return generate_demo(tmp_path_factory.mktemp("demo") / "demo_data")
 
 
 @pytest.fixture(scope="module")

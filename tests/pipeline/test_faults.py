@@ -22,14 +22,6 @@ COMPARED = ("tmb.tsv", "ctdna.tsv", "ctdna_dynamics.tsv", "biomarkers.tsv", "ass
 
 
 @pytest.fixture(scope="module")
-def small_demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("faults_demo") / "demo_data"
-    subprocess.run([str(REPO / ".venv" / "bin" / "stereosarc-demo"), "--outdir", str(folder),
-                    "--patients", "12", "--pon", "3"], check=True, capture_output=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def reference_run(small_demo, tmp_path_factory) -> Path:
     launch = tmp_path_factory.mktemp("reference")
     result = nextflow(launch, *demo_params(small_demo), "--outdir", str(launch / "results"))

@@ -3,13 +3,12 @@ localhost) with `-profile slurm`: every task is an sbatch job recorded by the co
 
 from __future__ import annotations
 
-import subprocess
 
 import pandas as pd
 import pytest
 
 from tests import slurm_cluster
-from tests.pipeline.nf import REPO, demo_params, latest_trace, nextflow
+from tests.pipeline.nf import demo_params, latest_trace, nextflow
 
 pytestmark = pytest.mark.pipeline
 
@@ -21,14 +20,6 @@ executor {
 }
 params.slurm_queue = 'test'
 """
-
-
-@pytest.fixture(scope="module")
-def small_demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("slurm_demo") / "demo_data"
-    subprocess.run([str(REPO / ".venv" / "bin" / "stereosarc-demo"), "--outdir", str(folder),
-                    "--patients", "12", "--pon", "3"], check=True, capture_output=True)
-    return folder
 
 
 def test_demo_runs_as_slurm_jobs(small_demo, tmp_path, monkeypatch):

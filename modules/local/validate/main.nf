@@ -6,6 +6,8 @@ process VALIDATE {
     path samplesheet
     path tables, stageAs: 'tables/*'
     val table_args
+    tuple path(params_schema), path(input_schema)
+    path data_files, stageAs: 'data/?????/*'
     val params_json
 
     output:
@@ -18,7 +20,7 @@ process VALIDATE {
     cat > params.json <<'PARAMS_JSON'
     ${params_json}
     PARAMS_JSON
-    stereosarc-validate --input ${samplesheet} ${table_args} --params params.json ${args} --out samplesheet.valid.csv
+    stereosarc-validate --input ${samplesheet} ${table_args} --params params.json --params-schema ${params_schema} --input-schema ${input_schema} ${args} --out samplesheet.valid.csv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers jsonschema pysam --out versions.yml
     """
 
