@@ -1,0 +1,86 @@
+"""Bad rows that are readable but unusable: each becomes exactly one rejects row naming file,
+row, column and reason, through the stage CLIs the pipeline runs (issue 8 bad-input suite;
+the refusals before any task are in test_validate_cli.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ihc.cli import ihc_main, labs_main
+from outcome.cli import clinical_main, merge_main
+from stereosarc.tables import read_output_table
+
+CLINICAL = """patient,arm,histology,line,start_date,progression_date,death_date,last_assessment_date,last_followup_date,diagnosis_date,best_response
+P1,SBRT,leiomyosarcoma,1,2021-01-10,2021-06-01,,2021-06-01,2022-01-01,2019-05-01,SD
+P2,SBRT+atezolizumab,liposarcoma,2,2021-03-10,2021-02-01,,2021-08-01,2022-01-01,2019-05-01,PD
+"""
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "clinical.csv").write_text(CLINICAL)
+    return tmp_path
+
+
+def only_reject(path: Path) -> dict:
+    rejects = read_output_table(path)
+    assert len(rejects) == 1, rejects
+    return rejects.iloc[0].to_dict()
+
+
+def test_negative_lab_value_is_rejected_with_its_row(folder):
+    (folder / "labs.csv").write_text("patient,date,analyte,value,unit\n"
+                                     "P1,2021-01-05,neutrophils,-3.2,G/L\n"
+                                     "P1,2021-01-05,lymphocytes,1.1,G/L\n")
+    assert labs_main(["--labs", str(folder / "labs.csv"), "--clinical", str(folder / "clinical.csv"),
+                      "--out", str(folder / "labs_patient.tsv"),
+                      "--rejects", str(folder / "r.tsv")]) == 0
+    row = only_reject(folder / "r.tsv")
+    assert (row["file"], row["row"], row["column"], row["patient"]) == ("labs.csv", 1, "value", "P1")
+    assert row["reason"].startswith("impossible neutrophils value -3.2")
+
+
+def test_lab_row_of_patient_absent_from_clinical(folder):
+    (folder / "labs.csv").write_text("patient,date,analyte,value,unit\n"
+                                     "P9,2021-01-05,lymphocytes,1.1,G/L\n")
+    assert labs_main(["--labs", str(folder / "labs.csv"), "--clinical", str(folder / "clinical.csv"),
+                      "--out", str(folder / "labs_patient.tsv"),
+                      "--rejects", str(folder / "r.tsv")]) == 0
+    row = only_reject(folder / "r.tsv")
+    assert (row["row"], row["column"], row["reason"]) == (1, "patient", "patient not in the clinical table")
+
+
+def test_unknown_ihc_marker(folder):
+    (folder / "ihc.csv").write_text("patient,sample,marker,metric,value\n"
+                                    "P1,P1-T,CD8,density_per_mm2,120\n"
+                                    "P1,P1-T,CD99,density_per_mm2,50\n")
+    assert ihc_main(["--ihc", str(folder / "ihc.csv"), "--out", str(folder / "ihc_patient.tsv"),
+                     "--rejects", str(folder / "r.tsv")]) == 0
+    row = only_reject(folder / "r.tsv")
+    assert (row["file"], row["row"], row["column"], row["reason"]) == \
+        ("ihc.csv", 2, "marker", "unknown marker 'CD99'")
+    assert read_output_table(folder / "ihc_patient.tsv")["cd8_density"].tolist() == [120]
+
+
+def test_progression_before_start_date(folder):
+    assert clinical_main(["--clinical", str(folder / "clinical.csv"),
+                          "--out", str(folder / "ce.tsv"), "--rejects", str(folder / "r.tsv")]) == 0
+    row = only_reject(folder / "r.tsv")
+    assert (row["row"], row["column"], row["patient"]) == (2, "progression_date", "P2")
+    assert "is before start_date" in row["reason"]
+    endpoints = read_output_table(folder / "ce.tsv").set_index("patient")
+    assert endpoints["pfs_days"].isna()["P2"] and endpoints.loc["P1", "pfs_days"] == 142
+
+
+def test_samplesheet_patient_missing_from_clinical_table(folder):
+    clinical_main(["--clinical", str(folder / "clinical.csv"), "--out", str(folder / "ce.tsv"),
+                   "--rejects", str(folder / "rc.tsv")])
+    (folder / "tmb.tsv").write_text("patient\tsample\tvariants_counted\tpanel_mb\ttmb\ttmb_ci_low\t"
+                                    "tmb_ci_high\ttmb_high\nP7\tP7-T\t3\t1.1\t2.7\t0.5\t7.9\t0\n")
+    assert merge_main(["--clinical-endpoints", str(folder / "ce.tsv"), "--tmb", str(folder / "tmb.tsv"),
+                       "--out", str(folder / "bm.tsv"), "--out-rejects", str(folder / "r.tsv")]) == 0
+    row = only_reject(folder / "r.tsv")
+    assert (row["file"], row["row"], row["column"], row["patient"]) == ("tmb.tsv", 1, "patient", "P7")
+    assert read_output_table(folder / "bm.tsv")["patient"].tolist() == ["P1", "P2"]
