@@ -83,6 +83,8 @@ workflow STEREOSARC {
     VALIDATE(samplesheet, table_files, table_args, schemas, samplesheetFiles(samplesheet), params_json)
     ch_versions = ch_versions.mix(VALIDATE.out.versions)
     ch_rows = VALIDATE.out.samplesheet.splitCsv(header: true)
+    // Every table-level stage waits for pre-flight, so a refused run starts no other task.
+    def afterValidation = { path -> VALIDATE.out.samplesheet.map { file(path) } }
 
     // TMB per tumour sample
     ch_tmb = Channel.empty()
@@ -133,7 +135,7 @@ workflow STEREOSARC {
     if (params.ihc) {
         def qupath_dir = params.qupath ? file(params.qupath, checkIfExists: true).parent : []
         def manifest = params.qupath ? file(params.qupath).name : ''
-        IHC_MARKERS(file(params.ihc), qupath_dir, manifest)
+        IHC_MARKERS(afterValidation(params.ihc), qupath_dir, manifest)
         ch_ihc = IHC_MARKERS.out.table
         ch_rejects = ch_rejects.mix(IHC_MARKERS.out.rejects)
         ch_versions = ch_versions.mix(IHC_MARKERS.out.versions)
@@ -146,12 +148,12 @@ workflow STEREOSARC {
         def clinical = file(params.clinical)
         ch_labs = Channel.empty()
         if (params.labs) {
-            LABS_MARKERS(file(params.labs), clinical)
+            LABS_MARKERS(afterValidation(params.labs), clinical)
             ch_labs = LABS_MARKERS.out.table
             ch_rejects = ch_rejects.mix(LABS_MARKERS.out.rejects)
             ch_versions = ch_versions.mix(LABS_MARKERS.out.versions)
         }
-        CLINICAL_ENDPOINTS(clinical)
+        CLINICAL_ENDPOINTS(afterValidation(params.clinical))
         MERGE_BIOMARKERS(
             CLINICAL_ENDPOINTS.out.table,
             ch_tmb.ifEmpty([]),
