@@ -175,18 +175,23 @@ workflow STEREOSARC {
     COLLECT_REJECTS(ch_rejects.collect(sort: { a, b -> a.name <=> b.name }).ifEmpty([]))
     ch_versions = ch_versions.mix(COLLECT_REJECTS.out.versions)
 
-    // Report over whatever tables exist
-    ch_report_tables = ch_biomarkers.map { ['biomarkers', it] }
-        .mix(ch_associations.map { ['associations', it] }, ch_km.map { ['km', it] },
-             ch_ctdna.map { ['ctdna', it] }, ch_ctdna_detail.map { [it.baseName.replace('ctdna_', ''), it] },
-             COLLECT_REJECTS.out.table.map { ['rejects', it] })
-        .toSortedList { a, b -> a[0] <=> b[0] }
-    REPORT(
-        ch_report_tables.map { pairs -> pairs.collect { it[1] } },
-        ch_report_tables.map { pairs -> pairs.collect { name, table -> "--${name} tables/${table.name}" }.join(' ') },
-        params_json
-    )
-    ch_versions = ch_versions.mix(REPORT.out.versions)
+    // Report over whatever tables exist; it needs the per-patient table, so a batch without
+    // --clinical (ctDNA-only, TMB-only) has no report and says so.
+    if (params.clinical) {
+        ch_report_tables = ch_biomarkers.map { ['biomarkers', it] }
+            .mix(ch_associations.map { ['associations', it] }, ch_km.map { ['km', it] },
+                 ch_ctdna.map { ['ctdna', it] }, ch_ctdna_detail.map { [it.baseName.replace('ctdna_', ''), it] },
+                 COLLECT_REJECTS.out.table.map { ['rejects', it] })
+            .toSortedList { a, b -> a[0] <=> b[0] }
+        REPORT(
+            ch_report_tables.map { pairs -> pairs.collect { it[1] } },
+            ch_report_tables.map { pairs -> pairs.collect { name, table -> "--${name} tables/${table.name}" }.join(' ') },
+            params_json
+        )
+        ch_versions = ch_versions.mix(REPORT.out.versions)
+    } else {
+        log.warn "no --clinical: no per-patient table, associations or report for this batch"
+    }
 
     // pipeline_info: software versions (one entry per process) and parameters
     ch_versions

@@ -116,3 +116,16 @@ def test_bad_samplesheet_is_refused_before_any_other_task(demo, tmp_path):
     assert f"row {len(sheet)}, column sample: duplicate sample id" in result.stdout + result.stderr
     trace = latest_trace(tmp_path / "results")
     assert trace["step"].tolist() == ["VALIDATE"]
+
+
+def test_ctdna_only_batch_is_a_normal_run(small_demo, tmp_path):
+    result = nextflow(tmp_path, "--input", str(small_demo / "samplesheet.csv"),
+                      "--ctdna_targets", str(small_demo / "ctdna_targets.bed"),
+                      "--outdir", str(tmp_path / "results"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    cohort = tmp_path / "results" / "cohort"
+    for name in ("ctdna", "ctdna_dynamics", "rejects"):
+        validate_frame(read_output_table(cohort / f"{name}.tsv"), name)
+    assert not (cohort / "tmb.tsv").exists() and not (cohort / "biomarkers.tsv").exists()
+    steps = set(latest_trace(tmp_path / "results")["step"])
+    assert steps == {"VALIDATE", "CTDNA_COUNT", "CTDNA_CALL", "COLLECT_REJECTS"}
