@@ -172,7 +172,11 @@ workflow STEREOSARC {
         log.warn "--labs given without --clinical: blood markers need start_date, stage skipped"
     }
 
-    COLLECT_REJECTS(ch_rejects.collect(sort: { a, b -> a.name <=> b.name }).ifEmpty([]))
+    // Gated on pre-flight: a refused run collects no rejects (and starts no other task).
+    ch_rejects_tables = VALIDATE.out.samplesheet
+        .combine(ch_rejects.toSortedList { a, b -> a.name <=> b.name }.map { [it] })
+        .map { sheet, tables -> tables }
+    COLLECT_REJECTS(ch_rejects_tables)
     ch_versions = ch_versions.mix(COLLECT_REJECTS.out.versions)
 
     // Report over whatever tables exist; it needs the per-patient table, so a batch without
