@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ctdna import counting, io, sites as site_selection
+from ctdna import background as background_model, counting, fragcore, io
+from ctdna import sites as site_selection
 from ctdna.exceptions import CtdnaInputError, ReferenceMismatchError
 from stereosarc.clikit import make_parser, run_cli
 
@@ -44,6 +45,9 @@ def count_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample", required=True, help="sample id (written in every row)")
     parser.add_argument("--tumour", action="append", default=[], metavar="TUMOUR_ID=VCF",
                         help="tumour VCF of the patient (pon: every tumour VCF); repeatable")
+    parser.add_argument("--sites", metavar="SITES_TSV",
+                        help="fixed site list for tumour-naive tracking: columns chrom, pos, "
+                             "ref, alt, gene (docs/ctdna_counting.md); counted besides --tumour")
     parser.add_argument("--targets", required=True, help="ctDNA targets BED (gene in column 4)")
     parser.add_argument("--fasta", help="reference FASTA (checks site REF; needed for CRAM)")
     parser.add_argument("--min-mapq", type=int, default=counting.MIN_MAPQ,
@@ -52,7 +56,7 @@ def count_parser() -> argparse.ArgumentParser:
                         help="minimum base quality at the site (default: %(default)s)")
     parser.add_argument("--umi-tag", choices=["MI", "RX"],
                         help="collapse UMI families by this tag (default: no collapse)")
-    parser.add_argument("--max-background-vaf", type=float, default=counting.MAX_BACKGROUND_VAF,
+    parser.add_argument("--max-background-vaf", type=float, default=background_model.MAX_BACKGROUND_VAF,
                         help="background: skip positions with a non-reference allele at or "
                              "above this fraction (default: %(default)s)")
     parser.add_argument("--out-sites", required=True, help="site counts TSV")
@@ -60,8 +64,8 @@ def count_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out-background", help="sample error background TSV (default: "
                         "SAMPLE.background.tsv beside --out-sites)")
     parser.add_argument("--no-background", action="store_true",
-                        help="skip the sample error background (the slowest pass; only "
-                             "needed by ctdna-call when no PoN is given)")
+                        help="write no sample error background (only needed by ctdna-call "
+                             "when no PoN is given)")
     parser.add_argument("--out-rejects", help="rejects TSV (default: "
                         "SAMPLE.rejects_count.tsv beside --out-sites)")
     return parser
@@ -101,10 +105,13 @@ def _usable_targets(targets: pd.DataFrame, bam, targets_name: str, rejects: list
 
 
 def _load_sites(args, targets: pd.DataFrame, rejects: list) -> pd.DataFrame:
-    """Sites of every --tumour VCF inside the targets, with a log line per VCF."""
-    per_tumour = []
+    """Sites of every --tumour VCF inside the targets and of --sites, with a log line each."""
+    per_tumour = [_fixed_sites(args.sites, targets, rejects)] if args.sites else []
     for value in args.tumour:
         tumour_id, path = io.parse_tumour_arg(value)
+        if tumour_id == site_selection.FIXED_SITES:
+            raise CtdnaInputError(f"--tumour {value!r}: {tumour_id!r} is reserved for the rows "
+                                  f"of --sites; rename the tumour sample")
         variants = io.read_tumour_vcf(path, tumour_id)
         found, bad, counts = site_selection.select_sites(variants, targets, tumour_id, path.name)
         rejects.extend({**r, "stage": STAGE, "patient": None} for r in bad)
@@ -113,9 +120,21 @@ def _load_sites(args, targets: pd.DataFrame, rejects: list) -> pd.DataFrame:
                  counts["not_pass"], counts["outside_targets"], counts["unsupported"],
                  counts["repeated"], counts["sites"])
         per_tumour.append(found)
-    if not args.tumour:
-        LOG.info("no --tumour VCF: empty site table, target depths only")
+    if not args.tumour and not args.sites:
+        LOG.info("no --tumour VCF and no --sites: empty site table, target depths only")
     return site_selection.merge_sites(per_tumour)
+
+
+def _fixed_sites(path: str, targets: pd.DataFrame, rejects: list) -> pd.DataFrame:
+    """Sites of the --sites list inside the targets; the other rows become rejects."""
+    listed = io.read_site_list(path)
+    name = Path(path).name
+    found, bad, counts = site_selection.select_fixed_sites(listed, targets, name)
+    rejects.extend({**r, "stage": STAGE, "patient": None} for r in bad)
+    LOG.info("%s: %d listed; %d outside targets; %d unsupported alleles; %d repeated; %d sites",
+             name, counts["rows"], counts["outside_targets"], counts["unsupported"],
+             counts["repeated"], counts["sites"])
+    return found
 
 
 def _checked_sites(sites: pd.DataFrame, bam, fasta, rejects: list) -> pd.DataFrame:
@@ -123,34 +142,39 @@ def _checked_sites(sites: pd.DataFrame, bam, fasta, rejects: list) -> pd.DataFra
     if sites.empty:
         return sites
     site_selection.check_contig_naming(set(sites["chrom"]), set(bam.references),
-                                       "the tumour VCF sites", "the BAM header")
+                                       "the sites", "the BAM header")
     ok = sites["chrom"].isin(set(bam.references)).to_numpy()
     for row in sites[~ok].itertuples(index=False):
-        rejects.append(_reject(row.vcf_file, row.vcf_row, "CHROM",
+        rejects.append(_reject(row.vcf_file, row.vcf_row, _column(row, "CHROM"),
                                f"site contig {row.chrom!r} is not in the BAM header"))
     if fasta is not None:
         ok &= _ref_matches(sites, fasta, rejects)
     return sites[ok].reset_index(drop=True)
 
 
+def _column(site, vcf_column: str) -> str:
+    """Column name in the site's source file: VCF CHROM/REF, site list chrom/ref."""
+    return vcf_column.lower() if site.tumour_sample == site_selection.FIXED_SITES else vcf_column
+
+
 def _ref_matches(sites: pd.DataFrame, fasta, rejects: list):
     """Per site, REF == FASTA bases; all sites mismatching is an error (wrong build)."""
     site_selection.check_contig_naming(set(sites["chrom"]), set(fasta.references),
-                                       "the tumour VCF sites", "the FASTA")
+                                       "the sites", "the FASTA")
     matches = []
     for row in sites.itertuples(index=False):
         genome = (fasta.fetch(row.chrom, row.pos - 1, row.pos - 1 + len(row.ref)).upper()
                   if row.chrom in fasta.references else "")
         matches.append(genome == row.ref)
         if genome != row.ref:
-            rejects.append(_reject(row.vcf_file, row.vcf_row, "REF",
+            rejects.append(_reject(row.vcf_file, row.vcf_row, _column(row, "REF"),
                                    f"{row.chrom}:{row.pos} REF {row.ref!r} does not match the "
                                    f"FASTA {genome or 'contig absent'!r}"))
     if sites.size and not any(matches):
         first = sites.iloc[0]
         raise ReferenceMismatchError(
             f"no site REF matches the FASTA (e.g. {first['chrom']}:{first['pos']} REF "
-            f"{first['ref']!r}): the tumour VCF and the reads use different references")
+            f"{first['ref']!r}): the sites and the reads use different references")
     return pd.Series(matches, index=sites.index).to_numpy()
 
 
@@ -169,6 +193,8 @@ def _site_table(sample: str, sites: pd.DataFrame, counts: pd.DataFrame) -> pd.Da
 def _count(args: argparse.Namespace) -> None:
     """ctdna-count: read inputs, count, write the four tables."""
     _check_options(args)
+    core = fragcore.core()
+    LOG.info("counting core: htslib %s (%s)", core.version, core.library)
     targets = io.read_targets(args.targets)
     bam = io.open_alignments(args.bam, args.fasta)
     fasta = io.open_fasta(args.fasta)
@@ -193,12 +219,13 @@ def _count_open(args: argparse.Namespace, targets: pd.DataFrame, bam, fasta) -> 
         site_selection.check_contig_naming(set(targets["chrom"]), set(fasta.references),
                                            f"targets BED {targets_name}", "the FASTA")
     sites = _checked_sites(_load_sites(args, targets, rejects), bam, fasta, rejects)
-    options = {"min_mapq": args.min_mapq, "umi_tag": args.umi_tag}
-    counts = counting.count_sites(bam, sites, min_baseq=args.min_baseq, **options)
-    depth, indel_events = counting.target_depth(bam, targets, **options)
-    background = None if args.no_background else counting.sample_background(
-        bam, targets, sites, indel_events, fasta, min_baseq=args.min_baseq,
-        max_background_vaf=args.max_background_vaf, **options)
+    options = {"reference": args.fasta, "min_mapq": args.min_mapq, "min_baseq": args.min_baseq,
+               "umi_tag": args.umi_tag}
+    counts = counting.count_sites(args.bam, sites, **options)
+    per_target = counting.target_counts(args.bam, targets, **options)
+    depth = counting.target_depth(targets, per_target)
+    background = None if args.no_background else background_model.sample_background(
+        targets, per_target, sites, fasta, max_background_vaf=args.max_background_vaf)
     site_table = _site_table(args.sample, sites, counts)
     _log_counts(site_table, depth, rejects)
     depth.insert(0, "sample", args.sample)
@@ -259,7 +286,8 @@ SITE_DETAIL_COLUMNS = [
     "tissue_vaf", "ref_fragments", "alt_fragments", "other_fragments", "discordant_fragments",
     "depth_fragments", "vaf", "error_rate", "prior_rate", "background_source",
     "pon_alt_fragments", "pon_depth_fragments", "n_pon_samples", "n_pon_samples_with_alt",
-    "max_pon_vaf", "blacklisted", "blacklist_reason", "multiplicity", "used", "not_used_reason"]
+    "max_pon_vaf", "blacklisted", "blacklist_reason", "multiplicity", "site_set", "used",
+    "not_used_reason", "site_p_value", "site_called"]
 CN_TABLE_COLUMNS = ["patient", "sample", "type", "chrom", "start", "end", "gene", "role",
                     "fragments", "mean_fragment_depth", "norm_depth", "pon_norm_depth",
                     "log2_ratio"]
@@ -341,17 +369,29 @@ def _copy_number(args, sheet: _pd.DataFrame, depth: _pd.DataFrame, tissue: _pd.D
 
 
 def _snv(args, sheet: _pd.DataFrame, sites: _pd.DataFrame, background: _pd.DataFrame):
-    """({sample: SnvCall}, per-site detail, PoN background)."""
+    """({sample: SnvCall}, {sample: FixedCall}, per-site detail, PoN background)."""
     plasma, tumour = sheet[sheet["type"] == "plasma"], sheet[sheet["type"] == "tumour"]
     pon_sites = sites[sites["sample"].isin(sheet.loc[sheet["type"] == "pon", "sample"])]
     pon_background = (snv_model.background_from_pon(pon_sites) if not pon_sites.empty
                       else _pd.DataFrame(columns=snv_model.BACKGROUND_COLUMNS))
     _call_log.info("SNV background: %d PoN sites, %d black-listed", len(pon_background),
                    int(pon_background["blacklisted"].astype(bool).sum()))
-    calls, detail = levels_model.call_snv_cohort(
+    calls, fixed, detail = levels_model.call_snv_cohort(
         sites, plasma, tumour, pon_background, background if len(background) else None,
         alpha=args.alpha, ci_level=args.ci_level, multiplicity=args.multiplicity)
-    return calls, detail, pon_background
+    _log_fixed(calls, fixed)
+    return calls, fixed, detail, pon_background
+
+
+def _log_fixed(calls: dict, fixed: dict) -> None:
+    """How many plasma samples had fixed sites, were called tumour-naive, had a called site."""
+    tested = [sample for sample, call in fixed.items() if not call.per_site.empty]
+    if not tested:
+        return
+    naive = [s for s in tested if levels_model.snv_mode(calls[s], fixed[s]) == "tumour_naive"]
+    _call_log.info("fixed sites: %d plasma samples tested, %d tumour-naive (no used tumour "
+                   "site), %d with a called fixed site", len(tested), len(naive),
+                   sum(fixed[s].n_called > 0 for s in tested))
 
 
 def _site_rejects(detail: _pd.DataFrame, rejects: list) -> None:
@@ -405,9 +445,9 @@ def _call(args: _argparse.Namespace) -> None:
     tissue = call_io.read_tissue_cn(args.tissue_cn)
     progression = call_io.read_progression(args.clinical)
     gene, targets = _copy_number(args, sheet, depth, tissue)
-    calls, detail, pon_background = _snv(args, sheet, sites, background)
+    calls, fixed, detail, pon_background = _snv(args, sheet, sites, background)
     plasma = sheet[sheet["type"] == "plasma"]
-    ctdna = levels_model.cohort_levels(plasma, levels_model.snv_frame(calls), gene)
+    ctdna = levels_model.cohort_levels(plasma, levels_model.snv_frame(calls, fixed), gene)
     dynamics, unused = dynamics_model.cohort_dynamics(ctdna, progression,
                                                       args.molecular_response)
     _site_rejects(detail, rejects)
@@ -420,7 +460,8 @@ def _call(args: _argparse.Namespace) -> None:
     call_io.write_outputs(args.outdir, {
         "ctdna": ctdna, "ctdna_dynamics": dynamics,
         "ctdna_sites": detail.reindex(columns=SITE_DETAIL_COLUMNS).sort_values(
-            ["patient", "sample", "chrom", "pos", "ref", "alt"]),
+            ["patient", "sample", "chrom", "pos", "ref", "alt", "site_set", "tumour_sample"],
+            kind="mergesort"),
         "ctdna_blacklist": pon_background[pon_background["blacklisted"].astype(bool)],
         "ctdna_cn": targets, "rejects": call_io.rejects_frame(rejects)})
 

@@ -4,15 +4,25 @@
 Quantities (all per sample; ``depth`` is the deduplicated mean fragment depth of a target,
 column ``mean_fragment_depth`` of ``*.target_depth.tsv``, in fragments per base):
 
-- normalised depth of target t: ``d_t / median(d_r over reference targets r)`` (unitless).
-  Reference targets are those whose gene is neither a copy-number gene (``cn_genes``) nor
-  excluded (``cn_exclude``); they are assumed diploid in the tumour (CNVkit's "reference").
-- PoN reference of target t: median over PoN samples of the normalised depth.
-- target log2 ratio: ``log2(norm_t / pon_t)``.
-- gene log2 ratio: ``log2(sum_t norm_t / sum_t pon_t)`` over the gene's targets.
+- first-pass normalised depth of target t: ``d_t / median(d_r over reference targets r)``
+  (unitless). Reference targets are those whose gene is neither a copy-number gene
+  (``cn_genes``) nor excluded (``cn_exclude``); they are assumed diploid in the tumour
+  (CNVkit's "reference").
+- scaling to a reference P (CNVkit ``fix`` re-centring): the sample's normalised depths are
+  divided by ``median(n_r / P_r over reference targets r with P_r > 0)``, so that its
+  reference targets have median ratio 1 to P. The first pass alone divides by the depth of
+  the one or two reference targets of median capture efficiency, so its noise is that of a
+  single target; the median of ratios averages over all reference targets.
+- PoN reference P of target t (two passes): median over PoN samples of the first-pass
+  normalised depth; then each PoN sample is scaled to it and P is the median of the scaled
+  depths.
+- normalised depth ``norm_depth``: the sample scaled to P; target log2 ratio:
+  ``log2(norm_t / P_t)``.
+- gene log2 ratio: ``log2(sum_t norm_t / sum_t P_t)`` over the gene's targets.
 - gene z-score: ``(log2R - mean) / sd`` of the PoN samples' gene log2 ratios, each PoN sample
-  computed leave-one-out (its own depth excluded from the reference), as in MRDetect-CNA's
-  z-score against control plasmas. A PoN sample is scored against the other PoN samples.
+  computed leave-one-out (its reference P built from the other PoN samples only), as in
+  MRDetect-CNA's z-score against control plasmas. A PoN sample is scored against the other
+  PoN samples.
 - amplified: ``log2R >= amp_log2`` and ``z >= amp_z``.
 - tumour fraction from copy number (ichorCNA/CNVkit purity maths, cnvlib/call.py): with
   tumour copy number C and a diploid normal, the plasma ratio is ``R = 1 + f (C - 2) / 2``,
@@ -60,24 +70,49 @@ def normalise_depth(depth: pd.DataFrame, cn_genes: list[str],
     return out
 
 
+def _median_by_target(norm: pd.DataFrame) -> pd.Series:
+    """Median norm_depth per target over the samples of ``norm`` (index: TARGET_KEY)."""
+    return norm.groupby(TARGET_KEY)["norm_depth"].median().rename("pon_norm_depth")
+
+
+def _with_reference(norm: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
+    """``norm`` with the reference's ``pon_norm_depth`` of each target (NA when absent)."""
+    return norm.drop(columns=["pon_norm_depth"], errors="ignore").merge(
+        reference.reset_index(), on=TARGET_KEY, how="left")
+
+
+def scale_to_reference(norm: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
+    """norm_depth divided, per sample, by the median of norm_depth / pon_norm_depth over its
+    reference targets with pon_norm_depth > 0 (NA when there is none or the median is 0)."""
+    rows = _with_reference(norm[norm["role"] == "reference"], reference)
+    rows = rows[rows["pon_norm_depth"] > 0]
+    ratio = (rows["norm_depth"] / rows["pon_norm_depth"]).groupby(rows["sample"]).median()
+    out = norm.copy()
+    out["norm_depth"] = out["norm_depth"] / out["sample"].map(ratio[ratio > 0])
+    return out
+
+
 def pon_reference(norm: pd.DataFrame, pon_samples: list[str]) -> pd.Series:
-    """Median normalised depth per target over ``pon_samples`` (index: TARGET_KEY)."""
+    """PoN reference per target (index: TARGET_KEY): median over ``pon_samples`` of their
+    norm_depth, each PoN sample first scaled to the plain median (two passes)."""
     pon = norm[norm["sample"].isin(pon_samples)]
-    return pon.groupby(TARGET_KEY)["norm_depth"].median().rename("pon_norm_depth")
+    return _median_by_target(scale_to_reference(pon, _median_by_target(pon)))
 
 
 def target_log2(norm: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
-    """Add ``pon_norm_depth`` and ``log2_ratio = log2(norm_depth / pon_norm_depth)``."""
-    out = norm.drop(columns=["pon_norm_depth"], errors="ignore").merge(
-        reference.reset_index(), on=TARGET_KEY, how="left")
+    """Scale each sample to ``reference``; add ``pon_norm_depth`` and
+    ``log2_ratio = log2(norm_depth / pon_norm_depth)``."""
+    out = _with_reference(scale_to_reference(norm, reference), reference)
     ratio = out["norm_depth"] / out["pon_norm_depth"]
     out["log2_ratio"] = np.log2(ratio.where(ratio > 0))
     return out
 
 
 def gene_log2(norm: pd.DataFrame, reference: pd.Series, gene: str) -> pd.Series:
-    """Per sample: ``log2(sum norm_depth / sum pon_norm_depth)`` over the targets of ``gene``."""
-    rows = target_log2(norm[norm["gene"] == gene], reference)
+    """Per sample: ``log2(sum norm_depth / sum pon_norm_depth)`` over the targets of ``gene``
+    (each sample scaled to ``reference`` first)."""
+    rows = target_log2(norm, reference)
+    rows = rows[rows["gene"] == gene]
     rows = rows.dropna(subset=["norm_depth", "pon_norm_depth"])
     sums = rows.groupby("sample")[["norm_depth", "pon_norm_depth"]].sum()
     ratio = sums["norm_depth"] / sums["pon_norm_depth"]

@@ -21,3 +21,7 @@ class ReferenceMismatchError(CtdnaInputError):
 
 class EmptyBamError(CtdnaInputError):
     """The BAM has no mapped read: every count would be a silent zero."""
+
+
+class CountingCoreError(ValueError):
+    """The compiled counting core is not built or no usable htslib could be bound to it."""

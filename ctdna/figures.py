@@ -2,7 +2,8 @@
 
 - ``trajectories_figure(ctdna)``: per-patient tumour fraction at baseline, month 6 and
   relapse (ctdna.tsv), filled markers when detected, hollow when not, crosses when not
-  evaluable (plotted at the bottom of the axis).
+  evaluable (plotted at the bottom of the axis); a sample assessed without a tumour fraction
+  (tumour-naive fixed-site call, MDM2 without copy number) is a triangle at the bottom.
 - ``mdm2_figure(ctdna, cn)``: MDM2 gene-level log2 ratio of each plasma sample (ctdna.tsv)
   against the panel-of-normal samples' leave-one-out ratios (from ctdna_cn.tsv), with the
   amplification threshold.
@@ -37,15 +38,16 @@ def trajectories_figure(ctdna: pd.DataFrame) -> Figure:
         line, = axis.plot(rows["x"], tf, "-", alpha=0.6, label=str(patient))
         detected = pd.to_numeric(rows["detected"], errors="coerce")
         for x, y, flag in zip(rows["x"], tf, detected):
-            if np.isnan(y) or np.isnan(flag):
+            if np.isnan(flag):
                 axis.plot(x, TF_FLOOR, "x", color=line.get_color())
             else:
-                axis.plot(x, y, "o", color=line.get_color(),
+                axis.plot(x, TF_FLOOR if np.isnan(y) else y, "^" if np.isnan(y) else "o",
+                          color=line.get_color(),
                           markerfacecolor=line.get_color() if flag else "white")
     axis.set_yscale("log")
     axis.set_xticks(range(len(TIMEPOINTS)), TIMEPOINTS)
     axis.set_ylabel(f"tumour fraction (values < {TF_FLOOR:g} drawn at {TF_FLOOR:g})")
-    axis.set_title("ctDNA trajectories (filled: detected; x: not evaluable)")
+    axis.set_title("ctDNA trajectories (filled: detected; x: not evaluable; ^: no TF)")
     if 0 < ctdna["patient"].nunique() <= 20:
         axis.legend(fontsize="small", ncol=2)
     figure.tight_layout()

@@ -1,4 +1,4 @@
-"""File boundary of ctdna-count: BAM/CRAM, tumour VCFs, targets BED, FASTA in; tables out.
+"""File boundary of ctdna-count: BAM/CRAM, tumour VCFs, site list, targets BED, FASTA in; tables out.
 
 Library errors (pysam, cyvcf2, OSError) are wrapped here into ``CtdnaInputError`` subclasses
 that name the file and suggest the fix. cyvcf2's -1 / NaN sentinels become NaN here.
@@ -16,7 +16,8 @@ import pandas as pd
 import pysam
 
 from ctdna.exceptions import BamIndexError, CtdnaInputError, EmptyBamError
-from stereosarc.tables import write_table
+from stereosarc.errors import InputError
+from stereosarc.tables import ROW_COLUMN, read_table, write_table
 
 LOG = logging.getLogger(__name__)
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # DESIGN.md identifier rule
@@ -115,6 +116,41 @@ def _bed_row(name: str, number: int, fields: list[str]) -> list:
                               f"is empty or negative")
     gene = fields[3].strip() if len(fields) > 3 and fields[3].strip() else None
     return [fields[0], start, end, gene, number]
+
+
+SITE_LIST_COLUMNS = ["chrom", "pos", "ref", "alt", "gene"]  # --sites format (docs/ctdna_counting.md)
+
+
+def read_site_list(path: str | Path) -> pd.DataFrame:
+    """Fixed site list (CSV/TSV with header chrom, pos, ref, alt, gene; other columns ignored).
+
+    pos is 1-based (the SNV base or the indel's anchor base, as in a VCF); ref/alt are VCF
+    alleles; gene may be empty. Returns chrom, pos, ref, alt, gene, _row (1-based data row).
+    A missing column, an empty chrom/pos/ref/alt or a pos that is not a positive integer
+    raises with file, row and column.
+    """
+    path = Path(path)
+    try:
+        table = read_table(path, required=SITE_LIST_COLUMNS)
+    except InputError as err:
+        raise CtdnaInputError(f"site list {err}") from err
+    if table.empty:
+        raise CtdnaInputError(f"{path.name}: site list has no site rows")
+    for column in ("chrom", "pos", "ref", "alt"):
+        empty = table[table[column].isna()]
+        if len(empty):
+            raise CtdnaInputError(f"{path.name} row {empty[ROW_COLUMN].iloc[0]}, column "
+                                  f"{column}: empty")
+    digits = table["pos"].str.fullmatch(r"[0-9]+")
+    positions = pd.to_numeric(table["pos"].where(digits), errors="coerce")
+    bad = ~digits | (positions < 1)
+    if bad.any():
+        first = table[bad].iloc[0]
+        raise CtdnaInputError(f"{path.name} row {first[ROW_COLUMN]}, column pos: "
+                              f"{first['pos']!r} is not a 1-based position (integer >= 1)")
+    table["pos"] = positions.astype(int)
+    LOG.info("%s: %d listed sites", path.name, len(table))
+    return table[SITE_LIST_COLUMNS + [ROW_COLUMN]]
 
 
 def read_tumour_vcf(path: str | Path, tumour_id: str) -> pd.DataFrame:

@@ -10,7 +10,8 @@ multi-allelic padding) and classified:
 - insertion: REF is one base equal to ALT's first base, ALT longer;
 - anything else (MNV, complex, symbolic '<DEL>', '*', N) is not counted: a rejects row.
 
-The gene is column 4 of the first target containing the site.
+The gene is column 4 of the first target containing the site. A fixed site list (tumour-naive
+tracking, ``select_fixed_sites``) gives sites the same way, with tumour_sample FIXED_SITES.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from ctdna.exceptions import ContigMismatchError
 
+FIXED_SITES = "fixed_sites"  # tumour_sample of the rows from a fixed site list (--sites), not a sample id
 SITE_COLUMNS = ["tumour_sample", "chrom", "pos", "ref", "alt", "variant_type", "gene",
                 "tissue_vaf", "vcf_file", "vcf_row"]
 BASES = set("ACGT")
@@ -79,28 +81,64 @@ def select_sites(variants: pd.DataFrame, targets: pd.DataFrame, tumour_id: str,
     inside, genes = target_genes(targets, passing["chrom"], passing["pos"])
     in_target = passing[inside].rename(columns={"_row": "vcf_row"})
     in_target["gene"] = genes[inside]
-    rows, rejects = [], []
-    for record in in_target.itertuples(index=False):
+    sites, rejects = _classified(in_target, tumour_id, vcf_name, "ALT")
+    unsupported = len(rejects)
+    sites, repeated = _without_repeats(sites, vcf_name, "record", rejects)
+    counts = {"records": len(variants), "not_pass": len(variants) - len(passing),
+              "outside_targets": len(passing) - len(in_target), "unsupported": unsupported,
+              "repeated": repeated, "sites": len(sites)}
+    return sites, rejects, counts
+
+
+def select_fixed_sites(listed: pd.DataFrame, targets: pd.DataFrame,
+                       list_name: str) -> tuple[pd.DataFrame, list[dict], dict]:
+    """Sites of a fixed site list (``io.read_site_list``) for tumour-naive tracking.
+
+    Every listed site is counted unless it lies outside the targets, is not an SNV or
+    simple indel, or repeats an earlier row: each of those is a rejects row (file, row,
+    column). ``tumour_sample`` is FIXED_SITES; ``gene`` is the list's, else the target's.
+    """
+    check_contig_naming(set(listed["chrom"]), set(targets["chrom"]),
+                        f"site list {list_name}", "the targets BED")
+    inside, genes = target_genes(targets, listed["chrom"], listed["pos"])
+    rejects = [{"file": list_name, "row": int(row), "column": "pos",
+                "reason": f"{chrom}:{pos} is outside the ctDNA targets; not counted"}
+               for chrom, pos, row in listed.loc[~inside, ["chrom", "pos", "_row"]].itertuples(index=False)]
+    in_target = listed[inside].rename(columns={"_row": "vcf_row"}).assign(tissue_vaf=np.nan)
+    in_target["gene"] = in_target["gene"].where(in_target["gene"].notna(), genes[inside])
+    sites, unsupported = _classified(in_target, FIXED_SITES, list_name, "alt")
+    rejects += unsupported
+    sites, repeated = _without_repeats(sites, list_name, "row", rejects)
+    counts = {"rows": len(listed), "outside_targets": int((~inside).sum()),
+              "unsupported": len(unsupported), "repeated": repeated, "sites": len(sites)}
+    return sites, rejects, counts
+
+
+def _classified(rows: pd.DataFrame, tumour_id: str, file_name: str,
+                allele_column: str) -> tuple[pd.DataFrame, list[dict]]:
+    """SITE_COLUMNS rows of the supported alleles; a rejects row for each unsupported one."""
+    sites, rejects = [], []
+    for record in rows.itertuples(index=False):
         ref, alt, kind = classify_alleles(record.ref, record.alt)
         if kind is None:
-            rejects.append({"file": vcf_name, "row": record.vcf_row, "column": "ALT",
+            rejects.append({"file": file_name, "row": int(record.vcf_row), "column": allele_column,
                             "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
                                       f"not an SNV or simple indel; not counted"})
             continue
-        rows.append([tumour_id, record.chrom, int(record.pos), ref, alt, kind, record.gene,
-                     record.tissue_vaf, vcf_name, record.vcf_row])
-    sites = pd.DataFrame(rows, columns=SITE_COLUMNS)
-    unsupported = len(rejects)
+        sites.append([tumour_id, record.chrom, int(record.pos), ref, alt, kind, record.gene,
+                      record.tissue_vaf, file_name, int(record.vcf_row)])
+    return pd.DataFrame(sites, columns=SITE_COLUMNS), rejects
+
+
+def _without_repeats(sites: pd.DataFrame, file_name: str, unit: str,
+                     rejects: list[dict]) -> tuple[pd.DataFrame, int]:
+    """Sites without repeats of an earlier (chrom, pos, ref, alt); a rejects row per repeat."""
     repeated = sites.duplicated(subset=["chrom", "pos", "ref", "alt"])
     for record in sites[repeated].itertuples(index=False):
-        rejects.append({"file": vcf_name, "row": record.vcf_row, "column": None,
+        rejects.append({"file": file_name, "row": record.vcf_row, "column": None,
                         "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
-                                  f"repeats an earlier record of this VCF; counted once"})
-    sites = sites[~repeated].reset_index(drop=True)
-    counts = {"records": len(variants), "not_pass": len(variants) - len(passing),
-              "outside_targets": len(passing) - len(in_target), "unsupported": unsupported,
-              "repeated": int(repeated.sum()), "sites": len(sites)}
-    return sites, rejects, counts
+                                  f"repeats an earlier {unit} of this file; counted once"})
+    return sites[~repeated].reset_index(drop=True), int(repeated.sum())
 
 
 def target_genes(targets: pd.DataFrame, chroms: pd.Series,

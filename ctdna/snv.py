@@ -231,7 +231,7 @@ def call_sample(site_counts: pd.DataFrame, background: pd.DataFrame, *, alpha: f
     ``per_site``: one row per site with vaf, error_rate, blacklisted, blacklist_reason,
     multiplicity, used, not_used_reason.
     """
-    per_site = _per_site(site_counts, background, multiplicity, multiplicity_range)
+    per_site = site_table(site_counts, background, multiplicity, multiplicity_range)
     used = per_site[per_site["used"]]
     if used.empty:
         reason = "no usable site" if len(per_site) else "no site in the targets"
@@ -240,10 +240,10 @@ def call_sample(site_counts: pd.DataFrame, background: pd.DataFrame, *, alpha: f
     depth = used["depth_fragments"].to_numpy(dtype=np.int64)
     error = np.clip(used["error_rate"].to_numpy(dtype=float), ERROR_FLOOR, 1 - ERROR_FLOOR)
     mult = used["multiplicity"].to_numpy(dtype=float)
-    beta = _beta_parameters(used)
+    beta = beta_parameters(used)
     p_value, k_min = pooled_test(alt, depth, error, alpha, beta=beta)
     tf, low, high = tumour_fraction_mle(alt, depth, error, mult, ci_level)
-    expected = float(np.sum(depth * _alt_probability(eval_tf, error, mult)))
+    expected = float(np.sum(depth * alt_probability(eval_tf, error, mult)))
     if k_min is not None:
         k_min = max(k_min, min_alt_fragments)
     detected = p_value < alpha and alt.sum() >= min_alt_fragments
@@ -260,7 +260,7 @@ ERROR_FLOOR = 1e-12  # keeps log-likelihoods finite when a rate is exactly 0 or 
 NULL_TAIL_SD = 50.0  # null support truncated at lambda + 50 sd + 50: mass beyond is < 1e-300 (numerical)
 
 
-def _per_site(site_counts: pd.DataFrame, background: pd.DataFrame, multiplicity: str,
+def site_table(site_counts: pd.DataFrame, background: pd.DataFrame, multiplicity: str,
               multiplicity_range: tuple[float, float]) -> pd.DataFrame:
     """Sites joined to their background, with vaf, multiplicity, used and not_used_reason."""
     keep = [c for c in background.columns if c not in ("variant_type",)]
@@ -290,13 +290,13 @@ def _multiplicity(sites: pd.DataFrame, mode: str, bounds: tuple[float, float]) -
     return (vaf / median).clip(*bounds).fillna(1.0)
 
 
-def _alt_probability(tf: float, error: np.ndarray, mult: np.ndarray) -> np.ndarray:
+def alt_probability(tf: float, error: np.ndarray, mult: np.ndarray) -> np.ndarray:
     """p_s = mu_s (1 - e_s) + (1 - mu_s) e_s with mu_s = min(1, TF m_s / 2)."""
     mu = np.minimum(1.0, tf * mult / 2.0)
     return mu * (1.0 - error) + (1.0 - mu) * error
 
 
-def _beta_parameters(used: pd.DataFrame) -> np.ndarray | None:
+def beta_parameters(used: pd.DataFrame) -> np.ndarray | None:
     """(n_sites, 2) posterior Beta parameters of the error rates, or None when any is missing."""
     if not {"beta_a", "beta_b"} <= set(used.columns):
         return None
@@ -336,7 +336,7 @@ def pooled_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
 def _neg_loglik(tf: float, alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
                 mult: np.ndarray) -> float:
     """-sum_s log Binomial(a_s; d_s, p_s(TF)) without the constant binomial coefficient."""
-    p = np.clip(_alt_probability(tf, error, mult), ERROR_FLOOR, 1 - ERROR_FLOOR)
+    p = np.clip(alt_probability(tf, error, mult), ERROR_FLOOR, 1 - ERROR_FLOOR)
     return -float(np.sum(alt * np.log(p) + (depth - alt) * np.log1p(-p)))
 
 

@@ -95,7 +95,7 @@ def test_cohort_levels_dynamics_and_rejects(cohort):
     # sites 1-2 used (site 3 black-listed): 20 + 25 alt of 2 x 1000
     assert (b["n_sites"], b["alt_fragments"], b["total_fragments"]) == (2, 45, 2000)
     assert b["mean_vaf"] == pytest.approx(0.0225)  # mean(20/1000, 25/1000)
-    assert b["detected"] == 1 and b["tf_source"] == "snv"
+    assert b["detected"] == 1 and b["tf_source"] == "snv" and b["p_value_source"] == "snv"
     assert b["hge_per_ml"] == pytest.approx(2000.0)  # 6.6 ng/mL / 3.3 pg
     assert b["mutant_molecules_per_ml"] == pytest.approx(45.0)  # 2000 x 0.0225
     assert b["mdm2_log2_ratio"] == pytest.approx(0.0) and b["mdm2_amplified"] == 0
@@ -105,12 +105,14 @@ def test_cohort_levels_dynamics_and_rejects(cohort):
     # MDM2 normalised depth 2.0 vs PoN median 1.0 -> log2 = 1; f = 2 (2 - 1) / (22 - 2)
     assert p2["mdm2_log2_ratio"] == pytest.approx(1.0)
     assert p2["tumour_fraction"] == pytest.approx(0.1) and p2["tf_source"] == "cn"
+    assert p2["p_value_source"] == "cn" and p2["p_value"] == pytest.approx(p2["mdm2_p_value"])
     assert p2["detected"] == 1 and p2["n_sites"] == 0 and p2["tissue_copy_number"] == 22
     loo = np.log2([1.0, 1.1 / 1.0, 0.9 / 1.0, 1.0])  # PoN leave-one-out MDM2 log2 ratios
     assert p2["mdm2_z"] == pytest.approx((1.0 - loo.mean()) / loo.std(ddof=1))
     assert ctdna.loc["P2_R", "tumour_fraction"] == pytest.approx(2 * 0.5 / 20)
     p3 = ctdna.loc["P3_B"]
     assert math.isnan(p3["detected"]) and p3["evaluable"] == 0 and p3["tf_source"] == "none"
+    assert p3["p_value_source"] == "none"
     assert "no tumour VCF" in p3["reason"]
 
     dyn = read_output_table(out / "ctdna_dynamics.tsv").set_index("patient")

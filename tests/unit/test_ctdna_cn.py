@@ -1,6 +1,7 @@
-"""ctdna.cn: hand-derived ratios, the purity formula, and a seeded simulation with known
-tumour fraction and MDM2 copy number (recovery within +/-25 % at f >= 2 %, C >= 15; no
-amplification called in any PoN sample, leave-one-out)."""
+"""ctdna.cn: hand-derived ratios (including the scaling to the PoN by the median ratio of the
+reference targets), the purity formula, and a seeded simulation with known tumour fraction
+and MDM2 copy number (recovery within +/-25 % at f >= 2 %, C >= 15; no amplification called
+in any PoN sample, leave-one-out)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,33 @@ def test_gene_log2_against_pon_median_and_leave_one_out():
     assert result.loc["p1", "reason"].startswith("no tumour copy number")
 
 
+def test_sample_scaled_by_its_median_ratio_to_the_pon_over_reference_targets():
+    """A reference target of median depth that is off (260 instead of 200) does not set the
+    sample's scale: the median ratio of the reference targets to the PoN does."""
+    rows = []
+    for sample, middle, mdm2 in (("pon1", 200.0, 200.0), ("pon2", 200.0, 200.0),
+                                 ("pon3", 260.0, 200.0), ("p1", 260.0, 400.0)):
+        rows += [(sample, "chr1", 0, 100, "BACKBONE_01", 100.0),
+                 (sample, "chr1", 200, 300, "BACKBONE_02", middle),
+                 (sample, "chr1", 400, 500, "BACKBONE_03", 300.0),
+                 (sample, "chr12", 0, 100, "MDM2", mdm2)]
+    norm = cn.normalise_depth(_frame(rows), ["MDM2"], [])
+    pon = ["pon1", "pon2", "pon3"]
+    result = cn.call_gene(norm, pon, "MDM2").set_index("sample")
+    # p1 first pass: / median(100, 260, 300) = 260 -> MDM2 400/260. PoN reference (pon3's
+    # scaled depths equal the others): 0.5, 1, 1.5, MDM2 1. p1 ratios 100/260/0.5, 1,
+    # 300/260/1.5 -> median 200/260 -> MDM2 (400/260) / (200/260) = 2 -> log2 1
+    # (the first pass alone would give log2(400/260) = 0.62)
+    assert result.loc["p1", "log2_ratio"] == pytest.approx(1.0)
+    # pon3 against pon1/pon2 (0.5, 1, 1.5, 1): scaled like p1 -> MDM2 200/200 -> log2 0
+    assert result.loc["pon3", "log2_ratio"] == pytest.approx(0.0, abs=1e-12)
+    table = cn.target_table(norm, pon)
+    p1 = table[table["sample"] == "p1"].set_index("gene")
+    assert p1.loc["BACKBONE_01", "log2_ratio"] == pytest.approx(0.0, abs=1e-12)
+    assert p1.loc["BACKBONE_02", "log2_ratio"] == pytest.approx(math.log2(260 / 200))
+    assert p1.loc["MDM2", "norm_depth"] == pytest.approx(2.0)
+
+
 def test_too_few_pon_samples_gives_na_call_with_reason():
     norm = cn.normalise_depth(_tiny(), ["MDM2"], ["TP53"])
     result = cn.call_gene(norm, ["pon1", "pon2"], "MDM2").set_index("sample")
@@ -103,8 +131,8 @@ def simulate(rng, n_pon=12, plasma=(), n_ref=16, n_mdm2=10, fragments=3000, nois
 
 @pytest.mark.parametrize("copies", [15, 20, 40])
 def test_simulated_tumour_fraction_recovered_within_25_percent(copies):
-    """20 replicates per f: all within +/-25 % at f >= 5 %; at f = 2 % at least 90 % of them
-    (measured 95-100 % at these settings; docs/ctdna.md gives the full table)."""
+    """20 replicates per f, all within +/-25 % at f >= 2 % (the issue's target; largest
+    error 17 % at f = 2 %, C = 15). docs/ctdna.md gives noisier settings (bench)."""
     rng = np.random.default_rng(SEED + copies)
     print("seed", SEED + copies)
     fractions = [0.02, 0.05, 0.1, 0.3]
@@ -116,7 +144,7 @@ def test_simulated_tumour_fraction_recovered_within_25_percent(copies):
     for fraction in fractions:
         names = [name for name, f, _ in plasma if f == fraction]
         within = (result.loc[names, "tf_cn"] / fraction - 1).abs() <= 0.25
-        assert within.mean() >= (0.9 if fraction < 0.05 else 1.0), (fraction, within.mean())
+        assert within.all(), (fraction, within.mean())
         assert (result.loc[names, "tf_cn_low"] <= result.loc[names, "tf_cn_high"]).all()
     assert not result.loc[pon, "amplified"].any()
 

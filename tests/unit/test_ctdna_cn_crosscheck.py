@@ -1,5 +1,6 @@
 """ctdna.cn against an independent base-R implementation of the same definitions
-(normalisation by the reference-target median, PoN median per target, gene log2 ratio,
+(normalisation by the reference-target median, scaling to the PoN reference by the median
+ratio over reference targets, two-pass PoN median per target, gene log2 ratio,
 leave-one-out PoN z-score, f = 2 (R - 1) / (C - 2)) on a seeded simulated cohort."""
 
 from __future__ import annotations
@@ -22,11 +23,22 @@ med <- tapply(d$mean_fragment_depth[ref], d$sample[ref], median)
 d$norm <- d$mean_fragment_depth / med[d$sample]
 d$key <- paste(d$chrom, d$start, d$end, d$gene)
 pon <- sort(unique(d$sample[grepl("^pon", d$sample)]))
+scaled <- function(rows, refv) {  # divide by the median ratio over reference targets
+  r <- rows[grepl("^BACKBONE", rows$gene) & refv[rows$key] > 0, ]
+  f <- tapply(r$norm / refv[r$key], r$sample, median)
+  rows$norm / f[rows$sample]
+}
+reference <- function(samples) {  # two passes: plain median, then median of scaled
+  rows <- d[d$sample %in% samples, ]
+  rows$scaled <- scaled(rows, tapply(rows$norm, rows$key, median))
+  tapply(rows$scaled, rows$key, median)
+}
 gene_log2 <- function(s, ref_samples) {
-  g <- d[d$gene == "MDM2", ]
-  refmed <- tapply(g$norm[g$sample %in% ref_samples], g$key[g$sample %in% ref_samples], median)
-  own <- g[g$sample == s, ]
-  log2(sum(own$norm) / sum(refmed[own$key]))
+  refv <- reference(ref_samples)
+  own <- d[d$sample == s, ]
+  own$scaled <- scaled(own, refv)
+  g <- own[own$gene == "MDM2", ]
+  log2(sum(g$scaled) / sum(refv[g$key]))
 }
 loo <- sapply(pon, function(s) gene_log2(s, setdiff(pon, s)))
 out <- data.frame(sample = sort(unique(d$sample)))

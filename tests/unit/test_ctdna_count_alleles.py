@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-import pysam
 import pytest
 
 from ctdna import counting
@@ -24,9 +24,8 @@ def _alt(reference):
 def _count(bam_path, reference, umi_tag=None, **extra):
     sites = pd.DataFrame([("chr17", SNV0 + 1, reference[SNV0], _alt(reference), "snv")],
                          columns=["chrom", "pos", "ref", "alt", "variant_type"])
-    with pysam.AlignmentFile(str(bam_path)) as bam:
-        counts = counting.count_sites(bam, sites, min_mapq=20, min_baseq=20, umi_tag=umi_tag,
-                                      **extra)
+    counts = counting.count_sites(bam_path, sites, min_mapq=20, min_baseq=20, umi_tag=umi_tag,
+                                  **extra)
     return counts.iloc[0].to_dict()
 
 
@@ -95,8 +94,7 @@ def test_indel_sites_from_cigar(tmp_path, reference):
     sites = pd.DataFrame([("chr17", anchor + 1, reference[anchor:anchor + 3], reference[anchor], "deletion"),
                           ("chr17", anchor + 1, reference[anchor], reference[anchor] + "GT", "insertion")],
                          columns=["chrom", "pos", "ref", "alt", "variant_type"])
-    with pysam.AlignmentFile(str(bam)) as handle:
-        counts = counting.count_sites(handle, sites, min_mapq=20, min_baseq=20)
+    counts = counting.count_sites(bam, sites, min_mapq=20, min_baseq=20)
     deletion_row, insertion_row = counts.iloc[0], counts.iloc[1]
     # deletion site: del_a, del_b alt; del_1bp, ins_a, ins_other other; ref_a ref; anchor_lowq none
     assert (deletion_row.alt_fragments, deletion_row.other_fragments, deletion_row.ref_fragments,
@@ -106,9 +104,31 @@ def test_indel_sites_from_cigar(tmp_path, reference):
             insertion_row.ref_fragments) == (1, 4, 1)
 
 
-def test_consensus_rules():
-    assert counting.consensus(["alt", "alt", None]) == "alt"
-    assert counting.consensus(["alt", "ref"]) == "discordant"
-    assert counting.consensus([None, None]) is None
+def _observed(molecules, observations, tokens):
+    as_bytes = lambda values: np.array(values, dtype=np.int32).tobytes()  # noqa: E731
+    return len(molecules), as_bytes(molecules), as_bytes(observations), tokens
+
+
+def test_tally_molecule_consensus_by_hand():
+    # molecule 0: C, C -> ref; 1: C, A -> discordant; 2: low quality; 3: two low-quality
+    # reads; 4: a deletion over the SNV -> other
+    observed = _observed([0, 0, 1, 1, 2, 3, 3, 4], [0, 0, 0, 1, -1, -1, -1, 2], ["C", "A", "*"])
+    counts = counting.tally(observed, "C", "A", "snv")
+    assert counts == {"ref_fragments": 1, "alt_fragments": 0, "other_fragments": 1,
+                      "discordant_fragments": 1, "lowqual_fragments": 2, "depth_fragments": 2,
+                      "reads": 8}
+    assert counting.tally(_observed([], [], []), "C", "A", "snv")["depth_fragments"] == 0
+
+
+def test_tokens_and_indel_alleles():
+    assert counting.parse_token("A+2GT") == ("A", 2, "GT")
+    assert counting.parse_token("G-3") == ("G", -3, "")
+    assert counting.parse_token("*") == counting.DELETED
+    insertion = [counting.allele_of(counting.parse_token(t), "C", "CGT", "insertion")
+                 for t in ("C+2GT", "C+2GA", "C", "C-1", "*")]
+    assert insertion == ["alt", "other", "ref", "other", "other"]
+    deletion = [counting.allele_of(counting.parse_token(t), "CTA", "C", "deletion")
+                for t in ("C-2", "C-1", "C", "C+1T")]
+    assert deletion == ["alt", "other", "ref", "other"]
     assert counting.excluded_flags(None) == 0xF04
     assert counting.excluded_flags("MI") == 0xB04

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pysam
+import pandas as pd
 import pytest
 
 from ctdna.cli import count_main
@@ -179,3 +179,117 @@ def test_cram_with_fasta_counts_like_bam(inputs):
     assert status == status_cram == 0
     cram_sites = read_output_table(out_cram / "S1.site_counts.tsv")
     assert cram_sites.equals(bam_sites)
+
+
+def _site_list(inputs, rows, header="chrom\tpos\tref\talt\tgene"):
+    path = inputs["dir"] / "hotspots.tsv"
+    path.write_text("\n".join([header] + ["\t".join(map(str, r)) for r in rows]) + "\n")
+    return path
+
+
+def test_fixed_site_list_counts_like_the_vcf_sites(inputs):
+    reference = inputs["reference"]
+    deletion = (DEL0 + 1, reference[DEL0:DEL0 + 3], reference[DEL0])
+    listed = _site_list(inputs, [
+        ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "TP53_hotspot"),  # row 1
+        ("chr17", *deletion, ""),                                            # row 2: gene from BED
+        ("chr17", 900, reference[899], "T", "X"),                            # row 3: outside targets
+        ("chr17", SNV0 + 1, reference[SNV0:SNV0 + 2], "GA", "X"),            # row 4: MNV
+        ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "again")])       # row 5: repeat
+    status, out = _run(inputs, "--sites", str(listed), "--fasta", str(inputs["fasta"]),
+                       tumour=False)
+    assert status == 0
+    fixed = read_output_table(out / "S1.site_counts.tsv")
+    assert fixed["tumour_sample"].tolist() == ["fixed_sites", "fixed_sites"]
+    assert fixed["gene"].tolist() == ["TP53_hotspot", "TP53"]
+    assert fixed["tissue_vaf"].isna().all()
+    rejects = read_output_table(out / "S1.rejects_count.tsv")
+    assert rejects[["file", "row"]].values.tolist() == [["hotspots.tsv", r] for r in (3, 4, 5)]
+    assert rejects["column"].tolist()[:2] == ["pos", "alt"] and pd.isna(rejects["column"].iloc[2])
+    assert "outside the ctDNA targets" in rejects["reason"].iloc[0]
+    assert "repeats an earlier row" in rejects["reason"].iloc[2]
+    status, out_vcf = _run({**inputs, "dir": inputs["dir"] / "vcf"})
+    from_vcf = read_output_table(out_vcf / "S1.site_counts.tsv")
+    columns = ["pos", "ref", "alt", "ref_fragments", "alt_fragments", "depth_fragments"]
+    assert fixed[columns].equals(from_vcf[columns])  # same counts as from the tumour VCF
+
+
+def test_site_list_and_tumour_vcf_together(inputs):
+    listed = _site_list(inputs, [("chr17", SNV0 + 1, inputs["reference"][SNV0], inputs["alt"],
+                                  "TP53")])
+    status, out = _run(inputs, "--sites", str(listed))
+    assert status == 0
+    sites = read_output_table(out / "S1.site_counts.tsv")
+    shared = sites[sites["pos"] == SNV0 + 1]
+    assert shared["tumour_sample"].tolist() == ["T1", "fixed_sites"]
+    assert shared["alt_fragments"].tolist() == [2, 2]
+
+
+@pytest.mark.parametrize("header, row, message", [
+    ("chrom\tpos\tref\talt", ("chr17", 301, "C", "T"), "missing required column(s) gene"),
+    ("chrom\tpos\tref\talt\tgene", ("chr17", "7.5e3x", "C", "T", "G"),
+     "hotspots.tsv row 1, column pos: '7.5e3x' is not a 1-based position"),
+    ("chrom\tpos\tref\talt\tgene", ("chr17", 0, "C", "T", "G"), "row 1, column pos"),
+    ("chrom\tpos\tref\talt\tgene", ("chr17", 301, "C", "", "G"), "row 1, column alt: empty"),
+])
+def test_malformed_site_list_is_refused(inputs, capsys, header, row, message):
+    listed = _site_list(inputs, [row], header=header)
+    status, _ = _run(inputs, "--sites", str(listed), tumour=False)
+    assert status == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith("ctdna-count: error: ")
+    assert message in errors[0] and "hotspots.tsv" in errors[0]
+
+
+def test_site_list_ref_mismatch_is_a_reject_and_reserved_id_refused(inputs, capsys):
+    reference = inputs["reference"]
+    wrong = "A" if reference[SNV0] != "A" else "C"
+    alt = next(b for b in "ACGT" if b not in (wrong, reference[SNV0]))
+    listed = _site_list(inputs, [("chr17", SNV0 + 1, wrong, alt, "TP53"),
+                                 ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "TP53")])
+    status, out = _run(inputs, "--sites", str(listed), "--fasta", str(inputs["fasta"]),
+                       tumour=False)
+    assert status == 0
+    rejects = read_output_table(out / "S1.rejects_count.tsv")
+    assert rejects[["file", "row", "column"]].values.tolist() == [["hotspots.tsv", 1, "ref"]]
+    status, _ = _run(inputs, "--tumour", f"fixed_sites={inputs['vcf']}")
+    assert status == 2 and "reserved" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("row, message", [
+    (None, ""),
+    ("chr17\tx\tC\tT\tTP53", "sites.tsv row 1, column pos: 'x' is not a 1-based position"),
+    ("chr17\t7675088\tC\t\tTP53", "sites.tsv row 1, column alt: empty"),
+])
+def test_preflight_checks_the_site_list(tmp_path, capsys, row, message):
+    """stereosarc-validate --ctdna-sites (the pipeline's pre-flight of --ctdna_sites)."""
+    from stereosarc.cli import validate_main
+    from tests.conftest import write_bam as write_plasma_bam
+
+    write_plasma_bam(tmp_path / "P1-B.bam")
+    (tmp_path / "sheet.csv").write_text("patient,sample,type,timepoint,bam,cfdna_ng_per_ml\n"
+                                        "P1,P1-B,plasma,baseline,P1-B.bam,10\n")
+    (tmp_path / "targets.bed").write_text("chr17\t7674000\t7677000\tTP53\n")
+    (tmp_path / "sites.tsv").write_text("chrom\tpos\tref\talt\tgene\n"
+                                        + (row or "chr17\t7675088\tC\tT\tTP53") + "\n")
+    code = validate_main(["--input", str(tmp_path / "sheet.csv"), "--ctdna-targets",
+                          str(tmp_path / "targets.bed"), "--ctdna-sites", str(tmp_path / "sites.tsv"),
+                          "--out", str(tmp_path / "valid.csv")])
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert (code, message in last) == ((2, True) if row else (0, True))
+
+
+def test_truncated_or_corrupt_bam_is_refused(inputs, capsys):
+    reads = []
+    for i in range(3000):
+        reads += pair(f"t{i}", 250, 270)
+    write_bam(inputs["bam"], inputs["reference"], reads)
+    data = bytearray(inputs["bam"].read_bytes())
+    corrupt = data[: len(data) // 2] + bytes(len(data) - len(data) // 2 - 28) + data[-28:]
+    inputs["bam"].write_bytes(data[: len(data) // 2])  # records cut, no BGZF EOF block
+    assert _run(inputs)[0] == 2
+    inputs["bam"].write_bytes(corrupt)  # zeros in the middle, EOF block kept: found while counting
+    assert _run(inputs)[0] == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 2 and all("S1.bam" in e for e in errors)
+    assert "truncated" in errors[0] and "truncated or corrupt" in errors[1]

@@ -7,6 +7,7 @@ given 0-based position, so the expected allele of every read is known by constru
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,11 +41,14 @@ class Read:
     variant: tuple | None = None
     low_qual_at: int | None = None
     tags: list = field(default_factory=list)
+    cigar: str | None = None  # explicit CIGAR (variant then an ('snv', pos0, base) only)
 
 
 def _sequence_and_cigar(reference: str, read: Read) -> tuple[str, str]:
     """Read bases and CIGAR for a READ_LENGTH read at ``read.start`` carrying ``read.variant``."""
     start, variant = read.start, read.variant
+    if read.cigar is not None:
+        return _sequence_for_cigar(reference, read), read.cigar
     if variant is None:
         return reference[start:start + READ_LENGTH], f"{READ_LENGTH}M"
     kind, where, what = variant
@@ -61,6 +65,24 @@ def _sequence_and_cigar(reference: str, read: Read) -> tuple[str, str]:
     left = reference[start:where + 1]
     right = reference[where + 1: where + 1 + READ_LENGTH - len(left) - len(what)]
     return left + what + right, f"{len(left)}M{len(what)}I{len(right)}M"
+
+
+def _sequence_for_cigar(reference: str, read: Read) -> str:
+    """Read bases for an explicit CIGAR: reference bases on M/=/X (the SNV base at its
+    position), 'T' for inserted and 'G' for soft-clipped bases."""
+    pieces, ref_pos = [], read.start
+    for length, op in re.findall(r"(\d+)([MIDNSHP=X])", read.cigar):
+        length = int(length)
+        if op in "M=X":
+            bases = list(reference[ref_pos:ref_pos + length])
+            if read.variant and ref_pos <= read.variant[1] < ref_pos + length:
+                bases[read.variant[1] - ref_pos] = read.variant[2]
+            pieces.append("".join(bases))
+        elif op in "IS":
+            pieces.append(("T" if op == "I" else "G") * length)
+        if op in "M=XDN":
+            ref_pos += length
+    return "".join(pieces)
 
 
 def write_bam(path: Path, reference: str, reads: list[Read], contig: str = CONTIG,

@@ -72,6 +72,35 @@ def test_not_evaluable_month6_counts_as_missing_even_if_detected_flag_set():
     assert row["clearance"] is None and row["molecular_response"] is None
 
 
+def test_missing_baseline_gives_na_change_but_keeps_month6_relapse_and_lead_time():
+    row, _ = _one([("P1", "m", "month6", "2024-07-01", 0.03, "snv", True, True),
+                   ("P1", "r", "relapse", "2024-11-01", 0.2, "cn", True, True)],
+                  progression="2024-10-01")
+    assert row["baseline_sample"] is None and math.isnan(row["baseline_tf"])
+    assert math.isnan(row["tf_log2_fold_change"]) and math.isnan(row["tf_percent_change"])
+    assert row["clearance"] is None and row["molecular_response"] is None
+    assert row["month6_detected"] == True and row["relapse_detected"] == True
+    assert row["lead_time_days"] == 92  # 2024-07-01 -> 2024-10-01: 31 + 31 + 30 days
+    assert "baseline missing or not evaluable" in row["reason"]
+
+
+def test_baseline_detected_without_tumour_fraction():
+    """MDM2 amplified at baseline but no tissue copy number: TF NA, detection known."""
+    base = ("P1", "b", "baseline", "2024-01-01", None, "none", True, True)
+    row, _ = _one([base, ("P1", "m", "month6", "2024-07-01", None, "none", True, True)])
+    assert row["clearance"] == False and row["molecular_response"] is None
+    assert math.isnan(row["tf_log2_fold_change"])
+    row, _ = _one([base, ("P1", "m", "month6", "2024-07-01", 0.0, "snv", False, True)])
+    assert row["clearance"] == True and row["molecular_response"] == True
+
+
+def test_not_evaluable_positive_sample_gives_no_lead_time():
+    row, _ = _one([("P1", "b", "baseline", "2024-01-01", 0.1, "snv", True, True),
+                   ("P1", "m", "month6", "2024-07-01", 0.1, "snv", True, False)],
+                  progression="2024-09-01")
+    assert math.isnan(row["lead_time_days"]) and row["month6_detected"] is None
+
+
 def test_lead_time_from_first_positive_post_baseline_sample_before_progression():
     rows = [("P1", "b", "baseline", "2024-01-01", 0.1, "snv", True, True),
             ("P1", "m", "month6", "2024-07-01", 0.01, "snv", True, True),

@@ -38,15 +38,16 @@ def test_snv_frame_from_snv_calls():
                    tumour_fraction=0.1, tf_ci_low=0.05, tf_ci_high=0.2, p_value=1e-5,
                    detected=True, evaluable=True, reason=None)
     frame = levels.snv_frame({"s1": call})
-    assert list(frame.columns) == ["sample", *levels.SNV_COLUMNS]
+    assert list(frame.columns) == ["sample", *levels.SNV_COLUMNS, *levels.FIXED_COLUMNS]
     assert frame.iloc[0]["tumour_fraction"] == 0.1 and frame.iloc[0]["detected"] == True
+    assert frame.iloc[0]["snv_mode"] == "tumour_informed" and frame.iloc[0]["fixed_n_sites"] == 0
 
 
 def test_snv_detected_wins_and_mutant_molecules_from_mean_vaf():
     row = levels.sample_level(snv(True), cn(True), 6.6)
     assert row["tf_source"] == "snv" and row["tumour_fraction"] == 0.04
     assert row["detected"] is True and row["detection_source"] == "snv+cn"
-    assert row["p_value"] == 1e-6
+    assert row["p_value"] == 1e-6 and row["p_value_source"] == "snv"
     assert row["hge_per_ml"] == pytest.approx(2000.0)
     assert row["mutant_molecules_per_ml"] == pytest.approx(40.0)  # 2000 * 0.02
 
@@ -56,20 +57,21 @@ def test_cn_used_when_snv_not_detected_but_amplified():
     assert row["tf_source"] == "cn" and row["tumour_fraction"] == 0.1
     assert row["tf_ci_low"] == pytest.approx(0.08)
     assert row["detected"] is True and row["detection_source"] == "cn"
-    assert row["p_value"] == 1e-9
+    assert row["p_value"] == 1e-9 and row["p_value_source"] == "cn"
     assert math.isnan(row["hge_per_ml"]) and math.isnan(row["mutant_molecules_per_ml"])
 
 
 def test_snv_estimate_kept_when_nothing_detected():
     row = levels.sample_level(snv(False, tf=0.001, p=0.4), cn(False, tf=0.002), 5.0)
     assert row["tf_source"] == "snv" and row["detected"] is False
-    assert row["p_value"] == 0.4 and row["evaluable"] is True
+    assert row["p_value"] == 0.4 and row["p_value_source"] == "snv" and row["evaluable"] is True
 
 
 def test_cn_only_patient_without_tumour_vcf():
     no_snv = {**snv(None, tf=NAN, p=NAN, vaf=NAN), "n_sites": 0}
     row = levels.sample_level(no_snv, cn(False, tf=0.003), 5.0)
     assert row["tf_source"] == "cn" and row["detected"] is False
+    assert row["p_value"] == 1e-9 and row["p_value_source"] == "cn"
     assert math.isnan(row["mutant_molecules_per_ml"])
     assert row["reason"].startswith("SNV: no usable site")
 
@@ -86,7 +88,8 @@ def test_nothing_assessable_is_na_not_negative():
     no_snv = {**snv(None, tf=NAN, p=NAN, vaf=NAN), "n_sites": 0}
     row = levels.sample_level(no_snv, cn(None, tf=NAN, log2=NAN, p=NAN), 5.0)
     assert row["detected"] is None and row["evaluable"] is False
-    assert row["tf_source"] == "none"
+    assert row["tf_source"] == "none" and row["p_value_source"] == "none"
+    assert math.isnan(row["p_value"])
 
 
 def test_cohort_levels_one_row_per_plasma_sample_even_without_results():

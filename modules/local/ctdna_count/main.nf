@@ -6,6 +6,7 @@ process CTDNA_COUNT {
     tuple val(meta), path(bam), path(bam_index), val(tumour_ids), path(tumour_vcfs, stageAs: 'tumour??/*')
     path targets
     path fasta
+    path sites
 
     output:
     tuple val(meta), path('*.site_counts.tsv'),  emit: sites
@@ -20,8 +21,9 @@ process CTDNA_COUNT {
     def vcfs = tumour_vcfs instanceof List ? tumour_vcfs : [tumour_vcfs]
     def tumour_args = tumour_ids ? [tumour_ids, vcfs].transpose().collect { id, vcf -> "--tumour ${id}=${vcf}" }.join(' ') : ''
     def fasta_arg = fasta ? "--fasta ${fasta}" : ''
+    def sites_arg = sites ? "--sites ${sites}" : ''
     """
-    ctdna-count --bam ${bam} --sample ${meta.id} ${tumour_args} --targets ${targets} ${fasta_arg} ${args} --out-sites ${prefix}.site_counts.tsv --out-targets ${prefix}.target_depth.tsv --out-background ${prefix}.background.tsv --out-rejects ${prefix}.rejects_count.tsv
+    ctdna-count --bam ${bam} --sample ${meta.id} ${tumour_args} --targets ${targets} ${fasta_arg} ${sites_arg} ${args} --out-sites ${prefix}.site_counts.tsv --out-targets ${prefix}.target_depth.tsv --out-background ${prefix}.background.tsv --out-rejects ${prefix}.rejects_count.tsv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pysam cyvcf2 --out versions.yml
     """
 
