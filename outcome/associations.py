@@ -5,13 +5,14 @@ dichotomy) against PFS and objective response:
 
 - PFS: Cox model stratified by histology and line (randomisation strata), HR per transform
   unit; biomarker × arm interaction (Wald p of the product term in a stratified model with
-  biomarker, arm and product: predictive vs prognostic); Schoenfeld PH test; Harrell's C;
+  biomarker, arm and product: predictive vs prognostic); cox.zph PH test; Harrell's C;
   events per variable; for dichotomies also the stratified log-rank test and KM curves.
 - Response: Fisher's exact test (dichotomies) or logistic regression / Firth (continuous),
   ROC AUC with a bootstrap interval; ORR per group with Clopper–Pearson intervals.
 - Primary comparison (family ``primary``, not adjusted): arm, on PFS and response, and the
   6-month PFS rate per arm (KM).
 - Month-6 ctDNA: landmark analysis (outcome.landmark). Relapse ctDNA: descriptive only.
+- Exploratory rows (cut-points, time-varying ctDNA Cox, elastic net): outcome.exploratory.
 - BH q-values across the ``biomarker`` family (outcome.multiplicity).
 
 Models that cannot be estimated give a row with the reason in ``note``, never a crash.
@@ -20,113 +21,18 @@ Models that cannot be estimated give a row with the reason in ``note``, never a 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from outcome import landmark, multiplicity, response, survival, timevarying
+from outcome import exploratory, landmark, multiplicity, response, survival
+from outcome.family import (ARM_EXPERIMENTAL, ARM_REFERENCE, BINARY_FIXED,  # noqa: F401
+                            COLUMNS, CONTINUOUS, DESCRIPTIVE_ONLY, KM_COLUMNS,
+                            LANDMARK_MARKERS, PFS_HORIZON_DAYS, SEED, STRATA, Marker,
+                            Settings, baseline_markers, prepare, transform)
+from outcome.family import row as _row
 
 LOG = logging.getLogger("outcome.associations")
-ARM_REFERENCE = "SBRT"  # control arm (protocol); HR/OR of the arm are atezolizumab vs SBRT
-ARM_EXPERIMENTAL = "SBRT+atezolizumab"
-STRATA = ("histology", "line")  # randomisation strata (protocol, DESIGN.md)
-
-# Continuous markers analysed at baseline with their transform (issue 7: log2 for TMB,
-# ctDNA, NLR, CRP; per SD for densities). Others follow the same logic (skewed -> log2).
-CONTINUOUS = {
-    "tmb": "log2", "ctdna_baseline_tf": "log2", "nlr": "log2", "plr": "log2",
-    "crp_mg_l": "log2", "car": "log2", "albumin_g_l": "per_sd", "cps": "log2", "tps": "log2",
-    "cd3_density": "per_sd", "cd8_density": "per_sd", "foxp3_density": "per_sd",
-    "cd8_foxp3_ratio": "log2",
-}
-BINARY_FIXED = ("tmb_high", "ctdna_baseline_detected")  # dichotomies without a _ge_ suffix
-LANDMARK_MARKERS = {"ctdna_month6_detected": "binary", "ctdna_month6_tf": "log2"}
-DESCRIPTIVE_ONLY = ("ctdna_relapse_detected",)  # relapse samples: after the event (issue 7)
-
-
-@dataclass(frozen=True)
-class Marker:
-    """A biomarker column, its kind (continuous/binary) and its transform."""
-
-    column: str
-    kind: str
-    transform: str
-
-
-def baseline_markers(columns) -> list[Marker]:
-    """Baseline biomarkers present in ``columns``: continuous, then binary dichotomies."""
-    columns = list(columns)
-    markers = [Marker(c, "continuous", t) for c, t in CONTINUOUS.items() if c in columns]
-    binary = [c for c in BINARY_FIXED if c in columns]
-    binary += sorted(c for c in columns if "_ge_" in c)
-    return markers + [Marker(c, "binary", "none") for c in binary]
-
-
-def transform(values: pd.Series, how: str) -> tuple[pd.Series, str]:
-    """Transformed values and a label of the transform used (NA stays NA)."""
-    values = pd.to_numeric(values, errors="coerce").astype(float)
-    present = values.dropna()
-    if how == "per_sd":
-        sd = present.std(ddof=1)
-        if not np.isfinite(sd) or sd == 0:
-            return values * np.nan, "per SD (SD zero or not computable)"
-        return (values - present.mean()) / sd, f"per SD ({sd:.4g})"
-    if how == "log2":
-        if (present < 0).any():
-            return values * np.nan, "log2 (negative values: not computable)"
-        positive = present[present > 0]
-        if len(positive) == len(present):
-            return np.log2(values), "log2"
-        if positive.empty:
-            return values * np.nan, "log2 (no positive value)"
-        offset = positive.min() / 2
-        return np.log2(values + offset), f"log2(x + {offset:.4g})"
-    return values, "none"
-
-
-COLUMNS = ["family", "biomarker", "endpoint", "method", "transform", "group", "estimate_type",
-           "n", "n_missing", "events", "estimate", "ci_low", "ci_high", "ci_level",
-           "statistic", "df", "p_value", "q_value", "interaction_p", "ph_p", "c_index",
-           "events_per_variable", "note"]
-KM_COLUMNS = ["endpoint", "curve", "group", "time", "n_risk", "n_event", "n_censor", "surv",
-              "ci_low", "ci_high"]
-PFS_HORIZON_DAYS = 182.625  # 6 months = 365.25 / 2 days: DESIGN.md pfs_6m horizon
-SEED = 20240601  # project default seed (docs/development.md)
-
-
-@dataclass
-class Settings:
-    """Parameters of the analysis family (defaults and sources: module constants)."""
-
-    seed: int = SEED
-    level: float = survival.CI_LEVEL
-    min_n: int = survival.MIN_N
-    min_events_per_variable: float = survival.MIN_EVENTS_PER_VARIABLE
-    landmark_days: float = landmark.LANDMARK_DAYS
-    pfs_horizon_days: float = PFS_HORIZON_DAYS
-    n_bootstrap: int = response.N_BOOTSTRAP
-    enet_repeats: int = 10  # repeats of 5-fold CV of the elastic net, 0: off (assumption)
-    enet_max_missing: float = 0.3  # markers missing in > 30 % left out of it (assumption)
-
-
-def prepare(biomarkers: pd.DataFrame) -> pd.DataFrame:
-    """Numeric endpoints, ``arm_experimental`` (1 = SBRT+atezolizumab), strata as strings."""
-    frame = biomarkers.copy()
-    for column in ("pfs_days", "pfs_event", "objective_response", "os_days", "os_event"):
-        if column in frame:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    frame["arm_experimental"] = (frame["arm"] == ARM_EXPERIMENTAL).astype(float)
-    frame.loc[frame["arm"].isna(), "arm_experimental"] = np.nan
-    for column in STRATA:
-        frame[column] = frame[column].astype("string")
-    return frame
-
-
-def _row(**values) -> dict:
-    row = dict.fromkeys(COLUMNS, np.nan)
-    row.update(values)
-    return row
 
 
 def _pfs_data(frame: pd.DataFrame, x: pd.Series) -> pd.DataFrame:
@@ -277,20 +183,6 @@ def continuous_response_rows(frame, x, biomarker, label, settings) -> list[dict]
                  f"bootstrap, {roc['n_boot_valid']} resamples, seed {settings.seed}")]
 
 
-def maxstat_row(frame, column, settings) -> dict:
-    """Data-driven cut-point (maximally selected log-rank, Lausen–Schumacher adjusted p)."""
-    data = frame[["pfs_days", "pfs_event"]].assign(x=pd.to_numeric(frame[column])).dropna()
-    base = dict(family="exploratory", biomarker=column, endpoint="pfs",
-                method="maxstat_logrank", transform="none", estimate_type="cutpoint",
-                n=len(data), events=int(data["pfs_event"].sum()))
-    if len(data) < settings.min_n or data["x"].nunique() < 2 or data["pfs_event"].sum() == 0:
-        return _row(**base, note="not tested: fewer than min_n patients, one value or no events")
-    result = survival.maxstat_cutpoint(data["pfs_days"], data["pfs_event"], data["x"])
-    return _row(**base, estimate=result["cutpoint"], statistic=result["statistic"],
-                p_value=result["p_value"], note=f"group x > cut-point; {result['n_cuts']} "
-                "candidate cuts in the 10-90 % quantiles; Lausen-Schumacher 1992 adjusted p")
-
-
 def marker_rows(frame, marker: Marker, settings, km: list) -> list[dict]:
     """Every row of one baseline biomarker (PFS and response)."""
     if frame[marker.column].isna().all():
@@ -301,7 +193,7 @@ def marker_rows(frame, marker: Marker, settings, km: list) -> list[dict]:
     x, label = transform(frame[marker.column], marker.transform)
     if marker.kind == "continuous":
         return [cox_row(frame, x, marker.column, label, settings),
-                maxstat_row(frame, marker.column, settings),
+                exploratory.maxstat_row(frame, marker.column, settings),
                 *continuous_response_rows(frame, x, marker.column, label, settings)]
     groups = {1.0: f"{marker.column} = 1", 0.0: f"{marker.column} = 0"}
     curves, summaries = km_rows(frame, x, marker.column, groups, settings)
@@ -345,60 +237,6 @@ def landmark_rows(frame, settings, km: list) -> list[dict]:
     return rows
 
 
-def time_varying_row(frame: pd.DataFrame, ctdna: pd.DataFrame | None, settings) -> dict:
-    """Time-varying Cox of ctDNA status: needs sample dates and each patient's start date."""
-    base = dict(family="exploratory", biomarker="ctdna_detected", endpoint="pfs",
-                method="cox_time_varying", estimate_type="HR", ci_level=settings.level)
-    why = None
-    if ctdna is None:
-        why = "no ctdna.tsv given"
-    elif "collection_date" not in ctdna or ctdna["collection_date"].isna().all():
-        why = "ctdna.tsv has no collection_date"
-    elif "start_date" not in frame:
-        why = "biomarkers.tsv has no start_date to place sample dates on the PFS clock"
-    if why:
-        return _row(**base, note=f"skipped: {why}")
-    patients = frame[["patient", "pfs_days", "pfs_event", *STRATA]].dropna()
-    intervals, counts = timevarying.counting_process(
-        patients, timevarying.sample_days(ctdna, frame))
-    events = int(intervals["event"].sum()) if len(intervals) else 0
-    n = int(intervals["patient"].nunique()) if len(intervals) else 0
-    note = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
-    if n < settings.min_n or events < settings.min_events_per_variable \
-            or intervals["detected"].nunique() < 2:
-        return _row(**base, n=n, events=events, note=f"not fitted: n = {n}, {events} events "
-                    f"or a single ctDNA status; {note}")
-    fit = timevarying.fit_time_varying(intervals, list(STRATA), settings.level)
-    return _row(**base, n=n, events=events, estimate=fit["estimate"], ci_low=fit["ci_low"],
-                ci_high=fit["ci_high"], p_value=fit["p_value"], note=note)
-
-
-def elastic_net_rows(frame, settings) -> list[dict]:
-    """Selection frequency of each continuous marker in a penalised Cox model (no p)."""
-    columns = {m.column: transform(frame[m.column], m.transform)[0]
-               for m in baseline_markers(frame.columns) if m.kind == "continuous"
-               and frame[m.column].isna().mean() <= settings.enet_max_missing}
-    data = pd.DataFrame(columns).assign(t=frame["pfs_days"], e=frame["pfs_event"]).dropna()
-    data = data.loc[:, data.nunique() > 1]
-    markers = [c for c in data.columns if c not in ("t", "e")]
-    base = dict(family="exploratory", endpoint="pfs", method="elastic_net_cox",
-                estimate_type="selection_frequency", n=len(data), transform="standardised")
-    if settings.enet_repeats < 1 or len(markers) < 2 or len(data) < settings.min_n \
-            or data.get("e", pd.Series(dtype=float)).sum() < settings.min_events_per_variable:
-        return [_row(**base, biomarker="continuous markers", note="not fitted: disabled, "
-                     "fewer than 2 markers, min_n complete cases or min_events events")]
-    x = data[markers].to_numpy(float)
-    x = (x - x.mean(axis=0)) / x.std(axis=0)
-    result = survival.cv_elastic_net(x, data["t"].to_numpy(), data["e"].to_numpy(),
-                                     settings.seed, settings.enet_repeats)
-    note = (f"alpha {survival.ENET_ALPHA}, {settings.enet_repeats} x 5-fold CV, median lambda "
-            f"{result['median_lambda'].iloc[0]:.3g}; median coefficient per SD of the "
-            f"transformed marker {{:.3g}}; complete cases; no p-value (selection)")
-    return [_row(**base, biomarker=name, events=int(data["e"].sum()),
-                 estimate=row.selection_frequency, note=note.format(row.median_coef))
-            for name, row in zip(markers, result.itertuples(index=False))]
-
-
 def associate(biomarkers: pd.DataFrame, ctdna: pd.DataFrame | None = None,
               settings: Settings | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All association rows (COLUMNS) and the KM curves (KM_COLUMNS)."""
@@ -410,8 +248,8 @@ def associate(biomarkers: pd.DataFrame, ctdna: pd.DataFrame | None = None,
         LOG.info("biomarker %s (%s, %s)", marker.column, marker.kind, marker.transform)
         rows += marker_rows(frame, marker, settings, km)
     rows += landmark_rows(frame, settings, km)
-    rows.append(time_varying_row(frame, ctdna, settings))
-    rows += elastic_net_rows(frame, settings)
+    rows.append(exploratory.time_varying_row(frame, ctdna, settings))
+    rows += exploratory.elastic_net_rows(frame, settings)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["note"] = table["note"].replace("", np.nan)
     table["q_value"] = multiplicity.adjust_by_family(table)

@@ -2,8 +2,8 @@
 
 - ``km_figure(km, curve)``: Kaplan–Meier step curves with their 95 % bands (km.tsv) and
   censoring ticks, one panel.
-- ``forest_figure(associations)``: hazard ratios with 95 % CI of the stratified Cox rows
-  (log axis), refused models omitted (listed in the report's table).
+- ``forest_figure(associations)``: hazard ratios with 95 % CI of the stratified, landmark
+  and time-varying Cox rows (log axis), refused models omitted (listed in the report's table).
 - ``missingness_figure(biomarkers, columns)``: share of patients with each biomarker missing.
 - ``trajectories_fallback(ctdna)``: tumour fraction per patient across timepoints, used only
   when ctdna.figures.trajectories_figure is not importable.
@@ -27,6 +27,8 @@ from matplotlib.figure import Figure  # noqa: E402
 DPI = 100  # PNG resolution: legible on screen, keeps the HTML small
 TIMEPOINTS = ["baseline", "month6", "relapse"]  # protocol plasma timepoints (DESIGN.md)
 TF_FLOOR = 1e-4  # display floor of the log axis for tumour fraction 0 or undetected
+FOREST_METHODS = ("cox_stratified", "cox_landmark", "cox_time_varying")  # HR rows plotted
+FOREST_SUFFIX = {"cox_landmark": " (6-month landmark)", "cox_time_varying": " (time-varying)"}
 
 
 def to_base64_png(figure: Figure) -> str:
@@ -57,8 +59,8 @@ def km_figure(km: pd.DataFrame, curve: str) -> Figure:
 
 
 def forest_figure(associations: pd.DataFrame) -> Figure:
-    """Forest plot of stratified Cox HRs (biomarker and primary families)."""
-    rows = associations[associations["method"].isin(["cox_stratified", "cox_landmark"])
+    """Forest plot of the Cox HRs (FOREST_METHODS rows of every family)."""
+    rows = associations[associations["method"].isin(FOREST_METHODS)
                         & associations["estimate"].notna()].iloc[::-1]
     figure, axis = plt.subplots(figsize=(7, 0.35 * max(len(rows), 3) + 1.2))
     y = np.arange(len(rows))
@@ -67,7 +69,7 @@ def forest_figure(associations: pd.DataFrame) -> Figure:
                                      rows["ci_high"].to_numpy(float) - estimate],
                   fmt="s", color="black", ecolor="grey", capsize=2)
     labels = [(f"{b} [{t}]" if isinstance(t, str) and t != "none" else str(b))
-              + (" (6-month landmark)" if m == "cox_landmark" else "")
+              + FOREST_SUFFIX.get(m, "")
               for b, t, m in zip(rows["biomarker"], rows["transform"], rows["method"])]
     axis.set_yticks(y, labels, fontsize="small")
     axis.axvline(1.0, color="red", lw=0.8)

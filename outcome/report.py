@@ -17,7 +17,7 @@ from outcome import figures
 SHOWN_COLUMNS = ["biomarker", "endpoint", "method", "transform", "group", "estimate_type", "n",
                  "events", "estimate", "ci_low", "ci_high", "p_value", "q_value",
                  "interaction_p", "ph_p", "c_index", "note"]  # columns of the report tables
-PARAM_ALIASES = {"min_events_per_variable": "min_events",
+PARAM_ALIASES = {"min_events_per_variable": "assoc_min_events", "min_n": "assoc_min_n",
                  "level": "ci_level"}  # params.json names that differ from Settings fields
 MAX_REJECT_ROWS = 50  # rejects listed in full up to this many; beyond, counts by reason only
 STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:"
@@ -68,11 +68,11 @@ def flow_section(inputs: ReportInputs) -> str:
         "PFS events": b.groupby("arm")["pfs_event"].sum(),
         "response evaluable": b[b["objective_response"].notna()].groupby("arm").size(),
     }).fillna(0).astype(int).reset_index()
-    parts = [f"<p>{len(b)} randomised patients in biomarkers.tsv.</p>", _table(counts)]
+    parts = [f"<p>{len(b)} randomised patients in biomarkers.tsv.</p>", _table(counts),
+             _excluded_patients(b)]
     if inputs.ctdna is not None:
-        samples = inputs.ctdna.groupby("timepoint").agg(
-            samples=("patient", "size"), detected=("detected", "sum")).reset_index()
-        parts += ["<p>Plasma samples per timepoint (ctdna.tsv):</p>", _table(samples)]
+        parts += ["<p>Plasma samples per timepoint (ctdna.tsv; not evaluable samples have "
+                  "no detected status and are not used):</p>", _table(_samples(inputs.ctdna))]
     else:
         parts.append(_none("ctdna.tsv not given"))
     if inputs.rejects is None:
@@ -87,6 +87,28 @@ def flow_section(inputs: ReportInputs) -> str:
         if len(inputs.rejects) <= MAX_REJECT_ROWS:
             parts.append(_table(inputs.rejects))
     return _section("Patient and sample flow", "\n".join(parts))
+
+
+def _excluded_patients(biomarkers: pd.DataFrame) -> str:
+    """Patients left out of the PFS or the response analyses, with the reason."""
+    rows = []
+    for patient in biomarkers.itertuples(index=False):
+        if pd.isna(patient.pfs_days) or pd.isna(patient.pfs_event):
+            rows.append((patient.patient, patient.arm, "PFS analyses", "no PFS (pfs_days NA)"))
+        if pd.isna(patient.objective_response):
+            rows.append((patient.patient, patient.arm, "response analyses",
+                         "objective response not evaluable (NA)"))
+    if not rows:
+        return "<p>Every patient has PFS and an objective-response status.</p>"
+    table = pd.DataFrame(rows, columns=["patient", "arm", "excluded from", "reason"])
+    return "<p>Patients excluded from an endpoint's analyses:</p>" + _table(table)
+
+
+def _samples(ctdna: pd.DataFrame) -> pd.DataFrame:
+    """Plasma samples per timepoint: total, with a detected status, detected."""
+    return ctdna.groupby("timepoint").agg(
+        samples=("patient", "size"), evaluable=("detected", "count"),
+        detected=("detected", "sum")).reset_index()
 
 
 def missingness_section(inputs: ReportInputs) -> str:
@@ -124,7 +146,7 @@ def association_sections(inputs: ReportInputs) -> str:
     out = _section("Primary comparison: SBRT+atezolizumab vs SBRT",
                    _km_images(inputs, ["arm"]) + _table(_rows(inputs, arm)))
     tests = a["family"].isin(["biomarker", "supportive", "exploratory"])
-    forest = a["method"].isin(["cox_stratified", "cox_landmark"]) & a["estimate"].notna()
+    forest = a["method"].isin(figures.FOREST_METHODS) & a["estimate"].notna()
     body = (_image(figures.forest_figure(a)) if forest.any() else _none("no fitted Cox model"))
     out += _section("Biomarker associations (BH q-values across the biomarker family)",
                     body + _table(_rows(inputs, tests)))
@@ -167,42 +189,55 @@ def ctdna_section(inputs: ReportInputs) -> str:
     return _section("ctDNA", "\n".join(parts))
 
 
-def methods_section(inputs: ReportInputs) -> str:
-    """Methods text with the parameter values used (params.json, else the defaults)."""
-    settings = assoc.Settings()
-    params = inputs.params or {}
-    value = {}
+def _parameter_values(params: dict | None) -> tuple[dict, str]:
+    """Value of each analysis parameter (params.json where it has it, else the
+    outcome-associate default) and a sentence saying which came from where."""
+    settings, params = assoc.Settings(), params or {}
+    value, given_names = {}, []
     for name in ("seed", "level", "min_n", "min_events_per_variable", "landmark_days",
                  "pfs_horizon_days", "n_bootstrap", "enet_repeats"):
         given = params.get(name, params.get(PARAM_ALIASES.get(name, name)))
         try:
             value[name] = getattr(settings, name) if given is None else float(given)
+            given_names += [] if given is None else [name]
         except (TypeError, ValueError):
             value[name] = getattr(settings, name)
         if float(value[name]).is_integer() and name != "level":
             value[name] = int(value[name])
-    source = "params.json" if inputs.params else "defaults (no params.json given)"
+    if not params:
+        return value, "Parameter values: outcome-associate defaults (no params.json given)."
+    return value, (f"Parameter values: {', '.join(given_names) or 'none'} from params.json; "
+                   "the others are the outcome-associate defaults.")
+
+
+def methods_section(inputs: ReportInputs) -> str:
+    """Methods text with the parameter values used (params.json, else the defaults)."""
+    value, source = _parameter_values(inputs.params)
     text = (
-        f"Parameter values from {source}. PFS was described by Kaplan-Meier with Greenwood "
-        f"variance and {value['level']:.0%} pointwise intervals on the log scale (R survfit "
-        f"default); medians with the Brookmeyer-Crowley-type CI from the interval curves; the "
-        f"PFS rate at {value['pfs_horizon_days']} days from the KM curve. Arms and dichotomised "
-        "biomarkers were compared with the log-rank test stratified by histology and line and "
-        "with Cox models (Efron ties) with the same strata; continuous biomarkers entered on "
-        "log2 (per doubling) or per-SD scales. Biomarker x arm interaction was tested by the "
-        "Wald test of the product term. Proportional hazards were checked with the "
-        "Grambsch-Therneau Schoenfeld-residual test (rank time). Models were refused with fewer "
-        f"than {value['min_n']} patients or fewer than {value['min_events_per_variable']} events "
-        "per parameter. Objective response: Clopper-Pearson intervals; Fisher's exact test with "
-        "the conditional maximum-likelihood odds ratio; logistic regression (Firth's penalised "
-        f"likelihood under separation); ROC AUC with {value['n_bootstrap']} percentile bootstrap "
-        f"resamples (seed {value['seed']}). Month-6 ctDNA was analysed at a landmark of "
-        f"{value['landmark_days']} days with the clock restarted. Benjamini-Hochberg q-values "
-        "across the biomarker family; the primary comparison is reported apart, unadjusted. "
-        "Exploratory only: data-driven cut-points (maximally selected log-rank statistic within "
-        "the 10-90 % quantiles, Lausen-Schumacher adjusted p) and an elastic-net Cox model "
-        f"(alpha 0.5, {value['enet_repeats']} repeats of 5-fold cross-validation, selection "
-        "frequencies, no p-values).")
+        f"{source} PFS was described by Kaplan-Meier with Greenwood variance and "
+        f"{value['level']:.0%} pointwise intervals on the log scale (R survfit default "
+        "conf.type = 'log'); median PFS with the CI read off the interval curves (R survfit); "
+        f"the PFS rate at {value['pfs_horizon_days']} days from the KM curve. Arms and "
+        "dichotomised biomarkers were compared with the log-rank test stratified by histology "
+        "and line and with Cox models (Efron ties) with the same strata; continuous biomarkers "
+        "entered on log2 (per doubling) or per-SD scales. Biomarker x arm interaction was "
+        "tested by the Wald test of the product term. Proportional hazards were checked with "
+        "the score test of R survival >= 3.0 cox.zph (Kaplan-Meier time transform); Harrell's "
+        "C compares patients within strata. Models were refused with fewer than "
+        f"{value['min_n']} patients or fewer than {value['min_events_per_variable']} events per "
+        "parameter. Objective response: Clopper-Pearson intervals; Fisher's exact test with "
+        "the conditional maximum-likelihood odds ratio and exact CI; logistic regression "
+        "(Firth's penalised likelihood under separation); ROC AUC with "
+        f"{value['n_bootstrap']} percentile bootstrap resamples (seed {value['seed']}) and the "
+        "Wilcoxon rank-sum test. Month-6 ctDNA was analysed at a landmark of "
+        f"{value['landmark_days']} days (patients progression-free and followed at the "
+        "landmark, clock restarted, exclusions counted). Benjamini-Hochberg q-values across the "
+        "biomarker family; the primary comparison is reported apart, unadjusted. Exploratory "
+        "only: a time-varying Cox model of ctDNA status changing at the plasma sample dates "
+        "(counting process, same strata), data-driven cut-points (maximally selected log-rank "
+        "statistic within the 10-90 % quantiles, Lausen-Schumacher adjusted p) and an "
+        f"elastic-net Cox model (alpha 0.5, {value['enet_repeats']} repeats of 5-fold "
+        "cross-validation, selection frequencies, no p-values).")
     return _section("Methods", f"<p>{html.escape(text)}</p>")
 
 

@@ -8,8 +8,8 @@
 - Log-rank: observed minus expected per group, hypergeometric variance, summed over strata
   (R ``survdiff`` with ``strata()``); chi-square with k − 1 df.
 - Cox: lifelines ``CoxPHFitter`` (Efron ties, as R ``coxph`` default), optional strata;
-  Wald CI; Schoenfeld-residual PH test (``schoenfeld_test``: Grambsch–Therneau 1994 with
-  rank time, as R survival < 3.0 ``cox.zph``); Harrell's C of the linear predictor.
+  Wald CI; proportional-hazards score test of R survival >= 3.0 ``cox.zph`` (KM time
+  transform) and Harrell's C within strata (outcome.diagnostics).
 """
 
 from __future__ import annotations
@@ -21,9 +21,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from outcome import diagnostics
+
 CI_LEVEL = 0.95  # two-sided 95 % intervals: SAP convention
 MIN_EVENTS_PER_VARIABLE = 10  # events per Cox parameter (Peduzzi et al., J Clin Epidemiol 1996)
 MIN_N = 10  # patients with data below which no model is fitted (issue 7, degenerate inputs)
+# lifelines Newton-Raphson stops, tighter than its defaults (1e-8 / 1e-9): converged as R coxph
+NEWTON_OPTIONS = {"precision": 1e-12, "r_precision": 1e-14, "max_steps": 200}
 UNSTABLE_SE = 5.0  # SE of log HR above which the fit is flagged (CI spans > e^19; assumption)
 HALF_TOLERANCE = 1e-9  # S(t) == 0.5 test in the median rule, R quantile.survfit tolerance
 
@@ -150,8 +154,8 @@ class CoxResult:
     summary: pd.DataFrame  # index term; coef, se, hr, ci_low, ci_high, p_value
     n: int
     events: int
-    c_index: float
-    ph_p: float  # Schoenfeld-residual test p-value of the first term (NA if not computable)
+    c_index: float  # Harrell's C of the linear predictor, pairs within strata (as R)
+    ph_p: float  # cox.zph (R >= 3.0, KM transform) p-value of the first term, NA if not done
     log_likelihood: float
 
 
@@ -160,13 +164,13 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, terms: list[str],
             ph_test: bool = True) -> CoxResult:
     """Cox model of ``terms`` (numeric columns) with optional strata, Efron ties."""
     from lifelines import CoxPHFitter
-    from lifelines.utils import concordance_index
 
     data = frame[[duration, event, *terms, *(strata or [])]].copy()
     model = CoxPHFitter(penalizer=0.0, alpha=1 - level)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(data, duration_col=duration, event_col=event, strata=strata or None)
+        model.fit(data, duration_col=duration, event_col=event, strata=strata or None,
+                  fit_options=NEWTON_OPTIONS)
     table = model.summary
     z = _z(level)
     coef, se = table["coef"], table["se(coef)"]
@@ -174,36 +178,14 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, terms: list[str],
         summary = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
                                 "ci_low": np.exp(coef - z * se),
                                 "ci_high": np.exp(coef + z * se), "p_value": table["p"]})
-    risk = data[terms].to_numpy(float) @ coef.to_numpy()
-    c_index = concordance_index(data[duration], -risk, data[event])
-    ph_p = schoenfeld_test(model, data)[terms[0]] if ph_test else np.nan
+    x = data[terms].to_numpy(float)
+    stratum = (data[strata].astype(str).agg("/".join, axis=1).to_numpy() if strata else None)
+    beta = coef[terms].to_numpy()
+    c_index = diagnostics.harrell_c(data[duration], data[event], x @ beta, stratum)
+    ph_p = (diagnostics.zph_test(data[duration], data[event], x, beta, stratum)[0]
+            if ph_test else np.nan)
     return CoxResult(summary, len(data), int(data[event].sum()), float(c_index), ph_p,
                      float(model.log_likelihood_))
-
-
-def schoenfeld_test(model, data: pd.DataFrame) -> pd.Series:
-    """Grambsch–Therneau (1994) PH test per term, rank time transform, p-values.
-
-    Scaled Schoenfeld residuals r*_k = beta + d V s_k (d events, V the coefficient
-    covariance, s_k the Schoenfeld residuals at event k); g_k = rank of the event time (ties
-    averaged); T_j = [sum (g_k - mean g) r*_kj]^2 / (d V_jj sum (g_k - mean g)^2) ~ chi2(1).
-    This is R survival < 3.0 ``cox.zph(transform = "rank")``; R >= 3.0 uses an exact score
-    test instead. NA when the residuals cannot be computed.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            residuals = model.compute_residuals(data, "schoenfeld")
-    except Exception:  # noqa: BLE001 - a failed diagnostic leaves the p-value NA
-        return pd.Series(np.nan, index=model.params_.index)
-    times = data.loc[residuals.index, model.duration_col].to_numpy(float)
-    g = stats.rankdata(times)
-    g = g - g.mean()
-    cov = model.variance_matrix_.loc[residuals.columns, residuals.columns].to_numpy()
-    n_events = len(residuals)
-    scaled = model.params_[residuals.columns].to_numpy() + n_events * residuals.to_numpy() @ cov
-    statistic = (g @ scaled) ** 2 / (n_events * np.diag(cov) * (g @ g))
-    return pd.Series(stats.chi2.sf(statistic, 1), index=residuals.columns)
 
 
 def cox_refusal(frame: pd.DataFrame, duration: str, event: str, term: str, n_params: int = 1,

@@ -1,11 +1,16 @@
 """Time-varying Cox model of ctDNA status (counting-process form, Andersen–Gill).
 
-Each patient's follow-up [0, pfs_days] is cut at the plasma sample days: from a sample's day
-until the next sample (or the end of follow-up) the covariate is that sample's ``detected``
-status. Time before a patient's first sample has no known status and is not used (delayed
-entry); samples after the end of follow-up (relapse samples) are not used. The event is
-placed on the last interval. Fitted with lifelines CoxTimeVaryingFitter (Efron ties), the
-same model as R ``coxph(Surv(start, stop, event) ~ detected + strata(...))``.
+Each patient's follow-up (0, pfs_days] is cut at the plasma sample days (day =
+collection_date − start_date): on (day_k, day_k+1] (the last up to pfs_days) the covariate
+is sample k's ``detected`` status, carried forward until the next usable sample. A sample
+drawn before day 0 (baseline, a few days before treatment) applies from day 0. Time before a
+patient's first sample has no known status and is not used (delayed entry); samples at or
+after the end of follow-up (relapse samples, drawn at progression) and samples without a
+date or a detected status are not used and are counted. The event is on the last interval.
+Fitted with lifelines CoxTimeVaryingFitter (Efron ties, strata), the model of R
+``coxph(Surv(tstart, tstop, event) ~ detected + strata(histology, line))`` on the data
+``survival::tmerge(..., detected = tdc(day, detected))`` builds (cross-checked in
+tests/crosscheck/test_outcome_r_timevarying.py).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from outcome.survival import CI_LEVEL, _z
+from outcome.survival import CI_LEVEL, NEWTON_OPTIONS, _z
 
 
 def counting_process(patients: pd.DataFrame, samples: pd.DataFrame):
@@ -24,8 +29,10 @@ def counting_process(patients: pd.DataFrame, samples: pd.DataFrame):
     ``patients``: patient, pfs_days, pfs_event (+ strata). ``samples``: patient, day,
     detected (day = days from start of treatment). Returns (intervals, counts).
     """
-    rows, counts = [], {"samples_after_follow_up": 0, "patients_without_sample": 0}
-    samples = samples.dropna(subset=["day", "detected"]).sort_values(["patient", "day"])
+    usable = samples["day"].notna() & samples["detected"].notna()
+    rows, counts = [], {"samples_without_date_or_status": int((~usable).sum()),
+                        "samples_after_follow_up": 0, "patients_without_sample": 0}
+    samples = samples[usable].sort_values(["patient", "day"], kind="mergesort")
     by_patient = dict(list(samples.groupby("patient")))
     for patient in patients.itertuples(index=False):
         own = by_patient.get(patient.patient)
@@ -57,7 +64,7 @@ def fit_time_varying(intervals: pd.DataFrame, strata: list[str] | None = None,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(data, id_col="patient", event_col="event", start_col="start",
-                  stop_col="stop")
+                  stop_col="stop", fit_options=NEWTON_OPTIONS)
     coef = float(model.summary.loc["detected", "coef"])
     se = float(model.summary.loc["detected", "se(coef)"])
     return {"coef": coef, "se": se, "estimate": float(np.exp(coef)),
@@ -78,3 +85,29 @@ def sample_days(ctdna: pd.DataFrame, start_dates: pd.DataFrame) -> pd.DataFrame:
     start = pd.to_datetime(merged["start_date"], errors="coerce", format="%Y-%m-%d")
     return pd.DataFrame({"patient": merged["patient"], "day": (collected - start).dt.days,
                          "detected": pd.to_numeric(merged["detected"], errors="coerce")})
+
+
+def usage_note(counts: dict) -> str:
+    """'3 samples after follow up, ...': what was not used, for the row's note."""
+    return ("ctDNA status changing at plasma sample dates (counting process); not used: "
+            + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+
+
+def refusal(intervals: pd.DataFrame, min_n: int, min_events: float) -> str | None:
+    """Why the time-varying model must not be fitted (None when it may be): fewer than
+    ``min_n`` patients, no or fewer than ``min_events`` events, one status only, or no event
+    under one status (monotone likelihood)."""
+    n = int(intervals["patient"].nunique()) if len(intervals) else 0
+    if n < min_n:
+        return f"n = {n} < {min_n} patients with a usable plasma sample"
+    events = int(intervals["event"].sum())
+    if events == 0:
+        return "no events (all censored)"
+    if intervals["detected"].nunique() < 2:
+        return "ctDNA status has a single value"
+    if events < min_events:
+        return f"{events} events < {min_events:g} per parameter x 1"
+    for status in (0.0, 1.0):
+        if intervals.loc[intervals["detected"] == status, "event"].sum() == 0:
+            return f"no events while detected = {status:g} (monotone likelihood)"
+    return None

@@ -3,24 +3,23 @@
 Rscript with library(survival) runs on the same seeded data written to tmp_path; R's values
 are the expected ones (independent implementation). Tolerances: Cox coefficients and SEs to
 4 significant digits (rtol 5e-5), KM and log-rank to 1e-6, Fisher p to 1e-6; Fisher MLE
-and CI limits on the scale R's uniroot solves (limit or 1/limit in (0, 1)) to its tolerance 2e-4.
+and CI limits on the scale R's uniroot solves (limit or 1/limit in (0, 1)) to its tolerance
+2e-4; cox.zph p-values and Harrell's C to 1e-4 (our betas come from lifelines, equal to R's
+to ~1e-7). Skipped only when Rscript is absent (tests/crosscheck/rsurvival.py).
 """
 
 from __future__ import annotations
-
-import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from outcome import multiplicity, response, survival
+from outcome import diagnostics, landmark, multiplicity, response, survival
+from tests.crosscheck.rsurvival import requires_r, run_r
 
 SEED = 20240601
-pytestmark = pytest.mark.skipif(shutil.which("Rscript") is None,
-                                reason="Rscript not on PATH: install r-base-core and "
-                                       "r-cran-survival to run the R cross-checks")
+pytestmark = [requires_r, pytest.mark.crosscheck]
+LANDMARK = 182.625  # the 6-month landmark of outcome.landmark
 
 R_SCRIPT = r"""
 suppressMessages(library(survival))
@@ -29,8 +28,18 @@ out <- function(key, v) cat(key, format(v, digits = 15), "\n")
 f <- coxph(Surv(time, status) ~ z, data = d)
 out("cox_z_coef", coef(f)); out("cox_z_se", sqrt(diag(vcov(f))))
 out("cox_z_concordance", f$concordance["concordance"])
+f <- coxph(Surv(time, status) ~ z + x, data = d)
+out("zph_km", cox.zph(f)$table[c("z", "x"), "p"])
+out("zph_rank", cox.zph(f, transform = "rank")$table[c("z", "x"), "p"])
 f <- coxph(Surv(time, status) ~ x + strata(histology, line), data = d)
 out("scox_x_coef", coef(f)); out("scox_x_se", sqrt(diag(vcov(f))))
+out("scox_concordance", f$concordance["concordance"])
+out("scox_zph_km", cox.zph(f)$table["x", "p"])
+lm <- subset(d, time > 182.625); lm$time <- lm$time - 182.625
+f <- coxph(Surv(time, status) ~ x + strata(histology, line), data = lm)
+out("lm_cox", c(nrow(lm), sum(lm$status), coef(f), sqrt(diag(vcov(f)))))
+g <- glm(response ~ z, family = binomial, data = d)
+out("glm_z", c(coef(g)[2], sqrt(diag(vcov(g)))[2], summary(g)$coefficients[2, 4]))
 f <- coxph(Surv(time, status) ~ z * arm + strata(histology, line), data = d)
 out("icox_coef", coef(f)); out("icox_se", sqrt(diag(vcov(f))))
 out("lr_chisq", survdiff(Surv(time, status) ~ x, data = d)$chisq)
@@ -71,18 +80,9 @@ def _data() -> pd.DataFrame:
 def r_results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("outcome_r")
     data = _data()
+    print("seed", SEED)
     data.to_csv(folder / "data.csv", index=False)
-    (folder / "check.R").write_text(R_SCRIPT)
-    run = subprocess.run(["Rscript", str(folder / "check.R"), str(folder / "data.csv")],
-                         capture_output=True, text=True, timeout=120, check=False)
-    if "there is no package called" in run.stderr:
-        pytest.skip("R package survival missing: install r-cran-survival")
-    assert run.returncode == 0, run.stderr
-    values = {}
-    for line in run.stdout.splitlines():
-        key, *numbers = line.split()
-        values[key] = np.array([np.nan if v == "NA" else float(v) for v in numbers])
-    return data, values
+    return data, run_r(R_SCRIPT, folder, str(folder / "data.csv"))
 
 
 def test_cox_coefficient_se_and_concordance_match_r(r_results):
@@ -95,9 +95,48 @@ def test_cox_coefficient_se_and_concordance_match_r(r_results):
 
 def test_stratified_cox_matches_r(r_results):
     data, r = r_results
-    fit = survival.fit_cox(data, "time", "status", ["x"], ["histology", "line"], ph_test=False)
+    fit = survival.fit_cox(data, "time", "status", ["x"], ["histology", "line"])
     np.testing.assert_allclose(fit.summary.loc["x", ["coef", "se"]],
                                [*r["scox_x_coef"], *r["scox_x_se"]], rtol=5e-5)
+    # R's concordance of a stratified coxph compares pairs within strata; cox.zph default
+    np.testing.assert_allclose(fit.c_index, r["scox_concordance"][0], rtol=1e-4)
+    np.testing.assert_allclose(fit.ph_p, r["scox_zph_km"][0], rtol=1e-4)
+
+
+def test_ph_score_test_matches_cox_zph_km_and_rank(r_results):
+    """R survival >= 3.0 cox.zph (score test), two terms, default KM and rank transforms."""
+    data, r = r_results
+    fit = survival.fit_cox(data, "time", "status", ["z", "x"], ph_test=False)
+    beta = fit.summary.loc[["z", "x"], "coef"].to_numpy()
+    for transform in ("km", "rank"):
+        ours = diagnostics.zph_test(data["time"], data["status"], data[["z", "x"]], beta,
+                                    transform=transform)
+        np.testing.assert_allclose(ours, r[f"zph_{transform}"], rtol=1e-4)
+
+
+def test_landmark_cox_matches_r_on_the_restarted_clock(r_results):
+    data, r = r_results
+    cohort, excluded = landmark.landmark_cohort(data.assign(m=data["x"]), "m", LANDMARK,
+                                                "time", "status")
+    n, events, coef, se = r["lm_cox"]
+    assert len(cohort) == n and cohort["status"].sum() == events
+    assert excluded["event_before_landmark"] + excluded["censored_before_landmark"] == \
+        len(data) - n
+    fit = survival.fit_cox(cohort, "time", "status", ["x"], ["histology", "line"],
+                           ph_test=False)
+    np.testing.assert_allclose(fit.summary.loc["x", ["coef", "se"]], [coef, se], rtol=5e-5)
+
+
+def test_logistic_odds_ratio_matches_glm(r_results):
+    data, r = r_results
+    ours = response.logistic(data["z"], data["response"])
+    coef, se, p_value = r["glm_z"]
+    assert ours["method"] == "logistic"
+    np.testing.assert_allclose(np.log(ours["estimate"]), coef, rtol=1e-5)
+    z = 1.959963984540054  # standard normal 97.5 % quantile
+    np.testing.assert_allclose(np.log([ours["ci_low"], ours["ci_high"]]),
+                               [coef - z * se, coef + z * se], rtol=1e-5)
+    np.testing.assert_allclose(ours["p_value"], p_value, rtol=1e-4)
 
 
 def test_interaction_cox_matches_r(r_results):
@@ -154,89 +193,28 @@ def test_clopper_pearson_and_bh_match_r(r_results):
     np.testing.assert_allclose(q, r["bh"], rtol=1e-12)
 
 
-TV_SCRIPT = r"""
-suppressMessages(library(survival))
-d <- read.csv(commandArgs(TRUE)[1], stringsAsFactors = FALSE)
-f <- coxph(Surv(start, stop, event) ~ detected, data = d)
-cat("tv", format(c(coef(f), sqrt(diag(vcov(f)))), digits = 15), "\n")
-f <- coxph(Surv(start, stop, event) ~ detected + strata(histology), data = d)
-cat("stv", format(c(coef(f), sqrt(diag(vcov(f)))), digits = 15), "\n")
-for (t in list(c(3, 1, 1, 3), c(5, 0, 2, 6), c(0, 7, 4, 3))) {
+FISHER_SCRIPT = r"""
+for (t in list(c(3, 1, 1, 3), c(5, 0, 2, 6), c(0, 7, 4, 3), c(12, 3, 2, 25))) {
   ft <- fisher.test(matrix(t, 2, byrow = TRUE))
-  cat("fisher", format(c(ft$estimate, ft$conf.int, ft$p.value), digits = 15), "\n")
+  cat(paste0("fisher_", paste(t, collapse = "_")),
+      format(c(ft$estimate, ft$conf.int, ft$p.value), digits = 15), "\n")
 }
 """
 
 
-def test_time_varying_cox_matches_r(tmp_path):
-    from outcome import timevarying
-
-    rng = np.random.default_rng(SEED + 1)
-    n = 70
-    patients = pd.DataFrame({"patient": [f"P{i:03d}" for i in range(n)],
-                             "pfs_days": np.ceil(rng.exponential(350, n)) + 10,
-                             "pfs_event": (rng.random(n) < 0.75).astype(int),
-                             "histology": rng.choice(["lms", "lps"], n)})
-    samples = pd.DataFrame({"patient": np.repeat(patients["patient"], 2).to_numpy(),
-                            "day": np.tile([0, 182], n),
-                            "detected": rng.integers(0, 2, 2 * n)})
-    intervals, counts = timevarying.counting_process(patients, samples)
-    assert counts["samples_after_follow_up"] == int((patients["pfs_days"] <= 182).sum())
-    intervals.to_csv(tmp_path / "tv.csv", index=False)
-    (tmp_path / "tv.R").write_text(TV_SCRIPT)
-    run = subprocess.run(["Rscript", str(tmp_path / "tv.R"), str(tmp_path / "tv.csv")],
-                         capture_output=True, text=True, timeout=120, check=True)
-    lines = [line.split() for line in run.stdout.splitlines()]
-    expected = {parts[0]: [float(v) for v in parts[1:]] for parts in lines[:2]}
-    plain = timevarying.fit_time_varying(intervals)
-    stratified = timevarying.fit_time_varying(intervals, ["histology"])
-    np.testing.assert_allclose([plain["coef"], plain["se"]], expected["tv"], rtol=5e-5)
-    np.testing.assert_allclose([stratified["coef"], stratified["se"]], expected["stv"],
-                               rtol=5e-5)
-    for table, parts in zip(([3, 1, 1, 3], [5, 0, 2, 6], [0, 7, 4, 3]), lines[2:]):
-        r_estimate, r_low, r_high, r_p = (float(v) for v in parts[1:])
-        ours = response.fisher_exact(*table)
+def test_fisher_tables_with_zero_cells_match_r(tmp_path):
+    r = run_r(FISHER_SCRIPT, tmp_path)
+    assert len(r) == 4
+    for key, (r_estimate, r_low, r_high, r_p) in r.items():
+        ours = response.fisher_exact(*(int(v) for v in key.split("_")[1:]))
         np.testing.assert_allclose(ours["p_value"], r_p, rtol=1e-6)
         for mine, theirs in ((ours["estimate"], r_estimate), (ours["ci_low"], r_low),
                              (ours["ci_high"], r_high)):
             if np.isinf(theirs) or theirs == 0:
-                assert mine == theirs
+                assert mine == theirs, key
             else:
                 scale = (lambda v: v) if theirs < 1 else (lambda v: 1 / v)
-                assert abs(scale(mine) - scale(theirs)) < 2e-4
-
-
-ZPH_SCRIPT = r"""
-suppressMessages(library(survival))
-d <- read.csv(commandArgs(TRUE)[1], stringsAsFactors = FALSE)
-old_zph <- function(f) {  # Grambsch-Therneau 1994 (R survival < 3.0), rank transform
-  s <- as.matrix(residuals(f, "schoenfeld")); nev <- nrow(s)
-  g <- rank(as.numeric(rownames(s))); g <- g - mean(g)
-  r <- sweep(nev * s %*% f$var, 2, coef(f), "+")
-  T <- colSums(g * r)^2 / (nev * diag(f$var) * sum(g^2))
-  1 - pchisq(T, 1)
-}
-cat("zph", format(old_zph(coxph(Surv(time, status) ~ z + x, data = d)), digits = 15), "\n")
-cat("szph", format(old_zph(coxph(Surv(time, status) ~ x + strata(histology), data = d)),
-                   digits = 15), "\n")
-"""
-
-
-def test_schoenfeld_test_matches_grambsch_therneau_in_r(tmp_path):
-    data = _data()
-    data.to_csv(tmp_path / "data.csv", index=False)
-    (tmp_path / "zph.R").write_text(ZPH_SCRIPT)
-    run = subprocess.run(["Rscript", str(tmp_path / "zph.R"), str(tmp_path / "data.csv")],
-                         capture_output=True, text=True, timeout=120, check=True)
-    expected = {line.split()[0]: [float(v) for v in line.split()[1:]]
-                for line in run.stdout.splitlines()}
-    from lifelines import CoxPHFitter
-
-    two = CoxPHFitter().fit(data[["time", "status", "z", "x"]], "time", "status")
-    ours = survival.schoenfeld_test(two, data[["time", "status", "z", "x"]])
-    np.testing.assert_allclose(ours[["z", "x"]], expected["zph"], rtol=1e-3)
-    fit = survival.fit_cox(data, "time", "status", ["x"], ["histology"])
-    np.testing.assert_allclose(fit.ph_p, expected["szph"][0], rtol=1e-3)
+                assert abs(scale(mine) - scale(theirs)) < 2e-4, key
 
 
 MAXSTAT_SCRIPT = r"""
@@ -253,10 +231,7 @@ cat("maxstat", format(c(cuts[which.max(chisq)], sqrt(max(chisq)), length(cuts)),
 def test_maxstat_cutpoint_matches_survdiff_scan_in_r(tmp_path):
     data = _data()
     data.to_csv(tmp_path / "data.csv", index=False)
-    (tmp_path / "maxstat.R").write_text(MAXSTAT_SCRIPT)
-    run = subprocess.run(["Rscript", str(tmp_path / "maxstat.R"), str(tmp_path / "data.csv")],
-                         capture_output=True, text=True, timeout=120, check=True)
-    cut, statistic, n_cuts = (float(v) for v in run.stdout.split()[1:])
+    cut, statistic, n_cuts = run_r(MAXSTAT_SCRIPT, tmp_path, str(tmp_path / "data.csv"))["maxstat"]
     ours = survival.maxstat_cutpoint(data["time"], data["status"], data["z"])
     np.testing.assert_allclose([ours["cutpoint"], ours["statistic"], ours["n_cuts"]],
                                [cut, statistic, n_cuts], rtol=1e-9)
@@ -269,25 +244,25 @@ def test_unpenalised_elastic_net_equals_breslow_coxph(tmp_path):
                                     lam=0.0)
     data.to_csv(tmp_path / "data.csv", index=False)
     script = ("suppressMessages(library(survival)); d <- read.csv(commandArgs(TRUE)[1]); "
-              "cat(format(coef(coxph(Surv(time, status) ~ x + z + arm, data = d, "
-              "ties = 'breslow')), digits = 15))")
-    run = subprocess.run(["Rscript", "-e", script, str(tmp_path / "data.csv")],
-                         capture_output=True, text=True, timeout=120, check=True)
-    np.testing.assert_allclose(beta, [float(v) for v in run.stdout.split()], rtol=5e-5)
+              "cat('beta', format(coef(coxph(Surv(time, status) ~ x + z + arm, data = d, "
+              "ties = 'breslow')), digits = 15), '\\n')")
+    r = run_r(script, tmp_path, str(tmp_path / "data.csv"))
+    np.testing.assert_allclose(beta, r["beta"], rtol=5e-5)
 
 
-def test_wilcoxon_matches_r_exact_and_with_ties(tmp_path):
+def test_wilcoxon_and_auc_match_r_exact_and_with_ties(tmp_path):
     rng = np.random.default_rng(SEED)
     untied = rng.normal(size=30)
     tied = np.round(rng.normal(size=70), 1)
     flags = [rng.integers(0, 2, 30), rng.integers(0, 2, 70)]
     script = ("x <- scan(commandArgs(TRUE)[1], quiet = TRUE); g <- scan(commandArgs(TRUE)[2], "
-              "quiet = TRUE); cat(format(suppressWarnings(wilcox.test(x[g == 1], x[g == 0])"
-              "$p.value), digits = 15))")
+              "quiet = TRUE); w <- suppressWarnings(wilcox.test(x[g == 1], x[g == 0])); "
+              "cat('w', format(c(w$p.value, w$statistic / (sum(g == 1) * sum(g == 0))), "
+              "digits = 15), '\\n')")
     for values, flag in zip((untied, tied), flags):
         np.savetxt(tmp_path / "x.txt", values)
         np.savetxt(tmp_path / "g.txt", flag, fmt="%d")
-        run = subprocess.run(["Rscript", "-e", script, str(tmp_path / "x.txt"),
-                              str(tmp_path / "g.txt")], capture_output=True, text=True,
-                             timeout=120, check=True)
-        assert response.wilcoxon_p(values, flag) == pytest.approx(float(run.stdout), rel=1e-6)
+        p_value, auc = run_r(script, tmp_path, str(tmp_path / "x.txt"),
+                             str(tmp_path / "g.txt"))["w"]
+        assert response.wilcoxon_p(values, flag) == pytest.approx(p_value, rel=1e-6)
+        assert response.auc(values, flag) == pytest.approx(auc, rel=1e-12)  # AUC = W / n1 n0

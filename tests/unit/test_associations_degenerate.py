@@ -112,3 +112,44 @@ def test_near_separation_gives_a_reason_not_a_meaningless_hazard_ratio():
     frame.loc[0, ["pfs_event", "pfs_days"]] = [1, 5000]  # the group's one event comes last
     row = _row(associations.associate(frame, settings=FAST)[0], "nlr_ge_5", "cox_stratified")
     assert np.isnan(row["estimate"]) and "unstable" in row["note"]
+
+
+def test_constant_continuous_biomarker_gives_reasons_in_every_row():
+    table, _ = associations.associate(cohort().assign(tmb=7.0), settings=FAST)
+    rows = table[table["biomarker"] == "tmb"]
+    assert set(rows["method"]) == {"cox_stratified", "maxstat_logrank", "logistic", "roc_auc"}
+    assert rows["estimate"].isna().all() and rows["p_value"].isna().all()
+    assert rows["note"].str.contains("not fitted|not tested").all()
+
+
+def _with_plasma(frame, detected):
+    """start_date for every patient and two dated plasma samples each (days 0 and 91)."""
+    frame = frame.assign(start_date="2021-03-01")
+    ctdna = pd.DataFrame({"patient": np.repeat(frame["patient"], 2).to_numpy(),
+                          "sample": [f"S{i}" for i in range(2 * len(frame))],
+                          "timepoint": np.tile(["baseline", "month3"], len(frame)),
+                          "collection_date": np.tile(["2021-03-01", "2021-05-31"], len(frame)),
+                          "detected": detected(2 * len(frame))})
+    return frame, ctdna
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda f: f.assign(pfs_event=0), "no events (all censored)"),
+    (lambda f: f.iloc[:8], "n = 8 < 10 patients with a usable plasma sample"),
+    (lambda f: f, "ctDNA status has a single value")])
+def test_time_varying_degenerate_inputs_give_a_reason(change, reason):
+    frame, ctdna = _with_plasma(change(cohort()), lambda n: np.zeros(n))
+    if reason != "ctDNA status has a single value":
+        ctdna["detected"] = np.arange(len(ctdna)) % 2
+    row = _row(associations.associate(frame, ctdna, FAST)[0], "ctdna_detected",
+               "cox_time_varying")
+    assert np.isnan(row["estimate"]) and reason in row["note"], row["note"]
+    assert "not used:" in row["note"]
+
+
+def test_time_varying_without_dates_is_skipped_with_the_missing_column_named():
+    frame, ctdna = _with_plasma(cohort(), lambda n: np.arange(n) % 2)
+    table, _ = associations.associate(frame, ctdna.drop(columns="collection_date"), FAST)
+    assert "no collection_date" in _row(table, "ctdna_detected", "cox_time_varying")["note"]
+    table, _ = associations.associate(frame.drop(columns="start_date"), ctdna, FAST)
+    assert "no start_date" in _row(table, "ctdna_detected", "cox_time_varying")["note"]

@@ -46,3 +46,34 @@ def test_report_cli(tmp_path):
                           "--out", str(tmp_path / "report.html")])
     assert status == 0
     assert "No data: km.tsv not given" in (tmp_path / "report.html").read_text()
+
+
+def test_flow_lists_excluded_patients_with_reasons_and_samples_evaluable():
+    frame = cohort()
+    frame.loc[3, "pfs_days"] = None
+    frame.loc[5, "objective_response"] = None
+    ctdna = pd.DataFrame({"patient": ["P000", "P001", "P002"], "sample": ["a", "b", "c"],
+                          "timepoint": ["baseline"] * 3, "detected": [1, None, 0]})
+    html = report.flow_section(report.ReportInputs(frame, ctdna=ctdna))
+    assert re.search(r"<td>P003</td>\s*<td>[^<]+</td>\s*<td>PFS analyses</td>\s*"
+                     r"<td>no PFS \(pfs_days NA\)</td>", html)
+    assert re.search(r"<td>P005</td>\s*<td>[^<]+</td>\s*<td>response analyses</td>", html)
+    # baseline: 3 samples, 2 evaluable, 1 detected
+    assert re.search(r"<td>baseline</td>\s*<td>3</td>\s*<td>2</td>\s*<td>1</td>", html)
+
+
+def test_methods_text_carries_the_values_used_and_their_source():
+    frame = cohort()
+    html = report.methods_section(report.ReportInputs(frame, params={
+        "seed": 11, "n_bootstrap": 500, "outdir": "results"}))
+    assert "seed, n_bootstrap from params.json; the others are the outcome-associate" in html
+    assert "500 percentile bootstrap resamples (seed 11)" in html
+    assert "landmark of 182.625 days" in html and "fewer than 10 patients" in html
+    assert "cox.zph" in html and "time-varying Cox" in html
+
+
+def test_methods_text_reads_the_pipeline_parameter_names():
+    html = report.methods_section(report.ReportInputs(cohort(), params={
+        "assoc_min_n": 12, "assoc_min_events": 8, "landmark_days": 90}))
+    assert "min_n, min_events_per_variable, landmark_days from params.json" in html
+    assert "landmark of 90 days" in html and "fewer than 12 patients" in html
