@@ -30,6 +30,9 @@ def ihc_parser() -> argparse.ArgumentParser:
                          IHC_EXAMPLE)
     parser.add_argument("--ihc", help="IHC long table (patient, sample, marker, metric, value)")
     parser.add_argument("--qupath", help="QuPath manifest (file, patient, sample, marker)")
+    parser.add_argument("--clinical",
+                        help="clinical table: rows of patients absent from it are rejected "
+                             "(naming the IHC row); without it every patient is kept")
     parser.add_argument("--block-rule", default="mean",
                         help="several blocks per patient: mean, max, first (smallest sample id) "
                              "or a sample id (default: %(default)s)")
@@ -91,6 +94,10 @@ def _ihc(args: argparse.Namespace) -> None:
         frames.append(_qupath_long(args.qupath, rejects))
     rows, bad = densities.reject_shared_samples(pd.concat(frames, ignore_index=True))
     rejects += bad
+    if args.clinical:
+        randomised = set(io.read_clinical_starts(args.clinical)["patient"])
+        rows, bad = densities.reject_unknown_patients(rows, randomised)
+        rejects += bad
     rows, bad = densities.deduplicate(rows)
     rejects += bad
     blocks, bad = densities.block_table(rows, args.min_viable_tumour_cells)

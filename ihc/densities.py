@@ -96,6 +96,16 @@ def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]
     return rows[patients <= 1].reset_index(drop=True), rejects
 
 
+def reject_unknown_patients(rows: pd.DataFrame, patients: set[str]
+                            ) -> tuple[pd.DataFrame, list[dict]]:
+    """Reject every input row whose patient is not randomised (absent from the clinical table)."""
+    known = rows["patient"].isin(patients)
+    rejects = [make_reject(r.source_file, r.source_row, "patient", r.patient,
+                           "patient not in the clinical table")
+               for r in rows[~known].itertuples(index=False)]
+    return rows[known].reset_index(drop=True), rejects
+
+
 def source_rows(table: pd.DataFrame):
     """itertuples with _row/_file exposed as src_row/src_file (namedtuples refuse '_')."""
     return table.rename(columns={"_row": "src_row", "_file": "src_file"}).itertuples(index=False)

@@ -28,6 +28,9 @@ IHC_COLUMNS = ["patient", "sample", "marker", "metric", "value"]  # DESIGN.md IH
 MANIFEST_COLUMNS = ["file", "patient", "sample", "marker"]  # task contract of --qupath
 LABS_COLUMNS = ["patient", "date", "analyte", "value", "unit"]  # DESIGN.md blood long format
 UM2_PER_MM2 = 1e6  # 1 mm² = 10^6 µm²
+# micro sign as QuPath exports show it: µ, Greek μ, their UTF-8 bytes decoded as Latin-1
+# (a UTF-8 file re-saved by a Latin-1 tool), and lossy replacements ('?', U+FFFD)
+MICRO_SPELLINGS = ("âµ", "î¼", "µ", "μ", "\ufffd", "?")
 
 # canonical QuPath column -> normalised header spellings (after _normalise_header)
 QUPATH_HEADERS = {
@@ -37,7 +40,7 @@ QUPATH_HEADERS = {
     "num_positive": ("num positive",),
     "num_negative": ("num negative",),
     "num_detections": ("num detections",),
-    "positive_per_mm2": ("num positive per mm^2", "num positive per mm2", "num positive per mm?"),
+    "positive_per_mm2": ("num positive per mm^2", "num positive per mm2"),
     "positive_percent": ("positive %", "positive%"),
 }
 QUPATH_NUMERIC = [k for k in QUPATH_HEADERS if k != "class"]
@@ -72,10 +75,15 @@ def read_qupath_manifest(path) -> pd.DataFrame:
 
 
 def _normalise_header(name: str) -> str:
-    """Lower-case header with every spelling of micro (µ, μ, ?, U+FFFD) as 'u' and ² as ^2."""
+    """Lower-case header with every spelling of micro as 'u' and of a squared unit as ^2.
+
+    Micro: µ (U+00B5), μ (U+03BC), their UTF-8 bytes read as Latin-1 (Âµ, Î¼), and a '?' or
+    U+FFFD left by a lossy re-encoding. Squared: ², and a final '?'/U+FFFD after a unit 'm'.
+    """
     text = " ".join(str(name).strip().lstrip("\ufeff").lower().split())
-    for micro in ("µ", "μ", "\ufffd", "?"):
+    for micro in MICRO_SPELLINGS:
         text = text.replace(f"{micro}m", "um")
+    text = re.sub(r"(?<=m)[?\ufffd]$", "^2", text)
     return text.replace("²", "^2")
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the project image with podman, without any container registry:
-#   1. wheels of the project and its pinned dependencies (pip wheel, from PyPI, on the host)
+#   1. wheels of the project and of exactly the versions installed in the project's .venv
+#      (pip wheel constrained by `pip freeze` of .venv: direct pins from pyproject.toml and the
+#      transitive dependencies too, so the image runs the same Python stack as the host)
 #   2. the Debian bookworm base made locally with debootstrap, imported as localhost/debian:bookworm
 #      (skipped when that image exists)
 #   3. podman build -f containers/Containerfile -t localhost/stereosarc-biomarkers:<version>
@@ -16,9 +18,11 @@ mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 log() { printf '[build_image] %s\n' "$*" >&2; }
 
-log "building wheels into build/wheels"
+log "building wheels into build/wheels (versions of .venv)"
 rm -rf build/wheels
-.venv/bin/pip wheel -q --wheel-dir build/wheels . >&2
+mkdir -p build/wheels
+.venv/bin/pip freeze --exclude-editable | grep -v '^stereosarc-biomarkers' > build/wheels/constraints.txt
+.venv/bin/pip wheel -q --constraint build/wheels/constraints.txt --wheel-dir build/wheels . >&2
 
 if ! podman image exists "$base"; then
   log "making $base with debootstrap from $mirror"

@@ -29,7 +29,15 @@ def available() -> str | None:
     return None
 
 
+def machine_size() -> tuple[int, int]:
+    """(CPUs, RealMemory in MB) of this machine as slurmd itself detects them (slurmd -C)."""
+    found = subprocess.run([DAEMONS[2], "-C"], capture_output=True, text=True, check=True).stdout
+    fields = dict(f.split("=", 1) for f in found.split() if "=" in f)
+    return int(fields["CPUs"]), int(fields["RealMemory"])
+
+
 def slurm_conf(root: Path, cpus: int, memory_mb: int) -> str:
+    """slurm.conf of a one-node cluster (node = this host, partition ``test``)."""
     host = socket.gethostname()
     return f"""ClusterName=stereosarc-test
 SlurmctldHost={host}
@@ -77,8 +85,10 @@ def _node_idle(env: dict) -> bool:
 
 
 @contextmanager
-def cluster(root: Path, cpus: int = 2, memory_mb: int = 12000):
-    """Start munged, slurmctld and slurmd under ``root``; yield the environment to use."""
+def cluster(root: Path):
+    """Start munged, slurmctld and slurmd under ``root`` with a slurm.conf sized to this
+    machine (slurmd -C); yield the environment to use."""
+    cpus, memory_mb = machine_size()
     for sub in ("munge", "state", "spool", "log"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     (root / "munge").chmod(0o700)

@@ -197,3 +197,42 @@ def test_labs_and_clinical_malformed_file_is_one_line_error(tmp_path, capsys, ma
     code, err = run(main, [flag, tmp_path / name, *extra, "--out", tmp_path / "o.tsv",
                            "--rejects", tmp_path / "r.tsv"], capsys)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_cps_just_below_1_stays_below_the_cut_through_the_written_tables(tmp_path, capsys):
+    """CPS from counts, written to ihc_patient.tsv, read by outcome-merge: the cut compares
+    the unrounded score. Hand-derived: (19,000 + 900 + 99) / 2,000,000 × 100 = 0.99995
+    (a writer rounding to 4 significant digits would turn it into 1 and flip cps_ge_1)."""
+    pipeline(tmp_path, capsys)
+    counts = {"viable_tumour_cells": 2_000_000, "pdl1_pos_tumour_cells": 19_000,
+              "pdl1_pos_lymphocytes": 900, "pdl1_pos_macrophages": 99}
+    write(tmp_path / "ihc.csv", "patient,sample,marker,metric,value\n" + "".join(
+        f"P01,P01-A,PD-L1,{metric},{value}\n" for metric, value in counts.items())
+        + "P02,P02-A,PD-L1,cps,1\n")
+    assert run(ihc_main, ["--ihc", tmp_path / "ihc.csv", "--out", tmp_path / "ihc.tsv",
+                          "--rejects", tmp_path / "ri.tsv"], capsys)[0] == 0
+    code, err = run(merge_main, ["--clinical-endpoints", tmp_path / "ce.tsv", "--ihc",
+                                 tmp_path / "ihc.tsv", "--out", tmp_path / "bm.tsv",
+                                 "--out-rejects", tmp_path / "rejects.tsv"], capsys)
+    assert code == 0, err
+    table = read_output_table(tmp_path / "bm.tsv").set_index("patient")
+    assert table.loc["P01", "cps"] == pytest.approx(0.99995, rel=1e-12)
+    assert table.loc["P01", "tps"] == pytest.approx(0.95, rel=1e-12)  # 19,000 / 2,000,000
+    assert table.loc["P01", "cps_ge_1"] == 0 and table.loc["P02", "cps_ge_1"] == 1
+    assert pd.isna(table.loc["P03", "cps_ge_1"])  # no IHC: NA, not 0
+
+
+def test_labs_baseline_window_is_a_parameter(tmp_path, capsys):
+    """P01 neutrophils: day -15 (4.0) and day -16 (3.0). Window 15 keeps day -15; window 14
+    has no neutrophil baseline (both rows rejected as before the window)."""
+    pipeline(tmp_path, capsys)
+    code, err = run(labs_main, ["--labs", tmp_path / "labs.csv", "--clinical",
+                                tmp_path / "clinical.csv", "--baseline-window-days", "14",
+                                "--out", tmp_path / "labs14.tsv", "--rejects",
+                                tmp_path / "rl14.tsv"], capsys)
+    assert code == 0, err
+    narrow = read_output_table(tmp_path / "labs14.tsv").set_index("patient")
+    assert np.isnan(narrow.loc["P01", "neutrophils_1e9_per_l"]) and np.isnan(narrow.loc["P01", "nlr"])
+    rejects = read_output_table(tmp_path / "rl14.tsv")
+    assert rejects.loc[rejects["row"].isin([1, 2]), "reason"].tolist() == [
+        "day -15: before the 14-day baseline window", "day -16: before the 14-day baseline window"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import os
 import subprocess
 from pathlib import Path
@@ -13,6 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 NEXTFLOW = REPO / ".nextflow-dist" / "bin" / "nextflow"
 COHORT_TABLES = {"tmb": "tmb", "ctdna": "ctdna", "ctdna_dynamics": "ctdna_dynamics",
                  "biomarkers": "biomarkers", "associations": "associations", "rejects": "rejects"}
+# cohort/ files every full demo run writes (assert_same_cohort compares all files found)
+COHORT_FILES = ("tmb.tsv", "tmb.parquet", "ctdna.tsv", "ctdna_dynamics.tsv", "biomarkers.tsv",
+                "biomarkers.parquet", "associations.tsv", "rejects.tsv")
 COHORT_LEVEL = {"VALIDATE", "CTDNA_CALL", "MERGE_BIOMARKERS", "ASSOCIATIONS", "COLLECT_REJECTS", "REPORT"}
 
 
@@ -32,6 +36,14 @@ def nextflow(launch: Path, *args: str) -> subprocess.CompletedProcess:
                           cwd=launch, env=env, capture_output=True, text=True, timeout=1800)
 
 
+def start_nextflow(launch: Path, *args: str) -> subprocess.Popen:
+    """``nextflow run`` in the background (own session, so the test can kill its group)."""
+    env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}"}
+    return subprocess.Popen([str(NEXTFLOW), "run", str(REPO), "-ansi-log", "false", *args],
+                            cwd=launch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+
+
 def latest_trace(outdir: Path) -> pd.DataFrame:
     traces = sorted((outdir / "pipeline_info").glob("execution_trace_*.txt"))
     trace = pd.read_csv(traces[-1], sep="\t")
@@ -46,3 +58,12 @@ def generate_demo(folder: Path, *options: str) -> Path:
     subprocess.run([str(REPO / ".venv" / "bin" / "stereosarc-demo"), "--outdir", str(folder),
                     *options], check=True, capture_output=True, text=True)
     return folder
+
+
+def assert_same_cohort(expected: Path, found: Path) -> None:
+    """The same files under two cohort/ folders (recursively, traces included), byte-identical."""
+    names = sorted(str(p.relative_to(expected)) for p in expected.rglob("*") if p.is_file())
+    assert set(COHORT_FILES) <= set(names), f"missing from {expected}: {set(COHORT_FILES) - set(names)}"
+    assert names == sorted(str(p.relative_to(found)) for p in found.rglob("*") if p.is_file())
+    _, mismatch, errors = filecmp.cmpfiles(expected, found, names, shallow=False)
+    assert not mismatch and not errors, f"differ: {mismatch}, missing: {errors}"

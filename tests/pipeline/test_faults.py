@@ -1,24 +1,29 @@
-"""Faults and determinism on a small demo cohort: a task killed with SIGKILL is retried and
-the run completes; the Nextflow head killed mid-run resumes with `-resume`, re-executing only
-unfinished tasks; every run from scratch gives byte-identical cohort tables."""
+"""Faults and determinism on a small demo cohort, each compared with one uninterrupted run:
+- a task killed with SIGKILL is retried (exit 137) and the run completes (a second run from
+  scratch: byte-identical cohort tables);
+- a task killed with SIGKILL when retries are off fails the run; `-resume` re-executes only
+  the unfinished tasks, and the killed task left no partial output file;
+- the Nextflow head killed mid-run resumes with `-resume`, re-executing only unfinished tasks.
+Every file under cohort/ (TSV, Parquet, TMB traces) must be byte-identical to the reference."""
 
 from __future__ import annotations
 
 import filecmp
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.pipeline.nf import NEXTFLOW, REPO, demo_params, latest_trace, nextflow
+from tests.pipeline.nf import (assert_same_cohort, demo_params, latest_trace, nextflow,
+                               start_nextflow)
 
 pytestmark = pytest.mark.pipeline
 
-COMPARED = ("tmb.tsv", "ctdna.tsv", "ctdna_dynamics.tsv", "biomarkers.tsv", "associations.tsv",
-            "rejects.tsv")
+NO_RETRY = "process.errorStrategy = 'finish'\n"  # a killed task fails the run (no retry)
+COUNT_OUTPUTS = (".site_counts.tsv", ".target_depth.tsv", ".background.tsv",
+                 ".rejects_count.tsv")  # modules/local/ctdna_count outputs
 
 
 @pytest.fixture(scope="module")
@@ -27,18 +32,6 @@ def reference_run(small_demo, tmp_path_factory) -> Path:
     result = nextflow(launch, *demo_params(small_demo), "--outdir", str(launch / "results"))
     assert result.returncode == 0, result.stderr[-3000:]
     return launch / "results" / "cohort"
-
-
-def assert_same_tables(expected: Path, found: Path) -> None:
-    _, mismatch, errors = filecmp.cmpfiles(expected, found, COMPARED, shallow=False)
-    assert not mismatch and not errors, f"differ: {mismatch}, missing: {errors}"
-
-
-def start_nextflow(launch: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}"}
-    return subprocess.Popen([str(NEXTFLOW), "run", str(REPO), "-ansi-log", "false", *args],
-                            cwd=launch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
 
 
 def running_task_pids(work: Path, step: str) -> list[int]:
@@ -78,7 +71,42 @@ def test_sigkilled_task_is_retried_and_tables_are_unchanged(small_demo, referenc
     assert len(killed) == 1 and int(killed["exit"].iloc[0]) == 137
     retried = trace[(trace["name"] == killed["name"].iloc[0]) & (trace["status"] == "COMPLETED")]
     assert retried["attempt"].tolist() == [2]
-    assert_same_tables(reference_run, tmp_path / "results" / "cohort")
+    assert_same_cohort(reference_run, tmp_path / "results" / "cohort")
+
+
+def test_killed_task_without_retry_resumes_with_only_unfinished_tasks(small_demo, reference_run,
+                                                                      tmp_path):
+    (tmp_path / "no_retry.config").write_text(NO_RETRY)
+    args = [*demo_params(small_demo), "--outdir", str(tmp_path / "results")]
+    run = start_nextflow(tmp_path, "-c", str(tmp_path / "no_retry.config"), *args)
+    pid = wait_for(lambda: running_task_pids(tmp_path / "work", "ctdna-count"))[0]
+    killed_dir = Path(os.readlink(f"/proc/{pid}/cwd"))
+    os.kill(pid, signal.SIGKILL)
+    output, _ = run.communicate(timeout=1800)
+    assert run.returncode != 0, "the killed task fails the run when retries are off"
+    first = latest_trace(tmp_path / "results")
+    killed = first[first["workdir"].map(Path) == killed_dir]
+    assert killed["status"].tolist() == ["FAILED"] and int(killed["exit"].iloc[0]) == 137
+    finished_before = {Path(w) for w in first.loc[first["status"] == "COMPLETED", "workdir"]}
+    assert finished_before
+    result = nextflow(tmp_path, *args, "-resume")
+    assert result.returncode == 0, result.stderr[-3000:]
+    trace = latest_trace(tmp_path / "results")
+    executed = trace[trace["status"] != "CACHED"]
+    assert not {Path(w) for w in executed["workdir"]} & finished_before
+    assert finished_before <= {Path(w) for w in trace.loc[trace["status"] == "CACHED", "workdir"]}
+    rerun = executed[executed["name"] == killed["name"].iloc[0]]
+    assert rerun["status"].tolist() == ["COMPLETED"]
+    assert_no_partial_output(killed_dir, Path(rerun["workdir"].iloc[0]))
+    assert_same_cohort(reference_run, tmp_path / "results" / "cohort")
+
+
+def assert_no_partial_output(killed: Path, complete: Path) -> None:
+    """Every output file under its final name in the killed task's folder is complete (the
+    same bytes as the re-executed task's); unfinished writes only left temporary names."""
+    for path in killed.iterdir():
+        if path.name.endswith(COUNT_OUTPUTS):
+            assert filecmp.cmp(path, complete / path.name, shallow=False), f"partial {path.name}"
 
 
 def test_killed_run_resumes_with_only_unfinished_tasks(small_demo, reference_run, tmp_path):
@@ -98,4 +126,4 @@ def test_killed_run_resumes_with_only_unfinished_tasks(small_demo, reference_run
     assert not executed & finished_before, "a task that had finished was executed again"
     cached = {Path(w) for w in trace.loc[trace["status"] == "CACHED", "workdir"]}
     assert finished_before <= cached
-    assert_same_tables(reference_run, tmp_path / "results" / "cohort")
+    assert_same_cohort(reference_run, tmp_path / "results" / "cohort")

@@ -14,16 +14,17 @@ ROWS = [("Tumor", "500000", "1000", "50", "950", "5", "100"),
 
 
 def export(path, class_header="Classification", micro="µm", rows=ROWS, encoding="utf-8",
-           extra=()):
-    header = ["Image", "Name", class_header, f"Area {micro}^2", "Num Detections",
-              "Num Positive", "Num Negative", "Positive %", "Num Positive per mm^2", *extra]
+           extra=(), squared="^2"):
+    header = ["Image", "Name", class_header, f"Area {micro}{squared}", "Num Detections",
+              "Num Positive", "Num Negative", "Positive %", f"Num Positive per mm{squared}",
+              *extra]
     lines = ["\t".join(header)] + ["\t".join(("a.svs", f"R{i}") + r) for i, r in enumerate(rows)]
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path
 
 
 @pytest.mark.parametrize("class_header", ["Class", "Classification"])
-@pytest.mark.parametrize("micro", ["µm", "μm", "um", "?m"])
+@pytest.mark.parametrize("micro", ["µm", "μm", "um", "?m", "\ufffdm", "Âµm", "Î¼m"])
 def test_header_variants_give_the_same_density(tmp_path, class_header, micro):
     table = io.read_qupath_export(export(tmp_path / "x.tsv", class_header, micro))
     rows, rejects = densities.qupath_rows(table, "P1", "P1-A", "CD8")
@@ -32,6 +33,14 @@ def test_header_variants_give_the_same_density(tmp_path, class_header, micro):
     assert values["density_per_mm2"] == pytest.approx(150.0)
     assert values["percent_positive"] == pytest.approx(7.5)
     assert rejects == []
+
+
+@pytest.mark.parametrize("squared", ["^2", "²", "?", "\ufffd"])
+def test_squared_unit_variants_are_recognised(tmp_path, squared):
+    """'Area ?m?' and 'Num Positive per mm?' (both µ and ² lost in a re-encoding)."""
+    table = io.read_qupath_export(export(tmp_path / "x.tsv", micro="?m", squared=squared))
+    assert table["area_mm2"].tolist() == [0.5, 1.5]
+    assert table["positive_per_mm2"].tolist() == [100.0, 166.67]
 
 
 def test_latin1_export_is_read(tmp_path):

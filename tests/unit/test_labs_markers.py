@@ -19,11 +19,15 @@ def rows(spec):
     return table
 
 
-@pytest.mark.parametrize("day, used", [(-16, False), (-15, True), (0, True), (1, False)])
-def test_baseline_window_edges(day, used):
-    baseline, _, rejects = labs.select_values(rows([("crp", day, 5.0)]), window_days=15)
+@pytest.mark.parametrize("window, day, used", [
+    (15, -16, False), (15, -15, True), (15, 0, True), (15, 1, False),   # DESIGN.md default
+    (7, -8, False), (7, -7, True), (0, -1, False), (0, 0, True)])       # the window is a parameter
+def test_baseline_window_edges(window, day, used):
+    baseline, _, rejects = labs.select_values(rows([("crp", day, 5.0)]), window_days=window)
     assert (len(baseline) == 1) is used
     assert (len(rejects) == 0) is (used or day == 1)  # day 1 is on-treatment, not rejected
+    if not used and day < 0:
+        assert rejects[0]["reason"] == f"day {day}: before the {window}-day baseline window"
 
 
 def test_baseline_is_the_last_value_in_the_window():

@@ -3,9 +3,10 @@ process IHC_MARKERS {
     label 'process_single'
 
     input:
-    path ihc
+    path ihc                    // IHC long table, or [] (QuPath exports only)
     path qupath_dir, stageAs: 'qupath'
     val qupath_manifest
+    path clinical, stageAs: 'clinical/*'   // clinical table, or []: rows of other patients rejected
 
     output:
     path 'ihc_patient.tsv', emit: table
@@ -14,9 +15,11 @@ process IHC_MARKERS {
 
     script:
     def args = task.ext.args ?: ''
+    def ihc_arg = ihc ? "--ihc ${ihc}" : ''
     def qupath_arg = qupath_manifest ? "--qupath qupath/${qupath_manifest}" : ''
+    def clinical_arg = clinical ? "--clinical ${clinical}" : ''
     """
-    ihc-markers --ihc ${ihc} ${qupath_arg} ${args} --out ihc_patient.tsv --rejects rejects_ihc.tsv
+    ihc-markers ${ihc_arg} ${qupath_arg} ${clinical_arg} ${args} --out ihc_patient.tsv --rejects rejects_ihc.tsv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pandas --out versions.yml
     """
 
