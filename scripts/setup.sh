@@ -4,7 +4,8 @@
 #   .nextflow-dist/   Nextflow resolved from Maven Central, with its launcher in bin/
 # Usage: scripts/setup.sh [--test-tools]
 #   --test-tools  also install the independent tools the tests compare against
-#                 (Debian: samtools, bcftools, tabix, r-base-core, r-cran-survival) and
+#                 (Debian: samtools, bcftools, tabix, mosdepth, r-base-core, r-cran-survival;
+#                 PyPI: cnvkit into its own .venv-cnvkit) and
 #                 the real SLURM daemons the cluster test starts (slurm-wlm, munge) and
 #                 the container engine of the image test (podman, runc, debootstrap)
 set -euo pipefail
@@ -25,8 +26,10 @@ setup_python() {
     log "creating .venv"
     "$PYTHON" -m venv .venv
   fi
-  local stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+  # the stamp covers what the install builds from: metadata, setup.py and the C cores
+  local stamp=.venv/.installed-$(cat pyproject.toml setup.py ./*/*.c | sha256sum | cut -c1-16)
   if [ ! -e "$stamp" ]; then
+    need cc "a C compiler is required to build ctdna's counting core (Debian: gcc python3-dev)"
     log "installing Python packages (pinned in pyproject.toml)"
     .venv/bin/pip install -q --upgrade pip >/dev/null
     .venv/bin/pip install -q -e ".[test]"
@@ -57,6 +60,9 @@ setup_test_tools() {
   command -v samtools >/dev/null || missing+=(samtools)
   command -v bcftools >/dev/null || missing+=(bcftools)
   command -v bgzip >/dev/null || missing+=(tabix)
+  command -v mosdepth >/dev/null || missing+=(mosdepth)
+  # Debian's mosdepth dlopens the unversioned libhts.so, which only libhts-dev ships
+  ls /usr/lib/*/libhts.so >/dev/null 2>&1 || missing+=(libhts-dev)
   if ! command -v Rscript >/dev/null || ! Rscript -e 'library(survival)' >/dev/null 2>&1; then
     missing+=(r-base-core r-cran-survival)
   fi
@@ -72,6 +78,7 @@ setup_test_tools() {
     $sudo apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
   fi
+  scripts/setup_cnvkit.sh  # CNVkit in its own .venv-cnvkit (copy-number cross-check)
 }
 
 setup_python

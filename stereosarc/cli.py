@@ -18,7 +18,7 @@ from stereosarc.errors import InputError
 
 log = logging.getLogger("stereosarc")
 
-TABLE_OPTIONS = ("clinical", "ihc", "qupath", "labs", "tissue_cn")
+TABLE_OPTIONS = ("clinical", "ihc", "qupath", "labs", "tissue_cn", "ctdna_sites")
 DEFAULT_VERSION_PACKAGES = ("stereosarc-biomarkers", "numpy", "pandas", "pyarrow", "scipy",
                             "scikit-learn", "lifelines", "pysam", "cyvcf2", "pyranges",
                             "jsonschema", "matplotlib", "statsmodels")

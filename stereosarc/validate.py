@@ -15,6 +15,7 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 
+from ihc.labs import UNIT_FACTORS, convert
 from stereosarc import filechecks
 from stereosarc.errors import InputError
 from stereosarc.tables import ROW_COLUMN, read_table
@@ -32,16 +33,9 @@ TABLE_REQUIRED = {  # DESIGN.md input contracts
     "qupath": ["file", "patient", "marker"],
     "labs": ["patient", "date", "analyte", "value", "unit"],
     "tissue_cn": ["patient", "gene", "copy_number"],
+    "ctdna_sites": ["chrom", "pos", "ref", "alt", "gene"],  # ctdna-count --sites (docs/ctdna_counting.md)
 }
 ID_COLUMNS = ("patient", "sample")
-LAB_UNITS = {  # DESIGN.md: accepted units per analyte; anything else refuses the run
-    **{a: {"10^9/L", "G/L", "/uL", "/mm3"} for a in
-       ("neutrophils", "lymphocytes", "monocytes", "platelets", "leukocytes")},
-    "crp": {"mg/L", "mg/dL"},
-    "albumin": {"g/L", "g/dL"},
-}
-
-
 @dataclass
 class Problems:
     """Collects refusal messages; raise() reports the first and counts the rest."""
@@ -199,20 +193,38 @@ def validate_table(path: Path, kind: str) -> pd.DataFrame:
                              f"{row[column]!r} is not a valid identifier ({ID_PATTERN})")
     if kind == "labs":
         _check_lab_units(table, path.name, problems)
+    if kind == "ctdna_sites":
+        _check_site_positions(table, path.name, problems)
     problems.raise_if_any()
     log.info("%s: %d rows", path.name, len(table))
     return table
 
 
 def _check_lab_units(table: pd.DataFrame, name: str, problems: Problems) -> None:
-    """DESIGN.md: an unknown unit is an error naming the row; units are never guessed."""
+    """DESIGN.md: an unknown unit is an error naming the row; units are never guessed.
+
+    The accepted spellings are the labs stage's own (ihc.labs.UNIT_FACTORS), so pre-flight
+    refuses exactly what labs-markers could not convert.
+    """
     for _, row in table.iterrows():
         analyte = (row["analyte"] or "").lower()
-        if analyte not in LAB_UNITS:
+        if analyte not in UNIT_FACTORS:
             continue  # unknown analytes are rejected row by row by the labs stage
-        if row["unit"] not in LAB_UNITS[analyte]:
+        if convert(analyte, 1.0, row["unit"]) is None:
+            accepted = ", ".join(sorted(UNIT_FACTORS[analyte]))
             problems.add(f"{name} row {row[ROW_COLUMN]}, column unit: {row['unit']!r} is not an "
-                         f"accepted unit for {analyte} ({', '.join(sorted(LAB_UNITS[analyte]))})")
+                         f"accepted unit for {analyte} ({accepted})")
+
+
+def _check_site_positions(table: pd.DataFrame, name: str, problems: Problems) -> None:
+    """Fixed ctDNA site list: chrom, ref, alt present and pos a 1-based integer (ctdna.io)."""
+    for _, row in table.iterrows():
+        for column in ("chrom", "ref", "alt"):
+            if not row[column]:
+                problems.add(f"{name} row {row[ROW_COLUMN]}, column {column}: empty")
+        if not str(row["pos"] or "").isdigit() or int(row["pos"]) < 1:
+            problems.add(f"{name} row {row[ROW_COLUMN]}, column pos: {row['pos']!r} is not a "
+                         f"1-based position (integer >= 1)")
 
 
 def validate_params(params: dict, schema_path: Path) -> None:

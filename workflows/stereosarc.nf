@@ -61,7 +61,7 @@ def sampleMeta(row) {
 def validationInputs() {
     def options = [clinical: params.clinical, ihc: params.ihc, qupath: params.qupath, labs: params.labs,
                    'tissue-cn': params.tissue_cn, 'panel-bed': params.panel_bed,
-                   'ctdna-targets': params.ctdna_targets, fasta: params.fasta]
+                   'ctdna-targets': params.ctdna_targets, 'ctdna-sites': params.ctdna_sites, fasta: params.fasta]
         .findAll { name, value -> value }
     def files = options.collect { name, value -> file(value, checkIfExists: true) }
     def args = options.collect { name, value -> "--${name} tables/${file(value).name}" }.join(' ')
@@ -115,7 +115,7 @@ workflow STEREOSARC {
                 def entries = meta.type == 'pon' ? all_entries : (by_patient[meta.patient] ?: [])
                 [meta, bam, index, entries.collect { it[1] }, entries.collect { it[2] }]
             }
-        CTDNA_COUNT(ch_plasma, file(params.ctdna_targets), optionalFile(params.fasta))
+        CTDNA_COUNT(ch_plasma, file(params.ctdna_targets), optionalFile(params.fasta), optionalFile(params.ctdna_sites))
         CTDNA_CALL(
             VALIDATE.out.samplesheet,
             CTDNA_COUNT.out.sites.map { meta, table -> table }.collect(sort: { a, b -> a.name <=> b.name }),
@@ -131,11 +131,13 @@ workflow STEREOSARC {
     }
 
     // Tissue immunology, blood and clinical endpoints
+    // (long table, QuPath exports, or both; either alone is a normal IHC batch)
     ch_ihc = Channel.empty()
-    if (params.ihc) {
+    if (params.ihc || params.qupath) {
         def qupath_dir = params.qupath ? file(params.qupath, checkIfExists: true).parent : []
         def manifest = params.qupath ? file(params.qupath).name : ''
-        IHC_MARKERS(afterValidation(params.ihc), qupath_dir, manifest)
+        def ihc_table = params.ihc ? afterValidation(params.ihc) : VALIDATE.out.samplesheet.map { [] }
+        IHC_MARKERS(ihc_table, qupath_dir, manifest, optionalFile(params.clinical))
         ch_ihc = IHC_MARKERS.out.table
         ch_rejects = ch_rejects.mix(IHC_MARKERS.out.rejects)
         ch_versions = ch_versions.mix(IHC_MARKERS.out.versions)

@@ -138,6 +138,15 @@ def test_labs_unit_mmol_per_litre_for_crp(cohort, capsys):
     assert code == 2 and "labs.csv row 1, column unit: 'mmol/L' is not an accepted unit for crp" in line
 
 
+def test_labs_unit_spellings_the_labs_stage_converts_pass_preflight(cohort, capsys):
+    labs = cohort["dir"] / "labs.csv"
+    labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/l\n"
+                    "P1,2021-03-01,neutrophils,4100,/\u00b5L\nP1,2021-03-01,albumin,3.9,g/dl\n"
+                    "P1,2021-03-01,platelets,250,10^9/l\n", encoding="utf-8")
+    code, line = run(cohort, capsys, extra=["--labs", str(labs)])
+    assert code == 0, line
+
+
 def test_empty_input_file(cohort, capsys):
     labs = cohort["dir"] / "labs.csv"
     labs.write_text("")
