@@ -100,6 +100,8 @@ def _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, 
     io.write_bed(targets, outdir / "ctdna_targets.bed")
     io.write_fasta(reference.fasta_records(reference.read_regions(targets)), outdir / "reference_targets.fa")
     io.write_tsv(pathology.tissue_cn(patients), outdir / "tissue_cn.tsv", "demo_tissue_cn")
+    io.write_tsv(variants.fixed_site_list(patients, by_patient), outdir / "ctdna_sites.tsv",
+                 "demo_ctdna_sites")
     io.write_tsv(samples.truth_samples(plan), outdir / "truth.tsv", "demo_truth")
     truth = samples.truth_patients(patients, tmb_truth(patients, by_patient, panel_mb))
     truth = truth.merge(offsets, on="patient", how="left")

@@ -257,3 +257,19 @@ def vcf_text(sample: str, variants: pd.DataFrame) -> str:
         lines.append(f"{r.chrom}\t{r.pos}\t.\t{r.ref}\t{r.alt}\t.\t{r.filter}\tCSQ={r.csq}\t"
                      f"GT:AD:DP:AF\t{genotype}:{r.ad}:{r.dp}:{r.af}")
     return "\n".join(lines) + "\n"
+
+
+FIXED_LIST_TISSUE_PATIENTS = 3  # project choice: sites of 3 tissue patients act as absent hotspots
+
+
+def fixed_site_list(patients: pd.DataFrame, by_patient: dict) -> pd.DataFrame:
+    """The demo's tumour-naive site list (chrom, pos, ref, alt, gene), sorted and unique:
+    every TP53 variant of the patients without a tumour block (only a fixed list can track
+    them in plasma) and of the first FIXED_LIST_TISSUE_PATIENTS patients with one."""
+    no_tissue = patients.loc[~patients["has_tissue"], "patient"].tolist()
+    with_tissue = patients.loc[patients["has_tissue"], "patient"].tolist()
+    chosen = no_tissue + with_tissue[:FIXED_LIST_TISSUE_PATIENTS]
+    frames = [by_patient[p].loc[by_patient[p]["category"] == "tp53",
+                                ["chrom", "pos", "ref", "alt", "gene"]] for p in chosen]
+    sites = pd.concat(frames, ignore_index=True).drop_duplicates()
+    return sites.sort_values(["chrom", "pos", "ref", "alt"]).reset_index(drop=True)

@@ -25,7 +25,7 @@ def demo_params(demo: Path) -> list[str]:
             "--ihc", str(demo / "ihc.csv"), "--qupath", str(demo / "qupath" / "manifest.csv"),
             "--labs", str(demo / "labs.csv"), "--panel_bed", str(demo / "panel.bed"),
             "--ctdna_targets", str(demo / "ctdna_targets.bed"),
-            "--tissue_cn", str(demo / "tissue_cn.tsv")]
+            "--tissue_cn", str(demo / "tissue_cn.tsv"), "--ctdna_sites", str(demo / "ctdna_sites.tsv")]
 
 
 def nextflow(launch: Path, *args: str) -> subprocess.CompletedProcess:

@@ -140,6 +140,23 @@ def test_vcf_ref_alleles_equal_reference_fasta(demo):
     assert checked > 0
 
 
+def test_fixed_site_list_lies_in_targets_with_reference_alleles(demo):
+    sites = pd.read_csv(demo / "ctdna_sites.tsv", sep="\t", dtype={"pos": int})
+    targets = pd.read_csv(demo / "ctdna_targets.bed", sep="\t", header=None,
+                          names=["chrom", "start", "end", "gene"])
+    regions = _fasta_regions(demo / "reference_targets.fa")
+    assert len(sites) > 0 and set(sites["gene"]) == {"TP53"}
+    assert not sites.duplicated(["chrom", "pos", "ref", "alt"]).any()
+    for site in sites.itertuples(index=False):
+        inside = targets[(targets["chrom"] == site.chrom) & (targets["start"] < site.pos)
+                         & (site.pos <= targets["end"])]
+        assert len(inside) == 1, site
+        matches = [sequence[site.pos - 1 - offset:site.pos - 1 - offset + len(site.ref)]
+                   for contig, offset, sequence in regions
+                   if contig == site.chrom and 0 <= site.pos - 1 - offset < len(sequence)]
+        assert matches and all(m == site.ref for m in matches), site
+
+
 def test_bcftools_reads_every_vcf(demo):
     bcftools = require_tool("bcftools")
     vcfs = sorted((demo / "vcf").glob("*.vcf.gz"))
