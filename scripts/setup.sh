@@ -27,9 +27,9 @@ setup_python() {
     "$PYTHON" -m venv .venv
   fi
   # the stamp covers what the install builds from: metadata, setup.py and the C cores
-  local stamp=.venv/.installed-$(cat pyproject.toml setup.py ./*/*.c | sha256sum | cut -c1-16)
+  local stamp=.venv/.installed-$(cat pyproject.toml setup.py ./*/*.c ./*/*.h 2>/dev/null | sha256sum | cut -c1-16)
   if [ ! -e "$stamp" ]; then
-    need cc "a C compiler is required to build ctdna's counting core (Debian: gcc python3-dev)"
+    need cc "a C compiler is required to build the compiled cores of ctdna and tmb (Debian: gcc python3-dev)"
     log "installing Python packages (pinned in pyproject.toml)"
     .venv/bin/pip install -q --upgrade pip >/dev/null
     .venv/bin/pip install -q -e ".[test]"

@@ -1,11 +1,15 @@
-"""Per-allele reading of VEP ``CSQ`` and snpEff ``ANN`` annotation strings (pure).
+"""Layout of VEP ``CSQ`` and snpEff ``ANN`` annotations, and what they say about an allele.
 
 Each annotation entry (comma-separated) describes one ALT allele on one transcript; its
 sub-fields are ``|``-separated in the order the header's ``Format:`` declares, and one
 sub-field may hold several ``&``-joined terms (consequences, colocated frequencies). For each
-ALT of a record we collect: the union of consequence terms over all its transcripts, the gene
-symbols, the largest population allele frequency among the declared population fields, and
-the largest COSMIC count. pyTMB cannot read a raw CSQ field nor split ``&``; we do both.
+ALT of a record the reader collects: the union of consequence terms over all its
+transcripts, the gene symbols, the largest population allele frequency among the declared
+population fields, and the largest COSMIC count. pyTMB cannot read a raw CSQ field nor split
+``&``; we do both.
+
+The entries are read by the compiled reader (tmb/_vcfcore.c, one implementation); the
+functions below run it on single values (one record) and are what the unit tests exercise.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ ALLELE_FIELD = {"CSQ": "Allele", "ANN": "Allele"}
 CONSEQUENCE_FIELD = {"CSQ": "Consequence", "ANN": "Annotation"}
 GENE_FIELD = {"CSQ": "SYMBOL", "ANN": "Gene_Name"}
 ALLELE_NUM_FIELD = "ALLELE_NUM"  # VEP --allele_number: 1-based ALT index, exact allele matching
+TEXT_ERRORS = "surrogateescape"  # VCF bytes that are not UTF-8 survive a round trip
 
 
 @dataclass(frozen=True)
@@ -65,26 +70,28 @@ def build_layout(tag: str, names: list[str], population_fields: list[str],
         width=max(i for i in used if i is not None) + 1)
 
 
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", TEXT_ERRORS)
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", TEXT_ERRORS)
+
+
 def vep_allele_keys(ref: str, alts: list[str]) -> list[str]:
-    """How VEP writes each ALT in CSQ ``Allele``: the first base is trimmed when REF and all
-    ALTs share it (an empty allele becomes ``-``); otherwise the ALT as in the VCF."""
-    alleles = [ref] + list(alts)
-    if len({a[:1] for a in alleles}) == 1 and all(a and a[0] != "<" for a in alleles):
-        return [alt[1:] or "-" for alt in alts]
-    return list(alts)
+    """How VEP writes each ALT in CSQ ``Allele``: the first base trimmed when REF and all
+    ALTs of the record share it (an empty allele becomes ``-``); otherwise the ALT as written."""
+    from tmb import core
+
+    keys = core.module().vep_allele_keys(_encode(ref), [_encode(alt) for alt in alts])
+    return [_decode(key) for key in keys]
 
 
 def max_number(text: str) -> float:
-    """Largest numeric value among ``&``-joined terms; NaN when none is numeric."""
-    best = math.nan
-    for term in text.split("&"):
-        try:
-            value = float(term)
-        except ValueError:
-            continue
-        if not math.isnan(value) and not value <= best:
-            best = value
-    return best
+    """Largest number (a VCF Float) among ``&``-joined terms; NaN when none is one."""
+    from tmb import core
+
+    return core.module().max_number(_encode(text))
 
 
 @dataclass
@@ -96,49 +103,14 @@ class AlleleAnnotation:
     population_af: float = math.nan
     cosmic_count: float = math.nan
 
-    def update_max(self, attribute: str, value: float) -> None:
-        if not math.isnan(value) and not value <= getattr(self, attribute):
-            setattr(self, attribute, value)
-
-
-def _allele_index(fields: list[str], layout: AnnotationLayout, lookup: dict) -> int | None:
-    if layout.allele_num is not None and fields[layout.allele_num].isdigit():
-        return int(fields[layout.allele_num]) - 1
-    return lookup.get(fields[layout.allele])
-
-
-def _largest(text: str, best: float) -> float:
-    """max(best, value of ``text``), ``text`` a number or ``&``-joined numbers."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = max_number(text)
-    return value if value > best or (best != best and value == value) else best
-
 
 def summarise(value: str | None, layout: AnnotationLayout, allele_keys: list[str]) -> list:
-    """One AlleleAnnotation per ALT (same order as ``allele_keys``) from a CSQ/ANN value."""
-    found = [AlleleAnnotation(set(), set()) for _ in allele_keys]
-    if not value:
-        return found
-    lookup = {key: i for i, key in enumerate(allele_keys)}
-    width, gene, cosmic = layout.width, layout.gene, layout.cosmic
-    for entry in value.split(","):
-        fields = entry.split("|")
-        if len(fields) < width:
-            fields += [""] * (width - len(fields))
-        i = _allele_index(fields, layout, lookup)
-        if i is None or not 0 <= i < len(found):
-            continue
-        allele = found[i]
-        allele.consequences.update(fields[layout.consequence].split("&"))
-        if gene is not None and fields[gene]:
-            allele.genes.add(fields[gene])
-        for column in layout.population:
-            if fields[column]:
-                allele.population_af = _largest(fields[column], allele.population_af)
-        if cosmic is not None and fields[cosmic]:
-            allele.cosmic_count = _largest(fields[cosmic], allele.cosmic_count)
-    for allele in found:
-        allele.consequences.discard("")
-    return found
+    """One AlleleAnnotation per ALT of ``allele_keys`` (spelt as the annotation spells them)
+    from one CSQ/ANN value, as the VCF reader computes it."""
+    from tmb import core
+
+    notes = core.module().annotate(_encode(value or ""), [_encode(k) for k in allele_keys],
+                                   core.annotation_plan(layout))
+    return [AlleleAnnotation(set(_decode(c).split("&")) if c else set(),
+                             set(_decode(g).split(",")) if g else set(), pop, cosmic)
+            for c, g, pop, cosmic in notes]

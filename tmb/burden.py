@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import math
 
-import pandas as pd
-from scipy.special import gammaincinv
+import numpy as np
 
 from tmb.exceptions import PanelTooSmallError
+from tmb.gamma import lower_regularized_inverse
 
 LOG = logging.getLogger(__name__)
 
@@ -28,9 +28,9 @@ CI_LEVEL = 0.95  # two-sided confidence level of the reported interval
 
 def poisson_exact_ci(count: int, level: float = CI_LEVEL) -> tuple[float, float]:
     """Garwood exact two-sided interval for a Poisson mean given ``count`` events."""
-    alpha = 1.0 - level  # chi2.ppf(p, 2k) / 2 == gammaincinv(k, p): same quantity, lighter import
-    low = 0.0 if count == 0 else float(gammaincinv(count, alpha / 2))
-    high = float(gammaincinv(count + 1, 1 - alpha / 2))
+    alpha = 1.0 - level  # chi2.ppf(p, 2k) / 2 == P^-1(k, p), the regularized gamma inverse
+    low = 0.0 if count == 0 else lower_regularized_inverse(count, alpha / 2)
+    high = lower_regularized_inverse(count + 1, 1 - alpha / 2)
     return low, high
 
 
@@ -58,6 +58,8 @@ def tmb_estimate(count: int, panel_mb: float, tmb_high: float = TMB_HIGH,
     A zero-length denominator gives NA values rather than an invented number.
     """
     if panel_mb <= 0 or math.isnan(panel_mb):
+        import pandas as pd  # its NA is the missing integer of the output tables
+
         return {"tmb": math.nan, "tmb_ci_low": math.nan, "tmb_ci_high": math.nan,
                 "tmb_high": pd.NA, "tmb_wes_calibrated": math.nan}
     low, high = poisson_exact_ci(count, level)
@@ -78,23 +80,34 @@ FAILURE_COLUMNS = {
 
 
 class Tally:
-    """Running counts over trace chunks: alleles read, failures per filter, alleles counted."""
+    """Running counts over trace chunks: alleles read, failures per filter (None when the
+    filter is switched off), alleles counted."""
 
     def __init__(self, inactive: set | frozenset = frozenset()) -> None:
         self.records = 0
         self.alleles = 0
         self.counted = 0
-        self.failures = {name: (pd.NA if column in inactive else 0)
+        self.failures = {name: (None if column in inactive else 0)
                          for column, name in FAILURE_COLUMNS.items()}
 
-    def add(self, records: int, trace: pd.DataFrame) -> None:
+    def add(self, records: int, trace) -> None:
+        """Count a trace chunk (tmb.filters.Trace: outcomes 1/0/-1, counted 1/0)."""
         self.records += records
         self.alleles += len(trace)
-        self.counted += int(trace["counted"].sum())
+        self.counted += int(np.count_nonzero(trace.counted))
         for column, name in FAILURE_COLUMNS.items():
-            if self.failures[name] is not pd.NA:
-                self.failures[name] += int((trace[column] == 0).sum())
+            if self.failures[name] is not None:
+                self.failures[name] += int(np.count_nonzero(trace.outcomes[column] == 0))
 
     def as_dict(self) -> dict:
         return {"records_read": self.records, "alleles_total": self.alleles, **self.failures,
                 "variants_counted": self.counted}
+
+
+def __getattr__(name: str):
+    """``burden.pd``: pandas, imported only when asked for (tmb-calc does not need it)."""
+    if name == "pd":
+        import pandas
+
+        return pandas
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

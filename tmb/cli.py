@@ -1,21 +1,25 @@
 """tmb-calc: targeted-panel TMB of one tumour sample, with a per-allele trace.
 
 Thin layer: parse arguments, read inputs (tmb.io, tmb.vcf_io), compute (tmb.regions,
-tmb.filters, tmb.burden), write the one-row summary and the trace. The only place that exits.
+tmb.filters, tmb.burden), write the one-row summary and the trace (tmb.outputs). The only
+place that exits. Imports neither pandas nor scipy (start-up cost; docs/tmb.md, "Choices
+made"); tmb.process sets the command's thread and allocator options.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
-import re
+from tmb import process
 
-import pandas as pd
+process.limit_blas_threads()  # before numpy (imported below) loads OpenBLAS
 
-from stereosarc.clikit import make_parser, run_cli
-from tmb import burden, filters, io, vcf_io
-from tmb.exceptions import TmbInputError
-from tmb.regions import (BASES_PER_MB, REGION_COLUMNS, RegionIndex, intersect_regions,
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import re  # noqa: E402
+
+from stereosarc.clikit import make_parser, run_cli  # noqa: E402
+from tmb import burden, filters, io, outputs, vcf_io  # noqa: E402
+from tmb.exceptions import TmbInputError  # noqa: E402
+from tmb.regions import (BASES_PER_MB, RegionIndex, Regions, intersect_regions,  # noqa: E402
                          merge_regions, runs_at_or_above, total_bases)
 
 LOG = logging.getLogger("tmb")
@@ -94,20 +98,20 @@ def settings_from(args) -> filters.FilterSettings:
 
 
 def denominator(args, min_depth: int, vcf_contigs: list[str]
-                ) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
+                ) -> tuple[dict, Regions, Regions | None]:
     """Panel (∩ coding) regions, BAM-covered regions (or None), and their sizes in Mb."""
     bed = io.read_bed(args.panel_bed, "panel BED")
     io.check_contigs(bed, args.panel_bed, vcf_contigs)
-    panel = merge_regions(bed[REGION_COLUMNS])
+    panel = merge_regions(bed)
     sizes = {"panel_bed_mb": total_bases(panel) / BASES_PER_MB, "coding_restricted": 0,
              "coverage_restricted": 0}
     if args.coding_bed:
-        panel = intersect_regions(panel, io.read_bed(args.coding_bed, "coding BED")[REGION_COLUMNS])
+        panel = intersect_regions(panel, io.read_bed(args.coding_bed, "coding BED"))
         sizes["coding_restricted"] = 1
     covered = None
     if args.bam:
         pieces = [runs_at_or_above(c, s, d, min_depth) for c, s, d in io.bam_depth(args.bam, panel)]
-        covered = merge_regions(pd.concat(pieces, ignore_index=True)) if pieces else panel.iloc[0:0]
+        covered = merge_regions(Regions.concat(pieces))
         sizes["coverage_restricted"] = 1
     sizes["panel_mb"] = total_bases(covered if covered is not None else panel) / BASES_PER_MB
     return sizes, panel, covered
@@ -132,14 +136,12 @@ def stream_trace(vcf, plan, args, settings, panel, covered, hotspots) -> burden.
     """Judge every allele chunk by chunk, append it to the trace; return the tally."""
     inactive = filters.inactive_filters(settings, covered is not None, hotspots is not None)
     tally, counted_keys, contigs = burden.Tally(inactive), set(), set()
-    writer = io.TraceWriter(args.out_trace)
+    writer = outputs.TraceWriter(args.out_trace, {"patient": args.patient, "sample": args.sample})
     try:
         for n_records, alleles in vcf_io.iter_allele_chunks(vcf, plan, args.chunk_records):
             trace = filters.judge_alleles(alleles, settings, panel, covered, hotspots, counted_keys)
-            trace.insert(0, "sample", args.sample)
-            trace.insert(0, "patient", args.patient)
             tally.add(n_records, trace)
-            contigs.update(alleles["chrom"].unique())
+            contigs.update(alleles.contigs())
             writer.write(trace)
         check_variant_contigs(contigs, panel, args)
         writer.close()
@@ -182,12 +184,14 @@ def run(args) -> None:
              ", ".join(f"{k}={v}" for k, v in counts.items()
                        if k.startswith("alleles_") and k != "alleles_total"))
     row = summary_row(args, settings, plan, sizes, small, counts)
-    io.write_summary(pd.DataFrame([row]), args.out_summary)
+    outputs.write_summary(row, args.out_summary)
     LOG.info("%s: TMB %.4g mut/Mb (%d / %.4g Mb)", args.sample, row["tmb"],
              counts["variants_counted"], sizes["panel_mb"])
 
 
 def main(argv=None) -> int:
+    process.keep_freed_memory()
+    process.freeze_imported_objects()
     return run_cli(build_parser(), run, argv)
 
 

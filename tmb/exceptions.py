@@ -19,3 +19,7 @@ class RegionError(TmbInputError):
 
 class PanelTooSmallError(TmbInputError):
     """The denominator is below the refusal threshold and --force-small-panel was not given."""
+
+
+class VcfCoreError(ValueError):
+    """The compiled VCF reader (tmb._vcfcore) is not built, or was given an impossible plan."""

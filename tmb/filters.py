@@ -1,4 +1,4 @@
-"""Which ALT alleles count towards TMB (pure: DataFrames in, DataFrames out).
+"""Which ALT alleles count towards TMB (pure: allele tables in, trace tables out).
 
 An allele counts iff every active filter passes: FILTER is PASS (or ``.``); its start
 (POS - 1, 0-based) lies in the merged panel (intersected with the coding BED if given) and,
@@ -10,6 +10,7 @@ and its CHROM:POS:REF:ALT was not counted before. A filter switched off is NA in
 Defaults follow Illumina TSO500/DRAGEN TMB, FoundationOne CDx (Chalmers et al. 2017,
 Genome Med 9:34) and the Friends of Cancer Research harmonisation (Merino et al. 2020, JITC
 8:e000147; Vega et al. 2021, Ann Oncol 32:1626).
+These are the only filter rules: the compiled VCF reader only extracts the values judged here.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
+from tmb.alleles import ALLELE_COLUMNS, AlleleTable
 from tmb.regions import RegionIndex
 
 # Sequence Ontology terms that change the protein (FoCR harmonisation; TSO500 "nonsynonymous").
@@ -32,6 +33,12 @@ NONSYNONYMOUS = ("missense_variant", "stop_gained", "stop_lost", "start_lost",
 SYNONYMOUS = ("synonymous_variant", "stop_retained_variant", "start_retained_variant")
 CH_GENES = ("ASXL1", "DNMT3A", "PPM1D", "TET2")  # clonal haematopoiesis genes (Jaiswal 2014 NEJM; issue 3)
 MODES = ("nonsynonymous", "all_coding")
+PASS_FILTERS = ("PASS", ".")  # FILTER values meaning the caller's filters passed
+OUTCOME_COLUMNS = ["pass_filter", "in_panel", "covered_ok", "vaf_ok", "depth_ok", "alt_reads_ok",
+                   "population_ok", "consequence_ok", "hotspot_ok", "cosmic_ok", "ch_ok",
+                   "unique_ok"]
+TRACE_COLUMNS = ALLELE_COLUMNS + OUTCOME_COLUMNS + ["counted", "reason"]
+NA = -1  # an outcome of a filter switched off
 
 
 @dataclass(frozen=True)
@@ -72,12 +79,31 @@ class Hotspots:
     positions: set = field(default_factory=set)
     regions: RegionIndex | None = None
 
-    def match(self, alleles: pd.DataFrame, keys: pd.Series) -> np.ndarray:
-        pos_keys = alleles["chrom"].astype(str) + ":" + alleles["pos"].astype(str)
-        hit = keys.isin(self.alleles).to_numpy() | pos_keys.isin(self.positions).to_numpy()
+    def match(self, alleles: AlleleTable, chroms: "Contigs") -> np.ndarray:
+        """True for each allele listed (exact allele or position) or starting in a region."""
+        pos = alleles.columns["pos"]
+        listed = {int(key.split(":")[1]) for key in self.alleles | self.positions}
+        hit = np.zeros(len(pos), dtype=bool)
+        rows = np.flatnonzero(np.isin(pos, np.fromiter(listed, np.int64, len(listed))))
+        values = zip(*(alleles.texts(name, rows) for name in ("chrom", "ref", "alt")))
+        for row, (chrom, ref, alt) in zip(rows, values):
+            position = f"{chrom}:{pos[row]}"
+            hit[row] = position in self.positions or f"{position}:{ref}:{alt}" in self.alleles
         if self.regions is not None:
-            hit |= self.regions.contains(alleles["chrom"], alleles["pos"] - 1)
+            hit |= self.regions.contains_coded(chroms.codes, chroms.names, pos - 1)
         return hit
+
+
+@dataclass(frozen=True)
+class Contigs:
+    """Contig of each allele as a code into ``names`` (few distinct contigs per chunk)."""
+
+    codes: np.ndarray
+    names: list
+
+    @classmethod
+    def of(cls, alleles: AlleleTable) -> "Contigs":
+        return cls(alleles.columns["chrom"], alleles.names("chrom"))
 
 
 def inactive_filters(settings: FilterSettings, has_bam: bool, has_hotspots: bool) -> set:
@@ -90,79 +116,129 @@ def inactive_filters(settings: FilterSettings, has_bam: bool, has_hotspots: bool
     return {column for column, off in switched_off.items() if off}
 
 
-def _outcome(ok: np.ndarray, active: bool) -> pd.Series:
-    """1/0 per allele, or NA everywhere when the filter is switched off."""
-    if not active:
-        return pd.Series(pd.NA, index=range(len(ok)), dtype="Int64")
-    return pd.Series(np.asarray(ok, dtype=np.int64), dtype="Int64")
-
-
-def _has_term(values: pd.Series, terms: frozenset, sep: str) -> np.ndarray:
-    return np.array([bool(v) and not terms.isdisjoint(v.split(sep)) for v in values], dtype=bool)
-
-
-def allele_keys(alleles: pd.DataFrame) -> pd.Series:
-    """``CHROM:POS:REF:ALT`` of each allele (the duplicate-counting key)."""
-    return (alleles["chrom"].astype(str) + ":" + alleles["pos"].astype(str) + ":"
-            + alleles["ref"].astype(str) + ":" + alleles["alt"].astype(str))
-
-
-def _checks(alleles, settings, panel, covered, hotspots, keys) -> dict:
+def _checks(alleles: AlleleTable, settings: FilterSettings, panel: RegionIndex,
+            covered: RegionIndex | None, hotspots: Hotspots | None) -> dict:
     """(passes, active, reason-if-fails) per filter, in trace column order."""
-    vaf, depth, alt = (alleles[c].to_numpy(float) for c in ("vaf", "depth", "alt_reads"))
-    pop = np.nan_to_num(alleles["population_af"].to_numpy(float), nan=0.0)  # missing = 0
-    cosmic = np.nan_to_num(alleles["cosmic_count"].to_numpy(float), nan=0.0)  # absent = 0
-    start0 = alleles["pos"].to_numpy(np.int64) - 1
+    number = alleles.columns
+    vaf, depth, alt = number["vaf"], number["depth"], number["alt_reads"]
+    pop, cosmic = number["population_af"], number["cosmic_count"]  # missing / absent = 0
+    start0 = number["pos"] - 1
+    chroms = Contigs.of(alleles)
     with np.errstate(invalid="ignore"):
         return {
-            "pass_filter": (alleles["filter"].isin(["PASS", "."]).to_numpy(), True, "filter_not_pass"),
-            "in_panel": (panel.contains(alleles["chrom"], start0), True, "outside_panel"),
-            "covered_ok": (covered.contains(alleles["chrom"], start0) if covered else None,
-                           covered is not None, "bam_depth_below_min"),
+            "pass_filter": (alleles.coded("filter", frozenset(PASS_FILTERS), "\0"), True,
+                            "filter_not_pass"),
+            "in_panel": (panel.contains_coded(chroms.codes, chroms.names, start0), True,
+                         "outside_panel"),
+            "covered_ok": (covered.contains_coded(chroms.codes, chroms.names, start0)
+                           if covered else None, covered is not None, "bam_depth_below_min"),
             "vaf_ok": ((vaf >= settings.min_vaf) & (vaf <= settings.max_vaf),
                        settings.vaf_active, "vaf_missing_or_out_of_range"),
             "depth_ok": (depth >= settings.min_depth, settings.min_depth > 0,
                          "depth_missing_or_below_min"),
             "alt_reads_ok": (alt >= settings.min_alt, settings.min_alt > 0,
                              "alt_reads_missing_or_below_min"),
-            "population_ok": (pop <= settings.max_pop_af, settings.population_active,
+            "population_ok": (_at_most(pop, settings.max_pop_af), settings.population_active,
                               "population_af_above_max"),
-            "consequence_ok": (_has_term(alleles["consequences"], settings.counted_consequences, "&"),
+            "consequence_ok": (alleles.coded("consequences", settings.counted_consequences, "&"),
                                True, "consequence_not_counted"),
-            "hotspot_ok": (~hotspots.match(alleles, keys) if hotspots else None,
+            "hotspot_ok": (~hotspots.match(alleles, chroms) if hotspots else None,
                            hotspots is not None, "hotspot"),
-            "cosmic_ok": (cosmic <= (settings.max_cosmic or 0), settings.max_cosmic is not None,
+            "cosmic_ok": (_at_most(cosmic, settings.max_cosmic or 0), settings.max_cosmic is not None,
                           "cosmic_count_above_max"),
-            "ch_ok": (~_has_term(alleles["genes"], frozenset(settings.ch_genes), ","),
+            "ch_ok": (~alleles.coded("genes", frozenset(settings.ch_genes), ","),
                       settings.exclude_ch, "clonal_haematopoiesis_gene"),
         }
 
 
-def judge_alleles(alleles: pd.DataFrame, settings: FilterSettings, panel: RegionIndex,
-                  covered: RegionIndex | None = None, hotspots: Hotspots | None = None,
-                  counted_keys: set | None = None) -> pd.DataFrame:
-    """Trace rows: ``alleles`` plus one 1/0/NA column per filter, ``counted`` and ``reason``.
+def _at_most(values: np.ndarray, limit: float) -> np.ndarray:
+    """values <= limit, a missing value (NaN) counting as 0."""
+    return ~(values > limit) if limit >= 0 else values <= limit
 
-    ``counted_keys`` holds the CHROM:POS:REF:ALT already counted in earlier chunks; keys
-    counted here are added to it (so a repeated allele counts once across the whole VCF).
-    """
-    alleles = alleles.reset_index(drop=True)
+
+DUPLICATE_REASON = "duplicate_allele"
+
+
+def repeats(alleles: AlleleTable, eligible: np.ndarray, counted_keys: set) -> np.ndarray:
+    """True for eligible alleles whose CHROM:POS:REF:ALT was counted before (earlier chunk or
+    row). Keys of the alleles counted here are added to ``counted_keys``."""
+    rows = np.flatnonzero(eligible)
+    keys = alleles.keys(rows)
+    first = dict.fromkeys(keys)  # distinct keys in order of first occurrence
+    repeat = np.zeros(len(eligible), dtype=bool)
+    if len(first) < len(keys) or not counted_keys.isdisjoint(first):
+        position = dict(zip(first, range(len(first))))
+        ids = np.fromiter(map(position.__getitem__, keys), np.int64, len(keys))
+        earlier = np.fromiter(map(counted_keys.__contains__, first), bool, len(first))
+        first_row = np.zeros(len(keys), dtype=bool)
+        first_row[np.unique(ids, return_index=True)[1]] = True
+        repeat[rows] = earlier[ids] | ~first_row
+    counted_keys.update(first)
+    return repeat
+
+
+def _reasons(failed: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Codes into the ``;``-joined names of the failing filters (bit j = ``names[j]``)."""
+    present = np.flatnonzero(np.bincount(failed, minlength=1 << len(names)))
+    lookup = np.zeros(1 << len(names), dtype=np.int32)
+    lookup[present] = np.arange(len(present), dtype=np.int32)
+    texts = [";".join(name for j, name in enumerate(names) if code >> j & 1) or "counted"
+             for code in present]
+    return lookup[failed], texts
+
+
+@dataclass
+class Trace:
+    """Trace rows: the allele table, one outcome per filter (1 pass, 0 fail, NA = -1 when
+    switched off), counted (1/0) and the reason (codes into ``reasons``)."""
+
+    alleles: AlleleTable
+    outcomes: dict
+    counted: np.ndarray
+    reason: np.ndarray
+    reasons: list
+
+    def __len__(self) -> int:
+        return len(self.counted)
+
+
+def judge_alleles(alleles, settings: FilterSettings, panel: RegionIndex,
+                  covered: RegionIndex | None = None, hotspots: Hotspots | None = None,
+                  counted_keys: set | None = None):
+    """The Trace of ``alleles`` (an AlleleTable; or a pandas DataFrame with the
+    ALLELE_COLUMNS, then a DataFrame is returned, see trace_frame). ``counted_keys`` holds the
+    CHROM:POS:REF:ALT already counted in earlier chunks; keys counted here are added to it
+    (so a repeated allele counts once across the whole VCF)."""
+    frame = not isinstance(alleles, AlleleTable)
+    table = AlleleTable.from_frame(alleles) if frame else alleles
     counted_keys = set() if counted_keys is None else counted_keys
-    keys = allele_keys(alleles)
-    trace = alleles.copy()
-    eligible = np.ones(len(alleles), dtype=bool)
-    reasons = pd.Series("", index=alleles.index, dtype=object)
-    for column, (ok, active, reason) in _checks(alleles, settings, panel, covered, hotspots, keys).items():
-        trace[column] = _outcome(ok if active else np.zeros(len(alleles)), active)
-        if active:
-            eligible &= ok
-            reasons = reasons + np.where(ok, "", reason + ";")
-    repeat = eligible & (keys.isin(counted_keys).to_numpy()
-                         | (keys.where(eligible).duplicated() & eligible).to_numpy())
-    trace["unique_ok"] = _outcome(~repeat, True)
-    reasons = reasons + np.where(repeat, "duplicate_allele;", "")
-    counted = eligible & ~repeat
-    counted_keys.update(keys[counted])
-    trace["counted"] = counted.astype(np.int64)
-    trace["reason"] = reasons.str.rstrip(";").replace("", "counted")
-    return trace
+    n = len(table)
+    outcomes, names = {}, []
+    eligible, failed = np.ones(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    for column, (ok, active, reason) in _checks(table, settings, panel, covered, hotspots).items():
+        if not active:
+            outcomes[column] = np.full(n, NA, np.int8)
+            continue
+        ok = np.ascontiguousarray(ok, dtype=bool)
+        outcomes[column] = ok.view(np.int8)  # 1 pass, 0 fail
+        eligible &= ok
+        failed |= np.left_shift(~ok, len(names), dtype=np.int64)
+        names.append(reason)
+    repeat = repeats(table, eligible, counted_keys)
+    outcomes["unique_ok"] = (~repeat).view(np.int8)
+    failed |= np.left_shift(repeat, len(names), dtype=np.int64)
+    codes, texts = _reasons(failed, names + [DUPLICATE_REASON])
+    trace = Trace(table, outcomes, (eligible & ~repeat).view(np.int8), codes, texts)
+    return trace_frame(trace) if frame else trace
+
+
+def trace_frame(trace: Trace):
+    """pandas copy of a trace: 1/0/NA outcomes as nullable Int64, reasons as str."""
+    import pandas as pd
+
+    frame = trace.alleles.to_frame()
+    for column in OUTCOME_COLUMNS + ["counted"]:
+        values = trace.outcomes[column] if column != "counted" else trace.counted
+        frame[column] = pd.array(np.where(values == NA, None, values), dtype="Int64")
+    frame["reason"] = [trace.reasons[code] for code in trace.reason]
+    return frame

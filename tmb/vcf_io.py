@@ -1,31 +1,35 @@
-"""Streaming a somatic VCF into per-allele tables (all VCF reading of the tmb stage).
+"""Reading a somatic VCF into per-allele tables (all VCF reading of the tmb stage).
 
-One row per ALT allele: position, FILTER, tumour depth / alt reads / VAF, and what the
-annotation (VEP CSQ or snpEff ANN) says about that allele. Records are read with cyvcf2 one at a
-time and handed out in chunks, so memory stays flat in VCF size. cyvcf2's integer missing
-sentinels (negative values) become NaN here.
+The header is read with cyvcf2 (htslib): samples, contigs, the CSQ/ANN ``Format:`` and the
+FORMAT/INFO definitions, so a field an active filter needs and the header lacks is an error
+before any record is read. The body is decompressed here (BGZF/gzip members, or plain text)
+into blocks of whole lines of about BLOCK_BYTES and handed to the compiled reader
+(tmb/_vcfcore.c via tmb.core), which turns a block into per-allele columns in one pass (no
+per-record Python). Memory is flat in VCF size: one block at a time.
 """
 
 from __future__ import annotations
 
 import gzip
-import math
+import queue
 import re
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from tmb import annotation
+from tmb import annotation, core
+from tmb.alleles import ALLELE_COLUMNS, AlleleTable  # noqa: F401  (re-exported: allele columns)
+from tmb.bgzf import GZIP_MAGIC, decompressed
 from tmb.exceptions import VcfError
 
-CHUNK_RECORDS = 20_000  # records per chunk: bounded memory, amortised DataFrame overhead
+CHUNK_RECORDS = 1 << 20  # records per allele table at most (the block size bounds it first)
+BLOCK_BYTES = 4 << 20  # decompressed text per block (4 MiB): bounded working set
+PREFETCH_BLOCKS = 2  # text blocks decompressed ahead in a background thread (memory bound)
 ANNOTATION_TAGS = ("CSQ", "ANN")  # VEP, snpEff; CSQ preferred when both are present
 CALLER_AF = "AF"  # INFO/AF is the caller's allele frequency, never a population frequency
 TUMOR_SAMPLE_RE = re.compile(r"^##tumor_sample=(\S+)", re.MULTILINE)  # Mutect2/GATK header line
-GZIP_MAGIC = b"\x1f\x8b"  # RFC 1952 member header
 FLOAT32_DECIMALS = 7  # float32 carries ~7.2 significant digits (IEEE 754 binary32)
 
 
@@ -54,6 +58,14 @@ class ReadPlan:
     has_af: bool
     has_ad: bool
     has_dp: bool
+    n_samples: int = 1
+
+    @property
+    def body(self) -> core.BodyPlan:
+        keys = tuple(k for k, has in (("AD", self.has_ad), ("DP", self.has_dp),
+                                      ("AF", self.has_af)) if has)
+        return core.BodyPlan(core.FIRST_SAMPLE + self.n_samples, self.column, self.layout, keys,
+                             self.info_population, self.info_cosmic)
 
 
 def open_vcf(path: str | Path):
@@ -138,106 +150,119 @@ def plan_reading(vcf, path, sample: str, needs: FieldNeeds) -> ReadPlan:
                            f"{layout.tag} sub-field nor an INFO field")
         info_cosmic = needs.cosmic_field
     return ReadPlan(str(path), column, name, layout, info_population, info_cosmic,
-                    has["AF"], has["AD"], has["DP"])
+                    has["AF"], has["AD"], has["DP"], len(vcf.samples))
 
 
-def _format_row(record, field: str, column: int, present: bool) -> list[float] | None:
-    """The tumour column's values of FORMAT ``field`` as floats; missing entries are NaN."""
-    if not present:
-        return None
-    values = record.format(field)
-    if values is None:
-        return None
-    row = values[column].tolist()
-    if values.dtype.kind == "i":  # cyvcf2 missing / end-of-vector sentinels are negative
-        return [math.nan if v < 0 else float(v) for v in row]
-    # float32 noise removed: 0.1 not 0.1000000015 (NaN stays NaN)
-    return [round(v, FLOAT32_DECIMALS) for v in row]
+def _header_end(text: bytes, start: int) -> int:
+    """Offset of the first line at or after ``start`` that does not start with '#'; -1 if the
+    text ends before such a line is complete."""
+    at = start
+    while at < len(text) and text[at:at + 1] == b"#":
+        newline = text.find(b"\n", at)
+        if newline < 0:
+            return -1
+        at = newline + 1
+    return at
 
 
-def _info_allele_value(record, field: str, i: int) -> float:
-    value = record.INFO.get(field)
-    if value is None:
-        return math.nan
-    if isinstance(value, tuple):
-        value = value[i] if i < len(value) else None
-    elif isinstance(value, str) and "," in value:
-        parts = value.split(",")
-        value = parts[i] if i < len(parts) else None
-    if value is None:
-        return math.nan
-    return annotation.max_number(str(value)) if isinstance(value, str) else float(value)
+def text_blocks(path: str | Path, block_bytes: int = BLOCK_BYTES
+                ) -> Iterator[tuple[bytes, int, int, int]]:
+    """``(text, start, stop, header_lines)``: ``text[start:stop]`` is a block of whole body
+    lines (left in place: the reader takes offsets, so the block is not copied out);
+    ``header_lines`` is the number of header lines before it (nonzero for the first only)."""
+    pending, size, in_header, skipped = [], 0, True, 0
+    for piece in _with_end(decompressed(path)):
+        pending.append(piece)
+        size += len(piece)
+        if piece and size < block_bytes:
+            continue
+        text, pending, size, start = b"".join(pending), [], 0, 0
+        if in_header:
+            start = _header_end(text, 0)
+            if start < 0:  # the header goes on in the next piece
+                pending, size = [text], len(text)
+                continue
+            skipped, in_header = text.count(b"\n", 0, start), False
+        stop = len(text)
+        if piece:  # keep the unfinished last line for the next block
+            stop = max(text.rfind(b"\n", start) + 1, start)
+            pending, size = [text[stop:]], len(text) - stop
+        elif stop > start and not text.endswith(b"\n"):
+            text, stop = text + b"\n", stop + 1
+        if stop > start:
+            yield text, start, stop, skipped
+            skipped = 0
 
 
-def _sample_values(record, plan: ReadPlan, n_alt: int):
-    """Per-ALT (depth, alt_reads, vaf, vaf_source) lists for the tumour column."""
-    ad = _format_row(record, "AD", plan.column, plan.has_ad)
-    dp = _format_row(record, "DP", plan.column, plan.has_dp)
-    af = _format_row(record, "AF", plan.column, plan.has_af)
-    ad_ok = ad is not None and len(ad) == n_alt + 1
-    ad_total = math.fsum(ad) if ad_ok else math.nan  # NaN if any AD entry is missing
-    depth = float(dp[0]) if dp is not None and len(dp) else math.nan
-    if math.isnan(depth):
-        depth = ad_total
-    rows = []
-    for i in range(n_alt):
-        alt_reads = ad[i + 1] if ad_ok else math.nan
-        vaf = af[i] if af is not None and i < len(af) else math.nan
-        source = "FORMAT/AF"
-        if math.isnan(vaf):
-            vaf = alt_reads / ad_total if ad_ok and ad_total > 0 else math.nan
-            source = "AD" if not math.isnan(vaf) else None
-        rows.append((depth, alt_reads, vaf, source))
-    return rows
+def prefetched(items: Iterator, depth: int = PREFETCH_BLOCKS) -> Iterator:
+    """``items`` produced by a background thread at most ``depth`` ahead (zlib releases the
+    GIL, so decompression overlaps the processing of the previous block)."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop, end = threading.Event(), object()
 
+    def offer(item) -> bool:
+        """Queue ``item`` unless the consumer has stopped (then never block)."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
-def _record_rows(record, plan: ReadPlan) -> list[tuple]:
-    alts, ref = record.ALT, record.REF
-    keys = annotation.vep_allele_keys(ref, alts) if plan.layout.tag == "CSQ" else alts
-    notes = annotation.summarise(record.INFO.get(plan.layout.tag), plan.layout, keys)
-    filt = record.FILTER or "PASS"  # cyvcf2 gives None for PASS and '.'
-    chrom, pos = record.CHROM, record.POS
-    rows = []
-    for i, (alt, note, values) in enumerate(zip(alts, notes, _sample_values(record, plan, len(alts)))):
-        for field in plan.info_population:
-            note.update_max("population_af", _info_allele_value(record, field, i))
-        if plan.info_cosmic:
-            note.update_max("cosmic_count", _info_allele_value(record, plan.info_cosmic, i))
-        rows.append((chrom, pos, ref, alt, i + 1, filt, *values, note.population_af,
-                     "&".join(sorted(note.consequences)) or None,
-                     ",".join(sorted(note.genes)) or None, note.cosmic_count))
-    return rows
-
-
-ALLELE_COLUMNS = ["chrom", "pos", "ref", "alt", "allele_index", "filter", "depth", "alt_reads",
-                  "vaf", "vaf_source", "population_af", "consequences", "genes", "cosmic_count"]
-
-
-def iter_allele_chunks(vcf, plan: ReadPlan, chunk_records: int = CHUNK_RECORDS
-                       ) -> Iterator[tuple[int, pd.DataFrame]]:
-    """Yield ``(records_in_chunk, alleles)`` DataFrames with ALLELE_COLUMNS, in VCF order.
-
-    At least one (possibly empty) chunk is yielded, so an empty VCF still gives a trace header.
-    """
-    rows, n_records, yielded = [], 0, False
-    for record in _records(vcf, plan.path):
-        rows.extend(_record_rows(record, plan))
-        n_records += 1
-        if n_records == chunk_records:
-            yield n_records, pd.DataFrame(rows, columns=ALLELE_COLUMNS)
-            rows, n_records, yielded = [], 0, True
-    if n_records or not yielded:
-        yield n_records, pd.DataFrame(rows, columns=ALLELE_COLUMNS)
-
-
-def _records(vcf, path: str):
-    """cyvcf2 records; htslib decoding errors (truncated/corrupt data) become a VcfError."""
-    iterator = iter(vcf)
-    while True:
+    def produce() -> None:
         try:
-            record = next(iterator)
-        except StopIteration:
-            return
-        except Exception as err:  # cyvcf2 raises bare Exception/OSError without the file name
-            raise VcfError(f"cannot read VCF {path}: {err}") from err
-        yield record
+            for item in items:
+                if not offer(item):
+                    return
+            offer(end)
+        except BaseException as err:  # handed to the consumer, raised there
+            offer(err)
+
+    worker = threading.Thread(target=produce, name="vcf-inflate", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _with_end(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """``pieces`` without empty ones, then one empty piece marking the end."""
+    for piece in pieces:
+        if piece:
+            yield piece
+    yield b""
+
+
+def _located(err, first_line: int, path: str) -> VcfError:
+    index, column, message = err.args
+    where = f", column {column}" if column else ""
+    return VcfError(f"{path} line {first_line + index}{where}: {message}")
+
+
+def iter_allele_chunks(vcf, plan: ReadPlan, chunk_records: int = CHUNK_RECORDS,
+                       block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, AlleleTable]]:
+    """Yield ``(records_in_chunk, alleles)`` (tmb.alleles.AlleleTable), in VCF order.
+
+    ``vcf`` (the open cyvcf2 header reader) is not used for the body. At least one (possibly
+    empty) chunk is yielded, so an empty VCF still gives a trace header.
+    """
+    reader, body, yielded, line = core.module(), plan.body.as_tuple(), False, 1
+    for text, start, stop, header_lines in prefetched(text_blocks(plan.path, block_bytes)):
+        line += header_lines
+        while start < stop:
+            try:
+                start, records, lines, columns, tables = reader.parse(
+                    text, start, stop, max(chunk_records, 1), body)
+            except reader.ParseError as err:
+                raise _located(err, line, plan.path) from None
+            line += lines
+            yield records, AlleleTable.from_core(text, columns, tables)
+            yielded = True
+    if not yielded:
+        yield 0, AlleleTable.empty()

@@ -8,7 +8,7 @@ import pytest
 from tests.unit.test_tmb_fixtures import csq, record, write_vcf
 from tmb import vcf_io
 from tmb.exceptions import VcfError
-from tmb.filters import FilterSettings, judge_alleles
+from tmb.filters import FilterSettings, judge_alleles, trace_frame
 from tmb.regions import RegionIndex
 
 PANEL = RegionIndex.build(pd.DataFrame([("chr1", 0, 100_000)], columns=["chrom", "start", "end"]))
@@ -26,7 +26,7 @@ def trace_of(path, sample="T1", settings=FilterSettings(), chunk=2, **kw):
     plan = vcf_io.plan_reading(vcf, path, sample, needs(**kw))
     seen, parts = set(), []
     for _, alleles in vcf_io.iter_allele_chunks(vcf, plan, chunk):
-        parts.append(judge_alleles(alleles, settings, PANEL, counted_keys=seen))
+        parts.append(trace_frame(judge_alleles(alleles, settings, PANEL, counted_keys=seen)))
     return pd.concat(parts, ignore_index=True), plan
 
 
@@ -160,3 +160,87 @@ def test_corruption_after_the_first_blocks_is_an_error_naming_the_file(tmp_path)
     cut.write_bytes(whole[: int(len(whole) * 0.8)])
     with pytest.raises(VcfError, match="cannot read VCF .*cut.vcf.gz"):
         trace_of(cut, chunk=1000)
+
+
+def test_malformed_lines_are_errors_naming_file_line_and_column(tmp_path):
+    good = record(100, "A", "C", "CSQ=" + csq("C", "missense_variant"))
+    short = "chr1\t200\t.\tA\tC\t.\tPASS\t."  # 8 columns in a one-sample VCF
+    path = write_vcf(tmp_path / "short_line.vcf", [good, short])  # 12 header lines, then 13, 14
+    with pytest.raises(VcfError, match=r"short_line.vcf line 14: expected 10 tab-separated "
+                                       r"columns, found 8"):
+        trace_of(path)
+    bad_ad = record(300, "A", "C", "CSQ=" + csq("C", "missense_variant"), sample="0/1:90,x:100:0.1")
+    path = write_vcf(tmp_path / "bad_ad.vcf", [good, good, bad_ad])
+    with pytest.raises(VcfError, match=r"bad_ad.vcf line 15, column FORMAT/AD: 'x' is not an integer"):
+        trace_of(path)
+    bad_pos = record(0, "A", "C", "CSQ=" + csq("C", "missense_variant"))
+    with pytest.raises(VcfError, match=r"pos0.vcf line 13, column POS"):
+        trace_of(write_vcf(tmp_path / "pos0.vcf", [bad_pos]))
+
+
+def test_blank_lines_and_crlf_line_ends(tmp_path):
+    lines = [record(100, "A", "C", "CSQ=" + csq("C", "missense_variant")), "",
+             record(200, "A", "C", "CSQ=" + csq("C", "missense_variant"), sample="0/1:90,10:100:.")]
+    path = write_vcf(tmp_path / "blank.vcf", lines)
+    crlf = tmp_path / "crlf.vcf"
+    crlf.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    for vcf in (path, crlf):
+        trace, _ = trace_of(vcf)
+        # blank line skipped; the CR is not part of the sample column: AF '.' -> AD 10/100
+        assert trace["pos"].tolist() == [100, 200] and trace["counted"].tolist() == [1, 1]
+        assert trace["vaf"].tolist() == [0.1, 0.1] and trace["vaf_source"].tolist()[1] == "AD"
+
+
+def test_plain_gzip_and_zlib_fallback_read_the_same(tmp_path, monkeypatch):
+    import gzip
+
+    import pysam
+
+    from tmb import bgzf
+
+    lines = [record(100 + 7 * i, "A", "C,G", "CSQ=" + csq("C", "missense_variant") + ","
+                    + csq("G", "synonymous_variant"), sample="0/1:60,20,20:100:0.2,0.2")
+             for i in range(3000)]  # > 64 kB: several BGZF blocks
+    plain = write_vcf(tmp_path / "many.vcf", lines)
+    pysam.tabix_compress(str(plain), str(tmp_path / "many.vcf.gz"), force=True)
+    (tmp_path / "gzip.vcf.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    expected, _ = trace_of(plain, chunk=1000)
+    assert expected["counted"].tolist() == [1, 0] * 3000  # C missense, G synonymous
+    for name in ("many.vcf.gz", "gzip.vcf.gz"):
+        trace, _ = trace_of(tmp_path / name, chunk=1000)
+        pd.testing.assert_frame_equal(trace, expected)
+    monkeypatch.setattr(bgzf, "_libdeflate", lambda: None)  # Python's zlib instead
+    trace, _ = trace_of(tmp_path / "many.vcf.gz", chunk=1000)
+    pd.testing.assert_frame_equal(trace, expected)
+
+
+def test_format_key_order_is_read_per_record(tmp_path):
+    info = "CSQ=" + csq("C", "missense_variant")
+    lines = [record(100, "A", "C", info),
+             f"chr1\t200\t.\tA\tC\t.\tPASS\t{info}\tDP:AF:GT:AD\t100:0.3:0/1:70,30",
+             f"chr1\t300\t.\tA\tC\t.\tPASS\t{info}\tAD:DP\t97,3:40"]  # no AF: 3/100
+    trace, _ = trace_of(write_vcf(tmp_path / "orders.vcf", lines))
+    assert trace["vaf"].tolist() == [0.1, 0.3, 0.03]
+    assert trace["depth"].tolist() == [100, 100, 40]
+    assert trace["alt_reads"].tolist() == [10, 30, 3]
+    # 300: VAF 0.03 < 0.05 and depth 40 < 50
+    assert trace["counted"].tolist() == [1, 1, 0]
+
+
+def test_prefetch_thread_stops_with_its_consumer_and_hands_errors_over():
+    import time
+
+    def numbers():
+        yield from range(10)
+
+    ahead = vcf_io.prefetched(numbers())
+    assert next(ahead) == 0
+    time.sleep(0.3)  # the producer fills the queue and waits
+    ahead.close()  # must return, not wait for the producer forever
+
+    def failing():
+        yield 1
+        raise ValueError("inflate failed")
+
+    with pytest.raises(ValueError, match="inflate failed"):
+        list(vcf_io.prefetched(failing()))

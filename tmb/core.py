@@ -1,0 +1,66 @@
+"""The compiled VCF body reader of tmb-calc (``tmb/_vcfcore.c``) and its reading plan.
+
+The extension tokenises blocks of VCF body text into per-allele columns and writes trace
+lines; it applies no filter (tmb.filters decides). It is built by ``pip install -e .``
+(setup.py) and needs nothing at run time beyond the Python it was built for. There is no
+pure-Python reader beside it: a missing build is an error that names the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from tmb.exceptions import VcfCoreError
+
+if TYPE_CHECKING:
+    from tmb.annotation import AnnotationLayout
+
+FIRST_SAMPLE = 9  # VCF 4.x: CHROM POS ID REF ALT QUAL FILTER INFO FORMAT, then the samples
+FORMAT_KEYS = ("AD", "DP", "AF")  # the FORMAT keys the core reads, in its order
+MAX_FIELDS = 64  # population fields per plan the core accepts (tmb/_vcfcore.c MAX_FIELDS)
+BUILD_FIX = ("the compiled VCF reader tmb._vcfcore is not built; fix: install a C compiler "
+             "and the Python headers (Debian: gcc python3-dev) and rerun pip install -e .")
+
+
+def module() -> ModuleType:
+    """The extension module; VcfCoreError when it is not built."""
+    try:
+        from tmb import _vcfcore
+    except ImportError as err:
+        raise VcfCoreError(BUILD_FIX) from err
+    return _vcfcore
+
+
+def _index(value: int | None) -> int:
+    return -1 if value is None else value
+
+
+@dataclass(frozen=True)
+class BodyPlan:
+    """What to read from each record (decided from the header, tmb.vcf_io.plan_reading)."""
+
+    n_columns: int
+    sample_column: int  # 0-based among the samples
+    layout: AnnotationLayout
+    format_keys: tuple[str, ...]  # of AD, DP, AF: those the header declares
+    info_population: tuple[str, ...]
+    info_cosmic: str | None
+
+    def as_tuple(self) -> tuple:
+        """The plan argument of ``_vcfcore.parse`` (layout in tmb/_vcfcore.c read_plan)."""
+        layout = self.layout
+        if len(layout.population) > MAX_FIELDS or len(self.info_population) > MAX_FIELDS:
+            raise VcfCoreError(f"at most {MAX_FIELDS} population fields can be read")
+        return (self.n_columns, FIRST_SAMPLE + self.sample_column,
+                *(key in self.format_keys for key in FORMAT_KEYS), layout.tag == "CSQ",
+                layout.allele, layout.consequence, _index(layout.gene),
+                _index(layout.allele_num), _index(layout.cosmic), tuple(layout.population),
+                f"{layout.tag}=".encode(), tuple(f"{key}=".encode() for key in self.info_population),
+                f"{self.info_cosmic}=".encode() if self.info_cosmic else b"")
+
+
+def annotation_plan(layout: AnnotationLayout) -> tuple:
+    """A plan tuple reading only the annotation (the single-value hooks of the core)."""
+    return BodyPlan(FIRST_SAMPLE + 1, 0, layout, (), (), None).as_tuple()
