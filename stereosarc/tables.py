@@ -7,40 +7,19 @@ booleans written as 1/0, floats with 10 significant digits, rows written atomica
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from stereosarc.errors import InputError, SchemaError
+from stereosarc.schemas import FLOAT_FORMAT, NA_REP, load_schema, schema_dir  # noqa: F401 (re-exported)
 
-NA_REP = "NA"
-FLOAT_FORMAT = "%.10g"  # 10 significant digits: beyond every reported precision, stable across runs
 ROW_COLUMN = "_row"  # 1-based data-row number (the header is row 0), kept for error messages
 REJECT_COLUMNS = ["stage", "file", "row", "column", "patient", "reason"]
 MISSING_TOKENS = {"", "NA", "NaN", "nan", "N/A", "na", "null", "NULL", "None"}
-
-
-def schema_dir() -> Path:
-    """Folder holding the table schemas (assets/schemas, or $STEREOSARC_ASSETS/schemas)."""
-    root = os.environ.get("STEREOSARC_ASSETS")
-    if root:
-        return Path(root) / "schemas"
-    return Path(__file__).resolve().parents[1] / "assets" / "schemas"
-
-
-@lru_cache(maxsize=None)
-def load_schema(name: str) -> dict:
-    """The JSON schema of output table ``name`` (assets/schemas/<name>.schema.json)."""
-    path = schema_dir() / f"{name}.schema.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise SchemaError(f"no schema for table '{name}': {path} is missing") from err
 
 
 def table_separator(path: str | os.PathLike) -> str:

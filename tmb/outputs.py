@@ -18,45 +18,24 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from stereosarc.errors import SchemaError
+from stereosarc.schemas import FLOAT_FORMAT, NA_REP, load_schema
 from tmb import core
 from tmb.alleles import VAF_SOURCES
 from tmb.filters import OUTCOME_COLUMNS, TRACE_COLUMNS, Trace
 
-NA_REP = "NA"  # missing value (stereosarc.tables.NA_REP)
-FLOAT_FORMAT = "%.10g"  # summary floats: 10 significant digits (stereosarc.tables.FLOAT_FORMAT)
 TRACE_DECIMALS = 10  # trace floats rounded to 10 decimals before writing (tmb/_vcfcore.c)
 NUMERIC = {"integer", "number", "boolean"}  # JSON-schema types stored as numbers
 TEXT_COLUMNS = ("chrom", "ref", "alt", "filter", "vaf_source", "consequences", "genes",
                 "reason")  # trace columns held as texts (codes into tables, or spans)
-
-
-def schema_dir() -> Path:
-    """Folder holding the table schemas (as stereosarc.tables.schema_dir)."""
-    root = os.environ.get("STEREOSARC_ASSETS")
-    if root:
-        return Path(root) / "schemas"
-    return Path(__file__).resolve().parents[1] / "assets" / "schemas"
-
-
-@lru_cache(maxsize=None)
-def load_schema(name: str) -> dict:
-    """The JSON schema of output table ``name`` (as stereosarc.tables.load_schema)."""
-    path = schema_dir() / f"{name}.schema.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise SchemaError(f"no schema for table '{name}': {path} is missing") from err
 
 
 def _types(spec: dict) -> set:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from stereosarc.errors import SchemaError
-from stereosarc.tables import load_schema, schema_dir, validate_frame, write_table
+from stereosarc.tables import validate_frame, write_table
 from tests.unit.test_tmb_fixtures import csq, record, write_vcf
 from tests.unit.test_tmb_vcf import PANEL, needs
 from tmb import burden, outputs, vcf_io
@@ -56,11 +56,11 @@ def test_summary_refusals_equal_the_shared_validator(tmp_path, changes):
         outputs.write_summary(missing, tmp_path / "ours.tsv")
 
 
-def test_schemas_are_read_from_the_same_place(monkeypatch, tmp_path):
-    assert outputs.schema_dir() == schema_dir()
-    assert outputs.load_schema("tmb_trace") == load_schema("tmb_trace")
-    monkeypatch.setenv("STEREOSARC_ASSETS", str(tmp_path))
-    assert outputs.schema_dir() == schema_dir() == tmp_path / "schemas"
+def test_schemas_and_conventions_are_the_shared_ones():
+    """tmb.outputs takes schemas, NA and float format from stereosarc.schemas, as tables does."""
+    from stereosarc import schemas, tables
+    assert outputs.load_schema is schemas.load_schema is tables.load_schema
+    assert (outputs.NA_REP, outputs.FLOAT_FORMAT) == (tables.NA_REP, tables.FLOAT_FORMAT) == ("NA", "%.10g")
 
 
 def traces(tmp_path, info: str):
