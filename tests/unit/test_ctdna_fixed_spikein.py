@@ -16,17 +16,14 @@ import pandas as pd
 import pytest
 
 from ctdna import fixed, snv
-from tests.unit.test_ctdna_snv_spikein import ERROR_LOG_SD, ERROR_MEDIAN, N_PON
+from tests.unit.test_ctdna_snv_spikein import N_PON, simulated_pon, site_frame
 
 SEED = 20240603
 N_FIXED = 10  # about a TP53 hot-spot list: R175H, Y220C, G245S, R248Q/W, R249S, R273C/H, R282W
 
 
 def _frame(alt, depth) -> pd.DataFrame:
-    n = len(alt)
-    return pd.DataFrame({"chrom": "chr17", "pos": np.arange(1, n + 1), "ref": "C", "alt": "T",
-                         "variant_type": "snv", "tissue_vaf": np.nan,
-                         "alt_fragments": alt, "depth_fragments": depth})
+    return site_frame(alt, depth, tissue_vaf=np.nan)
 
 
 def simulate(rng: np.random.Generator, tf_grid, replicates: int, samples_per_tf: int = 1,
@@ -35,12 +32,7 @@ def simulate(rng: np.random.Generator, tf_grid, replicates: int, samples_per_tf:
     FixedCall fields and ``mutated_called`` (the mutated site is among the called ones)."""
     rows = []
     for replicate in range(replicates):
-        rates = np.clip(ERROR_MEDIAN * np.exp(rng.normal(0, ERROR_LOG_SD, n_sites)), 1e-6, 5e-3)
-        pon_depth = rng.poisson(depth, (N_PON, n_sites))
-        pon_alt = rng.binomial(pon_depth, rates)
-        pon = pd.concat([_frame(pon_alt[i], pon_depth[i]).assign(sample=f"N{i}")
-                         for i in range(N_PON)], ignore_index=True)
-        background = snv.background_from_pon(pon)
+        rates, pon_alt, pon_depth, pon, background = simulated_pon(rng, n_sites, depth, np.nan)
         for tf in [t for t in tf_grid for _ in range(samples_per_tf)]:
             d, mutated = rng.poisson(depth, n_sites), rng.integers(n_sites)
             p = rates.copy()

@@ -10,6 +10,8 @@ bench/ctdna/spikein_sensitivity.py prints the full sensitivity table of docs/ctd
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,11 +24,31 @@ ERROR_MEDIAN, ERROR_LOG_SD = 2e-4, 1.0  # deduplicated cfDNA substitution error 
 N_PON = 20
 
 
-def _site_frame(alt, depth) -> pd.DataFrame:
+def site_frame(alt, depth, tissue_vaf: float = 0.3) -> pd.DataFrame:
+    """Per-site counts of one sample at SNV sites chr17:1..n (C>T)."""
     n = len(alt)
     return pd.DataFrame({"chrom": "chr17", "pos": np.arange(1, n + 1), "ref": "C", "alt": "T",
-                         "variant_type": "snv", "tissue_vaf": 0.3,
+                         "variant_type": "snv", "tissue_vaf": tissue_vaf,
                          "alt_fragments": alt, "depth_fragments": depth})
+
+
+class SimulatedPon(NamedTuple):
+    rates: np.ndarray  # per-site error rate e_s
+    alt: np.ndarray  # (N_PON, sites) alt fragments
+    depth: np.ndarray  # (N_PON, sites) fragments
+    counts: pd.DataFrame  # long per-site counts of every donor (sample N0..)
+    background: pd.DataFrame  # snv.background_from_pon(counts)
+
+
+def simulated_pon(rng: np.random.Generator, n_sites: int, depth: int,
+                  tissue_vaf: float = 0.3) -> SimulatedPon:
+    """Lognormal per-site error rates and N_PON donors with d ~ Poisson(depth) per site."""
+    rates = np.clip(ERROR_MEDIAN * np.exp(rng.normal(0, ERROR_LOG_SD, n_sites)), 1e-6, 5e-3)
+    pon_depth = rng.poisson(depth, (N_PON, n_sites))
+    pon_alt = rng.binomial(pon_depth, rates)
+    counts = pd.concat([site_frame(pon_alt[i], pon_depth[i], tissue_vaf).assign(sample=f"N{i}")
+                        for i in range(N_PON)], ignore_index=True)
+    return SimulatedPon(rates, pon_alt, pon_depth, counts, snv.background_from_pon(counts))
 
 
 def simulate(rng: np.random.Generator, tf_grid, n_sites: int, replicates: int,
@@ -34,22 +56,17 @@ def simulate(rng: np.random.Generator, tf_grid, n_sites: int, replicates: int,
     """One row per simulated plasma sample (and per PoN donor, tf = 'pon') with its call."""
     rows = []
     for replicate in range(replicates):
-        rates = np.clip(ERROR_MEDIAN * np.exp(rng.normal(0, ERROR_LOG_SD, n_sites)), 1e-6, 5e-3)
-        pon_depth = rng.poisson(depth, (N_PON, n_sites))
-        pon_alt = rng.binomial(pon_depth, rates)
-        pon = pd.concat([_site_frame(pon_alt[i], pon_depth[i]).assign(sample=f"N{i}")
-                         for i in range(N_PON)], ignore_index=True)
-        background = snv.background_from_pon(pon)
+        rates, pon_alt, pon_depth, pon, background = simulated_pon(rng, n_sites, depth)
         for tf in tf_grid:
             d = rng.poisson(depth, n_sites)
             mu = tf / 2
             alt = rng.binomial(d, mu * (1 - rates) + (1 - mu) * rates)
-            call = snv.call_sample(_site_frame(alt, d), background)
+            call = snv.call_sample(site_frame(alt, d), background)
             rows.append({"replicate": replicate, "tf": tf, "design_sites": n_sites, **call.to_dict()})
         if replicate < 1:  # leave-one-out PoN calls, once per site count
             for i in range(N_PON):
                 others = snv.background_from_pon(pon[pon["sample"] != f"N{i}"])
-                call = snv.call_sample(_site_frame(pon_alt[i], pon_depth[i]), others)
+                call = snv.call_sample(site_frame(pon_alt[i], pon_depth[i]), others)
                 rows.append({"replicate": replicate, "tf": "pon", "design_sites": n_sites, **call.to_dict()})
     return pd.DataFrame(rows)
 
