@@ -128,6 +128,8 @@ workflow STEREOSARC {
         ch_ctdna_detail = CTDNA_CALL.out.dynamics.mix(CTDNA_CALL.out.cn)
         ch_rejects = ch_rejects.mix(CTDNA_CALL.out.rejects, CTDNA_COUNT.out.rejects.map { meta, table -> table })
         ch_versions = ch_versions.mix(CTDNA_COUNT.out.versions.first(), CTDNA_CALL.out.versions)
+    } else if (params.ctdna_sites) {
+        log.warn "--ctdna_sites given without --ctdna_targets: plasma is not counted, stage skipped"
     }
 
     // Tissue immunology, blood and clinical endpoints
