@@ -148,6 +148,8 @@ def read_tissue_cn(path: str | Path | None) -> pd.DataFrame:
         return pd.DataFrame(columns=[*TISSUE_CN_REQUIRED, ROW_COLUMN])
     table = read_table(path, required=TISSUE_CN_REQUIRED)
     _parse_numbers(table, ["copy_number"], Path(path).name)
+    if "purity" in table.columns:
+        _parse_purity(table, Path(path).name)
     duplicated = table.duplicated(["patient", "gene"])
     if duplicated.any():
         row = table[duplicated].iloc[0]
@@ -155,6 +157,24 @@ def read_tissue_cn(path: str | Path | None) -> pd.DataFrame:
                              f"{row['gene']!r} given twice for patient {row['patient']!r}")
     log.info("%s: %d tissue copy numbers", Path(path).name, len(table))
     return table
+
+
+def _parse_purity(table: pd.DataFrame, name: str) -> None:
+    """Parse the optional purity column in place: empty or a fraction in (0, 1], one value
+    per patient; otherwise a one-line refusal naming row and column."""
+    table["purity"] = table["purity"].replace("", None)
+    _parse_numbers(table, ["purity"], name)
+    bad = table[table["purity"].notna() & ~table["purity"].between(0, 1, inclusive="right")]
+    if len(bad):
+        row = bad.iloc[0]
+        raise CtdnaInputError(f"{name} row {row[ROW_COLUMN]}, column purity: "
+                             f"{row['purity']:g} is not a fraction in (0, 1]")
+    spread = table.dropna(subset=["purity"]).groupby("patient")["purity"].nunique()
+    if (spread > 1).any():
+        patient = spread[spread > 1].index[0]
+        row = table[table["patient"] == patient].iloc[-1]
+        raise CtdnaInputError(f"{name} row {row[ROW_COLUMN]}, column purity: patient "
+                             f"{patient!r} has more than one purity")
 
 
 def read_progression(path: str | Path | None) -> pd.Series:

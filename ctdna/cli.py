@@ -270,6 +270,9 @@ from ctdna import call_io  # noqa: E402
 from ctdna import cn as cn_model  # noqa: E402
 from ctdna import dynamics as dynamics_model  # noqa: E402
 from ctdna import levels as levels_model  # noqa: E402
+from ctdna import lod as lod_model  # noqa: E402
+from ctdna import markers as markers_model  # noqa: E402
+from ctdna import site_calls  # noqa: E402
 from ctdna import snv as snv_model  # noqa: E402
 from ctdna.exceptions import CtdnaInputError as _CtdnaInputError  # noqa: E402
 from stereosarc.clikit import make_parser as _make_parser  # noqa: E402
@@ -286,7 +289,8 @@ SITE_DETAIL_COLUMNS = [
     "tissue_vaf", "ref_fragments", "alt_fragments", "other_fragments", "discordant_fragments",
     "depth_fragments", "vaf", "error_rate", "prior_rate", "background_source",
     "pon_alt_fragments", "pon_depth_fragments", "n_pon_samples", "n_pon_samples_with_alt",
-    "max_pon_vaf", "blacklisted", "blacklist_reason", "multiplicity", "site_set", "used",
+    "max_pon_vaf", "blacklisted", "blacklist_reason", "tissue_copy_number", "tissue_purity",
+    "copies", "multiplicity", "multiplicity_source", "site_set", "used",
     "not_used_reason", "site_p_value", "site_called"]
 CN_TABLE_COLUMNS = ["patient", "sample", "type", "chrom", "start", "end", "gene", "role",
                     "fragments", "mean_fragment_depth", "norm_depth", "pon_norm_depth",
@@ -313,13 +317,18 @@ def _call_parser() -> _argparse.ArgumentParser:
     add("--target-depth", nargs="*", default=[], help="*.target_depth.tsv files (ctdna-count)")
     add("--background", nargs="*", default=[],
         help="*.background.tsv files (ctdna-count); used only when there is no PoN")
-    add("--tissue-cn", help="tissue copy number table: patient, gene, copy_number")
+    add("--tissue-cn", help="tissue copy number table: patient, gene, copy_number[, purity]")
     add("--clinical", help="clinical table (progression_date, for the lead time)")
     dflt = " (default: %(default)s)"
     add("--alpha", type=_fraction, default=snv_model.ALPHA, help="SNV detection level" + dflt)
     add("--ci-level", type=_fraction, default=cn_model.CI_LEVEL, help="interval level" + dflt)
-    add("--multiplicity", choices=["het", "tissue_vaf"], default="het",
-        help="SNV site multiplicity model of ctdna.snv" + dflt)
+    add("--multiplicity", choices=["auto", "het", "tissue_vaf"], default="auto",
+        help="SNV site copy-state model of ctdna.snv (auto: tissue copy number, purity "
+        "and VAF where given)" + dflt)
+    add("--max-lod", type=_fraction, default=lod_model.MAX_LOD_TF,
+        help="largest LoD95 tumour fraction at which a negative counts" + dflt)
+    add("--tissue-amp-cn", type=float, default=markers_model.TISSUE_AMP_CN,
+        help="tissue MDM2 copy number from which MDM2 is informative" + dflt)
     add("--cn-genes", default=CN_GENES, help="copy-number genes, not reference" + dflt)
     add("--cn-exclude", default=CN_EXCLUDE, help="genes neither reference nor called" + dflt)
     add("--amp-log2", type=float, default=cn_model.AMP_LOG2,
@@ -368,7 +377,8 @@ def _copy_number(args, sheet: _pd.DataFrame, depth: _pd.DataFrame, tissue: _pd.D
     return gene, targets[CN_TABLE_COLUMNS]
 
 
-def _snv(args, sheet: _pd.DataFrame, sites: _pd.DataFrame, background: _pd.DataFrame):
+def _snv(args, sheet: _pd.DataFrame, sites: _pd.DataFrame, background: _pd.DataFrame,
+         tissue: _pd.DataFrame, test_level: float):
     """({sample: SnvCall}, {sample: FixedCall}, per-site detail, PoN background)."""
     plasma, tumour = sheet[sheet["type"] == "plasma"], sheet[sheet["type"] == "tumour"]
     pon_sites = sites[sites["sample"].isin(sheet.loc[sheet["type"] == "pon", "sample"])]
@@ -376,9 +386,10 @@ def _snv(args, sheet: _pd.DataFrame, sites: _pd.DataFrame, background: _pd.DataF
                       else _pd.DataFrame(columns=snv_model.BACKGROUND_COLUMNS))
     _call_log.info("SNV background: %d PoN sites, %d black-listed", len(pon_background),
                    int(pon_background["blacklisted"].astype(bool).sum()))
-    calls, fixed, detail = levels_model.call_snv_cohort(
+    calls, fixed, detail = site_calls.call_snv_cohort(
         sites, plasma, tumour, pon_background, background if len(background) else None,
-        alpha=args.alpha, ci_level=args.ci_level, multiplicity=args.multiplicity)
+        tissue, alpha=test_level, ci_level=args.ci_level, multiplicity=args.multiplicity,
+        max_lod=args.max_lod)
     _log_fixed(calls, fixed)
     return calls, fixed, detail, pon_background
 
@@ -406,7 +417,8 @@ def _site_rejects(detail: _pd.DataFrame, rejects: list) -> None:
             f"not used: {row['not_used_reason']}{extra}"))
 
 
-def _sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects) -> None:
+def _sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects,
+                    detail=None) -> None:
     """Plasma samples not evaluable, duplicate timepoints, unused tissue copy numbers."""
     rows = sheet.set_index("sample")[call_io.ROW_COLUMN]
     for item in ctdna[ctdna["evaluable"] != True].itertuples():  # noqa: E712
@@ -417,13 +429,26 @@ def _sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects) ->
                                       f"second {item.timepoint} sample of the patient: not used "
                                       "in ctdna_dynamics (earliest collection kept)"))
     plasma_patients = set(ctdna["patient"])
+    site_genes = (set(zip(detail["patient"], detail["gene"]))
+                  if detail is not None and {"patient", "gene"} <= set(detail.columns) else set())
     for item in tissue.to_dict("records"):
         gene, patient = item["gene"], item["patient"]
-        if gene != cn_model.AMP_GENE or patient not in plasma_patients:
-            why = (f"gene {gene} is not {cn_model.AMP_GENE}" if gene != cn_model.AMP_GENE
-                   else "patient has no plasma sample")
+        used_gene = gene == cn_model.AMP_GENE or (patient, gene) in site_genes
+        if not used_gene or patient not in plasma_patients:
+            why = (f"gene {gene} is neither {cn_model.AMP_GENE} nor the gene of a tumour site"
+                   if not used_gene else "patient has no plasma sample")
             rejects.append(call_io.reject(tissue_name, item[call_io.ROW_COLUMN], patient,
                                           f"tissue copy number not used: {why}"))
+
+
+def _call_settings(args, gene, sites: _pd.DataFrame) -> levels_model.CallSettings:
+    """Per-test level alpha / k over the run's test kinds (ctdna.markers) and thresholds."""
+    cn_test = gene is not None and bool(_pd.to_numeric(gene["z"], errors="coerce").notna().any())
+    k = markers_model.family_size(not sites.empty, cn_test)
+    _call_log.info("detection family: %d test kind(s), each at alpha/k = %g", k, args.alpha / k)
+    return levels_model.CallSettings(test_level=args.alpha / k, max_lod=args.max_lod,
+                                     amp_log2=args.amp_log2, amp_z=args.amp_z,
+                                     tissue_amp_cn=args.tissue_amp_cn)
 
 
 def _call(args: _argparse.Namespace) -> None:
@@ -445,14 +470,18 @@ def _call(args: _argparse.Namespace) -> None:
     tissue = call_io.read_tissue_cn(args.tissue_cn)
     progression = call_io.read_progression(args.clinical)
     gene, targets = _copy_number(args, sheet, depth, tissue)
-    calls, fixed, detail, pon_background = _snv(args, sheet, sites, background)
+    settings = _call_settings(args, gene, sites)
+    calls, fixed, detail, pon_background = _snv(args, sheet, sites, background, tissue,
+                                                settings.test_level)
     plasma = sheet[sheet["type"] == "plasma"]
-    ctdna = levels_model.cohort_levels(plasma, levels_model.snv_frame(calls, fixed), gene)
+    mdm2 = tissue[tissue["gene"] == cn_model.AMP_GENE].set_index("patient")["copy_number"]
+    ctdna = levels_model.cohort_levels(plasma, levels_model.snv_frame(calls, fixed), gene,
+                                       mdm2.astype(float), settings)
     dynamics, unused = dynamics_model.cohort_dynamics(ctdna, progression,
                                                       args.molecular_response)
     _site_rejects(detail, rejects)
     _sample_rejects(sheet, _Path(args.samplesheet).name, ctdna, unused, tissue,
-                    _Path(args.tissue_cn).name if args.tissue_cn else "", rejects)
+                    _Path(args.tissue_cn).name if args.tissue_cn else "", rejects, detail)
     _call_log.info("%d plasma samples: %d detected, %d not detected, %d not evaluable",
                    len(ctdna), int((ctdna["detected"] == True).sum()),  # noqa: E712
                    int((ctdna["detected"] == False).sum()),  # noqa: E712

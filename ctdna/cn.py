@@ -150,8 +150,8 @@ def z_scores(log2r: pd.Series, pon_loo: pd.Series) -> pd.DataFrame:
         mean, sd = _spread(others)
         z = (value - mean) / sd if sd and sd > 0 else math.nan
         rows.append({"sample": sample, "log2_ratio": value, "pon_mean": mean, "pon_sd": sd,
-                     "z": z})
-    return pd.DataFrame(rows, columns=["sample", "log2_ratio", "pon_mean", "pon_sd", "z"])
+                     "pon_n": int(np.isfinite(others).sum()), "z": z})
+    return pd.DataFrame(rows, columns=["sample", "log2_ratio", "pon_mean", "pon_sd", "pon_n", "z"])
 
 
 def amplification_call(log2r: float, z: float, amp_log2: float = AMP_LOG2,

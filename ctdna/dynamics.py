@@ -46,13 +46,15 @@ def select_timepoint_samples(levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
 def _state(row: pd.Series | None) -> dict:
     """TF, detection and source of one timepoint; NA when absent or not evaluable."""
     if row is None:
-        return {"sample": None, "tf": math.nan, "detected": None, "source": None}
+        return {"sample": None, "tf": math.nan, "detected": None, "source": None,
+                "lod": math.nan}
     evaluable = row.get("evaluable")
     detected = None if evaluable in (0, False) or pd.isna(row.get("detected")) \
         else bool(row["detected"])
     tf = float(row["tumour_fraction"]) if pd.notna(row.get("tumour_fraction")) else math.nan
+    lod = row.get("lod95_tf")
     return {"sample": row["sample"], "tf": tf, "detected": detected,
-            "source": row.get("tf_source")}
+            "source": row.get("tf_source"), "lod": float(lod) if pd.notna(lod) else math.nan}
 
 
 def fold_change(baseline_tf: float, month6_tf: float) -> tuple[float, float]:
@@ -120,7 +122,8 @@ def patient_dynamics(samples: pd.DataFrame, progression_date=None,
     for tp in TIMEPOINTS:
         row.update({f"{tp}_sample": states[tp]["sample"], f"{tp}_tf": states[tp]["tf"],
                     f"{tp}_tf_source": states[tp]["source"],
-                    f"{tp}_detected": states[tp]["detected"]})
+                    f"{tp}_detected": states[tp]["detected"],
+                    f"{tp}_lod95_tf": states[tp]["lod"]})
     row.update({"tf_log2_fold_change": log2_fc, "tf_percent_change": percent,
                 "molecular_response": response,
                 "clearance": clearance(states["baseline"], states["month6"]),
@@ -147,7 +150,7 @@ def cohort_dynamics(levels: pd.DataFrame, progression: pd.Series | None = None,
 def dynamics_columns() -> list[str]:
     """Column order of ctdna_dynamics.tsv."""
     per_timepoint = [f"{tp}_{field}" for tp in TIMEPOINTS
-                     for field in ("sample", "tf", "tf_source", "detected")]
+                     for field in ("sample", "tf", "tf_source", "detected", "lod95_tf")]
     return ["patient", *per_timepoint, "tf_log2_fold_change", "tf_percent_change",
             "molecular_response", "clearance", "progression_date",
             "first_positive_date", "lead_time_days", "reason"]

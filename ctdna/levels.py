@@ -1,10 +1,20 @@
-"""One ctDNA level per plasma sample, combining the SNV and copy-number estimates.
+"""One ctDNA level per plasma sample: the three-valued call, the tumour fraction, the LoD.
 
 Inputs (one row per plasma sample, keyed by ``sample``):
-- SNV result (ctdna.snv): n_sites, alt_fragments, total_fragments, mean_vaf, tumour_fraction,
-  tf_ci_low, tf_ci_high, p_value, detected (NA when the sample has no usable site).
-- copy-number result of the amplification gene (ctdna.cn.call_gene, MDM2 by default):
-  log2_ratio, z, p_value, amplified, tf_cn, tf_cn_low, tf_cn_high, copy_number.
+- SNV result (``ctdna.site_calls``/``ctdna.snv``): n_sites, alt_fragments, total_fragments,
+  mean_vaf, tumour_fraction, tf_ci_low, tf_ci_high, p_value, detected, lod95_tf, tf_model,
+  and the tumour-naive fixed-site result (fixed_*).
+- copy-number result of the amplification gene (``ctdna.cn.call_gene``, MDM2): log2_ratio,
+  pon_mean, pon_sd, pon_n, z, p_value, amplified, tf_cn, tf_cn_low, tf_cn_high,
+  copy_number.
+- the tissue MDM2 copy number of the patient (``--tissue-cn``), which makes MDM2 informative.
+
+``detected`` (1/0/NA), ``reason_code``, ``markers_informative``, ``markers_tested``,
+``markers_positive`` and ``lod95_tf`` follow ``ctdna.markers``: positive when a test is
+positive at level ``test_level`` = alpha / k (k test kinds in the run's family); negative
+only when an informative marker was tested with LoD95 <= ``max_lod``; NA otherwise.
+``method`` names the assay family (``targeted_panel``: tumour-informed sites, MDM2 copy
+number and fixed sites of the capture panel).
 
 Combination rule for ``tumour_fraction`` (``tf_source`` says which estimate was used):
 1. SNV detected -> SNV estimate (point mutations measure ctDNA directly);
@@ -12,44 +22,41 @@ Combination rule for ``tumour_fraction`` (``tf_source`` says which estimate was 
 3. else SNV evaluable (TF computed, not detected) -> SNV estimate;
 4. else a copy-number TF exists -> copy-number estimate;
 5. else NA (``none``).
-``detected`` = SNV detected OR MDM2 amplified (NA only when neither was assessable);
-``detection_source`` lists the signals that were positive. ``p_value`` is that of the
+``detection_source`` lists the signals that were positive; ``p_value`` is that of the
 estimate that decided detection (SNV if detected, else copy number if amplified, else the
 SNV p-value when evaluable, else the copy-number one), named in ``p_value_source``. In
-tumour-naive mode (below) the fixed-site test (``fixed``) stands where SNV stands in these
-two rules; it gives no tumour fraction, so rules 1 and 3 do not apply to it.
+tumour-naive mode the fixed-site test (``fixed``) stands where SNV stands in these two
+rules; it gives no tumour fraction, so rules 1 and 3 do not apply to it.
 
-``call_snv_cohort`` runs ``ctdna.snv.call_sample`` for every plasma sample on its own
-patient's tumour sites (PoN background, else the sample's own background), and
-``ctdna.fixed.call_fixed`` on the fixed-list sites (``ctdna-count --sites``) that are not
-tumour sites of the patient. ``snv_mode``: ``tumour_informed`` when the sample has a used
-tumour-informed site; else ``tumour_naive`` when it has fixed sites: the fixed-site test then
-takes the place of the SNV test in ``detected``, ``detection_source`` (``fixed``) and
-``p_value`` (it gives no tumour fraction); else ``none``. With tumour-informed sites the
-fixed-site result is only reported (``fixed_*`` columns), never pooled with them.
-
-Yields (computed by ctdna.snv, shared with the SNV stage): ``hge_per_ml = cfdna_ng_per_ml
-x 1000 / 3.3`` haploid genome equivalents per mL plasma (3.3 pg per haploid human genome);
-``mutant_molecules_per_ml = hge_per_ml * mean_vaf`` (SNV mean VAF; NA without SNV sites).
+Yields: ``hge_per_ml = cfdna_ng_per_ml x 1000 / 3.3`` haploid genome equivalents per mL
+plasma (3.3 pg per haploid human genome); ``mutant_molecules_per_ml = hge_per_ml *
+mean_vaf`` (SNV mean VAF; NA without SNV sites).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from scipy import stats
+
+from ctdna import cn as cn_model
 from ctdna import fixed as fixed_model
+from ctdna import lod as lod_model
+from ctdna import markers
 from ctdna import snv as snv_model
-from ctdna.sites import FIXED_SITES
 
 SNV_COLUMNS = ["n_sites", "alt_fragments", "total_fragments", "mean_vaf", "tumour_fraction",
-               "tf_ci_low", "tf_ci_high", "p_value", "detected", "reason"]
+               "tf_ci_low", "tf_ci_high", "p_value", "detected", "reason", "lod95_tf",
+               "tf_model"]
 FIXED_COLUMNS = ["snv_mode", "fixed_n_sites", "fixed_n_called", "fixed_p_value", "fixed_detected",
                  "fixed_max_vaf", "fixed_reason"]
-CN_COLUMNS = ["log2_ratio", "pon_sd", "z", "p_value", "amplified", "tf_cn", "tf_cn_low",
-              "tf_cn_high", "copy_number", "reason"]
+CN_COLUMNS = ["log2_ratio", "pon_mean", "pon_sd", "pon_n", "z", "p_value", "amplified", "tf_cn",
+              "tf_cn_low", "tf_cn_high", "copy_number", "reason"]
+METHOD = "targeted_panel"  # ctdna.tsv method of this stage's rows (capture panel: sites + MDM2)
 
 
 def snv_mode(call: snv_model.SnvCall, fixed_call: fixed_model.FixedCall | None) -> str:
@@ -99,17 +106,53 @@ def choose_source(snv_detected, snv_tf, amplified, tf_cn) -> str:
     return "none"
 
 
-def combined_detection(snv_detected, amplified, fixed_detected=None) -> tuple[bool | None, str]:
-    """(detected, detection_source): any positive signal; None when none was assessed.
+@dataclass
+class CallSettings:
+    """Levels and thresholds of the sample call (``ctdna.markers``, ``ctdna.lod``).
 
-    ``fixed_detected`` is the tumour-naive fixed-site call, given only in tumour-naive mode."""
-    signals = (("snv", snv_detected), ("fixed", fixed_detected), ("cn", amplified))
-    positive = [name for name, flag in signals if flag is True]
-    if positive:
-        return True, "+".join(positive)
-    if all(flag is None for _, flag in signals):
-        return None, "none"
-    return False, "none"
+    ``test_level``: per-test level alpha / k; ``max_lod``: largest LoD95 TF at which a
+    negative counts; ``amp_log2`` and ``amp_z``: the MDM2 amplification rule (its LoD uses
+    the one-sided normal level of ``amp_z``); ``tissue_amp_cn``: tissue copy number from which
+    MDM2 is informative.
+    """
+
+    test_level: float = snv_model.ALPHA
+    max_lod: float = lod_model.MAX_LOD_TF
+    amp_log2: float = cn_model.AMP_LOG2
+    amp_z: float = cn_model.AMP_Z
+    tissue_amp_cn: float = markers.TISSUE_AMP_CN
+
+
+SNV_INFORMATIVE_REASONS = ("no usable site", "no PoN site counts and no sample background")  # the tumour has sites in the targets, none testable here
+
+
+def marker_tests(snv: dict, cn: dict, tissue_cn: float, naive: bool,
+                 settings: CallSettings) -> list[markers.MarkerTest]:
+    """The site test (tumour-informed or fixed) and the MDM2 test of one sample."""
+    tests = []
+    if naive:
+        tests.append(markers.MarkerTest("fixed", False, np.isfinite(snv["fixed_p_value"]),
+                                        _flag(snv["fixed_detected"]) is True))
+    else:
+        tested = snv["n_sites"] > 0
+        informative = tested or snv.get("reason") in SNV_INFORMATIVE_REASONS
+        tests.append(markers.MarkerTest("snv", informative, tested,
+                                        _flag(snv["detected"]) is True, snv["lod95_tf"]))
+    amplified = _flag(cn["amplified"])
+    informative = markers.tissue_amplified(tissue_cn, settings.tissue_amp_cn) is True
+    positive = amplified is True and cn["p_value"] < settings.test_level
+    lod = (lod_model.cn_lod(cn["pon_mean"], cn["pon_sd"], int(_number(cn["pon_n"]) or 0),
+                            tissue_cn, settings.amp_log2, stats.norm.sf(settings.amp_z))
+           if informative else math.nan)
+    tests.append(markers.MarkerTest("mdm2", informative, amplified is not None, positive, lod))
+    return tests
+
+
+def _detection_source(tests: list[markers.MarkerTest], call: markers.SampleCall) -> str:
+    """Positive signals as 'snv', 'fixed', 'cn' joined by '+' ('none' when none)."""
+    names = {"snv": "snv", "fixed": "fixed", "mdm2": "cn"}
+    positive = call.markers_positive.split(";")
+    return "+".join(names[t.name] for t in tests if t.name in positive) or "none"
 
 
 def _p_value(point: tuple[str, bool | None, float], cn: dict, amplified) -> tuple[float, str]:
@@ -124,9 +167,17 @@ def _p_value(point: tuple[str, bool | None, float], cn: dict, amplified) -> tupl
     return (value, source) if np.isfinite(value) else (math.nan, "none")
 
 
-def _reason(snv: dict, amplified, source: str, cn_reason, naive: bool) -> str | None:
+REASON_WORDS = {markers.NO_INFORMATIVE: "no informative marker (no tumour site in the targets, "
+                "no tissue MDM2 amplification): a negative would say nothing",
+                markers.BELOW_LOD: "informative markers tested, none with LoD95 low enough for a "
+                "negative",
+                markers.NOT_ASSESSABLE: "informative markers, none testable in this sample"}
+
+
+def _reason(snv: dict, amplified, source: str, cn_reason, naive: bool,
+            call: markers.SampleCall) -> str | None:
     """What was not assessable, in words (None when every signal was)."""
-    notes = []
+    notes = [REASON_WORDS[call.reason_code]] if call.reason_code else []
     if _flag(snv["detected"]) is None:
         reason = snv.get("reason")
         notes.append(f"SNV: {reason}" if reason else "SNV: no usable site")
@@ -140,7 +191,7 @@ def _reason(snv: dict, amplified, source: str, cn_reason, naive: bool) -> str | 
 
 
 FLAG_FIELDS = ("detected", "fixed_detected", "amplified")  # 1/0/NA cells, read by _flag
-TEXT_FIELDS = ("reason", "snv_mode", "fixed_reason")  # words, NA as None
+TEXT_FIELDS = ("reason", "snv_mode", "fixed_reason", "tf_model")  # words, NA as None
 
 
 def _text(value) -> str | None:
@@ -154,17 +205,19 @@ def _parsed(values: dict) -> dict:
             for k, v in values.items()}
 
 
-def sample_level(snv: dict, cn: dict, cfdna_ng_per_ml: float) -> dict:
+def sample_level(snv: dict, cn: dict, cfdna_ng_per_ml: float, tissue_cn: float = math.nan,
+                 settings: CallSettings | None = None) -> dict:
     """The ctdna.tsv values of one plasma sample from its SNV (with fixed_*) and
-    copy-number dicts."""
-    snv, cn = _parsed({**EMPTY_FIXED, **snv}), _parsed(cn)
+    copy-number dicts and its patient's tissue MDM2 copy number (NA when none)."""
+    settings = settings or CallSettings()
+    snv, cn = _parsed({**EMPTY_FIXED, **EMPTY_SNV, **snv}), _parsed({**EMPTY_CN, **cn})
     snv_detected, amplified = _flag(snv["detected"]), _flag(cn["amplified"])
     snv["snv_mode"] = snv["snv_mode"] or "none"
     naive = snv["snv_mode"] == "tumour_naive"
     fixed_detected = _flag(snv["fixed_detected"])
+    tests = marker_tests(snv, cn, _number(tissue_cn), naive, settings)
+    call = markers.sample_call(tests, settings.max_lod)
     source = choose_source(snv_detected, snv["tumour_fraction"], amplified, cn["tf_cn"])
-    detected, detection_source = combined_detection(snv_detected, amplified,
-                                                    fixed_detected if naive else None)
     estimate = {"snv": (snv["tumour_fraction"], snv["tf_ci_low"], snv["tf_ci_high"]),
                 "cn": (cn["tf_cn"], cn["tf_cn_low"], cn["tf_cn_high"]),
                 "none": (math.nan, math.nan, math.nan)}[source]
@@ -177,19 +230,25 @@ def sample_level(snv: dict, cn: dict, cfdna_ng_per_ml: float) -> dict:
         "n_sites": snv["n_sites"], "alt_fragments": snv["alt_fragments"],
         "total_fragments": snv["total_fragments"], "mean_vaf": snv["mean_vaf"],
         "tumour_fraction": estimate[0], "tf_ci_low": estimate[1], "tf_ci_high": estimate[2],
-        "tf_source": source, "p_value": p_value, "p_value_source": p_source,
-        "detected": detected, "detection_source": detection_source,
-        "evaluable": detected is not None,
+        "tf_source": source, "tf_model": snv["tf_model"] if source == "snv" else None,
+        "p_value": p_value, "p_value_source": p_source,
+        "detected": call.detected, "detection_source": _detection_source(tests, call),
+        "evaluable": call.detected is not None, "method": METHOD,
+        "reason_code": call.reason_code, "markers_informative": call.markers_informative,
+        "markers_tested": call.markers_tested, "markers_positive": call.markers_positive,
+        "lod95_tf": call.lod95_tf, "snv_lod95_tf": snv["lod95_tf"],
+        "mdm2_lod95_tf": tests[-1].lod95_tf, "test_level": settings.test_level,
         "hge_per_ml": hge,
         "mutant_molecules_per_ml": _number(snv_model.mutant_molecules_per_ml(
             None if math.isnan(hge) else hge, mean_vaf)),
         "snv_tumour_fraction": snv["tumour_fraction"], "snv_p_value": snv["p_value"],
         "snv_detected": snv_detected, **_fixed_values(snv, fixed_detected),
         "tf_cn": cn["tf_cn"], "tf_cn_low": cn["tf_cn_low"], "tf_cn_high": cn["tf_cn_high"],
-        "tissue_copy_number": cn["copy_number"],
+        "tissue_copy_number": cn["copy_number"], "tissue_mdm2_copy_number": _number(tissue_cn),
+        "mdm2_informative": tests[-1].informative,
         "mdm2_log2_ratio": cn["log2_ratio"], "mdm2_pon_sd": cn["pon_sd"], "mdm2_z": cn["z"],
         "mdm2_p_value": cn["p_value"], "mdm2_amplified": amplified,
-        "reason": _reason(snv, amplified, source, cn.get("reason"), naive)}
+        "reason": _reason(snv, amplified, source, cn.get("reason"), naive, call)}
 
 
 def _fixed_values(snv: dict, fixed_detected) -> dict:
@@ -199,6 +258,8 @@ def _fixed_values(snv: dict, fixed_detected) -> dict:
             "fixed_detected": fixed_detected, "fixed_max_vaf": snv["fixed_max_vaf"]}
 
 
+EMPTY_SNV = {"lod95_tf": None, "tf_model": None}  # SNV results without a LoD (no site)
+EMPTY_CN = {"pon_mean": None, "pon_n": None}  # copy-number results without PoN summaries
 EMPTY_FIXED = {"snv_mode": "none", "fixed_n_sites": 0, "fixed_n_called": 0,
                "fixed_p_value": None, "fixed_detected": None, "fixed_max_vaf": None,
                "fixed_reason": None}  # a sample without fixed sites
@@ -216,16 +277,20 @@ def _lookup(frame: pd.DataFrame, sample: str, columns: list[str], absent: str) -
 
 
 def cohort_levels(plasma: pd.DataFrame, snv: pd.DataFrame | None,
-                  cn: pd.DataFrame | None) -> pd.DataFrame:
+                  cn: pd.DataFrame | None, tissue_mdm2: pd.Series | None = None,
+                  settings: CallSettings | None = None) -> pd.DataFrame:
     """ctdna.tsv rows: one per plasma sample of ``plasma`` (patient, sample, timepoint,
-    collection_date, cfdna_ng_per_ml), sorted by patient and sample."""
+    collection_date, cfdna_ng_per_ml), sorted by patient and sample. ``tissue_mdm2``: tissue
+    MDM2 copy number indexed by patient (absent: NA)."""
+    tissue_mdm2 = tissue_mdm2 if tissue_mdm2 is not None else pd.Series(dtype=float)
     rows = []
     for item in plasma.sort_values(["patient", "sample"]).itertuples(index=False):
         values = sample_level(_lookup(snv, item.sample, SNV_COLUMNS + FIXED_COLUMNS,
                                       "not called"),
                               _lookup(cn, item.sample, CN_COLUMNS,
                                       "no target depth for this sample"),
-                              item.cfdna_ng_per_ml)
+                              item.cfdna_ng_per_ml, tissue_mdm2.get(item.patient, math.nan),
+                              settings)
         rows.append({"patient": item.patient, "sample": item.sample,
                      "timepoint": item.timepoint, "collection_date": item.collection_date,
                      "cfdna_ng_per_ml": item.cfdna_ng_per_ml, **values})
@@ -237,95 +302,11 @@ def level_columns() -> list[str]:
     return ["patient", "sample", "timepoint", "n_sites", "alt_fragments", "total_fragments",
             "mean_vaf", "tumour_fraction", "tf_ci_low", "tf_ci_high", "p_value", "detected",
             "hge_per_ml", "mutant_molecules_per_ml", "mdm2_log2_ratio", "mdm2_amplified",
-            "tf_source", "detection_source", "p_value_source", "evaluable", "mdm2_pon_sd", "mdm2_z",
+            "tf_source", "detection_source", "p_value_source", "evaluable", "method",
+            "reason_code", "markers_informative", "markers_tested", "markers_positive",
+            "lod95_tf", "snv_lod95_tf", "mdm2_lod95_tf", "test_level", "tf_model",
+            "mdm2_informative", "tissue_mdm2_copy_number", "mdm2_pon_sd", "mdm2_z",
             "mdm2_p_value", "tf_cn", "tf_cn_low", "tf_cn_high", "tissue_copy_number",
             "snv_tumour_fraction", "snv_p_value", "snv_detected", "snv_mode", "fixed_n_sites",
             "fixed_n_called", "fixed_p_value", "fixed_detected", "fixed_max_vaf", "collection_date",
             "cfdna_ng_per_ml", "reason"]
-
-
-def _no_call(reason: str) -> snv_model.SnvCall:
-    """An SNV result with nothing assessable (NA values, reason in words)."""
-    return snv_model.SnvCall(0, None, None, None, None, None, None, None, None, False, reason)
-
-
-def _sample_background(own: pd.DataFrame, sample: str, pon_background: pd.DataFrame,
-                       sample_backgrounds: pd.DataFrame | None) -> pd.DataFrame | None:
-    """PoN background when there is one, else the sample's own (ctdna-count background)."""
-    if not pon_background.empty:
-        return pon_background
-    if sample_backgrounds is not None and sample in set(sample_backgrounds["sample"]):
-        own_rates = sample_backgrounds[sample_backgrounds["sample"] == sample]
-        return snv_model.background_from_sample(own, own_rates)
-    return None
-
-
-FOREIGN = "tumour sample of another patient"  # not_used_reason of site rows of another patient
-DUPLICATE = "also a tumour-informed site of the patient (evaluated once, there)"  # fixed row
-
-
-def split_site_rows(rows: pd.DataFrame, own_tumours: set) -> tuple[pd.DataFrame, ...]:
-    """(tumour-informed rows, fixed rows to test, rows not used) of one plasma sample.
-
-    Tumour-informed: rows of the patient's own tumour samples. Fixed: rows of the fixed site
-    list (tumour_sample FIXED_SITES) whose (chrom, pos, ref, alt) is not a tumour-informed
-    site. Not used (used False, not_used_reason): other patients' rows, fixed duplicates.
-    """
-    own = rows[rows["tumour_sample"].isin(own_tumours)].assign(site_set="tumour")
-    listed = rows[rows["tumour_sample"] == FIXED_SITES].assign(site_set=fixed_model.SITE_SET)
-    key = snv_model.SITE_KEY
-    duplicate = pd.MultiIndex.from_frame(listed[key]).isin(pd.MultiIndex.from_frame(own[key]))
-    foreign = rows[~rows["tumour_sample"].isin(own_tumours | {FIXED_SITES})].assign(
-        site_set="tumour", used=False, not_used_reason=FOREIGN)
-    repeated = listed[duplicate].assign(used=False, not_used_reason=DUPLICATE)
-    return own, listed[~duplicate], pd.concat([foreign, repeated])
-
-
-def _tumour_call(own: pd.DataFrame, own_tumours: set, counted: bool, background,
-                 **call_options):
-    """SnvCall of the tumour-informed rows, or a no-call with the reason (``counted``: the
-    sample has site-count rows at all)."""
-    if not own_tumours:
-        return _no_call("no tumour VCF for this patient")
-    if own.empty:
-        return _no_call("no tumour site in the targets" if counted
-                        else "no site counts for this sample")
-    if background is None:
-        return _no_call("no PoN site counts and no sample background")
-    return snv_model.call_sample(own, background, **call_options)
-
-
-def _fixed_call(listed: pd.DataFrame, background, alpha: float) -> fixed_model.FixedCall:
-    """FixedCall of the fixed rows to test (no background: not assessed, rows kept)."""
-    if not listed.empty and background is None:
-        call = fixed_model.no_fixed_call("no PoN site counts and no sample background")
-        call.per_site = listed.assign(used=False, not_used_reason="no background error rate")
-        return call
-    return fixed_model.call_fixed(listed, background, alpha=alpha)
-
-
-def call_snv_cohort(site_counts: pd.DataFrame, plasma: pd.DataFrame, tumour: pd.DataFrame,
-                    pon_background: pd.DataFrame, sample_backgrounds: pd.DataFrame | None,
-                    **call_options) -> tuple[dict, dict, pd.DataFrame]:
-    """SNV call of every plasma sample on its own patient's tumour sites, and the fixed-site
-    (tumour-naive) test on its fixed sites.
-
-    ``plasma``/``tumour``: samplesheet rows (patient, sample). Site rows of a plasma sample
-    counted against another patient's tumour, and fixed rows repeating a tumour-informed
-    site, are not used (used False and a not_used_reason). Returns ({sample: SnvCall},
-    {sample: FixedCall}, per-site detail of all plasma samples with site_set).
-    """
-    calls, fixed_calls, details = {}, {}, []
-    for item in plasma.sort_values("sample").itertuples(index=False):
-        own_tumours = set(tumour.loc[tumour["patient"] == item.patient, "sample"])
-        rows = site_counts[site_counts["sample"] == item.sample]
-        own, listed, unused = split_site_rows(rows, own_tumours)
-        background = _sample_background(pd.concat([own, listed]), item.sample, pon_background,
-                                        sample_backgrounds)
-        call = _tumour_call(own, own_tumours, not rows.empty, background, **call_options)
-        fixed_call = _fixed_call(listed, background, call_options.get("alpha", snv_model.ALPHA))
-        calls[item.sample], fixed_calls[item.sample] = call, fixed_call
-        details += [frame.assign(patient=item.patient)
-                    for frame in (call.per_site, fixed_call.per_site, unused) if len(frame)]
-    detail = pd.concat(details, ignore_index=True) if details else pd.DataFrame()
-    return calls, fixed_calls, detail

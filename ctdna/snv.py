@@ -33,6 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ctdna import lod as lod_model
+from ctdna import tumour_fraction as tf_estimation
+
 SITE_KEY = ["chrom", "pos", "ref", "alt"]
 ALPHA = 0.01  # detection level, issue 4 / docs/parameters.md --ctdna_alpha default
 CI_LEVEL = 0.95  # two-sided profile-likelihood interval level (issue 4)
@@ -44,7 +47,7 @@ MAX_PON_ERROR_RATE = 0.01  # posterior error >= 1 % makes a 1 % TF site uninform
 PRIOR_WEIGHT = 1000.0  # Beta prior worth 1,000 fragments, below one PoN sample's typical deduplicated depth so site data dominate (choice)
 MIN_PRIOR_RATE = 1e-6  # floor of the prior mean: Illumina per-base substitution error after dedup is ~1e-4..1e-5 (Newman 2016, iDES), never 0
 MIN_ALT_FRAGMENTS = 2  # detection needs >= 2 mutant fragments in total: one fragment cannot be told from one PCR/sequencing artefact (MRD practice; choice)
-EVAL_TF = 0.01  # a negative sample is evaluable only if TF = 1 % would be detectable (issue 4 accuracy range lower bound)
+EVAL_TF = 0.01  # TF a fixed site must be able to see for its negative to count (issue 4 accuracy range lower bound)
 HAPLOID_GENOME_PG = 3.3  # mass of one haploid human genome, pg (issue 4; Signatera hGE convention)
 MULTIPLICITY_RANGE = (0.25, 2.0)  # clip of the tissue-VAF multiplicity: 2 = LOH/duplicated site (choice)
 
@@ -65,6 +68,8 @@ class SnvCall:
     evaluable: bool
     reason: str | None
     per_site: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lod95_tf: float | None = None
+    tf_model: str | None = None
 
     def to_dict(self) -> dict:
         """The scalar fields (everything except per_site), for one row of ctdna.tsv."""
@@ -208,28 +213,30 @@ def background_from_sample(site_counts: pd.DataFrame, sample_background: pd.Data
 
 
 def call_sample(site_counts: pd.DataFrame, background: pd.DataFrame, *, alpha: float = ALPHA,
-                ci_level: float = CI_LEVEL, eval_tf: float = EVAL_TF,
+                ci_level: float = CI_LEVEL, max_lod: float = lod_model.MAX_LOD_TF,
                 min_alt_fragments: int = MIN_ALT_FRAGMENTS,
-                multiplicity: str = "het",
+                multiplicity: str = "auto",
                 multiplicity_range: tuple[float, float] = MULTIPLICITY_RANGE) -> SnvCall:
-    """Detection test, tumour fraction and mean VAF of one plasma sample.
+    """Detection test, tumour fraction, limit of detection and mean VAF of one plasma sample.
 
     ``site_counts``: the sample's rows restricted to its own patient's sites (duplicates of a
-    site listed by several tumour VCFs are counted once). ``background``: output of
-    ``background_from_pon`` or ``background_from_sample``. Sites used: not black-listed,
-    depth_fragments > 0, with an error rate. ``multiplicity``: 'het' (m_s = 1, mutant
-    fraction TF/2) or 'tissue_vaf' (m_s = tissue_vaf_s / median tissue_vaf of the used sites,
-    clipped to ``multiplicity_range``; the median site is taken as heterozygous clonal).
+    site listed by several tumour VCFs are counted once); optional columns
+    ``tissue_copy_number`` (C_s) and ``tissue_purity`` (p) carry the tissue copy state.
+    ``background``: output of ``background_from_pon`` or ``background_from_sample``. Sites
+    used: not black-listed, depth_fragments > 0, with an error rate. ``multiplicity``:
+    'auto' (C_s and m_s from the tissue where given, ``ctdna.tumour_fraction``; else
+    heterozygous diploid), 'het' (C_s = 2, m_s = 1 everywhere) or 'tissue_vaf' (C_s = 2,
+    m_s = tissue_vaf_s / median tissue_vaf of the used sites, clipped to
+    ``multiplicity_range``; the median site is taken as heterozygous clonal).
 
     n_sites, alt_fragments, total_fragments (sum of depth_fragments) count used sites only.
     ``detected``: p < alpha and at least ``min_alt_fragments`` alt fragments in total.
-    ``evaluable``: True when detected, or when the expected pooled alt count at
-    TF = ``eval_tf``, sum_s d_s p_s(eval_tf), reaches k_min, the smallest pooled alt count
-    with P(X >= k | H0) < alpha and k >= min_alt_fragments (about even odds of detecting
-    TF = eval_tf); False
-    (detected None) otherwise or when no site is usable; ``reason`` says why.
-    ``per_site``: one row per site with vaf, error_rate, blacklisted, blacklist_reason,
-    multiplicity, used, not_used_reason.
+    ``lod95_tf``: the TF detected with 95 % probability at this level (``ctdna.lod``).
+    ``evaluable``: detected, or lod95_tf <= ``max_lod`` (a negative could have seen the
+    tumour); otherwise ``detected`` is None and ``reason`` says why. ``tf_model`` names the
+    copy-state model of the used sites. ``per_site``: one row per site with vaf,
+    error_rate, blacklisted, blacklist_reason, copies, multiplicity, multiplicity_source,
+    used, not_used_reason.
     """
     per_site = site_table(site_counts, background, multiplicity, multiplicity_range)
     used = per_site[per_site["used"]]
@@ -239,21 +246,23 @@ def call_sample(site_counts: pd.DataFrame, background: pd.DataFrame, *, alpha: f
     alt = used["alt_fragments"].to_numpy(dtype=np.int64)
     depth = used["depth_fragments"].to_numpy(dtype=np.int64)
     error = np.clip(used["error_rate"].to_numpy(dtype=float), ERROR_FLOOR, 1 - ERROR_FLOOR)
-    mult = used["multiplicity"].to_numpy(dtype=float)
+    mult, copies = (used[c].to_numpy(dtype=float) for c in ("multiplicity", "copies"))
     beta = beta_parameters(used)
     p_value, k_min = pooled_test(alt, depth, error, alpha, beta=beta)
-    tf, low, high = tumour_fraction_mle(alt, depth, error, mult, ci_level)
-    expected = float(np.sum(depth * alt_probability(eval_tf, error, mult)))
+    tf, low, high = tf_estimation.estimate(alt, depth, error, mult, copies, ci_level, beta)
     if k_min is not None:
         k_min = max(k_min, min_alt_fragments)
+    lod = lod_model.snv_lod(depth, error, mult, copies, k_min)
     detected = p_value < alpha and alt.sum() >= min_alt_fragments
-    evaluable = bool(detected or (k_min is not None and expected >= k_min))
+    evaluable = bool(detected or lod <= max_lod)
     reason = None if evaluable else (
-        f"expected {expected:.2f} alt fragments at TF={eval_tf:g} < {k_min} needed for p<{alpha:g}")
+        f"LoD95 {lod:.3g} TF > {max_lod:g} at p<{alpha:g}" if np.isfinite(lod)
+        else f"TF = 1 not detectable with 95 % power at p<{alpha:g}")
     return SnvCall(n_sites=len(used), alt_fragments=int(alt.sum()), total_fragments=int(depth.sum()),
                    mean_vaf=float(np.mean(alt / depth)), tumour_fraction=tf, tf_ci_low=low,
                    tf_ci_high=high, p_value=p_value, detected=bool(detected) if evaluable else None,
-                   evaluable=evaluable, reason=reason, per_site=per_site)
+                   evaluable=evaluable, reason=reason, per_site=per_site, lod95_tf=lod,
+                   tf_model=tf_estimation.tf_model(used["multiplicity_source"]))
 
 
 ERROR_FLOOR = 1e-12  # keeps log-likelihoods finite when a rate is exactly 0 or 1 (numerical)
@@ -273,21 +282,36 @@ def site_table(site_counts: pd.DataFrame, background: pd.DataFrame, multiplicity
                                 np.where(sites["error_rate"].isna(), "no background error rate", "")))
     sites["not_used_reason"] = [r or None for r in reasons]
     sites["used"] = sites["not_used_reason"].isna()
-    sites["multiplicity"] = _multiplicity(sites, multiplicity, multiplicity_range)
+    _add_copy_state(sites, multiplicity, multiplicity_range)
     return sites.reset_index(drop=True)
 
 
-def _multiplicity(sites: pd.DataFrame, mode: str, bounds: tuple[float, float]) -> pd.Series:
-    """m_s: 1 ('het') or tissue VAF relative to the median used site ('tissue_vaf'), NA -> 1."""
-    if mode == "het":
-        return pd.Series(1.0, index=sites.index)
-    if mode != "tissue_vaf":
-        raise ValueError(f"multiplicity must be 'het' or 'tissue_vaf', not {mode!r}")
-    vaf = pd.to_numeric(sites["tissue_vaf"], errors="coerce")
-    median = vaf[sites["used"]].median()
-    if not median > 0:
-        return pd.Series(1.0, index=sites.index)
-    return (vaf / median).clip(*bounds).fillna(1.0)
+def _tissue_column(sites: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric tissue column of the site rows (NA when absent)."""
+    if column not in sites.columns:
+        return np.full(len(sites), np.nan)
+    return pd.to_numeric(sites[column], errors="coerce").to_numpy(dtype=float)
+
+
+def _add_copy_state(sites: pd.DataFrame, mode: str, bounds: tuple[float, float]) -> None:
+    """Add copies (C_s), multiplicity (m_s) and multiplicity_source in place, by ``mode``."""
+    if mode not in ("auto", "het", "tissue_vaf"):
+        raise ValueError(f"multiplicity must be 'auto', 'het' or 'tissue_vaf', not {mode!r}")
+    vaf = _tissue_column(sites, "tissue_vaf")
+    if mode == "auto":
+        copies = _tissue_column(sites, "tissue_copy_number")
+        mult, source = tf_estimation.site_multiplicity(
+            vaf, _tissue_column(sites, "tissue_purity"), copies)
+        sites["copies"], sites["multiplicity"] = tf_estimation.site_copies(copies), mult
+        sites["multiplicity_source"] = source
+        return
+    sites["copies"] = tf_estimation.DIPLOID
+    sites["multiplicity_source"] = "default" if mode == "het" else tf_estimation.RELATIVE
+    median = pd.Series(vaf)[sites["used"].to_numpy()].median()
+    if mode == "het" or not median > 0:
+        sites["multiplicity"] = 1.0
+        return
+    sites["multiplicity"] = pd.Series(vaf / median, index=sites.index).clip(*bounds).fillna(1.0)
 
 
 def alt_probability(tf: float, error: np.ndarray, mult: np.ndarray) -> np.ndarray:

@@ -130,7 +130,7 @@ def test_cohort_levels_dynamics_and_rejects(cohort):
     rejects = read_output_table(out / "rejects_ctdna.tsv")
     reasons = " | ".join(rejects["reason"])
     assert "GHOST" in reasons and "P3_B not evaluable" in reasons
-    assert reasons.count("not used: blacklisted") == 2 and "gene CDK4 is not MDM2" in reasons
+    assert reasons.count("not used: blacklisted") == 2 and "gene CDK4 is neither MDM2 nor the gene of a tumour site" in reasons
     assert (rejects["stage"] == "ctdna").all()
 
     cn = read_output_table(out / "ctdna_cn.tsv")

@@ -103,7 +103,9 @@ def test_tf_zero_patient_without_tumour_vcf_is_not_detected(called):
     ctdna, sites, _ = called
     p3 = ctdna.loc["P3_B"]
     assert p3["snv_mode"] == "tumour_naive" and p3["fixed_detected"] == 0
-    assert p3["detected"] == 0 and p3["evaluable"] == 1 and p3["p_value_source"] == "fixed"
+    # no tumour VCF, no tissue MDM2: a fixed-site negative is NA, never a negative
+    assert pd.isna(p3["detected"]) and p3["evaluable"] == 0 and p3["p_value_source"] == "fixed"
+    assert p3["reason_code"] == "no_informative_marker"
     p3_sites = sites[sites["sample"] == "P3_B"]
     assert p3_sites["alt_fragments"].sum() == 0
     assert list(p3_sites["depth_fragments"]) == [_covering(p, False) for p in (T0, F2, F3)]

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ctdna import fixed, levels, snv
+from ctdna import fixed, levels, site_calls, snv
 from ctdna.sites import FIXED_SITES
 
 F1, F2 = ("chr17", 7675088, "C", "T"), ("chr17", 7674220, "C", "T")
@@ -64,7 +64,7 @@ def cohort(plasma_rows: list[dict], sample_backgrounds=None, pon=True):
     pon_frame = table[table["sample"].str.startswith("N")]
     background = (snv.background_from_pon(pon_frame) if pon
                   else pd.DataFrame(columns=snv.BACKGROUND_COLUMNS))
-    calls, fixed_calls, detail = levels.call_snv_cohort(table, SHEET, TUMOUR, background,
+    calls, fixed_calls, detail = site_calls.call_snv_cohort(table, SHEET, TUMOUR, background,
                                                         sample_backgrounds)
     frame = levels.cohort_levels(SHEET.assign(timepoint="baseline", collection_date=None,
                                               cfdna_ng_per_ml=3.3),
@@ -116,7 +116,10 @@ def test_patient_without_tumour_vcf_and_planted_mutation_is_detected_tumour_naiv
 def test_tf_zero_sample_and_pon_donors_are_not_detected():
     frame, _ = cohort(rows("Y", FIXED_SITES, {F1: 1, F2: 0, F3: 1, F4: 290}))
     y = frame.loc["Y"]
-    assert y["detected"] == False and y["fixed_detected"] == False and y["evaluable"] == True
+    assert y["fixed_detected"] == False
+    # a tumour-naive negative says nothing (the tumour may carry none of the fixed sites)
+    assert y["detected"] is None and y["evaluable"] == False
+    assert y["reason_code"] == "no_informative_marker"
     assert y["fixed_n_called"] == 0 and math.isnan(y["fixed_max_vaf"])
     assert y["fixed_p_value"] == pytest.approx(min(1, 3 * min(pon_tail(F1, 1), pon_tail(F3, 1))))
     for i in range(4):  # every PoN donor against the other three (leave-one-out)
@@ -142,7 +145,7 @@ def test_fixed_site_that_is_also_a_tumour_site_is_counted_once():
     assert v["fixed_detected"] == True and v["p_value_source"] == "snv"
     f1 = detail[(detail["sample"] == "W") & (detail["pos"] == F1[1])].set_index("site_set")
     assert f1.loc["tumour", "used"] == True and f1.loc["fixed", "used"] == False
-    assert f1.loc["fixed", "not_used_reason"] == levels.DUPLICATE
+    assert f1.loc["fixed", "not_used_reason"] == site_calls.DUPLICATE
 
 
 def test_shallow_fixed_site_makes_a_negative_not_evaluable():
@@ -185,7 +188,7 @@ def test_no_fixed_sites_keeps_the_previous_behaviour():
     y = frame.loc["Y"]
     assert y["snv_mode"] == "none" and y["fixed_n_sites"] == 0 and pd.isna(y["detected"])
     assert "no tumour VCF for this patient" in y["reason"]
-    assert list(detail["not_used_reason"]) == [levels.FOREIGN]
+    assert list(detail["not_used_reason"]) == [site_calls.FOREIGN]
 
 
 def test_tumour_naive_with_mdm2_amplification():
@@ -204,7 +207,8 @@ def test_tumour_naive_with_mdm2_amplification():
     assert row["p_value_source"] == "fixed"
     negative = levels.sample_level({**naive, "fixed_detected": False, "fixed_n_called": 0,
                                     "fixed_p_value": 0.4}, {**cn, "amplified": False}, 3.3)
-    assert negative["detected"] is False and negative["p_value_source"] == "fixed"
+    assert negative["detected"] is None and negative["p_value_source"] == "fixed"
+    assert negative["reason_code"] == "no_informative_marker"
     assert negative["p_value"] == 0.4
 
 

@@ -114,7 +114,7 @@ def test_zero_alt_gives_zero_tf_and_not_detected():
 def test_low_depth_negative_is_not_evaluable():
     call = snv.call_sample(_sites([0], [50]), _background([1e-4]))
     assert call.evaluable is False and call.detected is None
-    assert "alt fragments at TF=0.01" in call.reason
+    assert call.reason.startswith("LoD95 0.18")  # Binomial(50, TF/2): P(X >= 2) = 0.95 at TF = 0.183
 
 
 def test_low_depth_positive_is_still_detected():
@@ -161,7 +161,7 @@ def test_to_dict_has_cohort_fields():
     call = snv.call_sample(_sites([3], [3000]), _background([1e-4]))
     assert set(call.to_dict()) == {"n_sites", "alt_fragments", "total_fragments", "mean_vaf",
                                    "tumour_fraction", "tf_ci_low", "tf_ci_high", "p_value",
-                                   "detected", "evaluable", "reason"}
+                                   "detected", "evaluable", "reason", "lod95_tf", "tf_model"}
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
