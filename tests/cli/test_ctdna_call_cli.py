@@ -138,6 +138,36 @@ def test_cohort_levels_dynamics_and_rejects(cohort):
     assert set(cn.loc[cn["gene"] == "TP53", "role"]) == {"excluded"}
 
 
+def test_tissue_copy_state_halves_tf_of_a_two_copy_mutation(cohort):
+    tmp_path, depth, sites = cohort
+    code, out = _run(tmp_path, depth, sites)
+    default = read_output_table(out / "ctdna.tsv").set_index("sample").loc["P1_B"]
+    assert default["tf_model"] == "het_diploid_assumed"
+    # TP53 copy number 2, purity 0.4, tissue VAF 0.4: m = round(0.4 (0.4 x 2 + 2 x 0.6) / 0.4)
+    # = 2 (LOH after doubling): mu = TF, so TF is half the heterozygous estimate (mu = TF / 2)
+    (tmp_path / "tissue_cn.tsv").write_text("patient\tgene\tcopy_number\tpurity\n"
+                                            "P2\tMDM2\t22\t\nP1\tTP53\t2\t0.4\n")
+    code, out = _run(tmp_path, depth, sites)
+    assert code == 0
+    informed = read_output_table(out / "ctdna.tsv").set_index("sample").loc["P1_B"]
+    assert informed["tf_model"] == "tissue_cn"
+    assert informed["tumour_fraction"] == pytest.approx(default["tumour_fraction"] / 2, rel=0.01)
+    site_rows = read_output_table(out / "ctdna_sites.tsv")
+    used = site_rows[(site_rows["sample"] == "P1_B") & (site_rows["used"] == 1)]
+    assert set(used["multiplicity"]) == {2} and set(used["multiplicity_source"]) == {"tissue"}
+    rejects = read_output_table(out / "rejects_ctdna.tsv")
+    assert not rejects["reason"].str.contains("TP53 is neither").any()
+
+
+def test_purity_outside_zero_one_is_refused_naming_row(cohort, capsys):
+    tmp_path, depth, sites = cohort
+    (tmp_path / "tissue_cn.tsv").write_text("patient\tgene\tcopy_number\tpurity\n"
+                                            "P1\tTP53\t2\t40\n")
+    code, _ = _run(tmp_path, depth, sites)
+    assert code == 2
+    assert "tissue_cn.tsv row 1, column purity" in capsys.readouterr().err
+
+
 def test_no_copy_number_without_tissue_or_default(cohort):
     tmp_path, depth, sites = cohort
     (tmp_path / "tissue_cn.tsv").write_text("patient\tgene\tcopy_number\n")
