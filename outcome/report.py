@@ -71,8 +71,12 @@ def flow_section(inputs: ReportInputs) -> str:
     parts = [f"<p>{len(b)} randomised patients in biomarkers.tsv.</p>", _table(counts),
              _excluded_patients(b)]
     if inputs.ctdna is not None:
-        parts += ["<p>Plasma samples per timepoint (ctdna.tsv; not evaluable samples have "
-                  "no detected status and are not used):</p>", _table(_samples(inputs.ctdna))]
+        parts += ["<p>Plasma samples per timepoint (ctdna.tsv). A sample has a detected "
+                  "status only when a test was positive or an informative marker (a tumour "
+                  "site in the targets, tissue MDM2 amplification) was tested with a limit of "
+                  "detection low enough; the other samples are NA, counted by reason: "
+                  "no_informative_marker, below_lod, not_assessable (docs/ctdna.md).</p>",
+                  _table(_samples(inputs.ctdna))]
     else:
         parts.append(_none("ctdna.tsv not given"))
     if inputs.rejects is None:
@@ -105,10 +109,18 @@ def _excluded_patients(biomarkers: pd.DataFrame) -> str:
 
 
 def _samples(ctdna: pd.DataFrame) -> pd.DataFrame:
-    """Plasma samples per timepoint: total, with a detected status, detected."""
-    return ctdna.groupby("timepoint").agg(
+    """Plasma samples per timepoint: total, with a detected status, detected, NA by
+    reason_code (ctdna.markers) and the median LoD95 tumour fraction."""
+    table = ctdna.groupby("timepoint").agg(
         samples=("patient", "size"), evaluable=("detected", "count"),
         detected=("detected", "sum")).reset_index()
+    if "reason_code" in ctdna.columns:
+        codes = ctdna.groupby(["timepoint", "reason_code"]).size().unstack(fill_value=0)
+        table = table.merge(codes.reset_index(), on="timepoint", how="left").fillna(0)
+    if "lod95_tf" in ctdna.columns:
+        lod = ctdna.groupby("timepoint")["lod95_tf"].median().rename("median_lod95_tf")
+        table = table.merge(lod.reset_index(), on="timepoint", how="left")
+    return table
 
 
 def missingness_section(inputs: ReportInputs) -> str:
