@@ -223,8 +223,10 @@ def landmark_rows(frame, settings, km: list) -> list[dict]:
     for column, how in LANDMARK_MARKERS.items():
         if column not in frame:
             continue
-        cohort, exclusions = landmark.landmark_cohort(frame, column, settings.landmark_days)
-        note = landmark.exclusion_note(exclusions, settings.landmark_days)
+        cohort, exclusions = landmark.landmark_cohort(
+            frame, column, settings.landmark_days, window_days=settings.landmark_window_days)
+        note = landmark.exclusion_note(exclusions, settings.landmark_days,
+                                       settings.landmark_window_days)
         x, label = transform(cohort[column], "none" if how == "binary" else how)
         rows.append(cox_row(cohort, x, column, label, settings, method="cox_landmark",
                             note=note))

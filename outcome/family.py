@@ -88,6 +88,7 @@ class Settings:
     min_n: int = survival.MIN_N
     min_events_per_variable: float = survival.MIN_EVENTS_PER_VARIABLE
     landmark_days: float = landmark.LANDMARK_DAYS
+    landmark_window_days: float = landmark.LANDMARK_WINDOW_DAYS
     pfs_horizon_days: float = PFS_HORIZON_DAYS
     n_bootstrap: int = response.N_BOOTSTRAP
     enet_repeats: int = 10  # repeats of 5-fold CV of the elastic net, 0: off (assumption)

@@ -8,7 +8,9 @@ Rules:
   other samples are rejected ("not selected").
 - ctDNA: one plasma sample per patient and timepoint (baseline, month6, relapse); when a
   patient has several samples at one timepoint, all of them are rejected and the values
-  are NA (no rule can choose between them without guessing).
+  are NA (no rule can choose between them without guessing). Each timepoint carries its
+  sample's collection_date (``ctdna_<timepoint>_date``, NA when ctdna.tsv has none) so the
+  landmark analysis can tell when the value was known (outcome.landmark).
 - Dichotomies compare the unrounded value with ``>=``: tmb_high = tmb ≥ 10 mut/Mb; cps_ge_1
   = CPS ≥ 1; nlr_ge_5 = NLR ≥ 5; mgps_ge_1 = mGPS ≥ 1. Names follow the cut
   (``cps_ge_10`` with a cut of 10; ``nlr_ge_2p5`` with 2.5). NA stays NA.
@@ -38,7 +40,8 @@ REQUIRED = ENDPOINT_COLUMNS + [
     "ctdna_baseline_detected", "ctdna_baseline_tf", "ctdna_month6_detected", "ctdna_month6_tf",
     "ctdna_relapse_detected"]  # DESIGN.md cohort/biomarkers.tsv required columns, in order
 TMB_COLUMNS = ["tmb", "tmb_ci_low", "tmb_ci_high", "tmb_sample", "tmb_n_samples"]
-CTDNA_COLUMNS = [f"ctdna_{t}_{s}" for t in TIMEPOINTS for s in ("detected", "tf", "sample")]
+CTDNA_COLUMNS = [f"ctdna_{t}_{s}" for t in TIMEPOINTS
+                 for s in ("detected", "tf", "sample", "date")]
 IHC_COLUMNS = [c for c in densities.PATIENT_COLUMNS
                if c.endswith(("_density", "_percent_positive"))] + [
     "cd8_foxp3_ratio", "cps", "tps", "pdl1_ic_percent", "pdl1_ic_category"]
@@ -125,6 +128,7 @@ def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         wide[f"ctdna_{timepoint}_detected"] = at["detected"]
         wide[f"ctdna_{timepoint}_tf"] = at["tumour_fraction"]
         wide[f"ctdna_{timepoint}_sample"] = at["sample"]
+        wide[f"ctdna_{timepoint}_date"] = at.get("collection_date")
     return wide.reindex(columns=CTDNA_COLUMNS), rejects
 
 
