@@ -25,7 +25,9 @@ CONTINUOUS = {
     "cd8_foxp3_ratio": "log2",
 }
 BINARY_FIXED = ("tmb_high", "ctdna_baseline_detected")  # dichotomies without a _ge_ suffix
-LANDMARK_MARKERS = {"ctdna_month6_detected": "binary", "ctdna_month6_tf": "log2"}
+LANDMARK_MARKERS = {"ctdna_month6_detected": "binary", "ctdna_month6_tf": "log2",
+                    "ctdna_month6_clearance": "binary",  # issue 14: clearance and molecular
+                    "ctdna_month6_molecular_response": "binary"}  # response at the landmark
 DESCRIPTIVE_ONLY = ("ctdna_relapse_detected",)  # relapse samples: after the event (issue 7)
 
 
