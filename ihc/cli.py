@@ -10,7 +10,7 @@ import logging
 
 import pandas as pd
 
-from ihc import densities, io, labs, pdl1
+from ihc import densities, io, labs, labs_draws, pdl1
 from ihc.exceptions import IhcInputError, LabsInputError
 from stereosarc.clikit import make_parser, run_cli
 
@@ -138,6 +138,11 @@ def labs_parser() -> argparse.ArgumentParser:
     parser.add_argument("--on-treatment-days", type=int, default=labs.ON_TREATMENT_DAYS,
                         help="on-treatment = first value in [start + 1, start + N days] "
                              "(default: %(default)s)")
+    parser.add_argument("--same-day-tolerance-days", type=int,
+                        default=labs_draws.SAME_DAY_TOLERANCE_DAYS,
+                        help="NLR/PLR/LMR only from analytes drawn at most N days apart; "
+                             "CRP/albumin paired likewise when possible (default: "
+                             "%(default)s = same day)")
     parser.add_argument("--out", required=True, help="labs_patient.tsv")
     parser.add_argument("--rejects", required=True, help="rejects_labs.tsv")
     return parser
@@ -145,8 +150,10 @@ def labs_parser() -> argparse.ArgumentParser:
 
 def _labs(args: argparse.Namespace) -> None:
     """labs-markers: normalise units, check plausibility, pick baseline, derive markers."""
-    if args.baseline_window_days < 0 or args.on_treatment_days < 1:
-        raise LabsInputError("--baseline-window-days must be >= 0, --on-treatment-days >= 1")
+    if args.baseline_window_days < 0 or args.on_treatment_days < 1 \
+            or args.same_day_tolerance_days < 0:
+        raise LabsInputError("--baseline-window-days and --same-day-tolerance-days must be "
+                             ">= 0, --on-treatment-days >= 1")
     table = io.read_labs(args.labs)
     starts, start_problems = labs.start_dates(io.read_clinical_starts(args.clinical))
     rows, rejects = labs.normalise(table, starts, start_problems, io.IDENTIFIER)
@@ -154,8 +161,12 @@ def _labs(args: argparse.Namespace) -> None:
     rejects += bad
     baseline, on_treatment, bad = labs.select_values(rows, args.baseline_window_days,
                                                      args.on_treatment_days)
-    rejects += bad
-    out = labs.patient_table(baseline, on_treatment, starts)
+    pairs = labs_draws.same_draw_pairs(rows, args.baseline_window_days,
+                                       args.same_day_tolerance_days)
+    paired = labs_draws.used_rows(pairs)
+    rejects += [r for r in bad if (r["file"], r["row"]) not in paired]
+    out = labs.patient_table(baseline, on_treatment, starts, pairs,
+                             args.same_day_tolerance_days)
     LOG.info("%s: %d rows read; %d rejected; %d baseline and %d on-treatment values; "
              "%d flagged unusual; %d patients", args.labs, len(table), len(rejects),
              len(baseline), len(on_treatment), int(rows["unusual"].sum()), len(out))

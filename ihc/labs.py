@@ -6,11 +6,15 @@ converted with an explicit factor per (analyte, unit); an unknown unit is reject
 guessed. Days are counted from start_date (day 0 = start_date).
 
 - Baseline value of an analyte = its last value with day in [-window, 0] (both ends
-  included; window 15 days by default, DESIGN.md). Each analyte's baseline is chosen on its
-  own (ratios may combine values of different days; their days are reported).
+  included; window 15 days by default, DESIGN.md), chosen on its own.
 - NLR = neutrophils / lymphocytes; PLR = platelets / lymphocytes; LMR = lymphocytes /
-  monocytes (dimensionless, from counts in 10^9/L); CAR = CRP (mg/L) / albumin (g/L), in
-  mg/g. A ratio whose denominator is 0 is NA.
+  monocytes (dimensionless, from counts in 10^9/L), each from one same-day differential of
+  the baseline window (ihc.labs_draws; tolerance a parameter, default 0 days): never from
+  values of different draws. CAR = CRP (mg/L) / albumin (g/L), in mg/g, and mGPS from the
+  latest same-draw CRP/albumin pair when there is one, else from the separate baseline
+  values (flagged). A ratio whose denominator is 0 is NA.
+- Censored values ``<x`` / ``>x`` are kept with their sign (``<analyte>_censored``), NA as
+  numbers, and used where the rule is decided (ihc.labs_draws).
 - mGPS (modified Glasgow prognostic score, McMillan, Cancer Treat Rev 2013): 0 when
   CRP ≤ 10 mg/L; 1 when CRP > 10 and albumin ≥ 35 g/L; 2 when CRP > 10 and albumin < 35.
 - On-treatment value = first value with day in [1, on_treatment_days]; change = on-treatment
@@ -24,6 +28,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from ihc import labs_draws
 
 ANALYTES = ("neutrophils", "lymphocytes", "monocytes", "platelets", "leukocytes", "crp",
             "albumin")  # DESIGN.md blood long format
@@ -104,9 +110,9 @@ def _row_problem(row, starts, start_problems, identifier):
     if parse_iso_date(row.date) is None:
         return "date", f"{row.date!r} is not an ISO date (YYYY-MM-DD)"
     try:
-        value = float(row.value)
+        value, sign = labs_draws.parse_value(row.value)
     except (TypeError, ValueError):
-        return "value", f"value {row.value!r} is not a number"
+        return "value", f"value {row.value!r} is not a number (nor <x / >x)"
     canonical = convert(analyte, value, row.unit)
     if canonical is None:
         return "unit", (f"unknown unit {row.unit!r} for {analyte} (accepted: "
@@ -114,7 +120,7 @@ def _row_problem(row, starts, start_problems, identifier):
     if not math.isfinite(canonical) or canonical < 0 or canonical > IMPOSSIBLE_ABOVE[analyte]:
         return "value", (f"impossible {analyte} value {row.value} {row.unit} (= {canonical:g} "
                          f"{CANONICAL[analyte]}; allowed 0 to {IMPOSSIBLE_ABOVE[analyte]:g})")
-    return None, canonical
+    return None, (canonical, sign)
 
 
 def normalise(labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[str, str],
@@ -127,13 +133,15 @@ def normalise(labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[
         if column is not None:
             rejects.append(_reject(row.src_file, row.src_row, column, row.patient, outcome))
             continue
-        analyte = row.analyte.lower()
+        analyte, (value, sign) = row.analyte.lower(), outcome
         low, high = UNUSUAL_RANGE[analyte]
-        kept.append({"patient": row.patient, "analyte": analyte, "value": outcome,
+        kept.append({"patient": row.patient, "analyte": analyte, "value": value,
+                     "censored": sign,
                      "day": (parse_iso_date(row.date) - starts[row.patient]).days,
-                     "unusual": not low <= outcome <= high,
+                     "unusual": not low <= value <= high,
                      "source_file": row.src_file, "source_row": row.src_row})
-    columns = ["patient", "analyte", "value", "day", "unusual", "source_file", "source_row"]
+    columns = ["patient", "analyte", "value", "censored", "day", "unusual", "source_file",
+               "source_row"]
     return pd.DataFrame(kept, columns=columns), rejects
 
 
@@ -143,7 +151,9 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     keep, rejects = [], []
     for _, group in rows.groupby(["patient", "analyte", "day"], sort=True):
         first = group.iloc[0]
-        if np.isclose(group["value"], first["value"], rtol=SAME_VALUE_RTOL, atol=0).all():
+        signs = group["censored"].fillna("") if "censored" in group else pd.Series([""])
+        if np.isclose(group["value"], first["value"], rtol=SAME_VALUE_RTOL, atol=0).all() \
+                and signs.nunique() == 1:
             keep.append(first)
             rejects += [_reject(r.source_file, r.source_row, "value", r.patient,
                                 f"duplicate of row {first['source_row']} (same value)")
@@ -190,16 +200,21 @@ def ratio(numerator, denominator) -> float:
 
 
 def mgps(crp_mg_l, albumin_g_l, crp_cut: float = MGPS_CRP_CUT,
-         albumin_cut: float = MGPS_ALBUMIN_CUT):
+         albumin_cut: float = MGPS_ALBUMIN_CUT, crp_sign: str | None = None,
+         albumin_sign: str | None = None):
     """mGPS: 0 if CRP ≤ cut; 1 if CRP > cut and albumin ≥ cut; 2 if CRP > cut and albumin <
-    cut; NA when CRP is NA, or CRP > cut and albumin NA."""
-    if pd.isna(crp_mg_l):
+    cut. A censored value (sign '<' or '>', value = its bound) is used when it decides the
+    comparison (CRP <5 -> 0). NA when CRP is NA or undecided, or CRP > cut and albumin NA
+    or undecided."""
+    high_crp = labs_draws.decided_above(crp_mg_l, crp_sign, crp_cut)
+    if high_crp is None:
         return pd.NA
-    if crp_mg_l <= crp_cut:
+    if not high_crp:
         return 0
-    if pd.isna(albumin_g_l):
+    low_albumin = labs_draws.decided_below(albumin_g_l, albumin_sign, albumin_cut)
+    if low_albumin is None:
         return pd.NA
-    return 1 if albumin_g_l >= albumin_cut else 2
+    return 2 if low_albumin else 1
 
 
 def _values(selected: pd.DataFrame, patient: str) -> dict[str, tuple]:
@@ -208,43 +223,84 @@ def _values(selected: pd.DataFrame, patient: str) -> dict[str, tuple]:
     return {r.analyte: r for r in mine.itertuples(index=False)}
 
 
+def _sign(selected) -> str | None:
+    """'<' or '>' of a censored row, None otherwise (or when there is no row)."""
+    sign = getattr(selected, "censored", None)
+    return sign if isinstance(sign, str) else None
+
+
+def _number(selected) -> float:
+    """The row's value as a number: NA when there is no row or the value is censored."""
+    return np.nan if selected is None or _sign(selected) else float(selected.value)
+
+
+def crp_albumin(pair, base: dict) -> dict:
+    """CAR, mGPS, the day of the same-draw pair and the same-draw flag (1 pair, 0 separate
+    baseline values of different draws, NA when CRP or albumin is absent)."""
+    if pair is not None:
+        crp, albumin = pair["value_num"], pair["value_den"]
+        signs = [s if isinstance(s, str) else None for s in (pair["censored_num"],
+                                                            pair["censored_den"])]
+        same, day = 1, pair["day"]
+    else:
+        c, a = base.get("crp"), base.get("albumin")
+        crp, albumin = (r.value if r else np.nan for r in (c, a))
+        signs = [_sign(c), _sign(a)]
+        same, day = (0 if c and a else pd.NA), pd.NA
+    car = np.nan if any(signs) else ratio(crp, albumin)
+    return {"car": car, "mgps": mgps(crp, albumin, crp_sign=signs[0], albumin_sign=signs[1]),
+            "crp_albumin_day": day, "crp_albumin_same_draw": same}
+
+
 def patient_row(patient: str, start: date, baseline: pd.DataFrame,
-                on_treatment: pd.DataFrame) -> dict:
-    """One labs_patient row: baseline, flags, ratios, mGPS, on-treatment values and changes."""
+                on_treatment: pd.DataFrame, pairs: pd.DataFrame | None = None,
+                tolerance_days: int = labs_draws.SAME_DAY_TOLERANCE_DAYS) -> dict:
+    """One labs_patient row: baseline, flags, ratios, mGPS, on-treatment values and changes.
+
+    ``pairs``: labs_draws.same_draw_pairs of the baseline window (None: no pair, so no
+    differential ratio)."""
     base, later = _values(baseline, patient), _values(on_treatment, patient)
+    own = pairs[pairs["patient"] == patient] if pairs is not None else pd.DataFrame()
+    pair_of = {p["ratio"]: p for p in own.to_dict("records")}
     row = {"patient": patient, "start_date": start.isoformat()}
     for analyte in ANALYTES:
         name, b, t = CANONICAL[analyte], base.get(analyte), later.get(analyte)
-        row[name] = b.value if b else np.nan
+        row[name] = _number(b)
         row[f"{analyte}_day"] = b.day if b else pd.NA
         row[f"{analyte}_unusual"] = bool(b.unusual) if b else pd.NA
-        row[f"{analyte}_on_treatment"] = t.value if t else np.nan
+        row[f"{analyte}_censored"] = f"{_sign(b)}{b.value:g}" if _sign(b) else pd.NA
+        row[f"{analyte}_on_treatment"] = _number(t)
         row[f"{analyte}_on_treatment_day"] = t.day if t else pd.NA
-        row[f"{analyte}_change"] = t.value - b.value if (b and t) else np.nan
-    get = lambda a: row[CANONICAL[a]]  # noqa: E731
-    row["nlr"] = ratio(get("neutrophils"), get("lymphocytes"))
-    row["plr"] = ratio(get("platelets"), get("lymphocytes"))
-    row["lmr"] = ratio(get("lymphocytes"), get("monocytes"))
-    row["car"] = ratio(get("crp"), get("albumin"))
-    row["mgps"] = mgps(get("crp"), get("albumin"))
-    row["nlr_on_treatment"] = ratio(row["neutrophils_on_treatment"],
-                                    row["lymphocytes_on_treatment"])
+        row[f"{analyte}_change"] = _number(t) - _number(b)
+    for name, (numerator, denominator) in labs_draws.DIFFERENTIAL_RATIOS.items():
+        row[name], row[f"{name}_day"], row[f"{name}_note"] = labs_draws.differential_ratio(
+            pair_of.get(name), numerator, denominator, tolerance_days, base)
+    row.update(crp_albumin(pair_of.get("car"), base))
+    neutrophils, lymphocytes = later.get("neutrophils"), later.get("lymphocytes")
+    same_day = neutrophils and lymphocytes and \
+        abs(neutrophils.day - lymphocytes.day) <= tolerance_days
+    row["nlr_on_treatment"] = (ratio(_number(neutrophils), _number(lymphocytes)) if same_day
+                               else np.nan)
     row["nlr_change"] = row["nlr_on_treatment"] - row["nlr"]
     return row
 
 
 def patient_table(baseline: pd.DataFrame, on_treatment: pd.DataFrame,
-                  starts: dict[str, date]) -> pd.DataFrame:
+                  starts: dict[str, date], pairs: pd.DataFrame | None = None,
+                  tolerance_days: int = labs_draws.SAME_DAY_TOLERANCE_DAYS) -> pd.DataFrame:
     """labs_patient: one row per patient with at least one baseline or on-treatment value."""
     patients = sorted(set(baseline["patient"]) | set(on_treatment["patient"]))
-    rows = [patient_row(p, starts[p], baseline, on_treatment) for p in patients]
+    rows = [patient_row(p, starts[p], baseline, on_treatment, pairs, tolerance_days)
+            for p in patients]
     return pd.DataFrame(rows, columns=PATIENT_COLUMNS)
 
 
 PATIENT_COLUMNS = (["patient", "start_date"]
                    + [CANONICAL[a] for a in ANALYTES]
-                   + [f"{a}_{s}" for a in ANALYTES for s in ("day", "unusual")]
+                   + [f"{a}_{s}" for a in ANALYTES for s in ("day", "unusual", "censored")]
                    + ["nlr", "plr", "lmr", "car", "mgps"]
+                   + [f"{r}_{s}" for s in ("day", "note") for r in ("nlr", "plr", "lmr")]
+                   + ["crp_albumin_day", "crp_albumin_same_draw"]
                    + [f"{a}_{s}" for a in ANALYTES
                       for s in ("on_treatment", "on_treatment_day", "change")]
                    + ["nlr_on_treatment", "nlr_change"])

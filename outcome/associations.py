@@ -25,7 +25,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from outcome import exploratory, landmark, multiplicity, response, survival
+from outcome import ctdna_outcome, exploratory, landmark, multiplicity, response, survival
 from outcome.family import (ARM_EXPERIMENTAL, ARM_REFERENCE, BINARY_FIXED,  # noqa: F401
                             COLUMNS, CONTINUOUS, DESCRIPTIVE_ONLY, KM_COLUMNS,
                             LANDMARK_MARKERS, PFS_HORIZON_DAYS, SEED, STRATA, Marker,
@@ -223,8 +223,10 @@ def landmark_rows(frame, settings, km: list) -> list[dict]:
     for column, how in LANDMARK_MARKERS.items():
         if column not in frame:
             continue
-        cohort, exclusions = landmark.landmark_cohort(frame, column, settings.landmark_days)
-        note = landmark.exclusion_note(exclusions, settings.landmark_days)
+        cohort, exclusions = landmark.landmark_cohort(
+            frame, column, settings.landmark_days, window_days=settings.landmark_window_days)
+        note = landmark.exclusion_note(exclusions, settings.landmark_days,
+                                       settings.landmark_window_days)
         x, label = transform(cohort[column], "none" if how == "binary" else how)
         rows.append(cox_row(cohort, x, column, label, settings, method="cox_landmark",
                             note=note))
@@ -248,6 +250,7 @@ def associate(biomarkers: pd.DataFrame, ctdna: pd.DataFrame | None = None,
         LOG.info("biomarker %s (%s, %s)", marker.column, marker.kind, marker.transform)
         rows += marker_rows(frame, marker, settings, km)
     rows += landmark_rows(frame, settings, km)
+    rows += ctdna_outcome.ctdna_radiology_rows(frame, settings)
     rows.append(exploratory.time_varying_row(frame, ctdna, settings))
     rows += exploratory.elastic_net_rows(frame, settings)
     table = pd.DataFrame(rows, columns=COLUMNS)

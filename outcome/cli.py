@@ -152,6 +152,11 @@ def associate_parser() -> argparse.ArgumentParser:
                         help="patients below which no model is fitted (default: %(default)s)")
     parser.add_argument("--landmark-days", type=float, default=defaults.landmark_days,
                         help="landmark for month-6 ctDNA (default: %(default)s = 6 months)")
+    parser.add_argument("--landmark-window-days", type=float,
+                        default=defaults.landmark_window_days,
+                        help="a month-6 sample counts at the landmark only when drawn in "
+                             "[landmark - window, landmark] and before progression "
+                             "(default: %(default)s days)")
     parser.add_argument("--n-bootstrap", type=int, default=defaults.n_bootstrap,
                         help="bootstrap resamples for the AUC (default: %(default)s)")
     parser.add_argument("--enet-repeats", type=int, default=defaults.enet_repeats,
@@ -166,14 +171,16 @@ def _associate(args: argparse.Namespace) -> None:
     """outcome-associate: read, run the analysis family, write both tables."""
     from outcome import associations, stats_io
 
-    if args.min_events <= 0 or args.min_n < 2 or args.n_bootstrap < 1 or args.landmark_days <= 0:
+    if args.min_events <= 0 or args.min_n < 2 or args.n_bootstrap < 1 or args.landmark_days <= 0 \
+            or args.landmark_window_days < 0:
         raise OutcomeInputError("--min-events and --landmark-days must be > 0, --min-n >= 2, "
-                                "--n-bootstrap >= 1")
+                                "--n-bootstrap >= 1, --landmark-window-days >= 0")
     biomarkers = stats_io.read_biomarkers(args.biomarkers)
     ctdna = stats_io.read_optional(args.ctdna, ["patient", "sample", "timepoint"])
     settings = associations.Settings(seed=args.seed, min_n=args.min_n,
                                      min_events_per_variable=args.min_events,
                                      landmark_days=args.landmark_days,
+                                     landmark_window_days=args.landmark_window_days,
                                      n_bootstrap=args.n_bootstrap,
                                      enet_repeats=max(args.enet_repeats, 0))
     table, km = associations.associate(biomarkers, ctdna, settings)

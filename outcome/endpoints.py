@@ -45,7 +45,8 @@ ORDER_RULES = (("start_date", "progression_date", ("pfs",)),
                ("last_followup_date", "death_date", ("os",)))
 OUTPUT_COLUMNS = ["patient", "arm", "histology", "line", "start_date", "pfs_days", "pfs_event",
                   "pfs_6m", "os_days", "os_event", "best_response", "objective_response",
-                  "best_response_irecist", "objective_response_irecist", "endpoint_notes"]
+                  "best_response_irecist", "objective_response_irecist", "progression_date",
+                  "endpoint_notes"]
 
 
 def _reject(row, column, reason) -> dict:
@@ -182,6 +183,8 @@ def endpoint_row(row: dict, rejects: list, horizon: float = PFS_6M_DAYS,
             "best_response_irecist": ibest,
             "objective_response_irecist": objective_response(
                 ibest, ("iCR", "iPR"), ne_is_non_response),
+            "progression_date": (None if "pfs" in blocked or dates["progression_date"] is None
+                                 else dates["progression_date"].isoformat()),
             "endpoint_notes": "; ".join(n for n in notes if n) or None}
 
 

@@ -25,7 +25,9 @@ CONTINUOUS = {
     "cd8_foxp3_ratio": "log2",
 }
 BINARY_FIXED = ("tmb_high", "ctdna_baseline_detected")  # dichotomies without a _ge_ suffix
-LANDMARK_MARKERS = {"ctdna_month6_detected": "binary", "ctdna_month6_tf": "log2"}
+LANDMARK_MARKERS = {"ctdna_month6_detected": "binary", "ctdna_month6_tf": "log2",
+                    "ctdna_month6_clearance": "binary",  # issue 14: clearance and molecular
+                    "ctdna_month6_molecular_response": "binary"}  # response at the landmark
 DESCRIPTIVE_ONLY = ("ctdna_relapse_detected",)  # relapse samples: after the event (issue 7)
 
 
@@ -88,6 +90,7 @@ class Settings:
     min_n: int = survival.MIN_N
     min_events_per_variable: float = survival.MIN_EVENTS_PER_VARIABLE
     landmark_days: float = landmark.LANDMARK_DAYS
+    landmark_window_days: float = landmark.LANDMARK_WINDOW_DAYS
     pfs_horizon_days: float = PFS_HORIZON_DAYS
     n_bootstrap: int = response.N_BOOTSTRAP
     enet_repeats: int = 10  # repeats of 5-fold CV of the elastic net, 0: off (assumption)

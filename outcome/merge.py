@@ -8,7 +8,12 @@ Rules:
   other samples are rejected ("not selected").
 - ctDNA: one plasma sample per patient and timepoint (baseline, month6, relapse); when a
   patient has several samples at one timepoint, all of them are rejected and the values
-  are NA (no rule can choose between them without guessing).
+  are NA (no rule can choose between them without guessing). Each timepoint carries its
+  sample's collection_date (``ctdna_<timepoint>_date``, NA when ctdna.tsv has none) so the
+  landmark analysis can tell when the value was known (outcome.landmark).
+- ctdna_month6_clearance and ctdna_month6_molecular_response: baseline -> month-6 change by the
+  rules of ctdna.dynamics (NA unless baseline detected); whether the month-6 sample was known
+  at the landmark is decided by the analysis (outcome.landmark), not here.
 - Dichotomies compare the unrounded value with ``>=``: tmb_high = tmb ≥ 10 mut/Mb; cps_ge_1
   = CPS ≥ 1; nlr_ge_5 = NLR ≥ 5; mgps_ge_1 = mGPS ≥ 1. Names follow the cut
   (``cps_ge_10`` with a cut of 10; ``nlr_ge_2p5`` with 2.5). NA stays NA.
@@ -22,6 +27,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from ctdna import dynamics
 from ihc import densities, labs
 
 TMB_HIGH_CUT = 10.0  # mut/Mb: FDA TMB-H cut-off (Marabelle et al., Lancet Oncol 2020)
@@ -38,14 +44,16 @@ REQUIRED = ENDPOINT_COLUMNS + [
     "ctdna_baseline_detected", "ctdna_baseline_tf", "ctdna_month6_detected", "ctdna_month6_tf",
     "ctdna_relapse_detected"]  # DESIGN.md cohort/biomarkers.tsv required columns, in order
 TMB_COLUMNS = ["tmb", "tmb_ci_low", "tmb_ci_high", "tmb_sample", "tmb_n_samples"]
-CTDNA_COLUMNS = [f"ctdna_{t}_{s}" for t in TIMEPOINTS for s in ("detected", "tf", "sample")]
+CTDNA_COLUMNS = [f"ctdna_{t}_{s}" for t in TIMEPOINTS
+                 for s in ("detected", "tf", "sample", "date")]
 IHC_COLUMNS = [c for c in densities.PATIENT_COLUMNS
                if c.endswith(("_density", "_percent_positive"))] + [
     "cd8_foxp3_ratio", "cps", "tps", "pdl1_ic_percent", "pdl1_ic_category"]
 LABS_COLUMNS = [labs.CANONICAL[a] for a in labs.ANALYTES] + [
     "nlr", "plr", "lmr", "car", "mgps", "nlr_on_treatment", "nlr_change", "crp_change",
     "albumin_change"]
-EXTRA_ENDPOINTS = ["start_date", "best_response_irecist", "objective_response_irecist"]
+EXTRA_ENDPOINTS = ["start_date", "best_response_irecist", "objective_response_irecist",
+                   "progression_date"]
 
 
 def _reject(file, row, column, patient, reason) -> dict:
@@ -125,7 +133,27 @@ def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         wide[f"ctdna_{timepoint}_detected"] = at["detected"]
         wide[f"ctdna_{timepoint}_tf"] = at["tumour_fraction"]
         wide[f"ctdna_{timepoint}_sample"] = at["sample"]
+        wide[f"ctdna_{timepoint}_date"] = at.get("collection_date")
     return wide.reindex(columns=CTDNA_COLUMNS), rejects
+
+
+def month6_dynamics(wide: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(clearance, molecular response) baseline -> month 6 per patient, 1/0/NA, by the rules
+    of ctdna.dynamics (clearance: detected at baseline, not at month 6; molecular response:
+    month 6 not detected or TF fallen by >= 50 %); NA unless baseline was detected."""
+    def state(row, timepoint):
+        detected = row[f"ctdna_{timepoint}_detected"]
+        return {"detected": None if pd.isna(detected) else bool(detected),
+                "tf": float(row[f"ctdna_{timepoint}_tf"])
+                if pd.notna(row[f"ctdna_{timepoint}_tf"]) else np.nan}
+    cleared, responded = [], []
+    for _, row in wide.iterrows():
+        baseline, month6 = state(row, "baseline"), state(row, "month6")
+        for values, rule in ((cleared, dynamics.clearance(baseline, month6)),
+                             (responded, dynamics.molecular_response(baseline, month6))):
+            values.append(pd.NA if rule is None else int(rule))
+    return (pd.Series(cleared, index=wide.index, dtype="Int64"),
+            pd.Series(responded, index=wide.index, dtype="Int64"))
 
 
 def _indexed(table: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
@@ -155,6 +183,8 @@ def merge(endpoints: pd.DataFrame, tmb=None, ctdna=None, ihc=None, labs_table=No
         parts.append(_indexed(table, columns))
     base = endpoints.set_index("patient").reindex(columns=ENDPOINT_COLUMNS[1:] + EXTRA_ENDPOINTS)
     merged = base.join(parts, how="left").reset_index()
+    merged["ctdna_month6_clearance"], merged["ctdna_month6_molecular_response"] = \
+        month6_dynamics(merged)
     merged["tmb_high"] = at_least(merged["tmb"], cuts["tmb"])
     for prefix in ("cps", "nlr", "mgps"):
         merged[cut_name(prefix, cuts[prefix])] = at_least(merged[prefix], cuts[prefix])

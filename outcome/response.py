@@ -7,7 +7,8 @@
   tolerance 1e-7), conditional maximum-likelihood odds ratio and exact CI from the
   non-central hypergeometric distribution, transcribing R ``fisher.test``.
 - Logistic regression (statsmodels, Wald CI); Firth's penalised likelihood (Firth 1993,
-  Heinze & Schemper 2002) when the data are separated, with Wald CI on the penalised fit.
+  Heinze & Schemper 2002; outcome.firth) when the data are separated, with the profile
+  penalised-likelihood CI and the penalised likelihood-ratio p (logistf semantics).
 - ROC AUC = P(marker of a responder > marker of a non-responder) + ½ P(tie) (Mann–Whitney),
   with a percentile bootstrap interval (resampling patients, seeded), and the Wilcoxon
   rank-sum p-value (the SAP's t/Wilcoxon comparison), as R ``wilcox.test``.
@@ -20,12 +21,12 @@ import warnings
 import numpy as np
 from scipy import optimize, stats
 
+from outcome import firth
+
 CI_LEVEL = 0.95  # two-sided 95 % intervals: SAP convention
 FISHER_REL_ERR = 1 + 1e-7  # R fisher.test relErr for "as or less likely" tables
 N_BOOTSTRAP = 2000  # bootstrap resamples for the AUC interval (Efron & Tibshirani 1993: >= 1000)
 SEPARATION_SE = 50.0  # |coef| SE above this flags quasi-separation (assumption, documented)
-FIRTH_MAX_ITER = 100  # Newton steps of the Firth fit (logistf default maxit 25; extra margin)
-FIRTH_TOL = 1e-8  # convergence on the coefficient change
 
 
 def clopper_pearson(successes: int, trials: int, level: float = CI_LEVEL):
@@ -112,25 +113,10 @@ def fisher_exact(a: int, b: int, c: int, d: int, level: float = CI_LEVEL) -> dic
             "ci_high": _fisher_limit(h, alpha, True), "p_value": p_value}
 
 
-def firth_logistic(x: np.ndarray, y: np.ndarray, max_iter: int = FIRTH_MAX_ITER,
-                   tol: float = FIRTH_TOL):
-    """Firth-penalised logistic regression; ``x`` includes the intercept column.
-
-    Returns (coef, se); se from the inverse Fisher information at the penalised estimate.
-    """
-    beta = np.zeros(x.shape[1])
-    for _ in range(max_iter):
-        p = 1 / (1 + np.exp(-x @ beta))
-        w = p * (1 - p)
-        info = x.T @ (x * w[:, None])
-        cov = np.linalg.inv(info)
-        hat = np.einsum("ij,jk,ik->i", x * np.sqrt(w)[:, None], cov, x * np.sqrt(w)[:, None])
-        score = x.T @ (y - p + hat * (0.5 - p))
-        step = cov @ score
-        step = step / max(1.0, np.abs(step).max() / 5)  # step halving cap, as logistf maxstep 5
-        beta = beta + step
-        if np.abs(step).max() < tol:
-            break
+def firth_logistic(x: np.ndarray, y: np.ndarray):
+    """Firth-penalised logistic regression (outcome.firth); ``x`` includes the intercept
+    column. Returns (coef, se); se from the inverse Fisher information at the estimate."""
+    beta, _ = firth.fit(x, np.asarray(y, float))
     p = 1 / (1 + np.exp(-x @ beta))
     cov = np.linalg.inv(x.T @ (x * (p * (1 - p))[:, None]))
     return beta, np.sqrt(np.diag(cov))
@@ -151,8 +137,10 @@ def logistic(marker: np.ndarray, response: np.ndarray, level: float = CI_LEVEL) 
         if not np.all(np.isfinite(se)) or se[1] > SEPARATION_SE or not fit.mle_retvals["converged"]:
             raise np.linalg.LinAlgError("separation")
     except Exception:  # noqa: BLE001 - statsmodels raises several types on separation
-        coef, se = firth_logistic(x, y)
-        method = "firth_logistic"
+        result = firth.profile(x, y, 1, level)
+        return {"method": "firth_logistic", "estimate": float(np.exp(result["coef"][1])),
+                "ci_low": float(np.exp(result["ci_low"])),
+                "ci_high": float(np.exp(result["ci_high"])), "p_value": result["p_value"]}
     z = float(stats.norm.ppf(0.5 + level / 2))
     p_value = float(2 * stats.norm.sf(abs(coef[1] / se[1])))
     return {"method": method, "estimate": float(np.exp(coef[1])),

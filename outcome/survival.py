@@ -181,7 +181,8 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, terms: list[str],
     x = data[terms].to_numpy(float)
     stratum = (data[strata].astype(str).agg("/".join, axis=1).to_numpy() if strata else None)
     beta = coef[terms].to_numpy()
-    c_index = diagnostics.harrell_c(data[duration], data[event], x @ beta, stratum)
+    c_index = diagnostics.harrell_c(data[duration], data[event],
+                                    diagnostics.linear_predictor(x, beta), stratum)
     ph_p = (diagnostics.zph_test(data[duration], data[event], x, beta, stratum)[0]
             if ph_test else np.nan)
     return CoxResult(summary, len(data), int(data[event].sum()), float(c_index), ph_p,

@@ -4,9 +4,13 @@ Each patient's follow-up (0, pfs_days] is cut at the plasma sample days (day =
 collection_date − start_date): on (day_k, day_k+1] (the last up to pfs_days) the covariate
 is sample k's ``detected`` status, carried forward until the next usable sample. A sample
 drawn before day 0 (baseline, a few days before treatment) applies from day 0. Time before a
-patient's first sample has no known status and is not used (delayed entry); samples at or
-after the end of follow-up (relapse samples, drawn at progression) and samples without a
-date or a detected status are not used and are counted. The event is on the last interval.
+patient's first sample has no known status and is not used (delayed entry). Relapse samples
+(timepoint ``relapse``) are never used, whatever their date: they are drawn because
+progression is suspected, often days before it is confirmed, so their status anticipates
+the event they are meant to predict (an inflated HR); they stay descriptive
+(``ctdna_relapse_detected``, lead time). Samples at or after the end of follow-up and samples
+without a date or a detected status are not used either; all are counted. The event is on
+the last interval.
 Fitted with lifelines CoxTimeVaryingFitter (Efron ties, strata), the model of R
 ``coxph(Surv(tstart, tstop, event) ~ detected + strata(histology, line))`` on the data
 ``survival::tmerge(..., detected = tdc(day, detected))`` builds (cross-checked in
@@ -22,15 +26,21 @@ import pandas as pd
 
 from outcome.survival import CI_LEVEL, NEWTON_OPTIONS, _z
 
+RELAPSE = "relapse"  # samplesheet timepoint drawn at suspected progression: descriptive only
+
 
 def counting_process(patients: pd.DataFrame, samples: pd.DataFrame):
     """Intervals (patient, start, stop, event, detected, strata columns) and usage counts.
 
     ``patients``: patient, pfs_days, pfs_event (+ strata). ``samples``: patient, day,
-    detected (day = days from start of treatment). Returns (intervals, counts).
+    detected (day = days from start of treatment), optionally timepoint (``relapse`` samples
+    are left out). Returns (intervals, counts).
     """
-    usable = samples["day"].notna() & samples["detected"].notna()
-    rows, counts = [], {"samples_without_date_or_status": int((~usable).sum()),
+    relapse = (samples["timepoint"] == RELAPSE if "timepoint" in samples
+               else pd.Series(False, index=samples.index))
+    usable = samples["day"].notna() & samples["detected"].notna() & ~relapse
+    rows, counts = [], {"relapse_samples_descriptive_only": int(relapse.sum()),
+                        "samples_without_date_or_status": int((~usable & ~relapse).sum()),
                         "samples_after_follow_up": 0, "patients_without_sample": 0}
     samples = samples[usable].sort_values(["patient", "day"], kind="mergesort")
     by_patient = dict(list(samples.groupby("patient")))
@@ -75,15 +85,17 @@ def fit_time_varying(intervals: pd.DataFrame, strata: list[str] | None = None,
 
 
 def sample_days(ctdna: pd.DataFrame, start_dates: pd.DataFrame) -> pd.DataFrame:
-    """patient, day, detected: sample collection_date minus the patient's start_date (days).
-
-    Samples with no date, no start date or an unparseable date get day NA (not used).
+    """patient, timepoint, day, detected: sample collection_date minus the patient's start_date
+    (days). Samples with no date, no start date or an unparseable date get day NA (not used).
     """
-    merged = ctdna[["patient", "collection_date", "detected"]].merge(
+    if "timepoint" not in ctdna:
+        ctdna = ctdna.assign(timepoint=pd.NA)
+    merged = ctdna[["patient", "timepoint", "collection_date", "detected"]].merge(
         start_dates[["patient", "start_date"]], on="patient", how="left")
     collected = pd.to_datetime(merged["collection_date"], errors="coerce", format="%Y-%m-%d")
     start = pd.to_datetime(merged["start_date"], errors="coerce", format="%Y-%m-%d")
-    return pd.DataFrame({"patient": merged["patient"], "day": (collected - start).dt.days,
+    return pd.DataFrame({"patient": merged["patient"], "timepoint": merged["timepoint"],
+                         "day": (collected - start).dt.days,
                          "detected": pd.to_numeric(merged["detected"], errors="coerce")})
 
 

@@ -131,11 +131,14 @@ def pipeline(tmp_path, capsys):
 def test_labs_markers_end_to_end(tmp_path, capsys):
     pipeline(tmp_path, capsys)
     labs = read_output_table(tmp_path / "labs.tsv").set_index("patient")
-    # neutrophils 4000/uL on day -15 (edge, kept) = 4; lymphocytes 1 -> NLR 4
-    # CRP 1.2 mg/dL = 12 mg/L, albumin 3.5 g/dL = 35 g/L -> mGPS 1; on-treatment NLR 6 / 1
-    assert labs.loc["P01", ["neutrophils_1e9_per_l", "nlr", "crp_mg_l", "albumin_g_l",
-                            "mgps", "nlr_on_treatment", "nlr_change"]].tolist() == [
-        4, 4, 12, 35, 1, 6, 2]
+    # neutrophils 4000/uL on day -15 (edge, kept) = 4; lymphocytes 1 on day 0: different
+    # draws, so no NLR. CRP 1.2 mg/dL = 12 mg/L, albumin 3.5 g/dL = 35 g/L (same day -1) ->
+    # mGPS 1; on-treatment NLR 6 / 1 (same day 19)
+    assert labs.loc["P01", ["neutrophils_1e9_per_l", "crp_mg_l", "albumin_g_l", "mgps",
+                            "crp_albumin_same_draw", "nlr_on_treatment"]].tolist() == [
+        4, 12, 35, 1, 1, 6]
+    assert np.isnan(labs.loc["P01", "nlr"]) and np.isnan(labs.loc["P01", "nlr_change"])
+    assert "not combined" in labs.loc["P01", "nlr_note"]
     assert labs.loc["P02", "mgps"] == 0  # CRP exactly 10
     rejects = read_output_table(tmp_path / "rl.tsv")
     assert rejects[["row", "column"]].values.tolist() == [[2, "date"], [9, "unit"],
@@ -155,8 +158,9 @@ def test_merge_end_to_end(tmp_path, capsys):
     table = read_output_table(tmp_path / "bm.tsv")
     assert table["patient"].tolist() == ["P01", "P02", "P03"]
     assert table["cps"].isna().all() and table["ctdna_baseline_tf"].isna().all()
-    assert table.loc[0, ["tmb_high", "pfs_days", "pfs_6m", "nlr_ge_5", "mgps_ge_1"]].tolist() == [
-        1, 92, 0, 0, 1]
+    assert table.loc[0, ["tmb_high", "pfs_days", "pfs_6m", "mgps_ge_1"]].tolist() == [
+        1, 92, 0, 1]
+    assert np.isnan(table.loc[0, "nlr_ge_5"])  # neutrophils and lymphocytes of different days
     assert np.isnan(table.loc[2, "pfs_days"]) and table.loc[2, "os_days"] == 488
     parquet = pd.read_parquet(tmp_path / "bm.parquet")
     assert list(parquet.columns) == list(table.columns) and len(parquet) == 3

@@ -147,6 +147,14 @@ def test_labs_unit_spellings_the_labs_stage_converts_pass_preflight(cohort, caps
     assert code == 0, line
 
 
+def test_censored_lab_values_pass_preflight(cohort, capsys):
+    labs = cohort["dir"] / "labs.csv"
+    labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,<5,mg/L\n"
+                    "P1,2021-03-01,albumin,>50,g/L\n")
+    code, line = run(cohort, capsys, extra=["--labs", str(labs)])
+    assert code == 0, line
+
+
 def test_empty_input_file(cohort, capsys):
     labs = cohort["dir"] / "labs.csv"
     labs.write_text("")

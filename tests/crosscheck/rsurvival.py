@@ -39,7 +39,8 @@ def run_r(script: str, folder: Path, *arguments: str) -> dict[str, np.ndarray]:
 
 # Time-varying Cox built independently from the two files: survival::tmerge places each
 # sample's detected status on the PFS clock (tdc), intervals before the first sample have
-# detected NA and are dropped, as are samples without a date or a status.
+# detected NA and are dropped, as are samples without a date or a status and relapse samples
+# (descriptive only: drawn at suspected progression).
 TIME_VARYING_SCRIPT = r"""
 suppressMessages(library(survival))
 a <- commandArgs(TRUE)
@@ -49,7 +50,8 @@ b <- b[!is.na(b$pfs_days) & !is.na(b$pfs_event) & b$pfs_days > 0,
        c("patient", "histology", "line", "start_date", "pfs_days", "pfs_event")]
 s$day <- as.numeric(as.Date(s$collection_date) -
                     as.Date(b$start_date[match(s$patient, b$patient)]))
-s <- s[!is.na(s$day) & !is.na(s$detected) & s$patient %in% b$patient, ]
+s <- s[!is.na(s$day) & !is.na(s$detected) & s$patient %in% b$patient &
+       s$timepoint != "relapse", ]
 base <- tmerge(b, b, id = patient, pfs = event(pfs_days, pfs_event))
 tv <- tmerge(base, s, id = patient, detected = tdc(day, detected))
 tv <- tv[!is.na(tv$detected), ]

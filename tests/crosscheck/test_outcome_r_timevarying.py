@@ -5,8 +5,9 @@ written to tmp_path, read back through outcome.stats_io as outcome-associate rea
 analysed by outcome.associations; R rebuilds the counting-process data on its own with
 survival::tmerge (tdc) and fits coxph(Surv(tstart, tstop, event) ~ detected +
 strata(histology, line)). The files exercise what the pipeline's files hold: baseline
-samples a few days before day 1, month-6 samples, relapse samples at progression (not used),
-samples without a date or a status, patients without a sample. Coefficient and SE to 4
+samples a few days before day 1, month-6 samples, relapse samples drawn up to 3 weeks before
+progression (left out of the model by rule, by R too), samples without a date or a status,
+patients without a sample. Coefficient and SE to 4
 significant digits (rtol 5e-5; the coefficient also within 5e-5 SE when it is near 0).
 """
 
@@ -46,8 +47,9 @@ def _files(folder, n=90, seed=SEED):
             continue  # a patient without plasma
         for (timepoint, when), detected in zip(plan, status):
             samples.append((p.patient, f"{p.patient}-{timepoint}", timepoint, when, detected))
-        if event:
-            samples.append((p.patient, f"{p.patient}-R", "relapse", day, 1.0))
+        if event:  # drawn at suspected progression, up to 3 weeks before it is confirmed
+            samples.append((p.patient, f"{p.patient}-R", "relapse",
+                            day - int(rng.integers(0, 22)), 1.0))
     patients["pfs_days"], patients["pfs_event"] = zip(*pfs)
     ctdna = pd.DataFrame(samples, columns=["patient", "sample", "timepoint", "day", "detected"])
     start_of = patients.set_index("patient")["start_date"].map(pd.Timestamp)
@@ -89,6 +91,6 @@ def test_time_varying_row_matches_coxph_on_tmerge_data(tmp_path):
     np.testing.assert_allclose(ours_se, se, rtol=5e-5)
     np.testing.assert_allclose(row["p_value"], p_value, rtol=1e-3)
     assert row["estimate"] > 1  # planted: higher hazard while ctDNA is detected
-    for counted in ("samples without date or status", "samples after follow up",
-                    "patients without sample"):
+    for counted in ("relapse samples descriptive only", "samples without date or status",
+                    "samples after follow up", "patients without sample"):
         assert counted in row["note"]

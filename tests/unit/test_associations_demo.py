@@ -14,6 +14,7 @@ from stereosarc.demo.cohort import simulate_patients
 
 DEMO_SEED, DEMO_PATIENTS = 20240601, 103  # stereosarc.demo.cli defaults
 
+MONTH6_DRAWN = "2021-06-28"  # day 175 from start: drawn before the 182.625-day landmark
 NO_ENET = associations.Settings(n_bootstrap=20, enet_repeats=0)  # fast settings
 
 
@@ -26,7 +27,8 @@ def biomarkers_from_truth(patients: pd.DataFrame) -> pd.DataFrame:
         "objective_response": patients["best_response"].isin(["CR", "PR"]).astype(int),
         "tmb_high": patients["tmb_high"].astype(int), "cps_ge_1": patients["cps_high"].astype(int),
         "nlr_ge_5": patients["nlr_high"].astype(int),
-        "ctdna_month6_detected": patients["ctdna_month6_positive"].astype(int)})
+        "ctdna_month6_detected": patients["ctdna_month6_positive"].astype(int),
+        "start_date": "2021-01-04", "ctdna_month6_date": MONTH6_DRAWN})
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from ihc import labs
+from ihc import labs, labs_draws
 
 
 def rows(spec):
@@ -67,7 +67,8 @@ def test_patient_row_ratios_and_change():
             ("monocytes", -3, 0.5), ("crp", -1, 20.0), ("albumin", -1, 40.0),
             ("neutrophils", 14, 3.0), ("lymphocytes", 14, 1.5)]
     baseline, later, _ = labs.select_values(rows(spec))
-    row = labs.patient_table(baseline, later, {"P1": date(2024, 3, 1)}).iloc[0]
+    pairs = labs_draws.same_draw_pairs(rows(spec), labs.BASELINE_WINDOW_DAYS)
+    row = labs.patient_table(baseline, later, {"P1": date(2024, 3, 1)}, pairs).iloc[0]
     assert row["nlr"] == pytest.approx(4.0)      # 6 / 1.5
     assert row["plr"] == pytest.approx(200.0)    # 300 / 1.5
     assert row["lmr"] == pytest.approx(3.0)      # 1.5 / 0.5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from outcome import response
+from outcome import firth, response
 
 SEED = 20240601
 
@@ -72,15 +72,16 @@ def test_firth_close_to_maximum_likelihood_without_separation():
     assert np.exp(firth[1]) == pytest.approx(ml["estimate"], rel=0.02)
 
 
-def test_firth_wald_interval_uses_the_information_at_the_penalised_fit():
-    # 2 x 2 table [[10, 0], [0, 10]]: fitted p = 10.5/11 (marker 1), 0.5/11 (marker 0);
-    # var(log OR) = sum over groups of 1 / (n p (1 - p)) = 2 / (10 * 10.5 * 0.5 / 121)
+def test_firth_row_reports_the_profile_interval_and_penalised_lr_p():
+    # separated 2 x 2 [[10, 0], [0, 10]]: the profile interval is asymmetric on the log scale
+    # (Wald's would be symmetric about log 441) and the p-value is the penalised LR test's
     marker = np.r_[np.zeros(10), np.ones(10)]
     result = response.logistic(marker, marker)
-    se = np.sqrt(2 / (10 * 10.5 * 0.5 / 121))
-    z = 1.959963984540054  # standard normal 97.5 % quantile
-    assert result["ci_low"] == pytest.approx(441.0 * np.exp(-z * se), rel=1e-6)
-    assert result["ci_high"] == pytest.approx(441.0 * np.exp(z * se), rel=1e-6)
+    log_or = np.log(result["estimate"])
+    below, above = log_or - np.log(result["ci_low"]), np.log(result["ci_high"]) - log_or
+    assert result["ci_low"] > 1 and abs(above - below) > 0.5
+    x = np.column_stack([np.ones(20), marker])
+    assert result["p_value"] == pytest.approx(firth.profile(x, marker, 1)["p_value"])
 
 
 def test_auc_bootstrap_interval_width_agrees_with_hanley_mcneil():

@@ -68,3 +68,17 @@ def test_zph_is_invariant_to_shifting_and_rescaling_the_covariate():
                                rtol=1e-10)
     np.testing.assert_allclose(diagnostics.zph_test(time, event, 2 * x, beta / 2), base,
                                rtol=1e-10)
+
+
+def test_identical_covariate_rows_get_identical_scores():
+    """227 patients aged 66 with ECOG 1 and the coefficients of lung's age + ph.ecog +
+    strata(sex) model, in the column-major layout pandas hands over: a blocked BLAS product
+    gives the tail rows a score 1 ulp away (on this machine x @ beta has 2 distinct values);
+    the score must be one value, so that every pair stays tied, as in R."""
+    x = np.asfortranarray(np.tile([[66.0, 1.0]], (227, 1)))
+    beta = np.array([0.01056625460094952, 0.46242443435829050])
+    score = diagnostics.linear_predictor(x, beta)
+    assert len(np.unique(score)) == 1
+    assert score[0] == pytest.approx(66 * beta[0] + beta[1], rel=1e-15)
+    time, event = np.arange(1.0, 228.0), np.ones(227)
+    assert diagnostics.harrell_c(time, event, score) == 0.5  # all pairs tied on the score
