@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from outcome import associations as assoc
-from outcome import figures
+from outcome import figures, report_tables
 
 SHOWN_COLUMNS = ["biomarker", "endpoint", "method", "transform", "group", "estimate_type", "n",
                  "events", "estimate", "ci_low", "ci_high", "p_value", "q_value",
@@ -37,6 +37,7 @@ class ReportInputs:
     cn: pd.DataFrame | None = None
     rejects: pd.DataFrame | None = None
     params: dict | None = None
+    primary: pd.DataFrame | None = None
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -135,6 +136,19 @@ def _km_images(inputs: ReportInputs, curves: list[str]) -> str:
     present = [c for c in curves if c in set(inputs.km["curve"])]
     return "\n".join(_image(figures.km_figure(inputs.km, c)) for c in present) or \
         _none("no KM curve for these groups")
+
+
+def primary_section(inputs: ReportInputs) -> str:
+    """The protocol's primary endpoint (primary_endpoint.tsv): the primary analysis, per-arm
+    rates, follow-up and the sensitivity table across populations and censoring rules."""
+    title = "Primary endpoint: PFS rate at 6 months, SBRT+atezolizumab vs SBRT"
+    if inputs.primary is None or inputs.primary.empty:
+        return _section(title, _none("primary_endpoint.tsv not given"))
+    main, sensitivity = report_tables.primary_tables(inputs.primary)
+    return _section(title, "<p>Primary analysis (population ITT, design test) and "
+                           "supporting rows:</p>" + _table(main)
+                    + "<p>Sensitivity: the tested difference under each population and PFS "
+                      "censoring rule:</p>" + _table(sensitivity))
 
 
 def association_sections(inputs: ReportInputs) -> str:
@@ -243,7 +257,8 @@ def methods_section(inputs: ReportInputs) -> str:
 
 def render(inputs: ReportInputs) -> str:
     """The whole report as one HTML string."""
-    body = (flow_section(inputs) + missingness_section(inputs) + association_sections(inputs)
+    body = (flow_section(inputs) + missingness_section(inputs) + primary_section(inputs)
+            + association_sections(inputs)
             + ctdna_section(inputs) + methods_section(inputs))
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>STEREOSARC biomarker "
             f"report</title><style>{STYLE}</style></head><body>\n<h1>STEREOSARC translational "
