@@ -72,7 +72,7 @@ def transform(values: pd.Series, how: str) -> tuple[pd.Series, str]:
 COLUMNS = ["family", "biomarker", "endpoint", "method", "transform", "group", "estimate_type",
            "n", "n_missing", "events", "estimate", "ci_low", "ci_high", "ci_level",
            "statistic", "df", "p_value", "q_value", "interaction_p", "ph_p", "c_index",
-           "events_per_variable", "note"]
+           "events_per_variable", "adjusted_for", "detectable_hr", "note"]
 KM_COLUMNS = ["endpoint", "curve", "group", "time", "n_risk", "n_event", "n_censor", "surv",
               "ci_low", "ci_high"]
 PFS_HORIZON_DAYS = 182.625  # 6 months = 365.25 / 2 days: DESIGN.md pfs_6m horizon
