@@ -23,6 +23,9 @@ CONTINUOUS = {
     "crp_mg_l": "log2", "car": "log2", "albumin_g_l": "per_sd", "cps": "log2", "tps": "log2",
     "cd3_density": "per_sd", "cd8_density": "per_sd", "foxp3_density": "per_sd",
     "cd8_foxp3_ratio": "log2",
+    # every other immune marker of the IHC panel (DESIGN.md; issue 14), densities per SD
+    "cd4_density": "per_sd", "cd20_density": "per_sd", "cd45_density": "per_sd",
+    "cd68_density": "per_sd", "cd163_density": "per_sd",
 }
 BINARY_FIXED = ("tmb_high", "ctdna_baseline_detected")  # dichotomies without a _ge_ suffix
 LANDMARK_MARKERS = {"ctdna_month6_detected": "binary", "ctdna_month6_tf": "log2"}
