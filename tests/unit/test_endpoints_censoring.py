@@ -26,7 +26,8 @@ def derive(rows: list[dict], **settings):
 
 def test_event_after_two_missed_assessments_is_censored_at_the_last_one():
     # last assessment before progression day 120 (2021-05-01); gap 123 > 2 x 56 + 7 = 119
-    late = {"progression_date": "2021-09-01", "assessment_dates": "2021-03-01;2021-05-01;2021-09-01"}
+    late = {"progression_date": "2021-09-01",
+            "assessment_dates": "2021-03-01;2021-05-01;2021-09-01"}
     # gap 2021-07-01 -> 2021-09-01 = 62 days: one missed at most, event kept
     kept = late | {"assessment_dates": "2021-03-01;2021-07-01;2021-09-01"}
     table, _ = derive([late, kept])
