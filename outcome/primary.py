@@ -4,8 +4,9 @@ Quantities (one row each of primary_endpoint.tsv; h = ``horizon`` = 182.625 days
 
 - ``km_rate``: per arm, the Kaplan–Meier S(h) (outcome.survival.km_table); its Greenwood
   standard error se(S) = S · sqrt(Σ d_i / (n_i (n_i − d_i))); 95 % CI on the log-log
-  scale, S^exp(± z se(log S) / log S) (R ``survfit(conf.type = "log-log")``), NA when
-  S(h) is 0 or 1. NA when an arm's follow-up ends before h.
+  scale, S^exp(± z se(log S) / log S) (R ``survfit(conf.type = "log-log")``): (1, 1) when
+  S(h) = 1, NA when S(h) = 0 (then the SE is NA too). NA when an arm's follow-up ends
+  before h without S reaching 0.
 - ``km_rate_difference``: D = S_E(h) − S_C(h), se(D) = sqrt(se_E² + se_C²) (independent
   arms); CI D ± z se(D); test Z = D / se(D) against the normal distribution (Klein, Logan,
   Harhoff & Andersen, Stat Med 2007, "naive" test of survival at a fixed time). One-sided
@@ -78,13 +79,16 @@ def _p(z: float, sided: str) -> float:
 def km_rate(time, event, horizon: float, level: float = CONVENTIONAL_LEVEL) -> dict:
     """S(horizon), its Greenwood SE and log-log CI; NA (with note) past the follow-up."""
     table = survival.km_table(time, event, level)
+    if len(table) and table["surv"].iloc[-1] == 0 and horizon > table["time"].max():
+        return {"estimate": 0.0, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                "note": "S = 0 before the horizon (Greenwood SE undefined)"}
     if table.empty or horizon > table["time"].max():
         return {"estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                 "note": "follow-up ends before the horizon"}
     before = table[table["time"] <= horizon]
     surv = float(before["surv"].iloc[-1]) if len(before) else 1.0
     se_log = float(before["std_err"].iloc[-1]) if len(before) else 0.0
-    low = high = np.nan
+    low = high = 1.0 if surv == 1 else np.nan  # R survfit: CI (1, 1) where S = 1
     if 0 < surv < 1:
         spread = _z(level) * se_log / np.log(surv)
         low, high = surv ** np.exp(-spread), surv ** np.exp(spread)
@@ -124,7 +128,8 @@ def km_rows(frame, days: str, event: str, settings: PrimarySettings, common: dic
                          ci_method="log-log (Greenwood)", **rate))
     diff = rates[0]["estimate"] - rates[1]["estimate"]
     se = float(np.hypot(rates[0]["se"], rates[1]["se"]))
-    note = "" if np.isfinite(diff) else "not estimable: an arm's follow-up ends before h"
+    note = ("not estimable: an arm's follow-up ends before h" if not np.isfinite(diff) else
+            "" if np.isfinite(se) else "no test: SE undefined (S(h) = 0 in an arm)")
     for level, tested in ((settings.design_level, True), (CONVENTIONAL_LEVEL, False)):
         half = _z(level) * se
         test = difference_test(diff, se, settings) if tested else {}

@@ -167,3 +167,29 @@ def test_median_ci_is_na_where_the_interval_curve_ends_at_s_zero(tmp_path):
     for i, status in enumerate(([0, 0, 0, 1, 1], [1, 0, 0, 1, 1], [0, 1, 0, 0, 1]), start=1):
         ours = survival.km_median(survival.km_table(range(1, 6), status))
         np.testing.assert_allclose(ours, r[f"q{i}"])
+
+
+def test_rate_at_the_boundaries_follows_survfit(tmp_path):
+    """No event before h: S = 1 with CI (1, 1) in R; all progressed before h: S = 0 (R with
+    extend = TRUE: CI NA), so the difference has no SE and no test."""
+    script = ("suppressMessages(library(survival)); s <- summary(survfit(Surv(c(200, 300, 400), "
+              "c(1, 0, 1)) ~ 1, conf.type = 'log-log'), times = 182.625); "
+              "cat('one', format(c(s$surv, s$std.err, s$lower, s$upper)), '\\n'); "
+              "s <- summary(survfit(Surv(c(10, 20, 30), c(1, 1, 1)) ~ 1, conf.type = 'log-log'),"
+              " times = 182.625, extend = TRUE); cat('zero', format(c(s$surv, s$lower, "
+              "s$upper)), '\\n')")
+    r = run_r(script, tmp_path)
+    one = primary.km_rate([200, 300, 400], [1, 0, 1], H)
+    np.testing.assert_allclose([one["estimate"], one["se"], one["ci_low"], one["ci_high"]],
+                               r["one"])
+    zero = primary.km_rate([10, 20, 30], [1, 1, 1], H)
+    np.testing.assert_allclose([zero["estimate"], zero["ci_low"], zero["ci_high"]], r["zero"])
+    frame = pd.DataFrame({"patient": list("ABCDEF"), "pfs_days": [200, 300, 400, 10, 20, 30],
+                          "pfs_event": [1, 0, 1, 1, 1, 1],
+                          "arm": ["SBRT+atezolizumab"] * 3 + ["SBRT"] * 3})
+    tested = primary.analyse(frame)
+    tested = tested[(tested["primary"] == 1) | ((tested["analysis"] == "km_rate_difference")
+                                                & (tested["population"] == "itt")
+                                                & (tested["censoring"] == "standard"))]
+    assert (tested["estimate"] == 1.0).all() and tested["p_value"].isna().all()
+    assert tested["note"].str.contains("SE undefined").all()
