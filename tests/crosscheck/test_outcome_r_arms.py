@@ -3,7 +3,8 @@
 R's own datasets with a two-level variable as the arm and two factors as the randomisation
 strata: survival::veteran (arm = trt; strata celltype and prior; biomarker karno, and the
 dichotomy karno >= 60) and survival::lung (arm = sex; strata ph.ecog and age >= 65;
-biomarker wt.loss with missing values). Checked: the prognostic HR adjusted for arm and
+biomarker wt.loss with missing values), and the demo cohort (stereosarc.demo: arm, histology,
+line as randomised, biomarker CPS >= 1). Checked: the prognostic HR adjusted for arm and
 stratified (``coxph(Surv(time, status) ~ x + arm + strata(h, l))``), the HR within each arm
 (``subset``), and the ratio of HRs exp(β_x:arm) with its Wald CI and p
 (``coxph(~ x * arm + strata(h, l))``); HRs and CI limits rtol 5e-5 (4 significant digits of
@@ -53,12 +54,27 @@ out("ratio", coxph(Surv(pfs_days, pfs_event) ~ x * a + strata(histology, line), 
 """
 
 
-@pytest.fixture(scope="module", params=sorted(DATASETS))
+def _demo(folder) -> None:
+    """The demo cohort (stereosarc.demo, 103 patients, seed 20240601) with CPS >= 1."""
+    from stereosarc.demo.cohort import simulate_patients
+
+    patients = simulate_patients(103, 20240601)
+    pd.DataFrame({"pfs_days": patients["pfs_days"], "pfs_event":
+                  patients["pfs_event"].astype(int), "arm": patients["arm"],
+                  "histology": patients["histology"], "line": patients["line"].astype(str),
+                  "x": patients["cps_high"].astype(int)}).to_csv(folder / "data.csv",
+                                                               index=False)
+
+
+@pytest.fixture(scope="module", params=[*sorted(DATASETS), "demo"])
 def case(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"arms_{request.param}")
-    run_r(f"suppressMessages(library(survival)); {DATASETS[request.param]}; "
-          "write.csv(d, commandArgs(TRUE)[1], row.names = FALSE)", folder,
-          str(folder / "data.csv"))
+    if request.param == "demo":
+        _demo(folder)
+    else:
+        run_r(f"suppressMessages(library(survival)); {DATASETS[request.param]}; "
+              "write.csv(d, commandArgs(TRUE)[1], row.names = FALSE)", folder,
+              str(folder / "data.csv"))
     data = pd.read_csv(folder / "data.csv", dtype={"line": str})
     r = run_r(R_SCRIPT, folder, str(folder / "data.csv"))
     frame = family.prepare(data.assign(objective_response=np.nan))

@@ -1,8 +1,8 @@
 """Cross-check of outcome.primary (the protocol's primary endpoint) against R survival.
 
 On R's own datasets, with a two-level variable as the arm (survival::lung: sex 2 = female as
-"SBRT+atezolizumab"; survival::veteran: trt 2 = test treatment), and on a seeded synthetic
-table with ties: KM S(182.625) per arm with its Greenwood SE and log-log CI
+"SBRT+atezolizumab"; survival::veteran: trt 2 = test treatment), on a seeded synthetic
+table with ties and on the demo cohort's PFS (stereosarc.demo, 103 patients): KM S(182.625) per arm with its Greenwood SE and log-log CI
 (``summary(survfit(conf.type = "log-log"), times = 182.625)``), the difference with its SE,
 Z and one-sided p computed in R from those, reverse-KM median follow-up with its CI
 (``survfit(Surv(time, 1 - status) ~ 1)``), Wilson intervals and the pooled Z test
@@ -85,10 +85,21 @@ def _r_dataset(name: str, folder) -> pd.DataFrame:
     return pd.read_csv(folder / f"{name}.csv")
 
 
-@pytest.fixture(scope="module", params=["lung", "veteran", "synthetic"])
+def _demo() -> pd.DataFrame:
+    """The demo cohort's PFS (stereosarc.demo, 103 patients, seed 20240601)."""
+    from stereosarc.demo.cohort import simulate_patients
+
+    patients = simulate_patients(103, SEED)
+    return pd.DataFrame({"time": patients["pfs_days"], "status":
+                         patients["pfs_event"].astype(int), "arm": patients["arm"]})
+
+
+@pytest.fixture(scope="module", params=["lung", "veteran", "synthetic", "demo"])
 def case(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"primary_{request.param}")
-    data = _synthetic() if request.param == "synthetic" else _r_dataset(request.param, folder)
+    made = {"synthetic": _synthetic, "demo": _demo}
+    data = (made[request.param]() if request.param in made
+            else _r_dataset(request.param, folder))
     print("dataset", request.param, "seed", SEED)
     data.to_csv(folder / "data.csv", index=False)
     r = run_r(R_SCRIPT, folder, str(folder / "data.csv"))
