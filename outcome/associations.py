@@ -25,7 +25,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from outcome import ctdna_outcome, exploratory, landmark, multiplicity, response, survival
+from outcome import arms, ctdna_outcome, exploratory, landmark, multiplicity, response, survival
 from outcome.family import (ARM_EXPERIMENTAL, ARM_REFERENCE, BINARY_FIXED,  # noqa: F401
                             COLUMNS, CONTINUOUS, DESCRIPTIVE_ONLY, KM_COLUMNS,
                             LANDMARK_MARKERS, PFS_HORIZON_DAYS, SEED, STRATA, Marker,
@@ -33,6 +33,8 @@ from outcome.family import (ARM_EXPERIMENTAL, ARM_REFERENCE, BINARY_FIXED,  # no
 from outcome.family import row as _row
 
 LOG = logging.getLogger("outcome.associations")
+MULTIPLICITY_FAMILIES = ("biomarker", "interaction")  # BH within each (docs/statistics.md)
+PER_ARM_SUFFIX = "_per_arm"  # method of a row fitted within one arm: cox_stratified_per_arm, ...
 
 
 def _pfs_data(frame: pd.DataFrame, x: pd.Series) -> pd.DataFrame:
@@ -41,44 +43,75 @@ def _pfs_data(frame: pd.DataFrame, x: pd.Series) -> pd.DataFrame:
     return data.dropna()
 
 
-def _interaction_p(data: pd.DataFrame, settings: Settings) -> tuple[float, str]:
-    """Wald p of biomarker × arm in a stratified Cox model (NA with a reason if refused)."""
-    data = data.assign(x_arm=data["x"] * data["arm_experimental"])
-    refusal = survival.cox_refusal(data, "pfs_days", "pfs_event", "x", 3, settings.min_n,
-                                   settings.min_events_per_variable)
-    if refusal is None and data["arm_experimental"].nunique() < 2:
-        refusal = "one arm only"
-    if refusal:
-        return np.nan, f"interaction not tested: {refusal}"
-    fit = survival.fit_cox(data, "pfs_days", "pfs_event", ["x", "arm_experimental", "x_arm"],
-                           list(STRATA), settings.level, ph_test=False)
-    return float(fit.summary.loc["x_arm", "p_value"]), ""
-
-
 def cox_row(frame, x, biomarker, label, settings, family="biomarker",
-            method="cox_stratified", interaction=True, note="") -> dict:
-    """Stratified Cox HR of ``x`` on PFS, with interaction, PH and C (or the refusal)."""
+            method="cox_stratified", interaction=True, note="", adjust_arm=False,
+            group=np.nan) -> dict:
+    """Stratified Cox HR of ``x`` on PFS (adjusted for arm when ``adjust_arm`` and both arms
+    are present), with interaction p, PH test, C and the detectable HR (or the refusal)."""
     data = _pfs_data(frame, x)
+    both = adjust_arm and data["arm_experimental"].nunique() == 2
+    terms = ["x", "arm_experimental"] if both else ["x"]
+    events = int(data["pfs_event"].sum())
     base = dict(family=family, biomarker=biomarker, endpoint="pfs", method=method,
-                transform=label, estimate_type="HR", n=len(data),
-                n_missing=int(frame["pfs_days"].notna().sum() - len(data)),
-                events=int(data["pfs_event"].sum()), ci_level=settings.level,
-                events_per_variable=float(data["pfs_event"].sum()), note=note)
-    refusal = survival.cox_refusal(data, "pfs_days", "pfs_event", "x", 1, settings.min_n,
-                                   settings.min_events_per_variable)
+                transform=label, group=group, estimate_type="HR", n=len(data),
+                n_missing=int(frame["pfs_days"].notna().sum() - len(data)), events=events,
+                ci_level=settings.level, events_per_variable=events / len(terms), note=note,
+                adjusted_for="arm" if both else np.nan,
+                detectable_hr=arms.detectable_hr(data["x"], events))
+    refusal = survival.cox_refusal(data, "pfs_days", "pfs_event", "x", len(terms),
+                                   settings.min_n, settings.min_events_per_variable)
     if refusal:
         return _row(**base | {"note": "; ".join(filter(None, [note, f"not fitted: {refusal}"]))})
-    fit = survival.fit_cox(data, "pfs_days", "pfs_event", ["x"], list(STRATA), settings.level)
+    fit = survival.fit_cox(data, "pfs_days", "pfs_event", terms, list(STRATA), settings.level)
     term = fit.summary.loc["x"]
     if not term["se"] <= survival.UNSTABLE_SE:
         return _row(**base | {"note": "; ".join(filter(None, [note, (
             f"not fitted: unstable, SE of log HR {term['se']:.3g} > "
             f"{survival.UNSTABLE_SE:g} (near-separation)")]))})
-    interaction_p, why = _interaction_p(data, settings) if interaction else (np.nan, "")
+    product, why = (arms.interaction_fit(data, STRATA, settings.level, settings.min_n,
+                                         settings.min_events_per_variable)
+                    if interaction else (None, ""))
     return _row(**base | {"note": "; ".join(filter(None, [note, why]))},
                 estimate=term["hr"], ci_low=term["ci_low"], ci_high=term["ci_high"],
-                p_value=term["p_value"], interaction_p=interaction_p, ph_p=fit.ph_p,
-                c_index=fit.c_index)
+                p_value=term["p_value"],
+                interaction_p=np.nan if product is None else product["p_value"],
+                ph_p=fit.ph_p, c_index=fit.c_index)
+
+
+def interaction_row(frame, x, biomarker, label, settings, method="cox_interaction",
+                    note="") -> dict:
+    """Ratio of HRs (SBRT+atezolizumab / SBRT) of ``x``: exp of the x·arm coefficient."""
+    data = _pfs_data(frame, x)
+    product, why = arms.interaction_fit(data, STRATA, settings.level, settings.min_n,
+                                        settings.min_events_per_variable)
+    base = dict(family="interaction", biomarker=biomarker, endpoint="pfs", method=method,
+                transform=label, estimate_type="ratio_of_HR", n=len(data),
+                events=int(data["pfs_event"].sum()), ci_level=settings.level,
+                events_per_variable=data["pfs_event"].sum() / arms.INTERACTION_PARAMS,
+                adjusted_for="arm", group=f"{ARM_EXPERIMENTAL} / {ARM_REFERENCE}")
+    if product is None:
+        return _row(**base, note="; ".join(filter(None, [note, why.replace(
+            "interaction not tested", "not fitted")])))
+    return _row(**base, estimate=product["hr"], ci_low=product["ci_low"],
+                ci_high=product["ci_high"], p_value=product["p_value"], note=note)
+
+
+def per_arm_rows(frame, x, biomarker, label, settings, kind: str, method="cox_stratified",
+                 note="") -> list[dict]:
+    """HR of ``x`` within each arm (stratified Cox) and, for baseline markers, the OR."""
+    rows = []
+    for arm in (ARM_REFERENCE, ARM_EXPERIMENTAL):
+        inside = frame["arm"] == arm
+        rows.append(cox_row(frame[inside], x[inside], biomarker, label, settings,
+                            family="per_arm", method=method, interaction=False, note=note,
+                            group=arm))
+        if kind == "binary":
+            rows.append(fisher_row(frame[inside], x[inside], biomarker, settings))
+        elif kind == "continuous":
+            rows.append(continuous_response_rows(frame[inside], x[inside], biomarker, label,
+                                                 settings, with_auc=False)[0])
+        rows[-1] |= {"family": "per_arm", "group": arm}
+    return [r | {"method": f"{r['method']}{PER_ARM_SUFFIX}"} for r in rows]
 
 
 def logrank_row(frame, x, biomarker, settings, family="supportive", note="") -> dict:
@@ -157,7 +190,8 @@ def fisher_row(frame, x, biomarker, settings, family="biomarker") -> dict:
                                        f"columns response 1/0)")
 
 
-def continuous_response_rows(frame, x, biomarker, label, settings) -> list[dict]:
+def continuous_response_rows(frame, x, biomarker, label, settings,
+                             with_auc: bool = True) -> list[dict]:
     """Logistic (or Firth) OR per transform unit, and ROC AUC with a bootstrap CI."""
     data, missing = _response_data(frame, x)
     base = dict(biomarker=biomarker, endpoint="objective_response", transform=label,
@@ -173,6 +207,9 @@ def continuous_response_rows(frame, x, biomarker, label, settings) -> list[dict]
     note = "" if minority >= settings.min_events_per_variable else (
         f"events per variable {minority} < {settings.min_events_per_variable:g}: unstable")
     fit = response.logistic(data["x"], data["y"], settings.level)
+    if not with_auc:
+        return [_row(**base, family="biomarker", estimate_type="OR",
+                     events_per_variable=minority, note=note, **fit)]
     roc = response.auc_bootstrap(data["x"], data["y"], settings.seed, settings.n_bootstrap,
                                  settings.level)
     return [_row(**base, family="biomarker", estimate_type="OR", events_per_variable=minority,
@@ -191,14 +228,17 @@ def marker_rows(frame, marker: Marker, settings, km: list) -> list[dict]:
                      "value in biomarkers.tsv (its input was absent or not evaluable)")
                 for endpoint in ("pfs", "objective_response")]
     x, label = transform(frame[marker.column], marker.transform)
+    arm_aware = [interaction_row(frame, x, marker.column, label, settings),
+                 *per_arm_rows(frame, x, marker.column, label, settings, marker.kind)]
     if marker.kind == "continuous":
-        return [cox_row(frame, x, marker.column, label, settings),
+        return [cox_row(frame, x, marker.column, label, settings, adjust_arm=True),
                 exploratory.maxstat_row(frame, marker.column, settings),
-                *continuous_response_rows(frame, x, marker.column, label, settings)]
+                *continuous_response_rows(frame, x, marker.column, label, settings),
+                *arm_aware]
     groups = {1.0: f"{marker.column} = 1", 0.0: f"{marker.column} = 0"}
     curves, summaries = km_rows(frame, x, marker.column, groups, settings)
     km.append(curves)
-    return [cox_row(frame, x, marker.column, "none", settings),
+    return [cox_row(frame, x, marker.column, "none", settings, adjust_arm=True), *arm_aware,
             logrank_row(frame, x, marker.column, settings), *summaries,
             fisher_row(frame, x, marker.column, settings),
             *orr_rows(frame, x, marker.column, groups, settings)]
@@ -229,7 +269,11 @@ def landmark_rows(frame, settings, km: list) -> list[dict]:
                                        settings.landmark_window_days)
         x, label = transform(cohort[column], "none" if how == "binary" else how)
         rows.append(cox_row(cohort, x, column, label, settings, method="cox_landmark",
-                            note=note))
+                            note=note, adjust_arm=True))
+        rows.append(interaction_row(cohort, x, column, label, settings,
+                                    method="cox_landmark_interaction", note=note))
+        rows += per_arm_rows(cohort, x, column, label, settings, "landmark",
+                             method="cox_landmark", note=note)
         if how == "binary":
             rows.append(logrank_row(cohort, x, column, settings, note=note))
             curves, summaries = km_rows(cohort, x, f"{column} (landmark)",
@@ -255,6 +299,6 @@ def associate(biomarkers: pd.DataFrame, ctdna: pd.DataFrame | None = None,
     rows += exploratory.elastic_net_rows(frame, settings)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["note"] = table["note"].replace("", np.nan)
-    table["q_value"] = multiplicity.adjust_by_family(table)
+    table["q_value"] = multiplicity.adjust_by_family(table, adjusted=MULTIPLICITY_FAMILIES)
     curves = pd.concat(km, ignore_index=True) if km else pd.DataFrame(columns=KM_COLUMNS)
     return table, curves

@@ -11,7 +11,7 @@ import argparse
 import logging
 import re
 
-from outcome import endpoints, merge, merge_io
+from outcome import censoring, endpoints, merge, merge_io
 from outcome.exceptions import OutcomeInputError
 from stereosarc.clikit import make_parser, run_cli
 
@@ -34,6 +34,14 @@ def clinical_parser() -> argparse.ArgumentParser:
                         help="pfs_6m horizon in days (default: %(default)s, DESIGN.md)")
     parser.add_argument("--ne-missing", action="store_true",
                         help="best response NE gives objective_response NA instead of 0")
+    parser.add_argument("--assessment-interval-days", type=float,
+                        default=censoring.ASSESSMENT_INTERVAL_DAYS,
+                        help="scheduled tumour-assessment interval for the missed-assessment "
+                             "PFS censoring rule (default: %(default)s; to confirm against "
+                             "the protocol)")
+    parser.add_argument("--assessment-window-days", type=float,
+                        default=censoring.ASSESSMENT_WINDOW_DAYS,
+                        help="visit window added to 2 intervals (default: %(default)s)")
     parser.add_argument("--out", required=True, help="clinical_endpoints.tsv")
     parser.add_argument("--rejects", required=True, help="rejects_clinical.tsv")
     return parser
@@ -41,11 +49,15 @@ def clinical_parser() -> argparse.ArgumentParser:
 
 def _clinical(args: argparse.Namespace) -> None:
     """outcome-clinical: read, derive endpoints, write endpoints and rejects."""
-    if args.pfs_horizon_days <= 0:
-        raise OutcomeInputError("--pfs-horizon-days must be > 0")
+    if args.pfs_horizon_days <= 0 or args.assessment_interval_days <= 0 \
+            or args.assessment_window_days < 0:
+        raise OutcomeInputError("--pfs-horizon-days and --assessment-interval-days must be > 0, "
+                                "--assessment-window-days >= 0")
     clinical = merge_io.read_clinical(args.clinical)
     table, rejects = endpoints.derive(clinical, re.compile(merge_io.IDENTIFIER_PATTERN),
-                                      args.pfs_horizon_days, not args.ne_missing)
+                                      args.pfs_horizon_days, not args.ne_missing,
+                                      args.assessment_interval_days,
+                                      args.assessment_window_days)
     LOG.info("%s: %d rows; %d patients with endpoints; %d PFS events; %d rejects",
              args.clinical, len(clinical), len(table), int(table["pfs_event"].eq(1).sum()),
              len(rejects))
@@ -130,12 +142,13 @@ def merge_main(argv=None) -> int:
 # --------------------------------------------------------------------------------------------
 
 ASSOCIATE_EXAMPLE = ("outcome-associate --biomarkers biomarkers.tsv --ctdna ctdna.tsv "
-                     "--seed 20240601 --out associations.tsv --out-km km.tsv")
+                     "--seed 20240601 --out associations.tsv --out-km km.tsv "
+                     "--out-primary primary_endpoint.tsv")
 
 
 def associate_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-associate."""
-    from outcome import associations
+    from outcome import associations, primary
 
     defaults = associations.Settings()
     parser = make_parser("outcome-associate", "Association of every biomarker with PFS and "
@@ -162,19 +175,30 @@ def associate_parser() -> argparse.ArgumentParser:
     parser.add_argument("--enet-repeats", type=int, default=defaults.enet_repeats,
                         help="repeats of 5-fold CV of the elastic-net Cox (0: skip; default: "
                              "%(default)s)")
+    parser.add_argument("--primary-alpha", type=float, default=primary.ALPHA,
+                        help="significance level of the primary test (default: %(default)s, "
+                             "randomised phase II screening; to confirm against the SAP)")
+    parser.add_argument("--primary-sided", choices=primary.SIDES, default=primary.SIDED,
+                        help="sidedness of the primary test (default: %(default)s)")
+    parser.add_argument("--primary-censoring", choices=censoring.RULES, default="standard",
+                        help="PFS censoring rule of the primary analysis; the others are "
+                             "sensitivity analyses (default: %(default)s, DESIGN.md)")
     parser.add_argument("--out", required=True, help="associations.tsv")
     parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
+    parser.add_argument("--out-primary", help="primary_endpoint.tsv (primary endpoint table)")
     return parser
 
 
 def _associate(args: argparse.Namespace) -> None:
     """outcome-associate: read, run the analysis family, write both tables."""
-    from outcome import associations, stats_io
+    from outcome import associations, primary, stats_io
 
     if args.min_events <= 0 or args.min_n < 2 or args.n_bootstrap < 1 or args.landmark_days <= 0 \
             or args.landmark_window_days < 0:
         raise OutcomeInputError("--min-events and --landmark-days must be > 0, --min-n >= 2, "
                                 "--n-bootstrap >= 1, --landmark-window-days >= 0")
+    if not 0 < args.primary_alpha < 0.5:
+        raise OutcomeInputError("--primary-alpha must be in (0, 0.5)")
     biomarkers = stats_io.read_biomarkers(args.biomarkers)
     ctdna = stats_io.read_optional(args.ctdna, ["patient", "sample", "timepoint"])
     settings = associations.Settings(seed=args.seed, min_n=args.min_n,
@@ -188,6 +212,13 @@ def _associate(args: argparse.Namespace) -> None:
     LOG.info("%d association rows; %d refused or skipped (reason in note); %d KM curve rows",
              len(table), int(refused.sum()), len(km))
     stats_io.write_associations(table, km, args.out, args.out_km)
+    if args.out_primary:
+        design = primary.PrimarySettings(args.primary_alpha, args.primary_sided,
+                                         args.primary_censoring, settings.pfs_horizon_days)
+        table = primary.analyse(biomarkers, design)
+        LOG.info("primary endpoint: %d rows (%s-sided alpha %g, censoring %s)", len(table),
+                 args.primary_sided, args.primary_alpha, args.primary_censoring)
+        stats_io.write_primary(table, args.out_primary)
 
 
 def associate_main(argv=None) -> int:
@@ -212,7 +243,8 @@ def report_parser() -> argparse.ArgumentParser:
     parser.add_argument("--associations", required=True, help="associations.tsv")
     for name, what in (("km", "km.tsv"), ("ctdna", "ctdna.tsv"),
                        ("dynamics", "ctdna_dynamics.tsv"), ("cn", "ctdna_cn.tsv"),
-                       ("rejects", "rejects.tsv"), ("params", "params.json")):
+                       ("rejects", "rejects.tsv"), ("params", "params.json"),
+                       ("primary", "primary_endpoint.tsv")):
         parser.add_argument(f"--{name}", help=f"{what} (optional; section says 'no data')")
     parser.add_argument("--out", required=True, help="report.html")
     return parser
@@ -232,7 +264,8 @@ def _report(args: argparse.Namespace) -> None:
         dynamics=stats_io.read_optional(args.dynamics, ["patient"]),
         cn=stats_io.read_optional(args.cn, ["sample"]),
         rejects=stats_io.read_optional(args.rejects, ["file", "reason"]),
-        params=stats_io.read_params(args.params))
+        params=stats_io.read_params(args.params),
+        primary=stats_io.read_optional(args.primary, ["population", "censoring", "analysis"]))
     html = report.render(inputs)
     LOG.info("report: %d bytes", len(html))
     stats_io.write_report(html, args.out)

@@ -22,6 +22,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from outcome import censoring
+
 ARMS = ("SBRT", "SBRT+atezolizumab")  # DESIGN.md clinical table
 HISTOLOGIES = ("leiomyosarcoma", "liposarcoma", "undifferentiated")  # DESIGN.md strata
 LINES = ("1", "2")  # DESIGN.md: metastatic line, randomisation stratum
@@ -46,7 +48,9 @@ ORDER_RULES = (("start_date", "progression_date", ("pfs",)),
 OUTPUT_COLUMNS = ["patient", "arm", "histology", "line", "start_date", "pfs_days", "pfs_event",
                   "pfs_6m", "os_days", "os_event", "best_response", "objective_response",
                   "best_response_irecist", "objective_response_irecist", "progression_date",
-                  "endpoint_notes"]
+                  "endpoint_notes", "per_protocol", *censoring.RULE_COLUMNS, "pfs_censoring_notes"]
+OPTIONAL_COLUMNS = ("best_response_irecist", "per_protocol", "new_therapy_date",
+                    "assessment_dates")  # optional clinical columns (docs/clinical.md)
 
 
 def _reject(row, column, reason) -> dict:
@@ -156,9 +160,44 @@ def _response(row: dict, column: str, allowed, rejects: list):
     return value
 
 
+def _optional_date(row: dict, column: str, rejects: list):
+    """(date or None, ok): an invalid ISO date is rejected and ok is False."""
+    try:
+        return parse_date(row.get(column)), True
+    except ValueError:
+        rejects.append(_reject(row, column, f"{row[column]!r} is not an ISO date (YYYY-MM-DD); "
+                                            "PFS censoring-rule columns set to NA"))
+        return None, False
+
+
+def _rule_columns(row: dict, dates: dict, rejects: list, rules: dict) -> dict:
+    """PFS under the censoring rules (outcome.censoring) and the per_protocol flag."""
+    new_therapy, ok_therapy = _optional_date(row, "new_therapy_date", rejects)
+    assessments, ok_list = None, True
+    if rules["has_assessments"]:
+        try:
+            assessments = censoring.parse_assessments(row.get("assessment_dates"), parse_date)
+        except ValueError:
+            ok_list = False
+            rejects.append(_reject(row, "assessment_dates", f"{row['assessment_dates']!r} is "
+                                   "not a ';'-separated list of ISO dates; censoring-rule "
+                                   "columns set to NA"))
+    try:
+        flag = censoring.per_protocol(row.get("per_protocol"))
+    except ValueError:
+        flag = pd.NA
+        rejects.append(_reject(row, "per_protocol", f"per_protocol {row['per_protocol']!r} "
+                                                    "not 1 or 0; set to NA"))
+    values = censoring.rule_values({**dates, "new_therapy_date": new_therapy}, assessments,
+                                   rules["interval"], rules["window"], rules["has_new_therapy"])
+    if not (ok_therapy and ok_list) or "pfs" in rules["blocked"]:
+        values.update(dict.fromkeys(censoring.RULE_COLUMNS, pd.NA))
+    return {"per_protocol": flag, **values}
+
+
 def endpoint_row(row: dict, rejects: list, horizon: float = PFS_6M_DAYS,
-                 ne_is_non_response: bool = True) -> dict:
-    """clinical_endpoints row of one accepted clinical row."""
+                 ne_is_non_response: bool = True, rules: dict | None = None) -> dict:
+    """clinical_endpoints row of one accepted clinical row (``rules``: censoring settings)."""
     blocked: set = set()
     dates = _dates(row, rejects, blocked)
     _check_order(row, dates, rejects, blocked)
@@ -185,7 +224,17 @@ def endpoint_row(row: dict, rejects: list, horizon: float = PFS_6M_DAYS,
                 ibest, ("iCR", "iPR"), ne_is_non_response),
             "progression_date": (None if "pfs" in blocked or dates["progression_date"] is None
                                  else dates["progression_date"].isoformat()),
-            "endpoint_notes": "; ".join(n for n in notes if n) or None}
+            "endpoint_notes": "; ".join(n for n in notes if n) or None,
+            **_rule_columns(row, dates, rejects, {**(rules or default_rules()),
+                                                  "blocked": blocked})}
+
+
+def default_rules(columns=OPTIONAL_COLUMNS, interval: float = censoring.ASSESSMENT_INTERVAL_DAYS,
+                  window: float = censoring.ASSESSMENT_WINDOW_DAYS) -> dict:
+    """Censoring settings: which optional columns the clinical table has, schedule."""
+    return {"has_new_therapy": "new_therapy_date" in columns,
+            "has_assessments": "assessment_dates" in columns,
+            "interval": interval, "window": window}
 
 
 def _duplicates(clinical: pd.DataFrame, rejects: list) -> pd.DataFrame:
@@ -209,17 +258,19 @@ def _duplicates(clinical: pd.DataFrame, rejects: list) -> pd.DataFrame:
 
 
 def derive(clinical: pd.DataFrame, identifier, horizon: float = PFS_6M_DAYS,
-           ne_is_non_response: bool = True) -> tuple[pd.DataFrame, list[dict]]:
+           ne_is_non_response: bool = True,
+           interval: float = censoring.ASSESSMENT_INTERVAL_DAYS,
+           window: float = censoring.ASSESSMENT_WINDOW_DAYS) -> tuple[pd.DataFrame, list[dict]]:
     """clinical_endpoints (one row per accepted patient, sorted) and the rejects."""
     rejects: list[dict] = []
-    if "best_response_irecist" not in clinical.columns:
-        clinical = clinical.assign(best_response_irecist=None)
+    rules = default_rules(clinical.columns, interval, window)
+    clinical = clinical.assign(**{c: None for c in OPTIONAL_COLUMNS if c not in clinical})
     rows = []
     for row in _duplicates(clinical, rejects).to_dict("records"):
         refusal = _row_refusal(row, identifier)
         if refusal:
             rejects.append(_reject(row, refusal[0], refusal[1] + "; row not used"))
             continue
-        rows.append(endpoint_row(row, rejects, horizon, ne_is_non_response))
+        rows.append(endpoint_row(row, rejects, horizon, ne_is_non_response, rules))
     table = pd.DataFrame(rows, columns=OUTPUT_COLUMNS).sort_values("patient")
     return table.reset_index(drop=True), rejects

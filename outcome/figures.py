@@ -4,6 +4,8 @@
   censoring ticks, one panel.
 - ``forest_figure(associations)``: hazard ratios with 95 % CI of the stratified, landmark
   and time-varying Cox rows (log axis), refused models omitted (listed in the report's table).
+- ``forest_per_arm_figure(associations)``: the same HRs fitted within each arm (per_arm
+  rows), one colour per arm, for reading effect modification beside the ratio of HRs.
 - ``missingness_figure(biomarkers, columns)``: share of patients with each biomarker missing.
 - ``trajectories_fallback(ctdna)``: tumour fraction per patient across timepoints, used only
   when ctdna.figures.trajectories_figure is not importable.
@@ -28,6 +30,8 @@ DPI = 100  # PNG resolution: legible on screen, keeps the HTML small
 TIMEPOINTS = ["baseline", "month6", "relapse"]  # protocol plasma timepoints (DESIGN.md)
 TF_FLOOR = 1e-4  # display floor of the log axis for tumour fraction 0 or undetected
 FOREST_METHODS = ("cox_stratified", "cox_landmark", "cox_time_varying")  # HR rows plotted
+ARM_COLOURS = {"SBRT": "tab:blue", "SBRT+atezolizumab": "tab:orange"}  # per-arm forest plot
+PER_ARM_METHODS = ("cox_stratified_per_arm", "cox_landmark_per_arm")  # per-arm HR rows
 FOREST_SUFFIX = {"cox_landmark": " (6-month landmark)", "cox_time_varying": " (time-varying)"}
 
 
@@ -75,6 +79,31 @@ def forest_figure(associations: pd.DataFrame) -> Figure:
     axis.axvline(1.0, color="red", lw=0.8)
     axis.set_xscale("log")
     axis.set_xlabel("hazard ratio for PFS (95 % CI), stratified Cox")
+    figure.tight_layout()
+    return figure
+
+
+def forest_per_arm_figure(associations: pd.DataFrame) -> Figure:
+    """Forest plot of the HR of each biomarker within each arm (per_arm Cox rows)."""
+    rows = associations[associations["method"].isin(PER_ARM_METHODS)
+                        & associations["estimate"].notna()]
+    rows = rows.assign(method=rows["method"].str.removesuffix("_per_arm"))
+    labels = list(dict.fromkeys(
+        f"{b}" + FOREST_SUFFIX.get(m, "") for b, m in zip(rows["biomarker"], rows["method"])))
+    figure, axis = plt.subplots(figsize=(7, 0.45 * max(len(labels), 3) + 1.2))
+    for shift, (arm, colour) in zip((-0.15, 0.15), ARM_COLOURS.items()):
+        part = rows[rows["group"] == arm]
+        y = [len(labels) - 1 - labels.index(f"{b}" + FOREST_SUFFIX.get(m, "")) + shift
+             for b, m in zip(part["biomarker"], part["method"])]
+        estimate = part["estimate"].to_numpy(float)
+        axis.errorbar(estimate, y, xerr=[estimate - part["ci_low"].to_numpy(float),
+                                         part["ci_high"].to_numpy(float) - estimate],
+                      fmt="s", color=colour, ecolor=colour, capsize=2, label=arm)
+    axis.set_yticks(range(len(labels)), labels[::-1], fontsize="small")
+    axis.axvline(1.0, color="red", lw=0.8)
+    axis.set_xscale("log")
+    axis.set_xlabel("hazard ratio for PFS within each arm (95 % CI), stratified Cox")
+    axis.legend(fontsize="small")
     figure.tight_layout()
     return figure
 

@@ -54,6 +54,9 @@ LABS_COLUMNS = [labs.CANONICAL[a] for a in labs.ANALYTES] + [
     "albumin_change"]
 EXTRA_ENDPOINTS = ["start_date", "best_response_irecist", "objective_response_irecist",
                    "progression_date"]
+PRIMARY_ENDPOINT_COLUMNS = ["per_protocol", "pfs_days_new_therapy", "pfs_event_new_therapy",
+                            "pfs_days_missed_visits", "pfs_event_missed_visits", "pfs_days_fda",
+                            "pfs_event_fda"]  # population and censoring rules (outcome.censoring)
 
 
 def _reject(file, row, column, patient, reason) -> dict:
@@ -181,7 +184,8 @@ def merge(endpoints: pd.DataFrame, tmb=None, ctdna=None, ihc=None, labs_table=No
             rejects += bad
             table = table.reset_index() if "patient" not in table.columns else table
         parts.append(_indexed(table, columns))
-    base = endpoints.set_index("patient").reindex(columns=ENDPOINT_COLUMNS[1:] + EXTRA_ENDPOINTS)
+    base = endpoints.set_index("patient").reindex(
+        columns=ENDPOINT_COLUMNS[1:] + EXTRA_ENDPOINTS + PRIMARY_ENDPOINT_COLUMNS)
     merged = base.join(parts, how="left").reset_index()
     merged["ctdna_month6_clearance"], merged["ctdna_month6_molecular_response"] = \
         month6_dynamics(merged)

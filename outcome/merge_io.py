@@ -50,7 +50,8 @@ def read_endpoints(path) -> pd.DataFrame:
         raise OutcomeInputError(f"{Path(path).name} row {first['_row']}, column patient: "
                                 f"{first['patient']!r} appears more than once")
     return _numeric(table, ["line", "pfs_days", "pfs_event", "pfs_6m", "os_days", "os_event",
-                            "objective_response", "objective_response_irecist"], path)
+                            "objective_response", "objective_response_irecist",
+                            *merge.PRIMARY_ENDPOINT_COLUMNS], path)
 
 
 def read_tmb(path) -> pd.DataFrame:

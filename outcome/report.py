@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from outcome import associations as assoc
-from outcome import figures
+from outcome import figures, report_tables
 
 SHOWN_COLUMNS = ["biomarker", "endpoint", "method", "transform", "group", "estimate_type", "n",
                  "events", "estimate", "ci_low", "ci_high", "p_value", "q_value",
@@ -37,6 +37,7 @@ class ReportInputs:
     cn: pd.DataFrame | None = None
     rejects: pd.DataFrame | None = None
     params: dict | None = None
+    primary: pd.DataFrame | None = None
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -149,6 +150,19 @@ def _km_images(inputs: ReportInputs, curves: list[str]) -> str:
         _none("no KM curve for these groups")
 
 
+def primary_section(inputs: ReportInputs) -> str:
+    """The protocol's primary endpoint (primary_endpoint.tsv): the primary analysis, per-arm
+    rates, follow-up and the sensitivity table across populations and censoring rules."""
+    title = "Primary endpoint: PFS rate at 6 months, SBRT+atezolizumab vs SBRT"
+    if inputs.primary is None or inputs.primary.empty:
+        return _section(title, _none("primary_endpoint.tsv not given"))
+    main, sensitivity = report_tables.primary_tables(inputs.primary)
+    return _section(title, "<p>Primary analysis (population ITT, design test) and "
+                           "supporting rows:</p>" + _table(main)
+                    + "<p>Sensitivity: the tested difference under each population and PFS "
+                      "censoring rule:</p>" + _table(sensitivity))
+
+
 def association_sections(inputs: ReportInputs) -> str:
     """Primary comparison, biomarker tests with forest plot, KM plots, refused models."""
     if inputs.associations is None or inputs.associations.empty:
@@ -162,6 +176,7 @@ def association_sections(inputs: ReportInputs) -> str:
     body = (_image(figures.forest_figure(a)) if forest.any() else _none("no fitted Cox model"))
     out += _section("Biomarker associations (BH q-values across the biomarker family)",
                     body + _table(_rows(inputs, tests)))
+    out += arm_section(a)
     curves = sorted(set(inputs.km["curve"]) - {"arm"}) if inputs.km is not None else []
     out += _section("Kaplan-Meier curves by biomarker group", _km_images(inputs, curves))
     described = (a["family"] == "descriptive") & ~arm
@@ -170,6 +185,23 @@ def association_sections(inputs: ReportInputs) -> str:
     out += _section("Models refused or skipped (with reason)",
                     _table(_rows(inputs, refused)) if refused.any() else "<p>None.</p>")
     return out
+
+
+def arm_section(a: pd.DataFrame) -> str:
+    """Prognostic vs predictive: per-arm forest plot and the table of adjusted, per-arm and
+    ratio-of-HR estimates (outcome.report_tables.prognostic_predictive)."""
+    title = "Prognostic vs predictive (arm-adjusted, per-arm and arm x biomarker)"
+    if "group" not in a or not (a["family"] == "per_arm").any():
+        return _section(title, _none("no per-arm rows in associations.tsv"))
+    fitted = a["method"].isin(figures.PER_ARM_METHODS) & a["estimate"].notna()
+    body = _image(figures.forest_per_arm_figure(a)) if fitted.any() else _none(
+        "no per-arm Cox model fitted")
+    return _section(title, body + _table(report_tables.prognostic_predictive(a)) + (
+        f"<p>Reading: 'possible predictive' when the interaction p < "
+        f"{report_tables.PREDICTIVE_P:g}; 'prognostic' when the arm-adjusted BH q < "
+        f"{report_tables.PROGNOSTIC_Q:g} without such a signal. A phase II trial has little "
+        "power for interactions: the detectable HR column says what this sample could "
+        "detect.</p>"))
 
 
 def _trajectories(ctdna: pd.DataFrame):
@@ -231,9 +263,13 @@ def methods_section(inputs: ReportInputs) -> str:
         "conf.type = 'log'); median PFS with the CI read off the interval curves (R survfit); "
         f"the PFS rate at {value['pfs_horizon_days']} days from the KM curve. Arms and "
         "dichotomised biomarkers were compared with the log-rank test stratified by histology "
-        "and line and with Cox models (Efron ties) with the same strata; continuous biomarkers "
-        "entered on log2 (per doubling) or per-SD scales. Biomarker x arm interaction was "
-        "tested by the Wald test of the product term. Proportional hazards were checked with "
+        "and line and with Cox models (Efron ties) with the same strata; biomarker effects "
+        "were adjusted for arm (prognostic), estimated within each arm, and compared between "
+        "arms by the ratio of hazard ratios (exp of the biomarker x arm coefficient, Wald "
+        "test); continuous biomarkers entered on log2 (per doubling) or per-SD scales; each "
+        "Cox row gives the HR detectable with 80 % power (Schoenfeld). The primary endpoint "
+        "(6-month PFS rate difference between arms, Greenwood SE) is reported in its own "
+        "section with the design's test. Proportional hazards were checked with "
         "the score test of R survival >= 3.0 cox.zph (Kaplan-Meier time transform); Harrell's "
         "C compares patients within strata. Models were refused with fewer than "
         f"{value['min_n']} patients or fewer than {value['min_events_per_variable']} events per "
@@ -255,7 +291,8 @@ def methods_section(inputs: ReportInputs) -> str:
 
 def render(inputs: ReportInputs) -> str:
     """The whole report as one HTML string."""
-    body = (flow_section(inputs) + missingness_section(inputs) + association_sections(inputs)
+    body = (flow_section(inputs) + missingness_section(inputs) + primary_section(inputs)
+            + association_sections(inputs)
             + ctdna_section(inputs) + methods_section(inputs))
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>STEREOSARC biomarker "
             f"report</title><style>{STYLE}</style></head><body>\n<h1>STEREOSARC translational "

@@ -3,8 +3,8 @@
 Inputs are read with stereosarc.tables.read_table (strings, ``_row``). In biomarkers.tsv the
 endpoints and every analysed biomarker must be numbers (otherwise a one-line error naming
 file, row and column); other columns, and the report's optional tables, become numbers
-where every value is one and stay text otherwise. Outputs: associations.tsv and km.tsv
-(schema-checked), report.html (atomic write).
+where every value is one and stay text otherwise. Outputs: associations.tsv, km.tsv and
+primary_endpoint.tsv (schema-checked), report.html (atomic write).
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ BIOMARKER_REQUIRED = ["patient", "arm", "histology", "line", "pfs_days", "pfs_ev
 NUMERIC_ENDPOINTS = ("line", "pfs_days", "pfs_event", "pfs_6m", "os_days", "os_event",
                      "objective_response")  # must be numbers: an error names the row
 ARMS = ("SBRT", "SBRT+atezolizumab")  # DESIGN.md clinical table arms
+PRIMARY_NUMERIC = ("per_protocol", "pfs_days_new_therapy", "pfs_event_new_therapy",
+                   "pfs_days_missed_visits", "pfs_event_missed_visits", "pfs_days_fda",
+                   "pfs_event_fda")  # optional population / censoring-rule columns
 
 
 def _read(path, required: list[str]) -> pd.DataFrame:
@@ -55,7 +58,8 @@ def read_biomarkers(path) -> pd.DataFrame:
     """biomarkers.tsv: one row per patient; arms checked, patients unique."""
     table = _read(path, BIOMARKER_REQUIRED)
     analysed = [m.column for m in associations.baseline_markers(table.columns)]
-    numeric = [*NUMERIC_ENDPOINTS, *analysed, *associations.LANDMARK_MARKERS]
+    numeric = [*NUMERIC_ENDPOINTS, *analysed, *associations.LANDMARK_MARKERS,
+               *PRIMARY_NUMERIC]
     table = _numbers_where_possible(_numeric(table, path, numeric))
     table["line"] = table["line"].map(lambda v: None if pd.isna(v) else f"{v:g}")
     name = Path(path).name
@@ -105,6 +109,11 @@ def write_associations(table: pd.DataFrame, km: pd.DataFrame, out, out_km) -> No
     write_table(table, out, "associations")
     write_table(km.sort_values(["endpoint", "curve", "group", "time"], kind="mergesort"),
                 out_km, "km")
+
+
+def write_primary(table: pd.DataFrame, out) -> None:
+    """primary_endpoint.tsv (outcome.primary), schema-checked, atomic."""
+    write_table(table, out, "primary_endpoint")
 
 
 def write_report(html: str, out) -> None:

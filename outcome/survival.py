@@ -63,7 +63,7 @@ def km_table(time, event, level: float = CI_LEVEL) -> pd.DataFrame:
 
 def _first_below_half(times: np.ndarray, curve: np.ndarray) -> float:
     """First time the step curve reaches 0.5 (midpoint rule on an exact 0.5 plateau)."""
-    curve = np.where(np.isnan(curve), 0.0, curve)  # NA CI where S = 0: below half
+    curve = np.where(np.isnan(curve), np.inf, curve)  # NA CI where S = 0: never reached (R)
     below = np.nonzero(curve <= 0.5 + HALF_TOLERANCE)[0]
     if len(below) == 0:
         return np.nan

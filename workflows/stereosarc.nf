@@ -148,6 +148,7 @@ workflow STEREOSARC {
     ch_biomarkers = Channel.empty()
     ch_associations = Channel.empty()
     ch_km = Channel.empty()
+    ch_primary = Channel.empty()
     if (params.clinical) {
         def clinical = file(params.clinical)
         ch_labs = Channel.empty()
@@ -169,6 +170,7 @@ workflow STEREOSARC {
         ch_biomarkers = MERGE_BIOMARKERS.out.table
         ch_associations = ASSOCIATIONS.out.table
         ch_km = ASSOCIATIONS.out.km
+        ch_primary = ASSOCIATIONS.out.primary
         ch_rejects = ch_rejects.mix(CLINICAL_ENDPOINTS.out.rejects, MERGE_BIOMARKERS.out.rejects)
         ch_versions = ch_versions.mix(CLINICAL_ENDPOINTS.out.versions, MERGE_BIOMARKERS.out.versions,
                                       ASSOCIATIONS.out.versions)
@@ -188,6 +190,7 @@ workflow STEREOSARC {
     if (params.clinical) {
         ch_report_tables = ch_biomarkers.map { ['biomarkers', it] }
             .mix(ch_associations.map { ['associations', it] }, ch_km.map { ['km', it] },
+                 ch_primary.map { ['primary', it] },
                  ch_ctdna.map { ['ctdna', it] }, ch_ctdna_detail.map { [it.baseName.replace('ctdna_', ''), it] },
                  COLLECT_REJECTS.out.table.map { ['rejects', it] })
             .toSortedList { a, b -> a[0] <=> b[0] }

@@ -191,3 +191,17 @@ def test_tsv_samplesheet_is_read_by_extension(cohort, capsys):
 def test_gzip_helper_detects_good_file(cohort):
     with gzip.open(cohort["dir"] / "P1-T.vcf.gz", "rt") as handle:
         assert handle.readline().startswith("##fileformat=VCF")
+
+
+def test_clinical_with_population_and_censoring_columns_is_accepted(cohort, capsys):
+    """Optional clinical columns of the primary endpoint (docs/clinical.md): per_protocol,
+    new_therapy_date, assessment_dates pass pre-flight."""
+    clinical = cohort["dir"] / "clinical.csv"
+    clinical.write_text(
+        "patient,arm,histology,line,start_date,progression_date,death_date,"
+        "last_assessment_date,last_followup_date,diagnosis_date,best_response,per_protocol,"
+        "new_therapy_date,assessment_dates\n"
+        "P1,SBRT,liposarcoma,1,2021-01-01,2021-09-01,,2021-09-01,2021-12-01,2020-01-01,PD,1,"
+        ",2021-03-01;2021-05-01;2021-09-01\n")
+    code, line = run(cohort, capsys, extra=["--clinical", str(clinical)])
+    assert code == 0, line

@@ -13,10 +13,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 NEXTFLOW = REPO / ".nextflow-dist" / "bin" / "nextflow"
 COHORT_TABLES = {"tmb": "tmb", "ctdna": "ctdna", "ctdna_dynamics": "ctdna_dynamics",
-                 "biomarkers": "biomarkers", "associations": "associations", "rejects": "rejects"}
+                 "biomarkers": "biomarkers", "associations": "associations", "rejects": "rejects",
+                 "primary_endpoint": "primary_endpoint"}
 # cohort/ files every full demo run writes (assert_same_cohort compares all files found)
 COHORT_FILES = ("tmb.tsv", "tmb.parquet", "ctdna.tsv", "ctdna_dynamics.tsv", "biomarkers.tsv",
-                "biomarkers.parquet", "associations.tsv", "rejects.tsv")
+                "biomarkers.parquet", "associations.tsv", "primary_endpoint.tsv", "rejects.tsv")
 COHORT_LEVEL = {"VALIDATE", "CTDNA_CALL", "MERGE_BIOMARKERS", "ASSOCIATIONS", "COLLECT_REJECTS", "REPORT"}
 
 

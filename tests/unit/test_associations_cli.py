@@ -69,3 +69,24 @@ def test_cli_refuses_unknown_arm_and_repeated_patient(tmp_path, capsys):
     assert associate_main(["--biomarkers", _write(frame, tmp_path / "b.tsv"), *out]) == 2
     assert "column patient: 'P000' appears more than once" in capsys.readouterr().err
     assert not (tmp_path / "a.tsv").exists()
+
+
+def test_cli_writes_the_primary_endpoint_table_with_the_design_options(tmp_path, capsys):
+    frame = cohort().assign(per_protocol=1, pfs_days_fda=np.nan, pfs_event_fda=np.nan)
+    biomarkers = _write(frame, tmp_path / "biomarkers.tsv")
+    out = ["--out", str(tmp_path / "a.tsv"), "--out-km", str(tmp_path / "km.tsv"),
+           "--n-bootstrap", "20", "--enet-repeats", "0"]
+    status = associate_main(["--biomarkers", biomarkers, *out, "--primary-alpha", "0.05",
+                             "--primary-sided", "two", "--out-primary",
+                             str(tmp_path / "primary.tsv")])
+    assert status == 0
+    table = read_output_table(tmp_path / "primary.tsv")
+    main = table[table["primary"] == 1]
+    assert len(main) == 1 and main.iloc[0]["sided"] == "two" and main.iloc[0]["alpha"] == 0.05
+    assert main.iloc[0]["ci_level"] == 0.95 and main.iloc[0]["population"] == "itt"
+    assert set(table["population"]) == {"itt", "per_protocol"}
+    fda = table[table["censoring"] == "fda"]
+    assert len(fda) == 2 and fda["note"].str.contains("not analysed").all()
+    status = associate_main(["--biomarkers", biomarkers, *out, "--primary-alpha", "0.7",
+                             "--out-primary", str(tmp_path / "p2.tsv")])
+    assert status == 2 and "--primary-alpha" in capsys.readouterr().err

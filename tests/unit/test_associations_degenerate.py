@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from outcome import associations, landmark
+from outcome import associations, multiplicity, landmark
 from stereosarc.tables import validate_frame
 
 SEED = 20240601
@@ -77,11 +77,15 @@ def test_missing_biomarker_counted_not_dropped_silently():
     assert row["n"] == 50 and row["n_missing"] == 10
 
 
-def test_bh_only_within_the_biomarker_family():
+def test_bh_within_the_biomarker_and_interaction_families_separately():
     table, _ = associations.associate(cohort(), settings=FAST)
-    assert table.loc[table["family"] != "biomarker", "q_value"].isna().all()
-    tested = table[(table["family"] == "biomarker") & table["p_value"].notna()]
-    assert (tested["q_value"] >= tested["p_value"]).all()
+    adjusted = table["family"].isin(["biomarker", "interaction"])
+    assert table.loc[~adjusted, "q_value"].isna().all()
+    for family in ("biomarker", "interaction"):
+        tested = table[(table["family"] == family) & table["p_value"].notna()]
+        assert (tested["q_value"] >= tested["p_value"]).all()
+        np.testing.assert_allclose(tested["q_value"],
+                                   multiplicity.benjamini_hochberg(tested["p_value"]))
 
 
 def test_time_varying_skipped_with_reason_without_dates():
@@ -117,7 +121,9 @@ def test_near_separation_gives_a_reason_not_a_meaningless_hazard_ratio():
 def test_constant_continuous_biomarker_gives_reasons_in_every_row():
     table, _ = associations.associate(cohort().assign(tmb=7.0), settings=FAST)
     rows = table[table["biomarker"] == "tmb"]
-    assert set(rows["method"]) == {"cox_stratified", "maxstat_logrank", "logistic", "roc_auc"}
+    assert set(rows["method"]) == {"cox_stratified", "maxstat_logrank", "logistic", "roc_auc",
+                                   "cox_interaction", "cox_stratified_per_arm",
+                                   "logistic_per_arm"}
     assert rows["estimate"].isna().all() and rows["p_value"].isna().all()
     assert rows["note"].str.contains("not fitted|not tested").all()
 

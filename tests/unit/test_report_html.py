@@ -77,3 +77,27 @@ def test_methods_text_reads_the_pipeline_parameter_names():
         "assoc_min_n": 12, "assoc_min_events": 8, "landmark_days": 90}))
     assert "min_n, min_events_per_variable, landmark_days from params.json" in html
     assert "landmark of 90 days" in html and "fewer than 12 patients" in html
+
+
+def test_primary_endpoint_and_prognostic_predictive_sections(tmp_path):
+    """primary_endpoint.tsv gives its section (primary analysis + sensitivity table); the
+    per-arm rows give a per-arm forest plot and one prognostic/predictive row per Cox
+    biomarker, with the per-arm HRs and the ratio of HRs read from associations.tsv."""
+    from outcome import primary, report_tables
+
+    frame = cohort()
+    table, km = associations.associate(frame, settings=NO_ENET)
+    html = report.render(report.ReportInputs(frame, table, km,
+                                             primary=primary.analyse(frame)))
+    assert "Primary endpoint: PFS rate at 6 months" in html
+    assert "No data: primary_endpoint.tsv" not in html
+    section = html.split("Prognostic vs predictive")[1].split("<h2>")[0]
+    assert "data:image/png;base64," in section
+    summary = report_tables.prognostic_predictive(table)
+    cox = table[(table["family"] == "biomarker") & (table["method"] == "cox_stratified")]
+    assert list(summary["biomarker"]) == list(cox["biomarker"])
+    fitted = table[(table["method"] == "cox_interaction") & table["estimate"].notna()].iloc[0]
+    ratio = summary.set_index("biomarker").loc[fitted["biomarker"], "ratio of HRs"]
+    assert ratio.startswith(f"{fitted['estimate']:.3g} (")
+    html = report.render(report.ReportInputs(frame, table, km))
+    assert "No data: primary_endpoint.tsv not given" in html

@@ -9,19 +9,20 @@ process ASSOCIATIONS {
     output:
     path 'associations.tsv', emit: table
     path 'km.tsv',           emit: km
+    path 'primary_endpoint.tsv', emit: primary
     path 'versions.yml',     emit: versions
 
     script:
     def args = task.ext.args ?: ''
     def ctdna_arg = ctdna ? "--ctdna ${ctdna}" : ''
     """
-    outcome-associate --biomarkers ${biomarkers} ${ctdna_arg} ${args} --out associations.tsv --out-km km.tsv
+    outcome-associate --biomarkers ${biomarkers} ${ctdna_arg} ${args} --out associations.tsv --out-km km.tsv --out-primary primary_endpoint.tsv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers lifelines scipy statsmodels scikit-learn --out versions.yml
     """
 
     stub:
     """
-    touch associations.tsv km.tsv
+    touch associations.tsv km.tsv primary_endpoint.tsv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
     """
 }

@@ -1,0 +1,79 @@
+"""Tables of the report built from the result tables (pure: DataFrames in, DataFrames out);
+outcome.report renders them.
+
+- ``primary_tables(primary)``: from primary_endpoint.tsv, the primary analysis block (ITT,
+  the primary censoring rule: per-arm KM rates, the tested difference, the binary version,
+  follow-up) and the sensitivity table (the tested KM-rate difference per population and
+  censoring rule).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+PRIMARY_SHOWN = ["population", "censoring", "analysis", "group", "n", "events", "estimate",
+                 "se", "ci_low", "ci_high", "ci_level", "statistic", "p_value", "sided", "alpha",
+                 "reject_null", "note"]  # primary_endpoint.tsv columns shown in the report
+
+
+def primary_tables(primary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(primary analysis block, sensitivity table) of primary_endpoint.tsv."""
+    shown = [c for c in PRIMARY_SHOWN if c in primary]
+    flagged = primary[primary["primary"] == 1]
+    rule = flagged["censoring"].iloc[0] if len(flagged) else "standard"
+    main = primary[(primary["population"] == "itt") & (primary["censoring"] == rule)]
+    tested = primary["analysis"].eq("km_rate_difference") & (
+        primary["p_value"].notna() | primary["estimate"].isna())
+    return main[shown], primary[tested][shown]
+
+
+PREDICTIVE_P = 0.10  # interaction p below which a "possible predictive" reading is given:
+# a screening level (interaction tests have little power in phase II); assumption, stated
+PROGNOSTIC_Q = 0.10  # BH q of the arm-adjusted effect below which "prognostic" is read (FDR 10 %)
+COX_METHODS = {"cox_stratified": "cox_interaction", "cox_landmark": "cox_landmark_interaction"}
+
+
+def _interval(row) -> str:
+    if row is None or pd.isna(row["estimate"]):
+        return "NA"
+    return f"{row['estimate']:.3g} ({row['ci_low']:.3g}-{row['ci_high']:.3g})"
+
+
+def _reading(adjusted, ratio) -> str:
+    """Descriptive reading of one biomarker from its adjusted and interaction rows."""
+    if adjusted is None or pd.isna(adjusted["estimate"]):
+        return "not estimable (see notes)"
+    if ratio is not None and ratio["p_value"] < PREDICTIVE_P:
+        return f"possible predictive (interaction p < {PREDICTIVE_P:g})"
+    if adjusted["q_value"] < PROGNOSTIC_Q:
+        return f"prognostic (adjusted q < {PROGNOSTIC_Q:g}), no interaction signal"
+    return "no effect shown (absence not shown either)"
+
+
+def prognostic_predictive(associations: pd.DataFrame) -> pd.DataFrame:
+    """One row per biomarker Cox analysis: arm-adjusted HR, HR per arm, ratio of HRs,
+    interaction p and q, detectable HR and a reading (thresholds: PREDICTIVE_P, PROGNOSTIC_Q)."""
+    a = associations
+    rows = []
+    main = a[(a["family"] == "biomarker") & a["method"].isin(list(COX_METHODS))]
+    for item in main.itertuples(index=False):
+        same = (a["biomarker"] == item.biomarker) & (a["endpoint"] == "pfs")
+        pick = {}
+        within = same & (a["method"] == f"{item.method}_per_arm")
+        for key, mask in (("SBRT", within & (a["group"] == "SBRT")),
+                          ("atezo", within & (a["group"] == "SBRT+atezolizumab")),
+                          ("ratio", same & (a["method"] == COX_METHODS[item.method]))):
+            found = a[mask]
+            pick[key] = found.iloc[0] if len(found) else None
+        adjusted = pd.Series(item._asdict())
+        rows.append({"biomarker": item.biomarker, "method": item.method,
+                     "transform": item.transform, "n": item.n, "events": item.events,
+                     "HR adjusted for arm (95% CI)": _interval(adjusted), "q": item.q_value,
+                     "HR in SBRT": _interval(pick["SBRT"]),
+                     "HR in SBRT+atezolizumab": _interval(pick["atezo"]),
+                     "ratio of HRs": _interval(pick["ratio"]),
+                     "interaction p": None if pick["ratio"] is None else pick["ratio"]["p_value"],
+                     "interaction q": None if pick["ratio"] is None else pick["ratio"]["q_value"],
+                     "detectable HR (80 % power)": getattr(item, "detectable_hr", None),
+                     "reading": _reading(adjusted, pick["ratio"])})
+    return pd.DataFrame(rows)
