@@ -29,7 +29,13 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # project identifier rule (
 POPULATION_FIELDS = ("gnomADe_AF", "gnomADg_AF", "gnomAD_AF", "MAX_AF", "AF",
                      "gnomAD_exomes_AF", "gnomAD_genomes_AF",
                      "dbNSFP_gnomAD_exomes_AF", "dbNSFP_gnomAD_genomes_AF")
+# The numerator counts coding alleles, so the denominator is coding territory (FoCR, TSO500,
+# F1CDx, cBioPortal); a whole-panel BED with intronic/UTR/backbone targets dilutes TMB (issue 15).
+NO_TERRITORY = ("no coding territory for the denominator: give --coding-bed CDS.bed (panel_mb "
+                "= panel ∩ coding) or --panel-is-coding if the panel BED holds coding targets only")
+TERRITORY = {True: "panel_and_coding_bed", False: "panel_declared_coding"}  # summary values
 EXAMPLE = ("tmb-calc --vcf S1.vcf.gz --sample S1 --patient P01 --panel-bed panel.bed "
+           "--coding-bed cds.bed "
            "--out-summary S1.tmb.tsv --out-trace S1.tmb_trace.tsv")
 
 
@@ -54,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--patient", required=True, help="patient id")
     add("--panel-bed", required=True, help="panel target BED (merged; overlaps counted once)")
     add("--bam", help="tumour BAM: restrict the denominator to bases with depth >= --min-depth")
-    add("--coding-bed", help="coding-region BED intersected with the panel")
+    add("--coding-bed", help="coding (CDS) BED: the denominator is panel ∩ coding (required "
+        "unless --panel-is-coding)")
+    add("--panel-is-coding", action="store_true",
+        help="the panel BED holds coding targets only: use it as the coding territory")
     add("--mode", choices=filters.MODES, default=d.mode, help="counted consequences (default: %(default)s)")
     add("--min-vaf", type=float, default=d.min_vaf, help="default: %(default)s (TSO500)")
     add("--max-vaf", type=float, default=d.max_vaf, help="default: %(default)s (germline guard)")
@@ -89,12 +98,26 @@ def settings_from(args) -> filters.FilterSettings:
             raise TmbInputError(f"--{name} '{getattr(args, name)}' is not a valid identifier")
     if (args.cosmic_field is None) != (args.max_cosmic is None):
         raise TmbInputError("--cosmic-field and --max-cosmic must be given together")
+    if not args.coding_bed and not args.panel_is_coding:
+        raise TmbInputError(NO_TERRITORY)
     if not 0 <= args.min_vaf <= args.max_vaf:
         raise TmbInputError(f"--min-vaf {args.min_vaf} / --max-vaf {args.max_vaf}: need 0 <= min <= max")
     return filters.FilterSettings(
         min_vaf=args.min_vaf, max_vaf=args.max_vaf, min_depth=args.min_depth,
         min_alt=args.min_alt, max_pop_af=args.max_pop_af, mode=args.mode,
         exclude_ch=args.exclude_ch, ch_genes=tuple(args.ch_genes), max_cosmic=args.max_cosmic)
+
+
+def coding_territory(panel: Regions, coding_bed) -> Regions:
+    """Panel ∩ coding BED; a coding BED sharing no contig with the panel is a naming error."""
+    coding = io.read_bed(coding_bed, "coding BED")
+    if not set(coding.chrom) & set(panel.chrom):
+        raise TmbInputError(f"{coding_bed}: no contig in common with the panel BED (e.g. "
+                            f"{coding.chrom[0]} vs {panel.chrom[0]}); check chr-prefix naming")
+    territory = intersect_regions(panel, coding)
+    LOG.info("coding territory: %d of %d panel bases (%s)", total_bases(territory),
+             total_bases(panel), coding_bed)
+    return territory
 
 
 def denominator(args, min_depth: int, vcf_contigs: list[str]
@@ -104,9 +127,9 @@ def denominator(args, min_depth: int, vcf_contigs: list[str]
     io.check_contigs(bed, args.panel_bed, vcf_contigs)
     panel = merge_regions(bed)
     sizes = {"panel_bed_mb": total_bases(panel) / BASES_PER_MB, "coding_restricted": 0,
-             "coverage_restricted": 0}
+             "denominator_territory": TERRITORY[bool(args.coding_bed)], "coverage_restricted": 0}
     if args.coding_bed:
-        panel = intersect_regions(panel, io.read_bed(args.coding_bed, "coding BED"))
+        panel = coding_territory(panel, args.coding_bed)
         sizes["coding_restricted"] = 1
     covered = None
     if args.bam:

@@ -21,7 +21,11 @@ def missense(pos, alt="C", ref="A", gene="TP53", sample="0/1:90,10:100:0.1", chr
 
 
 def run(tmp_path, vcf, bed, *extra, sample="T1"):
+    """tmb-calc with the panel declared coding-only unless a territory option is given."""
     summary, trace = tmp_path / "S.tmb.tsv", tmp_path / "S.tmb_trace.tsv"
+    if not {"--coding-bed", "--panel-is-coding", "--no-territory"} & set(extra):
+        extra = ("--panel-is-coding", *extra)
+    extra = tuple(a for a in extra if a != "--no-territory")
     code = main(["--vcf", str(vcf), "--sample", sample, "--patient", "P01", "--panel-bed", str(bed),
                  "--out-summary", str(summary), "--out-trace", str(trace), *extra])
     if code:
@@ -67,6 +71,26 @@ def test_coding_bed_and_calibration(tmp_path):
     assert (row["variants_counted"], row["panel_mb"], row["panel_bed_mb"]) == (1, 0.8, 1.0)
     assert row["tmb"] == pytest.approx(1.25) and row["tmb_high"] == 1
     assert row["tmb_wes_calibrated"] == pytest.approx(1.625) and row["small_panel"] == 0
+    assert row["denominator_territory"] == "panel_and_coding_bed"
+    assert trace["in_panel"].tolist() == [1, 0]  # 900,000 is in the panel, not in the CDS
+
+
+def test_a_run_without_coding_territory_is_refused(tmp_path, capsys):
+    vcf = write_vcf(tmp_path / "t.vcf", [missense(100)])
+    bed = write_bed(tmp_path / "panel.bed", [("chr1", 0, MB)])
+    code, _, _ = run(tmp_path, vcf, bed, "--no-territory")
+    assert code == 2 and "--coding-bed" in one_line_error(capsys)
+    code, summary, _ = run(tmp_path, vcf, bed, "--panel-is-coding")
+    assert code == 0 and summary.iloc[0]["denominator_territory"] == "panel_declared_coding"
+    assert summary.iloc[0]["coding_restricted"] == 0
+
+
+def test_coding_bed_with_other_contig_naming_is_refused(tmp_path, capsys):
+    vcf = write_vcf(tmp_path / "t.vcf", [missense(100)])
+    bed = write_bed(tmp_path / "panel.bed", [("chr1", 0, MB)])
+    coding = write_bed(tmp_path / "cds_b37.bed", [("1", 0, MB)])
+    code, _, _ = run(tmp_path, vcf, bed, "--coding-bed", str(coding))
+    assert code == 2 and "cds_b37.bed: no contig in common" in one_line_error(capsys)
 
 
 def test_exclusions_from_the_command_line(tmp_path):
@@ -178,7 +202,8 @@ def test_demo_cohort_counts_match_the_planted_truth(tmp_path):
     for vcf in sorted((demo / "vcf").glob("*.vcf.gz")):
         sample = vcf.name.removesuffix(".vcf.gz")
         patient = sample.removesuffix("-T")
-        code, summary, _ = run(tmp_path, vcf, demo / "panel.bed", sample=sample)
+        code, summary, _ = run(tmp_path, vcf, demo / "panel.bed", "--coding-bed",
+                               str(demo / "coding.bed"), sample=sample)
         assert code == 0
         expected = truth.loc[patient]
         assert summary.iloc[0]["variants_counted"] == expected["tmb_variants_counted"]
