@@ -27,6 +27,25 @@ const int TABLE_OF[N_COLUMNS] = {T_CHROM, -1, -1, -1, -1, -1, -1, T_FILTER,
 
 static PyObject *ParseError;
 
+/* (FORMAT AD, DP, AF, CSQ population sub-fields..., INFO population fields..., COSMIC):
+ * how many values of each read field the block held (tmb/core.py FieldPresence). */
+static PyObject *seen_counts(const parser_t *p) {
+    const plan_t *plan = &p->plan;
+    Py_ssize_t n = 3 + plan->n_pop + plan->n_info_pop + 1, k = 0;
+    PyObject *out = PyTuple_New(n);
+    Py_ssize_t values[3 + 2 * MAX_FIELDS + 1];
+    for (int i = 0; i < 3; i++) values[k++] = p->seen[SEEN_FORMAT + i];
+    for (int i = 0; i < plan->n_pop; i++) values[k++] = p->seen[SEEN_CSQ_POP + i];
+    for (int i = 0; i < plan->n_info_pop; i++) values[k++] = p->seen[SEEN_INFO_POP + i];
+    values[k++] = p->seen[SEEN_COSMIC];
+    for (Py_ssize_t i = 0; out && i < n; i++) {
+        PyObject *item = PyLong_FromSsize_t(values[i]);
+        if (!item) return Py_DECREF(out), NULL;
+        PyTuple_SET_ITEM(out, i, item);
+    }
+    return out;
+}
+
 static PyObject *rows_result(parser_t *p, Py_ssize_t stop) {
     PyObject *columns = PyDict_New(), *tables = PyDict_New(), *item;
     for (int c = 0; columns && c < N_COLUMNS; c++) {
@@ -41,7 +60,9 @@ static PyObject *rows_result(parser_t *p, Py_ssize_t stop) {
         Py_XDECREF(item);
     }
     if (!columns || !tables) return Py_XDECREF(columns), Py_XDECREF(tables), NULL;
-    return Py_BuildValue("nnnNN", stop, p->n_records, p->n_lines, columns, tables);
+    PyObject *seen = seen_counts(p);
+    if (!seen) return Py_DECREF(columns), Py_DECREF(tables), NULL;
+    return Py_BuildValue("nnnNNN", stop, p->n_records, p->n_lines, columns, tables, seen);
 }
 
 static PyObject *parse(PyObject *self, PyObject *args) {
@@ -234,8 +255,10 @@ static PyObject *trace_float(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"parse", parse, METH_VARARGS,
-     "parse(text, start, stop, max_records, plan) -> (end, records, lines, columns, tables): the "
-     "per-allele columns (dict of bytes) of the lines of text[start:stop]; raises "
+     "parse(text, start, stop, max_records, plan) -> (end, records, lines, columns, tables, "
+     "seen): the per-allele columns (dict of bytes) of the lines of text[start:stop] and the "
+     "values found per read field (FORMAT AD, DP, AF, CSQ/ANN and INFO population fields, "
+     "COSMIC); raises "
      "ParseError(line, column, message) on malformed input (line: 0-based from start)."},
     {"format_trace", format_trace, METH_VARARGS,
      "format_trace(prefix, ref_text, alt_text, columns, tables, flags, n_flags, reason_codes, "

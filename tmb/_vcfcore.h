@@ -117,6 +117,12 @@ typedef struct {
 
 typedef struct { buf_t col[N_COLUMNS]; intern_t table[N_TABLES]; } rows_t;
 
+/* Values seen per read field (a declared field empty in every record is refused by
+ * tmb/vcf_io.py): FORMAT AD, DP, AF; CSQ/ANN population sub-fields; INFO population
+ * fields; the COSMIC field. */
+enum { SEEN_FORMAT = 0, SEEN_CSQ_POP = 3, SEEN_INFO_POP = 3 + MAX_FIELDS,
+       SEEN_COSMIC = 3 + 2 * MAX_FIELDS, N_SEEN };
+
 #define STORE(r, c, type, value) \
     (*(type *)((r)->col[c].v + (r)->col[c].n) = (value), (r)->col[c].n += sizeof(type))
 
@@ -140,6 +146,7 @@ typedef struct {
     int32_t last_chrom, last_filter;
     span_t last_chrom_text, last_filter_text;
     Py_ssize_t n_records, n_lines, line;          /* records and lines read; current line */
+    Py_ssize_t seen[N_SEEN];                      /* values found per read field (SEEN_*) */
     const char *error_column;
     char error[320];
     int failed;                                   /* 1: input error (error set), 2: memory */

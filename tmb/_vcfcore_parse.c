@@ -167,6 +167,7 @@ static Py_ssize_t format_numbers(parser_t *p, int k, span_t text) {
             if (k != 2 && v < 0) v = NAN; /* negative counts are missing, as cyvcf2's sentinels */
         }
         if (buf_add(b, &v, sizeof v) < 0) return oom(p);
+        if (!isnan(v)) p->seen[SEEN_FORMAT + k]++;
         if (!comma) break;
         c = comma + 1;
     }
@@ -280,9 +281,16 @@ static int annotate_record(parser_t *p, int n_alt) {
     if (annotate(p, tag_value, keys, n_alt) < 0) return -1;
     double *pop = SCRATCH(p, pop, double), *cosmic = SCRATCH(p, cosmic, double);
     for (int j = 0; j < n_alt; j++) {
-        for (int i = 0; i < p->plan.n_info_pop; i++)
-            pop[j] = fmax(pop[j], info_number(pops_info[i], j));
-        if (p->plan.info_cosmic.n) cosmic[j] = fmax(cosmic[j], info_number(cosmic_info, j));
+        for (int i = 0; i < p->plan.n_info_pop; i++) {
+            double v = info_number(pops_info[i], j);
+            p->seen[SEEN_INFO_POP + i] += !isnan(v);
+            pop[j] = fmax(pop[j], v);
+        }
+        if (p->plan.info_cosmic.n) {
+            double v = info_number(cosmic_info, j);
+            p->seen[SEEN_COSMIC] += !isnan(v);
+            cosmic[j] = fmax(cosmic[j], v);
+        }
     }
     return 0;
 }

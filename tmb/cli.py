@@ -18,6 +18,7 @@ import re  # noqa: E402
 
 from stereosarc.clikit import make_parser, run_cli  # noqa: E402
 from tmb import burden, filters, io, outputs, vcf_io  # noqa: E402
+from tmb.presence import FieldPresence  # noqa: E402
 from tmb.exceptions import TmbInputError  # noqa: E402
 from tmb.regions import (BASES_PER_MB, RegionIndex, Regions, intersect_regions,  # noqa: E402
                          merge_regions, runs_at_or_above, total_bases)
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--exclude-ch", action="store_true", help="exclude clonal-haematopoiesis genes")
     add("--ch-genes", type=_csv_list, default=d.ch_genes,
         help="CH genes (default: %s)" % ",".join(d.ch_genes))
+    add("--allow-empty-fields", action="store_true",
+        help="warn (and list them in empty_fields) instead of refusing when a declared field "
+             "an active filter reads has no value in any record")
     add("--tmb-high", type=float, default=burden.TMB_HIGH,
         help="TMB-high cut-off, mut/Mb (default: %(default)s, FDA)")
     add("--calibration", type=_calibration, help="SLOPE,INTERCEPT of a linear panel-to-WES calibration")
@@ -155,26 +159,43 @@ def check_variant_contigs(contigs: set, panel: RegionIndex, args) -> None:
                             f"panel BED {args.panel_bed}; check chr-prefix naming")
 
 
-def stream_trace(vcf, plan, args, settings, panel, covered, hotspots) -> burden.Tally:
-    """Judge every allele chunk by chunk, append it to the trace; return the tally."""
+def check_presence(presence: FieldPresence, plan, args) -> None:
+    """Refuse (or warn, with --allow-empty-fields) when a field an active filter reads is
+    declared but empty in every record."""
+    message = presence.message(args.vcf, plan.layout.tag)
+    if message and not args.allow_empty_fields:
+        raise TmbInputError(message)
+    if message:
+        LOG.warning("%s", message)
+
+
+def stream_trace(vcf, plan, args, settings, panel, covered, hotspots
+                 ) -> tuple[burden.Tally, FieldPresence]:
+    """Judge every allele chunk by chunk, append it to the trace; return the tally and the
+    values found per field."""
     inactive = filters.inactive_filters(settings, covered is not None, hotspots is not None)
     tally, counted_keys, contigs = burden.Tally(inactive), set(), set()
+    presence = FieldPresence.of(plan, needs_from(settings, args))
     writer = outputs.TraceWriter(args.out_trace, {"patient": args.patient, "sample": args.sample})
     try:
-        for n_records, alleles in vcf_io.iter_allele_chunks(vcf, plan, args.chunk_records):
+        for n_records, alleles in vcf_io.iter_allele_chunks(vcf, plan, args.chunk_records,
+                                                            presence=presence):
             trace = filters.judge_alleles(alleles, settings, panel, covered, hotspots, counted_keys)
             tally.add(n_records, trace)
+            presence.annotated_alleles += int((alleles.columns["consequences"] >= 0).sum())
             contigs.update(alleles.contigs())
             writer.write(trace)
         check_variant_contigs(contigs, panel, args)
+        check_presence(presence, plan, args)
         writer.close()
     except BaseException:
         writer.abort()
         raise
-    return tally
+    return tally, presence
 
 
-def summary_row(args, settings, plan, sizes: dict, small: bool, counts: dict) -> dict:
+def summary_row(args, settings, plan, sizes: dict, small: bool, counts: dict,
+                empty_fields: str | None = None) -> dict:
     """The one-row summary: required columns first, then settings, denominator and counts."""
     estimate = burden.tmb_estimate(counts["variants_counted"], sizes["panel_mb"], args.tmb_high,
                                    args.calibration, args.ci_level)
@@ -182,7 +203,7 @@ def summary_row(args, settings, plan, sizes: dict, small: bool, counts: dict) ->
             "variants_counted": counts["variants_counted"], "panel_mb": sizes["panel_mb"],
             **estimate, "ci_level": args.ci_level, "tmb_high_cutoff": args.tmb_high,
             "mode": settings.mode, "annotation": plan.layout.tag, "vcf_sample": plan.sample_name,
-            **sizes, "small_panel": int(small), **counts}
+            **sizes, "small_panel": int(small), "empty_fields": empty_fields, **counts}
 
 
 def run(args) -> None:
@@ -197,7 +218,7 @@ def run(args) -> None:
                                         label=str(args.panel_bed))
         hotspots = io.read_hotspots(args.hotspots) if args.hotspots else None
         covered_index = RegionIndex.build(covered) if covered is not None else None
-        tally = stream_trace(vcf, plan, args, settings, RegionIndex.build(panel), covered_index,
+        tally, presence = stream_trace(vcf, plan, args, settings, RegionIndex.build(panel), covered_index,
                              hotspots)
     finally:
         vcf.close()
@@ -206,7 +227,7 @@ def run(args) -> None:
              counts["records_read"], counts["alleles_total"], counts["variants_counted"],
              ", ".join(f"{k}={v}" for k, v in counts.items()
                        if k.startswith("alleles_") and k != "alleles_total"))
-    row = summary_row(args, settings, plan, sizes, small, counts)
+    row = summary_row(args, settings, plan, sizes, small, counts, presence.names())
     outputs.write_summary(row, args.out_summary)
     LOG.info("%s: TMB %.4g mut/Mb (%d / %.4g Mb)", args.sample, row["tmb"],
              counts["variants_counted"], sizes["panel_mb"])

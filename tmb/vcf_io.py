@@ -246,8 +246,10 @@ def _located(err, first_line: int, path: str) -> VcfError:
 
 
 def iter_allele_chunks(vcf, plan: ReadPlan, chunk_records: int = CHUNK_RECORDS,
-                       block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, AlleleTable]]:
-    """Yield ``(records_in_chunk, alleles)`` (tmb.alleles.AlleleTable), in VCF order.
+                       block_bytes: int = BLOCK_BYTES, presence: "FieldPresence | None" = None
+                       ) -> Iterator[tuple[int, AlleleTable]]:
+    """Yield ``(records_in_chunk, alleles)`` (tmb.alleles.AlleleTable), in VCF order;
+    ``presence`` (tmb.presence.FieldPresence) counts the values found per read field.
 
     ``vcf`` (the open cyvcf2 header reader) is not used for the body. At least one (possibly
     empty) chunk is yielded, so an empty VCF still gives a trace header.
@@ -257,11 +259,13 @@ def iter_allele_chunks(vcf, plan: ReadPlan, chunk_records: int = CHUNK_RECORDS,
         line += header_lines
         while start < stop:
             try:
-                start, records, lines, columns, tables = reader.parse(
+                start, records, lines, columns, tables, seen = reader.parse(
                     text, start, stop, max(chunk_records, 1), body)
             except reader.ParseError as err:
                 raise _located(err, line, plan.path) from None
             line += lines
+            if presence is not None:
+                presence.add(records, seen)
             yield records, AlleleTable.from_core(text, columns, tables)
             yielded = True
     if not yielded:

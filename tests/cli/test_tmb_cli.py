@@ -21,11 +21,15 @@ def missense(pos, alt="C", ref="A", gene="TP53", sample="0/1:90,10:100:0.1", chr
 
 
 def run(tmp_path, vcf, bed, *extra, sample="T1"):
-    """tmb-calc with the panel declared coding-only unless a territory option is given."""
+    """tmb-calc with the panel declared coding-only unless a territory option is given, and
+    with --allow-empty-fields (the fixtures declare gnomAD fields they mostly leave empty;
+    the refusal itself is tested in tests/unit/test_tmb_presence.py) unless --strict."""
     summary, trace = tmp_path / "S.tmb.tsv", tmp_path / "S.tmb_trace.tsv"
     if not {"--coding-bed", "--panel-is-coding", "--no-territory"} & set(extra):
         extra = ("--panel-is-coding", *extra)
-    extra = tuple(a for a in extra if a != "--no-territory")
+    if "--strict" not in extra:
+        extra = ("--allow-empty-fields", *extra)
+    extra = tuple(a for a in extra if a not in ("--no-territory", "--strict"))
     code = main(["--vcf", str(vcf), "--sample", sample, "--patient", "P01", "--panel-bed", str(bed),
                  "--out-summary", str(summary), "--out-trace", str(trace), *extra])
     if code:

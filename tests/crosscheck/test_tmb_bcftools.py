@@ -55,7 +55,7 @@ def test_pass_region_vaf_depth_match_bcftools(tmp_path):
     expected = {(f[0], int(f[1])) for f in (line.split("\t") for line in out.splitlines())}
     trace_path = tmp_path / "trace.tsv"
     assert main(["--vcf", str(vcf), "--sample", "T1", "--patient", "P1", "--panel-bed", str(bed),
-                 "--panel-is-coding", "--force-small-panel", "--chunk-records", "97", "--out-summary",
+                 "--panel-is-coding", "--allow-empty-fields", "--force-small-panel", "--chunk-records", "97", "--out-summary",
                  str(tmp_path / "summary.tsv"), "--out-trace", str(trace_path)]) == 0
     trace = read_output_table(trace_path)
     passing = trace[["pass_filter", "in_panel", "vaf_ok", "depth_ok", "alt_reads_ok"]].eq(1).all(axis=1)
@@ -194,7 +194,7 @@ def test_mixed_edge_cases_match_bcftools_and_hand_labels(tmp_path, tag):
     expected_part = bcftools_passing(bcftools, vcf, bed, tmp_path)
     trace_path, summary_path = tmp_path / "trace.tsv", tmp_path / "summary.tsv"
     assert main(["--vcf", str(vcf), "--sample", "T1", "--patient", "P1", "--panel-bed", str(bed),
-                 "--panel-is-coding", "--force-small-panel", "--chunk-records", "61", "--out-summary",
+                 "--panel-is-coding", "--allow-empty-fields", "--force-small-panel", "--chunk-records", "61", "--out-summary",
                  str(summary_path), "--out-trace", str(trace_path)]) == 0
     trace = read_output_table(trace_path)
     assert len(trace) == len(alleles)
