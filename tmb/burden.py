@@ -79,14 +79,30 @@ FAILURE_COLUMNS = {
     "ch_ok": "alleles_ch_gene", "unique_ok": "alleles_duplicate"}
 
 
+DRIVER_COLUMNS = ("hotspot_ok", "cosmic_ok")  # driver exclusions (tmb.drivers)
+
+
+def driver_excluded(outcomes: dict) -> np.ndarray:
+    """Alleles failing a driver exclusion and no other filter: counted but for it."""
+    driver = np.zeros(len(outcomes["pass_filter"]), dtype=bool)
+    other_ok = np.ones(len(driver), dtype=bool)
+    for column in FAILURE_COLUMNS:
+        if column in DRIVER_COLUMNS:
+            driver |= outcomes[column] == 0
+        elif column != "unique_ok":
+            other_ok &= outcomes[column] != 0
+    return driver & other_ok
+
+
 class Tally:
     """Running counts over trace chunks: alleles read, failures per filter (None when the
-    filter is switched off), alleles counted."""
+    filter is switched off), alleles excluded only as drivers, alleles counted."""
 
     def __init__(self, inactive: set | frozenset = frozenset()) -> None:
         self.records = 0
         self.alleles = 0
         self.counted = 0
+        self.driver_excluded = 0
         self.failures = {name: (None if column in inactive else 0)
                          for column, name in FAILURE_COLUMNS.items()}
 
@@ -95,13 +111,14 @@ class Tally:
         self.records += records
         self.alleles += len(trace)
         self.counted += int(np.count_nonzero(trace.counted))
+        self.driver_excluded += int(np.count_nonzero(driver_excluded(trace.outcomes)))
         for column, name in FAILURE_COLUMNS.items():
             if self.failures[name] is not None:
                 self.failures[name] += int(np.count_nonzero(trace.outcomes[column] == 0))
 
     def as_dict(self) -> dict:
         return {"records_read": self.records, "alleles_total": self.alleles, **self.failures,
-                "variants_counted": self.counted}
+                "alleles_driver_excluded": self.driver_excluded, "variants_counted": self.counted}
 
 
 def __getattr__(name: str):

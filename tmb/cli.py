@@ -17,7 +17,7 @@ import logging  # noqa: E402
 import re  # noqa: E402
 
 from stereosarc.clikit import make_parser, run_cli  # noqa: E402
-from tmb import burden, filters, io, outputs, vcf_io  # noqa: E402
+from tmb import burden, drivers, filters, io, outputs, vcf_io  # noqa: E402
 from tmb.presence import FieldPresence  # noqa: E402
 from tmb.exceptions import TmbInputError  # noqa: E402
 from tmb.regions import (BASES_PER_MB, RegionIndex, Regions, intersect_regions,  # noqa: E402
@@ -74,9 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest population AF allowed; >= 1 disables the filter (default: %(default)s)")
     add("--pop-af-fields", type=_csv_list, default=POPULATION_FIELDS,
         help="population AF fields, comma-separated (default: %s)" % ",".join(POPULATION_FIELDS))
-    add("--hotspots", help="exclusion list: BED, or CSV/TSV with chrom,pos[,ref,alt]")
-    add("--cosmic-field", help="CSQ/ANN sub-field or INFO field holding a COSMIC count")
-    add("--max-cosmic", type=float, help="exclude alleles whose COSMIC count exceeds this")
+    add("--hotspots", help="driver/hotspot exclusion list: BED, or CSV/TSV with chrom,pos[,ref,alt] "
+        "(default: the bundled cancerhotspots.org v2 GRCh38 list, assets/tmb)")
+    add("--no-hotspots", action="store_true", help="count hotspot alleles (no exclusion list)")
+    add("--cosmic-field", help="CSQ/ANN sub-field or INFO field holding a COSMIC count (default: "
+        "the first of %s the VCF declares)" % ",".join(drivers.COSMIC_FIELDS))
+    add("--max-cosmic", type=float, default=drivers.MAX_COSMIC,
+        help="exclude alleles whose COSMIC count exceeds this (default: %(default)s, TSO500)")
+    add("--no-cosmic", action="store_true", help="no COSMIC-count exclusion")
     add("--exclude-ch", action="store_true", help="exclude clonal-haematopoiesis genes")
     add("--ch-genes", type=_csv_list, default=d.ch_genes,
         help="CH genes (default: %s)" % ",".join(d.ch_genes))
@@ -100,8 +105,8 @@ def settings_from(args) -> filters.FilterSettings:
     for name in ("sample", "patient"):
         if not ID_RE.match(getattr(args, name)):
             raise TmbInputError(f"--{name} '{getattr(args, name)}' is not a valid identifier")
-    if (args.cosmic_field is None) != (args.max_cosmic is None):
-        raise TmbInputError("--cosmic-field and --max-cosmic must be given together")
+    if args.no_cosmic and args.cosmic_field:
+        raise TmbInputError("--cosmic-field and --no-cosmic contradict each other")
     if not args.coding_bed and not args.panel_is_coding:
         raise TmbInputError(NO_TERRITORY)
     if not 0 <= args.min_vaf <= args.max_vaf:
@@ -109,7 +114,8 @@ def settings_from(args) -> filters.FilterSettings:
     return filters.FilterSettings(
         min_vaf=args.min_vaf, max_vaf=args.max_vaf, min_depth=args.min_depth,
         min_alt=args.min_alt, max_pop_af=args.max_pop_af, mode=args.mode,
-        exclude_ch=args.exclude_ch, ch_genes=tuple(args.ch_genes), max_cosmic=args.max_cosmic)
+        exclude_ch=args.exclude_ch, ch_genes=tuple(args.ch_genes),
+        max_cosmic=args.max_cosmic if args.cosmic_field else None)
 
 
 def coding_territory(panel: Regions, coding_bed) -> Regions:
@@ -207,16 +213,17 @@ def summary_row(args, settings, plan, sizes: dict, small: bool, counts: dict,
 
 
 def run(args) -> None:
-    settings = settings_from(args)
     vcf = vcf_io.open_vcf(args.vcf)
     try:
+        args.cosmic_field = drivers.cosmic_field(vcf, args)
+        settings = settings_from(args)
         plan = vcf_io.plan_reading(vcf, args.vcf, args.sample, needs_from(settings, args))
         LOG.info("%s: tumour column '%s', annotation %s", args.vcf, plan.sample_name, plan.layout.tag)
         sizes, panel, covered = denominator(args, settings.min_depth, list(vcf.seqnames))
         small = burden.check_panel_size(sizes["panel_mb"], args.force_small_panel,
                                         args.warn_panel_mb, args.refuse_panel_mb,
                                         label=str(args.panel_bed))
-        hotspots = io.read_hotspots(args.hotspots) if args.hotspots else None
+        hotspots, hotspot_list = drivers.hotspot_list(vcf, args)
         covered_index = RegionIndex.build(covered) if covered is not None else None
         tally, presence = stream_trace(vcf, plan, args, settings, RegionIndex.build(panel), covered_index,
                              hotspots)
@@ -228,6 +235,7 @@ def run(args) -> None:
              ", ".join(f"{k}={v}" for k, v in counts.items()
                        if k.startswith("alleles_") and k != "alleles_total"))
     row = summary_row(args, settings, plan, sizes, small, counts, presence.names())
+    row.update(hotspot_list=hotspot_list, cosmic_field=args.cosmic_field)
     outputs.write_summary(row, args.out_summary)
     LOG.info("%s: TMB %.4g mut/Mb (%d / %.4g Mb)", args.sample, row["tmb"],
              counts["variants_counted"], sizes["panel_mb"])

@@ -109,6 +109,15 @@ def _has(vcf, kind: str, name: str) -> bool:
     return any(h.type == kind and h.info().get("ID") == name for h in vcf.header_iter())
 
 
+def declared_fields(vcf) -> set:
+    """INFO IDs and CSQ/ANN sub-field names the header declares."""
+    names = {h.info().get("ID") for h in vcf.header_iter() if h.type == "INFO"}
+    for tag in ANNOTATION_TAGS:
+        if tag in names:
+            names.update(annotation.parse_format(vcf.get_header_type(tag)["Description"]))
+    return names
+
+
 def _layout(vcf, path, needs: FieldNeeds) -> annotation.AnnotationLayout:
     tag = next((t for t in ANNOTATION_TAGS if _has(vcf, "INFO", t)), None)
     if tag is None:

@@ -17,6 +17,7 @@ from stereosarc.demo.cohort import simulate_patients
 from stereosarc.demo.reference import coding_bed, ctdna_targets, merged_length, panel_bed
 from stereosarc.demo.variants import tmb_count, tumour_variants, vcf_text
 from tests.conftest import require_tool
+from tmb.drivers import bundled_hotspots
 
 NONSYNONYMOUS = {"missense_variant", "stop_gained", "stop_lost", "start_lost", "frameshift_variant",
                  "inframe_insertion", "inframe_deletion", "protein_altering_variant",
@@ -51,6 +52,9 @@ def test_true_tmb_count_matches_bcftools(tmp_path):
     io.write_bed(coding_bed(panel), coding_path)
     panel_mb = merged_length(panel) / 1e6
     patients = simulate_patients(6, 5)
+    rows = [line.split("\t") for line in bundled_hotspots().read_text().splitlines()
+            if not line.startswith("#")][1:]
+    listed = {tuple(row[:4]) for row in rows}
     for index, p in enumerate(patients.itertuples(index=False)):
         rng = np.random.default_rng([5, index])
         variants = tumour_variants(rng, panel, targets, tmb_count(p.tmb_per_mb, panel_mb), int(p.n_tp53_mutations))
@@ -59,6 +63,9 @@ def test_true_tmb_count_matches_bcftools(tmp_path):
         assert _bcftools_count(bcftools, vcf, panel_path) == variants["counted"].sum(), p.patient
         # the coding path (panel ∩ coding.bed) keeps the same truth
         assert _bcftools_count(bcftools, vcf, panel_path, coding_path) == variants["counted"].sum()
+        # the default driver exclusion leaves the truth alone: no planted allele is listed
+        keys = set(zip(variants["chrom"], variants["pos"].astype(str), variants["ref"], variants["alt"]))
+        assert not keys & listed
         assert set(variants["category"]) >= {"synonymous", "intronic", "gnomad_common", "low_vaf",
                                              "low_depth", "not_pass", "off_panel", "high_vaf"}
 
