@@ -76,7 +76,8 @@ FAILURE_COLUMNS = {
     "depth_ok": "alleles_fail_depth", "alt_reads_ok": "alleles_fail_alt_reads",
     "population_ok": "alleles_fail_population_af", "consequence_ok": "alleles_fail_consequence",
     "hotspot_ok": "alleles_hotspot", "cosmic_ok": "alleles_fail_cosmic",
-    "ch_ok": "alleles_ch_gene", "unique_ok": "alleles_duplicate"}
+    "ch_ok": "alleles_ch_gene", "unique_ok": "alleles_duplicate",
+    "mnv_ok": "alleles_mnv_continuation"}
 
 
 DRIVER_COLUMNS = ("hotspot_ok", "cosmic_ok")  # driver exclusions (tmb.drivers)
@@ -89,7 +90,7 @@ def driver_excluded(outcomes: dict) -> np.ndarray:
     for column in FAILURE_COLUMNS:
         if column in DRIVER_COLUMNS:
             driver |= outcomes[column] == 0
-        elif column != "unique_ok":
+        elif column not in ("unique_ok", "mnv_ok"):
             other_ok &= outcomes[column] != 0
     return driver & other_ok
 

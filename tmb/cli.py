@@ -18,6 +18,7 @@ import re  # noqa: E402
 
 from stereosarc.clikit import make_parser, run_cli  # noqa: E402
 from tmb import burden, drivers, filters, io, outputs, vcf_io  # noqa: E402
+from tmb.mnv import LastSnv  # noqa: E402
 from tmb.presence import FieldPresence  # noqa: E402
 from tmb.exceptions import TmbInputError  # noqa: E402
 from tmb.regions import (BASES_PER_MB, RegionIndex, Regions, intersect_regions,  # noqa: E402
@@ -34,6 +35,8 @@ POPULATION_FIELDS = ("gnomADe_AF", "gnomADg_AF", "gnomAD_AF", "MAX_AF", "AF",
 # F1CDx, cBioPortal); a whole-panel BED with intronic/UTR/backbone targets dilutes TMB (issue 15).
 NO_TERRITORY = ("no coding territory for the denominator: give --coding-bed CDS.bed (panel_mb "
                 "= panel ∩ coding) or --panel-is-coding if the panel BED holds coding targets only")
+BAM_MIN_MAPQ = 20  # as ctdna-count (ctdna.counting.MIN_MAPQ; Phred 20 = 1 % misplacement)
+BAM_MIN_BASEQ = 20  # as ctdna-count (ctdna.counting.MIN_BASEQ; Phred 20 = 1 % error)
 TERRITORY = {True: "panel_and_coding_bed", False: "panel_declared_coding"}  # summary values
 EXAMPLE = ("tmb-calc --vcf S1.vcf.gz --sample S1 --patient P01 --panel-bed panel.bed "
            "--coding-bed cds.bed "
@@ -61,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--patient", required=True, help="patient id")
     add("--panel-bed", required=True, help="panel target BED (merged; overlaps counted once)")
     add("--bam", help="tumour BAM: restrict the denominator to bases with depth >= --min-depth")
+    add("--min-mapq", type=int, default=BAM_MIN_MAPQ,
+        help="BAM denominator: minimum mapping quality (default: %(default)s, as ctdna-count)")
+    add("--min-baseq", type=int, default=BAM_MIN_BASEQ,
+        help="BAM denominator: minimum base quality (default: %(default)s, as ctdna-count)")
     add("--coding-bed", help="coding (CDS) BED: the denominator is panel ∩ coding (required "
         "unless --panel-is-coding)")
     add("--panel-is-coding", action="store_true",
@@ -82,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--max-cosmic", type=float, default=drivers.MAX_COSMIC,
         help="exclude alleles whose COSMIC count exceeds this (default: %(default)s, TSO500)")
     add("--no-cosmic", action="store_true", help="no COSMIC-count exclusion")
+    add("--mnv-vaf-tolerance", type=float, default=d.mnv_vaf_tolerance,
+        help="adjacent counted SNVs whose VAFs differ by at most this count as one MNV "
+             "(default: %(default)s; negative: every SNV counts)")
     add("--exclude-ch", action="store_true", help="exclude clonal-haematopoiesis genes")
     add("--ch-genes", type=_csv_list, default=d.ch_genes,
         help="CH genes (default: %s)" % ",".join(d.ch_genes))
@@ -115,7 +125,8 @@ def settings_from(args) -> filters.FilterSettings:
         min_vaf=args.min_vaf, max_vaf=args.max_vaf, min_depth=args.min_depth,
         min_alt=args.min_alt, max_pop_af=args.max_pop_af, mode=args.mode,
         exclude_ch=args.exclude_ch, ch_genes=tuple(args.ch_genes),
-        max_cosmic=args.max_cosmic if args.cosmic_field else None)
+        max_cosmic=args.max_cosmic if args.cosmic_field else None,
+        mnv_vaf_tolerance=args.mnv_vaf_tolerance)
 
 
 def coding_territory(panel: Regions, coding_bed) -> Regions:
@@ -143,7 +154,8 @@ def denominator(args, min_depth: int, vcf_contigs: list[str]
         sizes["coding_restricted"] = 1
     covered = None
     if args.bam:
-        pieces = [runs_at_or_above(c, s, d, min_depth) for c, s, d in io.bam_depth(args.bam, panel)]
+        pieces = [runs_at_or_above(c, s, d, min_depth)
+                  for c, s, d in io.bam_depth(args.bam, panel, args.min_mapq, args.min_baseq)]
         covered = merge_regions(Regions.concat(pieces))
         sizes["coverage_restricted"] = 1
     sizes["panel_mb"] = total_bases(covered if covered is not None else panel) / BASES_PER_MB
@@ -180,13 +192,14 @@ def stream_trace(vcf, plan, args, settings, panel, covered, hotspots
     """Judge every allele chunk by chunk, append it to the trace; return the tally and the
     values found per field."""
     inactive = filters.inactive_filters(settings, covered is not None, hotspots is not None)
-    tally, counted_keys, contigs = burden.Tally(inactive), set(), set()
+    tally, counted_keys, contigs, last_snv = burden.Tally(inactive), set(), set(), LastSnv()
     presence = FieldPresence.of(plan, needs_from(settings, args))
     writer = outputs.TraceWriter(args.out_trace, {"patient": args.patient, "sample": args.sample})
     try:
         for n_records, alleles in vcf_io.iter_allele_chunks(vcf, plan, args.chunk_records,
                                                             presence=presence):
-            trace = filters.judge_alleles(alleles, settings, panel, covered, hotspots, counted_keys)
+            trace = filters.judge_alleles(alleles, settings, panel, covered, hotspots, counted_keys,
+                                          last_snv)
             tally.add(n_records, trace)
             presence.annotated_alleles += int((alleles.columns["consequences"] >= 0).sum())
             contigs.update(alleles.contigs())

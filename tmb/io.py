@@ -123,26 +123,37 @@ def _table_rows(path: Path, required: tuple[str, ...]):
         yield row, {name: padded[i].strip() for i, name in enumerate(header)}
 
 
-def bam_depth(path: str | Path, regions: Regions):
-    """Yield ``(chrom, start, depth)`` per merged region: A/C/G/T read depth at each base.
+def bam_depth(path: str | Path, regions: Regions, min_mapq: int, min_baseq: int):
+    """Yield ``(chrom, start, depth)`` per merged region: at each base, the fragments
+    (molecules) whose reads show a base there, each fragment once (overlapping mates once).
 
-    Reads unmapped, secondary, QC-fail or duplicate are ignored (pysam ``read_callback='all'``,
-    the same flags samtools depth excludes by default); no base- or mapping-quality threshold.
+    The counting of ctdna-count (``ctdna.counting.target_counts``, one implementation; rules in
+    docs/ctdna_counting.md): unmapped, secondary, supplementary, QC-fail and duplicate reads
+    excluded, MAPQ >= ``min_mapq``, base quality >= ``min_baseq``; mates that disagree at a
+    base are not counted there.
     """
+    import pandas as pd
     import pysam
+
+    from ctdna import counting
+    from ctdna.exceptions import CtdnaInputError
 
     path = Path(path)
     try:
-        bam = pysam.AlignmentFile(str(path), "rb")
+        with pysam.AlignmentFile(str(path), "rb") as bam:
+            indexed, contigs = bam.has_index(), set(bam.references)
     except (OSError, ValueError) as err:
         raise TmbInputError(f"cannot read BAM {path}: {err}") from err
-    with bam:
-        if not bam.has_index():
-            raise TmbInputError(f"{path}: BAM index missing: samtools index {path}")
-        merged = merge_regions(regions)
-        for chrom, start, end in zip(merged.chrom, merged.start, merged.end):
-            if chrom not in bam.references:
-                raise TmbInputError(f"{path}: contig '{chrom}' of the panel is not in the BAM header")
-            counts = bam.count_coverage(chrom, int(start), int(end), quality_threshold=0,
-                                        read_callback="all")
-            yield chrom, int(start), np.sum(np.vstack(counts), axis=0)
+    if not indexed:
+        raise TmbInputError(f"{path}: BAM index missing: samtools index {path}")
+    merged = merge_regions(regions)
+    for chrom in dict.fromkeys(merged.chrom):
+        if chrom not in contigs:
+            raise TmbInputError(f"{path}: contig '{chrom}' of the panel is not in the BAM header")
+    table = pd.DataFrame({"chrom": merged.chrom, "start": merged.start, "end": merged.end})
+    try:
+        counts = counting.target_counts(path, table, min_mapq=min_mapq, min_baseq=min_baseq)
+    except CtdnaInputError as err:
+        raise TmbInputError(f"cannot count BAM {path}: {err}") from err
+    for chrom, start, count in zip(merged.chrom, merged.start, counts):
+        yield chrom, int(start), count.acgt.sum(axis=0)
