@@ -27,14 +27,14 @@ const int TABLE_OF[N_COLUMNS] = {T_CHROM, -1, -1, -1, -1, -1, -1, T_FILTER,
 
 static PyObject *ParseError;
 
-/* (FORMAT AD, DP, AF, CSQ population sub-fields..., INFO population fields..., COSMIC):
+/* (FORMAT keys of the plan, CSQ population sub-fields..., INFO population fields..., COSMIC):
  * how many values of each read field the block held (tmb/core.py FieldPresence). */
 static PyObject *seen_counts(const parser_t *p) {
     const plan_t *plan = &p->plan;
-    Py_ssize_t n = 3 + plan->n_pop + plan->n_info_pop + 1, k = 0;
+    Py_ssize_t n = plan->n_keys + plan->n_pop + plan->n_info_pop + 1, k = 0;
     PyObject *out = PyTuple_New(n);
-    Py_ssize_t values[3 + 2 * MAX_FIELDS + 1];
-    for (int i = 0; i < 3; i++) values[k++] = p->seen[SEEN_FORMAT + i];
+    Py_ssize_t values[MAX_KEYS + 2 * MAX_FIELDS + 1];
+    for (int i = 0; i < plan->n_keys; i++) values[k++] = p->seen[SEEN_FORMAT + i];
     for (int i = 0; i < plan->n_pop; i++) values[k++] = p->seen[SEEN_CSQ_POP + i];
     for (int i = 0; i < plan->n_info_pop; i++) values[k++] = p->seen[SEEN_INFO_POP + i];
     values[k++] = p->seen[SEEN_COSMIC];

@@ -221,7 +221,8 @@ def summary_row(args, settings, plan, sizes: dict, small: bool, counts: dict,
     return {"patient": args.patient, "sample": args.sample,
             "variants_counted": counts["variants_counted"], "panel_mb": sizes["panel_mb"],
             **estimate, "ci_level": args.ci_level, "tmb_high_cutoff": args.tmb_high,
-            "mode": settings.mode, "annotation": plan.layout.tag, "vcf_sample": plan.sample_name,
+            "mode": settings.mode, "annotation": plan.layout.tag, "caller": plan.caller,
+            "vcf_sample": plan.sample_name,
             **sizes, "small_panel": int(small), "empty_fields": empty_fields, **counts}
 
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tmb import callers
+
+STRELKA_EITHER = ("AU", "CU", "GU", "TU", "TAR", "TIR")  # SNV VCF: xU only; indel VCF: TAR/TIR
 
 @dataclass
 class FieldPresence:
@@ -35,10 +38,14 @@ class FieldPresence:
     def of(cls, plan, needs) -> "FieldPresence":
         """Fields of ``plan`` (tmb.vcf_io.ReadPlan) and whether ``needs`` (FieldNeeds) uses them."""
         layout = plan.layout
-        labels = ["FORMAT/AD", "FORMAT/DP", "FORMAT/AF"]
-        active = [plan.has_ad and (needs.alt_reads or needs.vaf or needs.depth),
-                  plan.has_dp and needs.depth, plan.has_af and needs.vaf]
-        options = ["--min-alt/--min-vaf/--min-depth", "--min-depth", "--min-vaf/--max-vaf"]
+        labels = [f"FORMAT/{key}" for key, _ in plan.format_keys]
+        roles = [callers.ROLES[role] for _, role in plan.format_keys]
+        active = [needs.depth if role == "DP" else needs.vaf if role in ("AF", "FREQ")
+                  else (needs.alt_reads or needs.vaf or needs.depth) for role in roles]
+        options = ["--min-depth" if role == "DP" else "--min-vaf/--max-vaf" if role in ("AF", "FREQ")
+                   else "--min-alt/--min-vaf/--min-depth" for role in roles]
+        if plan.caller == "strelka2":  # SNV tiers or indel tiers: each VCF fills one kind only
+            active = [on and role not in STRELKA_EITHER for on, role in zip(active, roles)]
         populations = [f"{layout.tag}/{name}" for name in layout.population_names]
         populations += [f"INFO/{name}" for name in plan.info_population]
         labels += populations

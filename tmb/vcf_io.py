@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tmb import annotation, core
+from tmb import annotation, callers, core
 from tmb.alleles import ALLELE_COLUMNS, AlleleTable  # noqa: F401  (re-exported: allele columns)
 from tmb.bgzf import GZIP_MAGIC, decompressed
 from tmb.exceptions import VcfError
@@ -55,15 +55,13 @@ class ReadPlan:
     layout: annotation.AnnotationLayout
     info_population: tuple[str, ...]
     info_cosmic: str | None
-    has_af: bool
-    has_ad: bool
-    has_dp: bool
+    caller: str  # tmb.callers.detect
+    format_keys: tuple  # (FORMAT key, role code) read from the tumour column
     n_samples: int = 1
 
     @property
     def body(self) -> core.BodyPlan:
-        keys = tuple(k for k, has in (("AD", self.has_ad), ("DP", self.has_dp),
-                                      ("AF", self.has_af)) if has)
+        keys = self.format_keys
         return core.BodyPlan(core.FIRST_SAMPLE + self.n_samples, self.column, self.layout, keys,
                              self.info_population, self.info_cosmic)
 
@@ -92,7 +90,8 @@ def open_vcf(path: str | Path):
 
 
 def choose_tumour_column(vcf, path, sample: str) -> tuple[int, str]:
-    """The VCF sample named ``sample``; else the only sample; else ``##tumor_sample=``."""
+    """The VCF sample named ``sample``; else the only sample; else ``##tumor_sample=``; else
+    the one sample named TUMOR/TUMOUR (Strelka2, VarScan2)."""
     samples = list(vcf.samples)
     if sample in samples:
         return samples.index(sample), sample
@@ -101,6 +100,9 @@ def choose_tumour_column(vcf, path, sample: str) -> tuple[int, str]:
     match = TUMOR_SAMPLE_RE.search(vcf.raw_header)
     if match and match.group(1) in samples:
         return samples.index(match.group(1)), match.group(1)
+    named = [s for s in samples if s.upper() in callers.TUMOUR_NAMES]  # Strelka2, VarScan2
+    if len(named) == 1:
+        return samples.index(named[0]), named[0]
     raise VcfError(f"{path}: tumour sample '{sample}' not found among VCF samples "
                    f"{samples or '(none: sites-only VCF)'} and no usable ##tumor_sample= header")
 
@@ -136,16 +138,22 @@ def plan_reading(vcf, path, sample: str, needs: FieldNeeds) -> ReadPlan:
     """Check the header against the active filters and decide how each value is read."""
     column, name = choose_tumour_column(vcf, path, sample)
     layout = _layout(vcf, path, needs)
-    has = {f: _has(vcf, "FORMAT", f) for f in ("AF", "AD", "DP")}
-    if not any(has.values()):
-        raise VcfError(f"{path}: FORMAT AD, DP and AF are all absent; cannot judge VAF or depth")
-    problems = [(needs.vaf and not (has["AF"] or has["AD"]), "FORMAT/AF or FORMAT/AD", "--min-vaf/--max-vaf"),
-                (needs.depth and not (has["DP"] or has["AD"]), "FORMAT/DP or FORMAT/AD", "--min-depth"),
-                (needs.alt_reads and not has["AD"], "FORMAT/AD", "--min-alt")]
+    caller = callers.detect(vcf.raw_header)
+    declared = {h.info().get("ID") for h in vcf.header_iter() if h.type == "FORMAT"}
+    keys = callers.format_keys(caller, declared)
+    if not keys:
+        names = [k for k, _ in callers.KEYS[caller]]
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        raise VcfError(f"{path}: FORMAT {listed} are all absent ({caller} VCF); cannot judge "
+                       "VAF or depth")
+    gives = callers.can_give(keys)
+    problems = [(needs.vaf and not gives["vaf"], "a VAF (FORMAT/AF, or allele depths)", "--min-vaf/--max-vaf"),
+                (needs.depth and not gives["depth"], "a depth (FORMAT/DP, or allele depths)", "--min-depth"),
+                (needs.alt_reads and not gives["alt_reads"], "FORMAT/AD", "--min-alt")]
     for missing, field, option in problems:
         if missing:
             raise VcfError(f"{path}: {field} is needed by {option} but absent from the header "
-                           f"(set {option} to disable that filter)")
+                           f"of this {caller} VCF (set {option} to disable that filter)")
     info_population = tuple(f for f in needs.population_fields
                             if f != CALLER_AF and _has(vcf, "INFO", f))
     if needs.population and not (layout.population or info_population):
@@ -158,8 +166,8 @@ def plan_reading(vcf, path, sample: str, needs: FieldNeeds) -> ReadPlan:
             raise VcfError(f"{path}: COSMIC field '{needs.cosmic_field}' is neither an INFO/"
                            f"{layout.tag} sub-field nor an INFO field")
         info_cosmic = needs.cosmic_field
-    return ReadPlan(str(path), column, name, layout, info_population, info_cosmic,
-                    has["AF"], has["AD"], has["DP"], len(vcf.samples))
+    return ReadPlan(str(path), column, name, layout, info_population, info_cosmic, caller, keys,
+                    len(vcf.samples))
 
 
 def _header_end(text: bytes, start: int) -> int:
