@@ -260,6 +260,13 @@ static PyMethodDef methods[] = {
      "values found per read field (FORMAT AD, DP, AF, CSQ/ANN and INFO population fields, "
      "COSMIC); raises "
      "ParseError(line, column, message) on malformed input (line: 0-based from start)."},
+    {"hts_bind", hts_bind, METH_VARARGS,
+     "hts_bind(path) -> htslib version: resolve the htslib functions in the shared library path."},
+    {"hts_reader", hts_reader, METH_VARARGS,
+     "hts_reader(path) -> (reader, is_bcf): a VCF, bgzipped/gzipped VCF or BCF opened by htslib."},
+    {"hts_read", hts_read, METH_VARARGS,
+     "hts_read(reader, max_bytes) -> (text, header_lines, done): whole body lines of about "
+     "max_bytes (BCF records written as VCF text); header lines of a text VCF skipped, counted."},
     {"format_trace", format_trace, METH_VARARGS,
      "format_trace(prefix, ref_text, alt_text, columns, tables, flags, n_flags, reason_codes, "
      "reasons) -> bytes of the trace lines."},

@@ -201,4 +201,10 @@ int row_parts(const columns_t *c, Py_ssize_t r, const Py_buffer *ref_text,
               const Py_buffer *alt_text, const int32_t *reason, PyObject *reasons,
               span_t *parts);
 
+/* ---------------------------------------------------------------- htslib text (_vcfcore_hts.c) */
+
+PyObject *hts_bind(PyObject *self, PyObject *args);
+PyObject *hts_reader(PyObject *self, PyObject *args);
+PyObject *hts_read(PyObject *self, PyObject *args);
+
 #endif

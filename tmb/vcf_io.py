@@ -2,10 +2,11 @@
 
 The header is read with cyvcf2 (htslib): samples, contigs, the CSQ/ANN ``Format:`` and the
 FORMAT/INFO definitions, so a field an active filter needs and the header lacks is an error
-before any record is read. The body is decompressed here (BGZF/gzip members, or plain text)
-into blocks of whole lines of about BLOCK_BYTES and handed to the compiled reader
-(tmb/_vcfcore.c via tmb.core), which turns a block into per-allele columns in one pass (no
-per-record Python). Memory is flat in VCF size: one block at a time.
+before any record is read. The body is read by htslib (tmb.hts: VCF, bgzipped or gzipped
+VCF, BCF written back as VCF lines) into blocks of whole lines of about BLOCK_BYTES, read
+ahead in a background thread, and handed to the compiled reader (tmb/_vcfcore.c via
+tmb.core), which turns a block into per-allele columns in one pass (no per-record Python).
+Memory is flat in VCF size: one block at a time.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tmb import annotation, callers, core
+from tmb import annotation, callers, core, hts
 from tmb.alleles import ALLELE_COLUMNS, AlleleTable  # noqa: F401  (re-exported: allele columns)
-from tmb.bgzf import GZIP_MAGIC, decompressed
 from tmb.exceptions import VcfError
 
 CHUNK_RECORDS = 1 << 20  # records per allele table at most (the block size bounds it first)
 BLOCK_BYTES = 4 << 20  # decompressed text per block (4 MiB): bounded working set
-PREFETCH_BLOCKS = 2  # text blocks decompressed ahead in a background thread (memory bound)
+PREFETCH_BLOCKS = 2  # text blocks read ahead by htslib in a background thread (memory bound)
+GZIP_MAGIC = b"\x1f\x8b"  # RFC 1952 member header (bgzip writes gzip members)
+BGZF_MAGIC = b"\x1f\x8b\x08\x04"  # gzip, deflate, FEXTRA: a BGZF block (SAM spec 4.1)
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")  # SAM spec 4.1.2
 ANNOTATION_TAGS = ("CSQ", "ANN")  # VEP, snpEff; CSQ preferred when both are present
 CALLER_AF = "AF"  # INFO/AF is the caller's allele frequency, never a population frequency
 TUMOR_SAMPLE_RE = re.compile(r"^##tumor_sample=(\S+)", re.MULTILINE)  # Mutect2/GATK header line
@@ -58,6 +61,7 @@ class ReadPlan:
     caller: str  # tmb.callers.detect
     format_keys: tuple  # (FORMAT key, role code) read from the tumour column
     n_samples: int = 1
+    header_lines: int = 0  # lines of the header as VCF text (line numbers of BCF records)
 
     @property
     def body(self) -> core.BodyPlan:
@@ -74,7 +78,12 @@ def open_vcf(path: str | Path):
     if not path.exists():
         raise VcfError(f"{path}: VCF not found")
     with open(path, "rb") as handle:
-        magic = handle.read(2)
+        magic = handle.read(4)
+        handle.seek(max(0, path.stat().st_size - len(BGZF_EOF)))
+        tail = handle.read()
+    if magic == BGZF_MAGIC and tail != BGZF_EOF:
+        raise VcfError(f"cannot read VCF {path}: truncated (no BGZF end-of-file block)")
+    magic = magic[:2]
     if path.suffix == ".gz" and magic != GZIP_MAGIC:
         raise VcfError(f"{path}: not a gzip/bgzip file although named .gz")
     if magic == GZIP_MAGIC:
@@ -167,52 +176,11 @@ def plan_reading(vcf, path, sample: str, needs: FieldNeeds) -> ReadPlan:
                            f"{layout.tag} sub-field nor an INFO field")
         info_cosmic = needs.cosmic_field
     return ReadPlan(str(path), column, name, layout, info_population, info_cosmic, caller, keys,
-                    len(vcf.samples))
-
-
-def _header_end(text: bytes, start: int) -> int:
-    """Offset of the first line at or after ``start`` that does not start with '#'; -1 if the
-    text ends before such a line is complete."""
-    at = start
-    while at < len(text) and text[at:at + 1] == b"#":
-        newline = text.find(b"\n", at)
-        if newline < 0:
-            return -1
-        at = newline + 1
-    return at
-
-
-def text_blocks(path: str | Path, block_bytes: int = BLOCK_BYTES
-                ) -> Iterator[tuple[bytes, int, int, int]]:
-    """``(text, start, stop, header_lines)``: ``text[start:stop]`` is a block of whole body
-    lines (left in place: the reader takes offsets, so the block is not copied out);
-    ``header_lines`` is the number of header lines before it (nonzero for the first only)."""
-    pending, size, in_header, skipped = [], 0, True, 0
-    for piece in _with_end(decompressed(path)):
-        pending.append(piece)
-        size += len(piece)
-        if piece and size < block_bytes:
-            continue
-        text, pending, size, start = b"".join(pending), [], 0, 0
-        if in_header:
-            start = _header_end(text, 0)
-            if start < 0:  # the header goes on in the next piece
-                pending, size = [text], len(text)
-                continue
-            skipped, in_header = text.count(b"\n", 0, start), False
-        stop = len(text)
-        if piece:  # keep the unfinished last line for the next block
-            stop = max(text.rfind(b"\n", start) + 1, start)
-            pending, size = [text[stop:]], len(text) - stop
-        elif stop > start and not text.endswith(b"\n"):
-            text, stop = text + b"\n", stop + 1
-        if stop > start:
-            yield text, start, stop, skipped
-            skipped = 0
+                    len(vcf.samples), vcf.raw_header.count("\n"))
 
 
 def prefetched(items: Iterator, depth: int = PREFETCH_BLOCKS) -> Iterator:
-    """``items`` produced by a background thread at most ``depth`` ahead (zlib releases the
+    """``items`` produced by a background thread at most ``depth`` ahead (htslib releases the
     GIL, so decompression overlaps the processing of the previous block)."""
     ready: queue.Queue = queue.Queue(maxsize=depth)
     stop, end = threading.Event(), object()
@@ -248,14 +216,6 @@ def prefetched(items: Iterator, depth: int = PREFETCH_BLOCKS) -> Iterator:
         worker.join()
 
 
-def _with_end(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """``pieces`` without empty ones, then one empty piece marking the end."""
-    for piece in pieces:
-        if piece:
-            yield piece
-    yield b""
-
-
 def _located(err, first_line: int, path: str) -> VcfError:
     index, column, message = err.args
     where = f", column {column}" if column else ""
@@ -272,7 +232,8 @@ def iter_allele_chunks(vcf, plan: ReadPlan, chunk_records: int = CHUNK_RECORDS,
     empty) chunk is yielded, so an empty VCF still gives a trace header.
     """
     reader, body, yielded, line = core.module(), plan.body.as_tuple(), False, 1
-    for text, start, stop, header_lines in prefetched(text_blocks(plan.path, block_bytes)):
+    blocks = hts.text_blocks(plan.path, block_bytes, plan.header_lines)
+    for text, start, stop, header_lines in prefetched(blocks):
         line += header_lines
         while start < stop:
             try:

@@ -124,3 +124,17 @@ def test_unknown_caller_reads_ad_dp_af():
     assert callers.detect("##fileformat=VCFv4.2\n##source=MyCaller\n") == "generic"
     assert callers.format_keys("generic", {"AD", "DP", "AF", "GT"}) == (
         ("AD", 0), ("DP", 1), ("AF", 2))
+
+
+@pytest.mark.parametrize("fixture", sorted(CASES))
+def test_bcf_twin_of_each_caller_fixture_reads_the_same(tmp_path, fixture):
+    caller, tumour, _ = CASES[fixture]
+    bcf = tmp_path / fixture.replace(".vcf", ".bcf")
+    subprocess.run([require_tool("bcftools"), "view", "-Ob", "-o", str(bcf), str(DATA / fixture)],
+                   check=True)
+    summary, trace = run(tmp_path, DATA / fixture, tumour)
+    twin_summary, twin = run(tmp_path, bcf, tumour)
+    for column in ("pos", "alt", "depth", "alt_reads", "counted", "reason"):
+        assert twin[column].tolist() == trace[column].tolist(), column
+    assert twin["vaf"].tolist() == pytest.approx(trace["vaf"].tolist(), rel=1e-6)  # BCF float32
+    assert twin_summary["variants_counted"] == summary["variants_counted"]

@@ -76,3 +76,19 @@ def test_indel_membership_over_the_affected_bases_equals_bcftools_variant_overla
     assert in_panel & passing == ids
     assert "deletion_anchored_before_exon" in ids and "snv_before_exon" not in ids
     assert not {"deletion_after_last_exon_base", "insertion_after_last_exon_base"} & ids
+
+
+def test_bcf_twin_gives_the_same_trace(tmp_path):
+    """``mnv_and_indel_edges.bcf`` was written from the VCF by ``bcftools view -Ob``; read
+    through htslib it gives the same trace and the record count bcftools gives."""
+    bcf = DATA / "mnv_and_indel_edges.bcf"
+    records = subprocess.run([require_tool("bcftools"), "view", "-H", str(bcf)], check=True,
+                             capture_output=True, text=True).stdout.count("\n")
+    summary, trace = run(tmp_path)
+    assert main(["--vcf", str(bcf), "--sample", "T1", "--patient", "P1", "--panel-bed", str(BED),
+                 "--panel-is-coding", "--force-small-panel", "--max-pop-af", "1", "--out-summary",
+                 str(tmp_path / "b.tsv"), "--out-trace", str(tmp_path / "bt.tsv")]) == 0
+    twin = read_output_table(tmp_path / "bt.tsv")
+    assert twin.equals(trace)
+    assert read_output_table(tmp_path / "b.tsv").iloc[0]["records_read"] == records == 16
+    assert read_output_table(tmp_path / "b.tsv").iloc[0]["variants_counted"] == 9
