@@ -10,7 +10,9 @@
  * Texts repeated within a call (contigs, FILTER values, consequence unions, gene lists) are
  * returned once, in tables indexed by int32 codes (-1: none).
  * The Python side (tmb/core.py) defines the argument layouts; the GIL is released while a
- * block is tokenised. Sources: _vcfcore_parse.c (records), _vcfcore_annotation.c (CSQ/ANN),
+ * block is tokenised. Sources: _vcfcore_parse.c (records), _vcfcore_format.c (the tumour
+ * sample's FORMAT values per caller), _vcfcore_hts.c (text through htslib),
+ * _vcfcore_annotation.c (CSQ/ANN),
  * _vcfcore_text.c (buffers, numbers), _vcfcore_trace.c (trace lines); _vcfcore.h.
  */
 

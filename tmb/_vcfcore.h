@@ -165,6 +165,8 @@ typedef struct {
 
 #define SCRATCH(p, buffer, type) ((type *)(p)->buffer.v)
 
+typedef struct { Py_ssize_t n_ad, n_dp, n_af; double ad_total, depth; } sample_t;
+int read_sample(parser_t *p, int n_alt, sample_t *s);
 int fail(parser_t *p, const char *column, const char *format, ...);
 int oom(parser_t *p);
 int reserve(parser_t *p, buf_t *b, size_t bytes);

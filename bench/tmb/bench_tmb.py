@@ -60,7 +60,7 @@ def run_size(records: int, workdir: Path, pytmb: Path, repeats: int) -> list[dic
         subprocess.run([sys.executable, str(HERE / "make_vcf.py"), "--records", str(records),
                         "--out", str(vcf), "--bed", str(bed)], check=True)
     ours = [str(REPO / ".venv" / "bin" / "tmb-calc"), "--vcf", str(vcf), "--sample", "TUMOUR",
-            "--patient", "P1", "--panel-bed", str(bed), "--panel-is-coding",
+            "--patient", "P1", "--panel-bed", str(bed), "--panel-is-coding", "--pop-af-fields", "gnomADe_AF",
             "--out-summary", str(workdir / "s.tsv"),
             "--out-trace", str(workdir / "trace.tsv")]
     theirs = [str(pytmb), "-i", str(vcf), "--dbConfig", str(HERE / "pytmb_vep_csq.yml"),
