@@ -1,9 +1,11 @@
 """Tumour mutational burden from the counted alleles and the panel size (pure).
 
 TMB (mutations/Mb) = variants_counted / panel_mb, where variants_counted is the number of
-distinct CHROM:POS:REF:ALT alleles passing every filter (tmb.filters) and panel_mb the merged
-panel BED length in Mb (10^6 bases), optionally intersected with a coding BED and restricted to
-positions the tumour BAM covers at >= min_depth (the DRAGEN "effective panel size").
+distinct CHROM:POS:REF:ALT alleles passing every filter (tmb.filters; an MNV counts once,
+driver alleles are excluded) and panel_mb the coding territory in Mb (10^6 bases): the merged
+panel BED intersected with the coding BED (or declared coding-only), restricted to positions
+the tumour BAM covers at fragment depth >= min_depth when a BAM is given (the DRAGEN
+"effective panel size").
 The 95 % interval is the exact (Garwood 1936) Poisson interval on the count divided by
 panel_mb: low = chi2.ppf(a/2, 2k)/2, high = chi2.ppf(1 - a/2, 2k + 2)/2 (low = 0 when k = 0).
 """

@@ -18,9 +18,9 @@ import re  # noqa: E402
 
 from stereosarc.clikit import make_parser, run_cli  # noqa: E402
 from tmb import burden, drivers, filters, io, outputs, vcf_io  # noqa: E402
+from tmb.exceptions import TmbInputError  # noqa: E402
 from tmb.mnv import LastSnv  # noqa: E402
 from tmb.presence import FieldPresence  # noqa: E402
-from tmb.exceptions import TmbInputError  # noqa: E402
 from tmb.regions import (BASES_PER_MB, RegionIndex, Regions, intersect_regions,  # noqa: E402
                          merge_regions, runs_at_or_above, total_bases)
 

@@ -1,12 +1,14 @@
 """Which ALT alleles count towards TMB (pure: allele tables in, trace tables out).
 
-An allele counts iff every active filter passes: FILTER is PASS (or ``.``); its start
-(POS - 1, 0-based) lies in the merged panel (intersected with the coding BED if given) and,
-when a BAM is given, in the positions covered at >= min_depth; tumour VAF in
+An allele counts iff every active filter passes: FILTER is PASS (or ``.``); the reference
+bases it changes (``affected_span``: a deletion's deleted bases, an insertion's two flanking
+bases, otherwise REF) lie in the merged panel (intersected with the coding BED) and, when a
+BAM is given, in the positions covered at >= min_depth; tumour VAF in
 [min_vaf, max_vaf]; tumour depth >= min_depth; alt reads >= min_alt; largest population allele
 frequency <= max_pop_af (missing = 0); at least one transcript carries a counted consequence;
-not a listed hotspot, not above the COSMIC count limit, not in a clonal-haematopoiesis gene;
-and its CHROM:POS:REF:ALT was not counted before. A filter switched off is NA in the trace.
+not a listed hotspot, not above the COSMIC count limit, not in a clonal-haematopoiesis gene
+(tmb.drivers); its CHROM:POS:REF:ALT was not counted before; and it does not continue an MNV
+(tmb.mnv). A filter switched off is NA in the trace.
 Defaults follow Illumina TSO500/DRAGEN TMB, FoundationOne CDx (Chalmers et al. 2017,
 Genome Med 9:34) and the Friends of Cancer Research harmonisation (Merino et al. 2020, JITC
 8:e000147; Vega et al. 2021, Ann Oncol 32:1626).
