@@ -106,14 +106,15 @@ def choose_tumour_column(vcf, path, sample: str) -> tuple[int, str]:
         return samples.index(sample), sample
     if len(samples) == 1:
         return 0, samples[0]
-    match = TUMOR_SAMPLE_RE.search(vcf.raw_header)
-    if match and match.group(1) in samples:
-        return samples.index(match.group(1)), match.group(1)
+    declared = [name for name in TUMOR_SAMPLE_RE.findall(vcf.raw_header) if name in samples]
+    if len(declared) == 1:  # several (Mutect2 multi-sample): --sample must name the column
+        return samples.index(declared[0]), declared[0]
     named = [s for s in samples if s.upper() in callers.TUMOUR_NAMES]  # Strelka2, VarScan2
     if len(named) == 1:
         return samples.index(named[0]), named[0]
     raise VcfError(f"{path}: tumour sample '{sample}' not found among VCF samples "
-                   f"{samples or '(none: sites-only VCF)'} and no usable ##tumor_sample= header")
+                   f"{samples or '(none: sites-only VCF)'} and no single ##tumor_sample= header "
+                   "or TUMOR column to fall back on")
 
 
 def _has(vcf, kind: str, name: str) -> bool:

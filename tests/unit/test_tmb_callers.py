@@ -138,3 +138,26 @@ def test_bcf_twin_of_each_caller_fixture_reads_the_same(tmp_path, fixture):
         assert twin[column].tolist() == trace[column].tolist(), column
     assert twin["vaf"].tolist() == pytest.approx(trace["vaf"].tolist(), rel=1e-6)  # BCF float32
     assert twin_summary["variants_counted"] == summary["variants_counted"]
+
+
+def test_mutect2_multi_sample_needs_the_tumour_named(tmp_path, capsys):
+    """Mutect2 with two tumours of one patient: two ##tumor_sample lines; --sample picks the
+    column, and without a match the run is refused rather than taking the first tumour."""
+    text = (DATA / "mutect2.vcf").read_text()
+    text = text.replace("##tumor_sample=S1-T", "##tumor_sample=S1-T\n##tumor_sample=S1-T2")
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#CHROM"):
+            line += "\tS1-T2"
+        elif not line.startswith("#"):
+            line += "\t0/1:60,40:0.4:100:30,20:30,20:30,30,20,20"
+        lines.append(line)
+    vcf = tmp_path / "mutect2_two_tumours.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    summary, trace = run(tmp_path, vcf, "S1-T2")
+    assert summary["vcf_sample"] == "S1-T2" and trace["alt_reads"].tolist()[0] == 40
+    bed = tmp_path / "panel.bed"
+    assert main(["--vcf", str(vcf), "--sample", "X1", "--patient", "P1", "--panel-bed", str(bed),
+                 "--panel-is-coding", "--max-pop-af", "1", "--out-summary", str(tmp_path / "x.tsv"),
+                 "--out-trace", str(tmp_path / "xt.tsv")]) == 2
+    assert "tumour sample 'X1' not found" in capsys.readouterr().err
