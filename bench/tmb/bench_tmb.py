@@ -4,7 +4,7 @@ Creates its own venv for pyTMB (never the project .venv), generates seeded VEP-a
 of several sizes (make_vcf.py), runs both tools one after the other on each (never in parallel:
 the machine is shared) under /usr/bin/time, and writes a Markdown table.
 Usage (from the repository root):
-    .venv/bin/python bench/tmb/bench_tmb.py [--sizes 250000,1000000] [--repeats 3] \
+    .venv/bin/python bench/tmb/bench_tmb.py [--sizes 2000,250000,1000000] [--repeats 3] \
         [--workdir DIR] [--out bench/tmb/results.md]
 Each tool runs ``--repeats`` times per size, alternating with the other; the fastest run of
 each (least CPU time) is reported, which damps the noise of a shared machine, and the ratio
@@ -118,7 +118,7 @@ def load_average() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="250000,1000000")
+    parser.add_argument("--sizes", default="2000,250000,1000000")  # panel-sized VCF first
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workdir", default="/tmp/stereosarc-bench-tmb")
     parser.add_argument("--out", default=str(HERE / "results.md"))
