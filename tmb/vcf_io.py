@@ -19,10 +19,14 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tmb import annotation, callers, core, hts
 from tmb.alleles import ALLELE_COLUMNS, AlleleTable  # noqa: F401  (re-exported: allele columns)
 from tmb.exceptions import VcfError
+
+if TYPE_CHECKING:
+    from tmb.presence import FieldPresence
 
 CHUNK_RECORDS = 1 << 20  # records per allele table at most (the block size bounds it first)
 BLOCK_BYTES = 4 << 20  # decompressed text per block (4 MiB): bounded working set
