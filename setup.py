@@ -18,7 +18,9 @@ setup(ext_modules=[Extension("ctdna._fragcore", sources=["ctdna/_fragcore.c"],
                        # -ffp-contract=off: no fused multiply-add, trace rounding as written
                        Extension("tmb._vcfcore",
                                  sources=[f"tmb/_vcfcore{part}.c" for part in
-                                          ("", "_parse", "_annotation", "_text", "_trace")],
+                                          ("", "_parse", "_format", "_annotation", "_text",
+                                           "_trace", "_hts")],
+                                 include_dirs=pysam.get_include(),
                                  depends=["tmb/_vcfcore.h"],
                                  # hidden: only PyInit is exported; the functions the sources
                                  # share cannot be interposed, so they are inlined where hot

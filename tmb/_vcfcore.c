@@ -10,7 +10,9 @@
  * Texts repeated within a call (contigs, FILTER values, consequence unions, gene lists) are
  * returned once, in tables indexed by int32 codes (-1: none).
  * The Python side (tmb/core.py) defines the argument layouts; the GIL is released while a
- * block is tokenised. Sources: _vcfcore_parse.c (records), _vcfcore_annotation.c (CSQ/ANN),
+ * block is tokenised. Sources: _vcfcore_parse.c (records), _vcfcore_format.c (the tumour
+ * sample's FORMAT values per caller), _vcfcore_hts.c (text through htslib),
+ * _vcfcore_annotation.c (CSQ/ANN),
  * _vcfcore_text.c (buffers, numbers), _vcfcore_trace.c (trace lines); _vcfcore.h.
  */
 
@@ -27,6 +29,25 @@ const int TABLE_OF[N_COLUMNS] = {T_CHROM, -1, -1, -1, -1, -1, -1, T_FILTER,
 
 static PyObject *ParseError;
 
+/* (FORMAT keys of the plan, CSQ population sub-fields..., INFO population fields..., COSMIC):
+ * how many values of each read field the block held (tmb/core.py FieldPresence). */
+static PyObject *seen_counts(const parser_t *p) {
+    const plan_t *plan = &p->plan;
+    Py_ssize_t n = plan->n_keys + plan->n_pop + plan->n_info_pop + 1, k = 0;
+    PyObject *out = PyTuple_New(n);
+    Py_ssize_t values[MAX_KEYS + 2 * MAX_FIELDS + 1];
+    for (int i = 0; i < plan->n_keys; i++) values[k++] = p->seen[SEEN_FORMAT + i];
+    for (int i = 0; i < plan->n_pop; i++) values[k++] = p->seen[SEEN_CSQ_POP + i];
+    for (int i = 0; i < plan->n_info_pop; i++) values[k++] = p->seen[SEEN_INFO_POP + i];
+    values[k++] = p->seen[SEEN_COSMIC];
+    for (Py_ssize_t i = 0; out && i < n; i++) {
+        PyObject *item = PyLong_FromSsize_t(values[i]);
+        if (!item) return Py_DECREF(out), NULL;
+        PyTuple_SET_ITEM(out, i, item);
+    }
+    return out;
+}
+
 static PyObject *rows_result(parser_t *p, Py_ssize_t stop) {
     PyObject *columns = PyDict_New(), *tables = PyDict_New(), *item;
     for (int c = 0; columns && c < N_COLUMNS; c++) {
@@ -41,7 +62,9 @@ static PyObject *rows_result(parser_t *p, Py_ssize_t stop) {
         Py_XDECREF(item);
     }
     if (!columns || !tables) return Py_XDECREF(columns), Py_XDECREF(tables), NULL;
-    return Py_BuildValue("nnnNN", stop, p->n_records, p->n_lines, columns, tables);
+    PyObject *seen = seen_counts(p);
+    if (!seen) return Py_DECREF(columns), Py_DECREF(tables), NULL;
+    return Py_BuildValue("nnnNNN", stop, p->n_records, p->n_lines, columns, tables, seen);
 }
 
 static PyObject *parse(PyObject *self, PyObject *args) {
@@ -234,9 +257,18 @@ static PyObject *trace_float(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"parse", parse, METH_VARARGS,
-     "parse(text, start, stop, max_records, plan) -> (end, records, lines, columns, tables): the "
-     "per-allele columns (dict of bytes) of the lines of text[start:stop]; raises "
+     "parse(text, start, stop, max_records, plan) -> (end, records, lines, columns, tables, "
+     "seen): the per-allele columns (dict of bytes) of the lines of text[start:stop] and the "
+     "values found per read field (FORMAT AD, DP, AF, CSQ/ANN and INFO population fields, "
+     "COSMIC); raises "
      "ParseError(line, column, message) on malformed input (line: 0-based from start)."},
+    {"hts_bind", hts_bind, METH_VARARGS,
+     "hts_bind(path) -> htslib version: resolve the htslib functions in the shared library path."},
+    {"hts_reader", hts_reader, METH_VARARGS,
+     "hts_reader(path) -> (reader, is_bcf): a VCF, bgzipped/gzipped VCF or BCF opened by htslib."},
+    {"hts_read", hts_read, METH_VARARGS,
+     "hts_read(reader, max_bytes) -> (text, header_lines, done): whole body lines of about "
+     "max_bytes (BCF records written as VCF text); header lines of a text VCF skipped, counted."},
     {"format_trace", format_trace, METH_VARARGS,
      "format_trace(prefix, ref_text, alt_text, columns, tables, flags, n_flags, reason_codes, "
      "reasons) -> bytes of the trace lines."},

@@ -16,6 +16,13 @@
 #include <string.h>
 
 #define MAX_FIELDS 64        /* population fields / FORMAT keys per plan (tmb/core.py checks) */
+#define MAX_KEYS 8           /* FORMAT keys read per plan (tmb/callers.py roles) */
+
+/* What a FORMAT key means (tmb/callers.py ROLES): allele depths R (ref, alts), depth, allele
+ * fraction A; VarScan2 RD (ref depth), AD (alt depth, Number=1), FREQ ('25.5%'); FreeBayes
+ * RO, AO; Strelka2 SNV tiers AU CU GU TU and indel TAR TIR (tier1,tier2). */
+enum { R_AD, R_DP, R_AF, R_RD, R_ALTD, R_FREQ, R_RO, R_AO, R_AU, R_CU, R_GU, R_TU, R_TAR, R_TIR,
+       N_ROLES };
 #define FIRST_SAMPLE 9       /* VCF 4.x: CHROM POS ID REF ALT QUAL FILTER INFO FORMAT, samples */
 #define TRACE_SCALE 1e10     /* trace floats: 10 decimals (tmb/outputs.py TRACE_DECIMALS) */
 #define SHOWN(s) ((int)((s).n > 60 ? 60 : (s).n)) /* characters of a bad value in a message */
@@ -107,7 +114,9 @@ double max_number(span_t s);
 /* ---------------------------------------------------------------- reading */
 
 typedef struct {
-    int n_columns, sample, want[3], vep;  /* want: FORMAT AD, DP, AF declared in the header */
+    int n_columns, sample, vep;
+    int n_keys, role[MAX_KEYS], key_of[N_ROLES]; /* FORMAT keys read, their roles; role -> key or -1 */
+    span_t key[MAX_KEYS];
     int k_allele, k_consequence, k_gene, k_allele_num, k_cosmic, n_pop, k_pop[MAX_FIELDS];
     int width;                            /* sub-fields of an entry that are read */
     span_t tag, info_cosmic;              /* "CSQ=" / "ANN="; INFO COSMIC key with '=' or empty */
@@ -116,6 +125,12 @@ typedef struct {
 } plan_t;
 
 typedef struct { buf_t col[N_COLUMNS]; intern_t table[N_TABLES]; } rows_t;
+
+/* Values seen per read field (a declared field empty in every record is refused by
+ * tmb/vcf_io.py): FORMAT AD, DP, AF; CSQ/ANN population sub-fields; INFO population
+ * fields; the COSMIC field. */
+enum { SEEN_FORMAT = 0, SEEN_CSQ_POP = MAX_KEYS, SEEN_INFO_POP = MAX_KEYS + MAX_FIELDS,
+       SEEN_COSMIC = MAX_KEYS + 2 * MAX_FIELDS, N_SEEN };
 
 #define STORE(r, c, type, value) \
     (*(type *)((r)->col[c].v + (r)->col[c].n) = (value), (r)->col[c].n += sizeof(type))
@@ -134,19 +149,24 @@ typedef struct {
     span_t *col;                                  /* plan.n_columns columns of the current line */
     span_t *field;                                /* plan.width sub-fields of an entry */
     span_t format;                                /* FORMAT of the previous record ... */
-    int key_at[3];                                /* ... and where AD, DP, AF sit in it */
-    buf_t alts, keys, values[3], pop, cosmic, joined; /* per-record scratch */
+    int key_at[MAX_KEYS];                         /* ... and where each plan key sits in it */
+    buf_t raw[MAX_KEYS];                          /* numbers of each plan key (tumour sample) */
+    buf_t alts, keys, values[3], pop, cosmic, joined; /* per-record scratch; values: AD, DP, AF */
     terms_t consequences, genes;
     int32_t last_chrom, last_filter;
     span_t last_chrom_text, last_filter_text;
     Py_ssize_t n_records, n_lines, line;          /* records and lines read; current line */
+    Py_ssize_t seen[N_SEEN];                      /* values found per read field (SEEN_*) */
     const char *error_column;
+    char key_label[48];                           /* "FORMAT/KEY" of a bad value */
     char error[320];
     int failed;                                   /* 1: input error (error set), 2: memory */
 } parser_t;
 
 #define SCRATCH(p, buffer, type) ((type *)(p)->buffer.v)
 
+typedef struct { Py_ssize_t n_ad, n_dp, n_af; double ad_total, depth; } sample_t;
+int read_sample(parser_t *p, int n_alt, sample_t *s);
 int fail(parser_t *p, const char *column, const char *format, ...);
 int oom(parser_t *p);
 int reserve(parser_t *p, buf_t *b, size_t bytes);
@@ -182,5 +202,11 @@ Py_ssize_t line_bound(const columns_t *c, Py_ssize_t r, span_t ref, span_t alt, 
 int row_parts(const columns_t *c, Py_ssize_t r, const Py_buffer *ref_text,
               const Py_buffer *alt_text, const int32_t *reason, PyObject *reasons,
               span_t *parts);
+
+/* ---------------------------------------------------------------- htslib text (_vcfcore_hts.c) */
+
+PyObject *hts_bind(PyObject *self, PyObject *args);
+PyObject *hts_reader(PyObject *self, PyObject *args);
+PyObject *hts_read(PyObject *self, PyObject *args);
 
 #endif

@@ -86,10 +86,16 @@ static int add_entry(parser_t *p, int a) {
         terms_push(&p->genes, a, p->field[p->plan.k_gene]) < 0)
         return oom(p);
     for (int i = 0; i < p->plan.n_pop; i++)
-        if (p->field[p->plan.k_pop[i]].n)
-            pop[a] = fmax(pop[a], max_number(p->field[p->plan.k_pop[i]]));
-    if (p->plan.k_cosmic >= 0 && p->field[p->plan.k_cosmic].n)
-        cosmic[a] = fmax(cosmic[a], max_number(p->field[p->plan.k_cosmic]));
+        if (p->field[p->plan.k_pop[i]].n) {
+            double v = max_number(p->field[p->plan.k_pop[i]]);
+            p->seen[SEEN_CSQ_POP + i] += !isnan(v);
+            pop[a] = fmax(pop[a], v);
+        }
+    if (p->plan.k_cosmic >= 0 && p->field[p->plan.k_cosmic].n) {
+        double v = max_number(p->field[p->plan.k_cosmic]);
+        p->seen[SEEN_COSMIC] += !isnan(v);
+        cosmic[a] = fmax(cosmic[a], v);
+    }
     return 0;
 }
 

@@ -1,9 +1,6 @@
 /* Records of VCF body text read into per-allele rows (tmb/_vcfcore.h; rules: docs/tmb.md). */
 #include "_vcfcore.h"
 
-static const char *FORMAT_KEYS[3] = {"AD", "DP", "AF"};
-static const char *FORMAT_COLUMNS[3] = {"FORMAT/AD", "FORMAT/DP", "FORMAT/AF"};
-
 static int int_tuple(PyObject *seq, int *out, int *n) {
     if (!PyTuple_Check(seq) || PyTuple_GET_SIZE(seq) > MAX_FIELDS)
         return PyErr_SetString(PyExc_ValueError, "plan: expected a short tuple of ints"), -1;
@@ -26,16 +23,34 @@ static int bytes_tuple(PyObject *seq, span_t *out, int *n) {
     return 0;
 }
 
+/* ((key bytes, role), ...) of the FORMAT keys to read (tmb/core.py BodyPlan.format_keys). */
+static int read_keys(PyObject *seq, plan_t *p) {
+    if (!PyTuple_Check(seq) || PyTuple_GET_SIZE(seq) > MAX_KEYS)
+        return PyErr_SetString(PyExc_ValueError, "plan: expected at most 8 FORMAT keys"), -1;
+    for (int r = 0; r < N_ROLES; r++) p->key_of[r] = -1;
+    p->n_keys = (int)PyTuple_GET_SIZE(seq);
+    for (int k = 0; k < p->n_keys; k++) {
+        char *s;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(seq, k), "y#i", &s, &p->key[k].n, &p->role[k]))
+            return -1;
+        p->key[k].s = s;
+        if (p->role[k] < 0 || p->role[k] >= N_ROLES)
+            return PyErr_SetString(PyExc_ValueError, "plan: unknown FORMAT role"), -1;
+        p->key_of[p->role[k]] = k;
+    }
+    return 0;
+}
+
 /* The plan tuple of tmb/core.py Plan.as_tuple(); its bytes stay owned by the caller. */
 static int read_plan(PyObject *tuple, plan_t *p) {
-    PyObject *pops, *info_pops;
+    PyObject *pops, *info_pops, *keys;
     memset(p, 0, sizeof *p);
-    if (!PyArg_ParseTuple(tuple, "iippppiiiiiOy#Oy#", &p->n_columns, &p->sample, &p->want[0],
-                          &p->want[1], &p->want[2], &p->vep, &p->k_allele, &p->k_consequence,
+    if (!PyArg_ParseTuple(tuple, "iiOpiiiiiOy#Oy#", &p->n_columns, &p->sample, &keys,
+                          &p->vep, &p->k_allele, &p->k_consequence,
                           &p->k_gene, &p->k_allele_num, &p->k_cosmic, &pops, &p->tag.s,
                           &p->tag.n, &info_pops, &p->info_cosmic.s, &p->info_cosmic.n))
         return -1;
-    if (int_tuple(pops, p->k_pop, &p->n_pop) < 0 ||
+    if (read_keys(keys, p) < 0 || int_tuple(pops, p->k_pop, &p->n_pop) < 0 ||
         bytes_tuple(info_pops, p->info_pop, &p->n_info_pop) < 0)
         return -1;
     if (p->n_columns <= FIRST_SAMPLE || p->sample < FIRST_SAMPLE || p->sample >= p->n_columns ||
@@ -116,63 +131,6 @@ static int32_t interned(parser_t *p, int table, span_t s, int32_t *last, span_t 
     return id;
 }
 
-/* Where AD, DP and AF sit in the record's FORMAT keys (first occurrence; -1 absent). */
-static void locate_format_keys(parser_t *p, span_t format) {
-    if (p->format.s && span_eq(format, p->format)) return;
-    p->format = format;
-    for (int k = 0; k < 3; k++) p->key_at[k] = -1;
-    const char *c = format.s, *end = format.s + format.n;
-    for (int j = 0; c <= end; j++) {
-        const char *colon = find1(c, end, ':');
-        span_t key = {c, (colon ? colon : end) - c};
-        for (int k = 0; k < 3; k++)
-            if (p->plan.want[k] && p->key_at[k] < 0 && span_is(key, FORMAT_KEYS[k]))
-                p->key_at[k] = j;
-        if (!colon) break;
-        c = colon + 1;
-    }
-}
-
-/* The AD, DP and AF texts of the tumour sample ("" where its FORMAT lacks the key). */
-static void sample_fields(parser_t *p, span_t sample, span_t *out) {
-    span_t none = {sample.s + sample.n, 0};
-    for (int k = 0; k < 3; k++) out[k] = none;
-    const char *c = sample.s, *end = sample.s + sample.n;
-    for (int j = 0; c <= end; j++) {
-        const char *colon = find1(c, end, ':');
-        span_t field = {c, (colon ? colon : end) - c};
-        for (int k = 0; k < 3; k++)
-            if (p->key_at[k] == j) out[k] = field;
-        if (!colon) break;
-        c = colon + 1;
-    }
-}
-
-/* Comma-separated numbers of FORMAT key k into values[k]: '.'/'' entries NaN, negative
- * counts NaN; a field that is '.' or '' has no entry. Returns the entry count or -1. */
-static Py_ssize_t format_numbers(parser_t *p, int k, span_t text) {
-    buf_t *b = &p->values[k];
-    b->n = 0;
-    if (span_missing(text)) return 0;
-    const char *c = text.s, *end = text.s + text.n;
-    for (;;) {
-        const char *comma = find1(c, end, ',');
-        span_t part = {c, (comma ? comma : end) - c};
-        double v = NAN;
-        if (!span_missing(part)) {
-            int bad = k == 2 ? parse_float(part, &v) : parse_int(part, &v);
-            if (bad)
-                return fail(p, FORMAT_COLUMNS[k], "'%.*s' is not %s", SHOWN(part), part.s,
-                            k == 2 ? "a number" : "an integer");
-            if (k != 2 && v < 0) v = NAN; /* negative counts are missing, as cyvcf2's sentinels */
-        }
-        if (buf_add(b, &v, sizeof v) < 0) return oom(p);
-        if (!comma) break;
-        c = comma + 1;
-    }
-    return (Py_ssize_t)(b->n / sizeof(double));
-}
-
 /* Spans of the value of each wanted INFO key (KEY= at the start of INFO or after ';'; the
  * first one wins); absent keys get an empty span. */
 static void info_values(parser_t *p, span_t info, span_t *tag, span_t *pops, span_t *cosmic) {
@@ -212,28 +170,6 @@ static int split_alts(parser_t *p, span_t alt) {
         c = comma + 1;
     }
     return (int)(p->alts.n / sizeof(span_t));
-}
-
-typedef struct { Py_ssize_t n_ad, n_dp, n_af; double ad_total, depth; } sample_t;
-
-static int read_sample(parser_t *p, int n_alt, sample_t *s) {
-    span_t text[3];
-    locate_format_keys(p, p->col[FIRST_SAMPLE - 1]);
-    sample_fields(p, p->col[p->plan.sample], text);
-    Py_ssize_t *counts[3] = {&s->n_ad, &s->n_dp, &s->n_af};
-    for (int k = 0; k < 3; k++) {
-        *counts[k] = 0;
-        p->values[k].n = 0;
-        if (p->plan.want[k] && (*counts[k] = format_numbers(p, k, text[k])) < 0) return -1;
-    }
-    const double *ad = SCRATCH(p, values[0], double), *dp = SCRATCH(p, values[1], double);
-    s->ad_total = NAN;
-    if (s->n_ad == n_alt + 1) {
-        s->ad_total = 0;
-        for (int i = 0; i <= n_alt; i++) s->ad_total += ad[i]; /* NaN stays NaN */
-    }
-    s->depth = s->n_dp > 0 && !isnan(dp[0]) ? dp[0] : s->ad_total;
-    return 0;
 }
 
 /* Row of ALT j (room reserved by the caller). */
@@ -280,9 +216,16 @@ static int annotate_record(parser_t *p, int n_alt) {
     if (annotate(p, tag_value, keys, n_alt) < 0) return -1;
     double *pop = SCRATCH(p, pop, double), *cosmic = SCRATCH(p, cosmic, double);
     for (int j = 0; j < n_alt; j++) {
-        for (int i = 0; i < p->plan.n_info_pop; i++)
-            pop[j] = fmax(pop[j], info_number(pops_info[i], j));
-        if (p->plan.info_cosmic.n) cosmic[j] = fmax(cosmic[j], info_number(cosmic_info, j));
+        for (int i = 0; i < p->plan.n_info_pop; i++) {
+            double v = info_number(pops_info[i], j);
+            p->seen[SEEN_INFO_POP + i] += !isnan(v);
+            pop[j] = fmax(pop[j], v);
+        }
+        if (p->plan.info_cosmic.n) {
+            double v = info_number(cosmic_info, j);
+            p->seen[SEEN_COSMIC] += !isnan(v);
+            cosmic[j] = fmax(cosmic[j], v);
+        }
     }
     return 0;
 }
@@ -335,6 +278,7 @@ void parser_free(parser_t *p) {
     buf_t *scratch[] = {&p->alts, &p->keys, &p->values[0], &p->values[1], &p->values[2], &p->pop,
                         &p->cosmic, &p->joined};
     for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++) free(scratch[i]->v);
+    for (int k = 0; k < MAX_KEYS; k++) free(p->raw[k].v);
     free(p->consequences.v), free(p->genes.v), free(p->field), free(p->col);
     free(p);
 }

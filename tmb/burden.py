@@ -1,9 +1,11 @@
 """Tumour mutational burden from the counted alleles and the panel size (pure).
 
 TMB (mutations/Mb) = variants_counted / panel_mb, where variants_counted is the number of
-distinct CHROM:POS:REF:ALT alleles passing every filter (tmb.filters) and panel_mb the merged
-panel BED length in Mb (10^6 bases), optionally intersected with a coding BED and restricted to
-positions the tumour BAM covers at >= min_depth (the DRAGEN "effective panel size").
+distinct CHROM:POS:REF:ALT alleles passing every filter (tmb.filters; an MNV counts once,
+driver alleles are excluded) and panel_mb the coding territory in Mb (10^6 bases): the merged
+panel BED intersected with the coding BED (or declared coding-only), restricted to positions
+the tumour BAM covers at fragment depth >= min_depth when a BAM is given (the DRAGEN
+"effective panel size").
 The 95 % interval is the exact (Garwood 1936) Poisson interval on the count divided by
 panel_mb: low = chi2.ppf(a/2, 2k)/2, high = chi2.ppf(1 - a/2, 2k + 2)/2 (low = 0 when k = 0).
 """
@@ -76,17 +78,34 @@ FAILURE_COLUMNS = {
     "depth_ok": "alleles_fail_depth", "alt_reads_ok": "alleles_fail_alt_reads",
     "population_ok": "alleles_fail_population_af", "consequence_ok": "alleles_fail_consequence",
     "hotspot_ok": "alleles_hotspot", "cosmic_ok": "alleles_fail_cosmic",
-    "ch_ok": "alleles_ch_gene", "unique_ok": "alleles_duplicate"}
+    "ch_ok": "alleles_ch_gene", "unique_ok": "alleles_duplicate",
+    "mnv_ok": "alleles_mnv_continuation"}
+
+
+DRIVER_COLUMNS = ("hotspot_ok", "cosmic_ok")  # driver exclusions (tmb.drivers)
+
+
+def driver_excluded(outcomes: dict) -> np.ndarray:
+    """Alleles failing a driver exclusion and no other filter: counted but for it."""
+    driver = np.zeros(len(outcomes["pass_filter"]), dtype=bool)
+    other_ok = np.ones(len(driver), dtype=bool)
+    for column in FAILURE_COLUMNS:
+        if column in DRIVER_COLUMNS:
+            driver |= outcomes[column] == 0
+        elif column not in ("unique_ok", "mnv_ok"):
+            other_ok &= outcomes[column] != 0
+    return driver & other_ok
 
 
 class Tally:
     """Running counts over trace chunks: alleles read, failures per filter (None when the
-    filter is switched off), alleles counted."""
+    filter is switched off), alleles excluded only as drivers, alleles counted."""
 
     def __init__(self, inactive: set | frozenset = frozenset()) -> None:
         self.records = 0
         self.alleles = 0
         self.counted = 0
+        self.driver_excluded = 0
         self.failures = {name: (None if column in inactive else 0)
                          for column, name in FAILURE_COLUMNS.items()}
 
@@ -95,13 +114,14 @@ class Tally:
         self.records += records
         self.alleles += len(trace)
         self.counted += int(np.count_nonzero(trace.counted))
+        self.driver_excluded += int(np.count_nonzero(driver_excluded(trace.outcomes)))
         for column, name in FAILURE_COLUMNS.items():
             if self.failures[name] is not None:
                 self.failures[name] += int(np.count_nonzero(trace.outcomes[column] == 0))
 
     def as_dict(self) -> dict:
         return {"records_read": self.records, "alleles_total": self.alleles, **self.failures,
-                "variants_counted": self.counted}
+                "alleles_driver_excluded": self.driver_excluded, "variants_counted": self.counted}
 
 
 def __getattr__(name: str):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from tmb.annotation import AnnotationLayout
 
 FIRST_SAMPLE = 9  # VCF 4.x: CHROM POS ID REF ALT QUAL FILTER INFO FORMAT, then the samples
-FORMAT_KEYS = ("AD", "DP", "AF")  # the FORMAT keys the core reads, in its order
+MAX_KEYS = 8  # FORMAT keys per plan the core accepts (tmb/_vcfcore.h MAX_KEYS)
 MAX_FIELDS = 64  # population fields per plan the core accepts (tmb/_vcfcore.c MAX_FIELDS)
 BUILD_FIX = ("the compiled VCF reader tmb._vcfcore is not built; fix: install a C compiler "
              "and the Python headers (Debian: gcc python3-dev) and rerun pip install -e .")
@@ -44,7 +44,7 @@ class BodyPlan:
     n_columns: int
     sample_column: int  # 0-based among the samples
     layout: AnnotationLayout
-    format_keys: tuple[str, ...]  # of AD, DP, AF: those the header declares
+    format_keys: tuple[tuple[str, int], ...]  # (FORMAT key, role) read (tmb.callers.ROLES)
     info_population: tuple[str, ...]
     info_cosmic: str | None
 
@@ -53,8 +53,10 @@ class BodyPlan:
         layout = self.layout
         if len(layout.population) > MAX_FIELDS or len(self.info_population) > MAX_FIELDS:
             raise VcfCoreError(f"at most {MAX_FIELDS} population fields can be read")
+        if len(self.format_keys) > MAX_KEYS:
+            raise VcfCoreError(f"at most {MAX_KEYS} FORMAT keys can be read")
         return (self.n_columns, FIRST_SAMPLE + self.sample_column,
-                *(key in self.format_keys for key in FORMAT_KEYS), layout.tag == "CSQ",
+                tuple((key.encode(), role) for key, role in self.format_keys), layout.tag == "CSQ",
                 layout.allele, layout.consequence, _index(layout.gene),
                 _index(layout.allele_num), _index(layout.cosmic), tuple(layout.population),
                 f"{layout.tag}=".encode(), tuple(f"{key}=".encode() for key in self.info_population),

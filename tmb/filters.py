@@ -1,12 +1,14 @@
 """Which ALT alleles count towards TMB (pure: allele tables in, trace tables out).
 
-An allele counts iff every active filter passes: FILTER is PASS (or ``.``); its start
-(POS - 1, 0-based) lies in the merged panel (intersected with the coding BED if given) and,
-when a BAM is given, in the positions covered at >= min_depth; tumour VAF in
+An allele counts iff every active filter passes: FILTER is PASS (or ``.``); the reference
+bases it changes (``affected_span``: a deletion's deleted bases, an insertion's two flanking
+bases, otherwise REF) lie in the merged panel (intersected with the coding BED) and, when a
+BAM is given, in the positions covered at >= min_depth; tumour VAF in
 [min_vaf, max_vaf]; tumour depth >= min_depth; alt reads >= min_alt; largest population allele
 frequency <= max_pop_af (missing = 0); at least one transcript carries a counted consequence;
-not a listed hotspot, not above the COSMIC count limit, not in a clonal-haematopoiesis gene;
-and its CHROM:POS:REF:ALT was not counted before. A filter switched off is NA in the trace.
+not a listed hotspot, not above the COSMIC count limit, not in a clonal-haematopoiesis gene
+(tmb.drivers); its CHROM:POS:REF:ALT was not counted before; and it does not continue an MNV
+(tmb.mnv). A filter switched off is NA in the trace.
 Defaults follow Illumina TSO500/DRAGEN TMB, FoundationOne CDx (Chalmers et al. 2017,
 Genome Med 9:34) and the Friends of Cancer Research harmonisation (Merino et al. 2020, JITC
 8:e000147; Vega et al. 2021, Ann Oncol 32:1626).
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tmb.alleles import ALLELE_COLUMNS, AlleleTable
+from tmb.mnv import MNV_REASON, MNV_VAF_TOLERANCE, LastSnv, continuations
 from tmb.regions import RegionIndex
 
 # Sequence Ontology terms that change the protein (FoCR harmonisation; TSO500 "nonsynonymous").
@@ -36,7 +39,7 @@ MODES = ("nonsynonymous", "all_coding")
 PASS_FILTERS = ("PASS", ".")  # FILTER values meaning the caller's filters passed
 OUTCOME_COLUMNS = ["pass_filter", "in_panel", "covered_ok", "vaf_ok", "depth_ok", "alt_reads_ok",
                    "population_ok", "consequence_ok", "hotspot_ok", "cosmic_ok", "ch_ok",
-                   "unique_ok"]
+                   "unique_ok", "mnv_ok"]
 TRACE_COLUMNS = ALLELE_COLUMNS + OUTCOME_COLUMNS + ["counted", "reason"]
 NA = -1  # an outcome of a filter switched off
 
@@ -56,6 +59,7 @@ class FilterSettings:
     exclude_ch: bool = False  # off by default (not part of TSO500/F1CDx TMB)
     ch_genes: tuple = CH_GENES
     max_cosmic: float | None = None  # no COSMIC exclusion unless asked (TSO500 excludes hotspots)
+    mnv_vaf_tolerance: float = MNV_VAF_TOLERANCE  # adjacent SNVs as one event (tmb.mnv); < 0 off
 
     @property
     def counted_consequences(self) -> frozenset:
@@ -112,7 +116,7 @@ def inactive_filters(settings: FilterSettings, has_bam: bool, has_hotspots: bool
                     "depth_ok": settings.min_depth <= 0, "alt_reads_ok": settings.min_alt <= 0,
                     "population_ok": not settings.population_active,
                     "hotspot_ok": not has_hotspots, "cosmic_ok": settings.max_cosmic is None,
-                    "ch_ok": not settings.exclude_ch}
+                    "ch_ok": not settings.exclude_ch, "mnv_ok": settings.mnv_vaf_tolerance < 0}
     return {column for column, off in switched_off.items() if off}
 
 
@@ -122,15 +126,15 @@ def _checks(alleles: AlleleTable, settings: FilterSettings, panel: RegionIndex,
     number = alleles.columns
     vaf, depth, alt = number["vaf"], number["depth"], number["alt_reads"]
     pop, cosmic = number["population_af"], number["cosmic_count"]  # missing / absent = 0
-    start0 = number["pos"] - 1
+    span = affected_span(alleles)
     chroms = Contigs.of(alleles)
     with np.errstate(invalid="ignore"):
         return {
             "pass_filter": (alleles.coded("filter", frozenset(PASS_FILTERS), "\0"), True,
                             "filter_not_pass"),
-            "in_panel": (panel.contains_coded(chroms.codes, chroms.names, start0), True,
+            "in_panel": (panel.spans_coded(chroms.codes, chroms.names, *span), True,
                          "outside_panel"),
-            "covered_ok": (covered.contains_coded(chroms.codes, chroms.names, start0)
+            "covered_ok": (covered.spans_coded(chroms.codes, chroms.names, *span)
                            if covered else None, covered is not None, "bam_depth_below_min"),
             "vaf_ok": ((vaf >= settings.min_vaf) & (vaf <= settings.max_vaf),
                        settings.vaf_active, "vaf_missing_or_out_of_range"),
@@ -149,6 +153,28 @@ def _checks(alleles: AlleleTable, settings: FilterSettings, panel: RegionIndex,
             "ch_ok": (~alleles.coded("genes", frozenset(settings.ch_genes), ","),
                       settings.exclude_ch, "clonal_haematopoiesis_gene"),
         }
+
+
+def affected_span(alleles: AlleleTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """0-based ``(start, end, within)`` of the reference bases each allele changes, the rule
+    of bcftools ``--targets-overlap variant``: a deletion (REF longer, same first base) spans
+    its deleted bases only, so one anchored 1 bp before an exon is in it; an insertion (ALT
+    longer, same first base) is in a region only when both bases around the insertion point
+    are (``within``); any other allele spans its REF."""
+    c = alleles.columns
+    pos, ref_len = c["pos"], c["ref_end"] - c["ref_start"]
+    alt_len = c["alt_end"] - c["alt_start"]
+    same_first = np.zeros(len(pos), dtype=bool)
+    indel = np.flatnonzero((ref_len != alt_len) & (ref_len > 0) & (alt_len > 0))
+    if len(indel):
+        ref = np.frombuffer(alleles.ref_text, np.uint8)
+        alt = np.frombuffer(alleles.alt_text, np.uint8)
+        same_first[indel] = ref[c["ref_start"][indel]] == alt[c["alt_start"][indel]]
+    deletion = same_first & (ref_len > alt_len)
+    insertion = same_first & (alt_len > ref_len)
+    start = pos - 1 + np.where(deletion, alt_len, 0) + np.where(insertion, ref_len - 1, 0)
+    end = np.where(insertion, start + 2, pos - 1 + ref_len)
+    return start, end, insertion
 
 
 def _at_most(values: np.ndarray, limit: float) -> np.ndarray:
@@ -204,11 +230,12 @@ class Trace:
 
 def judge_alleles(alleles, settings: FilterSettings, panel: RegionIndex,
                   covered: RegionIndex | None = None, hotspots: Hotspots | None = None,
-                  counted_keys: set | None = None):
+                  counted_keys: set | None = None, last_snv: LastSnv | None = None):
     """The Trace of ``alleles`` (an AlleleTable; or a pandas DataFrame with the
     ALLELE_COLUMNS, then a DataFrame is returned, see trace_frame). ``counted_keys`` holds the
     CHROM:POS:REF:ALT already counted in earlier chunks; keys counted here are added to it
-    (so a repeated allele counts once across the whole VCF)."""
+    (so a repeated allele counts once across the whole VCF); ``last_snv`` likewise carries the
+    last counted SNV for the MNV rule (tmb.mnv)."""
     frame = not isinstance(alleles, AlleleTable)
     table = AlleleTable.from_frame(alleles) if frame else alleles
     counted_keys = set() if counted_keys is None else counted_keys
@@ -227,8 +254,19 @@ def judge_alleles(alleles, settings: FilterSettings, panel: RegionIndex,
     repeat = repeats(table, eligible, counted_keys)
     outcomes["unique_ok"] = (~repeat).view(np.int8)
     failed |= np.left_shift(repeat, len(names), dtype=np.int64)
-    codes, texts = _reasons(failed, names + [DUPLICATE_REASON])
-    trace = Trace(table, outcomes, (eligible & ~repeat).view(np.int8), codes, texts)
+    counted = eligible & ~repeat
+    names.append(DUPLICATE_REASON)
+    if settings.mnv_vaf_tolerance >= 0:
+        joined = continuations(table, counted, settings.mnv_vaf_tolerance,
+                               LastSnv() if last_snv is None else last_snv)
+        outcomes["mnv_ok"] = (~joined).view(np.int8)
+        failed |= np.left_shift(joined, len(names), dtype=np.int64)
+        names.append(MNV_REASON)
+        counted &= ~joined
+    else:
+        outcomes["mnv_ok"] = np.full(n, NA, np.int8)
+    codes, texts = _reasons(failed, names)
+    trace = Trace(table, outcomes, counted.view(np.int8), codes, texts)
     return trace_frame(trace) if frame else trace
 
 

@@ -73,27 +73,22 @@ def check_contigs(bed: Regions, path: str | Path, vcf_contigs: list[str]) -> Non
                           "check chr-prefix naming")
 
 
-def read_hotspots(path: str | Path) -> Hotspots:
-    """Hotspot exclusions: a BED (regions) or a CSV/TSV with chrom, pos (1-based)[, ref, alt]."""
-    from stereosarc.tables import read_table
-
+def read_hotspots(path: str | Path, strip_chr: bool = False) -> Hotspots:
+    """Hotspot exclusions: a BED (regions) or a CSV/TSV with chrom, pos (1-based)[, ref, alt]
+    ('#' lines are comments). ``strip_chr``: drop a leading 'chr' (a VCF named 1, 2, ...)."""
     path = Path(path)
     if path.name.lower().removesuffix(".gz").endswith(".bed"):
         return Hotspots(regions=RegionIndex.build(read_bed(path, "hotspot BED")))
-    table = read_table(path, required=["chrom", "pos"])
-    for record in table.to_dict("records"):
-        if record["chrom"] is None or record["pos"] is None or not str(record["pos"]).isdigit():
-            raise TmbInputError(f"{path.name} row {record['_row']}, column pos: "
-                                f"'{record['pos']}' is not a 1-based position on a named chrom")
-    return _hotspot_keys(table, path)
-
-
-def _hotspot_keys(table, path: Path) -> Hotspots:
     spots = Hotspots()
-    has_alleles = {"ref", "alt"} <= set(table.columns)
-    for record in table.to_dict("records"):
-        key = f"{record['chrom']}:{int(record['pos'])}"
-        if has_alleles and record.get("ref") and record.get("alt"):
+    for row, record in _table_rows(path, ("chrom", "pos")):
+        chrom, pos = record["chrom"], record["pos"]
+        if not chrom or not pos.isdigit() or int(pos) < 1:
+            raise TmbInputError(f"{path.name} row {row}, column pos: '{pos}' is not a 1-based "
+                                "position on a named chrom")
+        if strip_chr and chrom.startswith("chr"):
+            chrom = chrom[3:]
+        key = f"{chrom}:{int(pos)}"
+        if record.get("ref") and record.get("alt"):
             spots.alleles.add(f"{key}:{record['ref']}:{record['alt']}")
         else:
             spots.positions.add(key)
@@ -102,26 +97,63 @@ def _hotspot_keys(table, path: Path) -> Hotspots:
     return spots
 
 
-def bam_depth(path: str | Path, regions: Regions):
-    """Yield ``(chrom, start, depth)`` per merged region: A/C/G/T read depth at each base.
+def _table_rows(path: Path, required: tuple[str, ...]):
+    """``(row number, {column: text})`` of a CSV/TSV (by extension) with a header row."""
+    import csv
 
-    Reads unmapped, secondary, QC-fail or duplicate are ignored (pysam ``read_callback='all'``,
-    the same flags samtools depth excludes by default); no base- or mapping-quality threshold.
+    if not path.exists():
+        raise TmbInputError(f"{path}: hotspot list not found")
+    delimiter = "," if path.name.lower().removesuffix(".gz").endswith(".csv") else "\t"
+    try:
+        with _open_text(path) as handle:
+            lines = [(n, line) for n, line in enumerate(handle, start=1)
+                     if line.strip() and not line.startswith("#")]
+    except (OSError, UnicodeDecodeError, EOFError) as err:
+        raise TmbInputError(f"{path}: cannot read hotspot list ({err})") from err
+    if not lines:
+        raise TmbInputError(f"{path}: hotspot list has no header row")
+    reader = csv.reader([line for _, line in lines], delimiter=delimiter)
+    header = [name.strip() for name in next(reader)]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise TmbInputError(f"{path} row {lines[0][0]}: missing column(s) {', '.join(missing)} "
+                            f"(found {', '.join(header)})")
+    for (row, _), values in zip(lines[1:], reader):
+        padded = values + [""] * (len(header) - len(values))
+        yield row, {name: padded[i].strip() for i, name in enumerate(header)}
+
+
+def bam_depth(path: str | Path, regions: Regions, min_mapq: int, min_baseq: int):
+    """Yield ``(chrom, start, depth)`` per merged region: at each base, the fragments
+    (molecules) whose reads show a base there, each fragment once (overlapping mates once).
+
+    The counting of ctdna-count (``ctdna.counting.target_counts``, one implementation; rules in
+    docs/ctdna_counting.md): unmapped, secondary, supplementary, QC-fail and duplicate reads
+    excluded, MAPQ >= ``min_mapq``, base quality >= ``min_baseq``; mates that disagree at a
+    base are not counted there.
     """
+    import pandas as pd
     import pysam
+
+    from ctdna import counting
+    from ctdna.exceptions import CtdnaInputError
 
     path = Path(path)
     try:
-        bam = pysam.AlignmentFile(str(path), "rb")
+        with pysam.AlignmentFile(str(path), "rb") as bam:
+            indexed, contigs = bam.has_index(), set(bam.references)
     except (OSError, ValueError) as err:
         raise TmbInputError(f"cannot read BAM {path}: {err}") from err
-    with bam:
-        if not bam.has_index():
-            raise TmbInputError(f"{path}: BAM index missing: samtools index {path}")
-        merged = merge_regions(regions)
-        for chrom, start, end in zip(merged.chrom, merged.start, merged.end):
-            if chrom not in bam.references:
-                raise TmbInputError(f"{path}: contig '{chrom}' of the panel is not in the BAM header")
-            counts = bam.count_coverage(chrom, int(start), int(end), quality_threshold=0,
-                                        read_callback="all")
-            yield chrom, int(start), np.sum(np.vstack(counts), axis=0)
+    if not indexed:
+        raise TmbInputError(f"{path}: BAM index missing: samtools index {path}")
+    merged = merge_regions(regions)
+    for chrom in dict.fromkeys(merged.chrom):
+        if chrom not in contigs:
+            raise TmbInputError(f"{path}: contig '{chrom}' of the panel is not in the BAM header")
+    table = pd.DataFrame({"chrom": merged.chrom, "start": merged.start, "end": merged.end})
+    try:
+        counts = counting.target_counts(path, table, min_mapq=min_mapq, min_baseq=min_baseq)
+    except CtdnaInputError as err:
+        raise TmbInputError(f"cannot count BAM {path}: {err}") from err
+    for chrom, start, count in zip(merged.chrom, merged.start, counts):
+        yield chrom, int(start), count.acgt.sum(axis=0)

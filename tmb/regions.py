@@ -146,6 +146,24 @@ class RegionIndex:
         names, codes = np.unique(np.asarray(chroms, dtype=object).astype(str), return_inverse=True)
         return self.contains_coded(codes.reshape(-1), list(names), np.asarray(starts0, np.int64))
 
+    def spans_coded(self, codes: np.ndarray, names: list, starts0: np.ndarray, ends0: np.ndarray,
+                    within: np.ndarray) -> np.ndarray:
+        """True where the span ``[starts0[i], ends0[i])`` overlaps a region, or, where
+        ``within[i]``, lies wholly inside one (regions are merged: no two touch)."""
+        hit = np.zeros(len(starts0), dtype=bool)
+        for code, chrom in enumerate(names):
+            if chrom not in self.by_chrom:
+                continue
+            rows = slice(None) if len(names) == 1 else np.flatnonzero(codes == code)
+            begin, end, whole = starts0[rows], ends0[rows], within[rows]
+            region_starts, region_ends = self.by_chrom[chrom]
+            last = np.searchsorted(region_starts, end, side="left") - 1  # last region starting before end
+            first = np.searchsorted(region_starts, begin, side="right") - 1  # region holding begin
+            overlap = (last >= 0) & (region_ends[np.maximum(last, 0)] > begin)
+            inside = (first >= 0) & (region_ends[np.maximum(first, 0)] >= end)
+            hit[rows] = np.where(whole, inside, overlap)
+        return hit
+
     def contains_coded(self, codes: np.ndarray, names: list, starts0: np.ndarray) -> np.ndarray:
         """``contains`` with the contigs given as codes into ``names``."""
         inside = np.zeros(len(starts0), dtype=bool)

@@ -2,10 +2,11 @@
 
 The header is read with cyvcf2 (htslib): samples, contigs, the CSQ/ANN ``Format:`` and the
 FORMAT/INFO definitions, so a field an active filter needs and the header lacks is an error
-before any record is read. The body is decompressed here (BGZF/gzip members, or plain text)
-into blocks of whole lines of about BLOCK_BYTES and handed to the compiled reader
-(tmb/_vcfcore.c via tmb.core), which turns a block into per-allele columns in one pass (no
-per-record Python). Memory is flat in VCF size: one block at a time.
+before any record is read. The body is read by htslib (tmb.hts: VCF, bgzipped or gzipped
+VCF, BCF written back as VCF lines) into blocks of whole lines of about BLOCK_BYTES, read
+ahead in a background thread, and handed to the compiled reader (tmb/_vcfcore.c via
+tmb.core), which turns a block into per-allele columns in one pass (no per-record Python).
+Memory is flat in VCF size: one block at a time.
 """
 
 from __future__ import annotations
@@ -18,15 +19,21 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tmb import annotation, core
+from tmb import annotation, callers, core, hts
 from tmb.alleles import ALLELE_COLUMNS, AlleleTable  # noqa: F401  (re-exported: allele columns)
-from tmb.bgzf import GZIP_MAGIC, decompressed
 from tmb.exceptions import VcfError
+
+if TYPE_CHECKING:
+    from tmb.presence import FieldPresence
 
 CHUNK_RECORDS = 1 << 20  # records per allele table at most (the block size bounds it first)
 BLOCK_BYTES = 4 << 20  # decompressed text per block (4 MiB): bounded working set
-PREFETCH_BLOCKS = 2  # text blocks decompressed ahead in a background thread (memory bound)
+PREFETCH_BLOCKS = 2  # text blocks read ahead by htslib in a background thread (memory bound)
+GZIP_MAGIC = b"\x1f\x8b"  # RFC 1952 member header (bgzip writes gzip members)
+BGZF_MAGIC = b"\x1f\x8b\x08\x04"  # gzip, deflate, FEXTRA: a BGZF block (SAM spec 4.1)
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")  # SAM spec 4.1.2
 ANNOTATION_TAGS = ("CSQ", "ANN")  # VEP, snpEff; CSQ preferred when both are present
 CALLER_AF = "AF"  # INFO/AF is the caller's allele frequency, never a population frequency
 TUMOR_SAMPLE_RE = re.compile(r"^##tumor_sample=(\S+)", re.MULTILINE)  # Mutect2/GATK header line
@@ -55,15 +62,14 @@ class ReadPlan:
     layout: annotation.AnnotationLayout
     info_population: tuple[str, ...]
     info_cosmic: str | None
-    has_af: bool
-    has_ad: bool
-    has_dp: bool
+    caller: str  # tmb.callers.detect
+    format_keys: tuple  # (FORMAT key, role code) read from the tumour column
     n_samples: int = 1
+    header_lines: int = 0  # lines of the header as VCF text (line numbers of BCF records)
 
     @property
     def body(self) -> core.BodyPlan:
-        keys = tuple(k for k, has in (("AD", self.has_ad), ("DP", self.has_dp),
-                                      ("AF", self.has_af)) if has)
+        keys = self.format_keys
         return core.BodyPlan(core.FIRST_SAMPLE + self.n_samples, self.column, self.layout, keys,
                              self.info_population, self.info_cosmic)
 
@@ -76,7 +82,12 @@ def open_vcf(path: str | Path):
     if not path.exists():
         raise VcfError(f"{path}: VCF not found")
     with open(path, "rb") as handle:
-        magic = handle.read(2)
+        magic = handle.read(4)
+        handle.seek(max(0, path.stat().st_size - len(BGZF_EOF)))
+        tail = handle.read()
+    if magic == BGZF_MAGIC and tail != BGZF_EOF:
+        raise VcfError(f"cannot read VCF {path}: truncated (no BGZF end-of-file block)")
+    magic = magic[:2]
     if path.suffix == ".gz" and magic != GZIP_MAGIC:
         raise VcfError(f"{path}: not a gzip/bgzip file although named .gz")
     if magic == GZIP_MAGIC:
@@ -92,21 +103,35 @@ def open_vcf(path: str | Path):
 
 
 def choose_tumour_column(vcf, path, sample: str) -> tuple[int, str]:
-    """The VCF sample named ``sample``; else the only sample; else ``##tumor_sample=``."""
+    """The VCF sample named ``sample``; else the only sample; else ``##tumor_sample=``; else
+    the one sample named TUMOR/TUMOUR (Strelka2, VarScan2)."""
     samples = list(vcf.samples)
     if sample in samples:
         return samples.index(sample), sample
     if len(samples) == 1:
         return 0, samples[0]
-    match = TUMOR_SAMPLE_RE.search(vcf.raw_header)
-    if match and match.group(1) in samples:
-        return samples.index(match.group(1)), match.group(1)
+    declared = [name for name in TUMOR_SAMPLE_RE.findall(vcf.raw_header) if name in samples]
+    if len(declared) == 1:  # several (Mutect2 multi-sample): --sample must name the column
+        return samples.index(declared[0]), declared[0]
+    named = [s for s in samples if s.upper() in callers.TUMOUR_NAMES]  # Strelka2, VarScan2
+    if len(named) == 1:
+        return samples.index(named[0]), named[0]
     raise VcfError(f"{path}: tumour sample '{sample}' not found among VCF samples "
-                   f"{samples or '(none: sites-only VCF)'} and no usable ##tumor_sample= header")
+                   f"{samples or '(none: sites-only VCF)'} and no single ##tumor_sample= header "
+                   "or TUMOR column to fall back on")
 
 
 def _has(vcf, kind: str, name: str) -> bool:
     return any(h.type == kind and h.info().get("ID") == name for h in vcf.header_iter())
+
+
+def declared_fields(vcf) -> set:
+    """INFO IDs and CSQ/ANN sub-field names the header declares."""
+    names = {h.info().get("ID") for h in vcf.header_iter() if h.type == "INFO"}
+    for tag in ANNOTATION_TAGS:
+        if tag in names:
+            names.update(annotation.parse_format(vcf.get_header_type(tag)["Description"]))
+    return names
 
 
 def _layout(vcf, path, needs: FieldNeeds) -> annotation.AnnotationLayout:
@@ -127,16 +152,22 @@ def plan_reading(vcf, path, sample: str, needs: FieldNeeds) -> ReadPlan:
     """Check the header against the active filters and decide how each value is read."""
     column, name = choose_tumour_column(vcf, path, sample)
     layout = _layout(vcf, path, needs)
-    has = {f: _has(vcf, "FORMAT", f) for f in ("AF", "AD", "DP")}
-    if not any(has.values()):
-        raise VcfError(f"{path}: FORMAT AD, DP and AF are all absent; cannot judge VAF or depth")
-    problems = [(needs.vaf and not (has["AF"] or has["AD"]), "FORMAT/AF or FORMAT/AD", "--min-vaf/--max-vaf"),
-                (needs.depth and not (has["DP"] or has["AD"]), "FORMAT/DP or FORMAT/AD", "--min-depth"),
-                (needs.alt_reads and not has["AD"], "FORMAT/AD", "--min-alt")]
+    caller = callers.detect(vcf.raw_header)
+    declared = {h.info().get("ID") for h in vcf.header_iter() if h.type == "FORMAT"}
+    keys = callers.format_keys(caller, declared)
+    if not keys:
+        names = [k for k, _ in callers.KEYS[caller]]
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        raise VcfError(f"{path}: FORMAT {listed} are all absent ({caller} VCF); cannot judge "
+                       "VAF or depth")
+    gives = callers.can_give(keys)
+    problems = [(needs.vaf and not gives["vaf"], "a VAF (FORMAT/AF, or allele depths)", "--min-vaf/--max-vaf"),
+                (needs.depth and not gives["depth"], "a depth (FORMAT/DP, or allele depths)", "--min-depth"),
+                (needs.alt_reads and not gives["alt_reads"], "FORMAT/AD", "--min-alt")]
     for missing, field, option in problems:
         if missing:
             raise VcfError(f"{path}: {field} is needed by {option} but absent from the header "
-                           f"(set {option} to disable that filter)")
+                           f"of this {caller} VCF (set {option} to disable that filter)")
     info_population = tuple(f for f in needs.population_fields
                             if f != CALLER_AF and _has(vcf, "INFO", f))
     if needs.population and not (layout.population or info_population):
@@ -149,53 +180,12 @@ def plan_reading(vcf, path, sample: str, needs: FieldNeeds) -> ReadPlan:
             raise VcfError(f"{path}: COSMIC field '{needs.cosmic_field}' is neither an INFO/"
                            f"{layout.tag} sub-field nor an INFO field")
         info_cosmic = needs.cosmic_field
-    return ReadPlan(str(path), column, name, layout, info_population, info_cosmic,
-                    has["AF"], has["AD"], has["DP"], len(vcf.samples))
-
-
-def _header_end(text: bytes, start: int) -> int:
-    """Offset of the first line at or after ``start`` that does not start with '#'; -1 if the
-    text ends before such a line is complete."""
-    at = start
-    while at < len(text) and text[at:at + 1] == b"#":
-        newline = text.find(b"\n", at)
-        if newline < 0:
-            return -1
-        at = newline + 1
-    return at
-
-
-def text_blocks(path: str | Path, block_bytes: int = BLOCK_BYTES
-                ) -> Iterator[tuple[bytes, int, int, int]]:
-    """``(text, start, stop, header_lines)``: ``text[start:stop]`` is a block of whole body
-    lines (left in place: the reader takes offsets, so the block is not copied out);
-    ``header_lines`` is the number of header lines before it (nonzero for the first only)."""
-    pending, size, in_header, skipped = [], 0, True, 0
-    for piece in _with_end(decompressed(path)):
-        pending.append(piece)
-        size += len(piece)
-        if piece and size < block_bytes:
-            continue
-        text, pending, size, start = b"".join(pending), [], 0, 0
-        if in_header:
-            start = _header_end(text, 0)
-            if start < 0:  # the header goes on in the next piece
-                pending, size = [text], len(text)
-                continue
-            skipped, in_header = text.count(b"\n", 0, start), False
-        stop = len(text)
-        if piece:  # keep the unfinished last line for the next block
-            stop = max(text.rfind(b"\n", start) + 1, start)
-            pending, size = [text[stop:]], len(text) - stop
-        elif stop > start and not text.endswith(b"\n"):
-            text, stop = text + b"\n", stop + 1
-        if stop > start:
-            yield text, start, stop, skipped
-            skipped = 0
+    return ReadPlan(str(path), column, name, layout, info_population, info_cosmic, caller, keys,
+                    len(vcf.samples), vcf.raw_header.count("\n"))
 
 
 def prefetched(items: Iterator, depth: int = PREFETCH_BLOCKS) -> Iterator:
-    """``items`` produced by a background thread at most ``depth`` ahead (zlib releases the
+    """``items`` produced by a background thread at most ``depth`` ahead (htslib releases the
     GIL, so decompression overlaps the processing of the previous block)."""
     ready: queue.Queue = queue.Queue(maxsize=depth)
     stop, end = threading.Event(), object()
@@ -231,14 +221,6 @@ def prefetched(items: Iterator, depth: int = PREFETCH_BLOCKS) -> Iterator:
         worker.join()
 
 
-def _with_end(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """``pieces`` without empty ones, then one empty piece marking the end."""
-    for piece in pieces:
-        if piece:
-            yield piece
-    yield b""
-
-
 def _located(err, first_line: int, path: str) -> VcfError:
     index, column, message = err.args
     where = f", column {column}" if column else ""
@@ -246,22 +228,27 @@ def _located(err, first_line: int, path: str) -> VcfError:
 
 
 def iter_allele_chunks(vcf, plan: ReadPlan, chunk_records: int = CHUNK_RECORDS,
-                       block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, AlleleTable]]:
-    """Yield ``(records_in_chunk, alleles)`` (tmb.alleles.AlleleTable), in VCF order.
+                       block_bytes: int = BLOCK_BYTES, presence: "FieldPresence | None" = None
+                       ) -> Iterator[tuple[int, AlleleTable]]:
+    """Yield ``(records_in_chunk, alleles)`` (tmb.alleles.AlleleTable), in VCF order;
+    ``presence`` (tmb.presence.FieldPresence) counts the values found per read field.
 
     ``vcf`` (the open cyvcf2 header reader) is not used for the body. At least one (possibly
     empty) chunk is yielded, so an empty VCF still gives a trace header.
     """
     reader, body, yielded, line = core.module(), plan.body.as_tuple(), False, 1
-    for text, start, stop, header_lines in prefetched(text_blocks(plan.path, block_bytes)):
+    blocks = hts.text_blocks(plan.path, block_bytes, plan.header_lines)
+    for text, start, stop, header_lines in prefetched(blocks):
         line += header_lines
         while start < stop:
             try:
-                start, records, lines, columns, tables = reader.parse(
+                start, records, lines, columns, tables, seen = reader.parse(
                     text, start, stop, max(chunk_records, 1), body)
             except reader.ParseError as err:
                 raise _located(err, line, plan.path) from None
             line += lines
+            if presence is not None:
+                presence.add(records, seen)
             yield records, AlleleTable.from_core(text, columns, tables)
             yielded = True
     if not yielded:

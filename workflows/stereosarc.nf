@@ -89,10 +89,14 @@ workflow STEREOSARC {
     // TMB per tumour sample
     ch_tmb = Channel.empty()
     if (params.panel_bed) {
+        // The numerator counts coding alleles: the denominator must be coding territory.
+        if (!params.tmb_coding_bed && !params.tmb_panel_is_coding) {
+            error "TMB needs a coding territory: give --tmb_coding_bed CDS.bed (denominator = panel ∩ coding) or --tmb_panel_is_coding true if --panel_bed holds coding targets only"
+        }
         ch_tumour = ch_rows
             .filter { row -> row.type == 'tumour' }
             .map { row -> [sampleMeta(row), file(row.vcf), optionalFile(row.bam), optionalFile(row.bam_index)] }
-        TMB(ch_tumour, file(params.panel_bed))
+        TMB(ch_tumour, file(params.panel_bed), optionalFile(params.tmb_coding_bed))
         COLLECT_TMB('tmb', TMB.out.summary.map { meta, table -> table }.collect(sort: { a, b -> a.name <=> b.name }))
         ch_tmb = COLLECT_TMB.out.table
         ch_versions = ch_versions.mix(TMB.out.versions, COLLECT_TMB.out.versions)

@@ -4,7 +4,7 @@ Creates its own venv for pyTMB (never the project .venv), generates seeded VEP-a
 of several sizes (make_vcf.py), runs both tools one after the other on each (never in parallel:
 the machine is shared) under /usr/bin/time, and writes a Markdown table.
 Usage (from the repository root):
-    .venv/bin/python bench/tmb/bench_tmb.py [--sizes 250000,1000000] [--repeats 3] \
+    .venv/bin/python bench/tmb/bench_tmb.py [--sizes 2000,250000,1000000] [--repeats 3] \
         [--workdir DIR] [--out bench/tmb/results.md]
 Each tool runs ``--repeats`` times per size, alternating with the other; the fastest run of
 each (least CPU time) is reported, which damps the noise of a shared machine, and the ratio
@@ -60,7 +60,8 @@ def run_size(records: int, workdir: Path, pytmb: Path, repeats: int) -> list[dic
         subprocess.run([sys.executable, str(HERE / "make_vcf.py"), "--records", str(records),
                         "--out", str(vcf), "--bed", str(bed)], check=True)
     ours = [str(REPO / ".venv" / "bin" / "tmb-calc"), "--vcf", str(vcf), "--sample", "TUMOUR",
-            "--patient", "P1", "--panel-bed", str(bed), "--out-summary", str(workdir / "s.tsv"),
+            "--patient", "P1", "--panel-bed", str(bed), "--panel-is-coding", "--pop-af-fields", "gnomADe_AF",
+            "--out-summary", str(workdir / "s.tsv"),
             "--out-trace", str(workdir / "trace.tsv")]
     theirs = [str(pytmb), "-i", str(vcf), "--dbConfig", str(HERE / "pytmb_vep_csq.yml"),
               "--varConfig", str(HERE / "pytmb_caller.yml"), "--effGenomeSize", str(PANEL_BASES),
@@ -117,7 +118,7 @@ def load_average() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="250000,1000000")
+    parser.add_argument("--sizes", default="2000,250000,1000000")  # panel-sized VCF first
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workdir", default="/tmp/stereosarc-bench-tmb")
     parser.add_argument("--out", default=str(HERE / "results.md"))

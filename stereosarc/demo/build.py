@@ -97,6 +97,7 @@ def _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, 
     lab_rows, offsets = labs.labs_table(patients, seed)
     io.write_csv(lab_rows, outdir / "labs.csv", "demo_labs")
     io.write_bed(panel, outdir / "panel.bed")
+    io.write_bed(reference.coding_bed(panel), outdir / "coding.bed")
     io.write_bed(targets, outdir / "ctdna_targets.bed")
     io.write_fasta(reference.fasta_records(reference.read_regions(targets)), outdir / "reference_targets.fa")
     io.write_tsv(pathology.tissue_cn(patients), outdir / "tissue_cn.tsv", "demo_tissue_cn")

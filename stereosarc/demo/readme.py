@@ -37,6 +37,7 @@ def readme_text(patients: pd.DataFrame, plan: pd.DataFrame, panel_mb: float, dir
         "| ihc.csv, qupath/ | IHC long table; QuPath annotation exports + manifest.csv |",
         "| labs.csv | blood counts, CRP, albumin in mixed units |",
         f"| panel.bed | tissue TMB panel, merged size {panel_mb:.4f} Mb (a few overlapping intervals) |",
+        "| coding.bed | coding (CDS) territory: every panel exon plus exons of genes off the panel; TMB denominator = panel ∩ coding |",
         "| ctdna_targets.bed | plasma capture targets: TP53, MDM2, CDK4, BACKBONE_01..16 |",
         "| tissue_cn.tsv | MDM2 copy number of amplified liposarcomas |",
         "| vcf/, bam/ | tumour VCFs (VEP CSQ), plasma BAMs (+ .tbi/.bai) |",

@@ -133,6 +133,21 @@ def panel_bed(targets: pd.DataFrame, panel_mb: float = PANEL_MB, seed: int = PAN
     return sort_bed(pd.DataFrame(rows, columns=["chrom", "start", "end", "name"]))
 
 
+# Coding sequence outside the panel (chrX, which the panel avoids): a genome-wide CDS BED is
+# larger than the panel; the TMB denominator is their intersection (docs/tmb.md).
+OFF_PANEL_CDS = [("chrX", 20_000_000 + 5_000 * i, 20_000_150 + 5_000 * i) for i in range(8)]
+
+
+def coding_bed(panel: pd.DataFrame) -> pd.DataFrame:
+    """The demo's coding (CDS) BED: every panel interval is an exon of a panel gene, so it is
+    coding, plus coding exons of genes the panel does not capture. panel ∩ coding = panel,
+    so the planted TMB truth (panel_mb) is unchanged while tmb-calc takes the coding path."""
+    rows = [(r.chrom, r.start, r.end, f"CDS_{r.name}") for r in panel.itertuples(index=False)]
+    rows += [(chrom, start, end, f"CDS_OFFPANEL_{i + 1}")
+             for i, (chrom, start, end) in enumerate(OFF_PANEL_CDS)]
+    return sort_bed(pd.DataFrame(rows, columns=["chrom", "start", "end", "name"]))
+
+
 def merged_length(bed: pd.DataFrame) -> int:
     """Total bp of the union of the BED intervals (overlaps counted once)."""
     total = 0

@@ -100,7 +100,8 @@ def test_every_cli_output_is_written_to_a_temporary_name_then_renamed(demo, tmp_
     sheet = out / "validate" / "samplesheet.valid.csv"
     vcf = demo / "vcf" / "P001-T.vcf.gz"
     run_cli("tmb-calc", out / "tmb", "--vcf", vcf, "--sample", "P001-T", "--patient", "P001",
-            "--panel-bed", beds["panel"], "--out-summary", "P001-T.tmb.tsv",
+            "--panel-bed", beds["panel"], "--coding-bed", demo / "coding.bed",
+            "--out-summary", "P001-T.tmb.tsv",
             "--out-trace", "P001-T.tmb_trace.tsv")
     run_cli("stereosarc-collect", out / "collect", "--schema", "tmb", "--parquet",
             "--out", "tmb.tsv", out / "tmb" / "P001-T.tmb.tsv")

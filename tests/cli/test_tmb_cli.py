@@ -21,7 +21,15 @@ def missense(pos, alt="C", ref="A", gene="TP53", sample="0/1:90,10:100:0.1", chr
 
 
 def run(tmp_path, vcf, bed, *extra, sample="T1"):
+    """tmb-calc with the panel declared coding-only unless a territory option is given, and
+    with --allow-empty-fields (the fixtures declare gnomAD fields they mostly leave empty;
+    the refusal itself is tested in tests/unit/test_tmb_presence.py) unless --strict."""
     summary, trace = tmp_path / "S.tmb.tsv", tmp_path / "S.tmb_trace.tsv"
+    if not {"--coding-bed", "--panel-is-coding", "--no-territory"} & set(extra):
+        extra = ("--panel-is-coding", *extra)
+    if "--strict" not in extra:
+        extra = ("--allow-empty-fields", *extra)
+    extra = tuple(a for a in extra if a not in ("--no-territory", "--strict"))
     code = main(["--vcf", str(vcf), "--sample", sample, "--patient", "P01", "--panel-bed", str(bed),
                  "--out-summary", str(summary), "--out-trace", str(trace), *extra])
     if code:
@@ -67,6 +75,26 @@ def test_coding_bed_and_calibration(tmp_path):
     assert (row["variants_counted"], row["panel_mb"], row["panel_bed_mb"]) == (1, 0.8, 1.0)
     assert row["tmb"] == pytest.approx(1.25) and row["tmb_high"] == 1
     assert row["tmb_wes_calibrated"] == pytest.approx(1.625) and row["small_panel"] == 0
+    assert row["denominator_territory"] == "panel_and_coding_bed"
+    assert trace["in_panel"].tolist() == [1, 0]  # 900,000 is in the panel, not in the CDS
+
+
+def test_a_run_without_coding_territory_is_refused(tmp_path, capsys):
+    vcf = write_vcf(tmp_path / "t.vcf", [missense(100)])
+    bed = write_bed(tmp_path / "panel.bed", [("chr1", 0, MB)])
+    code, _, _ = run(tmp_path, vcf, bed, "--no-territory")
+    assert code == 2 and "--coding-bed" in one_line_error(capsys)
+    code, summary, _ = run(tmp_path, vcf, bed, "--panel-is-coding")
+    assert code == 0 and summary.iloc[0]["denominator_territory"] == "panel_declared_coding"
+    assert summary.iloc[0]["coding_restricted"] == 0
+
+
+def test_coding_bed_with_other_contig_naming_is_refused(tmp_path, capsys):
+    vcf = write_vcf(tmp_path / "t.vcf", [missense(100)])
+    bed = write_bed(tmp_path / "panel.bed", [("chr1", 0, MB)])
+    coding = write_bed(tmp_path / "cds_b37.bed", [("1", 0, MB)])
+    code, _, _ = run(tmp_path, vcf, bed, "--coding-bed", str(coding))
+    assert code == 2 and "cds_b37.bed: no contig in common" in one_line_error(capsys)
 
 
 def test_exclusions_from_the_command_line(tmp_path):
@@ -178,10 +206,58 @@ def test_demo_cohort_counts_match_the_planted_truth(tmp_path):
     for vcf in sorted((demo / "vcf").glob("*.vcf.gz")):
         sample = vcf.name.removesuffix(".vcf.gz")
         patient = sample.removesuffix("-T")
-        code, summary, _ = run(tmp_path, vcf, demo / "panel.bed", sample=sample)
+        code, summary, _ = run(tmp_path, vcf, demo / "panel.bed", "--coding-bed",
+                               str(demo / "coding.bed"), sample=sample)
         assert code == 0
         expected = truth.loc[patient]
         assert summary.iloc[0]["variants_counted"] == expected["tmb_variants_counted"]
         assert summary.iloc[0]["panel_mb"] == pytest.approx(expected["panel_mb"], abs=1e-6)
         checked += 1
     assert checked >= 3
+
+
+def overlapping_mates_bam(path):
+    """Pairs whose mates overlap by 50 bp, one pair with MAPQ 10, one read with base
+    qualities 10 over its first 20 bases (chr17:7,675,000, 0-based)."""
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "chr17", "LN": 83_257_441}]}
+    reads = []
+    for i in range(4):
+        for mate, start in ((1, 7_675_000 + 10 * i), (2, 7_675_050 + 10 * i)):
+            read = pysam.AlignedSegment()
+            read.query_name, read.query_sequence = f"pair{i}", "A" * 100
+            read.flag, read.reference_id, read.reference_start = (99 if mate == 1 else 147), 0, start
+            read.mapping_quality = 10 if i == 3 else 60
+            read.cigarstring, read.next_reference_id = "100M", 0
+            read.next_reference_start = 7_675_050 + 10 * i if mate == 1 else 7_675_000 + 10 * i
+            read.template_length = 150 if mate == 1 else -150
+            low = 20 if (i, mate) == (0, 1) else 0
+            read.query_qualities = pysam.qualitystring_to_array("+" * low + "I" * (100 - low))
+            reads.append(read)
+    with pysam.AlignmentFile(str(path), "wb", header=header) as bam:
+        for read in sorted(reads, key=lambda r: r.reference_start):
+            bam.write(read)
+    pysam.index(str(path))
+    return path
+
+
+def test_bam_denominator_counts_each_fragment_once_with_mapq_and_baseq(tmp_path):
+    """Same rule as ctdna-count; checked against samtools depth -s (overlapping mates once)
+    -q 20 (base quality) -Q 20 (mapping quality) on the same BAM."""
+    samtools = require_tool("samtools")
+    bam = overlapping_mates_bam(tmp_path / "mates.bam")
+    bed = write_bed(tmp_path / "panel.bed", [("chr17", 7_674_990, 7_675_300)])
+    vcf = write_vcf(tmp_path / "t.vcf", [missense(7_675_080, chrom="chr17")], contigs=("chr17",))
+    code, summary, _ = run(tmp_path, vcf, bed, "--bam", str(bam), "--min-depth", "3",
+                           "--force-small-panel")
+    assert code == 0
+    depth = subprocess.run([samtools, "depth", "-a", "-s", "-q", "20", "-Q", "20", "-b", str(bed),
+                            str(bam)], capture_output=True, text=True, check=True).stdout
+    covered = sum(int(line.split("\t")[2]) >= 3 for line in depth.splitlines())
+    naive = subprocess.run([samtools, "depth", "-a", "-b", str(bed), str(bam)],
+                           capture_output=True, text=True, check=True).stdout
+    double = sum(int(line.split("\t")[2]) >= 3 for line in naive.splitlines())
+    # hand: pairs 0-2 (MAPQ 60) span [7675000+10i, 7675150+10i); pair 0's first 20 bases are
+    # low quality but its mate 2 covers [7675050, ...) only: fragments >= 3 on [7675020+0, ...)
+    # = [7675020, 7675150) = 130 bases; counting mates twice and MAPQ 10 gives more
+    assert covered == 130 and double > covered
+    assert summary.iloc[0]["panel_mb"] == pytest.approx(covered / MB)

@@ -1,9 +1,11 @@
 """The PASS / region / VAF / depth / alt-read part of the TMB filter against bcftools.
 
 A seeded random VCF (printed seed) is filtered twice: by bcftools view (Debian) with
-``-f PASS,. -T panel.bed -i 'FMT/DP>=50 && FMT/AF>=0.05 && FMT/AF<=0.9 && FMT/AD[0:1]>=3'``
-and by tmb-calc; the positions passing those filters must be identical. The BED has
-overlapping and unsorted intervals; indels start just before interval edges (only POS counts).
+``-f PASS,. -T panel.bed --targets-overlap variant -i 'FMT/DP>=50 && FMT/AF>=0.05 &&
+FMT/AF<=0.9 && FMT/AD[0:1]>=3'`` and by tmb-calc; the positions passing those filters must be
+identical. The BED has overlapping and unsorted intervals; indels start just before and at
+interval edges: a deletion is in the panel when a deleted base is, an insertion when both
+bases around it are (bcftools' "variant" overlap, issue 15), not by POS alone.
 """
 
 from __future__ import annotations
@@ -50,12 +52,13 @@ def test_pass_region_vaf_depth_match_bcftools(tmp_path):
     vcf = write_vcf(tmp_path / "random.vcf", random_records(random.Random(SEED)))
     bed = write_bed(tmp_path / "panel.bed", BED)
     expression = "FMT/DP>=50 && FMT/AF>=0.05 && FMT/AF<=0.9 && FMT/AD[0:1]>=3"
-    out = subprocess.run([bcftools, "view", "-H", "-f", "PASS,.", "-T", str(bed), "-i", expression,
-                          str(vcf)], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([bcftools, "view", "-H", "-f", "PASS,.", "-T", str(bed),
+                          "--targets-overlap", "variant", "-i", expression, str(vcf)],
+                         check=True, capture_output=True, text=True).stdout
     expected = {(f[0], int(f[1])) for f in (line.split("\t") for line in out.splitlines())}
     trace_path = tmp_path / "trace.tsv"
     assert main(["--vcf", str(vcf), "--sample", "T1", "--patient", "P1", "--panel-bed", str(bed),
-                 "--force-small-panel", "--chunk-records", "97", "--out-summary",
+                 "--panel-is-coding", "--allow-empty-fields", "--force-small-panel", "--chunk-records", "97", "--out-summary",
                  str(tmp_path / "summary.tsv"), "--out-trace", str(trace_path)]) == 0
     trace = read_output_table(trace_path)
     passing = trace[["pass_filter", "in_panel", "vaf_ok", "depth_ok", "alt_reads_ok"]].eq(1).all(axis=1)
@@ -174,9 +177,9 @@ def bcftools_passing(bcftools: str, vcf, bed, tmp_path) -> set:
     with open(split, "w") as handle:
         subprocess.run([bcftools, "norm", "-m", "-any", str(vcf)], check=True, stdout=handle,
                        stderr=subprocess.DEVNULL)
-    out = subprocess.run([bcftools, "view", "-H", "-f", "PASS,.", "-T", str(bed), "-i",
-                          SPLIT_EXPRESSION, str(split)], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run([bcftools, "view", "-H", "-f", "PASS,.", "-T", str(bed),
+                          "--targets-overlap", "variant", "-i", SPLIT_EXPRESSION, str(split)],
+                         check=True, capture_output=True, text=True).stdout
     return {(f[2], f[4]) for f in (line.split("\t") for line in out.splitlines())}
 
 
@@ -194,7 +197,7 @@ def test_mixed_edge_cases_match_bcftools_and_hand_labels(tmp_path, tag):
     expected_part = bcftools_passing(bcftools, vcf, bed, tmp_path)
     trace_path, summary_path = tmp_path / "trace.tsv", tmp_path / "summary.tsv"
     assert main(["--vcf", str(vcf), "--sample", "T1", "--patient", "P1", "--panel-bed", str(bed),
-                 "--force-small-panel", "--chunk-records", "61", "--out-summary",
+                 "--panel-is-coding", "--allow-empty-fields", "--force-small-panel", "--chunk-records", "61", "--out-summary",
                  str(summary_path), "--out-trace", str(trace_path)]) == 0
     trace = read_output_table(trace_path)
     assert len(trace) == len(alleles)

@@ -25,6 +25,7 @@ def demo_params(demo: Path) -> list[str]:
     return ["--input", str(demo / "samplesheet.csv"), "--clinical", str(demo / "clinical.csv"),
             "--ihc", str(demo / "ihc.csv"), "--qupath", str(demo / "qupath" / "manifest.csv"),
             "--labs", str(demo / "labs.csv"), "--panel_bed", str(demo / "panel.bed"),
+            "--tmb_coding_bed", str(demo / "coding.bed"),
             "--ctdna_targets", str(demo / "ctdna_targets.bed"),
             "--tissue_cn", str(demo / "tissue_cn.tsv"), "--ctdna_sites", str(demo / "ctdna_sites.tsv")]
 

@@ -89,7 +89,7 @@ def test_vcf_number_grammar(tmp_path):
     # VCF 4.3 Integer [-+]?[0-9]+ and Float, e.g. '.5', '5.', '1e-1', 'inf'; '.' is missing
     samples = ["0/1:+90,+10:100:.5", "0/1:90,10:+100:5e-2", "0/1:90,10:100:1E-1",
                "0/1:90,10:100:.", "0/1:-1,10:100:inf"]
-    lines = [record(100 + i, "A", "C", "CSQ=" + csq("C", "missense_variant"), sample=s)
+    lines = [record(100 + 10 * i, "A", "C", "CSQ=" + csq("C", "missense_variant"), sample=s)
              for i, s in enumerate(samples)]
     trace, _ = trace_of(write_vcf(tmp_path / "numbers.vcf", lines))
     # AF .5, 0.05, 0.1; '.' -> AD 10/100; inf (above max VAF); AD -1 -> missing -> depth DP

@@ -26,7 +26,8 @@ def judge(rows, filter_settings=FilterSettings(), **kw):
 def test_each_default_filter_excludes_its_case():
     rows = [allele(),                                   # counted
             allele(pos=101, filt="LowQual"),            # not PASS
-            allele(pos=101, filt="."),                  # '.' counts as PASS -> counted
+            allele(pos=101, filt=".", vaf=0.3),         # '.' counts as PASS -> counted (not an MNV
+                                                        # with POS 100: VAFs 0.1 / 0.3 differ)
             allele(pos=1001),                           # POS 1001 -> start 1000, outside [0,1000)
             allele(pos=102, vaf=0.04),                  # VAF < 0.05
             allele(pos=103, vaf=0.95),                  # VAF > 0.9

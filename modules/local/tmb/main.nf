@@ -5,6 +5,7 @@ process TMB {
     input:
     tuple val(meta), path(vcf), path(bam), path(bam_index)
     path panel_bed
+    path coding_bed   // [] when params.tmb_panel_is_coding declares the panel coding-only
 
     output:
     tuple val(meta), path('*.tmb.tsv'),       emit: summary
@@ -15,8 +16,9 @@ process TMB {
     def args = task.ext.args ?: ''
     def prefix = task.ext.prefix ?: meta.id
     def bam_arg = bam ? "--bam ${bam}" : ''
+    def coding_arg = coding_bed ? "--coding-bed ${coding_bed}" : ''
     """
-    tmb-calc --vcf ${vcf} --sample ${meta.id} --patient ${meta.patient} --panel-bed ${panel_bed} ${bam_arg} ${args} --out-summary ${prefix}.tmb.tsv --out-trace ${prefix}.tmb_trace.tsv
+    tmb-calc --vcf ${vcf} --sample ${meta.id} --patient ${meta.patient} --panel-bed ${panel_bed} ${coding_arg} ${bam_arg} ${args} --out-summary ${prefix}.tmb.tsv --out-trace ${prefix}.tmb_trace.tsv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers cyvcf2 pysam --out versions.yml
     """
 
