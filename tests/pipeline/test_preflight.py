@@ -148,3 +148,23 @@ def test_run_summary_counts_rejects_and_task_warnings(small_demo, tmp_path):
     assert "STEREOSARC:VALIDATE (samplesheet.csv): WARNING stereosarc.validate: ihc.csv row" in summary
     launch = (outdir / "pipeline_info" / "params_summary.txt").read_text()
     assert "  n_bootstrap                   : 100" in launch and "(git " in launch
+
+
+def test_run_summary_counts_ctdna_detections_and_rejects_by_stage_and_severity(batch, tmp_path):
+    """The summary reads the cohort tables of --outdir (here written by hand; -preview runs no
+    task): detected 1/0/NA counted as the ctDNA contract defines them."""
+    cohort = tmp_path / "out" / "cohort"
+    cohort.mkdir(parents=True)
+    (cohort / "ctdna.tsv").write_text("patient\tsample\tdetected\nP1\tA\t1\nP1\tB\t0\nP2\tC\tNA\n"
+                                      "P3\tD\t1\n")
+    (cohort / "rejects.tsv").write_text("stage\tfile\trow\tseverity\treason\nlabs\tl.csv\t2\terror\tx\n"
+                                        "labs\tl.csv\t3\terror\ty\nihc\ti.csv\t4\tinfo\tz\n")
+    result = nextflow(tmp_path, "-preview", "--input", str(batch / "samplesheet.csv"),
+                      "--panel_bed", str(batch / "panel.bed"), "--outdir", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stdout[-2000:]
+    summary = (tmp_path / "out" / "pipeline_info" / "run_summary.txt").read_text().splitlines()
+    assert "ctDNA detections: 2 detected, 1 not detected, 1 NA of 4 plasma/pon samples" in summary
+    assert "Rejects (cohort/rejects.tsv): 3" in summary
+    assert f"  {'labs, error':<21}: 2" in summary and f"  {'ihc, info':<21}: 1" in summary
+    assert "  ctDNA                : 4 row(s) in cohort/ctdna.tsv" in summary
+    assert no_task_ran(tmp_path / "out")
