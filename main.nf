@@ -62,7 +62,7 @@ workflow.onError {
         .collect { it.trim() }
         .findAll { it ==~ /^ERROR stereosarc[\w.]*: .*/ }
         .collect { it.replaceFirst(/^ERROR stereosarc[\w.]*: /, '') }
-    if (problems) {
+    if (problems && workflow.errorReport.contains(':VALIDATE')) {
         log.error "stereosarc-biomarkers: pre-flight refused the run (${problems.size()} problem(s); spreadsheet rows, header = row 1):\n" + problems.collect { "  ${it}" }.join('\n')
     } else {
         log.error "stereosarc-biomarkers stopped: ${workflow.errorMessage?.readLines()?.find { it.trim() } ?: 'see .nextflow.log'}"

@@ -44,6 +44,9 @@ def _validate(args: argparse.Namespace) -> None:
     if problems.warnings:
         log.warning("pre-flight: %d row(s) will be rejected by their stage (listed above)",
                     len(problems.warnings))
+    if args.warnings:
+        text = "".join(f"{line}\n" for line in problems.warnings)
+        tables.atomic_write(args.warnings, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     problems.raise_if_any()
     sheet = sheet.drop(columns=[tables.ROW_COLUMN]).sort_values(["type", "patient", "sample"],
                                                                 na_position="first")
@@ -68,6 +71,8 @@ def validate_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--input-schema", default=str(assets / "schema_input.json"))
     parser.add_argument("--out", default="samplesheet.valid.csv",
                         help="validated samplesheet with absolute paths and index columns")
+    parser.add_argument("--warnings", help="write the rows their stage will reject, one line "
+                        "each (file, spreadsheet row, column), to this file")
     return run_cli(parser, _validate, argv)
 
 

@@ -83,6 +83,8 @@ workflow STEREOSARC {
     def schemas = [file("${projectDir}/nextflow_schema.json"), file("${projectDir}/assets/schema_input.json")]
     VALIDATE(samplesheet, table_files, table_args, schemas, samplesheetFiles(samplesheet), params_json)
     ch_versions = ch_versions.mix(VALIDATE.out.versions)
+    // Rows their stage will reject (impossible values), shown as soon as pre-flight passes
+    VALIDATE.out.warnings.splitText().subscribe { line -> log.warn "pre-flight: ${line.trim()}" }
     ch_rows = VALIDATE.out.samplesheet.splitCsv(header: true)
     // Every table-level stage waits for pre-flight, so a refused run starts no other task.
     def afterValidation = { path -> VALIDATE.out.samplesheet.map { file(path) } }

@@ -205,3 +205,14 @@ def test_tsv_samplesheet_is_read_by_extension(cohort, capsys):
 def test_gzip_helper_detects_good_file(cohort):
     with gzip.open(cohort["dir"] / "P1-T.vcf.gz", "rt") as handle:
         assert handle.readline().startswith("##fileformat=VCF")
+
+
+def test_impossible_lab_value_is_a_warning_written_for_the_pipeline(cohort, capsys):
+    labs = cohort["dir"] / "labs.csv"
+    labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/L\n"
+                    "P1,2021-03-01,monocytes,-0.4,G/L\n")
+    warnings = cohort["dir"] / "warnings.txt"
+    code, line = run(cohort, capsys, extra=["--labs", str(labs), "--warnings", str(warnings)])
+    assert code == 0, line
+    assert warnings.read_text() == ("labs.csv row 3, column value: -0.4 G/L is impossible for "
+                                    "monocytes; the labs stage will reject this row\n")

@@ -49,15 +49,21 @@ def schema_parameters() -> list[str]:
     return [name for group in schema["$defs"].values() for name in group["properties"]]
 
 
+TYPOS = ("tmb_min_vf", "ctdna_alfa", "nlr_cutof", "landmark_day", "seeds", "clinicl")
+
+
 def test_misspelled_parameters_are_refused_with_the_closest_name(batch, tmp_path):
+    """The Groovy launch check suggests what Python's difflib would (same ratio, cutoff 0.6)."""
+    typos = [arg for name in TYPOS for arg in (f"--{name}", "1")]
     result = nextflow(tmp_path, "--input", str(batch / "samplesheet.csv"), "--panel-bed",
-                      str(batch / "panel.bed"), "--tmb_min_vf", "0.1", "--outdir", str(tmp_path / "out"))
+                      str(batch / "panel.bed"), *typos, "--outdir", str(tmp_path / "out"))
     lines = result.stdout.splitlines() + result.stderr.splitlines()
     assert result.returncode != 0
     assert "unknown parameter --panel-bed; did you mean --panel_bed?" in lines
-    python_choice = difflib.get_close_matches("tmb_min_vf", schema_parameters(), n=1)[0]
-    assert python_choice == "tmb_min_vaf"
-    assert f"unknown parameter --tmb_min_vf; did you mean --{python_choice}?" in lines
+    expected = {name: difflib.get_close_matches(name, schema_parameters(), n=1)[0] for name in TYPOS}
+    assert expected["tmb_min_vf"] == "tmb_min_vaf" and expected["clinicl"] == "clinical"
+    for name, choice in expected.items():
+        assert f"unknown parameter --{name}; did you mean --{choice}?" in lines, name
     assert no_task_ran(tmp_path / "out")
 
 
@@ -146,6 +152,8 @@ def test_run_summary_counts_rejects_and_task_warnings(small_demo, tmp_path):
     assert f"per-patient merge    : {len(pd.read_csv(outdir / 'cohort' / 'biomarkers.tsv', sep=chr(9)))} row(s)" in summary
     assert "TMB                  : not run" in summary
     assert "STEREOSARC:VALIDATE (samplesheet.csv): WARNING stereosarc.validate: ihc.csv row" in summary
+    assert any(line.startswith("WARN: pre-flight: ihc.csv row ") and "percentage above 100" in line
+               for line in result.stdout.splitlines())  # on the console as soon as pre-flight passed
     launch = (outdir / "pipeline_info" / "params_summary.txt").read_text()
     assert "  n_bootstrap                   : 100" in launch and "(git " in launch
 
