@@ -7,7 +7,8 @@ Two severities (docs/usage.md, "Pre-flight checks"):
 - ``refuse``: the table cannot mean what the analyst intended (a date that is not ISO, a
   date before start_date, an arm, histology, line, response, marker, metric, analyte or unit
   outside the vocabulary, a value that is not a number). The run stops before any task.
-- ``warn``: the row is readable but impossible (a negative count, a percentage above 100).
+- ``warn``: the row is readable but unusable (an empty value, a negative count, a
+  percentage above 100).
   The stage rejects it into cohort/rejects.tsv as DESIGN.md requires ("rows the pipeline
   must reject, not refuse"); pre-flight lists it at launch so that nobody meets it first
   in rejects.tsv.
@@ -63,6 +64,11 @@ def closest(value: str, choices) -> str:
         found = lowered.get(value.lower().replace(" ", ""))
         match = [found] if found else []
     return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _shown(value) -> str:
+    """A cell as quoted in messages: 'text', or 'empty' for a missing cell."""
+    return "empty" if value is None else repr(value)
 
 
 def _finding(name: str, row: pd.Series, column: str, message: str, severity: str = REFUSE) -> Finding:
@@ -127,12 +133,12 @@ def check_ihc(table: pd.DataFrame, name: str) -> list[Finding]:
     for _, row in table.iterrows():
         marker = (row["marker"] or "").upper()
         if marker not in markers:
-            found.append(_finding(name, row, "marker", f"{row['marker']!r} is not a known marker "
+            found.append(_finding(name, row, "marker", f"{_shown(row['marker'])} is not a known marker "
                                   f"({', '.join(markers)}){closest(row['marker'] or '', markers)}"))
             continue
         allowed = densities.PDL1_METRICS if marker == densities.PDL1 else densities.IMMUNE_METRICS
         if row["metric"] not in allowed:
-            found.append(_finding(name, row, "metric", f"{row['metric']!r} is not a metric of {marker} "
+            found.append(_finding(name, row, "metric", f"{_shown(row['metric'])} is not a metric of {marker} "
                                   f"({', '.join(allowed)}){closest(row['metric'] or '', allowed)}"))
             continue
         found.extend(_ihc_value(row, name))
@@ -141,10 +147,12 @@ def check_ihc(table: pd.DataFrame, name: str) -> list[Finding]:
 
 def _ihc_value(row: pd.Series, name: str) -> list[Finding]:
     text, metric = row["value"], row["metric"]
+    if text is None:
+        return [_finding(name, row, "value", "empty; the IHC stage will reject this row", WARN)]
     try:
         value = float(text)
     except (TypeError, ValueError):
-        return [_finding(name, row, "value", f"{text!r} is not a number")]
+        return [_finding(name, row, "value", f"{_shown(text)} is not a number")]
     if not math.isfinite(value) or value < 0:
         reason = "negative or not finite"
     elif metric in densities.PERCENT_METRICS and value > 100:
@@ -166,7 +174,7 @@ def check_labs(table: pd.DataFrame, name: str) -> list[Finding]:
     for _, row in table.iterrows():
         analyte = (row["analyte"] or "").lower()
         if analyte not in labs.ANALYTES:
-            found.append(_finding(name, row, "analyte", f"{row['analyte']!r} is not one of "
+            found.append(_finding(name, row, "analyte", f"{_shown(row['analyte'])} is not one of "
                                   f"{', '.join(labs.ANALYTES)}{closest(analyte, labs.ANALYTES)}"))
             continue
         problem = _date_problem(row["date"]) if row["date"] is not None else "empty (required)"
@@ -177,15 +185,17 @@ def check_labs(table: pd.DataFrame, name: str) -> list[Finding]:
 
 
 def _lab_value(row: pd.Series, analyte: str, name: str) -> list[Finding]:
+    if row["value"] is None:
+        return [_finding(name, row, "value", "empty; the labs stage will reject this row", WARN)]
     try:
         value, _ = labs_draws.parse_value(row["value"])
     except (TypeError, ValueError):
-        return [_finding(name, row, "value", f"{row['value']!r} is not a number (nor a censored "
+        return [_finding(name, row, "value", f"{_shown(row['value'])} is not a number (nor a censored "
                          f"value such as <5 or >200)")]
     canonical = labs.convert(analyte, value, row["unit"])
     if canonical is None:
         accepted = ", ".join(sorted(labs.UNIT_FACTORS[analyte]))
-        return [_finding(name, row, "unit", f"{row['unit']!r} is not an accepted unit for "
+        return [_finding(name, row, "unit", f"{_shown(row['unit'])} is not an accepted unit for "
                          f"{analyte} ({accepted}); units are never guessed")]
     if not math.isfinite(canonical) or canonical < 0 or canonical > labs.IMPOSSIBLE_ABOVE[analyte]:
         return [_finding(name, row, "value", f"{row['value']} {row['unit']} is impossible for "

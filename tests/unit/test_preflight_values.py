@@ -56,7 +56,7 @@ def test_ihc_unknown_marker_metric_text_and_impossible_values(tmp_path):
     text = ("patient,sample,marker,metric,value\nP1,P1-T,CD8,density_per_mm2,120\n"
             "P1,P1-T,CD9,density_per_mm2,5\nP1,P1-T,cd8,percent,5\nP1,P1-T,CD3,percent_positive,abc\n"
             "P1,P1-T,CD3,percent_positive,100.5\nP1,P1-T,FOXP3,density_per_mm2,-1\n"
-            "P1,P1-T,PD-L1,cps,100\n")
+            "P1,P1-T,PD-L1,cps,100\nP1,P1-T,CD8,density_per_mm2,\n")
     assert findings(tmp_path, "i.csv", text, table_checks.check_ihc) == [
         "refuse: i.csv row 3, column marker: 'CD9' is not a known marker (CD3, CD4, CD8, CD20, "
         "CD45, CD68, CD163, FOXP3, PD-L1) (did you mean 'CD8'?)",
@@ -66,7 +66,8 @@ def test_ihc_unknown_marker_metric_text_and_impossible_values(tmp_path):
         "warn: i.csv row 6, column value: 100.5 for percent_positive is a percentage above 100; "
         "the IHC stage will reject this row",
         "warn: i.csv row 7, column value: -1 for density_per_mm2 is negative or not finite; "
-        "the IHC stage will reject this row"]
+        "the IHC stage will reject this row",
+        "warn: i.csv row 9, column value: empty; the IHC stage will reject this row"]
 
 
 def test_labs_censored_values_pass_and_every_problem_is_listed(tmp_path):
