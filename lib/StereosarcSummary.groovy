@@ -98,7 +98,7 @@ class StereosarcSummary {
         def ctdna = rows(cohort.resolve('ctdna.tsv'))
         if (ctdna) {
             def detected = ctdna.count { it.detected == '1' }, negative = ctdna.count { it.detected == '0' }
-            lines << '' << "ctDNA detections: ${detected} detected, ${negative} not detected, ${ctdna.size() - detected - negative} NA of ${ctdna.size()} plasma/pon samples"
+            lines << '' << "ctDNA detections: ${detected} detected, ${negative} not detected, ${ctdna.size() - detected - negative} NA of ${ctdna.size()} samples in cohort/ctdna.tsv"
         }
         def rejects = rows(cohort.resolve('rejects.tsv'))
         lines << '' << "Rejects (cohort/rejects.tsv): ${rejects.size()}"

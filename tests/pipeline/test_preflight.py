@@ -171,7 +171,7 @@ def test_run_summary_counts_ctdna_detections_and_rejects_by_stage_and_severity(b
                       "--panel_bed", str(batch / "panel.bed"), "--outdir", str(tmp_path / "out"))
     assert result.returncode == 0, result.stdout[-2000:]
     summary = (tmp_path / "out" / "pipeline_info" / "run_summary.txt").read_text().splitlines()
-    assert "ctDNA detections: 2 detected, 1 not detected, 1 NA of 4 plasma/pon samples" in summary
+    assert "ctDNA detections: 2 detected, 1 not detected, 1 NA of 4 samples in cohort/ctdna.tsv" in summary
     assert "Rejects (cohort/rejects.tsv): 3" in summary
     assert f"  {'labs, error':<21}: 2" in summary and f"  {'ihc, info':<21}: 1" in summary
     assert "  ctDNA                : 4 row(s) in cohort/ctdna.tsv" in summary
