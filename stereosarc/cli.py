@@ -29,16 +29,25 @@ def _optional_path(value: str | None) -> Path | None:
 
 
 def _validate(args: argparse.Namespace) -> None:
+    """Every check of every input, then one refusal listing the count (each problem logged)."""
+    problems = validate.Problems()
     if args.params:
         validate.validate_params(json.loads(Path(args.params).read_text(encoding="utf-8")),
-                                 Path(args.params_schema))
+                                 Path(args.params_schema), problems)
     for option in TABLE_OPTIONS:
         value = getattr(args, option)
         if value:
-            validate.validate_table(Path(value), option)
+            validate.validate_table(Path(value), option, problems)
     sheet = validate.validate_samplesheet(
         Path(args.input), Path(args.input_schema), _optional_path(args.panel_bed),
-        _optional_path(args.ctdna_targets), _optional_path(args.fasta))
+        _optional_path(args.ctdna_targets), _optional_path(args.fasta), problems)
+    if problems.warnings:
+        log.warning("pre-flight: %d row(s) will be rejected by their stage (listed above)",
+                    len(problems.warnings))
+    if args.warnings:
+        text = "".join(f"{line}\n" for line in problems.warnings)
+        tables.atomic_write(args.warnings, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    problems.raise_if_any()
     sheet = sheet.drop(columns=[tables.ROW_COLUMN]).sort_values(["type", "patient", "sample"],
                                                                 na_position="first")
     tables.atomic_write(args.out, lambda tmp: sheet.to_csv(tmp, index=False, lineterminator="\n"))
@@ -62,6 +71,8 @@ def validate_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--input-schema", default=str(assets / "schema_input.json"))
     parser.add_argument("--out", default="samplesheet.valid.csv",
                         help="validated samplesheet with absolute paths and index columns")
+    parser.add_argument("--warnings", help="write the rows their stage will reject, one line "
+                        "each (file, spreadsheet row, column), to this file")
     return run_cli(parser, _validate, argv)
 
 

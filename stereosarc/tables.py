@@ -18,6 +18,7 @@ from stereosarc.errors import InputError, SchemaError
 from stereosarc.schemas import FLOAT_FORMAT, NA_REP, load_schema, schema_dir  # noqa: F401 (re-exported)
 
 ROW_COLUMN = "_row"  # 1-based data-row number (the header is row 0), kept for error messages
+HEADER_ROWS = 1  # pre-flight messages count rows as a spreadsheet does: header = row 1
 REJECT_COLUMNS = ["stage", "file", "row", "column", "patient", "reason"]
 MISSING_TOKENS = {"", "NA", "NaN", "nan", "N/A", "na", "null", "NULL", "None"}
 
@@ -60,6 +61,11 @@ def read_table(path: str | os.PathLike, required: list[str] | None = None) -> pd
     table = table.mask(table.isin(MISSING_TOKENS), None)
     table[ROW_COLUMN] = np.arange(1, len(table) + 1)
     return table
+
+
+def spreadsheet_row(data_row: int) -> int:
+    """The row a spreadsheet shows for 1-based data row ``data_row`` (header = row 1)."""
+    return int(data_row) + HEADER_ROWS
 
 
 def numeric_columns(table: pd.DataFrame, columns, name: str,

@@ -1,24 +1,26 @@
 """Pre-flight validation of parameters, samplesheet and input tables, before any task runs.
 
-Every refusal is an InputError whose message names file, row and column. Checks that need
-the content of a row's value (a lab value out of range, inconsistent dates) are left to the
-stages, which reject such rows into rejects.tsv instead of refusing the run.
+Every problem names file, spreadsheet row (header = row 1, first data row = row 2) and column;
+all problems of all tables are listed before the run is refused (docs/usage.md). Values are
+checked by stereosarc.table_checks: what no stage could use refuses the run, impossible but
+readable values (rejected row by row by their stage) are listed as warnings.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jsonschema
 import pandas as pd
 
-from ihc.labs import UNIT_FACTORS, convert
-from stereosarc import filechecks
+from stereosarc import filechecks, table_checks
 from stereosarc.errors import InputError
-from stereosarc.tables import ROW_COLUMN, read_table
+from stereosarc.tables import ROW_COLUMN, read_table, spreadsheet_row
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +38,36 @@ TABLE_REQUIRED = {  # DESIGN.md input contracts
     "ctdna_sites": ["chrom", "pos", "ref", "alt", "gene"],  # ctdna-count --sites (docs/ctdna_counting.md)
 }
 ID_COLUMNS = ("patient", "sample")
+VALUE_CHECKS = {"clinical": table_checks.check_clinical, "ihc": table_checks.check_ihc,
+                "labs": table_checks.check_labs}
+TYPE_REQUIRES = {"tumour": ("patient", "vcf"), "plasma": ("patient", "timepoint", "bam"),
+                 "pon": ("bam",)}  # assets/schema_input.json allOf, for one-line missing columns
+
+
 @dataclass
 class Problems:
-    """Collects refusal messages; raise() reports the first and counts the rest."""
+    """Collects refusal messages (each logged as it is found); raise_if_any() refuses with
+    the first one and the count of the others, all of which are in the log above it."""
 
     messages: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, message: str) -> None:
         self.messages.append(message)
         log.error(message)
 
+    def add_findings(self, findings: list[table_checks.Finding]) -> None:
+        for finding in findings:
+            if finding.severity == table_checks.WARN:
+                self.warnings.append(str(finding))
+                log.warning(str(finding))
+            else:
+                self.add(str(finding))
+
     def raise_if_any(self) -> None:
         if self.messages:
             more = len(self.messages) - 1
-            suffix = f" (+{more} more problem{'s' if more > 1 else ''} in the log above)" if more else ""
+            suffix = f" (+{more} more problem{'s' if more > 1 else ''} listed above)" if more else ""
             raise InputError(self.messages[0] + suffix)
 
 
@@ -79,18 +97,41 @@ def _row_dict(row: pd.Series) -> dict:
     return record
 
 
-def check_samplesheet_rows(sheet: pd.DataFrame, schema: dict, name: str, problems: Problems) -> None:
-    """Schema of each row, then unique sample ids."""
+def _where(name: str, row: pd.Series) -> str:
+    """'file row N' with N the spreadsheet row (header = row 1)."""
+    return f"{name} row {spreadsheet_row(row[ROW_COLUMN])}"
+
+
+def absent_columns(sheet: pd.DataFrame, header: list[str], name: str, problems: Problems) -> set[str]:
+    """One line per column that rows of some type require but the header lacks."""
+    absent = set()
+    for column in dict.fromkeys(c for columns in TYPE_REQUIRES.values() for c in columns):
+        if column in header:
+            continue
+        types = [t for t, columns in TYPE_REQUIRES.items() if column in columns]
+        rows = sheet[sheet["type"].isin(types)]
+        if len(rows):
+            absent.add(column)
+            counts = rows["type"].value_counts()
+            problems.add(f"{name}: column {column} is missing from the header; it is required for "
+                         + ", ".join(f"{counts[t]} {t}" for t in types if t in counts) + " rows")
+    return absent
+
+
+def check_samplesheet_rows(sheet: pd.DataFrame, schema: dict, name: str, problems: Problems,
+                           absent: set[str] = frozenset()) -> None:
+    """Schema of each row (columns absent from the header were reported once), unique ids."""
     validator = jsonschema.Draft202012Validator(schema)
     for _, row in sheet.iterrows():
         for error in sorted(validator.iter_errors(_row_dict(row)), key=lambda e: str(e.path)):
             column, message = _schema_message(error)
-            problems.add(f"{name} row {row[ROW_COLUMN]}, column {column}: {message}")
+            if column not in absent:
+                problems.add(f"{_where(name, row)}, column {column}: {message}")
     duplicated = sheet[sheet["sample"].notna() & sheet["sample"].duplicated(keep="first")]
     for _, row in duplicated.iterrows():
         first = sheet.loc[sheet["sample"] == row["sample"], ROW_COLUMN].iloc[0]
-        problems.add(f"{name} row {row[ROW_COLUMN]}, column sample: duplicate sample id "
-                     f"{row['sample']!r} (first on row {first})")
+        problems.add(f"{_where(name, row)}, column sample: duplicate sample id "
+                     f"{row['sample']!r} (first on row {spreadsheet_row(first)})")
 
 
 def resolve_paths(sheet: pd.DataFrame, base: Path, name: str, problems: Problems) -> pd.DataFrame:
@@ -105,7 +146,7 @@ def resolve_paths(sheet: pd.DataFrame, base: Path, name: str, problems: Problems
                 continue
             path = Path(value) if Path(value).is_absolute() else (base / value)
             if not path.is_file():
-                problems.add(f"{name} row {row[ROW_COLUMN]}, column {column}: file not found: {value}")
+                problems.add(f"{_where(name, row)}, column {column}: file not found: {value}")
             resolved.append(str(path.resolve()) if path.exists() else str(path))
         sheet[column] = resolved
     return sheet
@@ -119,7 +160,7 @@ def check_data_files(sheet: pd.DataFrame, name: str, panel_bed: Path | None,
     sheet = sheet.copy()
     sheet["bam_index"], sheet["vcf_index"] = None, None
     for index, row in sheet.iterrows():
-        where = f"{name} row {row[ROW_COLUMN]}"
+        where = _where(name, row)
         try:
             if row["vcf"] and Path(row["vcf"]).is_file():
                 sheet.at[index, "vcf_index"] = _check_vcf(Path(row["vcf"]), panel, panel_bed)
@@ -154,66 +195,89 @@ def _check_bam(path: Path, fasta: Path | None, targets: set[str] | None,
 
 
 def validate_samplesheet(path: Path, schema_path: Path, panel_bed: Path | None = None,
-                         ctdna_targets: Path | None = None, fasta: Path | None = None) -> pd.DataFrame:
-    """The samplesheet with absolute paths and index columns, or InputError on the first problem."""
+                         ctdna_targets: Path | None = None, fasta: Path | None = None,
+                         problems: Problems | None = None) -> pd.DataFrame | None:
+    """The samplesheet with absolute paths and index columns.
+
+    Problems go to ``problems`` when given (None is returned when there are any), otherwise
+    InputError is raised. Files are opened only when every row is well formed.
+    """
+    own = problems is None
+    problems = Problems() if own else problems
+    before = len(problems.messages)
     name = path.name
-    sheet = read_table(path, required=["sample", "type"])
-    if sheet.empty:
-        raise InputError(f"{name}: no sample rows")
-    unknown = [c for c in sheet.columns if c not in SAMPLESHEET_COLUMNS + [ROW_COLUMN]]
+    try:
+        sheet = read_table(path, required=["sample", "type"])
+    except InputError as err:
+        problems.add(_file_message(err, path))
+        sheet = None
+    if sheet is not None and sheet.empty:
+        problems.add(f"{name}: no sample rows")
+    if len(problems.messages) > before:
+        return _refused(problems, own)
+    header = list(sheet.columns)
+    unknown = [c for c in header if c not in SAMPLESHEET_COLUMNS + [ROW_COLUMN]]
     if unknown:
         log.warning("%s: ignoring unknown column(s) %s", name, ", ".join(unknown))
     sheet = sheet.reindex(columns=SAMPLESHEET_COLUMNS + [ROW_COLUMN])
     values = sheet[SAMPLESHEET_COLUMNS].astype(object)
     sheet[SAMPLESHEET_COLUMNS] = values.where(values.notna(), None)
-    problems = Problems()
-    check_samplesheet_rows(sheet, json.loads(schema_path.read_text(encoding="utf-8")), name, problems)
-    problems.raise_if_any()
-    sheet = resolve_paths(sheet, path.resolve().parent, name, problems)
-    problems.raise_if_any()
-    sheet = check_data_files(sheet, name, panel_bed, ctdna_targets, fasta, problems)
-    problems.raise_if_any()
+    absent = absent_columns(sheet, header, name, problems)
+    check_samplesheet_rows(sheet, json.loads(schema_path.read_text(encoding="utf-8")), name,
+                           problems, absent)
+    if len(problems.messages) == before:
+        sheet = resolve_paths(sheet, path.resolve().parent, name, problems)
+    if len(problems.messages) == before:
+        sheet = check_data_files(sheet, name, panel_bed, ctdna_targets, fasta, problems)
+    if len(problems.messages) > before:
+        return _refused(problems, own)
     counts = sheet["type"].value_counts().to_dict()
     log.info("%s: %d samples (%s)", name, len(sheet),
              ", ".join(f"{n} {t}" for t, n in sorted(counts.items())))
     return sheet
 
 
-def validate_table(path: Path, kind: str) -> pd.DataFrame:
-    """An input table: readable, required columns, identifiers, and (labs) known units."""
-    table = read_table(path, required=TABLE_REQUIRED[kind])
+def _file_message(err: InputError, path: Path) -> str:
+    """read_table's message with the file's name instead of its (staged) path."""
+    return str(err).replace(f"{path}:", f"{path.name}:", 1)
+
+
+def _refused(problems: Problems, raise_now: bool) -> None:
+    if raise_now:
+        problems.raise_if_any()
+    return None
+
+
+def validate_table(path: Path, kind: str, problems: Problems | None = None) -> pd.DataFrame | None:
+    """An input table: readable, required columns (one line for all), identifiers, values.
+
+    Problems go to ``problems`` when given, otherwise the first raises InputError.
+    """
+    own = problems is None
+    problems = Problems() if own else problems
+    try:
+        table = read_table(path, required=TABLE_REQUIRED[kind])
+    except InputError as err:
+        problems.add(_file_message(err, path))
+        return _refused(problems, own)
     if table.empty:
-        raise InputError(f"{path.name}: no data rows")
-    problems = Problems()
+        problems.add(f"{path.name}: no data rows")
+        return _refused(problems, own)
+    before = len(problems.messages)
     for column in ID_COLUMNS:
         if column in table.columns:
             bad = table[table[column].notna() & ~table[column].str.fullmatch(ID_PATTERN[1:-1])]
             for _, row in bad.iterrows():
-                problems.add(f"{path.name} row {row[ROW_COLUMN]}, column {column}: "
+                problems.add(f"{_where(path.name, row)}, column {column}: "
                              f"{row[column]!r} is not a valid identifier ({ID_PATTERN})")
-    if kind == "labs":
-        _check_lab_units(table, path.name, problems)
+    if kind in VALUE_CHECKS:
+        problems.add_findings(VALUE_CHECKS[kind](table, path.name))
     if kind == "ctdna_sites":
         _check_site_positions(table, path.name, problems)
-    problems.raise_if_any()
-    log.info("%s: %d rows", path.name, len(table))
+    if own:
+        problems.raise_if_any()
+    log.info("%s: %d rows, %d problem(s)", path.name, len(table), len(problems.messages) - before)
     return table
-
-
-def _check_lab_units(table: pd.DataFrame, name: str, problems: Problems) -> None:
-    """DESIGN.md: an unknown unit is an error naming the row; units are never guessed.
-
-    The accepted spellings are the labs stage's own (ihc.labs.UNIT_FACTORS), so pre-flight
-    refuses exactly what labs-markers could not convert.
-    """
-    for _, row in table.iterrows():
-        analyte = (row["analyte"] or "").lower()
-        if analyte not in UNIT_FACTORS:
-            continue  # unknown analytes are rejected row by row by the labs stage
-        if convert(analyte, 1.0, row["unit"]) is None:
-            accepted = ", ".join(sorted(UNIT_FACTORS[analyte]))
-            problems.add(f"{name} row {row[ROW_COLUMN]}, column unit: {row['unit']!r} is not an "
-                         f"accepted unit for {analyte} ({accepted})")
 
 
 def _check_site_positions(table: pd.DataFrame, name: str, problems: Problems) -> None:
@@ -221,18 +285,54 @@ def _check_site_positions(table: pd.DataFrame, name: str, problems: Problems) ->
     for _, row in table.iterrows():
         for column in ("chrom", "ref", "alt"):
             if not row[column]:
-                problems.add(f"{name} row {row[ROW_COLUMN]}, column {column}: empty")
+                problems.add(f"{_where(name, row)}, column {column}: empty")
         if not str(row["pos"] or "").isdigit() or int(row["pos"]) < 1:
-            problems.add(f"{name} row {row[ROW_COLUMN]}, column pos: {row['pos']!r} is not a "
+            problems.add(f"{_where(name, row)}, column pos: {row['pos']!r} is not a "
                          f"1-based position (integer >= 1)")
 
 
-def validate_params(params: dict, schema_path: Path) -> None:
-    """Parameters against nextflow_schema.json (unset parameters are ignored)."""
+def schema_parameters(schema: dict) -> dict[str, dict]:
+    """{name: property} of every parameter in nextflow_schema.json (all groups)."""
+    return {name: spec for group in schema.get("$defs", {}).values()
+            for name, spec in group.get("properties", {}).items()}
+
+
+def canonical_parameter(name: str) -> str:
+    """The snake_case name Nextflow's --kebab-case or camelCase spelling stands for."""
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    return snake.replace("-", "_")
+
+
+def unknown_parameters(params: dict, known) -> list[str]:
+    """One message per unknown parameter (its CLI spelling, with the closest valid name).
+
+    Nextflow stores ``--panel-bed`` as both 'panel-bed' and 'panelBed': they are one
+    parameter, reported once under the spelling the user typed.
+    """
+    known = set(known)
+    typed: dict[str, str] = {}  # canonical name -> the spelling shown (kebab-case first)
+    for name in sorted((n for n in params if n not in known), key=lambda n: ("-" not in n, n)):
+        typed.setdefault(canonical_parameter(name), name)
+    messages = []
+    for canonical, name in sorted(typed.items()):
+        match = [canonical] if canonical in known else difflib.get_close_matches(
+            canonical, sorted(known), n=1, cutoff=table_checks.CLOSE_MATCH_CUTOFF)
+        hint = f"; did you mean --{match[0]}?" if match else "; see --help for the parameters"
+        messages.append(f"unknown parameter --{name}{hint}")
+    return messages
+
+
+def validate_params(params: dict, schema_path: Path, problems: Problems | None = None) -> None:
+    """Parameters against nextflow_schema.json: no unknown name, every set value valid."""
+    own = problems is None
+    problems = Problems() if own else problems
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    given = {k: v for k, v in params.items() if v is not None and v != ""}
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(given), key=str)
-    if errors:
-        error = errors[0]
+    for message in unknown_parameters(params, schema_parameters(schema)):
+        problems.add(message)
+    known = schema_parameters(schema)
+    given = {k: v for k, v in params.items() if k in known and v is not None and v != ""}
+    for error in sorted(jsonschema.Draft202012Validator(schema).iter_errors(given), key=str):
         where = ".".join(str(p) for p in error.path) or "params"
-        raise InputError(f"parameter --{where}: {error.message}")
+        problems.add(f"parameter --{where}: {error.message}")
+    if own:
+        problems.raise_if_any()

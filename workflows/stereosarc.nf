@@ -2,7 +2,8 @@
  * The protocol, in order: pre-flight validation; TMB per tumour sample; ctDNA per plasma
  * sample (with the panel of normals), then cohort calling; IHC, blood and clinical endpoints;
  * the per-patient merge; association statistics; the HTML report.
- * Stages whose inputs are absent are skipped.
+ * Stages whose inputs are absent are skipped; main.nf warns at launch when rows of a skipped
+ * stage exist (lib/StereosarcSummary.groovy, skippedStages).
  */
 
 include { VALIDATE                  } from '../modules/local/validate/main'
@@ -82,6 +83,8 @@ workflow STEREOSARC {
     def schemas = [file("${projectDir}/nextflow_schema.json"), file("${projectDir}/assets/schema_input.json")]
     VALIDATE(samplesheet, table_files, table_args, schemas, samplesheetFiles(samplesheet), params_json)
     ch_versions = ch_versions.mix(VALIDATE.out.versions)
+    // Rows their stage will reject (impossible values), shown as soon as pre-flight passes
+    VALIDATE.out.warnings.splitText().subscribe { line -> log.warn "pre-flight: ${line.trim()}" }
     ch_rows = VALIDATE.out.samplesheet.splitCsv(header: true)
     // Every table-level stage waits for pre-flight, so a refused run starts no other task.
     def afterValidation = { path -> VALIDATE.out.samplesheet.map { file(path) } }
@@ -132,8 +135,6 @@ workflow STEREOSARC {
         ch_ctdna_detail = CTDNA_CALL.out.dynamics.mix(CTDNA_CALL.out.cn)
         ch_rejects = ch_rejects.mix(CTDNA_CALL.out.rejects, CTDNA_COUNT.out.rejects.map { meta, table -> table })
         ch_versions = ch_versions.mix(CTDNA_COUNT.out.versions.first(), CTDNA_CALL.out.versions)
-    } else if (params.ctdna_sites) {
-        log.warn "--ctdna_sites given without --ctdna_targets: plasma is not counted, stage skipped"
     }
 
     // Tissue immunology, blood and clinical endpoints
@@ -178,8 +179,6 @@ workflow STEREOSARC {
         ch_rejects = ch_rejects.mix(CLINICAL_ENDPOINTS.out.rejects, MERGE_BIOMARKERS.out.rejects)
         ch_versions = ch_versions.mix(CLINICAL_ENDPOINTS.out.versions, MERGE_BIOMARKERS.out.versions,
                                       ASSOCIATIONS.out.versions)
-    } else if (params.labs) {
-        log.warn "--labs given without --clinical: blood markers need start_date, stage skipped"
     }
 
     // Gated on pre-flight: a refused run collects no rejects (and starts no other task).
@@ -204,8 +203,6 @@ workflow STEREOSARC {
             params_json
         )
         ch_versions = ch_versions.mix(REPORT.out.versions)
-    } else {
-        log.warn "no --clinical: no per-patient table, associations or report for this batch"
     }
 
     // pipeline_info: software versions (one entry per process) and parameters

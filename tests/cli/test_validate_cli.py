@@ -34,7 +34,7 @@ def cohort(tmp_path: Path) -> dict:
 
 
 def run(cohort: dict, capsys, extra: list[str] | None = None, rows: list[dict] | None = None,
-        name: str = "samplesheet.csv") -> tuple[int, str]:
+        name: str = "samplesheet.csv", whole_log: bool = False) -> tuple[int, str]:
     sheet = cohort["dir"] / name
     frame = pd.DataFrame(rows if rows is not None else cohort["rows"])
     frame.to_csv(sheet, index=False, sep="\t" if name.endswith(".tsv") else ",")
@@ -42,7 +42,10 @@ def run(cohort: dict, capsys, extra: list[str] | None = None, rows: list[dict] |
     code = validate_main(["--input", str(sheet), "--panel-bed", str(cohort["dir"] / "panel.bed"),
                           "--ctdna-targets", str(cohort["dir"] / "targets.bed"),
                           "--out", str(out), *(extra or [])])
-    return code, capsys.readouterr().err.strip().splitlines()[-1] if code else ""
+    err = capsys.readouterr().err.strip()
+    if whole_log:
+        return code, err
+    return code, err.splitlines()[-1] if code else ""
 
 
 def test_valid_cohort_writes_absolute_paths_and_indexes(cohort, capsys):
@@ -58,7 +61,7 @@ def test_duplicate_sample_id_names_both_rows(cohort, capsys):
     rows = cohort["rows"] + [dict(cohort["rows"][1])]
     code, line = run(cohort, capsys, rows=rows)
     assert code == 2
-    assert "samplesheet.csv row 4, column sample: duplicate sample id 'P1-B' (first on row 2)" in line
+    assert "samplesheet.csv row 5, column sample: duplicate sample id 'P1-B' (first on row 3)" in line
 
 
 @pytest.mark.parametrize("column,value", [("sample", "P1 B"), ("patient", "P1;rm")])
@@ -67,14 +70,25 @@ def test_identifier_with_space_or_semicolon_is_refused(cohort, capsys, column, v
     rows[1][column] = value
     code, line = run(cohort, capsys, rows=rows)
     assert code == 2
-    assert f"row 2, column {column}: '{value}' is not a valid identifier" in line
+    assert f"row 3, column {column}: '{value}' is not a valid identifier" in line
 
 
 def test_plasma_row_without_timepoint(cohort, capsys):
     rows = [dict(r) for r in cohort["rows"]]
-    del rows[1]["timepoint"]
+    rows[1]["timepoint"] = ""
     code, line = run(cohort, capsys, rows=rows)
-    assert code == 2 and "row 2, column timepoint: is required for this sample type" in line
+    assert code == 2 and "row 3, column timepoint: is required for this sample type" in line
+
+
+def test_samplesheet_without_bam_column_is_one_line(cohort, capsys):
+    rows = [{k: v for k, v in r.items() if k != "bam"} for r in cohort["rows"]]
+    rows += [dict(rows[1], sample=f"P1-B{i}") for i in range(5)]
+    code, err = run(cohort, capsys, rows=rows, whole_log=True)
+    lines = err.splitlines()
+    assert code == 2
+    assert lines[-1].endswith("samplesheet.csv: column bam is missing from the header; it is "
+                              "required for 6 plasma, 1 pon rows")
+    assert sum("bam" in line for line in lines) == 2  # the logged problem and the refusal
 
 
 def test_unknown_timepoint(cohort, capsys):
@@ -88,14 +102,14 @@ def test_pon_row_with_patient(cohort, capsys):
     rows = [dict(r) for r in cohort["rows"]]
     rows[2]["patient"] = "P1"
     code, line = run(cohort, capsys, rows=rows)
-    assert code == 2 and "row 3, column patient: must be empty for pon rows" in line
+    assert code == 2 and "row 4, column patient: must be empty for pon rows" in line
 
 
 def test_bam_without_index(cohort, capsys):
     (cohort["dir"] / "P1-B.bam.bai").unlink()
     code, line = run(cohort, capsys)
     assert code == 2
-    assert "row 2, column bam" in line and "index missing; create it with: samtools index P1-B.bam" in line
+    assert "row 3, column bam" in line and "index missing; create it with: samtools index P1-B.bam" in line
 
 
 def test_truncated_vcf_gzip(cohort, capsys):
@@ -103,7 +117,7 @@ def test_truncated_vcf_gzip(cohort, capsys):
     data = vcf.read_bytes()
     vcf.write_bytes(data[: len(data) // 2])
     code, line = run(cohort, capsys)
-    assert code == 2 and "row 1, column vcf" in line and "corrupt or truncated gzip" in line
+    assert code == 2 and "row 2, column vcf" in line and "corrupt or truncated gzip" in line
 
 
 def test_vcf_without_csq_or_ann(cohort, capsys):
@@ -122,20 +136,20 @@ def test_contig_17_vs_chr17(cohort, capsys):
 def test_bam_contigs_vs_targets(cohort, capsys):
     write_bam(cohort["dir"] / "P1-B.bam", contig="17")
     code, line = run(cohort, capsys)
-    assert code == 2 and "row 2, column bam" in line and "no contig in common with targets.bed" in line
+    assert code == 2 and "row 3, column bam" in line and "no contig in common with targets.bed" in line
 
 
 def test_missing_vcf_file(cohort, capsys):
     (cohort["dir"] / "P1-T.vcf.gz").unlink()
     code, line = run(cohort, capsys)
-    assert code == 2 and "row 1, column vcf: file not found: P1-T.vcf.gz" in line
+    assert code == 2 and "row 2, column vcf: file not found: P1-T.vcf.gz" in line
 
 
 def test_labs_unit_mmol_per_litre_for_crp(cohort, capsys):
     labs = cohort["dir"] / "labs.csv"
     labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,1.2,mmol/L\n")
     code, line = run(cohort, capsys, extra=["--labs", str(labs)])
-    assert code == 2 and "labs.csv row 1, column unit: 'mmol/L' is not an accepted unit for crp" in line
+    assert code == 2 and "labs.csv row 2, column unit: 'mmol/L' is not an accepted unit for crp" in line
 
 
 def test_labs_unit_spellings_the_labs_stage_converts_pass_preflight(cohort, capsys):
@@ -205,3 +219,14 @@ def test_clinical_with_population_and_censoring_columns_is_accepted(cohort, caps
         ",2021-03-01;2021-05-01;2021-09-01\n")
     code, line = run(cohort, capsys, extra=["--clinical", str(clinical)])
     assert code == 0, line
+
+
+def test_impossible_lab_value_is_a_warning_written_for_the_pipeline(cohort, capsys):
+    labs = cohort["dir"] / "labs.csv"
+    labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/L\n"
+                    "P1,2021-03-01,monocytes,-0.4,G/L\n")
+    warnings = cohort["dir"] / "warnings.txt"
+    code, line = run(cohort, capsys, extra=["--labs", str(labs), "--warnings", str(warnings)])
+    assert code == 0, line
+    assert warnings.read_text() == ("labs.csv row 3, column value: -0.4 G/L is impossible for "
+                                    "monocytes; the labs stage will reject this row\n")

@@ -149,7 +149,7 @@ def test_bad_samplesheet_is_refused_before_any_other_task(demo, tmp_path):
     args[1] = str(bad)
     result = nextflow(tmp_path, *args, "--outdir", str(tmp_path / "results"))
     assert result.returncode != 0
-    assert f"row {len(sheet)}, column sample: duplicate sample id" in result.stdout + result.stderr
+    assert f"row {len(sheet) + 1}, column sample: duplicate sample id" in result.stdout + result.stderr
     trace = latest_trace(tmp_path / "results")
     assert trace["step"].tolist() == ["VALIDATE"]
 

@@ -52,7 +52,7 @@ def flat_config(profile: str, site: Path | None = None) -> dict[str, str]:
 def test_slurm_profile_settings_and_site_override(tmp_path):
     config = flat_config("slurm")
     assert config["executor.name"] == "'slurm'" and config["process.executor"] == "'slurm'"
-    assert (config["executor.queueSize"], config["executor.submitRateLimit"]) == ("50", "'10/1min'")
+    assert (config["executor.queueSize"], config["executor.submitRateLimit"]) == ("500", "'20/1s'")
     assert config["process.cache"] == "'lenient'"
     assert config["process.queue"] == "{ params.slurm_queue }"
     assert "--account=${params.slurm_account}" in config["process.clusterOptions"]

@@ -258,8 +258,8 @@ def test_site_list_ref_mismatch_is_a_reject_and_reserved_id_refused(inputs, caps
 
 @pytest.mark.parametrize("row, message", [
     (None, ""),
-    ("chr17\tx\tC\tT\tTP53", "sites.tsv row 1, column pos: 'x' is not a 1-based position"),
-    ("chr17\t7675088\tC\t\tTP53", "sites.tsv row 1, column alt: empty"),
+    ("chr17\tx\tC\tT\tTP53", "sites.tsv row 2, column pos: 'x' is not a 1-based position"),
+    ("chr17\t7675088\tC\t\tTP53", "sites.tsv row 2, column alt: empty"),
 ])
 def test_preflight_checks_the_site_list(tmp_path, capsys, row, message):
     """stereosarc-validate --ctdna-sites (the pipeline's pre-flight of --ctdna_sites)."""

@@ -36,3 +36,14 @@ def test_every_parameter_in_the_schema_has_a_default_in_the_config():
     for group in schema["$defs"].values():
         for name in group["properties"]:
             assert name in defaults, name
+
+
+def test_schema_defaults_are_the_config_defaults():
+    """--help and the launch summary read defaults from the schema: they must be the config's."""
+    schema = json.loads((REPO / "nextflow_schema.json").read_text())
+    defaults = schemadoc._config_defaults((REPO / "nextflow.config").read_text())
+    for group in schema["$defs"].values():
+        for name, spec in group["properties"].items():
+            value = spec["default"]
+            text = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+            assert defaults[name] == f"`{text}`", name

@@ -12,6 +12,7 @@ process VALIDATE {
 
     output:
     path 'samplesheet.valid.csv', emit: samplesheet
+    path 'preflight_warnings.txt', emit: warnings
     path 'versions.yml',          emit: versions
 
     script:
@@ -20,13 +21,14 @@ process VALIDATE {
     cat > params.json <<'PARAMS_JSON'
     ${params_json}
     PARAMS_JSON
-    stereosarc-validate --input ${samplesheet} ${table_args} --params params.json --params-schema ${params_schema} --input-schema ${input_schema} ${args} --out samplesheet.valid.csv
+    stereosarc-validate --input ${samplesheet} ${table_args} --params params.json --params-schema ${params_schema} --input-schema ${input_schema} ${args} --warnings preflight_warnings.txt --out samplesheet.valid.csv
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers jsonschema pysam --out versions.yml
     """
 
     stub:
     """
     cp ${samplesheet} samplesheet.valid.csv
+    touch preflight_warnings.txt
     stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
     """
 }
