@@ -40,6 +40,14 @@ class ReportInputs:
     primary: pd.DataFrame | None = None
 
 
+def _amp_log2(params: dict | None) -> float:
+    """The MDM2 log2 threshold of the run (params.json ctdna_amp_log2), else ctdna.cn's default."""
+    from ctdna.cn import AMP_LOG2
+
+    value = (params or {}).get("ctdna_amp_log2")
+    return AMP_LOG2 if value is None else float(value)
+
+
 def _table(frame: pd.DataFrame) -> str:
     frame = frame.drop(columns=[c for c in frame.columns if c == "_row"])
     text = frame.select_dtypes(exclude="number").columns
@@ -222,7 +230,8 @@ def ctdna_section(inputs: ReportInputs) -> str:
         if inputs.cn is not None:
             try:
                 from ctdna.figures import mdm2_figure
-                parts.append(_image(mdm2_figure(inputs.ctdna, inputs.cn)))
+                parts.append(_image(mdm2_figure(inputs.ctdna, inputs.cn,
+                                                _amp_log2(inputs.params))))
             except (ImportError, KeyError, ValueError) as err:
                 parts.append(_none(f"MDM2 figure not drawn ({err})"))
     if inputs.dynamics is None:

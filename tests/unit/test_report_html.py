@@ -101,3 +101,9 @@ def test_primary_endpoint_and_prognostic_predictive_sections(tmp_path):
     assert ratio.startswith(f"{fitted['estimate']:.3g} (")
     html = report.render(report.ReportInputs(frame, table, km))
     assert "No data: primary_endpoint.tsv not given" in html
+
+
+def test_mdm2_threshold_of_the_run_comes_from_params():
+    # the figure's dashed line is drawn at the run's --ctdna_amp_log2, not at the default
+    assert report._amp_log2({"ctdna_amp_log2": 0.35}) == 0.35
+    assert report._amp_log2({}) == 0.2 and report._amp_log2(None) == 0.2
