@@ -25,8 +25,8 @@ Estimates (method of moments, clean sites = not black-listed):
 
 Predictive law of a NEW sample (the null of ``pooled_test``). Variance components estimated
 from n donors are skewed low (heavy-tailed heterogeneity, few donors), so they enter at a
-one-sided 95 % upper confidence limit on the log-normal scale (``upper_dispersion``:
-log(1 + x) (n - 1) / chi2_{n-1}(0.05)), for omega and for t_s^2. Then
+one-sided 97.5 % upper confidence limit on the log-normal scale (``upper_dispersion``:
+log(1 + x) (n - 1) / chi2_{n-1}(0.025)), for omega and for t_s^2. Then
 log W ~ Normal(-s^2/2, s^2), s^2 = log(1 + omega_upper), integrated by Gauss-Hermite
 quadrature; given W = w, the sites are independent Beta-Binomial(d_s) with mean ``e_s w``
 (e_s the shrunk mean ``error_rate`` of ctdna.snv) and relative variance
@@ -52,7 +52,7 @@ MIN_PON_DONORS = 10  # below 10 donors a variance (df <= 8) and its upper limit 
 DISPERSION_PRIOR_WEIGHT = 200.0  # class c^2 counts as a site with sum of squared expected errors 200 (25 donors x 2.8 errors each); smaller let noisy site values through (issue-12 bench)
 DEFAULT_SITE_DISPERSION = math.e - 1.0  # c^2 of a log-normal factor with SD 1 (largest heterogeneity of the issue-12 bench): fallback floor
 DEFAULT_SAMPLE_DISPERSION = math.exp(0.25) - 1.0  # omega of a log-normal sample factor with SD 0.5 (issue-12 bench): fallback floor
-DISPERSION_UPPER_QUANTILE = 0.05  # variance components enter at their one-sided 95 % upper limit (chi2, n-1 df): MoM variances from 20-30 donors are skewed low (issue-12 bench)
+DISPERSION_UPPER_QUANTILE = 0.025  # variance components enter at their one-sided 97.5 % upper limit (chi2, n-1 df): MoM variances from 20-30 donors are skewed low (issue-12 bench)
 QUADRATURE_NODES = 48  # Gauss-Hermite nodes over log W: tail probabilities within 1e-3 (relative) of adaptive quadrature at p >= 0.01 (test_ctdna_null_model)
 MAX_NODE_RATE = 0.5  # per-node error mean capped at 50 %: an error rate above is not noise (numerical guard)
 MIN_PRECISION = 1e-6  # floor of the Beta precision a + b at extreme nodes (numerical guard)
