@@ -34,9 +34,11 @@ quadrature; given W = w, the sites are independent Beta-Binomial(d_s) with mean 
 (D_s + prior_weight)^2`` is the relative variance of the estimated mean e_s (Beta posterior
 of the shrunk mean plus the donor spread of the pooled rate).
 
-PoN smaller than ``MIN_PON_DONORS``: nothing is estimated per site; every site takes
-``max(c_c^2, DEFAULT_SITE_DISPERSION)`` and the sample factor ``max(omega,
-DEFAULT_SAMPLE_DISPERSION)``, without upper limits (dispersion_source 'default').
+PoN smaller than ``MIN_PON_DONORS``: nothing is estimated per site; the sample factor is
+``omega = max(omega, DEFAULT_SAMPLE_DISPERSION)`` and every site takes
+``c_s^2 = max(c_c^2, (1 + DEFAULT_SITE_DISPERSION)(1 + omega) - 1)``, so that its
+within-sample part t_s^2 is at least DEFAULT_SITE_DISPERSION; no upper limits
+(dispersion_source 'default').
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from scipy import stats
 
 MIN_PON_DONORS = 10  # below 10 donors a variance (df <= 8) and its upper limit are too unstable: defaults instead (choice, docs/ctdna_null_model.md)
 DISPERSION_PRIOR_WEIGHT = 200.0  # class c^2 counts as a site with sum of squared expected errors 200 (25 donors x 2.8 errors each); smaller let noisy site values through (issue-12 bench)
-DEFAULT_SITE_DISPERSION = math.e - 1.0  # c^2 of a log-normal factor with SD 1 (largest heterogeneity of the issue-12 bench): fallback floor
+DEFAULT_SITE_DISPERSION = math.e - 1.0  # within-sample t^2 of a log-normal donor-level factor with SD 1 (largest of the issue-12 bench): fallback floor
 DEFAULT_SAMPLE_DISPERSION = math.exp(0.25) - 1.0  # omega of a log-normal sample factor with SD 0.5 (issue-12 bench): fallback floor
 DISPERSION_UPPER_QUANTILE = 0.025  # variance components enter at their one-sided 97.5 % upper limit (chi2, n-1 df): MoM variances from 20-30 donors are skewed low (issue-12 bench)
 QUADRATURE_NODES = 48  # Gauss-Hermite nodes over log W: tail probabilities within 1e-3 (relative) of adaptive quadrature at p >= 0.01 (test_ctdna_null_model)
@@ -231,8 +233,9 @@ def fit_dispersion(counts: pd.DataFrame, site: pd.DataFrame, clean: pd.Series,
         value, source = shrunk_dispersion(numerator, denominator, class_value), "pon"
         predictive, upper_n = float(upper_dispersion(omega, n_donors)), n_donors
     else:
-        value, source = np.maximum(class_value, DEFAULT_SITE_DISPERSION), "default"
         omega = predictive = max(omega, DEFAULT_SAMPLE_DISPERSION)
+        value = np.maximum(class_value, (1 + DEFAULT_SITE_DISPERSION) * (1 + omega) - 1)
+        source = "default"
         upper_n = None
     mean_uncertainty = (1.0 / out["beta_a"] + value * out["depth_squares"]
                         / (out["pon_depth_fragments"] + prior_weight) ** 2)

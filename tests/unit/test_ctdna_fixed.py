@@ -8,8 +8,8 @@ functions (not scipy's distribution nor the convolution of ctdna.snv.pooled_test
 code uses; scipy's betabinom.sf is off by orders of magnitude far in the tail), integrated
 over the sample factor with scipy's adaptive quadrature (the code uses Gauss-Hermite nodes).
 Four donors are below ctdna.overdispersion.MIN_PON_DONORS: the null takes the documented
-fallback (site relative variance e - 1, sample factor e^0.25 - 1; the moment estimates of
-these counts are lower: the class numerator is negative).
+fallback (within-sample relative variance e - 1, sample factor e^0.25 - 1; the moment
+estimates of these counts are lower: the class numerator is negative).
 """
 
 # ruff: noqa: E712  (frames hold numpy booleans: compare with ==)
@@ -95,12 +95,12 @@ FAR_TAIL_REL = 0.03  # Gauss-Hermite nodes over W: relative error ~1 % near p = 
 def pon_tail(site, alt: int, depth: int = DEPTH) -> float:
     """P(X >= alt) under the small-PoN fallback null, derived by hand: site mean
     e = (A_s + a0) / (D_s + 1000); log W ~ N(-1/8, 1/4) (omega = e^0.25 - 1); given W = w,
-    Beta-Binomial with mean e w and relative variance (1 + t2)(1 + v) - 1, t2 = e^1 / e^0.25 - 1
-    (c^2 = e - 1 split from omega), v = 1 / (A_s + a0) + (e - 1) 4 x 3000^2 / (12,000 + 1000)^2."""
+    Beta-Binomial with mean e w and relative variance (1 + t2)(1 + v) - 1, t2 = e - 1
+    (site c^2 = e x e^0.25 - 1), v = 1 / (A_s + a0) + c^2 4 x 3000^2 / (12,000 + 1000)^2."""
     pon_alt, pon_depth = sum(PON_ALT[site]), 4 * DEPTH
     rate = (pon_alt + A0) / (pon_depth + 1000)
-    v = 1 / (pon_alt + A0) + (math.e - 1) * 4 * DEPTH ** 2 / (pon_depth + 1000) ** 2
-    within = math.exp(0.75) * (1 + v) - 1
+    v = 1 / (pon_alt + A0) + math.expm1(1.25) * 4 * DEPTH ** 2 / (pon_depth + 1000) ** 2
+    within = math.e * (1 + v) - 1
 
     def given(z):
         mean = rate * math.exp(0.5 * z - 0.125)

@@ -139,15 +139,16 @@ def test_old_callers_keep_the_binomial_and_beta_nulls():
 
 
 def test_small_pon_falls_back_to_documented_defaults():
-    """Five homogeneous donors (< MIN_PON_DONORS = 10): the site relative variance is
-    e - 1 (log-normal SD 1) and the sample factor e^0.25 - 1 (SD 0.5), not estimated."""
+    """Five homogeneous donors (< MIN_PON_DONORS = 10): the sample factor is e^0.25 - 1
+    (log-normal SD 0.5) and the site relative variance e^1.25 - 1, whose within-sample part
+    is e - 1 (log-normal SD 1); none is estimated."""
     rng = np.random.default_rng(SEED + 3)
     background = snv.background_from_pon(pon_counts(rng.binomial(3000, 2e-4, (5, 6)), 3000))
     assert (background["dispersion_source"] == "default").all()
     assert (background["n_pon_donors"] == 5).all()
-    assert background["site_dispersion"].to_numpy() == pytest.approx(math.e - 1)
+    assert background["site_dispersion"].to_numpy() == pytest.approx(math.exp(1.25) - 1)
     assert background["sample_dispersion"].to_numpy() == pytest.approx(math.exp(0.25) - 1)
-    assert (background["within_dispersion"] > math.exp(0.75) - 1).all()
+    assert (background["within_dispersion"] > math.e - 1).all()
 
 
 def test_sample_background_keeps_the_beta_null():
