@@ -272,6 +272,7 @@ from ctdna import dynamics as dynamics_model  # noqa: E402
 from ctdna import levels as levels_model  # noqa: E402
 from ctdna import lod as lod_model  # noqa: E402
 from ctdna import markers as markers_model  # noqa: E402
+from ctdna import pon_check  # noqa: E402
 from ctdna import site_calls  # noqa: E402
 from ctdna import snv as snv_model  # noqa: E402
 from ctdna.exceptions import CtdnaInputError as _CtdnaInputError  # noqa: E402
@@ -333,7 +334,8 @@ def _call_parser() -> _argparse.ArgumentParser:
     add("--cn-exclude", default=CN_EXCLUDE, help="genes neither reference nor called" + dflt)
     add("--amp-log2", type=float, default=cn_model.AMP_LOG2,
         help="MDM2 log2 ratio threshold" + dflt)
-    add("--amp-z", type=float, default=cn_model.AMP_Z, help="MDM2 z-score threshold" + dflt)
+    add("--amp-z", type=float, default=cn_model.AMP_Z,
+        help="MDM2 test level as a z equivalent: predictive t p-value <= Phi(-z)" + dflt)
     add("--min-pon", type=int, default=cn_model.MIN_PON, help="PoN samples needed for z" + dflt)
     add("--default-cn", type=float, default=None,
         help="MDM2 tumour copy number when tissue_cn has none (default: none, TF from CN NA)")
@@ -441,6 +443,17 @@ def _sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects,
                                           f"tissue copy number not used: {why}"))
 
 
+def _pon_check(sheet: _pd.DataFrame, sites: _pd.DataFrame, alpha: float) -> _pd.DataFrame:
+    """Leave-one-donor-out test of every PoN donor (ctdna.pon_check), logged and returned."""
+    pon_sites = sites[sites["sample"].isin(sheet.loc[sheet["type"] == "pon", "sample"])]
+    if pon_sites.empty:
+        return _pd.DataFrame(columns=pon_check.PON_CHECK_COLUMNS)
+    check = pon_check.leave_one_donor_out(pon_sites, alpha)
+    result = pon_check.summary(check)
+    _call_log.info("PoN leave-one-donor-out check: %s", result)
+    return check
+
+
 def _call_settings(args, gene, sites: _pd.DataFrame) -> levels_model.CallSettings:
     """Per-test level alpha / k over the run's test kinds (ctdna.markers) and thresholds."""
     cn_test = gene is not None and bool(_pd.to_numeric(gene["z"], errors="coerce").notna().any())
@@ -492,7 +505,8 @@ def _call(args: _argparse.Namespace) -> None:
             ["patient", "sample", "chrom", "pos", "ref", "alt", "site_set", "tumour_sample"],
             kind="mergesort"),
         "ctdna_blacklist": pon_background[pon_background["blacklisted"].astype(bool)],
-        "ctdna_cn": targets, "rejects": call_io.rejects_frame(rejects)})
+        "ctdna_cn": targets, "ctdna_pon_check": _pon_check(sheet, sites, args.alpha),
+        "rejects": call_io.rejects_frame(rejects)})
 
 
 def call_main(argv: _Sequence[str] | None = None) -> int:

@@ -19,16 +19,21 @@ column ``mean_fragment_depth`` of ``*.target_depth.tsv``, in fragments per base)
 - normalised depth ``norm_depth``: the sample scaled to P; target log2 ratio:
   ``log2(norm_t / P_t)``.
 - gene log2 ratio: ``log2(sum_t norm_t / sum_t P_t)`` over the gene's targets.
-- gene z-score: ``(log2R - mean) / sd`` of the PoN samples' gene log2 ratios, each PoN sample
-  computed leave-one-out (its reference P built from the other PoN samples only), as in
-  MRDetect-CNA's z-score against control plasmas. A PoN sample is scored against the other
-  PoN samples.
-- amplified: ``log2R >= amp_log2`` and ``z >= amp_z``.
+- gene statistic ``z`` (predictive t): with mean and sd (ddof 1) of the n PoN samples' gene
+  log2 ratios, each PoN sample computed leave-one-out (its reference P built from the other
+  PoN samples only), ``z = (log2R - mean) / (sd sqrt(1 + 1/n))``, which follows Student t
+  with n - 1 df for a new sample drawn from the PoN's normal law (predictive distribution:
+  the PoN mean and sd are estimates, docs/ctdna_null_model.md); ``p_value = P(T_{n-1} >= z)``
+  one-sided. A PoN sample is scored against the other n - 1 PoN samples. (MRDetect-CNA's
+  z-score against control plasmas used a normal tail, whose P(z >= 3) is 0.06 at n = 3.)
+- amplified: ``log2R >= amp_log2`` and ``p_value <= Phi(-amp_z)`` (the level of z >= 3 when
+  the PoN mean and sd are known: 1.35e-3 at the default amp_z = 3).
 - tumour fraction from copy number (ichorCNA/CNVkit purity maths, cnvlib/call.py): with
   tumour copy number C and a diploid normal, the plasma ratio is ``R = 1 + f (C - 2) / 2``,
   so ``f = 2 (R - 1) / (C - 2)``, clipped to [0, 1]. Its interval maps
-  ``log2R -/+ t_((1+level)/2, n_PoN - 2) * sd_PoN`` through the same formula (Student t: the
-  spread is estimated from few PoN samples). Without C (or C <= 2) f is NA.
+  ``log2R -/+ t_((1+level)/2, n - 1) * sd * sqrt(1 + 1/n)`` through the same formula (the
+  predictive spread of the sample's log2R around the PoN mean, n PoN values). Without C
+  (or C <= 2) f is NA.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from scipy import stats
 
 TARGET_KEY = ["chrom", "start", "end", "gene"]
 AMP_LOG2 = 0.2  # CNVkit `call` default gain threshold (cnvlib/call.py: -1.1,-0.25,0.2,0.7)
-AMP_Z = 3.0  # z >= 3 against control plasmas (MRDetect-CNA; NIPT z-score convention)
+AMP_Z = 3.0  # z >= 3 against control plasmas (MRDetect-CNA; NIPT z-score convention), applied as the level Phi(-3)
 MIN_PON = 3  # at least 3 PoN samples so that a leave-one-out spread (n-1 >= 2) exists
 CI_LEVEL = 0.95  # two-sided interval level, as the SNV tumour-fraction interval
 
@@ -138,28 +143,50 @@ def _spread(values: pd.Series) -> tuple[float, float]:
     return float(finite.mean()), float(finite.std(ddof=1))
 
 
+def predictive_test(value: float, reference: pd.Series | np.ndarray) -> tuple[float, int, float]:
+    """(t, n, p): predictive t statistic of ``value`` against the n finite ``reference``
+    values, t = (value - mean) / (sd sqrt(1 + 1/n)), and p = P(T_{n-1} >= t) (NA when n < 2,
+    sd = 0 or value is NA)."""
+    finite = np.asarray(reference, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    n = len(finite)
+    mean, sd = _spread(pd.Series(finite))
+    if not (n >= 2 and sd > 0 and np.isfinite(value)):
+        return math.nan, n, math.nan
+    t = (value - mean) / (sd * math.sqrt(1.0 + 1.0 / n))
+    return float(t), n, float(stats.t.sf(t, n - 1))
+
+
 def z_scores(log2r: pd.Series, pon_loo: pd.Series) -> pd.DataFrame:
-    """z of each sample's gene log2 ratio against the PoN leave-one-out values.
+    """Predictive t of each sample's gene log2 ratio against the PoN leave-one-out values.
 
     A PoN sample is compared with the other PoN samples only. Columns: log2_ratio,
-    pon_mean, pon_sd, z.
+    pon_mean, pon_sd, pon_n (PoN values compared), z (predictive t), p_value (one-sided).
     """
     rows = []
     for sample, value in log2r.items():
         others = pon_loo.drop(index=sample, errors="ignore")
         mean, sd = _spread(others)
-        z = (value - mean) / sd if sd and sd > 0 else math.nan
+        t, n, p = predictive_test(value, others)
         rows.append({"sample": sample, "log2_ratio": value, "pon_mean": mean, "pon_sd": sd,
-                     "pon_n": int(np.isfinite(others).sum()), "z": z})
-    return pd.DataFrame(rows, columns=["sample", "log2_ratio", "pon_mean", "pon_sd", "pon_n", "z"])
+                     "pon_n": n, "z": t, "p_value": p})
+    return pd.DataFrame(rows, columns=["sample", "log2_ratio", "pon_mean", "pon_sd", "pon_n",
+                                       "z", "p_value"])
 
 
-def amplification_call(log2r: float, z: float, amp_log2: float = AMP_LOG2,
-                        amp_z: float = AMP_Z) -> bool | None:
-    """True when log2R >= amp_log2 and z >= amp_z; None when either is NA."""
-    if not (np.isfinite(log2r) and np.isfinite(z)):
+def amplification_level(amp_z: float = AMP_Z) -> float:
+    """Level of the predictive test equivalent to z >= amp_z with known PoN mean and sd:
+    Phi(-amp_z) (1.35e-3 for 3)."""
+    return float(stats.norm.sf(amp_z))
+
+
+def amplification_call(log2r: float, p_value: float, amp_log2: float = AMP_LOG2,
+                       p_level: float = amplification_level()) -> bool | None:
+    """True when log2R >= amp_log2 and the predictive p-value <= p_level; None when either
+    is NA."""
+    if not (np.isfinite(log2r) and np.isfinite(p_value)):
         return None
-    return bool(log2r >= amp_log2 and z >= amp_z)
+    return bool(log2r >= amp_log2 and p_value <= p_level)
 
 
 def tf_from_ratio(log2r: float, copy_number: float) -> float:
@@ -187,8 +214,9 @@ def call_gene(norm: pd.DataFrame, pon_samples: list[str], gene: str,
     """Gene-level copy-number result per sample (plasma and PoN).
 
     ``copy_numbers``: tumour copy number C per sample (index sample; NA when unknown).
-    Columns: sample, gene, log2_ratio, pon_mean, pon_sd, z, p_value (one-sided, 1 - Phi(z)),
-    amplified, tf_cn, tf_cn_low, tf_cn_high, copy_number, reason.
+    Columns: sample, gene, log2_ratio, pon_mean, pon_sd, pon_n, z (predictive t), p_value
+    (one-sided, P(T_{pon_n - 1} >= z)), amplified (``amplification_call`` at the level
+    Phi(-amp_z)), tf_cn, tf_cn_low, tf_cn_high, copy_number, reason.
     """
     samples = sorted(norm["sample"].unique())
     pon = sorted(s for s in pon_samples if s in set(samples))
@@ -199,26 +227,26 @@ def call_gene(norm: pd.DataFrame, pon_samples: list[str], gene: str,
     result = z_scores(log2r, loo)
     enough = len(loo.dropna()) >= min_pon
     if not enough:
-        result["z"] = math.nan
+        result[["z", "p_value"]] = math.nan
     result["gene"] = gene
-    result["p_value"] = stats.norm.sf(result["z"])
-    result["amplified"] = [amplification_call(v, z, amp_log2, amp_z)
-                           for v, z in zip(result["log2_ratio"], result["z"])]
+    result["amplified"] = [amplification_call(v, p, amp_log2, amplification_level(amp_z))
+                           for v, p in zip(result["log2_ratio"], result["p_value"])]
     cn = (copy_numbers if copy_numbers is not None else pd.Series(dtype=float))
     result["copy_number"] = result["sample"].map(cn).astype(float)
-    _add_tumour_fraction(result, level, df=max(len(loo.dropna()) - 2, 1))
+    _add_tumour_fraction(result, level)
     result["reason"] = [_cn_reason(row, enough, len(loo.dropna()), min_pon)
                         for row in result.itertuples()]
     return result
 
 
-def _add_tumour_fraction(result: pd.DataFrame, level: float, df: float) -> None:
-    """Fill tf_cn, tf_cn_low and tf_cn_high in place from log2_ratio, pon_sd and copy_number
-    (``df`` = n_PoN - 2: a PoN sample's spread comes from the n_PoN - 1 other PoN values)."""
+def _add_tumour_fraction(result: pd.DataFrame, level: float) -> None:
+    """Fill tf_cn, tf_cn_low and tf_cn_high in place from log2_ratio, pon_sd, pon_n and
+    copy_number (predictive spread sd sqrt(1 + 1/n), Student t with n - 1 df)."""
     result["tf_cn"] = [tf_from_ratio(v, c) for v, c in
                        zip(result["log2_ratio"], result["copy_number"])]
-    bounds = [tf_interval(v, sd, c, level, df) for v, sd, c in
-              zip(result["log2_ratio"], result["pon_sd"], result["copy_number"])]
+    bounds = [tf_interval(v, sd * math.sqrt(1 + 1 / n), c, level, n - 1) if n >= 2
+              else (math.nan, math.nan) for v, sd, c, n in
+              zip(result["log2_ratio"], result["pon_sd"], result["copy_number"], result["pon_n"])]
     result["tf_cn_low"] = [b[0] for b in bounds]
     result["tf_cn_high"] = [b[1] for b in bounds]
 

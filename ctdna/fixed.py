@@ -9,9 +9,10 @@ Which fixed site the tumour carries, if any, is unknown, so the sites are tested
 and not pooled (a pooled count over n hot spots adds the noise of the n - 1 sites the tumour
 does not carry):
 
-- per-site p-value ``p_s = P(X_s >= a_s | H0)``, X_s the posterior predictive
-  Beta-Binomial(d_s, beta_a, beta_b) of the background (Binomial(d_s, e_s) without Beta
-  parameters): the one-site case of ``ctdna.snv.pooled_test``;
+- per-site p-value ``p_s = P(X_s >= a_s | H0)``, X_s the overdispersed predictive null of
+  the PoN background (ctdna.overdispersion; docs/ctdna_null_model.md), or the
+  Beta-Binomial(d_s, beta_a, beta_b) of the sample background (Binomial(d_s, e_s) without
+  Beta parameters): the one-site case of ``ctdna.snv.pooled_test``;
 - a site is called when ``p_s < alpha / n`` (Bonferroni over the n used fixed sites of the
   sample: family-wise false-positive rate <= alpha per sample) and ``a_s >= 2``;
 - sample: ``detected`` = any site called; ``p_value = min(1, n min_s p_s)`` (the
@@ -64,16 +65,14 @@ def no_fixed_call(reason: str | None) -> FixedCall:
     return FixedCall(0, 0, None, None, None, False, reason)
 
 
-def _site_test(row, level: float) -> tuple[float, int]:
-    """(p_s, k_s) of one used site at level ``level`` (snv.pooled_test on one site)."""
-    error = np.clip(np.array([row.error_rate], dtype=float), snv.ERROR_FLOOR,
+def _site_test(site: pd.DataFrame, level: float) -> tuple[float, int]:
+    """(p_s, k_s) of one used site (a one-row frame) at level ``level``: snv.pooled_test on
+    one site with the background's null (snv.null_parameters)."""
+    error = np.clip(site["error_rate"].to_numpy(dtype=float), snv.ERROR_FLOOR,
                     1 - snv.ERROR_FLOOR)
-    beta = np.array([[getattr(row, "beta_a", math.nan), getattr(row, "beta_b", math.nan)]],
-                    dtype=float)
-    beta = beta if np.all(np.isfinite(beta)) and np.all(beta > 0) else None
-    p_value, k_min = snv.pooled_test(np.array([int(row.alt_fragments)]),
-                                     np.array([int(row.depth_fragments)]), error, level, beta)
-    return p_value, k_min
+    return snv.pooled_test(site["alt_fragments"].to_numpy(dtype=np.int64),
+                           site["depth_fragments"].to_numpy(dtype=np.int64), error, level,
+                           **snv.null_parameters(site))
 
 
 def _tested(per_site: pd.DataFrame, alpha: float, eval_tf: float,
@@ -83,9 +82,9 @@ def _tested(per_site: pd.DataFrame, alpha: float, eval_tf: float,
     used = per_site["used"].to_numpy(dtype=bool)
     level = alpha / max(int(used.sum()), 1)
     p_values, k_mins = np.full(len(per_site), math.nan), np.full(len(per_site), math.nan)
-    for i, row in enumerate(per_site.itertuples(index=False)):
+    for i in range(len(per_site)):
         if used[i]:
-            p_values[i], k_min = _site_test(row, level)
+            p_values[i], k_min = _site_test(per_site.iloc[[i]], level)
             k_mins[i] = max(k_min, min_alt) if k_min is not None else math.nan
     error = per_site["error_rate"].to_numpy(dtype=float)
     depth = pd.to_numeric(per_site["depth_fragments"]).to_numpy(dtype=float)

@@ -41,8 +41,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scipy import stats
-
 from ctdna import cn as cn_model
 from ctdna import fixed as fixed_model
 from ctdna import lod as lod_model
@@ -142,7 +140,8 @@ def marker_tests(snv: dict, cn: dict, tissue_cn: float, naive: bool,
     informative = markers.tissue_amplified(tissue_cn, settings.tissue_amp_cn) is True
     positive = amplified is True and cn["p_value"] < settings.test_level
     lod = (lod_model.cn_lod(cn["pon_mean"], cn["pon_sd"], int(_number(cn["pon_n"]) or 0),
-                            tissue_cn, settings.amp_log2, stats.norm.sf(settings.amp_z))
+                            tissue_cn, settings.amp_log2,
+                            cn_model.amplification_level(settings.amp_z))
            if informative else math.nan)
     tests.append(markers.MarkerTest("mdm2", informative, amplified is not None, positive, lod))
     return tests

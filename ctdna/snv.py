@@ -8,12 +8,14 @@ Quantities (one plasma sample, its own patient's sites, counts in deduplicated f
   ``e_s = (A_s + a0) / (D_s + a0 + b0)`` with A_s, D_s the alt and depth fragments summed
   over PoN samples (``background_from_pon``), or the sample's own mismatch rate of the same
   substitution class at the other target positions (``background_from_sample``).
-- detection: under H0 (no ctDNA) a_s follows the posterior predictive of the background,
-  Beta-Binomial(d_s, A_s + a0, D_s - A_s + b0) (Binomial(d_s, e_s) when no Beta parameters
-  are given), independently across sites; the pooled alt count X = sum_s a_s has the
-  convolution of these laws; p-value = P(X >= x_obs | H0), computed exactly by convolution
-  (the null that ctDNAtools samples by Monte Carlo). ``detected`` = p < alpha and at
-  least ``min_alt_fragments`` (2) alt fragments in total.
+- detection: under H0 (no ctDNA) the pooled alt count X = sum_s a_s follows the
+  overdispersed predictive law of ctdna.overdispersion (PoN background: per-site
+  beta-binomial spread between donors, a sample-level factor shared by the sites,
+  estimation uncertainty of the means; docs/ctdna_null_model.md); without its columns
+  (sample background) the sites are independent Beta-Binomial(d_s, beta_a, beta_b)
+  (Binomial(d_s, e_s) without Beta parameters). p-value = P(X >= x_obs | H0), computed by
+  exact convolution (the null that ctDNAtools samples by Monte Carlo). ``detected`` =
+  p < alpha and at least ``min_alt_fragments`` (2) alt fragments in total.
 - tumour fraction (TF, fraction of cfDNA fragments from the tumour): mutant fraction at site
   s is ``mu_s = min(1, TF * m_s / 2)`` (heterozygous clonal site without LOH: m_s = 1, so
   TF/2); the observed alt probability is ``p_s = mu_s (1 - e_s) + (1 - mu_s) e_s`` and TF
@@ -35,6 +37,7 @@ from scipy import optimize, stats
 
 from ctdna import lod as lod_model
 from ctdna import tumour_fraction as tf_estimation
+from ctdna import overdispersion
 
 SITE_KEY = ["chrom", "pos", "ref", "alt"]
 ALPHA = 0.01  # detection level, issue 4 / docs/parameters.md --ctdna_alpha default
@@ -101,10 +104,16 @@ def background_from_pon(pon_counts: pd.DataFrame, *, max_pon_vaf: float = MAX_PO
     error_rate >= ``max_error_rate`` ('high_error'). Stray single fragments at the
     expected error rate are not black-listed: they raise error_rate instead.
 
+    Overdispersion (ctdna.overdispersion.fit_dispersion, docs/ctdna_null_model.md): the
+    between-donor spread of each site (method of moments, shrunk towards its class), the
+    sample-level factor shared by a donor's sites, and the predictive spread of a new sample.
+
     Returns one row per (chrom, pos, ref, alt): variant_type, error_rate, prior_rate,
     pon_alt_fragments, pon_depth_fragments, n_pon_samples (samples with depth > 0),
     n_pon_samples_with_alt (alt > 0), n_pon_samples_carrying (the recurrence rule),
-    max_pon_vaf, blacklisted (bool), blacklist_reason (str or None), background_source='pon'.
+    max_pon_vaf, blacklisted (bool), blacklist_reason (str or None), background_source='pon',
+    beta_a, beta_b (Beta posterior of the pooled rate), site_dispersion, within_dispersion,
+    sample_dispersion, n_pon_donors, dispersion_source (ctdna.overdispersion).
     """
     counts = pon_counts.drop_duplicates(subset=["sample"] + SITE_KEY).copy()
     counts = counts[counts["depth_fragments"].fillna(0) > 0]
@@ -125,6 +134,8 @@ def background_from_pon(pon_counts: pd.DataFrame, *, max_pon_vaf: float = MAX_PO
     site["error_rate"] = (site["pon_alt_fragments"] + a0) / (site["pon_depth_fragments"] + prior_weight)
     site["beta_a"] = site["pon_alt_fragments"] + a0
     site["beta_b"] = site["pon_depth_fragments"] - site["pon_alt_fragments"] + prior_weight - a0
+    site = overdispersion.fit_dispersion(counts, site, reasons.map(len) == 0, SITE_KEY,
+                                         prior_weight)
     for i in site.index[site["error_rate"] >= max_error_rate]:
         reasons[i] = reasons[i] + ["high_error"]
     site["blacklisted"] = reasons.map(len) > 0
@@ -137,7 +148,7 @@ BACKGROUND_COLUMNS = SITE_KEY + [
     "variant_type", "error_rate", "beta_a", "beta_b", "prior_rate", "pon_alt_fragments", "pon_depth_fragments",
     "n_pon_samples", "n_pon_samples_with_alt", "n_pon_samples_carrying", "max_pon_vaf",
     "blacklisted", "blacklist_reason",
-    "background_source"]
+    "background_source"] + overdispersion.DISPERSION_COLUMNS
 
 
 def _pon_reasons(site: pd.DataFrame, max_pon_vaf: float, min_samples: int) -> pd.Series:
@@ -209,6 +220,7 @@ def background_from_sample(site_counts: pd.DataFrame, sample_background: pd.Data
     sites["blacklisted"] = False
     sites["blacklist_reason"] = None
     sites["background_source"] = "sample"
+    sites = sites.assign(**{column: np.nan for column in overdispersion.DISPERSION_COLUMNS})
     return sites.reset_index(drop=True)[BACKGROUND_COLUMNS]
 
 
@@ -247,9 +259,9 @@ def call_sample(site_counts: pd.DataFrame, background: pd.DataFrame, *, alpha: f
     depth = used["depth_fragments"].to_numpy(dtype=np.int64)
     error = np.clip(used["error_rate"].to_numpy(dtype=float), ERROR_FLOOR, 1 - ERROR_FLOOR)
     mult, copies = (used[c].to_numpy(dtype=float) for c in ("multiplicity", "copies"))
-    beta = beta_parameters(used)
-    p_value, k_min = pooled_test(alt, depth, error, alpha, beta=beta)
-    tf, low, high = tf_estimation.estimate(alt, depth, error, mult, copies, ci_level, beta)
+    p_value, k_min = pooled_test(alt, depth, error, alpha, **null_parameters(used))
+    tf, low, high = tf_estimation.estimate(alt, depth, error, mult, copies, ci_level,
+                                           predictive_beta(used))
     if k_min is not None:
         k_min = max(k_min, min_alt_fragments)
     lod = lod_model.snv_lod(depth, error, mult, copies, k_min)
@@ -266,7 +278,6 @@ def call_sample(site_counts: pd.DataFrame, background: pd.DataFrame, *, alpha: f
 
 
 ERROR_FLOOR = 1e-12  # keeps log-likelihoods finite when a rate is exactly 0 or 1 (numerical)
-NULL_TAIL_SD = 50.0  # null support truncated at lambda + 50 sd + 50: mass beyond is < 1e-300 (numerical)
 
 
 def site_table(site_counts: pd.DataFrame, background: pd.DataFrame, multiplicity: str,
@@ -328,33 +339,58 @@ def beta_parameters(used: pd.DataFrame) -> np.ndarray | None:
     return beta if np.all(np.isfinite(beta)) and np.all(beta > 0) else None
 
 
-def pooled_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
-                alpha: float = ALPHA, beta: np.ndarray | None = None) -> tuple[float, int | None]:
-    """(p-value, k_min): P(sum a_s >= observed) under H0 (no ctDNA), sites independent.
+def predictive_beta(used: pd.DataFrame) -> np.ndarray | None:
+    """(n_sites, 2) Beta law of a new sample's error rate at each used site, for the
+    tumour-fraction likelihood: mean e_s and relative variance
+    r_s = (1 + c_s^2)(1 + 1 / beta_a_s) - 1 (between-donor spread c_s^2 = site_dispersion,
+    which includes the sample factor, and the uncertainty of the mean), so that
+    beta_a + beta_b = (1 - e_s) / (e_s r_s) - 1; the posterior of the pooled rate
+    (``beta_parameters``) when the dispersion columns are absent or r_s is too large for a
+    Beta law with that mean."""
+    beta = beta_parameters(used)
+    if beta is None or "site_dispersion" not in used.columns:
+        return beta
+    spread = pd.to_numeric(used["site_dispersion"], errors="coerce").to_numpy(dtype=float)
+    mean = used["error_rate"].to_numpy(dtype=float)
+    relative = (1 + spread) * (1 + 1 / beta[:, 0]) - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = (1 - mean) / (mean * relative) - 1
+    if not np.all(np.isfinite(weight) & (weight > 0)):
+        return beta
+    return np.column_stack([mean * weight, (1 - mean) * weight])
 
-    Per-site null law: the posterior predictive Beta-Binomial(d_s, beta_a_s, beta_b_s) of the
-    background (it carries the uncertainty of the PoN estimate) when ``beta`` is given, else
-    Binomial(d_s, e_s). The pooled law is their exact convolution on 0..K, K = lambda +
-    50 sd + 50 (lambda = sum d_s e_s, sd inflated for the Beta spread); an observed count
-    beyond K reports P(X >= K), an upper bound. k_min: smallest k with P(X >= k) < alpha.
+
+def null_parameters(used: pd.DataFrame) -> dict:
+    """Keyword arguments of ``pooled_test`` for the used sites: the overdispersed null
+    (``dispersion`` = within_dispersion, ``sample_dispersion``) when every site has them,
+    else ``beta`` (``beta_parameters``)."""
+    if "within_dispersion" in used.columns:
+        within = used["within_dispersion"].to_numpy(dtype=float)
+        omega = pd.to_numeric(used["sample_dispersion"], errors="coerce").to_numpy(dtype=float)
+        if len(within) and np.all(np.isfinite(within)) and np.all(np.isfinite(omega)):
+            return {"dispersion": within, "sample_dispersion": float(omega.max())}
+    return {"beta": beta_parameters(used)}
+
+
+def pooled_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
+                alpha: float = ALPHA, beta: np.ndarray | None = None, *,
+                dispersion: np.ndarray | None = None,
+                sample_dispersion: float = 0.0) -> tuple[float, int | None]:
+    """(p-value, k_min): P(sum a_s >= observed) under H0 (no ctDNA).
+
+    With ``dispersion`` (per-site predictive relative variance given the sample factor) the
+    null is ctdna.overdispersion's: sites Beta-Binomial(d_s) with mean e_s w, integrated over
+    the shared factor W (relative variance ``sample_dispersion``) by quadrature. Else the
+    sites are independent: Beta-Binomial(d_s, beta_a_s, beta_b_s) with ``beta``, otherwise
+    Binomial(d_s, e_s) (``overdispersion.independent_test``). k_min: smallest k with
+    P(X >= k) < alpha.
     """
-    lam = float(np.sum(depth * error))
-    spread = 1.0 if beta is None else (beta.sum(axis=1) + depth) / (beta.sum(axis=1) + 1)
-    sd = math.sqrt(float(np.sum(depth * error * (1 - error) * spread)))  # beta-binomial variance
-    support = int(min(depth.sum(), math.ceil(lam + NULL_TAIL_SD * sd + NULL_TAIL_SD)))
-    pmf = np.zeros(support + 1)
-    pmf[0] = 1.0
-    grid = np.arange(support + 1)
-    for i, (d, e) in enumerate(zip(depth, error)):
-        site_pmf = (stats.betabinom.pmf(grid, d, beta[i, 0], beta[i, 1]) if beta is not None
-                    else stats.binom.pmf(grid, d, e))
-        pmf = np.convolve(pmf, site_pmf)[: support + 1]
-    tail = np.cumsum(pmf[::-1])[::-1]  # tail[k] = P(X >= k), summed from the small end
-    observed = int(min(alt.sum(), support))
-    below = np.nonzero(tail < alpha)[0]
-    k_min = int(below[0]) if len(below) else None
-    p_value = 1.0 if observed == 0 else float(min(1.0, tail[observed]))  # P(X >= 0) = 1 exactly
-    return p_value, k_min
+    if dispersion is not None:
+        return overdispersion.overdispersed_test(np.asarray(alt), np.asarray(depth),
+                                                 np.asarray(error, float),
+                                                 alpha, np.asarray(dispersion, float),
+                                                 sample_dispersion)
+    return overdispersion.independent_test(alt, depth, error, alpha, beta)
 
 
 def _neg_loglik(tf: float, alt: np.ndarray, depth: np.ndarray, error: np.ndarray,

@@ -19,7 +19,7 @@ from ctdna.cli import call_main
 from stereosarc.tables import read_output_table
 
 REFERENCE = [100.0, 200.0, 300.0, 400.0]  # BACKBONE depths: median 250
-PON_MDM2 = {"PON1": 1.0, "PON2": 1.1, "PON3": 0.9, "PON4": 1.0}  # normalised MDM2 depth
+PON_MDM2 = {"PON1": 1.0, "PON2": 1.02, "PON3": 0.98, "PON4": 1.0}  # normalised MDM2 depth
 PLASMA_MDM2 = {"P1_B": 1.0, "P1_M6": 1.0, "P2_B": 2.0, "P2_R": 1.5}
 SITES = [("chr17", 7675088, "C", "T"), ("chr17", 7674220, "C", "T"),
          ("chr17", 7673802, "G", "A")]
@@ -107,8 +107,9 @@ def test_cohort_levels_dynamics_and_rejects(cohort):
     assert p2["tumour_fraction"] == pytest.approx(0.1) and p2["tf_source"] == "cn"
     assert p2["p_value_source"] == "cn" and p2["p_value"] == pytest.approx(p2["mdm2_p_value"])
     assert p2["detected"] == 1 and p2["n_sites"] == 0 and p2["tissue_copy_number"] == 22
-    loo = np.log2([1.0, 1.1 / 1.0, 0.9 / 1.0, 1.0])  # PoN leave-one-out MDM2 log2 ratios
-    assert p2["mdm2_z"] == pytest.approx((1.0 - loo.mean()) / loo.std(ddof=1))
+    loo = np.log2([1.0, 1.02 / 1.0, 0.98 / 1.0, 1.0])  # PoN leave-one-out MDM2 log2 ratios
+    # predictive t against 4 PoN values (t with 3 df): (x - mean) / (sd sqrt(1 + 1/4))
+    assert p2["mdm2_z"] == pytest.approx((1.0 - loo.mean()) / (loo.std(ddof=1) * np.sqrt(1.25)))
     assert ctdna.loc["P2_R", "tumour_fraction"] == pytest.approx(2 * 0.5 / 20)
     p3 = ctdna.loc["P3_B"]
     assert math.isnan(p3["detected"]) and p3["evaluable"] == 0 and p3["tf_source"] == "none"
@@ -132,6 +133,9 @@ def test_cohort_levels_dynamics_and_rejects(cohort):
     assert "GHOST" in reasons and "P3_B not evaluable" in reasons
     assert reasons.count("not used: blacklisted") == 2 and "gene CDK4 is neither MDM2 nor the gene of a tumour site" in reasons
     assert (rejects["stage"] == "ctdna").all()
+
+    check = read_output_table(out / "ctdna_pon_check.tsv")
+    assert sorted(check["sample"]) == sorted(PON_MDM2)  # each donor against the other three
 
     cn = read_output_table(out / "ctdna_cn.tsv")
     assert len(cn) == 8 * 8  # 8 targets x (4 PoN + 4 plasma with depth)

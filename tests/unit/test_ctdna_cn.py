@@ -52,8 +52,15 @@ def test_gene_log2_against_pon_median_and_leave_one_out():
     assert result.loc["pon2", "log2_ratio"] == pytest.approx(math.log2(1.1 / 0.95))
     loo = [math.log2(1.0 / 1.0), math.log2(1.1 / 0.95), math.log2(0.9 / 1.05)]
     assert result.loc["p1", "pon_sd"] == pytest.approx(np.std(loo, ddof=1))
-    assert result.loc["p1", "z"] == pytest.approx((1.0 - np.mean(loo)) / np.std(loo, ddof=1))
-    assert bool(result.loc["p1", "amplified"]) is True
+    # predictive t against n = 3 PoN values: (x - mean) / (sd sqrt(1 + 1/3)), t with 2 df
+    t = (1.0 - np.mean(loo)) / (np.std(loo, ddof=1) * math.sqrt(1 + 1 / 3))
+    assert result.loc["p1", "z"] == pytest.approx(t)
+    assert result.loc["p1", "pon_n"] == 3
+    # t = 4.01 on 2 df: p = 0.0285 (R: pt(4.0059, 2, lower.tail = FALSE)) > Phi(-3) = 0.00135,
+    # so a doubling against 3 PoN samples is not an amplification call (the former normal
+    # tail called it at z = 4.6)
+    assert result.loc["p1", "p_value"] == pytest.approx(0.0285181123672145, rel=1e-6)
+    assert bool(result.loc["p1", "amplified"]) is False
     assert result.loc["p1", "reason"].startswith("no tumour copy number")
 
 
@@ -103,10 +110,13 @@ def test_purity_formula_hand_values():
 
 
 def test_amplification_call_thresholds():
-    assert cn.amplification_call(0.2, 3.0) is True
-    assert cn.amplification_call(0.19, 10.0) is False
-    assert cn.amplification_call(1.0, 2.9) is False
-    assert cn.amplification_call(float("nan"), 5.0) is None
+    level = cn.amplification_level(3.0)
+    assert level == pytest.approx(0.0013498980316301, rel=1e-12)  # R: pnorm(-3)
+    assert cn.amplification_call(0.2, level) is True
+    assert cn.amplification_call(0.19, 1e-9) is False
+    assert cn.amplification_call(1.0, 0.0014) is False
+    assert cn.amplification_call(float("nan"), 1e-9) is None
+    assert cn.amplification_call(1.0, float("nan")) is None
 
 
 def simulate(rng, n_pon=12, plasma=(), n_ref=16, n_mdm2=10, fragments=3000, noise_sd=0.01):

@@ -1,7 +1,7 @@
 """ctdna.cn against an independent base-R implementation of the same definitions
 (normalisation by the reference-target median, scaling to the PoN reference by the median
 ratio over reference targets, two-pass PoN median per target, gene log2 ratio,
-leave-one-out PoN z-score, f = 2 (R - 1) / (C - 2)) on a seeded simulated cohort."""
+leave-one-out PoN predictive t and its pt() p-value, f = 2 (R - 1) / (C - 2)) on a seeded simulated cohort."""
 
 from __future__ import annotations
 
@@ -45,9 +45,11 @@ out <- data.frame(sample = sort(unique(d$sample)))
 out$log2_ratio <- sapply(out$sample, function(s)
   if (s %in% pon) loo[[s]] else gene_log2(s, pon))
 out$z <- sapply(seq_len(nrow(out)), function(i) {
-  s <- out$sample[i]; others <- loo[names(loo) != s]
-  (out$log2_ratio[i] - mean(others)) / sd(others)
+  s <- out$sample[i]; others <- loo[names(loo) != s]; n <- length(others)
+  (out$log2_ratio[i] - mean(others)) / (sd(others) * sqrt(1 + 1 / n))
 })
+out$n <- sapply(out$sample, function(s) sum(names(loo) != s))
+out$p <- pt(out$z, out$n - 1, lower.tail = FALSE)
 C <- as.numeric(args[3])
 out$tf <- pmin(pmax(2 * (2^out$log2_ratio - 1) / (C - 2), 0), 1)
 write.table(out, args[2], sep = "\t", quote = FALSE, row.names = FALSE)
@@ -73,6 +75,7 @@ def test_cn_matches_base_r(tmp_path):
     ours = ours.loc[expected.index]
     np.testing.assert_allclose(ours["log2_ratio"], expected["log2_ratio"], rtol=0, atol=1e-12)
     np.testing.assert_allclose(ours["z"], expected["z"], rtol=1e-9)
+    np.testing.assert_allclose(ours["p_value"], expected["p"], rtol=1e-9, atol=1e-300)
     plasma_ids = [name for name, _, _ in plasma]
     np.testing.assert_allclose(ours.loc[plasma_ids, "tf_cn"], expected.loc[plasma_ids, "tf"],
                                rtol=0, atol=1e-12)
