@@ -90,8 +90,17 @@ def test_planted_effects_come_out_in_the_right_direction_from_the_calls(first_ru
     and the atezolizumab arm protective, CPS >= 1 raises ORR; here from the run's own calls."""
     launch, _ = first_run
     table = read_output_table(launch / "results" / "cohort" / "associations.tsv")
-    for biomarker, method, harmful in (("ctdna_month6_detected", "cox_landmark", True),
-                                       ("nlr_ge_5", "cox_stratified", True),
+    # month-6 ctDNA: only samples drawn before the landmark count (no look-ahead), so the
+    # arm-adjusted landmark Cox has too few events on the demo and is refused with its reason;
+    # the direction is read from the landmark KM medians instead
+    landmark = table[(table["biomarker"] == "ctdna_month6_detected")
+                     & (table["method"] == "cox_landmark")].iloc[0]
+    assert np.isfinite(landmark["estimate"]) or "not fitted" in landmark["note"]
+    km = table[(table["biomarker"] == "ctdna_month6_detected (landmark)")
+               & (table["method"] == "km") & (table["estimate"] > 1)].set_index("group")
+    assert km.loc["ctdna_month6_detected = 1", "estimate"] \
+        < km.loc["ctdna_month6_detected = 0", "estimate"]  # median PFS days after the landmark
+    for biomarker, method, harmful in (("nlr_ge_5", "cox_stratified", True),
                                        ("cps_ge_1", "cox_stratified", False),
                                        ("arm", "cox_stratified", False),
                                        ("cps_ge_1", "fisher_exact", True)):
