@@ -151,7 +151,7 @@ def test_run_summary_counts_rejects_and_task_warnings(small_demo, tmp_path):
         assert f"  {stage:<21}: {count}" in summary
     assert f"per-patient merge    : {len(pd.read_csv(outdir / 'cohort' / 'biomarkers.tsv', sep=chr(9)))} row(s)" in summary
     assert "TMB                  : not run" in summary
-    assert "STEREOSARC:VALIDATE (samplesheet.csv): WARNING stereosarc.validate: ihc.csv row" in summary
+    assert "INITIALISE:VALIDATE (samplesheet.csv): WARNING stereosarc.validate: ihc.csv row" in summary
     assert any(line.startswith("WARN: pre-flight: ihc.csv row ") and "percentage above 100" in line
                for line in result.stdout.splitlines())  # on the console as soon as pre-flight passed
     launch = (outdir / "pipeline_info" / "params_summary.txt").read_text()
