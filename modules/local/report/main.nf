@@ -24,13 +24,12 @@ process REPORT {
         .collect { option, table -> "--${option} ${table}" }
         .join(' ')
     """
-    outcome-report --biomarkers ${biomarkers} --associations ${associations} --km ${km} --primary ${primary} ${optional} --rejects ${rejects} --params ${params_json} ${args} --out report.html
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers matplotlib pandas --out versions.yml
+    outcome-report --biomarkers ${biomarkers} --associations ${associations} --km ${km} --primary ${primary} ${optional} --rejects ${rejects} --params ${params_json} ${args} --out report.html --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     touch report.html
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

@@ -25,14 +25,13 @@ process VALIDATE {
         .collect { option, table -> "--${option} ${table}" }
         .join(' ')
     """
-    stereosarc-validate --input ${samplesheet} ${tables} --params ${params_json} --params-schema ${params_schema} --input-schema ${input_schema} ${args} --warnings preflight_warnings.txt --out samplesheet.valid.csv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers jsonschema pysam --out versions.yml
+    stereosarc-validate --input ${samplesheet} ${tables} --params ${params_json} --params-schema ${params_schema} --input-schema ${input_schema} ${args} --warnings preflight_warnings.txt --out samplesheet.valid.csv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     cp ${samplesheet} samplesheet.valid.csv
     touch preflight_warnings.txt
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }
