@@ -53,10 +53,11 @@ workflow {
     INITIALISE(file(params.input, checkIfExists: true))
     STEREOSARC(INITIALISE.out.samplesheet, INITIALISE.out.tumours, INITIALISE.out.plasma,
                INITIALISE.out.params_json)
-    // pipeline_info/software_versions.yml: one entry per process, sorted
+    // pipeline_info/software_versions.yml: one entry per process (its first task's: the tasks
+    // of a process share one environment), sorted
     INITIALISE.out.versions.mix(STEREOSARC.out.versions)
         .map { it.text }
-        .unique()
+        .unique { it.readLines()[0] }
         .mix(Channel.of(workflowVersions()))
         .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info", sort: true)
 }

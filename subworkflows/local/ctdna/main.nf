@@ -43,5 +43,5 @@ workflow CIRCULATING_TUMOUR_DNA {
     dynamics  = CTDNA_CALL.out.dynamics     // cohort/ctdna_dynamics.tsv
     cn        = CTDNA_CALL.out.cn           // cohort/ctdna_cn.tsv (with tissue copy number)
     rejects   = CTDNA_CALL.out.rejects.mix(CTDNA_COUNT.out.rejects.map { meta, table -> table })
-    versions  = CTDNA_COUNT.out.versions.first().mix(CTDNA_CALL.out.versions)
+    versions  = CTDNA_COUNT.out.versions.mix(CTDNA_CALL.out.versions)
 }
