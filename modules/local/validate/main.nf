@@ -6,10 +6,15 @@ process VALIDATE {
     path samplesheet
     path params_json
     tuple path(params_schema), path(input_schema)
-    tuple path(clinical, stageAs: 'tables/*'), path(ihc, stageAs: 'tables/*'), path(qupath, stageAs: 'tables/*'),
-          path(labs, stageAs: 'tables/*'), path(tissue_cn, stageAs: 'tables/*')      // each a table or []
-    tuple path(panel_bed, stageAs: 'tables/*'), path(ctdna_targets, stageAs: 'tables/*'),
-          path(ctdna_sites, stageAs: 'tables/*'), path(fasta, stageAs: 'tables/*')   // each a file or []
+    path clinical, stageAs: 'tables/*'        // each table or reference: the file, or []
+    path ihc, stageAs: 'tables/*'
+    path qupath, stageAs: 'tables/*'
+    path labs, stageAs: 'tables/*'
+    path tissue_cn, stageAs: 'tables/*'
+    path panel_bed, stageAs: 'tables/*'
+    path ctdna_targets, stageAs: 'tables/*'
+    path ctdna_sites, stageAs: 'tables/*'
+    path fasta, stageAs: 'tables/*'
     path data_files, stageAs: 'data/?????/*'
 
     output:

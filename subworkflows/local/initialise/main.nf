@@ -45,10 +45,11 @@ workflow INITIALISE {
     ch_params_json = Channel.of(paramsJson())
         .collectFile(name: 'params.json', storeDir: "${params.outdir}/pipeline_info")
         .first()
-    def tables = [params.clinical, params.ihc, params.qupath, params.labs, params.tissue_cn].collect { optionalFile(it) }
-    def references = [params.panel_bed, params.ctdna_targets, params.ctdna_sites, params.fasta].collect { optionalFile(it) }
     def schemas = [file("${projectDir}/nextflow_schema.json"), file("${projectDir}/assets/schema_input.json")]
-    VALIDATE(samplesheet, ch_params_json, schemas, tables, references, samplesheetFiles(samplesheet))
+    VALIDATE(samplesheet, ch_params_json, schemas, optionalFile(params.clinical), optionalFile(params.ihc),
+             optionalFile(params.qupath), optionalFile(params.labs), optionalFile(params.tissue_cn),
+             optionalFile(params.panel_bed), optionalFile(params.ctdna_targets), optionalFile(params.ctdna_sites),
+             optionalFile(params.fasta), samplesheetFiles(samplesheet))
     // Rows their stage will reject (impossible values), shown as soon as pre-flight passes
     VALIDATE.out.warnings.splitText().subscribe { line -> log.warn "pre-flight: ${line.trim()}" }
 
