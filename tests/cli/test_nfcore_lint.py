@@ -15,16 +15,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from nf_core.components.nfcore_component import NFCoreComponent  # test extra: nf-core
+from nf_core.modules.lint.meta_yml import meta_yml
 
 from tests.pipeline.nf import NEXTFLOW, REPO
 
-nf_core = pytest.importorskip("nf_core", reason="nf-core is in the test extras: pip install -e '.[test]'")
-
-from nf_core.components.nfcore_component import NFCoreComponent  # noqa: E402
-from nf_core.modules.lint.meta_yml import meta_yml  # noqa: E402
-
 MODULES = sorted(path.parent for path in (REPO / "modules" / "local").glob("*/main.nf"))
-REQUIRED_KEYS = ("name", "description", "keywords", "tools", "input", "output", "authors")  # meta-schema
+# required keys of nf-core/modules modules/meta-schema.json
+REQUIRED_KEYS = ("name", "description", "keywords", "tools", "input", "output", "authors")
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +51,8 @@ def lint_module(module_dir: Path) -> NFCoreComponent:
     module.get_outputs_from_main_nf()
     module.get_topics_from_main_nf()
     linter = SimpleNamespace(modules_repo=SimpleNamespace(repo_path=REPO),
-                             load_meta_schema=lambda: {"type": "object", "required": list(REQUIRED_KEYS)})
+                             load_meta_schema=lambda: {"type": "object",
+                                                       "required": list(REQUIRED_KEYS)})
     meta_yml(linter, module)
     return module
 
@@ -72,7 +71,8 @@ def test_module_meta_yml_passes_nf_core_module_lint(module_dir):
             "meta_output", "correct_meta_outputs"} <= passed
     meta = module.load_meta_yml()
     assert len(meta["keywords"]) >= 3  # meta-schema: minItems 3
-    outputs = [element for channel in meta["output"].values() for element in channel_elements(channel)]
+    outputs = [element for channel in meta["output"].values()
+               for element in channel_elements(channel)]
     for element in [*channel_elements(meta["input"]), *outputs]:
         (name, spec), = element.items()
         assert spec.get("type") and spec.get("description"), f"{module_dir.name}: {name}"

@@ -26,11 +26,13 @@ def versions_of(path: Path) -> tuple[str, dict[str, str]]:
 
 
 def tmb_calc(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    vcf = write_vcf(tmp_path / "t.vcf", [record(100, "A", "C", "CSQ=" + csq("C", "missense_variant"),
-                                                sample="0/1:90,10:100:0.1")])
+    missense = record(100, "A", "C", "CSQ=" + csq("C", "missense_variant"),
+                      sample="0/1:90,10:100:0.1")
+    vcf = write_vcf(tmp_path / "t.vcf", [missense])
     bed = write_bed(tmp_path / "panel.bed", [("chr1", 0, 1_000_000)])
     return subprocess.run([str(BIN / "tmb-calc"), "--vcf", str(vcf), "--sample", "T1", "--patient",
-                           "P01", "--panel-bed", str(bed), "--panel-is-coding", "--allow-empty-fields",
+                           "P01", "--panel-bed", str(bed), "--panel-is-coding",
+                           "--allow-empty-fields",
                            "--out-summary", str(tmp_path / "s.tsv"), "--out-trace",
                            str(tmp_path / "t.tsv"), *extra], capture_output=True, text=True)
 

@@ -52,7 +52,8 @@ def test_pipeline_info_records_versions_and_parameters(first_run):
     launch, _ = first_run
     info = launch / "results" / "pipeline_info"
     versions = (info / "software_versions.yml").read_text()
-    for expected in ("nextflow: 24.10.8", 'python: "3.', "pysam:", "cyvcf2:", "lifelines:", "htslib:"):
+    for expected in ("nextflow: 24.10.8", 'python: "3.', "pysam:", "cyvcf2:", "lifelines:",
+                     "htslib:"):
         assert expected in versions
     assert '"tmb_min_vaf": 0.05' in (info / "params.json").read_text()
     assert list(info.glob("execution_timeline_*.html"))

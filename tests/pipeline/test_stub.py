@@ -44,7 +44,8 @@ def stub_run(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     sheet.to_csv(folder / "samplesheet.csv", index=False)
     params = demo_params(demo)
     params[params.index("--input") + 1] = str(folder / "samplesheet.csv")
-    result = nextflow(folder, "-stub-run", "-profile", "test", *params, "--outdir", str(folder / "out"))
+    result = nextflow(folder, "-stub-run", "-profile", "test", *params,
+                      "--outdir", str(folder / "out"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return folder / "out", sheet
 
