@@ -3,13 +3,15 @@
  * stereosarc-biomarkers: translational biomarkers of the STEREOSARC phase II trial
  * (SBRT +/- atezolizumab in oligometastatic soft-tissue sarcoma; NCT03548428).
  *
- * main.nf only wires: initialise (help, parameter check, launch summary) -> workflow ->
- * completion (run summary). The protocol reads in workflows/stereosarc.nf; every
+ * main.nf only wires: launch checks (help, parameter check, launch summary) -> INITIALISE
+ * (pre-flight, samplesheet channels, params.json) -> STEREOSARC -> completion (software
+ * versions, run summary). The protocol reads in workflows/stereosarc.nf; every
  * computation is a console script of the Python packages; lib/ holds the launch helpers.
  */
 
 nextflow.enable.dsl = 2
 
+include { INITIALISE } from './subworkflows/local/initialise/main'
 include { STEREOSARC } from './workflows/stereosarc'
 
 def schemaFile = new File("${projectDir}/nextflow_schema.json")
@@ -43,8 +45,21 @@ def pipelineInfo = file("${params.outdir}/pipeline_info")
 pipelineInfo.mkdirs()
 pipelineInfo.resolve('params_summary.txt').text = StereosarcSummary.launch(launchInfo, params, nonDefault, stageWarnings) + '\n'
 
+def workflowVersions() {
+    "\"Workflow\":\n  nextflow: ${workflow.nextflow.version.toString()}\n  stereosarc-biomarkers: ${workflow.manifest.version}\n".toString()
+}
+
 workflow {
-    STEREOSARC()
+    INITIALISE(file(params.input, checkIfExists: true))
+    STEREOSARC(INITIALISE.out.samplesheet, INITIALISE.out.tumours, INITIALISE.out.plasma,
+               INITIALISE.out.params_json)
+    // pipeline_info/software_versions.yml: one entry per process (its first task's: the tasks
+    // of a process share one environment), sorted
+    INITIALISE.out.versions.mix(STEREOSARC.out.versions)
+        .map { it.text }
+        .unique { it.readLines()[0] }
+        .mix(Channel.of(workflowVersions()))
+        .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info", sort: true)
 }
 
 workflow.onComplete {

@@ -2,20 +2,31 @@
 
 ``main(argv=None)`` parses, sets up logging, runs, and turns the project's typed errors
 into a single ``error: ...`` line on stderr with exit status 2 (no traceback as the UI).
+``--versions-out PROCESS FILE`` (every console script) writes the Nextflow process's
+versions.yml from the same process once the command succeeded: no second interpreter.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import importlib.metadata
+import json
 import logging
+import os
+import platform
+import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from stereosarc import __version__
 from stereosarc.errors import InputError, SchemaError
 
 EXIT_INPUT_ERROR = 2  # bad input or arguments, the convention of argparse and POSIX tools
 EXIT_INTERNAL_ERROR = 3  # a schema violation on output: a bug, not the user's input
+DISTRIBUTION = "stereosarc-biomarkers"  # pyproject.toml [project] name
+IMPORT_NAMES = {"scikit-learn": "sklearn"}  # distributions whose import name is not the dist name
 
 
 def make_parser(prog: str, description: str, example: str) -> argparse.ArgumentParser:
@@ -27,6 +38,10 @@ def make_parser(prog: str, description: str, example: str) -> argparse.ArgumentP
     parser.add_argument("--log-level", default="INFO",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="verbosity of the log on stderr (default: INFO)")
+    parser.add_argument("--versions-out", nargs=2, metavar=("PROCESS", "FILE"),
+                        help="on success also write FILE, the versions.yml of Nextflow process "
+                             "PROCESS: Python, this package, the dependencies this run imported "
+                             "and every htslib loaded into it")
     return parser
 
 
@@ -43,6 +58,8 @@ def run_cli(parser: argparse.ArgumentParser, action: Callable[[argparse.Namespac
     setup_logging(args.log_level)
     try:
         action(args)
+        if args.versions_out:
+            write_versions(*args.versions_out)
     except (InputError, FileNotFoundError, IsADirectoryError, PermissionError) as err:
         print(f"{parser.prog}: error: {_one_line(err)}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -59,3 +76,58 @@ def run_cli(parser: argparse.ArgumentParser, action: Callable[[argparse.Namespac
 
 def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
+
+
+class _DlInfo(ctypes.Structure):
+    """glibc's Dl_info (dlfcn.h): which shared object defines an address."""
+
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def loaded_htslibs() -> list[tuple[str, str]]:
+    """(file name, ``hts_version()``) of every htslib in this process: the one bound at run time
+    (system libhts or pysam's libchtslib) and copies linked into extensions (cyvcf2). Each
+    mapped shared object is asked for ``hts_version`` and dladdr names the object defining it.
+    Empty where /proc/self/maps does not exist (not Linux)."""
+    try:
+        maps = Path("/proc/self/maps").read_text(encoding="utf-8")
+    except OSError:
+        return []
+    paths = sorted({fields[5] for fields in (line.split(maxsplit=5) for line in maps.splitlines())
+                    if len(fields) == 6 and ".so" in fields[5]})
+    found = {}
+    for path in paths:
+        try:
+            hts_version = ctypes.CDLL(path).hts_version
+        except (OSError, AttributeError):
+            continue
+        hts_version.restype = ctypes.c_char_p
+        info = _DlInfo()
+        ctypes.CDLL(None).dladdr(hts_version, ctypes.byref(info))
+        found[Path(os.fsdecode(info.dli_fname or path.encode())).name] = hts_version().decode()
+    return sorted(found.items())
+
+
+def loaded_versions() -> dict[str, str]:
+    """Python, this package, each declared dependency this process imported, and htslib."""
+    versions = {"python": platform.python_version(), DISTRIBUTION: __version__}
+    for requirement in importlib.metadata.requires(DISTRIBUTION) or []:
+        if "extra ==" in requirement:
+            continue
+        name = re.split(r"[\s;<>=!~\[]", requirement, maxsplit=1)[0]
+        if IMPORT_NAMES.get(name, name.replace("-", "_")) in sys.modules:
+            versions[name] = importlib.metadata.version(name)
+    htslibs = loaded_htslibs()
+    if htslibs:
+        versions["htslib"] = ", ".join(f"{version} ({name})" for name, version in htslibs)
+    return versions
+
+
+def write_versions(process: str, path: str) -> None:
+    """versions.yml (nf-core layout: process, then tool: version), written atomically."""
+    lines = [f"{json.dumps(process)}:"]
+    lines += [f"  {name}: {json.dumps(version)}" for name, version in loaded_versions().items()]
+    temporary = f"{path}.tmp{os.getpid()}"
+    Path(temporary).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(temporary, path)

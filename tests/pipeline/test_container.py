@@ -85,7 +85,7 @@ def test_podman_run_matches_host_run_byte_for_byte(podman_env, small_demo, tmp_p
     versions = (tmp_path / "podman" / "pipeline_info" / "software_versions.yml").read_text()
     image_python = in_image(podman_env, "python3", "-c",
                             "import platform; print(platform.python_version())").strip()
-    assert f"python: {image_python}" in versions, "tasks ran in the image's Python"
+    assert f'python: "{image_python}"' in versions, "tasks ran in the image's Python"
     wrappers = sorted((tmp_path / "work_podman").glob("*/*/.command.run"))
     assert wrappers and all("podman run" in w.read_text() and podman_env["IMAGE"] in w.read_text()
                             for w in wrappers), "every task ran in the image"

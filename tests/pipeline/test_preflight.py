@@ -151,7 +151,7 @@ def test_run_summary_counts_rejects_and_task_warnings(small_demo, tmp_path):
         assert f"  {stage:<21}: {count}" in summary
     assert f"per-patient merge    : {len(pd.read_csv(outdir / 'cohort' / 'biomarkers.tsv', sep=chr(9)))} row(s)" in summary
     assert "TMB                  : not run" in summary
-    assert "STEREOSARC:VALIDATE (samplesheet.csv): WARNING stereosarc.validate: ihc.csv row" in summary
+    assert "INITIALISE:VALIDATE (samplesheet.csv): WARNING stereosarc.validate: ihc.csv row" in summary
     assert any(line.startswith("WARN: pre-flight: ihc.csv row ") and "percentage above 100" in line
                for line in result.stdout.splitlines())  # on the console as soon as pre-flight passed
     launch = (outdir / "pipeline_info" / "params_summary.txt").read_text()
@@ -168,7 +168,8 @@ def test_run_summary_counts_ctdna_detections_and_rejects_by_stage_and_severity(b
     (cohort / "rejects.tsv").write_text("stage\tfile\trow\tseverity\treason\nlabs\tl.csv\t2\terror\tx\n"
                                         "labs\tl.csv\t3\terror\ty\nihc\ti.csv\t4\tinfo\tz\n")
     result = nextflow(tmp_path, "-preview", "--input", str(batch / "samplesheet.csv"),
-                      "--panel_bed", str(batch / "panel.bed"), "--outdir", str(tmp_path / "out"))
+                      "--panel_bed", str(batch / "panel.bed"), "--tmb_panel_is_coding", "true",
+                      "--outdir", str(tmp_path / "out"))
     assert result.returncode == 0, result.stdout[-2000:]
     summary = (tmp_path / "out" / "pipeline_info" / "run_summary.txt").read_text().splitlines()
     assert "ctDNA detections: 2 detected, 1 not detected, 1 NA of 4 samples in cohort/ctdna.tsv" in summary

@@ -16,13 +16,12 @@ process ASSOCIATIONS {
     def args = task.ext.args ?: ''
     def ctdna_arg = ctdna ? "--ctdna ${ctdna}" : ''
     """
-    outcome-associate --biomarkers ${biomarkers} ${ctdna_arg} ${args} --out associations.tsv --out-km km.tsv --out-primary primary_endpoint.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers lifelines scipy statsmodels scikit-learn --out versions.yml
+    outcome-associate --biomarkers ${biomarkers} ${ctdna_arg} ${args} --out associations.tsv --out-km km.tsv --out-primary primary_endpoint.tsv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     touch associations.tsv km.tsv primary_endpoint.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

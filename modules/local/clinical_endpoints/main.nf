@@ -13,13 +13,12 @@ process CLINICAL_ENDPOINTS {
     script:
     def args = task.ext.args ?: ''
     """
-    outcome-clinical --clinical ${clinical} ${args} --out clinical_endpoints.tsv --rejects rejects_clinical.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pandas --out versions.yml
+    outcome-clinical --clinical ${clinical} ${args} --out clinical_endpoints.tsv --rejects rejects_clinical.tsv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     touch clinical_endpoints.tsv rejects_clinical.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

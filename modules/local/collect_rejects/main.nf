@@ -12,13 +12,12 @@ process COLLECT_REJECTS {
     script:
     def args = task.ext.args ?: ''
     """
-    stereosarc-rejects ${args} --out rejects.tsv ${stage_rejects}
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pandas --out versions.yml
+    stereosarc-rejects ${args} --out rejects.tsv ${stage_rejects} --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     touch rejects.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

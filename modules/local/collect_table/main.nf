@@ -14,13 +14,12 @@ process COLLECT_TABLE {
     script:
     def args = task.ext.args ?: ''
     """
-    stereosarc-collect ${args} --out ${name}.tsv ${tables}
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pandas pyarrow --out versions.yml
+    stereosarc-collect ${args} --out ${name}.tsv ${tables} --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     touch ${name}.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

@@ -23,13 +23,12 @@ process CTDNA_CALL {
     def cn_arg = tissue_cn ? "--tissue-cn ${tissue_cn}" : ''
     def clinical_arg = clinical ? "--clinical ${clinical}" : ''
     """
-    ctdna-call --samplesheet ${samplesheet} --site-counts ${site_counts} --target-depth ${target_depth} --background ${background} ${cn_arg} ${clinical_arg} ${args} --outdir .
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers scipy pandas --out versions.yml
+    ctdna-call --samplesheet ${samplesheet} --site-counts ${site_counts} --target-depth ${target_depth} --background ${background} ${cn_arg} ${clinical_arg} ${args} --outdir . --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
-    touch ctdna.tsv ctdna_dynamics.tsv ctdna_sites.tsv ctdna_cn.tsv ctdna_blacklist.tsv rejects_ctdna.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    touch ctdna.tsv ctdna_dynamics.tsv ctdna_sites.tsv ctdna_cn.tsv ctdna_blacklist.tsv ctdna_pon_check.tsv rejects_ctdna.tsv
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

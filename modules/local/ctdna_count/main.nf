@@ -23,14 +23,13 @@ process CTDNA_COUNT {
     def fasta_arg = fasta ? "--fasta ${fasta}" : ''
     def sites_arg = sites ? "--sites ${sites}" : ''
     """
-    ctdna-count --bam ${bam} --sample ${meta.id} ${tumour_args} --targets ${targets} ${fasta_arg} ${sites_arg} ${args} --out-sites ${prefix}.site_counts.tsv --out-targets ${prefix}.target_depth.tsv --out-background ${prefix}.background.tsv --out-rejects ${prefix}.rejects_count.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pysam cyvcf2 --out versions.yml
+    ctdna-count --bam ${bam} --sample ${meta.id} ${tumour_args} --targets ${targets} ${fasta_arg} ${sites_arg} ${args} --out-sites ${prefix}.site_counts.tsv --out-targets ${prefix}.target_depth.tsv --out-background ${prefix}.background.tsv --out-rejects ${prefix}.rejects_count.tsv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     def prefix = task.ext.prefix ?: meta.id
     """
     touch ${prefix}.site_counts.tsv ${prefix}.target_depth.tsv ${prefix}.background.tsv ${prefix}.rejects_count.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

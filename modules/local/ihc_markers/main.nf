@@ -19,13 +19,12 @@ process IHC_MARKERS {
     def qupath_arg = qupath_manifest ? "--qupath qupath/${qupath_manifest}" : ''
     def clinical_arg = clinical ? "--clinical ${clinical}" : ''
     """
-    ihc-markers ${ihc_arg} ${qupath_arg} ${clinical_arg} ${args} --out ihc_patient.tsv --rejects rejects_ihc.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pandas --out versions.yml
+    ihc-markers ${ihc_arg} ${qupath_arg} ${clinical_arg} ${args} --out ihc_patient.tsv --rejects rejects_ihc.tsv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     touch ihc_patient.tsv rejects_ihc.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

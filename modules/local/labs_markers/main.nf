@@ -14,13 +14,12 @@ process LABS_MARKERS {
     script:
     def args = task.ext.args ?: ''
     """
-    labs-markers --labs ${labs} --clinical ${clinical} ${args} --out labs_patient.tsv --rejects rejects_labs.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pandas --out versions.yml
+    labs-markers --labs ${labs} --clinical ${clinical} ${args} --out labs_patient.tsv --rejects rejects_labs.tsv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     touch labs_patient.tsv rejects_labs.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

@@ -22,13 +22,12 @@ process MERGE_BIOMARKERS {
         .collect { name, file -> "--${name} ${file}" }
         .join(' ')
     """
-    outcome-merge --clinical-endpoints ${endpoints} ${optional} ${args} --out biomarkers.tsv --out-rejects rejects_merge.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers pandas pyarrow --out versions.yml
+    outcome-merge --clinical-endpoints ${endpoints} ${optional} ${args} --out biomarkers.tsv --out-rejects rejects_merge.tsv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     touch biomarkers.tsv biomarkers.parquet rejects_merge.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

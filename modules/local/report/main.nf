@@ -3,9 +3,15 @@ process REPORT {
     label 'process_low'
 
     input:
-    path tables, stageAs: 'tables/*'
-    val table_args
-    val params_json
+    path biomarkers, stageAs: 'tables/*'
+    path associations, stageAs: 'tables/*'
+    path km, stageAs: 'tables/*'
+    path primary, stageAs: 'tables/*'
+    path ctdna, stageAs: 'tables/*'      // or [] (no ctDNA stage)
+    path dynamics, stageAs: 'tables/*'   // or []
+    path cn, stageAs: 'tables/*'         // or [] (no tissue copy number)
+    path rejects, stageAs: 'tables/*'
+    path params_json
 
     output:
     path 'report.html',  emit: html
@@ -13,17 +19,17 @@ process REPORT {
 
     script:
     def args = task.ext.args ?: ''
+    def optional = [ctdna: ctdna, dynamics: dynamics, cn: cn]
+        .findAll { option, table -> table }
+        .collect { option, table -> "--${option} ${table}" }
+        .join(' ')
     """
-    cat > params.json <<'PARAMS_JSON'
-    ${params_json}
-    PARAMS_JSON
-    outcome-report ${table_args} --params params.json ${args} --out report.html
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers matplotlib pandas --out versions.yml
+    outcome-report --biomarkers ${biomarkers} --associations ${associations} --km ${km} --primary ${primary} ${optional} --rejects ${rejects} --params ${params_json} ${args} --out report.html --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     touch report.html
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

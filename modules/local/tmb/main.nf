@@ -18,14 +18,13 @@ process TMB {
     def bam_arg = bam ? "--bam ${bam}" : ''
     def coding_arg = coding_bed ? "--coding-bed ${coding_bed}" : ''
     """
-    tmb-calc --vcf ${vcf} --sample ${meta.id} --patient ${meta.patient} --panel-bed ${panel_bed} ${coding_arg} ${bam_arg} ${args} --out-summary ${prefix}.tmb.tsv --out-trace ${prefix}.tmb_trace.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers cyvcf2 pysam --out versions.yml
+    tmb-calc --vcf ${vcf} --sample ${meta.id} --patient ${meta.patient} --panel-bed ${panel_bed} ${coding_arg} ${bam_arg} ${args} --out-summary ${prefix}.tmb.tsv --out-trace ${prefix}.tmb_trace.tsv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     def prefix = task.ext.prefix ?: meta.id
     """
     touch ${prefix}.tmb.tsv ${prefix}.tmb_trace.tsv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

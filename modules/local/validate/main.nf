@@ -4,11 +4,18 @@ process VALIDATE {
 
     input:
     path samplesheet
-    path tables, stageAs: 'tables/*'
-    val table_args
+    path params_json
     tuple path(params_schema), path(input_schema)
+    path clinical, stageAs: 'tables/*'        // each table or reference: the file, or []
+    path ihc, stageAs: 'tables/*'
+    path qupath, stageAs: 'tables/*'
+    path labs, stageAs: 'tables/*'
+    path tissue_cn, stageAs: 'tables/*'
+    path panel_bed, stageAs: 'tables/*'
+    path ctdna_targets, stageAs: 'tables/*'
+    path ctdna_sites, stageAs: 'tables/*'
+    path fasta, stageAs: 'tables/*'
     path data_files, stageAs: 'data/?????/*'
-    val params_json
 
     output:
     path 'samplesheet.valid.csv', emit: samplesheet
@@ -17,18 +24,19 @@ process VALIDATE {
 
     script:
     def args = task.ext.args ?: ''
+    def tables = [clinical: clinical, ihc: ihc, qupath: qupath, labs: labs, 'tissue-cn': tissue_cn,
+                  'panel-bed': panel_bed, 'ctdna-targets': ctdna_targets, 'ctdna-sites': ctdna_sites, fasta: fasta]
+        .findAll { option, table -> table }
+        .collect { option, table -> "--${option} ${table}" }
+        .join(' ')
     """
-    cat > params.json <<'PARAMS_JSON'
-    ${params_json}
-    PARAMS_JSON
-    stereosarc-validate --input ${samplesheet} ${table_args} --params params.json --params-schema ${params_schema} --input-schema ${input_schema} ${args} --warnings preflight_warnings.txt --out samplesheet.valid.csv
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers jsonschema pysam --out versions.yml
+    stereosarc-validate --input ${samplesheet} ${tables} --params ${params_json} --params-schema ${params_schema} --input-schema ${input_schema} ${args} --warnings preflight_warnings.txt --out samplesheet.valid.csv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
     cp ${samplesheet} samplesheet.valid.csv
     touch preflight_warnings.txt
-    stereosarc-versions --process ${task.process} --packages stereosarc-biomarkers --out versions.yml
+    printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

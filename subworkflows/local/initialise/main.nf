@@ -1,0 +1,70 @@
+/*
+ * Pre-flight and the channels every stage reads. The run's parameters are written once
+ * (pipeline_info/params.json, collectFile) and passed on as a file; VALIDATE refuses bad
+ * parameters, samplesheet or tables before any other task; the validated samplesheet gives
+ * the tumour and plasma rows. Every stage waits for `samplesheet`, so a refused run starts
+ * no other task.
+ */
+
+include { VALIDATE } from '../../../modules/local/validate/main'
+
+// An optional input file: the file (checked to exist), or [] (the nf-core idiom for "none").
+def optionalFile(value) {
+    value ? file(value, checkIfExists: true) : []
+}
+
+// The run's parameters as JSON, keys sorted (pre-flight checks them; the report cites them).
+def paramsJson() {
+    def plain = params.collectEntries { key, value -> [key, value instanceof Path ? value.toString() : value] }
+    groovy.json.JsonOutput.prettyPrint(groovy.json.JsonOutput.toJson(new TreeMap(plain)))
+}
+
+// Every existing file a samplesheet row names (vcf, bam and their indexes), relative paths
+// resolved against the samplesheet's folder, staged into VALIDATE so that a changed file is
+// re-validated and is visible inside containers. Anything unreadable is left to pre-flight.
+def samplesheetFiles(samplesheet) {
+    def suffixes = ['', '.bai', '.csi', '.crai', '.tbi']
+    StereosarcSummary.rows(samplesheet)
+        .collectMany { row -> [row.vcf, row.bam].findAll() }
+        .collectMany { name ->
+            def base = samplesheet.parent.resolve(name).toString()
+            suffixes.collect { java.nio.file.Paths.get(base + it) } +
+                [java.nio.file.Paths.get(base.replaceAll(/\.(bam|cram)$/, '.bai'))]
+        }.findAll { java.nio.file.Files.isRegularFile(it) }.unique().sort { it.toString() }
+}
+
+def sampleMeta(row) {
+    [id: row.sample, patient: row.patient ?: null, type: row.type, timepoint: row.timepoint ?: null]
+}
+
+workflow INITIALISE {
+    take:
+    samplesheet   // path: the samplesheet as given (--input)
+
+    main:
+    ch_params_json = Channel.of(paramsJson())
+        .collectFile(name: 'params.json', storeDir: "${params.outdir}/pipeline_info")
+        .first()
+    def schemas = [file("${projectDir}/nextflow_schema.json"), file("${projectDir}/assets/schema_input.json")]
+    VALIDATE(samplesheet, ch_params_json, schemas, optionalFile(params.clinical), optionalFile(params.ihc),
+             optionalFile(params.qupath), optionalFile(params.labs), optionalFile(params.tissue_cn),
+             optionalFile(params.panel_bed), optionalFile(params.ctdna_targets), optionalFile(params.ctdna_sites),
+             optionalFile(params.fasta), samplesheetFiles(samplesheet))
+    // Rows their stage will reject (impossible values), shown as soon as pre-flight passes
+    VALIDATE.out.warnings.splitText().subscribe { line -> log.warn "pre-flight: ${line.trim()}" }
+
+    ch_rows = VALIDATE.out.samplesheet.splitCsv(header: true)
+    ch_tumours = ch_rows
+        .filter { row -> row.type == 'tumour' }
+        .map { row -> [sampleMeta(row), file(row.vcf), optionalFile(row.bam), optionalFile(row.bam_index)] }
+    ch_plasma = ch_rows
+        .filter { row -> row.type in ['plasma', 'pon'] }
+        .map { row -> [sampleMeta(row), file(row.bam), file(row.bam_index)] }
+
+    emit:
+    samplesheet = VALIDATE.out.samplesheet   // the validated samplesheet: the pre-flight gate
+    tumours     = ch_tumours                 // [meta, vcf, bam or [], bam_index or []]
+    plasma      = ch_plasma                  // [meta, bam, bam_index] of plasma and pon rows
+    params_json = ch_params_json             // pipeline_info/params.json
+    versions    = VALIDATE.out.versions
+}

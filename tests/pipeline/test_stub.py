@@ -1,0 +1,83 @@
+"""Every module's `stub:` block through the real Nextflow runtime (`-stub-run -profile test`):
+every process of modules/local runs, and every file its stage publishes is where docs/output.md
+says. The stubs compute nothing; a 3-patient demo cohort (1 PoN) gives the channels their
+shape. The samplesheet is written as pre-flight would write it (absolute paths, index
+columns) because VALIDATE's stub only copies it. About 30 s."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.pipeline.nf import REPO, demo_params, generate_demo, latest_trace, nextflow
+
+pytestmark = pytest.mark.pipeline
+
+COHORT = ("tmb.tsv", "ctdna.tsv", "ctdna_dynamics.tsv", "ctdna_sites.tsv", "ctdna_cn.tsv",
+          "ctdna_blacklist.tsv", "ctdna_pon_check.tsv", "biomarkers.tsv", "biomarkers.parquet", "associations.tsv",
+          "km.tsv", "primary_endpoint.tsv", "rejects.tsv")
+MARKERS = ("ihc_patient.tsv", "labs_patient.tsv", "clinical_endpoints.tsv")
+COUNTS = ("site_counts", "target_depth", "background", "rejects_count")  # ctdna/counts/ID.*.tsv
+
+
+def module_processes() -> set[str]:
+    """Process names as they run: every `process X` of modules/local, under its include alias."""
+    names = {match for path in (REPO / "modules" / "local").glob("*/main.nf")
+             for match in re.findall(r"^process (\w+)", path.read_text(), flags=re.M)}
+    wiring = "".join(path.read_text() for path in [*(REPO / "subworkflows").rglob("*.nf"),
+                                                    *(REPO / "workflows").glob("*.nf")])
+    aliases = dict(re.findall(r"include \{\s*(\w+)\s+as\s+(\w+)\s*\}", wiring))
+    return {aliases.get(name, name) for name in names}
+
+
+@pytest.fixture(scope="module")
+def stub_run(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    folder = tmp_path_factory.mktemp("stub")
+    demo = generate_demo(folder / "demo_data", "--patients", "3", "--pon", "1")
+    sheet = pd.read_csv(demo / "samplesheet.csv", dtype=str, keep_default_na=False)
+    for column in ("vcf", "bam"):
+        sheet[column] = [str(demo / name) if name else "" for name in sheet[column]]
+    sheet["bam_index"] = [f"{name}.bai" if name else "" for name in sheet["bam"]]
+    sheet.to_csv(folder / "samplesheet.csv", index=False)
+    params = demo_params(demo)
+    params[params.index("--input") + 1] = str(folder / "samplesheet.csv")
+    result = nextflow(folder, "-stub-run", "-profile", "test", *params,
+                      "--outdir", str(folder / "out"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return folder / "out", sheet
+
+
+def test_every_module_stub_ran_once_per_expected_task(stub_run):
+    outdir, sheet = stub_run
+    trace = latest_trace(outdir)
+    assert set(trace["status"]) == {"COMPLETED"}
+    assert set(trace["step"]) == module_processes()
+    per_sample = trace["step"].value_counts()
+    assert per_sample["TMB"] == (sheet["type"] == "tumour").sum()
+    assert per_sample["CTDNA_COUNT"] == sheet["type"].isin(["plasma", "pon"]).sum()
+
+
+def test_every_stage_publishes_its_files(stub_run):
+    outdir, sheet = stub_run
+    expected = {f"cohort/{name}" for name in COHORT} | {f"markers/{name}" for name in MARKERS}
+    expected |= {f"cohort/tmb_trace/{sample}.tmb_trace.tsv"
+                 for sample in sheet.loc[sheet["type"] == "tumour", "sample"]}
+    expected |= {f"ctdna/counts/{sample}.{kind}.tsv" for kind in COUNTS
+                 for sample in sheet.loc[sheet["type"].isin(["plasma", "pon"]), "sample"]}
+    expected |= {"report/report.html", "pipeline_info/samplesheet.valid.csv",
+                 "pipeline_info/params.json", "pipeline_info/software_versions.yml"}
+    published = {str(path.relative_to(outdir)) for path in outdir.rglob("*") if path.is_file()}
+    assert expected - published == set()
+    assert not [name for name in published if name.endswith("versions.yml")
+                and name != "pipeline_info/software_versions.yml"]
+
+
+def test_software_versions_has_one_entry_per_process(stub_run):
+    outdir, _ = stub_run
+    text = (outdir / "pipeline_info" / "software_versions.yml").read_text()
+    keys = re.findall(r'^"([\w:]+)":$', text, flags=re.M)
+    assert len(keys) == len(set(keys))
+    assert {key.split(":")[-1] for key in keys} == module_processes() | {"Workflow"}
