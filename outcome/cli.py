@@ -88,7 +88,7 @@ def merge_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ihc", help="ihc_patient.tsv")
     parser.add_argument("--labs", help="labs_patient.tsv")
     parser.add_argument("--rejects", nargs="*", default=[], help="stage rejects tables")
-    parser.add_argument("--tmb-rule", choices=["max", "first"], default="max",
+    parser.add_argument("--tmb-rule", choices=["max", "first"], default="first",
                         help="several tumour samples: max TMB or smallest sample id "
                              "(default: %(default)s)")
     for name, default, source in (("tmb-high", merge.TMB_HIGH_CUT, "FDA TMB-H"),

@@ -3,9 +3,11 @@ clinical_endpoints), joined with TMB, ctDNA, IHC and blood markers, plus the pre
 dichotomies. Missing sources give NA columns; nothing is invented.
 
 Rules:
-- TMB, several tumour samples of a patient: ``tmb_rule`` = max (default: the highest TMB
-  among samples with a value, "any TMB-high sample"), or first (smallest sample id). The
-  other samples are rejected ("not selected").
+- TMB, several tumour samples of a patient: ``tmb_rule`` = first (default: the smallest
+  sample id, a rule fixed before the values are seen; the highest of several noisy TMB
+  values is biased upwards, so choosing by value would inflate TMB in patients with more
+  samples) or max (the highest TMB among samples with a value, "any TMB-high sample", on
+  request). The other samples are rejected ("not selected").
 - ctDNA: one plasma sample per patient and timepoint (baseline, month6, relapse); when a
   patient has several samples at one timepoint, all of them are rejected and the values
   are NA (no rule can choose between them without guessing). Each timepoint carries its
@@ -95,7 +97,7 @@ def one_row_per_patient(table: pd.DataFrame, label: str) -> tuple[pd.DataFrame, 
     return table[~repeated], rejects
 
 
-def tmb_per_patient(tmb: pd.DataFrame, rule: str = "max") -> tuple[pd.DataFrame, list[dict]]:
+def tmb_per_patient(tmb: pd.DataFrame, rule: str = "first") -> tuple[pd.DataFrame, list[dict]]:
     """One TMB row per patient under ``rule`` (max or first); unselected samples rejected."""
     ordered = tmb.sort_values(["patient", "sample"], kind="stable")
     if rule == "max":
@@ -167,7 +169,7 @@ def _indexed(table: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
 
 
 def merge(endpoints: pd.DataFrame, tmb=None, ctdna=None, ihc=None, labs_table=None,
-          cuts: dict | None = None, tmb_rule: str = "max") -> tuple[pd.DataFrame, list[dict]]:
+          cuts: dict | None = None, tmb_rule: str = "first") -> tuple[pd.DataFrame, list[dict]]:
     """biomarkers (one row per patient of ``endpoints``, sorted) and the merge's rejects."""
     cuts = {"tmb": TMB_HIGH_CUT, "cps": CPS_CUT, "nlr": NLR_CUT, "mgps": MGPS_CUT,
             **(cuts or {})}

@@ -112,3 +112,9 @@ def test_at_least_forgives_floating_point_error_only():
     values = pd.Series([0.35 / 0.07, 4.9999999, 0.67, None])  # 0.35/0.07 = 4.999999999999999
     assert merge.at_least(values, 5.0).tolist()[:2] == [1, 0]
     assert merge.at_least(values, 1.0).tolist()[2] == 0
+
+
+def test_tmb_default_rule_takes_the_first_sample_not_the_highest():
+    tmb = frame([("P1", "T-a", 3.0), ("P1", "T-b", 12.0)], ["patient", "sample", "tmb"], "tmb.tsv")
+    table, _ = merge.merge(ENDPOINTS, tmb=tmb)
+    assert table.loc[table["patient"] == "P1", "tmb_sample"].iloc[0] == "T-a"
