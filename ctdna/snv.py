@@ -16,11 +16,11 @@ Quantities (one plasma sample, its own patient's sites, counts in deduplicated f
   (Binomial(d_s, e_s) without Beta parameters). p-value = P(X >= x_obs | H0), computed by
   exact convolution (the null that ctDNAtools samples by Monte Carlo). ``detected`` =
   p < alpha and at least ``min_alt_fragments`` (2) alt fragments in total.
-- tumour fraction (TF, fraction of cfDNA fragments from the tumour): mutant fraction at site
-  s is ``mu_s = min(1, TF * m_s / 2)`` (heterozygous clonal site without LOH: m_s = 1, so
-  TF/2); the observed alt probability is ``p_s = mu_s (1 - e_s) + (1 - mu_s) e_s`` and TF
-  maximises ``sum_s log Binom(a_s; d_s, p_s)`` over [0, 1]; the 95 % interval is the set of
-  TF with ``2 (l_max - l(TF)) <= chi2_1(0.95)`` (likelihood-ratio / profile interval).
+- tumour fraction (TF, fraction of cfDNA fragments from the tumour) and its profile
+  interval: ``ctdna.tumour_fraction`` (mutant fraction mu_s = TF m_s / (TF C_s + 2 (1 - TF))
+  with the site's tissue copy state, heterozygous diploid mu_s = TF / 2 by default; the
+  likelihood averaged over the background's Beta law). ``alt_probability`` below is the
+  heterozygous diploid form that the fixed-site LoD check uses.
 - mean VAF: unweighted mean over used sites of a_s / d_s.
 - hGE/mL = cfDNA ng/mL x 1000 / 3.3 (3.3 pg per haploid genome); mutant molecules per mL =
   hGE/mL x mean VAF (Signatera MTM/mL convention).
@@ -28,16 +28,14 @@ Quantities (one plasma sample, its own patient's sites, counts in deduplicated f
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from ctdna import lod as lod_model
-from ctdna import tumour_fraction as tf_estimation
 from ctdna import overdispersion
+from ctdna import tumour_fraction as tf_estimation
 
 SITE_KEY = ["chrom", "pos", "ref", "alt"]
 ALPHA = 0.01  # detection level, issue 4 / docs/parameters.md --ctdna_alpha default
@@ -391,31 +389,6 @@ def pooled_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
                                                  alpha, np.asarray(dispersion, float),
                                                  sample_dispersion)
     return overdispersion.independent_test(alt, depth, error, alpha, beta)
-
-
-def _neg_loglik(tf: float, alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
-                mult: np.ndarray) -> float:
-    """-sum_s log Binomial(a_s; d_s, p_s(TF)) without the constant binomial coefficient."""
-    p = np.clip(alt_probability(tf, error, mult), ERROR_FLOOR, 1 - ERROR_FLOOR)
-    return -float(np.sum(alt * np.log(p) + (depth - alt) * np.log1p(-p)))
-
-
-def tumour_fraction_mle(alt: np.ndarray, depth: np.ndarray, error: np.ndarray, mult: np.ndarray,
-                        ci_level: float = CI_LEVEL) -> tuple[float, float, float]:
-    """(TF, ci_low, ci_high): maximum likelihood on [0, 1] and likelihood-ratio interval."""
-    def nll(tf):
-        return _neg_loglik(tf, alt, depth, error, mult)
-    fit = optimize.minimize_scalar(nll, bounds=(0.0, 1.0), method="bounded",
-                                   options={"xatol": 1e-10})
-    tf = min([0.0, float(fit.x), 1.0], key=nll)
-    best = nll(tf)
-    drop = stats.chi2.ppf(ci_level, 1) / 2.0
-
-    def excess(x):
-        return nll(x) - best - drop
-    low = 0.0 if excess(0.0) <= 0 else optimize.brentq(excess, 0.0, tf, xtol=1e-12)
-    high = 1.0 if excess(1.0) <= 0 else optimize.brentq(excess, tf, 1.0, xtol=1e-12)
-    return tf, float(low), float(high)
 
 
 def hge_per_ml(cfdna_ng_per_ml: float | None,
