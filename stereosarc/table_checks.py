@@ -1,4 +1,5 @@
-"""Pre-flight checks of the values in the clinical, IHC and labs tables (pure functions).
+"""Pre-flight checks of the values in the clinical, IHC, labs and tissue copy-number tables
+(pure functions).
 
 Each check takes a table read by ``stereosarc.tables.read_table`` and returns every problem it
 finds, not only the first, as :class:`Finding` objects naming the spreadsheet row and column.
@@ -201,3 +202,33 @@ def _lab_value(row: pd.Series, analyte: str, name: str) -> list[Finding]:
         return [_finding(name, row, "value", f"{row['value']} {row['unit']} is impossible for "
                          f"{analyte}; the labs stage will reject this row", WARN)]
     return []
+
+
+def check_tissue_cn(table: pd.DataFrame, name: str) -> list[Finding]:
+    """copy_number a non-negative number; optional purity empty or a fraction in (0, 1], one
+    value per patient (the rules of ctdna.call_io.read_tissue_cn, checked before any task)."""
+    found = []
+    for _, row in table.iterrows():
+        if _number(row["copy_number"]) is None or _number(row["copy_number"]) < 0:
+            found.append(_finding(name, row, "copy_number", f"{_shown(row['copy_number'])} is "
+                                  "not a non-negative number"))
+        purity = row.get("purity")
+        if purity is not None and not 0 < (_number(purity) or -1) <= 1:
+            found.append(_finding(name, row, "purity", f"{_shown(purity)} is not a fraction "
+                                  "in (0, 1]"))
+    if "purity" in table.columns:
+        values = table.assign(_p=pd.to_numeric(table["purity"], errors="coerce")).dropna(subset=["_p"])
+        for patient, group in values.groupby("patient"):
+            if group["_p"].nunique() > 1:
+                found.append(_finding(name, group.iloc[-1], "purity", f"patient {patient!r} has "
+                                      "more than one purity"))
+    return found
+
+
+def _number(value) -> float | None:
+    """A cell as a finite float, or None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -39,7 +39,7 @@ TABLE_REQUIRED = {  # DESIGN.md input contracts
 }
 ID_COLUMNS = ("patient", "sample")
 VALUE_CHECKS = {"clinical": table_checks.check_clinical, "ihc": table_checks.check_ihc,
-                "labs": table_checks.check_labs}
+                "labs": table_checks.check_labs, "tissue_cn": table_checks.check_tissue_cn}
 TYPE_REQUIRES = {"tumour": ("patient", "vcf"), "plasma": ("patient", "timepoint", "bam"),
                  "pon": ("bam",)}  # assets/schema_input.json allOf, for one-line missing columns
 

@@ -107,3 +107,12 @@ def test_params_file_with_unknown_and_invalid_values_lists_both():
                              REPO / "nextflow_schema.json", problems)
     assert problems.messages == ["unknown parameter --nlr_cut; did you mean --nlr_cutoff?",
                                  "parameter --tmb_min_vaf: 2 is greater than the maximum of 1"]
+
+
+def test_tissue_copy_number_and_purity_are_checked_before_any_task(tmp_path):
+    text = ("patient\tgene\tcopy_number\tpurity\nP1\tMDM2\t22\t\nP2\tTP53\ttwo\t0.5\n"
+            "P3\tTP53\t2\t40\nP4\tTP53\t2\t0.3\nP4\tMDM2\t12\t0.6\n")
+    assert findings(tmp_path, "t.tsv", text, table_checks.check_tissue_cn) == [
+        "refuse: t.tsv row 3, column copy_number: 'two' is not a non-negative number",
+        "refuse: t.tsv row 4, column purity: '40' is not a fraction in (0, 1]",
+        "refuse: t.tsv row 6, column purity: patient 'P4' has more than one purity"]
