@@ -139,7 +139,8 @@ def marker_tests(snv: dict, cn: dict, tissue_cn: float, naive: bool,
     amplified = _flag(cn["amplified"])
     informative = markers.tissue_amplified(tissue_cn, settings.tissue_amp_cn) is True
     positive = amplified is True and cn["p_value"] < settings.test_level
-    lod = (lod_model.cn_lod(cn["pon_mean"], cn["pon_sd"], int(_number(cn["pon_n"]) or 0),
+    pon_n = int(cn["pon_n"]) if np.isfinite(cn["pon_n"]) else 0  # NA without PoN or depth
+    lod = (lod_model.cn_lod(cn["pon_mean"], cn["pon_sd"], pon_n,
                             tissue_cn, settings.amp_log2,
                             cn_model.amplification_level(settings.amp_z))
            if informative else math.nan)

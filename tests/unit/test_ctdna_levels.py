@@ -147,3 +147,12 @@ def test_cohort_levels_one_row_per_plasma_sample_even_without_results():
     assert list(frame.columns) == levels.level_columns()
     assert frame.iloc[0]["detected"] == True and frame.iloc[0]["hge_per_ml"] == pytest.approx(1000)
     assert frame.iloc[1]["detected"] is None and frame.iloc[1]["tf_source"] == "none"
+
+
+def test_tissue_mdm2_amplified_without_plasma_depth_is_not_assessable():
+    # informative marker, but no target depth for the sample: no PoN summaries at all
+    no_depth = cn(None, tf=NAN, log2=NAN, p=NAN, sd=NAN)
+    no_depth.update(pon_mean=NAN, pon_n=NAN)
+    row = levels.sample_level(NO_SNV, no_depth, 5.0, tissue_cn=20.0)
+    assert row["detected"] is None and row["reason_code"] == "not_assessable"
+    assert math.isnan(row["mdm2_lod95_tf"])
