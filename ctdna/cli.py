@@ -467,6 +467,9 @@ def _call_settings(args, gene, sites: _pd.DataFrame) -> levels_model.CallSetting
 def _call(args: _argparse.Namespace) -> None:
     if args.default_cn is not None and args.default_cn <= 2:
         raise _CtdnaInputError(f"--default-cn {args.default_cn:g}: must be > 2 (amplified)")
+    if args.tissue_amp_cn <= 2:
+        raise _CtdnaInputError(f"--tissue-amp-cn {args.tissue_amp_cn:g}: must be > 2 (a gain "
+                               "above the diploid copy number)")
     sheet = call_io.read_samplesheet(args.samplesheet)
     known = set(sheet.loc[sheet["type"].isin(["plasma", "pon"]), "sample"])
     rejects: list[dict] = []

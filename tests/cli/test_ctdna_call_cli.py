@@ -196,6 +196,12 @@ def test_bad_number_is_one_line_error_naming_file_row_column(cohort, capsys):
     assert "PON1.target_depth.tsv row 3, column mean_fragment_depth" in err
 
 
+def test_tissue_amplification_threshold_not_above_diploid_is_refused(cohort, capsys):
+    code, _ = _run(*cohort, "--tissue-amp-cn", "2")
+    assert code == 2
+    assert "--tissue-amp-cn 2: must be > 2" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
 def test_help_has_example(capsys):
     with pytest.raises(SystemExit):
         call_main(["--help"])
