@@ -11,20 +11,40 @@ headers and the C library (docs/tmb.md, "How the VCF is read").
 import pysam
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("ctdna._fragcore", sources=["ctdna/_fragcore.c"],
-                             include_dirs=pysam.get_include(),
-                             extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter",
-                                                 "-Wno-missing-field-initializers"]),
-                       # -ffp-contract=off: no fused multiply-add, trace rounding as written
-                       Extension("tmb._vcfcore",
-                                 sources=[f"tmb/_vcfcore{part}.c" for part in
-                                          ("", "_parse", "_format", "_annotation", "_text",
-                                           "_trace", "_hts")],
-                                 include_dirs=pysam.get_include(),
-                                 depends=["tmb/_vcfcore.h"],
-                                 # hidden: only PyInit is exported; the functions the sources
-                                 # share cannot be interposed, so they are inlined where hot
-                                 extra_compile_args=["-O2", "-Wall", "-Wextra",
-                                                     "-Wno-unused-parameter",
-                                                     "-Wno-missing-field-initializers",
-                                                     "-ffp-contract=off", "-fvisibility=hidden"])])
+setup(
+    ext_modules=[
+        Extension(
+            "ctdna._fragcore",
+            sources=["ctdna/_fragcore.c"],
+            include_dirs=pysam.get_include(),
+            extra_compile_args=[
+                "-O2",
+                "-Wall",
+                "-Wextra",
+                "-Wno-unused-parameter",
+                "-Wno-missing-field-initializers",
+            ],
+        ),
+        # -ffp-contract=off: no fused multiply-add, trace rounding as written
+        Extension(
+            "tmb._vcfcore",
+            sources=[
+                f"tmb/_vcfcore{part}.c"
+                for part in ("", "_parse", "_format", "_annotation", "_text", "_trace", "_hts")
+            ],
+            include_dirs=pysam.get_include(),
+            depends=["tmb/_vcfcore.h"],
+            # hidden: only PyInit is exported; the functions the sources
+            # share cannot be interposed, so they are inlined where hot
+            extra_compile_args=[
+                "-O2",
+                "-Wall",
+                "-Wextra",
+                "-Wno-unused-parameter",
+                "-Wno-missing-field-initializers",
+                "-ffp-contract=off",
+                "-fvisibility=hidden",
+            ],
+        ),
+    ]
+)

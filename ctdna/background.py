@@ -27,14 +27,24 @@ from ctdna.counting import TargetCounts
 MAX_BACKGROUND_VAF = 0.05  # a position with a non-reference allele >= 5 % is a variant, not noise (same cut as the PoN VAF black list)
 BASE_INDEX = {"A": 0, "C": 1, "G": 2, "T": 3}  # row order of TargetCounts.acgt
 ERROR_CLASSES = ["C>A", "C>G", "C>T", "T>A", "T>C", "T>G", "insertion", "deletion"]
-PYRIMIDINE_CLASS = {(r, b): (f"{r}>{b}" if r in "CT" else
-                             f"{'ACGT'[3 - 'ACGT'.index(r)]}>{'ACGT'[3 - 'ACGT'.index(b)]}")
-                    for r in "ACGT" for b in "ACGT" if r != b}
+PYRIMIDINE_CLASS = {
+    (r, b): (
+        f"{r}>{b}" if r in "CT" else f"{'ACGT'[3 - 'ACGT'.index(r)]}>{'ACGT'[3 - 'ACGT'.index(b)]}"
+    )
+    for r in "ACGT"
+    for b in "ACGT"
+    if r != b
+}
 
 
-def sample_background(targets: pd.DataFrame, counts: list[TargetCounts], sites: pd.DataFrame,
-                      fasta: pysam.FastaFile | None = None, *,
-                      max_background_vaf: float = MAX_BACKGROUND_VAF) -> pd.DataFrame:
+def sample_background(
+    targets: pd.DataFrame,
+    counts: list[TargetCounts],
+    sites: pd.DataFrame,
+    fasta: pysam.FastaFile | None = None,
+    *,
+    max_background_vaf: float = MAX_BACKGROUND_VAF,
+) -> pd.DataFrame:
     """error_class, error_count, opportunity_count, error_rate (NA without opportunity).
 
     ``targets`` rows and ``counts`` correspond (``counting.target_counts``); ``sites`` has
@@ -47,11 +57,14 @@ def sample_background(targets: pd.DataFrame, counts: list[TargetCounts], sites: 
         depth = count.acgt.sum(axis=0)
         _add_substitutions(count.acgt, reference, usable, depth, errors, opportunities)
         _add_indels(count, usable, depth, max_background_vaf, errors, opportunities)
-    rows = [{"error_class": c, "error_count": errors[c], "opportunity_count": opportunities[c]}
-            for c in ERROR_CLASSES]
+    rows = [
+        {"error_class": c, "error_count": errors[c], "opportunity_count": opportunities[c]}
+        for c in ERROR_CLASSES
+    ]
     frame = pd.DataFrame(rows)
     frame["error_rate"] = (frame["error_count"] / frame["opportunity_count"]).where(
-        frame["opportunity_count"] > 0)
+        frame["opportunity_count"] > 0
+    )
     return frame
 
 
@@ -64,8 +77,9 @@ def _reference_index(acgt: np.ndarray, fasta, target) -> np.ndarray:
     return np.where(acgt.sum(axis=0) > 0, reference, -1)
 
 
-def _background_mask(acgt: np.ndarray, reference: np.ndarray, sites: pd.DataFrame, target,
-                     max_vaf: float) -> np.ndarray:
+def _background_mask(
+    acgt: np.ndarray, reference: np.ndarray, sites: pd.DataFrame, target, max_vaf: float
+) -> np.ndarray:
     """Positions usable for the background: known reference, covered, not a site or variant."""
     depth = acgt.sum(axis=0)
     columns = np.arange(acgt.shape[1])
@@ -77,7 +91,7 @@ def _background_mask(acgt: np.ndarray, reference: np.ndarray, sites: pd.DataFram
     on_chrom = sites[sites["chrom"] == target.chrom]
     for pos, ref in zip(on_chrom["pos"], on_chrom["ref"]):
         lo, hi = pos - 1 - target.start, pos - 1 + len(ref) - target.start
-        usable[max(lo, 0): max(min(hi, len(usable)), 0)] = False
+        usable[max(lo, 0) : max(min(hi, len(usable)), 0)] = False
     return usable
 
 
@@ -95,7 +109,9 @@ def _add_substitutions(acgt, reference, usable, depth, errors, opportunities) ->
 
 def _add_indels(count: TargetCounts, usable, depth, max_vaf, errors, opportunities) -> None:
     """Accumulate indel events (per anchor base) and their opportunities (molecules)."""
-    keep = usable & (np.maximum(count.insertions, count.deletions) < max_vaf * np.maximum(depth, 1))
+    keep = usable & (
+        np.maximum(count.insertions, count.deletions) < max_vaf * np.maximum(depth, 1)
+    )
     opportunities["insertion"] += int(depth[keep].sum())
     opportunities["deletion"] += int(depth[keep].sum())
     errors["insertion"] += int(count.insertions[keep].sum())

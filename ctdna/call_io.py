@@ -20,19 +20,43 @@ log = logging.getLogger(__name__)
 
 SAMPLESHEET_REQUIRED = ["patient", "sample", "type"]
 DEPTH_REQUIRED = ["sample", "chrom", "start", "end", "gene", "fragments", "mean_fragment_depth"]
-SITE_REQUIRED = ["sample", "tumour_sample", "chrom", "pos", "ref", "alt", "gene",
-                 "variant_type", "tissue_vaf", "ref_fragments", "alt_fragments",
-                 "other_fragments", "discordant_fragments", "depth_fragments"]
-SITE_INTEGERS = ["pos", "ref_fragments", "alt_fragments", "other_fragments",
-                 "discordant_fragments", "depth_fragments"]
+SITE_REQUIRED = [
+    "sample",
+    "tumour_sample",
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "gene",
+    "variant_type",
+    "tissue_vaf",
+    "ref_fragments",
+    "alt_fragments",
+    "other_fragments",
+    "discordant_fragments",
+    "depth_fragments",
+]
+SITE_INTEGERS = [
+    "pos",
+    "ref_fragments",
+    "alt_fragments",
+    "other_fragments",
+    "discordant_fragments",
+    "depth_fragments",
+]
 TISSUE_CN_REQUIRED = ["patient", "gene", "copy_number"]
 FILE_COLUMN = "_file"  # base name of the file a row came from, for messages and rejects
 BACKGROUND_REQUIRED = ["sample", "error_class", "error_count", "opportunity_count"]
 STAGE = "ctdna"  # rejects.stage value of this step
 
 
-def _parse_numbers(table: pd.DataFrame, columns: list[str], name: str,
-                   integer: bool = False, minimum: float | None = 0) -> None:
+def _parse_numbers(
+    table: pd.DataFrame,
+    columns: list[str],
+    name: str,
+    integer: bool = False,
+    minimum: float | None = 0,
+) -> None:
     """Convert ``columns`` to float in place; refuse non-numbers and values below minimum."""
     for column in columns:
         if column not in table.columns:
@@ -46,8 +70,10 @@ def _parse_numbers(table: pd.DataFrame, columns: list[str], name: str,
         if bad.any():
             first = table.index[bad][0]
             kind = "a non-negative integer" if integer else "a non-negative number"
-            raise CtdnaInputError(f"{name} row {table.at[first, ROW_COLUMN]}, column {column}: "
-                                 f"{table.at[first, column]!r} is not {kind}")
+            raise CtdnaInputError(
+                f"{name} row {table.at[first, ROW_COLUMN]}, column {column}: "
+                f"{table.at[first, column]!r} is not {kind}"
+            )
         table[column] = values.astype(float)
 
 
@@ -61,8 +87,10 @@ def _parse_dates(table: pd.DataFrame, column: str, name: str) -> None:
             if len(value) != 10:
                 raise ValueError
         except ValueError as err:
-            raise CtdnaInputError(f"{name} row {table.at[index, ROW_COLUMN]}, column {column}: "
-                                 f"{value!r} is not an ISO date (YYYY-MM-DD)") from err
+            raise CtdnaInputError(
+                f"{name} row {table.at[index, ROW_COLUMN]}, column {column}: "
+                f"{value!r} is not an ISO date (YYYY-MM-DD)"
+            ) from err
 
 
 def read_samplesheet(path: str | Path) -> pd.DataFrame:
@@ -76,11 +104,17 @@ def read_samplesheet(path: str | Path) -> pd.DataFrame:
     duplicated = table["sample"].duplicated()
     if duplicated.any():
         row = table[duplicated].iloc[0]
-        raise CtdnaInputError(f"{Path(path).name} row {row[ROW_COLUMN]}, column sample: "
-                             f"{row['sample']!r} appears more than once")
+        raise CtdnaInputError(
+            f"{Path(path).name} row {row[ROW_COLUMN]}, column sample: "
+            f"{row['sample']!r} appears more than once"
+        )
     counts = table["type"].value_counts().to_dict()
-    log.info("%s: %d samples (%s)", Path(path).name, len(table),
-             ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    log.info(
+        "%s: %d samples (%s)",
+        Path(path).name,
+        len(table),
+        ", ".join(f"{v} {k}" for k, v in sorted(counts.items())),
+    )
     return table
 
 
@@ -96,15 +130,17 @@ def _read_many(paths: list[str | Path], required: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _parse_each_file(table: pd.DataFrame, columns: list[str], integer_columns: list[str],
-                     minimum: float | None = 0) -> pd.DataFrame:
+def _parse_each_file(
+    table: pd.DataFrame, columns: list[str], integer_columns: list[str], minimum: float | None = 0
+) -> pd.DataFrame:
     """Parse numbers file by file so that a message names the right file."""
     parts = []
     for name, part in table.groupby(FILE_COLUMN, sort=False):
         part = part.copy()
         _parse_numbers(part, integer_columns, name, integer=True, minimum=minimum)
-        _parse_numbers(part, [c for c in columns if c not in integer_columns], name,
-                       minimum=minimum)
+        _parse_numbers(
+            part, [c for c in columns if c not in integer_columns], name, minimum=minimum
+        )
         parts.append(part)
     return pd.concat(parts, ignore_index=True) if parts else table
 
@@ -113,16 +149,23 @@ def read_target_depth(paths: list[str | Path]) -> pd.DataFrame:
     """All *.target_depth.tsv rows (sample, chrom, start, end, gene, fragments,
     mean_fragment_depth) with numbers parsed."""
     table = _read_many(paths, DEPTH_REQUIRED)
-    table = _parse_each_file(table, ["start", "end", "fragments", "mean_fragment_depth"],
-                             ["start", "end", "fragments"])
+    table = _parse_each_file(
+        table, ["start", "end", "fragments", "mean_fragment_depth"], ["start", "end", "fragments"]
+    )
     repeated = table.duplicated(["sample", "chrom", "start", "end", "gene"])
     if repeated.any():
         row = table[repeated].iloc[0]
-        raise CtdnaInputError(f"{row[FILE_COLUMN]} row {row[ROW_COLUMN]}, column sample: target "
-                              f"{row['chrom']}:{int(row['start'])}-{int(row['end'])} of sample "
-                              f"{row['sample']!r} given twice (same sample in two depth files?)")
-    log.info("target depth: %d rows for %d samples from %d files", len(table),
-             table["sample"].nunique(), len(paths))
+        raise CtdnaInputError(
+            f"{row[FILE_COLUMN]} row {row[ROW_COLUMN]}, column sample: target "
+            f"{row['chrom']}:{int(row['start'])}-{int(row['end'])} of sample "
+            f"{row['sample']!r} given twice (same sample in two depth files?)"
+        )
+    log.info(
+        "target depth: %d rows for %d samples from %d files",
+        len(table),
+        table["sample"].nunique(),
+        len(paths),
+    )
     return table
 
 
@@ -130,8 +173,12 @@ def read_site_counts(paths: list[str | Path]) -> pd.DataFrame:
     """All *.site_counts.tsv rows with fragment counts and tissue VAF parsed."""
     table = _read_many(paths, SITE_REQUIRED)
     table = _parse_each_file(table, [*SITE_INTEGERS, "tissue_vaf"], SITE_INTEGERS)
-    log.info("site counts: %d rows for %d samples from %d files", len(table),
-             table["sample"].nunique(), len(paths))
+    log.info(
+        "site counts: %d rows for %d samples from %d files",
+        len(table),
+        table["sample"].nunique(),
+        len(paths),
+    )
     return table
 
 
@@ -153,8 +200,10 @@ def read_tissue_cn(path: str | Path | None) -> pd.DataFrame:
     duplicated = table.duplicated(["patient", "gene"])
     if duplicated.any():
         row = table[duplicated].iloc[0]
-        raise CtdnaInputError(f"{Path(path).name} row {row[ROW_COLUMN]}, column gene: "
-                             f"{row['gene']!r} given twice for patient {row['patient']!r}")
+        raise CtdnaInputError(
+            f"{Path(path).name} row {row[ROW_COLUMN]}, column gene: "
+            f"{row['gene']!r} given twice for patient {row['patient']!r}"
+        )
     log.info("%s: %d tissue copy numbers", Path(path).name, len(table))
     return table
 
@@ -167,14 +216,18 @@ def _parse_purity(table: pd.DataFrame, name: str) -> None:
     bad = table[table["purity"].notna() & ~table["purity"].between(0, 1, inclusive="right")]
     if len(bad):
         row = bad.iloc[0]
-        raise CtdnaInputError(f"{name} row {row[ROW_COLUMN]}, column purity: "
-                             f"{row['purity']:g} is not a fraction in (0, 1]")
+        raise CtdnaInputError(
+            f"{name} row {row[ROW_COLUMN]}, column purity: "
+            f"{row['purity']:g} is not a fraction in (0, 1]"
+        )
     spread = table.dropna(subset=["purity"]).groupby("patient")["purity"].nunique()
     if (spread > 1).any():
         patient = spread[spread > 1].index[0]
         row = table[table["patient"] == patient].iloc[-1]
-        raise CtdnaInputError(f"{name} row {row[ROW_COLUMN]}, column purity: patient "
-                             f"{patient!r} has more than one purity")
+        raise CtdnaInputError(
+            f"{name} row {row[ROW_COLUMN]}, column purity: patient "
+            f"{patient!r} has more than one purity"
+        )
 
 
 def read_progression(path: str | Path | None) -> pd.Series:
@@ -199,8 +252,14 @@ def write_outputs(outdir: str | Path, tables: dict[str, pd.DataFrame]) -> None:
 def reject(file: str, row, patient, reason: str, column: str | None = None) -> dict:
     """One rejects row of this stage (schema rejects)."""
     row = None if row is None or pd.isna(row) else int(row)
-    return {"stage": STAGE, "file": file, "row": row, "column": column,
-            "patient": patient, "reason": reason}
+    return {
+        "stage": STAGE,
+        "file": file,
+        "row": row,
+        "column": column,
+        "patient": patient,
+        "reason": reason,
+    }
 
 
 def rejects_frame(rows: list[dict]) -> pd.DataFrame:

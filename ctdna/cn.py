@@ -59,8 +59,9 @@ def target_roles(genes: pd.Series, cn_genes: list[str], cn_exclude: list[str]) -
     return roles
 
 
-def normalise_depth(depth: pd.DataFrame, cn_genes: list[str],
-                    cn_exclude: list[str]) -> pd.DataFrame:
+def normalise_depth(
+    depth: pd.DataFrame, cn_genes: list[str], cn_exclude: list[str]
+) -> pd.DataFrame:
     """Add ``role`` and ``norm_depth`` = depth / median depth of the sample's reference targets.
 
     ``depth`` has columns sample, chrom, start, end, gene, mean_fragment_depth (float).
@@ -83,7 +84,8 @@ def _median_by_target(norm: pd.DataFrame) -> pd.Series:
 def _with_reference(norm: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
     """``norm`` with the reference's ``pon_norm_depth`` of each target (NA when absent)."""
     return norm.drop(columns=["pon_norm_depth"], errors="ignore").merge(
-        reference.reset_index(), on=TARGET_KEY, how="left")
+        reference.reset_index(), on=TARGET_KEY, how="left"
+    )
 
 
 def scale_to_reference(norm: pd.DataFrame, reference: pd.Series) -> pd.DataFrame:
@@ -131,7 +133,8 @@ def pon_leave_one_out(norm: pd.DataFrame, pon_samples: list[str], gene: str) -> 
         others = [s for s in pon_samples if s != sample]
         reference = pon_reference(norm, others)
         values[sample] = gene_log2(norm[norm["sample"] == sample], reference, gene).get(
-            sample, np.nan)
+            sample, np.nan
+        )
     return pd.Series(values, dtype=float, name="log2_ratio")
 
 
@@ -168,10 +171,20 @@ def z_scores(log2r: pd.Series, pon_loo: pd.Series) -> pd.DataFrame:
         others = pon_loo.drop(index=sample, errors="ignore")
         mean, sd = _spread(others)
         t, n, p = predictive_test(value, others)
-        rows.append({"sample": sample, "log2_ratio": value, "pon_mean": mean, "pon_sd": sd,
-                     "pon_n": n, "z": t, "p_value": p})
-    return pd.DataFrame(rows, columns=["sample", "log2_ratio", "pon_mean", "pon_sd", "pon_n",
-                                       "z", "p_value"])
+        rows.append(
+            {
+                "sample": sample,
+                "log2_ratio": value,
+                "pon_mean": mean,
+                "pon_sd": sd,
+                "pon_n": n,
+                "z": t,
+                "p_value": p,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["sample", "log2_ratio", "pon_mean", "pon_sd", "pon_n", "z", "p_value"]
+    )
 
 
 def amplification_level(amp_z: float = AMP_Z) -> float:
@@ -180,8 +193,12 @@ def amplification_level(amp_z: float = AMP_Z) -> float:
     return float(stats.norm.sf(amp_z))
 
 
-def amplification_call(log2r: float, p_value: float, amp_log2: float = AMP_LOG2,
-                       p_level: float = amplification_level()) -> bool | None:
+def amplification_call(
+    log2r: float,
+    p_value: float,
+    amp_log2: float = AMP_LOG2,
+    p_level: float = amplification_level(),
+) -> bool | None:
     """True when log2R >= amp_log2 and the predictive p-value <= p_level; None when either
     is NA."""
     if not (np.isfinite(log2r) and np.isfinite(p_value)):
@@ -193,12 +210,13 @@ def tf_from_ratio(log2r: float, copy_number: float) -> float:
     """f = 2 (R - 1) / (C - 2) with R = 2**log2R, clipped to [0, 1]; NA without C > 2."""
     if not (np.isfinite(log2r) and np.isfinite(copy_number)) or copy_number <= 2:
         return math.nan
-    fraction = 2.0 * (2.0 ** log2r - 1.0) / (copy_number - 2.0)
+    fraction = 2.0 * (2.0**log2r - 1.0) / (copy_number - 2.0)
     return float(min(max(fraction, 0.0), 1.0))
 
 
-def tf_interval(log2r: float, sd: float, copy_number: float, level: float = CI_LEVEL,
-                df: float = math.inf) -> tuple[float, float]:
+def tf_interval(
+    log2r: float, sd: float, copy_number: float, level: float = CI_LEVEL, df: float = math.inf
+) -> tuple[float, float]:
     """Interval of f from ``log2R -/+ t_(q, df) * sd`` (q = (1 + level) / 2; Student t with
     the PoN spread's degrees of freedom, normal when df is infinite) mapped through f(R)."""
     if not np.isfinite(sd):
@@ -207,10 +225,16 @@ def tf_interval(log2r: float, sd: float, copy_number: float, level: float = CI_L
     return tf_from_ratio(log2r - half, copy_number), tf_from_ratio(log2r + half, copy_number)
 
 
-def call_gene(norm: pd.DataFrame, pon_samples: list[str], gene: str,
-              copy_numbers: pd.Series | None = None, amp_log2: float = AMP_LOG2,
-              amp_z: float = AMP_Z, min_pon: int = MIN_PON,
-              level: float = CI_LEVEL) -> pd.DataFrame:
+def call_gene(
+    norm: pd.DataFrame,
+    pon_samples: list[str],
+    gene: str,
+    copy_numbers: pd.Series | None = None,
+    amp_log2: float = AMP_LOG2,
+    amp_z: float = AMP_Z,
+    min_pon: int = MIN_PON,
+    level: float = CI_LEVEL,
+) -> pd.DataFrame:
     """Gene-level copy-number result per sample (plasma and PoN).
 
     ``copy_numbers``: tumour copy number C per sample (index sample; NA when unknown).
@@ -229,24 +253,33 @@ def call_gene(norm: pd.DataFrame, pon_samples: list[str], gene: str,
     if not enough:
         result[["z", "p_value"]] = math.nan
     result["gene"] = gene
-    result["amplified"] = [amplification_call(v, p, amp_log2, amplification_level(amp_z))
-                           for v, p in zip(result["log2_ratio"], result["p_value"])]
-    cn = (copy_numbers if copy_numbers is not None else pd.Series(dtype=float))
+    result["amplified"] = [
+        amplification_call(v, p, amp_log2, amplification_level(amp_z))
+        for v, p in zip(result["log2_ratio"], result["p_value"])
+    ]
+    cn = copy_numbers if copy_numbers is not None else pd.Series(dtype=float)
     result["copy_number"] = result["sample"].map(cn).astype(float)
     _add_tumour_fraction(result, level)
-    result["reason"] = [_cn_reason(row, enough, len(loo.dropna()), min_pon)
-                        for row in result.itertuples()]
+    result["reason"] = [
+        _cn_reason(row, enough, len(loo.dropna()), min_pon) for row in result.itertuples()
+    ]
     return result
 
 
 def _add_tumour_fraction(result: pd.DataFrame, level: float) -> None:
     """Fill tf_cn, tf_cn_low and tf_cn_high in place from log2_ratio, pon_sd, pon_n and
     copy_number (predictive spread sd sqrt(1 + 1/n), Student t with n - 1 df)."""
-    result["tf_cn"] = [tf_from_ratio(v, c) for v, c in
-                       zip(result["log2_ratio"], result["copy_number"])]
-    bounds = [tf_interval(v, sd * math.sqrt(1 + 1 / n), c, level, n - 1) if n >= 2
-              else (math.nan, math.nan) for v, sd, c, n in
-              zip(result["log2_ratio"], result["pon_sd"], result["copy_number"], result["pon_n"])]
+    result["tf_cn"] = [
+        tf_from_ratio(v, c) for v, c in zip(result["log2_ratio"], result["copy_number"])
+    ]
+    bounds = [
+        tf_interval(v, sd * math.sqrt(1 + 1 / n), c, level, n - 1)
+        if n >= 2
+        else (math.nan, math.nan)
+        for v, sd, c, n in zip(
+            result["log2_ratio"], result["pon_sd"], result["copy_number"], result["pon_n"]
+        )
+    ]
     result["tf_cn_low"] = [b[0] for b in bounds]
     result["tf_cn_high"] = [b[1] for b in bounds]
 
@@ -279,11 +312,14 @@ def target_table(norm: pd.DataFrame, pon_samples: list[str]) -> pd.DataFrame:
 AMP_GENE = "MDM2"  # protocol: MDM2 amplification in plasma (liposarcoma)
 
 
-def sample_copy_numbers(plasma: pd.DataFrame, tissue_cn: pd.DataFrame, gene: str,
-                        default_cn: float | None = None) -> pd.Series:
+def sample_copy_numbers(
+    plasma: pd.DataFrame, tissue_cn: pd.DataFrame, gene: str, default_cn: float | None = None
+) -> pd.Series:
     """Tumour copy number C of ``gene`` per plasma sample: tissue_cn of the patient, else
     ``default_cn`` (NA when neither)."""
     rows = tissue_cn[tissue_cn["gene"] == gene].set_index("patient")["copy_number"]
     fallback = math.nan if default_cn is None else float(default_cn)
-    return pd.Series({s: float(rows.get(p, fallback)) for p, s in
-                      zip(plasma["patient"], plasma["sample"])}, dtype=float)
+    return pd.Series(
+        {s: float(rows.get(p, fallback)) for p, s in zip(plasma["patient"], plasma["sample"])},
+        dtype=float,
+    )

@@ -44,12 +44,24 @@ from ctdna.exceptions import CtdnaInputError
 # and 0x800 supplementary (extra alignments of a read already counted by its primary),
 # 0x200 QC fail (vendor-failed), 0x400 duplicate (PCR/optical copy of the same molecule).
 FLAG_UNMAPPED, FLAG_SECONDARY, FLAG_QCFAIL, FLAG_DUPLICATE, FLAG_SUPPLEMENTARY = (
-    0x4, 0x100, 0x200, 0x400, 0x800)
+    0x4,
+    0x100,
+    0x200,
+    0x400,
+    0x800,
+)
 EXCLUDED_FLAGS = FLAG_UNMAPPED | FLAG_SECONDARY | FLAG_QCFAIL | FLAG_DUPLICATE | FLAG_SUPPLEMENTARY
 MIN_MAPQ = 20  # docs/parameters.md --ctdna_min_mapq default (bcftools/GATK usual 20)
 MIN_BASEQ = 20  # docs/parameters.md --ctdna_min_baseq default (Phred 20 = 1 % error)
-COUNT_COLUMNS = ["ref_fragments", "alt_fragments", "other_fragments", "discordant_fragments",
-                 "lowqual_fragments", "depth_fragments", "reads"]
+COUNT_COLUMNS = [
+    "ref_fragments",
+    "alt_fragments",
+    "other_fragments",
+    "discordant_fragments",
+    "lowqual_fragments",
+    "depth_fragments",
+    "reads",
+]
 SITE_KEYS = ["chrom", "pos", "ref", "alt", "variant_type"]
 DELETED = "*"
 ALLELE_CODE = {"ref": 0, "alt": 1, "other": 2}
@@ -70,7 +82,7 @@ def parse_token(token: str):
         return token, 0, ""
     digits = token[2:].rstrip("ACGTNMRSVWYHKDB=")
     if token[1] == "+":
-        return token[0], int(digits), token[2 + len(digits):]
+        return token[0], int(digits), token[2 + len(digits) :]
     return token[0], -int(digits), ""
 
 
@@ -96,8 +108,11 @@ def tally(observed: tuple, ref: str, alt: str, variant_type: str) -> dict:
     """
     reads, molecule_bytes, observation_bytes, tokens = observed
     molecules = np.frombuffer(molecule_bytes, dtype=np.int32)
-    lookup = np.array([ALLELE_CODE[allele_of(parse_token(t), ref, alt, variant_type)]
-                       for t in tokens] + [NO_CALL], dtype=np.int64)  # index -1 -> NO_CALL
+    lookup = np.array(
+        [ALLELE_CODE[allele_of(parse_token(t), ref, alt, variant_type)] for t in tokens]
+        + [NO_CALL],
+        dtype=np.int64,
+    )  # index -1 -> NO_CALL
     codes = lookup[np.frombuffer(observation_bytes, dtype=np.int32)]
     n = int(molecules.max()) + 1 if len(molecules) else 0
     # reads of each molecule showing ref, alt, other: one column per allele code
@@ -108,7 +123,9 @@ def tally(observed: tuple, ref: str, alt: str, variant_type: str) -> dict:
     counts = {f"{ALLELE_NAME[c]}_fragments": int(np.sum(single & (which == c))) for c in (0, 1, 2)}
     counts["discordant_fragments"] = int(np.sum(alleles_seen > 1))
     counts["lowqual_fragments"] = int(np.sum(alleles_seen == 0))
-    counts["depth_fragments"] = counts["ref_fragments"] + counts["alt_fragments"] + counts["other_fragments"]
+    counts["depth_fragments"] = (
+        counts["ref_fragments"] + counts["alt_fragments"] + counts["other_fragments"]
+    )
     counts["reads"] = int(reads)
     return counts
 
@@ -121,9 +138,15 @@ def _call_core(function: str, bam: str | Path, *args):
         raise CtdnaInputError(f"{bam}: {err}") from err
 
 
-def count_sites(bam: str | Path, sites: pd.DataFrame, *, reference: str | Path | None = None,
-                min_mapq: int = MIN_MAPQ, min_baseq: int = MIN_BASEQ,
-                umi_tag: str | None = None) -> pd.DataFrame:
+def count_sites(
+    bam: str | Path,
+    sites: pd.DataFrame,
+    *,
+    reference: str | Path | None = None,
+    min_mapq: int = MIN_MAPQ,
+    min_baseq: int = MIN_BASEQ,
+    umi_tag: str | None = None,
+) -> pd.DataFrame:
     """COUNT_COLUMNS for each distinct (chrom, pos, ref, alt, variant_type) of ``sites``.
 
     ``bam``: indexed BAM/CRAM path (``reference``: its FASTA, needed for CRAM). One read
@@ -133,13 +156,25 @@ def count_sites(bam: str | Path, sites: pd.DataFrame, *, reference: str | Path |
     observed = {}
     for chrom, group in distinct.groupby("chrom", sort=False):
         positions = sorted({int(p) for p in group["pos"]})
-        per_position = _call_core("site_observations", bam, _optional(reference), str(chrom),
-                                  [p - 1 for p in positions], min_mapq, min_baseq,
-                                  excluded_flags(umi_tag), umi_tag)
+        per_position = _call_core(
+            "site_observations",
+            bam,
+            _optional(reference),
+            str(chrom),
+            [p - 1 for p in positions],
+            min_mapq,
+            min_baseq,
+            excluded_flags(umi_tag),
+            umi_tag,
+        )
         observed.update({(chrom, p): o for p, o in zip(positions, per_position)})
-    rows = [{**site._asdict(), **tally(observed[(site.chrom, int(site.pos))], site.ref, site.alt,
-                                       site.variant_type)}
-            for site in distinct.itertuples(index=False)]
+    rows = [
+        {
+            **site._asdict(),
+            **tally(observed[(site.chrom, int(site.pos))], site.ref, site.alt, site.variant_type),
+        }
+        for site in distinct.itertuples(index=False)
+    ]
     return pd.DataFrame(rows, columns=SITE_KEYS + COUNT_COLUMNS)
 
 
@@ -165,19 +200,38 @@ class TargetCounts:
     deletions: np.ndarray
 
 
-def target_counts(bam: str | Path, targets: pd.DataFrame, *, reference: str | Path | None = None,
-                  min_mapq: int = MIN_MAPQ, min_baseq: int = MIN_BASEQ,
-                  umi_tag: str | None = None) -> list[TargetCounts]:
+def target_counts(
+    bam: str | Path,
+    targets: pd.DataFrame,
+    *,
+    reference: str | Path | None = None,
+    min_mapq: int = MIN_MAPQ,
+    min_baseq: int = MIN_BASEQ,
+    umi_tag: str | None = None,
+) -> list[TargetCounts]:
     """One TargetCounts per row of ``targets`` (chrom, start, end: BED 0-based half-open)."""
     results: dict[int, TargetCounts] = {}
     for chrom, group in targets.groupby("chrom", sort=False):
-        raw = _call_core("target_molecules", bam, _optional(reference), str(chrom),
-                         [int(s) for s in group["start"]], [int(e) for e in group["end"]],
-                         min_mapq, min_baseq, excluded_flags(umi_tag), umi_tag)
+        raw = _call_core(
+            "target_molecules",
+            bam,
+            _optional(reference),
+            str(chrom),
+            [int(s) for s in group["start"]],
+            [int(e) for e in group["end"]],
+            min_mapq,
+            min_baseq,
+            excluded_flags(umi_tag),
+            umi_tag,
+        )
         for index, (fragments, covered, acgt, ins, dels) in zip(group.index, raw):
             results[index] = TargetCounts(
-                fragments, covered, np.frombuffer(acgt, dtype=np.int64).reshape(4, -1),
-                np.frombuffer(ins, dtype=np.int64), np.frombuffer(dels, dtype=np.int64))
+                fragments,
+                covered,
+                np.frombuffer(acgt, dtype=np.int64).reshape(4, -1),
+                np.frombuffer(ins, dtype=np.int64),
+                np.frombuffer(dels, dtype=np.int64),
+            )
     return [results[i] for i in targets.index]
 
 
@@ -186,10 +240,27 @@ def target_depth(targets: pd.DataFrame, counts: list[TargetCounts]) -> pd.DataFr
 
     Overlapping mates (and UMI family members) count once per base; no base-quality filter.
     """
-    rows = [{"chrom": t.chrom, "start": t.start, "end": t.end, "gene": t.gene,
-             "length": t.end - t.start, "fragments": c.fragments, "covered_bases": c.covered_bases,
-             "mean_fragment_depth": c.covered_bases / (t.end - t.start)}
-            for t, c in zip(targets.itertuples(index=False), counts)]
-    columns = ["chrom", "start", "end", "gene", "length", "fragments", "covered_bases",
-               "mean_fragment_depth"]
+    rows = [
+        {
+            "chrom": t.chrom,
+            "start": t.start,
+            "end": t.end,
+            "gene": t.gene,
+            "length": t.end - t.start,
+            "fragments": c.fragments,
+            "covered_bases": c.covered_bases,
+            "mean_fragment_depth": c.covered_bases / (t.end - t.start),
+        }
+        for t, c in zip(targets.itertuples(index=False), counts)
+    ]
+    columns = [
+        "chrom",
+        "start",
+        "end",
+        "gene",
+        "length",
+        "fragments",
+        "covered_bases",
+        "mean_fragment_depth",
+    ]
     return pd.DataFrame(rows, columns=columns)

@@ -37,8 +37,9 @@ def select_timepoint_samples(levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     Returns (selected, unused); ``unused`` rows are further samples of the same timepoint,
     reported by the caller as rejects rather than dropped silently.
     """
-    ordered = levels.sort_values(["patient", "timepoint", "collection_date", "sample"],
-                                 na_position="last", kind="mergesort")
+    ordered = levels.sort_values(
+        ["patient", "timepoint", "collection_date", "sample"], na_position="last", kind="mergesort"
+    )
     first = ~ordered.duplicated(["patient", "timepoint"], keep="first")
     return ordered[first], ordered[~first]
 
@@ -46,27 +47,32 @@ def select_timepoint_samples(levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
 def _state(row: pd.Series | None) -> dict:
     """TF, detection and source of one timepoint; NA when absent or not evaluable."""
     if row is None:
-        return {"sample": None, "tf": math.nan, "detected": None, "source": None,
-                "lod": math.nan}
+        return {"sample": None, "tf": math.nan, "detected": None, "source": None, "lod": math.nan}
     evaluable = row.get("evaluable")
-    detected = None if evaluable in (0, False) or pd.isna(row.get("detected")) \
-        else bool(row["detected"])
+    detected = (
+        None if evaluable in (0, False) or pd.isna(row.get("detected")) else bool(row["detected"])
+    )
     tf = float(row["tumour_fraction"]) if pd.notna(row.get("tumour_fraction")) else math.nan
     lod = row.get("lod95_tf")
-    return {"sample": row["sample"], "tf": tf, "detected": detected,
-            "source": row.get("tf_source"), "lod": float(lod) if pd.notna(lod) else math.nan}
+    return {
+        "sample": row["sample"],
+        "tf": tf,
+        "detected": detected,
+        "source": row.get("tf_source"),
+        "lod": float(lod) if pd.notna(lod) else math.nan,
+    }
 
 
 def fold_change(baseline_tf: float, month6_tf: float) -> tuple[float, float]:
     """(log2 fold change, percent change) month 6 vs baseline; NA unless both TF > 0."""
     if not (baseline_tf > 0 and month6_tf > 0):
         return math.nan, math.nan
-    return (math.log2(month6_tf / baseline_tf),
-            100.0 * (month6_tf - baseline_tf) / baseline_tf)
+    return (math.log2(month6_tf / baseline_tf), 100.0 * (month6_tf - baseline_tf) / baseline_tf)
 
 
-def molecular_response(baseline: dict, month6: dict,
-                       decrease: float = RESPONSE_DECREASE) -> bool | None:
+def molecular_response(
+    baseline: dict, month6: dict, decrease: float = RESPONSE_DECREASE
+) -> bool | None:
     """Response per the module rule; None when not assessable."""
     if baseline["detected"] is not True or month6["detected"] is None:
         return None
@@ -91,8 +97,12 @@ def lead_time(samples: pd.DataFrame, progression_date) -> tuple[float, object]:
         return math.nan, None
     progression = pd.Timestamp(progression_date)
     dates = pd.to_datetime(samples["collection_date"], errors="coerce")
-    positive = samples["timepoint"].isin(POST_BASELINE) & (samples["detected"] == 1) \
-        & (samples["evaluable"] != 0) & (dates < progression)
+    positive = (
+        samples["timepoint"].isin(POST_BASELINE)
+        & (samples["detected"] == 1)
+        & (samples["evaluable"] != 0)
+        & (dates < progression)
+    )
     if not positive.any():
         return math.nan, None
     first = dates[positive].min()
@@ -101,8 +111,11 @@ def lead_time(samples: pd.DataFrame, progression_date) -> tuple[float, object]:
 
 def _reason(states: dict, has_progression: bool) -> str | None:
     """Plain-words summary of what could not be assessed (None when all was)."""
-    notes = [f"{tp} missing or not evaluable" for tp in ("baseline", "month6")
-             if states[tp]["detected"] is None]
+    notes = [
+        f"{tp} missing or not evaluable"
+        for tp in ("baseline", "month6")
+        if states[tp]["detected"] is None
+    ]
     if states["baseline"]["detected"] is False:
         notes.append("baseline not detected: no clearance or molecular response")
     if not has_progression:
@@ -110,8 +123,9 @@ def _reason(states: dict, has_progression: bool) -> str | None:
     return "; ".join(notes) or None
 
 
-def patient_dynamics(samples: pd.DataFrame, progression_date=None,
-                     decrease: float = RESPONSE_DECREASE) -> dict:
+def patient_dynamics(
+    samples: pd.DataFrame, progression_date=None, decrease: float = RESPONSE_DECREASE
+) -> dict:
     """One patient's dynamics row from their selected samples (one per timepoint)."""
     by_timepoint = {row["timepoint"]: row for _, row in samples.iterrows()}
     states = {tp: _state(by_timepoint.get(tp)) for tp in TIMEPOINTS}
@@ -120,21 +134,33 @@ def patient_dynamics(samples: pd.DataFrame, progression_date=None,
     days, first_positive = lead_time(samples, progression_date)
     row = {"patient": samples["patient"].iloc[0]}
     for tp in TIMEPOINTS:
-        row.update({f"{tp}_sample": states[tp]["sample"], f"{tp}_tf": states[tp]["tf"],
-                    f"{tp}_tf_source": states[tp]["source"],
-                    f"{tp}_detected": states[tp]["detected"],
-                    f"{tp}_lod95_tf": states[tp]["lod"]})
-    row.update({"tf_log2_fold_change": log2_fc, "tf_percent_change": percent,
-                "molecular_response": response,
-                "clearance": clearance(states["baseline"], states["month6"]),
-                "progression_date": progression_date if pd.notna(progression_date) else None,
-                "first_positive_date": first_positive, "lead_time_days": days,
-                "reason": _reason(states, pd.notna(progression_date))})
+        row.update(
+            {
+                f"{tp}_sample": states[tp]["sample"],
+                f"{tp}_tf": states[tp]["tf"],
+                f"{tp}_tf_source": states[tp]["source"],
+                f"{tp}_detected": states[tp]["detected"],
+                f"{tp}_lod95_tf": states[tp]["lod"],
+            }
+        )
+    row.update(
+        {
+            "tf_log2_fold_change": log2_fc,
+            "tf_percent_change": percent,
+            "molecular_response": response,
+            "clearance": clearance(states["baseline"], states["month6"]),
+            "progression_date": progression_date if pd.notna(progression_date) else None,
+            "first_positive_date": first_positive,
+            "lead_time_days": days,
+            "reason": _reason(states, pd.notna(progression_date)),
+        }
+    )
     return row
 
 
-def cohort_dynamics(levels: pd.DataFrame, progression: pd.Series | None = None,
-                    decrease: float = RESPONSE_DECREASE) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cohort_dynamics(
+    levels: pd.DataFrame, progression: pd.Series | None = None, decrease: float = RESPONSE_DECREASE
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Dynamics per patient with any plasma sample, sorted by patient.
 
     ``progression``: progression date (ISO string or NA) indexed by patient.
@@ -142,15 +168,29 @@ def cohort_dynamics(levels: pd.DataFrame, progression: pd.Series | None = None,
     """
     selected, unused = select_timepoint_samples(levels)
     progression = progression if progression is not None else pd.Series(dtype=object)
-    rows = [patient_dynamics(group, progression.get(patient), decrease)
-            for patient, group in selected.groupby("patient", sort=True)]
+    rows = [
+        patient_dynamics(group, progression.get(patient), decrease)
+        for patient, group in selected.groupby("patient", sort=True)
+    ]
     return pd.DataFrame(rows, columns=dynamics_columns()), unused
 
 
 def dynamics_columns() -> list[str]:
     """Column order of ctdna_dynamics.tsv."""
-    per_timepoint = [f"{tp}_{field}" for tp in TIMEPOINTS
-                     for field in ("sample", "tf", "tf_source", "detected", "lod95_tf")]
-    return ["patient", *per_timepoint, "tf_log2_fold_change", "tf_percent_change",
-            "molecular_response", "clearance", "progression_date",
-            "first_positive_date", "lead_time_days", "reason"]
+    per_timepoint = [
+        f"{tp}_{field}"
+        for tp in TIMEPOINTS
+        for field in ("sample", "tf", "tf_source", "detected", "lod95_tf")
+    ]
+    return [
+        "patient",
+        *per_timepoint,
+        "tf_log2_fold_change",
+        "tf_percent_change",
+        "molecular_response",
+        "clearance",
+        "progression_date",
+        "first_positive_date",
+        "lead_time_days",
+        "reason",
+    ]

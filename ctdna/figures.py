@@ -35,15 +35,19 @@ def trajectories_figure(ctdna: pd.DataFrame) -> Figure:
         rows["x"] = rows["timepoint"].map(position)
         rows = rows.sort_values("x")
         tf = pd.to_numeric(rows["tumour_fraction"], errors="coerce").clip(lower=TF_FLOOR)
-        line, = axis.plot(rows["x"], tf, "-", alpha=0.6, label=str(patient))
+        (line,) = axis.plot(rows["x"], tf, "-", alpha=0.6, label=str(patient))
         detected = pd.to_numeric(rows["detected"], errors="coerce")
         for x, y, flag in zip(rows["x"], tf, detected):
             if np.isnan(flag):
                 axis.plot(x, TF_FLOOR, "x", color=line.get_color())
             else:
-                axis.plot(x, TF_FLOOR if np.isnan(y) else y, "^" if np.isnan(y) else "o",
-                          color=line.get_color(),
-                          markerfacecolor=line.get_color() if flag else "white")
+                axis.plot(
+                    x,
+                    TF_FLOOR if np.isnan(y) else y,
+                    "^" if np.isnan(y) else "o",
+                    color=line.get_color(),
+                    markerfacecolor=line.get_color() if flag else "white",
+                )
     axis.set_yscale("log")
     axis.set_xticks(range(len(TIMEPOINTS)), TIMEPOINTS)
     axis.set_ylabel(f"tumour fraction (values < {TF_FLOOR:g} drawn at {TF_FLOOR:g})")
@@ -57,7 +61,8 @@ def trajectories_figure(ctdna: pd.DataFrame) -> Figure:
 def pon_gene_log2(cn: pd.DataFrame, gene: str = "MDM2") -> pd.Series:
     """Gene log2 ratio of each PoN sample from ctdna_cn rows: log2(sum norm / sum PoN)."""
     rows = cn[(cn["type"] == "pon") & (cn["gene"] == gene)].dropna(
-        subset=["norm_depth", "pon_norm_depth"])
+        subset=["norm_depth", "pon_norm_depth"]
+    )
     sums = rows.groupby("sample")[["norm_depth", "pon_norm_depth"]].sum()
     return np.log2(sums["norm_depth"] / sums["pon_norm_depth"])
 
@@ -74,8 +79,7 @@ def mdm2_figure(ctdna: pd.DataFrame, cn: pd.DataFrame, amp_log2: float = AMP_LOG
     axis.scatter(x[~amplified], values[~amplified], color="tab:blue", label="plasma")
     axis.scatter(x[amplified], values[amplified], color="tab:red", label="plasma, amplified")
     axis.axhline(amp_log2, color="tab:red", linestyle="--", linewidth=1)
-    axis.set_xticks([0, *x], ["PoN", *plasma["sample"].astype(str)], rotation=90,
-                    fontsize="small")
+    axis.set_xticks([0, *x], ["PoN", *plasma["sample"].astype(str)], rotation=90, fontsize="small")
     axis.set_ylabel("MDM2 log2 ratio vs PoN")
     axis.legend(fontsize="small")
     figure.tight_layout()

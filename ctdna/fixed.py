@@ -68,15 +68,19 @@ def no_fixed_call(reason: str | None) -> FixedCall:
 def _site_test(site: pd.DataFrame, level: float) -> tuple[float, int]:
     """(p_s, k_s) of one used site (a one-row frame) at level ``level``: snv.pooled_test on
     one site with the background's null (snv.null_parameters)."""
-    error = np.clip(site["error_rate"].to_numpy(dtype=float), snv.ERROR_FLOOR,
-                    1 - snv.ERROR_FLOOR)
-    return snv.pooled_test(site["alt_fragments"].to_numpy(dtype=np.int64),
-                           site["depth_fragments"].to_numpy(dtype=np.int64), error, level,
-                           **snv.null_parameters(site))
+    error = np.clip(site["error_rate"].to_numpy(dtype=float), snv.ERROR_FLOOR, 1 - snv.ERROR_FLOOR)
+    return snv.pooled_test(
+        site["alt_fragments"].to_numpy(dtype=np.int64),
+        site["depth_fragments"].to_numpy(dtype=np.int64),
+        error,
+        level,
+        **snv.null_parameters(site),
+    )
 
 
-def _tested(per_site: pd.DataFrame, alpha: float, eval_tf: float,
-            min_alt: int) -> tuple[pd.DataFrame, float]:
+def _tested(
+    per_site: pd.DataFrame, alpha: float, eval_tf: float, min_alt: int
+) -> tuple[pd.DataFrame, float]:
     """per_site with site_p_value, site_called, expected_at_eval_tf, site_k_min (used sites;
     NA elsewhere) and the per-site level alpha / n."""
     used = per_site["used"].to_numpy(dtype=bool)
@@ -90,11 +94,16 @@ def _tested(per_site: pd.DataFrame, alpha: float, eval_tf: float,
     depth = pd.to_numeric(per_site["depth_fragments"]).to_numpy(dtype=float)
     expected = depth * snv.alt_probability(eval_tf, error, np.ones(len(per_site)))
     alt = pd.to_numeric(per_site["alt_fragments"]).to_numpy(dtype=float)
-    called = pd.array([bool(p < level and a >= min_alt) if u else pd.NA
-                       for p, a, u in zip(p_values, alt, used)], dtype="boolean")
-    return per_site.assign(site_p_value=p_values, site_called=called,
-                           expected_at_eval_tf=np.where(used, expected, math.nan),
-                           site_k_min=k_mins), level
+    called = pd.array(
+        [bool(p < level and a >= min_alt) if u else pd.NA for p, a, u in zip(p_values, alt, used)],
+        dtype="boolean",
+    )
+    return per_site.assign(
+        site_p_value=p_values,
+        site_called=called,
+        expected_at_eval_tf=np.where(used, expected, math.nan),
+        site_k_min=k_mins,
+    ), level
 
 
 def _not_evaluable_reason(candidates: pd.DataFrame, eval_tf: float, level: float) -> str | None:
@@ -104,16 +113,26 @@ def _not_evaluable_reason(candidates: pd.DataFrame, eval_tf: float, level: float
         return None
     first = weak.iloc[0]
     site = f"{first['chrom']}:{int(first['pos'])} {first['ref']}>{first['alt']}"
-    why = (f"{first['not_used_reason']}" if not first["used"] else
-           f"expected {first['expected_at_eval_tf']:.2f} alt fragments < "
-           f"{first['site_k_min']:g} needed for p<{level:.3g}")
-    return (f"{len(weak)} of {len(candidates)} fixed sites cannot detect TF={eval_tf:g} "
-            f"(e.g. {site}: {why})")
+    why = (
+        f"{first['not_used_reason']}"
+        if not first["used"]
+        else f"expected {first['expected_at_eval_tf']:.2f} alt fragments < "
+        f"{first['site_k_min']:g} needed for p<{level:.3g}"
+    )
+    return (
+        f"{len(weak)} of {len(candidates)} fixed sites cannot detect TF={eval_tf:g} "
+        f"(e.g. {site}: {why})"
+    )
 
 
-def call_fixed(site_counts: pd.DataFrame, background: pd.DataFrame, *,
-               alpha: float = snv.ALPHA, eval_tf: float = snv.EVAL_TF,
-               min_alt_fragments: int = snv.MIN_ALT_FRAGMENTS) -> FixedCall:
+def call_fixed(
+    site_counts: pd.DataFrame,
+    background: pd.DataFrame,
+    *,
+    alpha: float = snv.ALPHA,
+    eval_tf: float = snv.EVAL_TF,
+    min_alt_fragments: int = snv.MIN_ALT_FRAGMENTS,
+) -> FixedCall:
     """Per-site tumour-naive test of one plasma sample's fixed sites (module docstring).
 
     ``site_counts``: the sample's fixed-site rows (already without the sites that are
@@ -124,18 +143,26 @@ def call_fixed(site_counts: pd.DataFrame, background: pd.DataFrame, *,
     if site_counts.empty:
         return no_fixed_call(None)
     per_site = snv.site_table(site_counts, background, "het", snv.MULTIPLICITY_RANGE)
-    tested, level = _tested(per_site.assign(site_set=SITE_SET), alpha, eval_tf,
-                            min_alt_fragments)
+    tested, level = _tested(per_site.assign(site_set=SITE_SET), alpha, eval_tf, min_alt_fragments)
     per_site = tested.drop(columns=["expected_at_eval_tf", "site_k_min"])
     used = tested[tested["used"]]
     if used.empty:
         return FixedCall(0, 0, None, None, None, False, "no usable fixed site", per_site)
     called = used[used["site_called"].astype(bool)]
     p_value = float(min(1.0, len(used) * used["site_p_value"].min()))
-    reason = None if len(called) else _not_evaluable_reason(
-        tested[~tested["blacklisted"]], eval_tf, level)
+    reason = (
+        None
+        if len(called)
+        else _not_evaluable_reason(tested[~tested["blacklisted"]], eval_tf, level)
+    )
     evaluable = reason is None
-    return FixedCall(n_sites=len(used), n_called=len(called), p_value=p_value,
-                     detected=(len(called) > 0) if evaluable else None,
-                     max_vaf=float(called["vaf"].max()) if len(called) else None,
-                     evaluable=evaluable, reason=reason, per_site=per_site)
+    return FixedCall(
+        n_sites=len(used),
+        n_called=len(called),
+        p_value=p_value,
+        detected=(len(called) > 0) if evaluable else None,
+        max_vaf=float(called["vaf"].max()) if len(called) else None,
+        evaluable=evaluable,
+        reason=reason,
+        per_site=per_site,
+    )

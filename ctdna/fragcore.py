@@ -28,9 +28,14 @@ from ctdna.exceptions import CountingCoreError
 
 LOG = logging.getLogger(__name__)
 ENVIRONMENT = "CTDNA_HTSLIB"
-MIN_HTSLIB = (1, 10)  # bam1_t with 64-bit positions, the layout compiled into the core (htslib 1.10 NEWS)
-BUILD_FIX = ("the compiled counting core ctdna._fragcore is not built; fix: install a C compiler "
-             "and the Python headers (Debian: gcc python3-dev) and rerun pip install -e .")
+MIN_HTSLIB = (
+    1,
+    10,
+)  # bam1_t with 64-bit positions, the layout compiled into the core (htslib 1.10 NEWS)
+BUILD_FIX = (
+    "the compiled counting core ctdna._fragcore is not built; fix: install a C compiler "
+    "and the Python headers (Debian: gcc python3-dev) and rerun pip install -e ."
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,10 @@ def _candidates(choice: str) -> list[str]:
     if choice == "system":
         found = system_htslib()
         if found is None:
-            raise CountingCoreError(f"{ENVIRONMENT}=system but no system htslib (libhts) is "
-                                    f"installed; fix: apt-get install libhts3, or unset {ENVIRONMENT}")
+            raise CountingCoreError(
+                f"{ENVIRONMENT}=system but no system htslib (libhts) is "
+                f"installed; fix: apt-get install libhts3, or unset {ENVIRONMENT}"
+            )
         return [found]
     if choice == "auto":
         found = system_htslib()
@@ -100,7 +107,8 @@ def core(choice: str | None = None) -> Binding:
             _bound = Binding(_fragcore, library, version)
             LOG.debug("counting core bound to htslib %s (%s)", version, library)
             return _bound
-        problems.append(f"{library} is htslib {version}, older than "
-                        f"{'.'.join(map(str, MIN_HTSLIB))}")
+        problems.append(
+            f"{library} is htslib {version}, older than {'.'.join(map(str, MIN_HTSLIB))}"
+        )
     _bound = None
     raise CountingCoreError(f"no usable htslib for the counting core ({'; '.join(problems)})")

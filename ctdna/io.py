@@ -30,8 +30,9 @@ def parse_tumour_arg(value: str) -> tuple[str, Path]:
     if not sep or not path:
         raise CtdnaInputError(f"--tumour {value!r}: expected TUMOUR_ID=path/to/tumour.vcf.gz")
     if not IDENTIFIER.match(tumour_id):
-        raise CtdnaInputError(f"--tumour {value!r}: tumour id {tumour_id!r} does not match "
-                              f"{IDENTIFIER.pattern}")
+        raise CtdnaInputError(
+            f"--tumour {value!r}: tumour id {tumour_id!r} does not match {IDENTIFIER.pattern}"
+        )
     return tumour_id, Path(path)
 
 
@@ -47,15 +48,21 @@ def open_alignments(path: str | Path, fasta: str | Path | None = None) -> pysam.
         raise CtdnaInputError(f"cannot read BAM {path}: {err}") from err
     if not bam.has_index():
         bam.close()
-        raise BamIndexError(f"{path}: index missing (no .bai/.csi/.crai beside it); "
-                            f"fix: samtools index {path}")
+        raise BamIndexError(
+            f"{path}: index missing (no .bai/.csi/.crai beside it); fix: samtools index {path}"
+        )
     mapped = None if bam.is_cram else _mapped_reads(bam)  # CRAM indexes report 0
     if mapped == 0 or (mapped is None and next(bam.fetch(), None) is None):
         bam.close()
-        raise EmptyBamError(f"{path}: BAM has no mapped read (index statistics report 0); "
-                            f"counts would all be zero")
-    LOG.info("%s: %s mapped reads on %d contigs", path.name,
-             "unknown number of" if mapped is None else f"{mapped:,}", len(bam.references))
+        raise EmptyBamError(
+            f"{path}: BAM has no mapped read (index statistics report 0); counts would all be zero"
+        )
+    LOG.info(
+        "%s: %s mapped reads on %d contigs",
+        path.name,
+        "unknown number of" if mapped is None else f"{mapped:,}",
+        len(bam.references),
+    )
     return bam
 
 
@@ -76,7 +83,9 @@ def open_fasta(path: str | Path | None) -> pysam.FastaFile | None:
     try:
         return pysam.FastaFile(str(path))
     except (OSError, ValueError) as err:
-        raise CtdnaInputError(f"cannot read FASTA {path}: {err}; fix: samtools faidx {path}") from err
+        raise CtdnaInputError(
+            f"cannot read FASTA {path}: {err}; fix: samtools faidx {path}"
+        ) from err
 
 
 def read_targets(path: str | Path) -> pd.DataFrame:
@@ -96,29 +105,43 @@ def read_targets(path: str | Path) -> pd.DataFrame:
     if not rows:
         raise CtdnaInputError(f"{path}: targets BED has no interval")
     targets = pd.DataFrame(rows, columns=["chrom", "start", "end", "gene", "_row"])
-    LOG.info("%s: %d targets, %s bp", path.name, len(targets),
-             f"{int((targets['end'] - targets['start']).sum()):,}")
+    LOG.info(
+        "%s: %d targets, %s bp",
+        path.name,
+        len(targets),
+        f"{int((targets['end'] - targets['start']).sum()):,}",
+    )
     return targets
 
 
 def _bed_row(name: str, number: int, fields: list[str]) -> list:
     """One BED line as [chrom, start, end, gene, row]; errors name file, row and column."""
     if len(fields) < 3:
-        raise CtdnaInputError(f"{name} row {number}: expected at least 3 tab-separated "
-                              f"columns (chrom, start, end), found {len(fields)}")
+        raise CtdnaInputError(
+            f"{name} row {number}: expected at least 3 tab-separated "
+            f"columns (chrom, start, end), found {len(fields)}"
+        )
     try:
         start, end = int(fields[1]), int(fields[2])
     except ValueError as err:
-        raise CtdnaInputError(f"{name} row {number}, column start/end: "
-                              f"{fields[1]!r}/{fields[2]!r} are not integers") from err
+        raise CtdnaInputError(
+            f"{name} row {number}, column start/end: {fields[1]!r}/{fields[2]!r} are not integers"
+        ) from err
     if start < 0 or end <= start:
-        raise CtdnaInputError(f"{name} row {number}, column end: interval {start}-{end} "
-                              f"is empty or negative")
+        raise CtdnaInputError(
+            f"{name} row {number}, column end: interval {start}-{end} is empty or negative"
+        )
     gene = fields[3].strip() if len(fields) > 3 and fields[3].strip() else None
     return [fields[0], start, end, gene, number]
 
 
-SITE_LIST_COLUMNS = ["chrom", "pos", "ref", "alt", "gene"]  # --sites format (docs/ctdna_counting.md)
+SITE_LIST_COLUMNS = [
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "gene",
+]  # --sites format (docs/ctdna_counting.md)
 
 
 def read_site_list(path: str | Path) -> pd.DataFrame:
@@ -139,15 +162,18 @@ def read_site_list(path: str | Path) -> pd.DataFrame:
     for column in ("chrom", "pos", "ref", "alt"):
         empty = table[table[column].isna()]
         if len(empty):
-            raise CtdnaInputError(f"{path.name} row {empty[ROW_COLUMN].iloc[0]}, column "
-                                  f"{column}: empty")
+            raise CtdnaInputError(
+                f"{path.name} row {empty[ROW_COLUMN].iloc[0]}, column {column}: empty"
+            )
     digits = table["pos"].str.fullmatch(r"[0-9]+")
     positions = pd.to_numeric(table["pos"].where(digits), errors="coerce")
     bad = ~digits | (positions < 1)
     if bad.any():
         first = table[bad].iloc[0]
-        raise CtdnaInputError(f"{path.name} row {first[ROW_COLUMN]}, column pos: "
-                              f"{first['pos']!r} is not a 1-based position (integer >= 1)")
+        raise CtdnaInputError(
+            f"{path.name} row {first[ROW_COLUMN]}, column pos: "
+            f"{first['pos']!r} is not a 1-based position (integer >= 1)"
+        )
     table["pos"] = positions.astype(int)
     LOG.info("%s: %d listed sites", path.name, len(table))
     return table[SITE_LIST_COLUMNS + [ROW_COLUMN]]
@@ -168,7 +194,7 @@ def read_tumour_vcf(path: str | Path, tumour_id: str) -> pd.DataFrame:
         raise CtdnaInputError(f"{path}: tumour VCF not found")
     try:
         vcf = VCF(str(path), gts012=True)
-    except (OSError, IOError) as err:
+    except OSError as err:
         raise CtdnaInputError(f"cannot read VCF {path}: {err}") from err
     column = _tumour_column(vcf, tumour_id, path)
     rows = []
@@ -179,9 +205,12 @@ def read_tumour_vcf(path: str | Path, tumour_id: str) -> pd.DataFrame:
         raise CtdnaInputError(f"cannot parse VCF {path} after record {len(rows)}: {err}") from err
     finally:
         vcf.close()
-    frame = pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt", "filter_pass",
-                                        "tissue_vaf", "_row"])
-    LOG.info("%s: %d records x ALT, %d PASS", path.name, len(frame), int(frame["filter_pass"].sum()))
+    frame = pd.DataFrame(
+        rows, columns=["chrom", "pos", "ref", "alt", "filter_pass", "tissue_vaf", "_row"]
+    )
+    LOG.info(
+        "%s: %d records x ALT, %d PASS", path.name, len(frame), int(frame["filter_pass"].sum())
+    )
     return frame
 
 
@@ -197,16 +226,20 @@ def _tumour_column(vcf, tumour_id: str, path: Path) -> int | None:
         return samples.index(header.group(1))
     if len(samples) == 1:
         return 0
-    raise CtdnaInputError(f"{path}: cannot tell the tumour sample: no column named "
-                          f"{tumour_id!r} and no ##tumor_sample header among {samples}")
+    raise CtdnaInputError(
+        f"{path}: cannot tell the tumour sample: no column named "
+        f"{tumour_id!r} and no ##tumor_sample header among {samples}"
+    )
 
 
 def _record_rows(record, number: int, column: int | None) -> list[list]:
     """Rows (one per ALT) of one cyvcf2 record."""
     passed = record.FILTER is None  # cyvcf2: None means PASS (or '.')
     vafs = _tissue_vafs(record, column, len(record.ALT))
-    return [[record.CHROM, int(record.POS), record.REF, alt, passed, vaf, number]
-            for alt, vaf in zip(record.ALT, vafs)]
+    return [
+        [record.CHROM, int(record.POS), record.REF, alt, passed, vaf, number]
+        for alt, vaf in zip(record.ALT, vafs)
+    ]
 
 
 def _tissue_vafs(record, column: int | None, n_alt: int) -> list[float]:
@@ -216,8 +249,10 @@ def _tissue_vafs(record, column: int | None, n_alt: int) -> list[float]:
         return nan
     af = _format_values(record, "AF", column)
     if af is not None and len(af) >= n_alt:
-        return [float(f"{v:.7g}") if v is not None and np.isfinite(v) and v >= 0 else math.nan
-                for v in af[:n_alt]]  # 7 digits: FORMAT AF is float32
+        return [
+            float(f"{v:.7g}") if v is not None and np.isfinite(v) and v >= 0 else math.nan
+            for v in af[:n_alt]
+        ]  # 7 digits: FORMAT AF is float32
     ad = _format_values(record, "AD", column)
     if ad is not None and len(ad) == n_alt + 1:
         depth = sum(v for v in ad if v is not None and v >= 0)
@@ -234,11 +269,18 @@ def _format_values(record, tag: str, column: int) -> list | None:
         return None
     if values is None:
         return None
-    return [None if (isinstance(v, float) and math.isnan(v)) else v for v in values[column].tolist()]
+    return [
+        None if (isinstance(v, float) and math.isnan(v)) else v for v in values[column].tolist()
+    ]
 
 
-def write_counts(sites: pd.DataFrame, depth: pd.DataFrame, background: pd.DataFrame | None,
-                 rejects: pd.DataFrame, paths: dict[str, Path | None]) -> None:
+def write_counts(
+    sites: pd.DataFrame,
+    depth: pd.DataFrame,
+    background: pd.DataFrame | None,
+    rejects: pd.DataFrame,
+    paths: dict[str, Path | None],
+) -> None:
     """Write the site, target-depth, background and rejects tables (schema-checked, atomic)."""
     write_table(sites, paths["sites"], "ctdna_site_counts")
     write_table(depth, paths["targets"], "ctdna_target_depth")

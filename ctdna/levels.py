@@ -47,13 +47,43 @@ from ctdna import lod as lod_model
 from ctdna import markers
 from ctdna import snv as snv_model
 
-SNV_COLUMNS = ["n_sites", "alt_fragments", "total_fragments", "mean_vaf", "tumour_fraction",
-               "tf_ci_low", "tf_ci_high", "p_value", "detected", "reason", "lod95_tf",
-               "tf_model"]
-FIXED_COLUMNS = ["snv_mode", "fixed_n_sites", "fixed_n_called", "fixed_p_value", "fixed_detected",
-                 "fixed_max_vaf", "fixed_reason"]
-CN_COLUMNS = ["log2_ratio", "pon_mean", "pon_sd", "pon_n", "z", "p_value", "amplified", "tf_cn",
-              "tf_cn_low", "tf_cn_high", "copy_number", "reason"]
+SNV_COLUMNS = [
+    "n_sites",
+    "alt_fragments",
+    "total_fragments",
+    "mean_vaf",
+    "tumour_fraction",
+    "tf_ci_low",
+    "tf_ci_high",
+    "p_value",
+    "detected",
+    "reason",
+    "lod95_tf",
+    "tf_model",
+]
+FIXED_COLUMNS = [
+    "snv_mode",
+    "fixed_n_sites",
+    "fixed_n_called",
+    "fixed_p_value",
+    "fixed_detected",
+    "fixed_max_vaf",
+    "fixed_reason",
+]
+CN_COLUMNS = [
+    "log2_ratio",
+    "pon_mean",
+    "pon_sd",
+    "pon_n",
+    "z",
+    "p_value",
+    "amplified",
+    "tf_cn",
+    "tf_cn_low",
+    "tf_cn_high",
+    "copy_number",
+    "reason",
+]
 METHOD = "targeted_panel"  # ctdna.tsv method of this stage's rows (capture panel: sites + MDM2)
 
 
@@ -66,15 +96,16 @@ def snv_mode(call: snv_model.SnvCall, fixed_call: fixed_model.FixedCall | None) 
     return "none"
 
 
-def snv_frame(calls: dict[str, snv_model.SnvCall],
-              fixed_calls: dict[str, fixed_model.FixedCall] | None = None) -> pd.DataFrame:
+def snv_frame(
+    calls: dict[str, snv_model.SnvCall],
+    fixed_calls: dict[str, fixed_model.FixedCall] | None = None,
+) -> pd.DataFrame:
     """One row per sample (``sample`` + SNV_COLUMNS + FIXED_COLUMNS) from ``{sample: SnvCall}``
     and ``{sample: FixedCall}``."""
     rows = []
     for sample, call in sorted(calls.items()):
         fixed_call = (fixed_calls or {}).get(sample) or fixed_model.no_fixed_call(None)
-        values = {**call.to_dict(), **fixed_call.to_dict(),
-                  "snv_mode": snv_mode(call, fixed_call)}
+        values = {**call.to_dict(), **fixed_call.to_dict(), "snv_mode": snv_mode(call, fixed_call)}
         rows.append({"sample": sample, **{c: values.get(c) for c in SNV_COLUMNS + FIXED_COLUMNS}})
     return pd.DataFrame(rows, columns=["sample", *SNV_COLUMNS, *FIXED_COLUMNS])
 
@@ -121,29 +152,50 @@ class CallSettings:
     tissue_amp_cn: float = markers.TISSUE_AMP_CN
 
 
-SNV_INFORMATIVE_REASONS = ("no usable site", "no PoN site counts and no sample background")  # the tumour has sites in the targets, none testable here
+SNV_INFORMATIVE_REASONS = (
+    "no usable site",
+    "no PoN site counts and no sample background",
+)  # the tumour has sites in the targets, none testable here
 
 
-def marker_tests(snv: dict, cn: dict, tissue_cn: float, naive: bool,
-                 settings: CallSettings) -> list[markers.MarkerTest]:
+def marker_tests(
+    snv: dict, cn: dict, tissue_cn: float, naive: bool, settings: CallSettings
+) -> list[markers.MarkerTest]:
     """The site test (tumour-informed or fixed) and the MDM2 test of one sample."""
     tests = []
     if naive:
-        tests.append(markers.MarkerTest("fixed", False, np.isfinite(snv["fixed_p_value"]),
-                                        _flag(snv["fixed_detected"]) is True))
+        tests.append(
+            markers.MarkerTest(
+                "fixed",
+                False,
+                np.isfinite(snv["fixed_p_value"]),
+                _flag(snv["fixed_detected"]) is True,
+            )
+        )
     else:
         tested = snv["n_sites"] > 0
         informative = tested or snv.get("reason") in SNV_INFORMATIVE_REASONS
-        tests.append(markers.MarkerTest("snv", informative, tested,
-                                        _flag(snv["detected"]) is True, snv["lod95_tf"]))
+        tests.append(
+            markers.MarkerTest(
+                "snv", informative, tested, _flag(snv["detected"]) is True, snv["lod95_tf"]
+            )
+        )
     amplified = _flag(cn["amplified"])
     informative = markers.tissue_amplified(tissue_cn, settings.tissue_amp_cn) is True
     positive = amplified is True and cn["p_value"] < settings.test_level
     pon_n = int(cn["pon_n"]) if np.isfinite(cn["pon_n"]) else 0  # NA without PoN or depth
-    lod = (lod_model.cn_lod(cn["pon_mean"], cn["pon_sd"], pon_n,
-                            tissue_cn, settings.amp_log2,
-                            cn_model.amplification_level(settings.amp_z))
-           if informative else math.nan)
+    lod = (
+        lod_model.cn_lod(
+            cn["pon_mean"],
+            cn["pon_sd"],
+            pon_n,
+            tissue_cn,
+            settings.amp_log2,
+            cn_model.amplification_level(settings.amp_z),
+        )
+        if informative
+        else math.nan
+    )
     tests.append(markers.MarkerTest("mdm2", informative, amplified is not None, positive, lod))
     return tests
 
@@ -167,15 +219,17 @@ def _p_value(point: tuple[str, bool | None, float], cn: dict, amplified) -> tupl
     return (value, source) if np.isfinite(value) else (math.nan, "none")
 
 
-REASON_WORDS = {markers.NO_INFORMATIVE: "no informative marker (no tumour site in the targets, "
-                "no tissue MDM2 amplification): a negative would say nothing",
-                markers.BELOW_LOD: "informative markers tested, none with LoD95 low enough for a "
-                "negative",
-                markers.NOT_ASSESSABLE: "informative markers, none testable in this sample"}
+REASON_WORDS = {
+    markers.NO_INFORMATIVE: "no informative marker (no tumour site in the targets, "
+    "no tissue MDM2 amplification): a negative would say nothing",
+    markers.BELOW_LOD: "informative markers tested, none with LoD95 low enough for a negative",
+    markers.NOT_ASSESSABLE: "informative markers, none testable in this sample",
+}
 
 
-def _reason(snv: dict, amplified, source: str, cn_reason, naive: bool,
-            call: markers.SampleCall) -> str | None:
+def _reason(
+    snv: dict, amplified, source: str, cn_reason, naive: bool, call: markers.SampleCall
+) -> str | None:
     """What was not assessable, in words (None when every signal was)."""
     notes = [REASON_WORDS[call.reason_code]] if call.reason_code else []
     if _flag(snv["detected"]) is None:
@@ -201,12 +255,19 @@ def _text(value) -> str | None:
 
 def _parsed(values: dict) -> dict:
     """Numbers as floats (None/NA as NaN), text as str or None; flags untouched."""
-    return {k: (_text(v) if k in TEXT_FIELDS else v if k in FLAG_FIELDS else _number(v))
-            for k, v in values.items()}
+    return {
+        k: (_text(v) if k in TEXT_FIELDS else v if k in FLAG_FIELDS else _number(v))
+        for k, v in values.items()
+    }
 
 
-def sample_level(snv: dict, cn: dict, cfdna_ng_per_ml: float, tissue_cn: float = math.nan,
-                 settings: CallSettings | None = None) -> dict:
+def sample_level(
+    snv: dict,
+    cn: dict,
+    cfdna_ng_per_ml: float,
+    tissue_cn: float = math.nan,
+    settings: CallSettings | None = None,
+) -> dict:
     """The ctdna.tsv values of one plasma sample from its SNV (with fixed_*) and
     copy-number dicts and its patient's tissue MDM2 copy number (NA when none)."""
     settings = settings or CallSettings()
@@ -218,51 +279,89 @@ def sample_level(snv: dict, cn: dict, cfdna_ng_per_ml: float, tissue_cn: float =
     tests = marker_tests(snv, cn, _number(tissue_cn), naive, settings)
     call = markers.sample_call(tests, settings.max_lod)
     source = choose_source(snv_detected, snv["tumour_fraction"], amplified, cn["tf_cn"])
-    estimate = {"snv": (snv["tumour_fraction"], snv["tf_ci_low"], snv["tf_ci_high"]),
-                "cn": (cn["tf_cn"], cn["tf_cn_low"], cn["tf_cn_high"]),
-                "none": (math.nan, math.nan, math.nan)}[source]
-    point = (("fixed", fixed_detected, snv["fixed_p_value"]) if naive
-             else ("snv", snv_detected, snv["p_value"]))
+    estimate = {
+        "snv": (snv["tumour_fraction"], snv["tf_ci_low"], snv["tf_ci_high"]),
+        "cn": (cn["tf_cn"], cn["tf_cn_low"], cn["tf_cn_high"]),
+        "none": (math.nan, math.nan, math.nan),
+    }[source]
+    point = (
+        ("fixed", fixed_detected, snv["fixed_p_value"])
+        if naive
+        else ("snv", snv_detected, snv["p_value"])
+    )
     p_value, p_source = _p_value(point, cn, amplified)
     hge = _number(snv_model.hge_per_ml(cfdna_ng_per_ml))
     mean_vaf = None if math.isnan(snv["mean_vaf"]) else snv["mean_vaf"]
     return {
-        "n_sites": snv["n_sites"], "alt_fragments": snv["alt_fragments"],
-        "total_fragments": snv["total_fragments"], "mean_vaf": snv["mean_vaf"],
-        "tumour_fraction": estimate[0], "tf_ci_low": estimate[1], "tf_ci_high": estimate[2],
-        "tf_source": source, "tf_model": snv["tf_model"] if source == "snv" else None,
-        "p_value": p_value, "p_value_source": p_source,
-        "detected": call.detected, "detection_source": _detection_source(tests, call),
-        "evaluable": call.detected is not None, "method": METHOD,
-        "reason_code": call.reason_code, "markers_informative": call.markers_informative,
-        "markers_tested": call.markers_tested, "markers_positive": call.markers_positive,
-        "lod95_tf": call.lod95_tf, "snv_lod95_tf": snv["lod95_tf"],
-        "mdm2_lod95_tf": tests[-1].lod95_tf, "test_level": settings.test_level,
+        "n_sites": snv["n_sites"],
+        "alt_fragments": snv["alt_fragments"],
+        "total_fragments": snv["total_fragments"],
+        "mean_vaf": snv["mean_vaf"],
+        "tumour_fraction": estimate[0],
+        "tf_ci_low": estimate[1],
+        "tf_ci_high": estimate[2],
+        "tf_source": source,
+        "tf_model": snv["tf_model"] if source == "snv" else None,
+        "p_value": p_value,
+        "p_value_source": p_source,
+        "detected": call.detected,
+        "detection_source": _detection_source(tests, call),
+        "evaluable": call.detected is not None,
+        "method": METHOD,
+        "reason_code": call.reason_code,
+        "markers_informative": call.markers_informative,
+        "markers_tested": call.markers_tested,
+        "markers_positive": call.markers_positive,
+        "lod95_tf": call.lod95_tf,
+        "snv_lod95_tf": snv["lod95_tf"],
+        "mdm2_lod95_tf": tests[-1].lod95_tf,
+        "test_level": settings.test_level,
         "hge_per_ml": hge,
-        "mutant_molecules_per_ml": _number(snv_model.mutant_molecules_per_ml(
-            None if math.isnan(hge) else hge, mean_vaf)),
-        "snv_tumour_fraction": snv["tumour_fraction"], "snv_p_value": snv["p_value"],
-        "snv_detected": snv_detected, **_fixed_values(snv, fixed_detected),
-        "tf_cn": cn["tf_cn"], "tf_cn_low": cn["tf_cn_low"], "tf_cn_high": cn["tf_cn_high"],
-        "tissue_copy_number": cn["copy_number"], "tissue_mdm2_copy_number": _number(tissue_cn),
+        "mutant_molecules_per_ml": _number(
+            snv_model.mutant_molecules_per_ml(None if math.isnan(hge) else hge, mean_vaf)
+        ),
+        "snv_tumour_fraction": snv["tumour_fraction"],
+        "snv_p_value": snv["p_value"],
+        "snv_detected": snv_detected,
+        **_fixed_values(snv, fixed_detected),
+        "tf_cn": cn["tf_cn"],
+        "tf_cn_low": cn["tf_cn_low"],
+        "tf_cn_high": cn["tf_cn_high"],
+        "tissue_copy_number": cn["copy_number"],
+        "tissue_mdm2_copy_number": _number(tissue_cn),
         "mdm2_informative": tests[-1].informative,
-        "mdm2_log2_ratio": cn["log2_ratio"], "mdm2_pon_sd": cn["pon_sd"], "mdm2_z": cn["z"],
-        "mdm2_p_value": cn["p_value"], "mdm2_amplified": amplified,
-        "reason": _reason(snv, amplified, source, cn.get("reason"), naive, call)}
+        "mdm2_log2_ratio": cn["log2_ratio"],
+        "mdm2_pon_sd": cn["pon_sd"],
+        "mdm2_z": cn["z"],
+        "mdm2_p_value": cn["p_value"],
+        "mdm2_amplified": amplified,
+        "reason": _reason(snv, amplified, source, cn.get("reason"), naive, call),
+    }
 
 
 def _fixed_values(snv: dict, fixed_detected) -> dict:
     """The snv_mode and fixed_* columns of ctdna.tsv."""
-    return {"snv_mode": snv["snv_mode"], "fixed_n_sites": snv["fixed_n_sites"],
-            "fixed_n_called": snv["fixed_n_called"], "fixed_p_value": snv["fixed_p_value"],
-            "fixed_detected": fixed_detected, "fixed_max_vaf": snv["fixed_max_vaf"]}
+    return {
+        "snv_mode": snv["snv_mode"],
+        "fixed_n_sites": snv["fixed_n_sites"],
+        "fixed_n_called": snv["fixed_n_called"],
+        "fixed_p_value": snv["fixed_p_value"],
+        "fixed_detected": fixed_detected,
+        "fixed_max_vaf": snv["fixed_max_vaf"],
+    }
 
 
 EMPTY_SNV = {"lod95_tf": None, "tf_model": None}  # SNV results without a LoD (no site)
 EMPTY_CN = {"pon_mean": None, "pon_n": None}  # copy-number results without PoN summaries
-EMPTY_FIXED = {"snv_mode": "none", "fixed_n_sites": 0, "fixed_n_called": 0,
-               "fixed_p_value": None, "fixed_detected": None, "fixed_max_vaf": None,
-               "fixed_reason": None}  # a sample without fixed sites
+EMPTY_FIXED = {
+    "snv_mode": "none",
+    "fixed_n_sites": 0,
+    "fixed_n_called": 0,
+    "fixed_p_value": None,
+    "fixed_detected": None,
+    "fixed_max_vaf": None,
+    "fixed_reason": None,
+}  # a sample without fixed sites
 
 
 def _lookup(frame: pd.DataFrame, sample: str, columns: list[str], absent: str) -> dict:
@@ -270,43 +369,100 @@ def _lookup(frame: pd.DataFrame, sample: str, columns: list[str], absent: str) -
     for fixed_* the EMPTY_FIXED default); NA-filled with reason ``absent`` without a row."""
     if frame is not None and sample in set(frame["sample"]):
         row = frame[frame["sample"] == sample].iloc[0]
-        return {c: row[c] if c in row.index else math.nan
-                for c in columns if c in row.index or c not in EMPTY_FIXED}
+        return {
+            c: row[c] if c in row.index else math.nan
+            for c in columns
+            if c in row.index or c not in EMPTY_FIXED
+        }
     values = {c: (None if c in FLAG_FIELDS + TEXT_FIELDS else math.nan) for c in columns}
     return {**values, "reason": absent}
 
 
-def cohort_levels(plasma: pd.DataFrame, snv: pd.DataFrame | None,
-                  cn: pd.DataFrame | None, tissue_mdm2: pd.Series | None = None,
-                  settings: CallSettings | None = None) -> pd.DataFrame:
+def cohort_levels(
+    plasma: pd.DataFrame,
+    snv: pd.DataFrame | None,
+    cn: pd.DataFrame | None,
+    tissue_mdm2: pd.Series | None = None,
+    settings: CallSettings | None = None,
+) -> pd.DataFrame:
     """ctdna.tsv rows: one per plasma sample of ``plasma`` (patient, sample, timepoint,
     collection_date, cfdna_ng_per_ml), sorted by patient and sample. ``tissue_mdm2``: tissue
     MDM2 copy number indexed by patient (absent: NA)."""
     tissue_mdm2 = tissue_mdm2 if tissue_mdm2 is not None else pd.Series(dtype=float)
     rows = []
     for item in plasma.sort_values(["patient", "sample"]).itertuples(index=False):
-        values = sample_level(_lookup(snv, item.sample, SNV_COLUMNS + FIXED_COLUMNS,
-                                      "not called"),
-                              _lookup(cn, item.sample, CN_COLUMNS,
-                                      "no target depth for this sample"),
-                              item.cfdna_ng_per_ml, tissue_mdm2.get(item.patient, math.nan),
-                              settings)
-        rows.append({"patient": item.patient, "sample": item.sample,
-                     "timepoint": item.timepoint, "collection_date": item.collection_date,
-                     "cfdna_ng_per_ml": item.cfdna_ng_per_ml, **values})
+        values = sample_level(
+            _lookup(snv, item.sample, SNV_COLUMNS + FIXED_COLUMNS, "not called"),
+            _lookup(cn, item.sample, CN_COLUMNS, "no target depth for this sample"),
+            item.cfdna_ng_per_ml,
+            tissue_mdm2.get(item.patient, math.nan),
+            settings,
+        )
+        rows.append(
+            {
+                "patient": item.patient,
+                "sample": item.sample,
+                "timepoint": item.timepoint,
+                "collection_date": item.collection_date,
+                "cfdna_ng_per_ml": item.cfdna_ng_per_ml,
+                **values,
+            }
+        )
     return pd.DataFrame(rows, columns=level_columns())
 
 
 def level_columns() -> list[str]:
     """Column order of ctdna.tsv (DESIGN.md required columns first)."""
-    return ["patient", "sample", "timepoint", "n_sites", "alt_fragments", "total_fragments",
-            "mean_vaf", "tumour_fraction", "tf_ci_low", "tf_ci_high", "p_value", "detected",
-            "hge_per_ml", "mutant_molecules_per_ml", "mdm2_log2_ratio", "mdm2_amplified",
-            "tf_source", "detection_source", "p_value_source", "evaluable", "method",
-            "reason_code", "markers_informative", "markers_tested", "markers_positive",
-            "lod95_tf", "snv_lod95_tf", "mdm2_lod95_tf", "test_level", "tf_model",
-            "mdm2_informative", "tissue_mdm2_copy_number", "mdm2_pon_sd", "mdm2_z",
-            "mdm2_p_value", "tf_cn", "tf_cn_low", "tf_cn_high", "tissue_copy_number",
-            "snv_tumour_fraction", "snv_p_value", "snv_detected", "snv_mode", "fixed_n_sites",
-            "fixed_n_called", "fixed_p_value", "fixed_detected", "fixed_max_vaf", "collection_date",
-            "cfdna_ng_per_ml", "reason"]
+    return [
+        "patient",
+        "sample",
+        "timepoint",
+        "n_sites",
+        "alt_fragments",
+        "total_fragments",
+        "mean_vaf",
+        "tumour_fraction",
+        "tf_ci_low",
+        "tf_ci_high",
+        "p_value",
+        "detected",
+        "hge_per_ml",
+        "mutant_molecules_per_ml",
+        "mdm2_log2_ratio",
+        "mdm2_amplified",
+        "tf_source",
+        "detection_source",
+        "p_value_source",
+        "evaluable",
+        "method",
+        "reason_code",
+        "markers_informative",
+        "markers_tested",
+        "markers_positive",
+        "lod95_tf",
+        "snv_lod95_tf",
+        "mdm2_lod95_tf",
+        "test_level",
+        "tf_model",
+        "mdm2_informative",
+        "tissue_mdm2_copy_number",
+        "mdm2_pon_sd",
+        "mdm2_z",
+        "mdm2_p_value",
+        "tf_cn",
+        "tf_cn_low",
+        "tf_cn_high",
+        "tissue_copy_number",
+        "snv_tumour_fraction",
+        "snv_p_value",
+        "snv_detected",
+        "snv_mode",
+        "fixed_n_sites",
+        "fixed_n_called",
+        "fixed_p_value",
+        "fixed_detected",
+        "fixed_max_vaf",
+        "collection_date",
+        "cfdna_ng_per_ml",
+        "reason",
+    ]

@@ -34,8 +34,14 @@ MAX_LOD_TF = 0.05  # a negative is conclusive only when the sample's LoD95 is <=
 TF_FLOOR = 1e-6  # smallest TF searched: below the deduplicated error rate of any site (numerical)
 
 
-def _below_probability(tf: float, depth: np.ndarray, error: np.ndarray, mult: np.ndarray,
-                       copies: np.ndarray, k_min: int) -> float:
+def _below_probability(
+    tf: float,
+    depth: np.ndarray,
+    error: np.ndarray,
+    mult: np.ndarray,
+    copies: np.ndarray,
+    k_min: int,
+) -> float:
     """P(X < k_min) with X = sum_s Binomial(d_s, p_s(TF)), by truncated convolution."""
     p = np.clip(tf_model.alt_probability(tf, error, mult, copies), 0.0, 1.0)
     grid = np.arange(k_min)
@@ -46,8 +52,14 @@ def _below_probability(tf: float, depth: np.ndarray, error: np.ndarray, mult: np
     return float(pmf.sum())
 
 
-def snv_lod(depth: np.ndarray, error: np.ndarray, mult: np.ndarray, copies: np.ndarray,
-            k_min: int | None, power: float = LOD_POWER) -> float:
+def snv_lod(
+    depth: np.ndarray,
+    error: np.ndarray,
+    mult: np.ndarray,
+    copies: np.ndarray,
+    k_min: int | None,
+    power: float = LOD_POWER,
+) -> float:
     """LoD95 tumour fraction of the pooled site test (NA when k_min is None or TF = 1 does
     not reach ``power``)."""
     if k_min is None or len(depth) == 0:
@@ -57,6 +69,7 @@ def snv_lod(depth: np.ndarray, error: np.ndarray, mult: np.ndarray, copies: np.n
 
     def shortfall(tf):
         return (1.0 - _below_probability(tf, depth, error, mult, copies, k_min)) - power
+
     if shortfall(1.0) < 0:
         return math.nan
     if shortfall(TF_FLOOR) >= 0:
@@ -64,8 +77,9 @@ def snv_lod(depth: np.ndarray, error: np.ndarray, mult: np.ndarray, copies: np.n
     return float(optimize.brentq(shortfall, TF_FLOOR, 1.0, xtol=1e-9, rtol=1e-6))
 
 
-def cn_critical_log2(pon_mean: float, pon_sd: float, n_pon: int, amp_log2: float,
-                     level: float) -> float:
+def cn_critical_log2(
+    pon_mean: float, pon_sd: float, n_pon: int, amp_log2: float, level: float
+) -> float:
     """Smallest gene log2 ratio called amplified: max(amp_log2, predictive upper quantile)."""
     if not (np.isfinite(pon_mean) and np.isfinite(pon_sd)) or n_pon < 2:
         return math.nan
@@ -73,12 +87,19 @@ def cn_critical_log2(pon_mean: float, pon_sd: float, n_pon: int, amp_log2: float
     return max(amp_log2, pon_mean + stats.t.isf(level, n_pon - 1) * scale)
 
 
-def cn_lod(pon_mean: float, pon_sd: float, n_pon: int, copy_number: float, amp_log2: float,
-           level: float, power: float = LOD_POWER) -> float:
+def cn_lod(
+    pon_mean: float,
+    pon_sd: float,
+    n_pon: int,
+    copy_number: float,
+    amp_log2: float,
+    level: float,
+    power: float = LOD_POWER,
+) -> float:
     """LoD95 tumour fraction of the gene amplification test for tumour copy number C."""
     crit = cn_critical_log2(pon_mean, pon_sd, n_pon, amp_log2, level)
     if not (np.isfinite(crit) and np.isfinite(copy_number)) or copy_number <= 2:
         return math.nan
     target = crit + stats.t.ppf(power, n_pon - 1) * pon_sd * math.sqrt(1.0 + 1.0 / n_pon)
-    fraction = 2.0 * (2.0 ** target - 1.0) / (copy_number - 2.0)
+    fraction = 2.0 * (2.0**target - 1.0) / (copy_number - 2.0)
     return float(fraction) if 0 < fraction <= 1 else math.nan

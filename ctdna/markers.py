@@ -39,8 +39,12 @@ from dataclasses import dataclass
 import numpy as np
 
 TISSUE_AMP_CN = 4.0  # MDM2 amplified in tissue at copy number >= 4: the FISH criterion MDM2/CEP12 ratio >= 2 (WD/DD liposarcoma diagnosis, WHO 2020) in a diploid genome
-NO_INFORMATIVE = "no_informative_marker"  # reason_code: the tumour carries no marker the panel follows
-BELOW_LOD = "below_lod"  # reason_code: informative markers tested, LoD above the negative threshold
+NO_INFORMATIVE = (
+    "no_informative_marker"  # reason_code: the tumour carries no marker the panel follows
+)
+BELOW_LOD = (
+    "below_lod"  # reason_code: informative markers tested, LoD above the negative threshold
+)
 NOT_ASSESSABLE = "not_assessable"  # reason_code: informative markers, none testable in this sample
 POSITIVE_ALONE = ("mdm2", "fixed")  # tests whose positive counts without tissue evidence
 

@@ -52,18 +52,31 @@ from scipy import stats
 
 MIN_PON_DONORS = 10  # below 10 donors a variance (df <= 8) and its upper limit are too unstable: defaults instead (choice, docs/ctdna_null_model.md)
 DISPERSION_PRIOR_WEIGHT = 200.0  # class c^2 counts as a site with sum of squared expected errors 200 (25 donors x 2.8 errors each); smaller let noisy site values through (issue-12 bench)
-DEFAULT_SITE_DISPERSION = math.e - 1.0  # within-sample t^2 of a log-normal donor-level factor with SD 1 (largest of the issue-12 bench): fallback floor
-DEFAULT_SAMPLE_DISPERSION = math.exp(0.25) - 1.0  # omega of a log-normal sample factor with SD 0.5 (issue-12 bench): fallback floor
+DEFAULT_SITE_DISPERSION = (
+    math.e - 1.0
+)  # within-sample t^2 of a log-normal donor-level factor with SD 1 (largest of the issue-12 bench): fallback floor
+DEFAULT_SAMPLE_DISPERSION = (
+    math.exp(0.25) - 1.0
+)  # omega of a log-normal sample factor with SD 0.5 (issue-12 bench): fallback floor
 DISPERSION_UPPER_QUANTILE = 0.025  # variance components enter at their one-sided 97.5 % upper limit (chi2, n-1 df): MoM variances from 20-30 donors are skewed low (issue-12 bench)
 QUADRATURE_NODES = 48  # Gauss-Hermite nodes over log W: tail probabilities within 1e-3 (relative) of adaptive quadrature at p >= 0.01 (test_ctdna_null_model)
-MAX_NODE_RATE = 0.5  # per-node error mean capped at 50 %: an error rate above is not noise (numerical guard)
+MAX_NODE_RATE = (
+    0.5  # per-node error mean capped at 50 %: an error rate above is not noise (numerical guard)
+)
 MIN_PRECISION = 1e-6  # floor of the Beta precision a + b at extreme nodes (numerical guard)
 MAX_SUPPORT = 4000  # largest pooled count tabulated for an observed count; beyond, P(X >= K) is reported (an upper bound)
-NULL_TAIL_SD = 50.0  # independent null tabulated to lambda + 50 sd + 50: mass beyond is < 1e-300 (numerical)
+NULL_TAIL_SD = (
+    50.0  # independent null tabulated to lambda + 50 sd + 50: mass beyond is < 1e-300 (numerical)
+)
 TRIM_MASS = 1e-20  # a site law is convolved only up to where its remaining mass is < 1e-20 (numerical; below float resolution of 1 - mass)
 SUPPORT_SD = 10.0  # tabulate up to mean + 10 SD at the W quantile 1 - alpha/10; extended while no k_min (numerical)
-DISPERSION_COLUMNS = ["site_dispersion", "within_dispersion", "sample_dispersion",
-                      "n_pon_donors", "dispersion_source"]
+DISPERSION_COLUMNS = [
+    "site_dispersion",
+    "within_dispersion",
+    "sample_dispersion",
+    "n_pon_donors",
+    "dispersion_source",
+]
 
 
 def site_moments(counts: pd.DataFrame, site_keys: list[str]) -> pd.DataFrame:
@@ -74,11 +87,14 @@ def site_moments(counts: pd.DataFrame, site_keys: list[str]) -> pd.DataFrame:
     rate = grouped["alt_fragments"].transform("sum") / grouped["depth_fragments"].transform("sum")
     expected = frame["depth_fragments"] * rate
     frame["var_term"] = (frame["alt_fragments"] - expected) ** 2 - expected * (1 - rate)
-    frame["den_term"] = frame["depth_fragments"] * (frame["depth_fragments"] - 1) * rate ** 2
+    frame["den_term"] = frame["depth_fragments"] * (frame["depth_fragments"] - 1) * rate**2
     frame["depth_squares"] = frame["depth_fragments"].astype(float) ** 2
     out = frame.groupby(site_keys, sort=True).agg(
-        n=("sample", "nunique"), var_sum=("var_term", "sum"),
-        dispersion_denominator=("den_term", "sum"), depth_squares=("depth_squares", "sum"))
+        n=("sample", "nunique"),
+        var_sum=("var_term", "sum"),
+        dispersion_denominator=("den_term", "sum"),
+        depth_squares=("depth_squares", "sum"),
+    )
     n = out["n"]
     out["dispersion_numerator"] = np.where(n > 1, out["var_sum"] * n / (n - 1).clip(lower=1), 0.0)
     out.loc[n < 2, "dispersion_denominator"] = 0.0
@@ -91,8 +107,9 @@ def class_dispersion(numerator: pd.Series, denominator: pd.Series) -> float:
     return max(0.0, float(numerator.sum()) / total) if total > 0 else 0.0
 
 
-def shrunk_dispersion(numerator, denominator, class_value: float,
-                      prior_weight: float = DISPERSION_PRIOR_WEIGHT) -> np.ndarray:
+def shrunk_dispersion(
+    numerator, denominator, class_value: float, prior_weight: float = DISPERSION_PRIOR_WEIGHT
+) -> np.ndarray:
     """c_s^2 = max(0, (N_s + S0 c_c^2) / (S_s + S0))."""
     numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
     return np.maximum(0.0, (numerator + prior_weight * class_value) / (denominator + prior_weight))
@@ -116,15 +133,18 @@ def sample_factor_dispersion(counts: pd.DataFrame, site_keys: list[str]) -> floa
     return max(0.0, n / (n - 1) * numerator / denominator)
 
 
-def upper_dispersion(value, n_donors: int,
-                     quantile: float = DISPERSION_UPPER_QUANTILE) -> np.ndarray:
+def upper_dispersion(
+    value, n_donors: int, quantile: float = DISPERSION_UPPER_QUANTILE
+) -> np.ndarray:
     """One-sided upper confidence limit of a relative variance estimated from n donors, on
     the log-normal scale: exp(log(1 + value) (n - 1) / chi2_{n-1}(quantile)) - 1."""
     factor = (n_donors - 1) / stats.chi2.ppf(quantile, n_donors - 1)
     return np.expm1(np.log1p(np.maximum(np.asarray(value, float), 0.0)) * factor)
 
 
-def within_dispersion(site_value, omega: float, mean_uncertainty, n_donors: int | None) -> np.ndarray:
+def within_dispersion(
+    site_value, omega: float, mean_uncertainty, n_donors: int | None
+) -> np.ndarray:
     """Predictive relative variance given W: (1 + t_s^2)(1 + v_s) - 1, with
     t_s^2 = (1 + c_s^2) / (1 + omega) - 1 (>= 0) at its upper limit when n_donors is given."""
     within = np.maximum(0.0, (1.0 + np.asarray(site_value, float)) / (1.0 + omega) - 1.0)
@@ -133,8 +153,9 @@ def within_dispersion(site_value, omega: float, mean_uncertainty, n_donors: int 
     return (1.0 + within) * (1.0 + np.asarray(mean_uncertainty, float)) - 1.0
 
 
-def sample_factor_nodes(sample_dispersion: float,
-                        nodes: int = QUADRATURE_NODES) -> tuple[np.ndarray, np.ndarray]:
+def sample_factor_nodes(
+    sample_dispersion: float, nodes: int = QUADRATURE_NODES
+) -> tuple[np.ndarray, np.ndarray]:
     """(w, weights): Gauss-Hermite nodes of W = exp(s Z - s^2/2), s^2 = log(1 + omega)."""
     if not sample_dispersion > 0:
         return np.ones(1), np.ones(1)
@@ -143,8 +164,9 @@ def sample_factor_nodes(sample_dispersion: float,
     return np.exp(s * z - s * s / 2), weights / weights.sum()
 
 
-def site_pmf(grid: np.ndarray, depth: int, error: float, dispersion: float,
-             w: np.ndarray) -> np.ndarray:
+def site_pmf(
+    grid: np.ndarray, depth: int, error: float, dispersion: float, w: np.ndarray
+) -> np.ndarray:
     """(len(w), len(grid)) pmf of a site's alt count given W = w: Beta-Binomial(depth) with
     mean min(error w, 0.5) and relative variance ``dispersion`` (Binomial when 0)."""
     mean = np.clip(error * w, 1e-300, MAX_NODE_RATE)[:, None]
@@ -154,8 +176,13 @@ def site_pmf(grid: np.ndarray, depth: int, error: float, dispersion: float,
     return stats.betabinom.pmf(grid[None, :], depth, mean * precision, (1.0 - mean) * precision)
 
 
-def null_tail(depth: np.ndarray, error: np.ndarray, dispersion: np.ndarray,
-              sample_dispersion: float, support: int) -> np.ndarray:
+def null_tail(
+    depth: np.ndarray,
+    error: np.ndarray,
+    dispersion: np.ndarray,
+    sample_dispersion: float,
+    support: int,
+) -> np.ndarray:
     """tail[k] = P(X >= k), k = 0..support, X = sum_s a_s under the overdispersed null.
 
     Per node: exact convolution of the site laws on 0..support, each site's law cut where
@@ -170,15 +197,24 @@ def null_tail(depth: np.ndarray, error: np.ndarray, dispersion: np.ndarray,
     for d, e, c in zip(depth, error, dispersion):
         pmf = site_pmf(grid, int(d), float(e), float(c), w)
         kept = (np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1] > TRIM_MASS).sum(axis=1)
-        pooled = np.stack([np.convolve(pooled[i], pmf[i, : max(kept[i], 1)])[: support + 1]
-                           for i in range(len(w))])
+        pooled = np.stack(
+            [
+                np.convolve(pooled[i], pmf[i, : max(kept[i], 1)])[: support + 1]
+                for i in range(len(w))
+            ]
+        )
     beyond = np.clip(1.0 - pooled.sum(axis=1), 0.0, None)
     node_tail = np.cumsum(pooled[:, ::-1], axis=1)[:, ::-1] + beyond[:, None]
     return weights @ node_tail
 
 
-def bulk_support(depth: np.ndarray, error: np.ndarray, dispersion: np.ndarray,
-                 sample_dispersion: float, alpha: float) -> int:
+def bulk_support(
+    depth: np.ndarray,
+    error: np.ndarray,
+    dispersion: np.ndarray,
+    sample_dispersion: float,
+    alpha: float,
+) -> int:
     """Mean + 10 SD of the pooled count at the 1 - alpha/10 quantile of W, plus 20."""
     s = math.sqrt(math.log1p(max(sample_dispersion, 0.0)))
     w = math.exp(s * stats.norm.isf(alpha / 10) - s * s / 2)
@@ -187,9 +223,14 @@ def bulk_support(depth: np.ndarray, error: np.ndarray, dispersion: np.ndarray,
     return int(math.ceil(mean.sum() + SUPPORT_SD * sd + 20))
 
 
-def overdispersed_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray, alpha: float,
-                       dispersion: np.ndarray,
-                       sample_dispersion: float) -> tuple[float, int | None]:
+def overdispersed_test(
+    alt: np.ndarray,
+    depth: np.ndarray,
+    error: np.ndarray,
+    alpha: float,
+    dispersion: np.ndarray,
+    sample_dispersion: float,
+) -> tuple[float, int | None]:
     """(P(X >= sum alt), k_min) under ``null_tail``; k_min: smallest k with P(X >= k) < alpha.
 
     The table reaches max(bulk_support, min(observed, MAX_SUPPORT)) and is doubled while no
@@ -198,8 +239,13 @@ def overdispersed_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray, al
     """
     total = int(depth.sum())
     observed = int(alt.sum())
-    support = min(total, max(bulk_support(depth, error, dispersion, sample_dispersion, alpha),
-                             min(observed, MAX_SUPPORT)))
+    support = min(
+        total,
+        max(
+            bulk_support(depth, error, dispersion, sample_dispersion, alpha),
+            min(observed, MAX_SUPPORT),
+        ),
+    )
     while True:
         tail = null_tail(depth, error, dispersion, sample_dispersion, support)
         below = np.nonzero(tail < alpha)[0]
@@ -211,8 +257,13 @@ def overdispersed_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray, al
     return p_value, k_min
 
 
-def fit_dispersion(counts: pd.DataFrame, site: pd.DataFrame, clean: pd.Series,
-                   site_keys: list[str], prior_weight: float) -> pd.DataFrame:
+def fit_dispersion(
+    counts: pd.DataFrame,
+    site: pd.DataFrame,
+    clean: pd.Series,
+    site_keys: list[str],
+    prior_weight: float,
+) -> pd.DataFrame:
     """``site`` (one row per site: variant_type, beta_a, pon_depth_fragments) with
     DISPERSION_COLUMNS: site_dispersion c_s^2, within_dispersion (predictive, given W),
     sample_dispersion (omega of the predictive law), n_pon_donors, dispersion_source
@@ -222,10 +273,13 @@ def fit_dispersion(counts: pd.DataFrame, site: pd.DataFrame, clean: pd.Series,
     out = site.merge(moments.drop(columns=["n"]), on=site_keys, how="left")
     numerator, denominator = out["dispersion_numerator"], out["dispersion_denominator"]
     clean_rows = out[clean.to_numpy()]
-    by_class = {vt: class_dispersion(rows["dispersion_numerator"], rows["dispersion_denominator"])
-                for vt, rows in clean_rows.groupby("variant_type")}
-    overall = class_dispersion(clean_rows["dispersion_numerator"],
-                               clean_rows["dispersion_denominator"])
+    by_class = {
+        vt: class_dispersion(rows["dispersion_numerator"], rows["dispersion_denominator"])
+        for vt, rows in clean_rows.groupby("variant_type")
+    }
+    overall = class_dispersion(
+        clean_rows["dispersion_numerator"], clean_rows["dispersion_denominator"]
+    )
     class_value = out["variant_type"].map(by_class).fillna(overall).to_numpy(dtype=float)
     omega = sample_factor_dispersion(counts.merge(clean_rows[site_keys], on=site_keys), site_keys)
     n_donors = int(counts["sample"].nunique())
@@ -237,8 +291,10 @@ def fit_dispersion(counts: pd.DataFrame, site: pd.DataFrame, clean: pd.Series,
         value = np.maximum(class_value, (1 + DEFAULT_SITE_DISPERSION) * (1 + omega) - 1)
         source = "default"
         upper_n = None
-    mean_uncertainty = (1.0 / out["beta_a"] + value * out["depth_squares"]
-                        / (out["pon_depth_fragments"] + prior_weight) ** 2)
+    mean_uncertainty = (
+        1.0 / out["beta_a"]
+        + value * out["depth_squares"] / (out["pon_depth_fragments"] + prior_weight) ** 2
+    )
     out["site_dispersion"] = value
     out["within_dispersion"] = within_dispersion(value, omega, mean_uncertainty, upper_n)
     out["sample_dispersion"] = predictive
@@ -247,8 +303,9 @@ def fit_dispersion(counts: pd.DataFrame, site: pd.DataFrame, clean: pd.Series,
     return out.drop(columns=["dispersion_numerator", "dispersion_denominator", "depth_squares"])
 
 
-def independent_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray, alpha: float,
-                     beta: np.ndarray | None) -> tuple[float, int | None]:
+def independent_test(
+    alt: np.ndarray, depth: np.ndarray, error: np.ndarray, alpha: float, beta: np.ndarray | None
+) -> tuple[float, int | None]:
     """(p-value, k_min) with independent sites: Beta-Binomial(d_s, beta_a_s, beta_b_s) when
     ``beta`` is given, else Binomial(d_s, e_s); exact convolution on 0..K, K = lambda +
     50 sd + 50 (lambda = sum d_s e_s, sd inflated for the Beta spread); an observed count
@@ -261,8 +318,11 @@ def independent_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray, alph
     pmf[0] = 1.0
     grid = np.arange(support + 1)
     for i, (d, e) in enumerate(zip(depth, error)):
-        site_pmf = (stats.betabinom.pmf(grid, d, beta[i, 0], beta[i, 1]) if beta is not None
-                    else stats.binom.pmf(grid, d, e))
+        site_pmf = (
+            stats.betabinom.pmf(grid, d, beta[i, 0], beta[i, 1])
+            if beta is not None
+            else stats.binom.pmf(grid, d, e)
+        )
         pmf = np.convolve(pmf, site_pmf)[: support + 1]
     tail = np.cumsum(pmf[::-1])[::-1]  # tail[k] = P(X >= k), summed from the small end
     observed = int(min(alt.sum(), support))

@@ -22,30 +22,49 @@ from scipy import stats
 
 from ctdna import snv
 
-PON_CHECK_COLUMNS = ["sample", "site_set", "n_pon_donors", "n_sites", "alt_fragments",
-                     "total_fragments", "p_value", "detected"]
+PON_CHECK_COLUMNS = [
+    "sample",
+    "site_set",
+    "n_pon_donors",
+    "n_sites",
+    "alt_fragments",
+    "total_fragments",
+    "p_value",
+    "detected",
+]
 ALL_SITES = "all"  # site_set when the counts carry no tumour_sample column
 
 
 def _set_row(own: pd.DataFrame, background: pd.DataFrame, alpha: float) -> dict:
     """n_sites, alt/total fragments, p_value and detected of one donor's site set."""
     used = own.drop(columns=["variant_type"], errors="ignore").merge(
-        background[~background["blacklisted"].astype(bool)], on=snv.SITE_KEY, how="inner")
+        background[~background["blacklisted"].astype(bool)], on=snv.SITE_KEY, how="inner"
+    )
     used = used[used["depth_fragments"] > 0]
     if used.empty:
-        return {"n_sites": 0, "alt_fragments": 0, "total_fragments": 0, "p_value": np.nan,
-                "detected": None}
+        return {
+            "n_sites": 0,
+            "alt_fragments": 0,
+            "total_fragments": 0,
+            "p_value": np.nan,
+            "detected": None,
+        }
     alt = used["alt_fragments"].to_numpy(dtype=np.int64)
     depth = used["depth_fragments"].to_numpy(dtype=np.int64)
     error = np.clip(used["error_rate"].to_numpy(dtype=float), snv.ERROR_FLOOR, 1 - snv.ERROR_FLOOR)
     p_value, _ = snv.pooled_test(alt, depth, error, alpha, **snv.null_parameters(used))
-    return {"n_sites": len(used), "alt_fragments": int(alt.sum()),
-            "total_fragments": int(depth.sum()), "p_value": p_value,
-            "detected": bool(p_value < alpha and alt.sum() >= snv.MIN_ALT_FRAGMENTS)}
+    return {
+        "n_sites": len(used),
+        "alt_fragments": int(alt.sum()),
+        "total_fragments": int(depth.sum()),
+        "p_value": p_value,
+        "detected": bool(p_value < alpha and alt.sum() >= snv.MIN_ALT_FRAGMENTS),
+    }
 
 
-def leave_one_donor_out(pon_counts: pd.DataFrame, alpha: float = snv.ALPHA,
-                        **background_options) -> pd.DataFrame:
+def leave_one_donor_out(
+    pon_counts: pd.DataFrame, alpha: float = snv.ALPHA, **background_options
+) -> pd.DataFrame:
     """One row per PoN donor and site set (PON_CHECK_COLUMNS), tested against the others.
 
     ``pon_counts``: site_counts rows of the PoN samples, as for ``snv.background_from_pon``
@@ -62,8 +81,14 @@ def leave_one_donor_out(pon_counts: pd.DataFrame, alpha: float = snv.ALPHA,
         own = counts[counts["sample"] == donor]
         for site_set, rows_of_set in own.groupby("tumour_sample", sort=True):
             unique = rows_of_set.drop_duplicates(subset=snv.SITE_KEY)
-            rows.append({"sample": donor, "site_set": site_set, "n_pon_donors": n_donors,
-                         **_set_row(unique, others, alpha)})
+            rows.append(
+                {
+                    "sample": donor,
+                    "site_set": site_set,
+                    "n_pon_donors": n_donors,
+                    **_set_row(unique, others, alpha),
+                }
+            )
     return pd.DataFrame(rows, columns=PON_CHECK_COLUMNS)
 
 
@@ -72,8 +97,12 @@ def summary(check: pd.DataFrame, level: float = 0.95) -> dict:
     two-sided Clopper-Pearson interval at ``level`` (NA without a tested donor)."""
     tested = check[check["detected"].notna()]
     n, k = len(tested), int(tested["detected"].astype(bool).sum())
-    return {"n_tested": n, "false_positives": k, "false_positive_rate": k / n if n else np.nan,
-            "fpr_upper": clopper_pearson_upper(k, n, level)}
+    return {
+        "n_tested": n,
+        "false_positives": k,
+        "false_positive_rate": k / n if n else np.nan,
+        "fpr_upper": clopper_pearson_upper(k, n, level),
+    }
 
 
 def clopper_pearson_upper(k: int, n: int, level: float = 0.95) -> float:

@@ -25,8 +25,12 @@ def _no_call(reason: str) -> snv_model.SnvCall:
     return snv_model.SnvCall(0, None, None, None, None, None, None, None, None, False, reason)
 
 
-def _sample_background(own: pd.DataFrame, sample: str, pon_background: pd.DataFrame,
-                       sample_backgrounds: pd.DataFrame | None) -> pd.DataFrame | None:
+def _sample_background(
+    own: pd.DataFrame,
+    sample: str,
+    pon_background: pd.DataFrame,
+    sample_backgrounds: pd.DataFrame | None,
+) -> pd.DataFrame | None:
     """PoN background when there is one, else the sample's own (ctdna-count background)."""
     if not pon_background.empty:
         return pon_background
@@ -52,20 +56,21 @@ def split_site_rows(rows: pd.DataFrame, own_tumours: set) -> tuple[pd.DataFrame,
     key = snv_model.SITE_KEY
     duplicate = pd.MultiIndex.from_frame(listed[key]).isin(pd.MultiIndex.from_frame(own[key]))
     foreign = rows[~rows["tumour_sample"].isin(own_tumours | {FIXED_SITES})].assign(
-        site_set="tumour", used=False, not_used_reason=FOREIGN)
+        site_set="tumour", used=False, not_used_reason=FOREIGN
+    )
     repeated = listed[duplicate].assign(used=False, not_used_reason=DUPLICATE)
     return own, listed[~duplicate], pd.concat([foreign, repeated])
 
 
-def _tumour_call(own: pd.DataFrame, own_tumours: set, counted: bool, background,
-                 **call_options):
+def _tumour_call(own: pd.DataFrame, own_tumours: set, counted: bool, background, **call_options):
     """SnvCall of the tumour-informed rows, or a no-call with the reason (``counted``: the
     sample has site-count rows at all)."""
     if not own_tumours:
         return _no_call("no tumour VCF for this patient")
     if own.empty:
-        return _no_call("no tumour site in the targets" if counted
-                        else "no site counts for this sample")
+        return _no_call(
+            "no tumour site in the targets" if counted else "no site counts for this sample"
+        )
     if background is None:
         return _no_call("no PoN site counts and no sample background")
     return snv_model.call_sample(own, background, **call_options)
@@ -80,24 +85,38 @@ def _fixed_call(listed: pd.DataFrame, background, alpha: float) -> fixed_model.F
     return fixed_model.call_fixed(listed, background, alpha=alpha)
 
 
-def with_tissue_state(rows: pd.DataFrame, patient: str,
-                      tissue: pd.DataFrame | None) -> pd.DataFrame:
+def with_tissue_state(
+    rows: pd.DataFrame, patient: str, tissue: pd.DataFrame | None
+) -> pd.DataFrame:
     """``rows`` with tissue_copy_number (the patient's copy number of the site's gene) and
     tissue_purity (the patient's purity), NA where the tissue table has none."""
-    mine = (tissue[tissue["patient"] == patient] if tissue is not None and len(tissue)
-            else pd.DataFrame(columns=["gene", "copy_number"]))
+    mine = (
+        tissue[tissue["patient"] == patient]
+        if tissue is not None and len(tissue)
+        else pd.DataFrame(columns=["gene", "copy_number"])
+    )
     copies = mine.set_index("gene")["copy_number"].astype(float)
-    purity = (pd.to_numeric(mine["purity"], errors="coerce").dropna()
-              if "purity" in mine.columns else pd.Series(dtype=float))
+    purity = (
+        pd.to_numeric(mine["purity"], errors="coerce").dropna()
+        if "purity" in mine.columns
+        else pd.Series(dtype=float)
+    )
     genes = rows["gene"] if "gene" in rows.columns else pd.Series(index=rows.index, dtype=object)
-    return rows.assign(tissue_copy_number=genes.map(copies).astype(float),
-                       tissue_purity=float(purity.iloc[0]) if len(purity) else math.nan)
+    return rows.assign(
+        tissue_copy_number=genes.map(copies).astype(float),
+        tissue_purity=float(purity.iloc[0]) if len(purity) else math.nan,
+    )
 
 
-def call_snv_cohort(site_counts: pd.DataFrame, plasma: pd.DataFrame, tumour: pd.DataFrame,
-                    pon_background: pd.DataFrame, sample_backgrounds: pd.DataFrame | None,
-                    tissue: pd.DataFrame | None = None,
-                    **call_options) -> tuple[dict, dict, pd.DataFrame]:
+def call_snv_cohort(
+    site_counts: pd.DataFrame,
+    plasma: pd.DataFrame,
+    tumour: pd.DataFrame,
+    pon_background: pd.DataFrame,
+    sample_backgrounds: pd.DataFrame | None,
+    tissue: pd.DataFrame | None = None,
+    **call_options,
+) -> tuple[dict, dict, pd.DataFrame]:
     """SNV call of every plasma sample on its own patient's tumour sites, and the fixed-site
     (tumour-naive) test on its fixed sites.
 
@@ -113,12 +132,16 @@ def call_snv_cohort(site_counts: pd.DataFrame, plasma: pd.DataFrame, tumour: pd.
         rows = site_counts[site_counts["sample"] == item.sample]
         own, listed, unused = split_site_rows(rows, own_tumours)
         own = with_tissue_state(own, item.patient, tissue)
-        background = _sample_background(pd.concat([own, listed]), item.sample, pon_background,
-                                        sample_backgrounds)
+        background = _sample_background(
+            pd.concat([own, listed]), item.sample, pon_background, sample_backgrounds
+        )
         call = _tumour_call(own, own_tumours, not rows.empty, background, **call_options)
         fixed_call = _fixed_call(listed, background, call_options.get("alpha", snv_model.ALPHA))
         calls[item.sample], fixed_calls[item.sample] = call, fixed_call
-        details += [frame.assign(patient=item.patient)
-                    for frame in (call.per_site, fixed_call.per_site, unused) if len(frame)]
+        details += [
+            frame.assign(patient=item.patient)
+            for frame in (call.per_site, fixed_call.per_site, unused)
+            if len(frame)
+        ]
     detail = pd.concat(details, ignore_index=True) if details else pd.DataFrame()
     return calls, fixed_calls, detail

@@ -21,9 +21,21 @@ import pandas as pd
 
 from ctdna.exceptions import ContigMismatchError
 
-FIXED_SITES = "fixed_sites"  # tumour_sample of the rows from a fixed site list (--sites), not a sample id
-SITE_COLUMNS = ["tumour_sample", "chrom", "pos", "ref", "alt", "variant_type", "gene",
-                "tissue_vaf", "vcf_file", "vcf_row"]
+FIXED_SITES = (
+    "fixed_sites"  # tumour_sample of the rows from a fixed site list (--sites), not a sample id
+)
+SITE_COLUMNS = [
+    "tumour_sample",
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "variant_type",
+    "gene",
+    "tissue_vaf",
+    "vcf_file",
+    "vcf_row",
+]
 BASES = set("ACGT")
 
 
@@ -50,8 +62,9 @@ def alternate_name(contig: str) -> str:
     return contig[3:] if contig.startswith("chr") else f"chr{contig}"
 
 
-def check_contig_naming(used: set[str], available: set[str], used_label: str,
-                        available_label: str) -> None:
+def check_contig_naming(
+    used: set[str], available: set[str], used_label: str, available_label: str
+) -> None:
     """Refuse when none of ``used`` is in ``available`` but their other spelling is.
 
     E.g. sites on '17' while the BAM header has 'chr17' would otherwise count as zero.
@@ -64,19 +77,22 @@ def check_contig_naming(used: set[str], available: set[str], used_label: str,
         raise ContigMismatchError(
             f"contig naming mismatch: {used_label} uses '{example}' but {available_label} "
             f"uses '{alternate_name(example)}'; rename one of them (e.g. bcftools annotate "
-            f"--rename-chrs) so both follow the same reference naming")
+            f"--rename-chrs) so both follow the same reference naming"
+        )
 
 
-def select_sites(variants: pd.DataFrame, targets: pd.DataFrame, tumour_id: str,
-                 vcf_name: str) -> tuple[pd.DataFrame, list[dict], dict]:
+def select_sites(
+    variants: pd.DataFrame, targets: pd.DataFrame, tumour_id: str, vcf_name: str
+) -> tuple[pd.DataFrame, list[dict], dict]:
     """Sites of one tumour VCF: PASS, supported type, inside a target.
 
     ``variants``: rows of ``io.read_tumour_vcf``. Returns (sites with SITE_COLUMNS, rejects
     rows for unsupported alleles and repeated records of PASS records in targets, counts for
     the log).
     """
-    check_contig_naming(set(variants["chrom"]), set(targets["chrom"]),
-                        f"tumour VCF {vcf_name}", "the targets BED")
+    check_contig_naming(
+        set(variants["chrom"]), set(targets["chrom"]), f"tumour VCF {vcf_name}", "the targets BED"
+    )
     passing = variants[variants["filter_pass"].astype(bool)]
     inside, genes = target_genes(targets, passing["chrom"], passing["pos"])
     in_target = passing[inside].rename(columns={"_row": "vcf_row"})
@@ -84,65 +100,112 @@ def select_sites(variants: pd.DataFrame, targets: pd.DataFrame, tumour_id: str,
     sites, rejects = _classified(in_target, tumour_id, vcf_name, "ALT")
     unsupported = len(rejects)
     sites, repeated = _without_repeats(sites, vcf_name, "record", rejects)
-    counts = {"records": len(variants), "not_pass": len(variants) - len(passing),
-              "outside_targets": len(passing) - len(in_target), "unsupported": unsupported,
-              "repeated": repeated, "sites": len(sites)}
+    counts = {
+        "records": len(variants),
+        "not_pass": len(variants) - len(passing),
+        "outside_targets": len(passing) - len(in_target),
+        "unsupported": unsupported,
+        "repeated": repeated,
+        "sites": len(sites),
+    }
     return sites, rejects, counts
 
 
-def select_fixed_sites(listed: pd.DataFrame, targets: pd.DataFrame,
-                       list_name: str) -> tuple[pd.DataFrame, list[dict], dict]:
+def select_fixed_sites(
+    listed: pd.DataFrame, targets: pd.DataFrame, list_name: str
+) -> tuple[pd.DataFrame, list[dict], dict]:
     """Sites of a fixed site list (``io.read_site_list``) for tumour-naive tracking.
 
     Every listed site is counted unless it lies outside the targets, is not an SNV or
     simple indel, or repeats an earlier row: each of those is a rejects row (file, row,
     column). ``tumour_sample`` is FIXED_SITES; ``gene`` is the list's, else the target's.
     """
-    check_contig_naming(set(listed["chrom"]), set(targets["chrom"]),
-                        f"site list {list_name}", "the targets BED")
+    check_contig_naming(
+        set(listed["chrom"]), set(targets["chrom"]), f"site list {list_name}", "the targets BED"
+    )
     inside, genes = target_genes(targets, listed["chrom"], listed["pos"])
-    rejects = [{"file": list_name, "row": int(row), "column": "pos",
-                "reason": f"{chrom}:{pos} is outside the ctDNA targets; not counted"}
-               for chrom, pos, row in listed.loc[~inside, ["chrom", "pos", "_row"]].itertuples(index=False)]
+    rejects = [
+        {
+            "file": list_name,
+            "row": int(row),
+            "column": "pos",
+            "reason": f"{chrom}:{pos} is outside the ctDNA targets; not counted",
+        }
+        for chrom, pos, row in listed.loc[~inside, ["chrom", "pos", "_row"]].itertuples(
+            index=False
+        )
+    ]
     in_target = listed[inside].rename(columns={"_row": "vcf_row"}).assign(tissue_vaf=np.nan)
     in_target["gene"] = in_target["gene"].where(in_target["gene"].notna(), genes[inside])
     sites, unsupported = _classified(in_target, FIXED_SITES, list_name, "alt")
     rejects += unsupported
     sites, repeated = _without_repeats(sites, list_name, "row", rejects)
-    counts = {"rows": len(listed), "outside_targets": int((~inside).sum()),
-              "unsupported": len(unsupported), "repeated": repeated, "sites": len(sites)}
+    counts = {
+        "rows": len(listed),
+        "outside_targets": int((~inside).sum()),
+        "unsupported": len(unsupported),
+        "repeated": repeated,
+        "sites": len(sites),
+    }
     return sites, rejects, counts
 
 
-def _classified(rows: pd.DataFrame, tumour_id: str, file_name: str,
-                allele_column: str) -> tuple[pd.DataFrame, list[dict]]:
+def _classified(
+    rows: pd.DataFrame, tumour_id: str, file_name: str, allele_column: str
+) -> tuple[pd.DataFrame, list[dict]]:
     """SITE_COLUMNS rows of the supported alleles; a rejects row for each unsupported one."""
     sites, rejects = [], []
     for record in rows.itertuples(index=False):
         ref, alt, kind = classify_alleles(record.ref, record.alt)
         if kind is None:
-            rejects.append({"file": file_name, "row": int(record.vcf_row), "column": allele_column,
-                            "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
-                                      f"not an SNV or simple indel; not counted"})
+            rejects.append(
+                {
+                    "file": file_name,
+                    "row": int(record.vcf_row),
+                    "column": allele_column,
+                    "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
+                    f"not an SNV or simple indel; not counted",
+                }
+            )
             continue
-        sites.append([tumour_id, record.chrom, int(record.pos), ref, alt, kind, record.gene,
-                      record.tissue_vaf, file_name, int(record.vcf_row)])
+        sites.append(
+            [
+                tumour_id,
+                record.chrom,
+                int(record.pos),
+                ref,
+                alt,
+                kind,
+                record.gene,
+                record.tissue_vaf,
+                file_name,
+                int(record.vcf_row),
+            ]
+        )
     return pd.DataFrame(sites, columns=SITE_COLUMNS), rejects
 
 
-def _without_repeats(sites: pd.DataFrame, file_name: str, unit: str,
-                     rejects: list[dict]) -> tuple[pd.DataFrame, int]:
+def _without_repeats(
+    sites: pd.DataFrame, file_name: str, unit: str, rejects: list[dict]
+) -> tuple[pd.DataFrame, int]:
     """Sites without repeats of an earlier (chrom, pos, ref, alt); a rejects row per repeat."""
     repeated = sites.duplicated(subset=["chrom", "pos", "ref", "alt"])
     for record in sites[repeated].itertuples(index=False):
-        rejects.append({"file": file_name, "row": record.vcf_row, "column": None,
-                        "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
-                                  f"repeats an earlier {unit} of this file; counted once"})
+        rejects.append(
+            {
+                "file": file_name,
+                "row": record.vcf_row,
+                "column": None,
+                "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
+                f"repeats an earlier {unit} of this file; counted once",
+            }
+        )
     return sites[~repeated].reset_index(drop=True), int(repeated.sum())
 
 
-def target_genes(targets: pd.DataFrame, chroms: pd.Series,
-                 positions: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def target_genes(
+    targets: pd.DataFrame, chroms: pd.Series, positions: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
     """(inside, gene) per 1-based position: inside a target, and the first such target's gene."""
     inside = np.zeros(len(positions), dtype=bool)
     genes = np.full(len(positions), None, dtype=object)
@@ -167,4 +230,6 @@ def merge_sites(per_tumour: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame(columns=SITE_COLUMNS)
     sites = pd.concat(frames, ignore_index=True)
     sites["tissue_vaf"] = sites["tissue_vaf"].astype(float).replace({np.inf: np.nan})
-    return sites.sort_values(["chrom", "pos", "ref", "alt", "tumour_sample"]).reset_index(drop=True)
+    return sites.sort_values(["chrom", "pos", "ref", "alt", "tumour_sample"]).reset_index(
+        drop=True
+    )

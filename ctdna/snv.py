@@ -50,7 +50,10 @@ MIN_PRIOR_RATE = 1e-6  # floor of the prior mean: Illumina per-base substitution
 MIN_ALT_FRAGMENTS = 2  # detection needs >= 2 mutant fragments in total: one fragment cannot be told from one PCR/sequencing artefact (MRD practice; choice)
 EVAL_TF = 0.01  # TF a fixed site must be able to see for its negative to count (issue 4 accuracy range lower bound)
 HAPLOID_GENOME_PG = 3.3  # mass of one haploid human genome, pg (issue 4; Signatera hGE convention)
-MULTIPLICITY_RANGE = (0.25, 2.0)  # clip of the tissue-VAF multiplicity: 2 = LOH/duplicated site (choice)
+MULTIPLICITY_RANGE = (
+    0.25,
+    2.0,
+)  # clip of the tissue-VAF multiplicity: 2 = LOH/duplicated site (choice)
 
 
 @dataclass
@@ -77,13 +80,17 @@ class SnvCall:
         return {k: v for k, v in self.__dict__.items() if k != "per_site"}
 
 
-def background_from_pon(pon_counts: pd.DataFrame, *, max_pon_vaf: float = MAX_PON_VAF,
-                        recurrent_vaf: float = RECURRENT_VAF,
-                        recurrent_min_alt: int = RECURRENT_MIN_ALT,
-                        min_pon_samples_with_alt: int = MIN_PON_SAMPLES_WITH_ALT,
-                        max_error_rate: float = MAX_PON_ERROR_RATE,
-                        prior_weight: float = PRIOR_WEIGHT,
-                        min_prior_rate: float = MIN_PRIOR_RATE) -> pd.DataFrame:
+def background_from_pon(
+    pon_counts: pd.DataFrame,
+    *,
+    max_pon_vaf: float = MAX_PON_VAF,
+    recurrent_vaf: float = RECURRENT_VAF,
+    recurrent_min_alt: int = RECURRENT_MIN_ALT,
+    min_pon_samples_with_alt: int = MIN_PON_SAMPLES_WITH_ALT,
+    max_error_rate: float = MAX_PON_ERROR_RATE,
+    prior_weight: float = PRIOR_WEIGHT,
+    min_prior_rate: float = MIN_PRIOR_RATE,
+) -> pd.DataFrame:
     """Per-site, per-ALT background error rate and black list from PoN plasma site counts.
 
     ``pon_counts``: concatenated site_counts rows of the PoN samples (columns sample, chrom,
@@ -118,22 +125,35 @@ def background_from_pon(pon_counts: pd.DataFrame, *, max_pon_vaf: float = MAX_PO
     if counts.empty:
         return pd.DataFrame(columns=BACKGROUND_COLUMNS)
     counts["vaf"] = counts["alt_fragments"] / counts["depth_fragments"]
-    counts["carrier"] = (counts["vaf"] >= recurrent_vaf) & (counts["alt_fragments"] >= recurrent_min_alt)
-    site = counts.groupby(SITE_KEY, sort=True).agg(
-        variant_type=("variant_type", "first"), pon_alt_fragments=("alt_fragments", "sum"),
-        pon_depth_fragments=("depth_fragments", "sum"), n_pon_samples=("sample", "nunique"),
-        n_pon_samples_with_alt=("alt_fragments", lambda a: int((a > 0).sum())),
-        n_pon_samples_carrying=("carrier", "sum"), max_pon_vaf=("vaf", "max")).reset_index()
+    counts["carrier"] = (counts["vaf"] >= recurrent_vaf) & (
+        counts["alt_fragments"] >= recurrent_min_alt
+    )
+    site = (
+        counts.groupby(SITE_KEY, sort=True)
+        .agg(
+            variant_type=("variant_type", "first"),
+            pon_alt_fragments=("alt_fragments", "sum"),
+            pon_depth_fragments=("depth_fragments", "sum"),
+            n_pon_samples=("sample", "nunique"),
+            n_pon_samples_with_alt=("alt_fragments", lambda a: int((a > 0).sum())),
+            n_pon_samples_carrying=("carrier", "sum"),
+            max_pon_vaf=("vaf", "max"),
+        )
+        .reset_index()
+    )
     reasons = _pon_reasons(site, max_pon_vaf, min_pon_samples_with_alt)
     clean = site[reasons.map(len) == 0]
     site["prior_rate"] = site["variant_type"].map(_pooled_rates(clean, min_prior_rate))
     site["prior_rate"] = site["prior_rate"].fillna(_pooled_rate(clean, min_prior_rate))
     a0 = site["prior_rate"] * prior_weight
-    site["error_rate"] = (site["pon_alt_fragments"] + a0) / (site["pon_depth_fragments"] + prior_weight)
+    site["error_rate"] = (site["pon_alt_fragments"] + a0) / (
+        site["pon_depth_fragments"] + prior_weight
+    )
     site["beta_a"] = site["pon_alt_fragments"] + a0
     site["beta_b"] = site["pon_depth_fragments"] - site["pon_alt_fragments"] + prior_weight - a0
-    site = overdispersion.fit_dispersion(counts, site, reasons.map(len) == 0, SITE_KEY,
-                                         prior_weight)
+    site = overdispersion.fit_dispersion(
+        counts, site, reasons.map(len) == 0, SITE_KEY, prior_weight
+    )
     for i in site.index[site["error_rate"] >= max_error_rate]:
         reasons[i] = reasons[i] + ["high_error"]
     site["blacklisted"] = reasons.map(len) > 0
@@ -142,19 +162,40 @@ def background_from_pon(pon_counts: pd.DataFrame, *, max_pon_vaf: float = MAX_PO
     return site[BACKGROUND_COLUMNS]
 
 
-BACKGROUND_COLUMNS = SITE_KEY + [
-    "variant_type", "error_rate", "beta_a", "beta_b", "prior_rate", "pon_alt_fragments", "pon_depth_fragments",
-    "n_pon_samples", "n_pon_samples_with_alt", "n_pon_samples_carrying", "max_pon_vaf",
-    "blacklisted", "blacklist_reason",
-    "background_source"] + overdispersion.DISPERSION_COLUMNS
+BACKGROUND_COLUMNS = (
+    SITE_KEY
+    + [
+        "variant_type",
+        "error_rate",
+        "beta_a",
+        "beta_b",
+        "prior_rate",
+        "pon_alt_fragments",
+        "pon_depth_fragments",
+        "n_pon_samples",
+        "n_pon_samples_with_alt",
+        "n_pon_samples_carrying",
+        "max_pon_vaf",
+        "blacklisted",
+        "blacklist_reason",
+        "background_source",
+    ]
+    + overdispersion.DISPERSION_COLUMNS
+)
 
 
 def _pon_reasons(site: pd.DataFrame, max_pon_vaf: float, min_samples: int) -> pd.Series:
     """Per site, the list of PoN black-list reasons ('pon_vaf', 'recurrent_in_pon')."""
     high_vaf = site["max_pon_vaf"] >= max_pon_vaf
     recurrent = site["n_pon_samples_carrying"] >= min_samples
-    return pd.Series([(["pon_vaf"] if v else []) + (["recurrent_in_pon"] if r else [])
-                      for v, r in zip(high_vaf, recurrent)], index=site.index, dtype=object)
+    return pd.Series(
+        [
+            (["pon_vaf"] if v else []) + (["recurrent_in_pon"] if r else [])
+            for v, r in zip(high_vaf, recurrent)
+        ],
+        index=site.index,
+        dtype=object,
+    )
 
 
 def _pooled_rate(rows: pd.DataFrame, floor: float) -> float:
@@ -182,8 +223,12 @@ def substitution_class(ref: str, alt: str, variant_type: str) -> str | None:
 COMPLEMENT = {"A": "T", "C": "G", "G": "C", "T": "A"}
 
 
-def background_from_sample(site_counts: pd.DataFrame, sample_background: pd.DataFrame, *,
-                           min_prior_rate: float = MIN_PRIOR_RATE) -> pd.DataFrame:
+def background_from_sample(
+    site_counts: pd.DataFrame,
+    sample_background: pd.DataFrame,
+    *,
+    min_prior_rate: float = MIN_PRIOR_RATE,
+) -> pd.DataFrame:
     """Fallback background (no PoN): the sample's own error at its other target positions.
 
     ``sample_background``: the sample's ``*.background.tsv`` from ctdna-count (schema
@@ -202,18 +247,32 @@ def background_from_sample(site_counts: pd.DataFrame, sample_background: pd.Data
     """
     sites = site_counts.drop_duplicates(subset=SITE_KEY)[SITE_KEY + ["variant_type"]].copy()
     totals = sample_background.groupby("error_class")[["error_count", "opportunity_count"]].sum()
-    rates = ((totals["error_count"] + 0.5) / (totals["opportunity_count"] + 1.0)).clip(lower=min_prior_rate)
-    classes = [substitution_class(r, a, t) for r, a, t in
-               zip(sites["ref"], sites["alt"], sites["variant_type"])]
+    rates = ((totals["error_count"] + 0.5) / (totals["opportunity_count"] + 1.0)).clip(
+        lower=min_prior_rate
+    )
+    classes = [
+        substitution_class(r, a, t)
+        for r, a, t in zip(sites["ref"], sites["alt"], sites["variant_type"])
+    ]
     sites["error_rate"] = [rates.get(c, np.nan) if c else np.nan for c in classes]
     sites["prior_rate"] = sites["error_rate"]
-    by_class = {c: (totals.loc[c, "error_count"] + 0.5,
-                    totals.loc[c, "opportunity_count"] - totals.loc[c, "error_count"] + 0.5)
-                for c in totals.index}
+    by_class = {
+        c: (
+            totals.loc[c, "error_count"] + 0.5,
+            totals.loc[c, "opportunity_count"] - totals.loc[c, "error_count"] + 0.5,
+        )
+        for c in totals.index
+    }
     sites["beta_a"] = [by_class[c][0] if c in by_class else np.nan for c in classes]
     sites["beta_b"] = [by_class[c][1] if c in by_class else np.nan for c in classes]
-    for column in ["pon_alt_fragments", "pon_depth_fragments", "n_pon_samples",
-                   "n_pon_samples_with_alt", "n_pon_samples_carrying", "max_pon_vaf"]:
+    for column in [
+        "pon_alt_fragments",
+        "pon_depth_fragments",
+        "n_pon_samples",
+        "n_pon_samples_with_alt",
+        "n_pon_samples_carrying",
+        "max_pon_vaf",
+    ]:
         sites[column] = np.nan
     sites["blacklisted"] = False
     sites["blacklist_reason"] = None
@@ -222,11 +281,17 @@ def background_from_sample(site_counts: pd.DataFrame, sample_background: pd.Data
     return sites.reset_index(drop=True)[BACKGROUND_COLUMNS]
 
 
-def call_sample(site_counts: pd.DataFrame, background: pd.DataFrame, *, alpha: float = ALPHA,
-                ci_level: float = CI_LEVEL, max_lod: float = lod_model.MAX_LOD_TF,
-                min_alt_fragments: int = MIN_ALT_FRAGMENTS,
-                multiplicity: str = "auto",
-                multiplicity_range: tuple[float, float] = MULTIPLICITY_RANGE) -> SnvCall:
+def call_sample(
+    site_counts: pd.DataFrame,
+    background: pd.DataFrame,
+    *,
+    alpha: float = ALPHA,
+    ci_level: float = CI_LEVEL,
+    max_lod: float = lod_model.MAX_LOD_TF,
+    min_alt_fragments: int = MIN_ALT_FRAGMENTS,
+    multiplicity: str = "auto",
+    multiplicity_range: tuple[float, float] = MULTIPLICITY_RANGE,
+) -> SnvCall:
     """Detection test, tumour fraction, limit of detection and mean VAF of one plasma sample.
 
     ``site_counts``: the sample's rows restricted to its own patient's sites (duplicates of a
@@ -258,37 +323,67 @@ def call_sample(site_counts: pd.DataFrame, background: pd.DataFrame, *, alpha: f
     error = np.clip(used["error_rate"].to_numpy(dtype=float), ERROR_FLOOR, 1 - ERROR_FLOOR)
     mult, copies = (used[c].to_numpy(dtype=float) for c in ("multiplicity", "copies"))
     p_value, k_min = pooled_test(alt, depth, error, alpha, **null_parameters(used))
-    tf, low, high = tf_estimation.estimate(alt, depth, error, mult, copies, ci_level,
-                                           predictive_beta(used))
+    tf, low, high = tf_estimation.estimate(
+        alt, depth, error, mult, copies, ci_level, predictive_beta(used)
+    )
     if k_min is not None:
         k_min = max(k_min, min_alt_fragments)
     lod = lod_model.snv_lod(depth, error, mult, copies, k_min)
     detected = p_value < alpha and alt.sum() >= min_alt_fragments
     evaluable = bool(detected or lod <= max_lod)
-    reason = None if evaluable else (
-        f"LoD95 {lod:.3g} TF > {max_lod:g} at p<{alpha:g}" if np.isfinite(lod)
-        else f"TF = 1 not detectable with 95 % power at p<{alpha:g}")
-    return SnvCall(n_sites=len(used), alt_fragments=int(alt.sum()), total_fragments=int(depth.sum()),
-                   mean_vaf=float(np.mean(alt / depth)), tumour_fraction=tf, tf_ci_low=low,
-                   tf_ci_high=high, p_value=p_value, detected=bool(detected) if evaluable else None,
-                   evaluable=evaluable, reason=reason, per_site=per_site, lod95_tf=lod,
-                   tf_model=tf_estimation.tf_model(used["multiplicity_source"]))
+    reason = (
+        None
+        if evaluable
+        else (
+            f"LoD95 {lod:.3g} TF > {max_lod:g} at p<{alpha:g}"
+            if np.isfinite(lod)
+            else f"TF = 1 not detectable with 95 % power at p<{alpha:g}"
+        )
+    )
+    return SnvCall(
+        n_sites=len(used),
+        alt_fragments=int(alt.sum()),
+        total_fragments=int(depth.sum()),
+        mean_vaf=float(np.mean(alt / depth)),
+        tumour_fraction=tf,
+        tf_ci_low=low,
+        tf_ci_high=high,
+        p_value=p_value,
+        detected=bool(detected) if evaluable else None,
+        evaluable=evaluable,
+        reason=reason,
+        per_site=per_site,
+        lod95_tf=lod,
+        tf_model=tf_estimation.tf_model(used["multiplicity_source"]),
+    )
 
 
 ERROR_FLOOR = 1e-12  # keeps log-likelihoods finite when a rate is exactly 0 or 1 (numerical)
 
 
-def site_table(site_counts: pd.DataFrame, background: pd.DataFrame, multiplicity: str,
-              multiplicity_range: tuple[float, float]) -> pd.DataFrame:
+def site_table(
+    site_counts: pd.DataFrame,
+    background: pd.DataFrame,
+    multiplicity: str,
+    multiplicity_range: tuple[float, float],
+) -> pd.DataFrame:
     """Sites joined to their background, with vaf, multiplicity, used and not_used_reason."""
     keep = [c for c in background.columns if c not in ("variant_type",)]
-    sites = site_counts.drop_duplicates(subset=SITE_KEY).merge(background[keep], on=SITE_KEY, how="left")
+    sites = site_counts.drop_duplicates(subset=SITE_KEY).merge(
+        background[keep], on=SITE_KEY, how="left"
+    )
     sites["blacklisted"] = sites["blacklisted"].astype("boolean").fillna(False).astype(bool)
     depth = pd.to_numeric(sites["depth_fragments"], errors="coerce")
     sites["vaf"] = (sites["alt_fragments"] / depth).where(depth > 0)
-    reasons = np.where(sites["blacklisted"], "blacklisted",
-                       np.where(~(depth > 0), "no fragments",
-                                np.where(sites["error_rate"].isna(), "no background error rate", "")))
+    reasons = np.where(
+        sites["blacklisted"],
+        "blacklisted",
+        np.where(
+            ~(depth > 0),
+            "no fragments",
+            np.where(sites["error_rate"].isna(), "no background error rate", ""),
+        ),
+    )
     sites["not_used_reason"] = [r or None for r in reasons]
     sites["used"] = sites["not_used_reason"].isna()
     _add_copy_state(sites, multiplicity, multiplicity_range)
@@ -310,7 +405,8 @@ def _add_copy_state(sites: pd.DataFrame, mode: str, bounds: tuple[float, float])
     if mode == "auto":
         copies = _tissue_column(sites, "tissue_copy_number")
         mult, source = tf_estimation.site_multiplicity(
-            vaf, _tissue_column(sites, "tissue_purity"), copies)
+            vaf, _tissue_column(sites, "tissue_purity"), copies
+        )
         sites["copies"], sites["multiplicity"] = tf_estimation.site_copies(copies), mult
         sites["multiplicity_source"] = source
         return
@@ -370,10 +466,16 @@ def null_parameters(used: pd.DataFrame) -> dict:
     return {"beta": beta_parameters(used)}
 
 
-def pooled_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
-                alpha: float = ALPHA, beta: np.ndarray | None = None, *,
-                dispersion: np.ndarray | None = None,
-                sample_dispersion: float = 0.0) -> tuple[float, int | None]:
+def pooled_test(
+    alt: np.ndarray,
+    depth: np.ndarray,
+    error: np.ndarray,
+    alpha: float = ALPHA,
+    beta: np.ndarray | None = None,
+    *,
+    dispersion: np.ndarray | None = None,
+    sample_dispersion: float = 0.0,
+) -> tuple[float, int | None]:
     """(p-value, k_min): P(sum a_s >= observed) under H0 (no ctDNA).
 
     With ``dispersion`` (per-site predictive relative variance given the sample factor) the
@@ -384,15 +486,20 @@ def pooled_test(alt: np.ndarray, depth: np.ndarray, error: np.ndarray,
     P(X >= k) < alpha.
     """
     if dispersion is not None:
-        return overdispersion.overdispersed_test(np.asarray(alt), np.asarray(depth),
-                                                 np.asarray(error, float),
-                                                 alpha, np.asarray(dispersion, float),
-                                                 sample_dispersion)
+        return overdispersion.overdispersed_test(
+            np.asarray(alt),
+            np.asarray(depth),
+            np.asarray(error, float),
+            alpha,
+            np.asarray(dispersion, float),
+            sample_dispersion,
+        )
     return overdispersion.independent_test(alt, depth, error, alpha, beta)
 
 
-def hge_per_ml(cfdna_ng_per_ml: float | None,
-               haploid_genome_pg: float = HAPLOID_GENOME_PG) -> float | None:
+def hge_per_ml(
+    cfdna_ng_per_ml: float | None, haploid_genome_pg: float = HAPLOID_GENOME_PG
+) -> float | None:
     """Haploid genome equivalents per mL plasma = cfDNA ng/mL x 1000 / 3.3 pg (NA if NA)."""
     if cfdna_ng_per_ml is None or pd.isna(cfdna_ng_per_ml):
         return None

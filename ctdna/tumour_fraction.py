@@ -29,7 +29,9 @@ from scipy import optimize, special, stats
 
 DIPLOID = 2.0  # normal cells and the default tumour copy number at a site (het diploid clonal)
 QUANTILE_POINTS = 32  # Beta quantiles averaged over for the background error (midpoint rule; 32 -> < 1e-3 relative change in the demo's log-likelihoods)
-PROBABILITY_FLOOR = 1e-12  # keeps log-likelihoods finite when a probability is exactly 0 or 1 (numerical)
+PROBABILITY_FLOOR = (
+    1e-12  # keeps log-likelihoods finite when a probability is exactly 0 or 1 (numerical)
+)
 HET_DIPLOID = "het_diploid_assumed"  # tf_model: no site had tissue copy number
 TISSUE_CN = "tissue_cn"  # tf_model: every used site had tissue copy number and multiplicity
 TISSUE_CN_PARTIAL = "tissue_cn_partial"  # tf_model: some used sites had them
@@ -37,8 +39,9 @@ TISSUE_CN_HET = "tissue_cn_m_assumed"  # tf_model: copy number given, no purity/
 RELATIVE = "tissue_vaf_relative"  # tf_model of --multiplicity tissue_vaf: m_s from VAF / median VAF, C_s = 2
 
 
-def site_multiplicity(tissue_vaf: np.ndarray, purity: np.ndarray,
-                      copies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def site_multiplicity(
+    tissue_vaf: np.ndarray, purity: np.ndarray, copies: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(m_s, source) per site: ``round(v (p C + 2 (1 - p)) / p)`` clipped to [1, C] when
     VAF, purity in (0, 1] and C >= 1 are known ('tissue'); 1 with C known but no VAF or
     purity ('assumed_m'); 1 with C = 2 otherwise ('default')."""
@@ -78,8 +81,9 @@ def mutant_fraction(tf: float, mult: np.ndarray, copies: np.ndarray) -> np.ndarr
     return tf * mult / (tf * copies + DIPLOID * (1.0 - tf))
 
 
-def alt_probability(tf: float, error: np.ndarray, mult: np.ndarray,
-                    copies: np.ndarray) -> np.ndarray:
+def alt_probability(
+    tf: float, error: np.ndarray, mult: np.ndarray, copies: np.ndarray
+) -> np.ndarray:
     """p_s = mu_s (1 - e_s) + (1 - mu_s) e_s (``error`` may carry a trailing axis of
     quantiles)."""
     mu = mutant_fraction(tf, mult, copies)
@@ -88,8 +92,9 @@ def alt_probability(tf: float, error: np.ndarray, mult: np.ndarray,
     return mu * (1.0 - error) + (1.0 - mu) * error
 
 
-def error_grid(error: np.ndarray, beta: np.ndarray | None,
-               points: int = QUANTILE_POINTS) -> np.ndarray:
+def error_grid(
+    error: np.ndarray, beta: np.ndarray | None, points: int = QUANTILE_POINTS
+) -> np.ndarray:
     """(n_sites, points) error rates: midpoint Beta quantiles of each site's background law,
     or the point value repeated when ``beta`` is None."""
     error = np.asarray(error, dtype=float)
@@ -99,19 +104,30 @@ def error_grid(error: np.ndarray, beta: np.ndarray | None,
     return stats.beta.ppf(levels[None, :], beta[:, :1], beta[:, 1:2])
 
 
-def log_likelihood(tf: float, alt: np.ndarray, depth: np.ndarray, grid: np.ndarray,
-                   mult: np.ndarray, copies: np.ndarray) -> float:
+def log_likelihood(
+    tf: float,
+    alt: np.ndarray,
+    depth: np.ndarray,
+    grid: np.ndarray,
+    mult: np.ndarray,
+    copies: np.ndarray,
+) -> float:
     """log L(TF) = sum_s log mean_j Binomial(a_s; d_s, p_s(TF, e_sj)), without the
     binomial coefficient (constant in TF)."""
-    p = np.clip(alt_probability(tf, grid, mult, copies), PROBABILITY_FLOOR,
-                1 - PROBABILITY_FLOOR)
+    p = np.clip(alt_probability(tf, grid, mult, copies), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
     terms = alt[:, None] * np.log(p) + (depth - alt)[:, None] * np.log1p(-p)
     return float(np.sum(special.logsumexp(terms, axis=1) - np.log(grid.shape[1])))
 
 
-def estimate(alt: np.ndarray, depth: np.ndarray, error: np.ndarray, mult: np.ndarray,
-             copies: np.ndarray, level: float, beta: np.ndarray | None = None
-             ) -> tuple[float, float, float]:
+def estimate(
+    alt: np.ndarray,
+    depth: np.ndarray,
+    error: np.ndarray,
+    mult: np.ndarray,
+    copies: np.ndarray,
+    level: float,
+    beta: np.ndarray | None = None,
+) -> tuple[float, float, float]:
     """(TF, ci_low, ci_high): maximum of the background-marginal likelihood on [0, 1] and
     its likelihood-ratio interval at ``level``."""
     alt, depth = np.asarray(alt, dtype=float), np.asarray(depth, dtype=float)
@@ -119,14 +135,17 @@ def estimate(alt: np.ndarray, depth: np.ndarray, error: np.ndarray, mult: np.nda
 
     def nll(tf):
         return -log_likelihood(tf, alt, depth, grid, mult, copies)
-    fit = optimize.minimize_scalar(nll, bounds=(0.0, 1.0), method="bounded",
-                                   options={"xatol": 1e-10})
+
+    fit = optimize.minimize_scalar(
+        nll, bounds=(0.0, 1.0), method="bounded", options={"xatol": 1e-10}
+    )
     tf = min([0.0, float(fit.x), 1.0], key=nll)
     best = nll(tf)
     drop = stats.chi2.ppf(level, 1) / 2.0
 
     def excess(x):
         return nll(x) - best - drop
+
     low = 0.0 if excess(0.0) <= 0 else optimize.brentq(excess, 0.0, tf, xtol=1e-12)
     high = 1.0 if excess(1.0) <= 0 else optimize.brentq(excess, tf, 1.0, xtol=1e-12)
     return tf, float(low), float(high)

@@ -34,8 +34,14 @@ ROW_KEYS = ["patient", "sample", "marker", "metric"]
 
 def make_reject(file, row, column, patient, reason) -> dict:
     """One rejects row of stage ihc."""
-    return {"stage": "ihc", "file": file, "row": row, "column": column, "patient": patient,
-            "reason": reason}
+    return {
+        "stage": "ihc",
+        "file": file,
+        "row": row,
+        "column": column,
+        "patient": patient,
+        "reason": reason,
+    }
 
 
 def _row_problem(row, identifier) -> tuple[str, str] | None:
@@ -77,12 +83,21 @@ def validate_long(long: pd.DataFrame, identifier) -> tuple[pd.DataFrame, list[di
     for row in source_rows(long):
         problem = _row_problem(row, identifier)
         if problem:
-            rejects.append(make_reject(row.src_file, row.src_row, problem[0], row.patient,
-                                       problem[1]))
+            rejects.append(
+                make_reject(row.src_file, row.src_row, problem[0], row.patient, problem[1])
+            )
             continue
-        kept.append({"patient": row.patient, "sample": row.sample, "marker": row.marker.upper(),
-                     "metric": row.metric, "value": float(row.value),
-                     "source_file": row.src_file, "source_row": row.src_row})
+        kept.append(
+            {
+                "patient": row.patient,
+                "sample": row.sample,
+                "marker": row.marker.upper(),
+                "metric": row.metric,
+                "value": float(row.value),
+                "source_file": row.src_file,
+                "source_row": row.src_row,
+            }
+        )
     return _rows_frame(kept), rejects
 
 
@@ -90,19 +105,30 @@ def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]
     """Reject every row of a sample id used for more than one patient (ids are unique)."""
     patients = rows.groupby("sample")["patient"].transform("nunique")
     shared = rows[patients > 1]
-    rejects = [make_reject(r.source_file, r.source_row, "sample", r.patient,
-                           f"sample {r.sample} is listed for several patients")
-               for r in shared.itertuples(index=False)]
+    rejects = [
+        make_reject(
+            r.source_file,
+            r.source_row,
+            "sample",
+            r.patient,
+            f"sample {r.sample} is listed for several patients",
+        )
+        for r in shared.itertuples(index=False)
+    ]
     return rows[patients <= 1].reset_index(drop=True), rejects
 
 
-def reject_unknown_patients(rows: pd.DataFrame, patients: set[str]
-                            ) -> tuple[pd.DataFrame, list[dict]]:
+def reject_unknown_patients(
+    rows: pd.DataFrame, patients: set[str]
+) -> tuple[pd.DataFrame, list[dict]]:
     """Reject every input row whose patient is not randomised (absent from the clinical table)."""
     known = rows["patient"].isin(patients)
-    rejects = [make_reject(r.source_file, r.source_row, "patient", r.patient,
-                           "patient not in the clinical table")
-               for r in rows[~known].itertuples(index=False)]
+    rejects = [
+        make_reject(
+            r.source_file, r.source_row, "patient", r.patient, "patient not in the clinical table"
+        )
+        for r in rows[~known].itertuples(index=False)
+    ]
     return rows[known].reset_index(drop=True), rejects
 
 
@@ -118,14 +144,16 @@ def _rows_frame(rows: list[dict]) -> pd.DataFrame:
 
 def _qupath_counts(export: pd.DataFrame) -> tuple[float, float]:
     """(density per mm², percent positive) of the usable annotations of one export."""
-    positives = export["num_positive"].where(export["num_positive"].notna(),
-                                             export["positive_per_mm2"] * export["area_mm2"])
+    positives = export["num_positive"].where(
+        export["num_positive"].notna(), export["positive_per_mm2"] * export["area_mm2"]
+    )
     if len(export) == 1 and export["area_mm2"].isna().all():
         density = export["positive_per_mm2"].iloc[0]
     else:
         density = positives.sum(min_count=1) / export["area_mm2"].sum(min_count=1)
-    detections = export["num_detections"].where(export["num_detections"].notna(),
-                                                 export["num_positive"] + export["num_negative"])
+    detections = export["num_detections"].where(
+        export["num_detections"].notna(), export["num_positive"] + export["num_negative"]
+    )
     if detections.notna().all() and positives.notna().all() and detections.sum() > 0:
         percent = positives.sum() / detections.sum() * 100.0
     elif len(export) == 1:
@@ -135,27 +163,40 @@ def _qupath_counts(export: pd.DataFrame) -> tuple[float, float]:
     return float(density), float(percent)
 
 
-def qupath_rows(export: pd.DataFrame, patient: str, sample: str,
-                marker: str) -> tuple[pd.DataFrame, list[dict]]:
+def qupath_rows(
+    export: pd.DataFrame, patient: str, sample: str, marker: str
+) -> tuple[pd.DataFrame, list[dict]]:
     """Long-format density/percent rows of one QuPath export; excluded annotations rejected."""
     rejects = []
     ignored = export["class"].isin(IGNORED_CLASSES)
     no_area = export["area_mm2"].isna() | (export["area_mm2"] <= 0)
     unusable = ~ignored & no_area & (len(export) > 1)
-    for row, reason in ([(r, "annotation class Ignore* is excluded (QuPath convention)")
-                         for r in export.loc[ignored, "_row"]]
-                        + [(r, "annotation without a positive area cannot be pooled")
-                           for r in export.loc[unusable, "_row"]]):
+    for row, reason in [
+        (r, "annotation class Ignore* is excluded (QuPath convention)")
+        for r in export.loc[ignored, "_row"]
+    ] + [
+        (r, "annotation without a positive area cannot be pooled")
+        for r in export.loc[unusable, "_row"]
+    ]:
         rejects.append(make_reject(export["_file"].iloc[0], int(row), None, patient, reason))
     used = export[~ignored & ~unusable]
     if used.empty:
         return _rows_frame([]), rejects
     density, percent = _qupath_counts(used)
     file = export["_file"].iloc[0]
-    rows = [{"patient": patient, "sample": sample, "marker": marker, "metric": metric,
-             "value": value, "source_file": file, "source_row": None}
-            for metric, value in (("density_per_mm2", density), ("percent_positive", percent))
-            if not np.isnan(value) and _value_problem(value, metric) is None]
+    rows = [
+        {
+            "patient": patient,
+            "sample": sample,
+            "marker": marker,
+            "metric": metric,
+            "value": value,
+            "source_file": file,
+            "source_row": None,
+        }
+        for metric, value in (("density_per_mm2", density), ("percent_positive", percent))
+        if not np.isnan(value) and _value_problem(value, metric) is None
+    ]
     for metric, value in (("density_per_mm2", density), ("percent_positive", percent)):
         problem = None if np.isnan(value) else _value_problem(value, metric)
         if problem:
@@ -173,15 +214,29 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
         if len(group) == 1 or same:
             keep.append(first)
             where = f"{first['source_file']} row {_show_row(first['source_row'])}"
-            rejects += [make_reject(r.source_file, r.source_row, "value", r.patient,
-                                f"duplicate of {where} (same value)")
-                        for r in group.iloc[1:].itertuples(index=False)]
+            rejects += [
+                make_reject(
+                    r.source_file,
+                    r.source_row,
+                    "value",
+                    r.patient,
+                    f"duplicate of {where} (same value)",
+                )
+                for r in group.iloc[1:].itertuples(index=False)
+            ]
         else:
             values = ", ".join(f"{v:g}" for v in group["value"])
-            rejects += [make_reject(r.source_file, r.source_row, "value", r.patient,
-                                f"conflicting duplicate {r.marker} {r.metric} values for "
-                                f"sample {r.sample}: {values}")
-                        for r in group.itertuples(index=False)]
+            rejects += [
+                make_reject(
+                    r.source_file,
+                    r.source_row,
+                    "value",
+                    r.patient,
+                    f"conflicting duplicate {r.marker} {r.metric} values for "
+                    f"sample {r.sample}: {values}",
+                )
+                for r in group.itertuples(index=False)
+            ]
     return _rows_frame([]) if not keep else pd.DataFrame(keep).reset_index(drop=True), rejects
 
 
@@ -191,21 +246,32 @@ def _show_row(row) -> str:
 
 def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """Reject PD-L1+ tumour-cell counts above the viable tumour-cell count of the block."""
-    wide = rows[rows["marker"] == PDL1].pivot_table(index=["patient", "sample"], columns="metric",
-                                                    values="value", aggfunc="first")
+    wide = rows[rows["marker"] == PDL1].pivot_table(
+        index=["patient", "sample"], columns="metric", values="value", aggfunc="first"
+    )
     if not {"pdl1_pos_tumour_cells", "viable_tumour_cells"} <= set(wide.columns):
         return rows, []
     bad = wide.index[wide["pdl1_pos_tumour_cells"] > wide["viable_tumour_cells"]]
-    mask = (rows.set_index(["patient", "sample"]).index.isin(bad)
-            & (rows["metric"] == "pdl1_pos_tumour_cells").to_numpy())
-    rejects = [make_reject(r.source_file, r.source_row, "value", r.patient,
-                       "impossible: more PD-L1+ tumour cells than viable tumour cells")
-               for r in rows[mask].itertuples(index=False)]
+    mask = (
+        rows.set_index(["patient", "sample"]).index.isin(bad)
+        & (rows["metric"] == "pdl1_pos_tumour_cells").to_numpy()
+    )
+    rejects = [
+        make_reject(
+            r.source_file,
+            r.source_row,
+            "value",
+            r.patient,
+            "impossible: more PD-L1+ tumour cells than viable tumour cells",
+        )
+        for r in rows[mask].itertuples(index=False)
+    ]
     return rows[~mask].reset_index(drop=True), rejects
 
 
-def block_table(rows: pd.DataFrame, min_viable: int = pdl1.MIN_VIABLE_TUMOUR_CELLS
-                ) -> tuple[pd.DataFrame, list[dict]]:
+def block_table(
+    rows: pd.DataFrame, min_viable: int = pdl1.MIN_VIABLE_TUMOUR_CELLS
+) -> tuple[pd.DataFrame, list[dict]]:
     """One row per patient and block (sample): densities, percentages and PD-L1 scores."""
     rows, rejects = _impossible_counts(rows)
     blocks = []
@@ -214,19 +280,20 @@ def block_table(rows: pd.DataFrame, min_viable: int = pdl1.MIN_VIABLE_TUMOUR_CEL
         block = {"patient": patient, "sample": sample}
         for marker in IMMUNE_MARKERS:
             block[f"{marker.lower()}_density"] = values.get((marker, "density_per_mm2"), np.nan)
-            block[f"{marker.lower()}_percent_positive"] = values.get((marker, "percent_positive"),
-                                                                     np.nan)
+            block[f"{marker.lower()}_percent_positive"] = values.get(
+                (marker, "percent_positive"), np.nan
+            )
         pdl1_metrics = {k: v for (m, k), v in values.items() if m == PDL1}
         block.update(pdl1.block_scores(pdl1_metrics, min_viable))
         blocks.append(block)
     return pd.DataFrame(blocks, columns=BLOCK_COLUMNS), rejects
 
 
-BLOCK_COLUMNS = (["patient", "sample"]
-                 + [f"{m.lower()}_{s}" for m in IMMUNE_MARKERS
-                    for s in ("density", "percent_positive")]
-                 + ["ic_percent", "cps", "cps_source", "cps_na_reason", "tps", "tps_source",
-                    "tps_na_reason"])
+BLOCK_COLUMNS = (
+    ["patient", "sample"]
+    + [f"{m.lower()}_{s}" for m in IMMUNE_MARKERS for s in ("density", "percent_positive")]
+    + ["ic_percent", "cps", "cps_source", "cps_na_reason", "tps", "tps_source", "tps_na_reason"]
+)
 
 
 def _select_blocks(blocks: pd.DataFrame, rule: str) -> pd.DataFrame:
@@ -252,8 +319,12 @@ def _joined(values) -> str | None:
 
 def _patient_row(patient: str, group: pd.DataFrame, rule: str) -> dict:
     """One patient's values combined over its selected blocks."""
-    row = {"patient": patient, "n_blocks": len(group), "blocks": _joined(group["sample"]),
-           "block_rule": rule}
+    row = {
+        "patient": patient,
+        "n_blocks": len(group),
+        "blocks": _joined(group["sample"]),
+        "block_rule": rule,
+    }
     for marker in IMMUNE_MARKERS:
         for suffix in ("density", "percent_positive"):
             name = f"{marker.lower()}_{suffix}"
@@ -261,9 +332,12 @@ def _patient_row(patient: str, group: pd.DataFrame, rule: str) -> dict:
     for score in ("cps", "tps"):
         row[score] = _combine(group[score], rule) if len(group) else np.nan
         row[f"{score}_source"] = _joined(group[f"{score}_source"]) if len(group) else None
-        row[f"{score}_na_reason"] = (None if not pd.isna(row[score]) else
-                                     _joined(group[f"{score}_na_reason"]) or
-                                     f"no block selected by block rule {rule!r}")
+        row[f"{score}_na_reason"] = (
+            None
+            if not pd.isna(row[score])
+            else _joined(group[f"{score}_na_reason"])
+            or f"no block selected by block rule {rule!r}"
+        )
     row["pdl1_ic_percent"] = _combine(group["ic_percent"], rule) if len(group) else np.nan
     row["pdl1_ic_category"] = pdl1.ic_category(row["pdl1_ic_percent"])
     return row
@@ -278,26 +352,47 @@ def cd8_foxp3_ratio(cd8, foxp3) -> tuple[float, str | None]:
     return float(cd8) / float(foxp3), None
 
 
-def patient_table(blocks: pd.DataFrame, rows: pd.DataFrame, rule: str = "mean"
-                  ) -> tuple[pd.DataFrame, list[dict]]:
+def patient_table(
+    blocks: pd.DataFrame, rows: pd.DataFrame, rule: str = "mean"
+) -> tuple[pd.DataFrame, list[dict]]:
     """One row per patient after the block rule; rows of blocks not selected are rejected."""
     selected = _select_blocks(blocks, rule)
     chosen = set(zip(selected["patient"], selected["sample"]))
-    rejects = [make_reject(r.source_file, r.source_row, None, r.patient,
-                       f"block {r.sample} not selected by block rule {rule!r}")
-               for r in rows.itertuples(index=False) if (r.patient, r.sample) not in chosen]
+    rejects = [
+        make_reject(
+            r.source_file,
+            r.source_row,
+            None,
+            r.patient,
+            f"block {r.sample} not selected by block rule {rule!r}",
+        )
+        for r in rows.itertuples(index=False)
+        if (r.patient, r.sample) not in chosen
+    ]
     patients = []
     for patient in sorted(blocks["patient"].unique()) if len(blocks) else []:
         row = _patient_row(patient, selected[selected["patient"] == patient], rule)
         row["cd8_foxp3_ratio"], row["cd8_foxp3_ratio_note"] = cd8_foxp3_ratio(
-            row["cd8_density"], row["foxp3_density"])
+            row["cd8_density"], row["foxp3_density"]
+        )
         patients.append(row)
     return pd.DataFrame(patients, columns=PATIENT_COLUMNS), rejects
 
 
-PATIENT_COLUMNS = (["patient", "n_blocks", "blocks", "block_rule"]
-                   + [f"{m.lower()}_density" for m in IMMUNE_MARKERS]
-                   + [f"{m.lower()}_percent_positive" for m in IMMUNE_MARKERS]
-                   + ["cd8_foxp3_ratio", "cd8_foxp3_ratio_note", "cps", "cps_source",
-                      "cps_na_reason", "tps", "tps_source", "tps_na_reason", "pdl1_ic_percent",
-                      "pdl1_ic_category"])
+PATIENT_COLUMNS = (
+    ["patient", "n_blocks", "blocks", "block_rule"]
+    + [f"{m.lower()}_density" for m in IMMUNE_MARKERS]
+    + [f"{m.lower()}_percent_positive" for m in IMMUNE_MARKERS]
+    + [
+        "cd8_foxp3_ratio",
+        "cd8_foxp3_ratio_note",
+        "cps",
+        "cps_source",
+        "cps_na_reason",
+        "tps",
+        "tps_source",
+        "tps_na_reason",
+        "pdl1_ic_percent",
+        "pdl1_ic_category",
+    ]
+)

@@ -19,7 +19,13 @@ import pandas as pd
 
 from ihc.exceptions import IhcInputError, LabsInputError, QuPathFormatError
 from stereosarc.errors import InputError
-from stereosarc.tables import MISSING_TOKENS, REJECT_COLUMNS, read_table, table_separator, write_table
+from stereosarc.tables import (
+    MISSING_TOKENS,
+    REJECT_COLUMNS,
+    read_table,
+    table_separator,
+    write_table,
+)
 
 LOG = logging.getLogger("ihc.io")
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # DESIGN.md identifier rule
@@ -69,8 +75,9 @@ def read_qupath_manifest(path) -> pd.DataFrame:
     """The QuPath manifest with ``path`` resolved against the manifest's folder."""
     path = Path(path)
     manifest = _read(path, MANIFEST_COLUMNS, IhcInputError)
-    manifest["path"] = [None if f is None else str((path.parent / f).resolve())
-                        for f in manifest["file"]]
+    manifest["path"] = [
+        None if f is None else str((path.parent / f).resolve()) for f in manifest["file"]
+    ]
     return manifest
 
 
@@ -101,8 +108,10 @@ def _qupath_columns(headers: list[str], path: Path) -> dict[str, str]:
     """Map canonical names to the file's headers; refuse pixel-unit (uncalibrated) areas."""
     normalised = {_normalise_header(h): h for h in headers}
     if any(h.startswith("area px") for h in normalised):
-        raise QuPathFormatError(f"{path}: areas are in pixels ('Area px^2'): the image has no "
-                                "pixel calibration; set it in QuPath and export again")
+        raise QuPathFormatError(
+            f"{path}: areas are in pixels ('Area px^2'): the image has no "
+            "pixel calibration; set it in QuPath and export again"
+        )
     found = {}
     for canonical, spellings in QUPATH_HEADERS.items():
         for spelling in spellings:
@@ -120,21 +129,31 @@ def read_qupath_export(path) -> pd.DataFrame:
     if not path.is_file():
         raise IhcInputError(f"{path}: QuPath export listed in the manifest not found")
     try:
-        table = pd.read_csv(_io.StringIO(_decode(path)), sep=table_separator(path), dtype=str,
-                            keep_default_na=False)
+        table = pd.read_csv(
+            _io.StringIO(_decode(path)),
+            sep=table_separator(path),
+            dtype=str,
+            keep_default_na=False,
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise QuPathFormatError(f"{path}: cannot parse QuPath export: "
-                                f"{str(err).splitlines()[0]}") from err
+        raise QuPathFormatError(
+            f"{path}: cannot parse QuPath export: {str(err).splitlines()[0]}"
+        ) from err
     columns = _qupath_columns(list(table.columns), path)
     if "positive_per_mm2" not in columns and "num_positive" not in columns:
-        raise QuPathFormatError(f"{path}: no 'Num Positive' or 'Num Positive per mm^2' column; "
-                                f"found {', '.join(table.columns)}")
+        raise QuPathFormatError(
+            f"{path}: no 'Num Positive' or 'Num Positive per mm^2' column; "
+            f"found {', '.join(table.columns)}"
+        )
     out = pd.DataFrame({"_row": np.arange(1, len(table) + 1)})
     cls = table[columns["class"]].str.strip() if "class" in columns else None
     out["class"] = None if cls is None else cls.where(~cls.isin(MISSING_TOKENS), None).to_numpy()
     for canonical in QUPATH_NUMERIC:
-        out[canonical] = (_numbers(table[columns[canonical]], path, columns[canonical])
-                          if canonical in columns else np.nan)
+        out[canonical] = (
+            _numbers(table[columns[canonical]], path, columns[canonical])
+            if canonical in columns
+            else np.nan
+        )
     area_from_um2 = out["area_um2"] / UM2_PER_MM2
     out["area_mm2"] = out["area_mm2"].where(out["area_mm2"].notna(), area_from_um2)
     return _with_file(out.drop(columns="area_um2"), path)
@@ -148,8 +167,9 @@ def _numbers(values: pd.Series, path: Path, column: str) -> np.ndarray:
     bad = numbers.isna() & text.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-        raise QuPathFormatError(f"{path.name} row {row}, column {column}: "
-                                f"{text[bad].iloc[0]!r} is not a number")
+        raise QuPathFormatError(
+            f"{path.name} row {row}, column {column}: {text[bad].iloc[0]!r} is not a number"
+        )
     return numbers.to_numpy(dtype=float)
 
 
@@ -171,10 +191,10 @@ def rejects_frame(rows: list[dict]) -> pd.DataFrame:
     return frame.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
 
 
-def write_outputs(table: pd.DataFrame, schema: str, out, rejects: list[dict],
-                  rejects_out) -> None:
+def write_outputs(table: pd.DataFrame, schema: str, out, rejects: list[dict], rejects_out) -> None:
     """Write the patient table (validated against ``schema``) and its rejects table."""
     write_table(table, out, schema)
     write_table(rejects_frame(rejects), rejects_out, "rejects")
-    LOG.info("wrote %s (%d patients) and %s (%d rejects)", out, len(table), rejects_out,
-             len(rejects))
+    LOG.info(
+        "wrote %s (%d patients) and %s (%d rejects)", out, len(table), rejects_out, len(rejects)
+    )

@@ -31,29 +31,53 @@ import pandas as pd
 
 from ihc import labs_draws
 
-ANALYTES = ("neutrophils", "lymphocytes", "monocytes", "platelets", "leukocytes", "crp",
-            "albumin")  # DESIGN.md blood long format
+ANALYTES = (
+    "neutrophils",
+    "lymphocytes",
+    "monocytes",
+    "platelets",
+    "leukocytes",
+    "crp",
+    "albumin",
+)  # DESIGN.md blood long format
 COUNTS = ("neutrophils", "lymphocytes", "monocytes", "platelets", "leukocytes")
-_COUNT_UNITS = {"10^9/L": 1.0, "10^9/l": 1.0, "G/L": 1.0, "G/l": 1.0,  # giga-cells per litre
-                "/uL": 1e-3, "/ul": 1e-3, "/mm3": 1e-3, "/mm^3": 1e-3}  # 1/µL = 10^6/L
+_COUNT_UNITS = {
+    "10^9/L": 1.0,
+    "10^9/l": 1.0,
+    "G/L": 1.0,
+    "G/l": 1.0,  # giga-cells per litre
+    "/uL": 1e-3,
+    "/ul": 1e-3,
+    "/mm3": 1e-3,
+    "/mm^3": 1e-3,
+}  # 1/µL = 10^6/L
 UNIT_FACTORS = {  # (analyte -> {unit spelling: factor to canonical unit}); DESIGN.md units only
     **{a: _COUNT_UNITS for a in COUNTS},
     "crp": {"mg/L": 1.0, "mg/l": 1.0, "mg/dL": 10.0, "mg/dl": 10.0},  # 1 dL = 0.1 L
     "albumin": {"g/L": 1.0, "g/l": 1.0, "g/dL": 10.0, "g/dl": 10.0},
 }
-CANONICAL = {**{a: f"{a}_1e9_per_l" for a in COUNTS}, "crp": "crp_mg_l",
-             "albumin": "albumin_g_l"}
+CANONICAL = {**{a: f"{a}_1e9_per_l" for a in COUNTS}, "crp": "crp_mg_l", "albumin": "albumin_g_l"}
 # impossible (rejected) above these canonical values; negative values are always impossible.
 IMPOSSIBLE_ABOVE = {  # project choice: ~2x the highest values reported in hyperleukocytosis,
-    "neutrophils": 1000.0, "lymphocytes": 1000.0, "monocytes": 1000.0,  # thrombocytosis,
-    "leukocytes": 1000.0, "platelets": 5000.0,  # and above analyser reportable ranges
+    "neutrophils": 1000.0,
+    "lymphocytes": 1000.0,
+    "monocytes": 1000.0,  # thrombocytosis,
+    "leukocytes": 1000.0,
+    "platelets": 5000.0,  # and above analyser reportable ranges
     "crp": 1000.0,  # CRP assays report up to ~500 mg/L after dilution
-    "albumin": 100.0}  # serum total protein is ~60–80 g/L: albumin cannot exceed it
+    "albumin": 100.0,
+}  # serum total protein is ~60–80 g/L: albumin cannot exceed it
 # unusual (kept, flagged) outside these canonical ranges: CTCAE v5 grade 4 (counts) and
 # grade 3 (albumin < 20 g/L) limits below; above: project choice (reactive extremes).
-UNUSUAL_RANGE = {"neutrophils": (0.5, 30.0), "lymphocytes": (0.2, 30.0),
-                 "monocytes": (0.0, 10.0), "leukocytes": (1.0, 100.0),
-                 "platelets": (25.0, 1000.0), "crp": (0.0, 300.0), "albumin": (20.0, 55.0)}
+UNUSUAL_RANGE = {
+    "neutrophils": (0.5, 30.0),
+    "lymphocytes": (0.2, 30.0),
+    "monocytes": (0.0, 10.0),
+    "leukocytes": (1.0, 100.0),
+    "platelets": (25.0, 1000.0),
+    "crp": (0.0, 300.0),
+    "albumin": (20.0, 55.0),
+}
 BASELINE_WINDOW_DAYS = 15  # DESIGN.md: last value within 15 days before start_date
 ON_TREATMENT_DAYS = 42  # project choice: two 21-day atezolizumab cycles after start_date
 MGPS_CRP_CUT = 10.0  # mg/L, McMillan 2013 (mGPS): CRP > 10 mg/L is elevated
@@ -62,8 +86,14 @@ SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the sam
 
 
 def _reject(file, row, column, patient, reason) -> dict:
-    return {"stage": "labs", "file": file, "row": row, "column": column, "patient": patient,
-            "reason": reason}
+    return {
+        "stage": "labs",
+        "file": file,
+        "row": row,
+        "column": column,
+        "patient": patient,
+        "reason": reason,
+    }
 
 
 def parse_iso_date(text) -> date | None:
@@ -91,8 +121,9 @@ def start_dates(clinical: pd.DataFrame) -> tuple[dict[str, date], dict[str, str]
 
 def convert(analyte: str, value: float, unit: str | None) -> float | None:
     """``value`` in the canonical unit of ``analyte``; None when the unit is unknown."""
-    factor = UNIT_FACTORS[analyte].get((unit or "").replace(" ", "").replace("µ", "u")
-                                       .replace("μ", "u"))
+    factor = UNIT_FACTORS[analyte].get(
+        (unit or "").replace(" ", "").replace("µ", "u").replace("μ", "u")
+    )
     return None if factor is None else value * factor
 
 
@@ -115,33 +146,54 @@ def _row_problem(row, starts, start_problems, identifier):
         return "value", f"value {row.value!r} is not a number (nor <x / >x)"
     canonical = convert(analyte, value, row.unit)
     if canonical is None:
-        return "unit", (f"unknown unit {row.unit!r} for {analyte} (accepted: "
-                        f"{', '.join(UNIT_FACTORS[analyte])})")
+        return "unit", (
+            f"unknown unit {row.unit!r} for {analyte} (accepted: "
+            f"{', '.join(UNIT_FACTORS[analyte])})"
+        )
     if not math.isfinite(canonical) or canonical < 0 or canonical > IMPOSSIBLE_ABOVE[analyte]:
-        return "value", (f"impossible {analyte} value {row.value} {row.unit} (= {canonical:g} "
-                         f"{CANONICAL[analyte]}; allowed 0 to {IMPOSSIBLE_ABOVE[analyte]:g})")
+        return "value", (
+            f"impossible {analyte} value {row.value} {row.unit} (= {canonical:g} "
+            f"{CANONICAL[analyte]}; allowed 0 to {IMPOSSIBLE_ABOVE[analyte]:g})"
+        )
     return None, (canonical, sign)
 
 
-def normalise(labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[str, str],
-              identifier) -> tuple[pd.DataFrame, list[dict]]:
+def normalise(
+    labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[str, str], identifier
+) -> tuple[pd.DataFrame, list[dict]]:
     """Usable rows in canonical units with day (from start_date) and an unusual flag."""
     kept, rejects = [], []
     for row in labs.rename(columns={"_row": "src_row", "_file": "src_file"}).itertuples(
-            index=False):
+        index=False
+    ):
         column, outcome = _row_problem(row, starts, start_problems, identifier)
         if column is not None:
             rejects.append(_reject(row.src_file, row.src_row, column, row.patient, outcome))
             continue
         analyte, (value, sign) = row.analyte.lower(), outcome
         low, high = UNUSUAL_RANGE[analyte]
-        kept.append({"patient": row.patient, "analyte": analyte, "value": value,
-                     "censored": sign,
-                     "day": (parse_iso_date(row.date) - starts[row.patient]).days,
-                     "unusual": not low <= value <= high,
-                     "source_file": row.src_file, "source_row": row.src_row})
-    columns = ["patient", "analyte", "value", "censored", "day", "unusual", "source_file",
-               "source_row"]
+        kept.append(
+            {
+                "patient": row.patient,
+                "analyte": analyte,
+                "value": value,
+                "censored": sign,
+                "day": (parse_iso_date(row.date) - starts[row.patient]).days,
+                "unusual": not low <= value <= high,
+                "source_file": row.src_file,
+                "source_row": row.src_row,
+            }
+        )
+    columns = [
+        "patient",
+        "analyte",
+        "value",
+        "censored",
+        "day",
+        "unusual",
+        "source_file",
+        "source_row",
+    ]
     return pd.DataFrame(kept, columns=columns), rejects
 
 
@@ -152,23 +204,41 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     for _, group in rows.groupby(["patient", "analyte", "day"], sort=True):
         first = group.iloc[0]
         signs = group["censored"].fillna("") if "censored" in group else pd.Series([""])
-        if np.isclose(group["value"], first["value"], rtol=SAME_VALUE_RTOL, atol=0).all() \
-                and signs.nunique() == 1:
+        if (
+            np.isclose(group["value"], first["value"], rtol=SAME_VALUE_RTOL, atol=0).all()
+            and signs.nunique() == 1
+        ):
             keep.append(first)
-            rejects += [_reject(r.source_file, r.source_row, "value", r.patient,
-                                f"duplicate of row {first['source_row']} (same value)")
-                        for r in group.iloc[1:].itertuples(index=False)]
+            rejects += [
+                _reject(
+                    r.source_file,
+                    r.source_row,
+                    "value",
+                    r.patient,
+                    f"duplicate of row {first['source_row']} (same value)",
+                )
+                for r in group.iloc[1:].itertuples(index=False)
+            ]
         else:
             shown = ", ".join(f"{v:g}" for v in group["value"])
-            rejects += [_reject(r.source_file, r.source_row, "value", r.patient,
-                                f"conflicting {r.analyte} values on the same date: {shown}")
-                        for r in group.itertuples(index=False)]
+            rejects += [
+                _reject(
+                    r.source_file,
+                    r.source_row,
+                    "value",
+                    r.patient,
+                    f"conflicting {r.analyte} values on the same date: {shown}",
+                )
+                for r in group.itertuples(index=False)
+            ]
     return pd.DataFrame(keep, columns=rows.columns).reset_index(drop=True), rejects
 
 
-def select_values(rows: pd.DataFrame, window_days: int = BASELINE_WINDOW_DAYS,
-                  on_treatment_days: int = ON_TREATMENT_DAYS
-                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+def select_values(
+    rows: pd.DataFrame,
+    window_days: int = BASELINE_WINDOW_DAYS,
+    on_treatment_days: int = ON_TREATMENT_DAYS,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
     """(baseline rows, on-treatment rows, rejects of every other row) per patient/analyte."""
     rows = rows.sort_values(["patient", "analyte", "day"], kind="stable")
     in_window = rows["day"].between(-window_days, 0)
@@ -176,9 +246,16 @@ def select_values(rows: pd.DataFrame, window_days: int = BASELINE_WINDOW_DAYS,
     baseline = rows[in_window].groupby(["patient", "analyte"]).tail(1)
     first_on = rows[on_treatment].groupby(["patient", "analyte"]).head(1)
     used = set(baseline.index) | set(first_on.index)
-    rejects = [_reject(r.source_file, r.source_row, "date", r.patient,
-                       _unused_reason(r.day, window_days, on_treatment_days))
-               for r in rows[~rows.index.isin(used)].itertuples(index=False)]
+    rejects = [
+        _reject(
+            r.source_file,
+            r.source_row,
+            "date",
+            r.patient,
+            _unused_reason(r.day, window_days, on_treatment_days),
+        )
+        for r in rows[~rows.index.isin(used)].itertuples(index=False)
+    ]
     return baseline, first_on, rejects
 
 
@@ -199,9 +276,14 @@ def ratio(numerator, denominator) -> float:
     return float(numerator) / float(denominator)
 
 
-def mgps(crp_mg_l, albumin_g_l, crp_cut: float = MGPS_CRP_CUT,
-         albumin_cut: float = MGPS_ALBUMIN_CUT, crp_sign: str | None = None,
-         albumin_sign: str | None = None):
+def mgps(
+    crp_mg_l,
+    albumin_g_l,
+    crp_cut: float = MGPS_CRP_CUT,
+    albumin_cut: float = MGPS_ALBUMIN_CUT,
+    crp_sign: str | None = None,
+    albumin_sign: str | None = None,
+):
     """mGPS: 0 if CRP ≤ cut; 1 if CRP > cut and albumin ≥ cut; 2 if CRP > cut and albumin <
     cut. A censored value (sign '<' or '>', value = its bound) is used when it decides the
     comparison (CRP <5 -> 0). NA when CRP is NA or undecided, or CRP > cut and albumin NA
@@ -239,8 +321,9 @@ def crp_albumin(pair, base: dict) -> dict:
     baseline values of different draws, NA when CRP or albumin is absent)."""
     if pair is not None:
         crp, albumin = pair["value_num"], pair["value_den"]
-        signs = [s if isinstance(s, str) else None for s in (pair["censored_num"],
-                                                            pair["censored_den"])]
+        signs = [
+            s if isinstance(s, str) else None for s in (pair["censored_num"], pair["censored_den"])
+        ]
         same, day = 1, pair["day"]
     else:
         c, a = base.get("crp"), base.get("albumin")
@@ -248,13 +331,22 @@ def crp_albumin(pair, base: dict) -> dict:
         signs = [_sign(c), _sign(a)]
         same, day = (0 if c and a else pd.NA), pd.NA
     car = np.nan if any(signs) else ratio(crp, albumin)
-    return {"car": car, "mgps": mgps(crp, albumin, crp_sign=signs[0], albumin_sign=signs[1]),
-            "crp_albumin_day": day, "crp_albumin_same_draw": same}
+    return {
+        "car": car,
+        "mgps": mgps(crp, albumin, crp_sign=signs[0], albumin_sign=signs[1]),
+        "crp_albumin_day": day,
+        "crp_albumin_same_draw": same,
+    }
 
 
-def patient_row(patient: str, start: date, baseline: pd.DataFrame,
-                on_treatment: pd.DataFrame, pairs: pd.DataFrame | None = None,
-                tolerance_days: int = labs_draws.SAME_DAY_TOLERANCE_DAYS) -> dict:
+def patient_row(
+    patient: str,
+    start: date,
+    baseline: pd.DataFrame,
+    on_treatment: pd.DataFrame,
+    pairs: pd.DataFrame | None = None,
+    tolerance_days: int = labs_draws.SAME_DAY_TOLERANCE_DAYS,
+) -> dict:
     """One labs_patient row: baseline, flags, ratios, mGPS, on-treatment values and changes.
 
     ``pairs``: labs_draws.same_draw_pairs of the baseline window (None: no pair, so no
@@ -274,33 +366,42 @@ def patient_row(patient: str, start: date, baseline: pd.DataFrame,
         row[f"{analyte}_change"] = _number(t) - _number(b)
     for name, (numerator, denominator) in labs_draws.DIFFERENTIAL_RATIOS.items():
         row[name], row[f"{name}_day"], row[f"{name}_note"] = labs_draws.differential_ratio(
-            pair_of.get(name), numerator, denominator, tolerance_days, base)
+            pair_of.get(name), numerator, denominator, tolerance_days, base
+        )
     row.update(crp_albumin(pair_of.get("car"), base))
     neutrophils, lymphocytes = later.get("neutrophils"), later.get("lymphocytes")
-    same_day = neutrophils and lymphocytes and \
-        abs(neutrophils.day - lymphocytes.day) <= tolerance_days
-    row["nlr_on_treatment"] = (ratio(_number(neutrophils), _number(lymphocytes)) if same_day
-                               else np.nan)
+    same_day = (
+        neutrophils and lymphocytes and abs(neutrophils.day - lymphocytes.day) <= tolerance_days
+    )
+    row["nlr_on_treatment"] = (
+        ratio(_number(neutrophils), _number(lymphocytes)) if same_day else np.nan
+    )
     row["nlr_change"] = row["nlr_on_treatment"] - row["nlr"]
     return row
 
 
-def patient_table(baseline: pd.DataFrame, on_treatment: pd.DataFrame,
-                  starts: dict[str, date], pairs: pd.DataFrame | None = None,
-                  tolerance_days: int = labs_draws.SAME_DAY_TOLERANCE_DAYS) -> pd.DataFrame:
+def patient_table(
+    baseline: pd.DataFrame,
+    on_treatment: pd.DataFrame,
+    starts: dict[str, date],
+    pairs: pd.DataFrame | None = None,
+    tolerance_days: int = labs_draws.SAME_DAY_TOLERANCE_DAYS,
+) -> pd.DataFrame:
     """labs_patient: one row per patient with at least one baseline or on-treatment value."""
     patients = sorted(set(baseline["patient"]) | set(on_treatment["patient"]))
-    rows = [patient_row(p, starts[p], baseline, on_treatment, pairs, tolerance_days)
-            for p in patients]
+    rows = [
+        patient_row(p, starts[p], baseline, on_treatment, pairs, tolerance_days) for p in patients
+    ]
     return pd.DataFrame(rows, columns=PATIENT_COLUMNS)
 
 
-PATIENT_COLUMNS = (["patient", "start_date"]
-                   + [CANONICAL[a] for a in ANALYTES]
-                   + [f"{a}_{s}" for a in ANALYTES for s in ("day", "unusual", "censored")]
-                   + ["nlr", "plr", "lmr", "car", "mgps"]
-                   + [f"{r}_{s}" for s in ("day", "note") for r in ("nlr", "plr", "lmr")]
-                   + ["crp_albumin_day", "crp_albumin_same_draw"]
-                   + [f"{a}_{s}" for a in ANALYTES
-                      for s in ("on_treatment", "on_treatment_day", "change")]
-                   + ["nlr_on_treatment", "nlr_change"])
+PATIENT_COLUMNS = (
+    ["patient", "start_date"]
+    + [CANONICAL[a] for a in ANALYTES]
+    + [f"{a}_{s}" for a in ANALYTES for s in ("day", "unusual", "censored")]
+    + ["nlr", "plr", "lmr", "car", "mgps"]
+    + [f"{r}_{s}" for s in ("day", "note") for r in ("nlr", "plr", "lmr")]
+    + ["crp_albumin_day", "crp_albumin_same_draw"]
+    + [f"{a}_{s}" for a in ANALYTES for s in ("on_treatment", "on_treatment_day", "change")]
+    + ["nlr_on_treatment", "nlr_change"]
+)

@@ -20,9 +20,11 @@ import numpy as np
 import pandas as pd
 
 SAME_DAY_TOLERANCE_DAYS = 0  # DESIGN.md: blood ratios combine analytes of the same draw
-DIFFERENTIAL_RATIOS = {"nlr": ("neutrophils", "lymphocytes"),
-                       "plr": ("platelets", "lymphocytes"),
-                       "lmr": ("lymphocytes", "monocytes")}
+DIFFERENTIAL_RATIOS = {
+    "nlr": ("neutrophils", "lymphocytes"),
+    "plr": ("platelets", "lymphocytes"),
+    "lmr": ("lymphocytes", "monocytes"),
+}
 CRP_ALBUMIN = ("crp", "albumin")
 CENSORING_SIGNS = ("<", ">")  # below / above the reportable range of the assay
 
@@ -37,8 +39,9 @@ def parse_value(text) -> tuple[float, str | None]:
     return float(text[1:] if sign else text), sign
 
 
-def same_draw_pairs(rows: pd.DataFrame, window_days: int,
-                    tolerance_days: int = SAME_DAY_TOLERANCE_DAYS) -> pd.DataFrame:
+def same_draw_pairs(
+    rows: pd.DataFrame, window_days: int, tolerance_days: int = SAME_DAY_TOLERANCE_DAYS
+) -> pd.DataFrame:
     """Per patient and ratio (nlr, plr, lmr, car) the latest numerator/denominator pair of
     the baseline window [-window_days, 0] whose days differ by <= ``tolerance_days``.
 
@@ -53,38 +56,52 @@ def same_draw_pairs(rows: pd.DataFrame, window_days: int,
         for name, (numerator, denominator) in ratios.items():
             if numerator not in by_analyte or denominator not in by_analyte:
                 continue
-            cross = by_analyte[numerator].merge(by_analyte[denominator], how="cross",
-                                                suffixes=("_num", "_den"))
+            cross = by_analyte[numerator].merge(
+                by_analyte[denominator], how="cross", suffixes=("_num", "_den")
+            )
             cross["gap"] = (cross["day_num"] - cross["day_den"]).abs()
             cross = cross[cross["gap"] <= tolerance_days]
             if cross.empty:
                 continue
             cross["day"] = cross[["day_num", "day_den"]].max(axis=1)
-            best = cross.sort_values(["day", "gap"], ascending=[False, True],
-                                     kind="stable").iloc[0]
+            best = cross.sort_values(["day", "gap"], ascending=[False, True], kind="stable").iloc[
+                0
+            ]
             pairs.append({"patient": patient, "ratio": name, **best.to_dict()})
     columns = ["patient", "ratio", "day", "gap"] + [
-        f"{field}_{side}" for side in ("num", "den")
-        for field in ("value", "censored", "day", "source_file", "source_row")]
+        f"{field}_{side}"
+        for side in ("num", "den")
+        for field in ("value", "censored", "day", "source_file", "source_row")
+    ]
     return pd.DataFrame(pairs).reindex(columns=columns)
 
 
 def used_rows(pairs: pd.DataFrame) -> set[tuple]:
     """(source_file, source_row) of every row a pair uses."""
-    return {(f, r) for side in ("num", "den")
-            for f, r in zip(pairs[f"source_file_{side}"], pairs[f"source_row_{side}"])}
+    return {
+        (f, r)
+        for side in ("num", "den")
+        for f, r in zip(pairs[f"source_file_{side}"], pairs[f"source_row_{side}"])
+    }
 
 
-def differential_ratio(pair, numerator: str, denominator: str, tolerance_days: int,
-                       have: dict) -> tuple[float, object, str | None]:
+def differential_ratio(
+    pair, numerator: str, denominator: str, tolerance_days: int, have: dict
+) -> tuple[float, object, str | None]:
     """(ratio, day, note) from a same-draw pair; NA with the reason otherwise."""
     if pair is None:
         missing = [a for a in (numerator, denominator) if a not in have]
         if missing:
             return np.nan, pd.NA, f"no baseline {' or '.join(missing)}"
-        return np.nan, pd.NA, (f"no same-draw {numerator} and {denominator} within "
-                               f"{tolerance_days} days (latest: days {have[numerator].day}, "
-                               f"{have[denominator].day}): not combined")
+        return (
+            np.nan,
+            pd.NA,
+            (
+                f"no same-draw {numerator} and {denominator} within "
+                f"{tolerance_days} days (latest: days {have[numerator].day}, "
+                f"{have[denominator].day}): not combined"
+            ),
+        )
     signs = [s for s in (pair["censored_num"], pair["censored_den"]) if isinstance(s, str)]
     if signs:
         return np.nan, pair["day"], "censored value (<x or >x): ratio not computable"

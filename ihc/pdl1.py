@@ -23,17 +23,28 @@ MIN_VIABLE_TUMOUR_CELLS = 100  # 22C3 pharmDx interpretation manual: ≥ 100 via
 CPS_CAP = 100.0  # 22C3 pharmDx: CPS values above 100 are reported as 100
 IC_BOUNDS = (1.0, 5.0, 10.0)  # VENTANA SP142 guide: IC0 <1, IC1 1–<5, IC2 5–<10, IC3 ≥10 %
 IC_LABELS = ("IC0", "IC1", "IC2", "IC3")
-COUNT_METRICS = ("viable_tumour_cells", "pdl1_pos_tumour_cells", "pdl1_pos_lymphocytes",
-                 "pdl1_pos_macrophages")
+COUNT_METRICS = (
+    "viable_tumour_cells",
+    "pdl1_pos_tumour_cells",
+    "pdl1_pos_lymphocytes",
+    "pdl1_pos_macrophages",
+)
 
 
-def cps_from_counts(tumour_pos, lymph_pos, macro_pos, viable,
-                    min_viable: int = MIN_VIABLE_TUMOUR_CELLS) -> tuple[float, str | None]:
+def cps_from_counts(
+    tumour_pos, lymph_pos, macro_pos, viable, min_viable: int = MIN_VIABLE_TUMOUR_CELLS
+) -> tuple[float, str | None]:
     """(CPS, reason it is NA). CPS = (T+ + L+ + M+) / viable tumour cells × 100, capped at 100."""
-    missing = [n for n, v in (("pdl1_pos_tumour_cells", tumour_pos),
-                              ("pdl1_pos_lymphocytes", lymph_pos),
-                              ("pdl1_pos_macrophages", macro_pos),
-                              ("viable_tumour_cells", viable)) if pd.isna(v)]
+    missing = [
+        n
+        for n, v in (
+            ("pdl1_pos_tumour_cells", tumour_pos),
+            ("pdl1_pos_lymphocytes", lymph_pos),
+            ("pdl1_pos_macrophages", macro_pos),
+            ("viable_tumour_cells", viable),
+        )
+        if pd.isna(v)
+    ]
     if missing:
         return np.nan, f"CPS not computed: {', '.join(missing)} missing"
     if viable < min_viable:
@@ -42,8 +53,9 @@ def cps_from_counts(tumour_pos, lymph_pos, macro_pos, viable,
     return min(score, CPS_CAP), None
 
 
-def tps_from_counts(tumour_pos, viable,
-                    min_viable: int = MIN_VIABLE_TUMOUR_CELLS) -> tuple[float, str | None]:
+def tps_from_counts(
+    tumour_pos, viable, min_viable: int = MIN_VIABLE_TUMOUR_CELLS
+) -> tuple[float, str | None]:
     """(TPS %, reason it is NA). TPS = PD-L1+ tumour cells / viable tumour cells × 100."""
     if pd.isna(tumour_pos) or pd.isna(viable):
         return np.nan, "TPS not computed: pdl1_pos_tumour_cells or viable_tumour_cells missing"
@@ -59,8 +71,9 @@ def ic_category(ic_percent: float) -> str | None:
     return IC_LABELS[int(np.searchsorted(IC_BOUNDS, ic_percent, side="right"))]
 
 
-def block_scores(metrics: dict[str, float],
-                 min_viable: int = MIN_VIABLE_TUMOUR_CELLS) -> dict[str, object]:
+def block_scores(
+    metrics: dict[str, float], min_viable: int = MIN_VIABLE_TUMOUR_CELLS
+) -> dict[str, object]:
     """CPS and TPS of one block from its PD-L1 metrics {metric: value}; given values win.
 
     Returns cps, cps_source ('given'/'counts'/None), cps_na_reason, tps, tps_source,
@@ -69,18 +82,37 @@ def block_scores(metrics: dict[str, float],
     get = lambda name: metrics.get(name, np.nan)  # noqa: E731
     out: dict[str, object] = {"ic_percent": get("ic_percent")}
     counts_present = any(name in metrics for name in COUNT_METRICS)
-    for score, compute in (("cps", lambda: cps_from_counts(
-            get("pdl1_pos_tumour_cells"), get("pdl1_pos_lymphocytes"),
-            get("pdl1_pos_macrophages"), get("viable_tumour_cells"), min_viable)),
-            ("tps", lambda: tps_from_counts(get("pdl1_pos_tumour_cells"),
-                                            get("viable_tumour_cells"), min_viable))):
+    for score, compute in (
+        (
+            "cps",
+            lambda: cps_from_counts(
+                get("pdl1_pos_tumour_cells"),
+                get("pdl1_pos_lymphocytes"),
+                get("pdl1_pos_macrophages"),
+                get("viable_tumour_cells"),
+                min_viable,
+            ),
+        ),
+        (
+            "tps",
+            lambda: tps_from_counts(
+                get("pdl1_pos_tumour_cells"), get("viable_tumour_cells"), min_viable
+            ),
+        ),
+    ):
         if score in metrics:
-            out.update({score: metrics[score], f"{score}_source": "given",
-                        f"{score}_na_reason": None})
+            out.update(
+                {score: metrics[score], f"{score}_source": "given", f"{score}_na_reason": None}
+            )
         elif counts_present:
             value, reason = compute()
             out.update({score: value, f"{score}_source": "counts", f"{score}_na_reason": reason})
         else:
-            out.update({score: np.nan, f"{score}_source": None,
-                        f"{score}_na_reason": f"no {score.upper()} or PD-L1 counts"})
+            out.update(
+                {
+                    score: np.nan,
+                    f"{score}_source": None,
+                    f"{score}_na_reason": f"no {score.upper()} or PD-L1 counts",
+                }
+            )
     return out

@@ -30,8 +30,7 @@ def detectable_hr(x, events: int, alpha: float = POWER_ALPHA, power: float = POW
     if events <= 0 or len(x) < 2:
         return np.nan
     values = np.unique(x)
-    variance = (x.mean() * (1 - x.mean()) if set(values) <= {0.0, 1.0}
-                else float(np.var(x, ddof=1)))
+    variance = x.mean() * (1 - x.mean()) if set(values) <= {0.0, 1.0} else float(np.var(x, ddof=1))
     if not variance > 0:
         return np.nan
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
@@ -39,22 +38,32 @@ def detectable_hr(x, events: int, alpha: float = POWER_ALPHA, power: float = POW
         return float(np.exp(z / np.sqrt(events * variance)))
 
 
-def interaction_fit(data: pd.DataFrame, strata, level: float, min_n: int,
-                    min_epv: float) -> tuple[pd.Series | None, str]:
+def interaction_fit(
+    data: pd.DataFrame, strata, level: float, min_n: int, min_epv: float
+) -> tuple[pd.Series | None, str]:
     """The x·arm term (coef, se, hr = ratio of HRs, CI, p) of the stratified interaction
     Cox model on ``data`` (columns pfs_days, pfs_event, x, arm_experimental, strata), or
     None with the reason it was not fitted."""
     data = data.assign(x_arm=data["x"] * data["arm_experimental"])
-    refusal = survival.cox_refusal(data, "pfs_days", "pfs_event", "x", INTERACTION_PARAMS,
-                                   min_n, min_epv)
+    refusal = survival.cox_refusal(
+        data, "pfs_days", "pfs_event", "x", INTERACTION_PARAMS, min_n, min_epv
+    )
     if refusal is None and data["arm_experimental"].nunique() < 2:
         refusal = "one arm only"
     if refusal:
         return None, f"interaction not tested: {refusal}"
-    fit = survival.fit_cox(data, "pfs_days", "pfs_event", ["x", "arm_experimental", "x_arm"],
-                           list(strata), level, ph_test=False)
+    fit = survival.fit_cox(
+        data,
+        "pfs_days",
+        "pfs_event",
+        ["x", "arm_experimental", "x_arm"],
+        list(strata),
+        level,
+        ph_test=False,
+    )
     term = fit.summary.loc["x_arm"]
     if not term["se"] <= survival.UNSTABLE_SE:
-        return None, (f"interaction not estimated: unstable, SE {term['se']:.3g} > "
-                      f"{survival.UNSTABLE_SE:g}")
+        return None, (
+            f"interaction not estimated: unstable, SE {term['se']:.3g} > {survival.UNSTABLE_SE:g}"
+        )
     return term, ""

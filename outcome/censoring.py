@@ -79,8 +79,13 @@ def missed_visits_rule(start, end, event, assessments, interval, window):
     return float((end - start).days), 1, None
 
 
-def rule_values(dates: dict, assessments, interval: float = ASSESSMENT_INTERVAL_DAYS,
-                window: float = ASSESSMENT_WINDOW_DAYS, has_new_therapy: bool = True) -> dict:
+def rule_values(
+    dates: dict,
+    assessments,
+    interval: float = ASSESSMENT_INTERVAL_DAYS,
+    window: float = ASSESSMENT_WINDOW_DAYS,
+    has_new_therapy: bool = True,
+) -> dict:
     """PFS days and event of one patient under each non-standard rule, and notes.
 
     ``dates``: parsed start_date, progression_date, death_date, last_assessment_date,
@@ -90,14 +95,25 @@ def rule_values(dates: dict, assessments, interval: float = ASSESSMENT_INTERVAL_
     events = [d for d in (dates["progression_date"], dates["death_date"]) if d is not None]
     end, event = (min(events), 1) if events else (dates["last_assessment_date"], 0)
     notes, out = [], {}
-    therapy = (new_therapy_rule(start, end, event, dates.get("new_therapy_date"), assessments,
-                                dates["last_assessment_date"])
-               if has_new_therapy else (np.nan, pd.NA, "new_therapy rule: no new_therapy_date "
-                                                       "column"))
+    therapy = (
+        new_therapy_rule(
+            start,
+            end,
+            event,
+            dates.get("new_therapy_date"),
+            assessments,
+            dates["last_assessment_date"],
+        )
+        if has_new_therapy
+        else (np.nan, pd.NA, "new_therapy rule: no new_therapy_date column")
+    )
     missed = missed_visits_rule(start, end, event, assessments, interval, window)
     both_end = None if pd.isna(therapy[0]) else start + timedelta(days=therapy[0])
-    both = (missed_visits_rule(start, both_end, therapy[1], assessments, interval, window)
-            if both_end is not None else (np.nan, pd.NA, None))
+    both = (
+        missed_visits_rule(start, both_end, therapy[1], assessments, interval, window)
+        if both_end is not None
+        else (np.nan, pd.NA, None)
+    )
     for rule, (days, status, note) in zip(RULES[1:], (therapy, missed, both)):
         out[f"pfs_days_{rule}"], out[f"pfs_event_{rule}"] = days, status
         notes.append(note)

@@ -21,27 +21,45 @@ LOG = logging.getLogger("outcome.cli")
 # outcome-clinical
 # ============================================================================================
 
-CLINICAL_EXAMPLE = ("outcome-clinical --clinical clinical.csv --out clinical_endpoints.tsv "
-                    "--rejects rejects_clinical.tsv")
+CLINICAL_EXAMPLE = (
+    "outcome-clinical --clinical clinical.csv --out clinical_endpoints.tsv "
+    "--rejects rejects_clinical.tsv"
+)
 
 
 def clinical_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-clinical."""
-    parser = make_parser("outcome-clinical", "PFS, 6-month PFS, OS and objective response "
-                         "per randomised patient.", CLINICAL_EXAMPLE)
+    parser = make_parser(
+        "outcome-clinical",
+        "PFS, 6-month PFS, OS and objective response per randomised patient.",
+        CLINICAL_EXAMPLE,
+    )
     parser.add_argument("--clinical", required=True, help="clinical table (DESIGN.md)")
-    parser.add_argument("--pfs-horizon-days", type=float, default=endpoints.PFS_6M_DAYS,
-                        help="pfs_6m horizon in days (default: %(default)s, DESIGN.md)")
-    parser.add_argument("--ne-missing", action="store_true",
-                        help="best response NE gives objective_response NA instead of 0")
-    parser.add_argument("--assessment-interval-days", type=float,
-                        default=censoring.ASSESSMENT_INTERVAL_DAYS,
-                        help="scheduled tumour-assessment interval for the missed-assessment "
-                             "PFS censoring rule (default: %(default)s; to confirm against "
-                             "the protocol)")
-    parser.add_argument("--assessment-window-days", type=float,
-                        default=censoring.ASSESSMENT_WINDOW_DAYS,
-                        help="visit window added to 2 intervals (default: %(default)s)")
+    parser.add_argument(
+        "--pfs-horizon-days",
+        type=float,
+        default=endpoints.PFS_6M_DAYS,
+        help="pfs_6m horizon in days (default: %(default)s, DESIGN.md)",
+    )
+    parser.add_argument(
+        "--ne-missing",
+        action="store_true",
+        help="best response NE gives objective_response NA instead of 0",
+    )
+    parser.add_argument(
+        "--assessment-interval-days",
+        type=float,
+        default=censoring.ASSESSMENT_INTERVAL_DAYS,
+        help="scheduled tumour-assessment interval for the missed-assessment "
+        "PFS censoring rule (default: %(default)s; to confirm against "
+        "the protocol)",
+    )
+    parser.add_argument(
+        "--assessment-window-days",
+        type=float,
+        default=censoring.ASSESSMENT_WINDOW_DAYS,
+        help="visit window added to 2 intervals (default: %(default)s)",
+    )
     parser.add_argument("--out", required=True, help="clinical_endpoints.tsv")
     parser.add_argument("--rejects", required=True, help="rejects_clinical.tsv")
     return parser
@@ -49,18 +67,32 @@ def clinical_parser() -> argparse.ArgumentParser:
 
 def _clinical(args: argparse.Namespace) -> None:
     """outcome-clinical: read, derive endpoints, write endpoints and rejects."""
-    if args.pfs_horizon_days <= 0 or args.assessment_interval_days <= 0 \
-            or args.assessment_window_days < 0:
-        raise OutcomeInputError("--pfs-horizon-days and --assessment-interval-days must be > 0, "
-                                "--assessment-window-days >= 0")
+    if (
+        args.pfs_horizon_days <= 0
+        or args.assessment_interval_days <= 0
+        or args.assessment_window_days < 0
+    ):
+        raise OutcomeInputError(
+            "--pfs-horizon-days and --assessment-interval-days must be > 0, "
+            "--assessment-window-days >= 0"
+        )
     clinical = merge_io.read_clinical(args.clinical)
-    table, rejects = endpoints.derive(clinical, re.compile(merge_io.IDENTIFIER_PATTERN),
-                                      args.pfs_horizon_days, not args.ne_missing,
-                                      args.assessment_interval_days,
-                                      args.assessment_window_days)
-    LOG.info("%s: %d rows; %d patients with endpoints; %d PFS events; %d rejects",
-             args.clinical, len(clinical), len(table), int(table["pfs_event"].eq(1).sum()),
-             len(rejects))
+    table, rejects = endpoints.derive(
+        clinical,
+        re.compile(merge_io.IDENTIFIER_PATTERN),
+        args.pfs_horizon_days,
+        not args.ne_missing,
+        args.assessment_interval_days,
+        args.assessment_window_days,
+    )
+    LOG.info(
+        "%s: %d rows; %d patients with endpoints; %d PFS events; %d rejects",
+        args.clinical,
+        len(clinical),
+        len(table),
+        int(table["pfs_event"].eq(1).sum()),
+        len(rejects),
+    )
     merge_io.write_endpoints(table, merge.combine_rejects([], rejects), args.out, args.rejects)
 
 
@@ -73,30 +105,45 @@ def clinical_main(argv=None) -> int:
 # outcome-merge
 # ============================================================================================
 
-MERGE_EXAMPLE = ("outcome-merge --clinical-endpoints clinical_endpoints.tsv --tmb tmb.tsv "
-                 "--ctdna ctdna.tsv --ihc ihc_patient.tsv --labs labs_patient.tsv --rejects "
-                 "rejects_ihc.tsv rejects_labs.tsv --out biomarkers.tsv --out-rejects rejects.tsv")
+MERGE_EXAMPLE = (
+    "outcome-merge --clinical-endpoints clinical_endpoints.tsv --tmb tmb.tsv "
+    "--ctdna ctdna.tsv --ihc ihc_patient.tsv --labs labs_patient.tsv --rejects "
+    "rejects_ihc.tsv rejects_labs.tsv --out biomarkers.tsv --out-rejects rejects.tsv"
+)
 
 
 def merge_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-merge."""
-    parser = make_parser("outcome-merge", "One row per randomised patient: endpoints and "
-                         "biomarkers, with the pre-specified dichotomies.", MERGE_EXAMPLE)
+    parser = make_parser(
+        "outcome-merge",
+        "One row per randomised patient: endpoints and "
+        "biomarkers, with the pre-specified dichotomies.",
+        MERGE_EXAMPLE,
+    )
     parser.add_argument("--clinical-endpoints", required=True, help="clinical_endpoints.tsv")
     parser.add_argument("--tmb", help="cohort/tmb.tsv (one row per tumour sample)")
     parser.add_argument("--ctdna", help="ctdna.tsv (one row per plasma sample)")
     parser.add_argument("--ihc", help="ihc_patient.tsv")
     parser.add_argument("--labs", help="labs_patient.tsv")
     parser.add_argument("--rejects", nargs="*", default=[], help="stage rejects tables")
-    parser.add_argument("--tmb-rule", choices=["max", "first"], default="first",
-                        help="several tumour samples: max TMB or smallest sample id "
-                             "(default: %(default)s)")
-    for name, default, source in (("tmb-high", merge.TMB_HIGH_CUT, "FDA TMB-H"),
-                                  ("cps-cut", merge.CPS_CUT, "22C3 CPS ≥ 1"),
-                                  ("nlr-cut", merge.NLR_CUT, "Somasundaram et al. 2023"),
-                                  ("mgps-cut", merge.MGPS_CUT, "McMillan 2013")):
-        parser.add_argument(f"--{name}", type=float, default=default,
-                            help=f"dichotomy: value >= cut (default: %(default)s, {source})")
+    parser.add_argument(
+        "--tmb-rule",
+        choices=["max", "first"],
+        default="first",
+        help="several tumour samples: max TMB or smallest sample id (default: %(default)s)",
+    )
+    for name, default, source in (
+        ("tmb-high", merge.TMB_HIGH_CUT, "FDA TMB-H"),
+        ("cps-cut", merge.CPS_CUT, "22C3 CPS ≥ 1"),
+        ("nlr-cut", merge.NLR_CUT, "Somasundaram et al. 2023"),
+        ("mgps-cut", merge.MGPS_CUT, "McMillan 2013"),
+    ):
+        parser.add_argument(
+            f"--{name}",
+            type=float,
+            default=default,
+            help=f"dichotomy: value >= cut (default: %(default)s, {source})",
+        )
     parser.add_argument("--out", required=True, help="biomarkers.tsv (.parquet beside it)")
     parser.add_argument("--out-rejects", required=True, help="cohort rejects.tsv")
     return parser
@@ -105,24 +152,31 @@ def merge_parser() -> argparse.ArgumentParser:
 def _optional_inputs(args: argparse.Namespace) -> dict:
     """The per-sample and per-patient tables that were given (None for the others)."""
     ihc_numeric = [c for c in merge.IHC_COLUMNS if c != "pdl1_ic_category"]
-    return {"tmb": merge_io.read_tmb(args.tmb) if args.tmb else None,
-            "ctdna": merge_io.read_ctdna(args.ctdna) if args.ctdna else None,
-            "ihc": merge_io.read_patient_table(args.ihc, ihc_numeric) if args.ihc else None,
-            "labs_table": (merge_io.read_patient_table(args.labs, merge.LABS_COLUMNS)
-                           if args.labs else None)}
+    return {
+        "tmb": merge_io.read_tmb(args.tmb) if args.tmb else None,
+        "ctdna": merge_io.read_ctdna(args.ctdna) if args.ctdna else None,
+        "ihc": merge_io.read_patient_table(args.ihc, ihc_numeric) if args.ihc else None,
+        "labs_table": (
+            merge_io.read_patient_table(args.labs, merge.LABS_COLUMNS) if args.labs else None
+        ),
+    }
 
 
 def _merge(args: argparse.Namespace) -> None:
     """outcome-merge: read, merge, log missingness, write biomarkers and cohort rejects."""
     endpoints_table = merge_io.read_endpoints(args.clinical_endpoints)
     inputs = _optional_inputs(args)
-    cuts = {"tmb": args.tmb_high, "cps": args.cps_cut, "nlr": args.nlr_cut,
-            "mgps": args.mgps_cut}
+    cuts = {"tmb": args.tmb_high, "cps": args.cps_cut, "nlr": args.nlr_cut, "mgps": args.mgps_cut}
     biomarkers, own = merge.merge(endpoints_table, cuts=cuts, tmb_rule=args.tmb_rule, **inputs)
     rejects = merge.combine_rejects(merge_io.read_rejects(args.rejects), own)
     absent = [name for name, table in inputs.items() if table is None]
-    LOG.info("%d patients; inputs absent (NA columns): %s; %d merge rejects; %d rejects in "
-             "total", len(biomarkers), ", ".join(absent) or "none", len(own), len(rejects))
+    LOG.info(
+        "%d patients; inputs absent (NA columns): %s; %d merge rejects; %d rejects in total",
+        len(biomarkers),
+        ", ".join(absent) or "none",
+        len(own),
+        len(rejects),
+    )
     for row in merge.missingness(biomarkers).itertuples(index=False):
         LOG.info("missing %-28s %d/%d", row.biomarker, row.n_missing, row.n)
     merge_io.write_merge(biomarkers, rejects, args.out, args.out_rejects)
@@ -141,9 +195,11 @@ def merge_main(argv=None) -> int:
 # outcome-associate (method: docs/statistics.md)
 # --------------------------------------------------------------------------------------------
 
-ASSOCIATE_EXAMPLE = ("outcome-associate --biomarkers biomarkers.tsv --ctdna ctdna.tsv "
-                     "--seed 20240601 --out associations.tsv --out-km km.tsv "
-                     "--out-primary primary_endpoint.tsv")
+ASSOCIATE_EXAMPLE = (
+    "outcome-associate --biomarkers biomarkers.tsv --ctdna ctdna.tsv "
+    "--seed 20240601 --out associations.tsv --out-km km.tsv "
+    "--out-primary primary_endpoint.tsv"
+)
 
 
 def associate_parser() -> argparse.ArgumentParser:
@@ -151,38 +207,79 @@ def associate_parser() -> argparse.ArgumentParser:
     from outcome import associations, primary
 
     defaults = associations.Settings()
-    parser = make_parser("outcome-associate", "Association of every biomarker with PFS and "
-                         "objective response (Cox, log-rank, KM, Fisher, logistic, BH).",
-                         ASSOCIATE_EXAMPLE)
+    parser = make_parser(
+        "outcome-associate",
+        "Association of every biomarker with PFS and "
+        "objective response (Cox, log-rank, KM, Fisher, logistic, BH).",
+        ASSOCIATE_EXAMPLE,
+    )
     parser.add_argument("--biomarkers", required=True, help="biomarkers.tsv (outcome-merge)")
     parser.add_argument("--ctdna", help="ctdna.tsv (one row per plasma sample; optional)")
-    parser.add_argument("--seed", type=int, default=defaults.seed,
-                        help="bootstrap seed (default: %(default)s, project default)")
-    parser.add_argument("--min-events", type=float, default=defaults.min_events_per_variable,
-                        help="events per model parameter below which a model is refused "
-                             "(default: %(default)s, Peduzzi 1996)")
-    parser.add_argument("--min-n", type=int, default=defaults.min_n,
-                        help="patients below which no model is fitted (default: %(default)s)")
-    parser.add_argument("--landmark-days", type=float, default=defaults.landmark_days,
-                        help="landmark for month-6 ctDNA (default: %(default)s = 6 months)")
-    parser.add_argument("--landmark-window-days", type=float,
-                        default=defaults.landmark_window_days,
-                        help="a month-6 sample counts at the landmark only when drawn in "
-                             "[landmark - window, landmark] and before progression "
-                             "(default: %(default)s days)")
-    parser.add_argument("--n-bootstrap", type=int, default=defaults.n_bootstrap,
-                        help="bootstrap resamples for the AUC (default: %(default)s)")
-    parser.add_argument("--enet-repeats", type=int, default=defaults.enet_repeats,
-                        help="repeats of 5-fold CV of the elastic-net Cox (0: skip; default: "
-                             "%(default)s)")
-    parser.add_argument("--primary-alpha", type=float, default=primary.ALPHA,
-                        help="significance level of the primary test (default: %(default)s, "
-                             "randomised phase II screening; to confirm against the SAP)")
-    parser.add_argument("--primary-sided", choices=primary.SIDES, default=primary.SIDED,
-                        help="sidedness of the primary test (default: %(default)s)")
-    parser.add_argument("--primary-censoring", choices=censoring.RULES, default="standard",
-                        help="PFS censoring rule of the primary analysis; the others are "
-                             "sensitivity analyses (default: %(default)s, DESIGN.md)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=defaults.seed,
+        help="bootstrap seed (default: %(default)s, project default)",
+    )
+    parser.add_argument(
+        "--min-events",
+        type=float,
+        default=defaults.min_events_per_variable,
+        help="events per model parameter below which a model is refused "
+        "(default: %(default)s, Peduzzi 1996)",
+    )
+    parser.add_argument(
+        "--min-n",
+        type=int,
+        default=defaults.min_n,
+        help="patients below which no model is fitted (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--landmark-days",
+        type=float,
+        default=defaults.landmark_days,
+        help="landmark for month-6 ctDNA (default: %(default)s = 6 months)",
+    )
+    parser.add_argument(
+        "--landmark-window-days",
+        type=float,
+        default=defaults.landmark_window_days,
+        help="a month-6 sample counts at the landmark only when drawn in "
+        "[landmark - window, landmark] and before progression "
+        "(default: %(default)s days)",
+    )
+    parser.add_argument(
+        "--n-bootstrap",
+        type=int,
+        default=defaults.n_bootstrap,
+        help="bootstrap resamples for the AUC (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--enet-repeats",
+        type=int,
+        default=defaults.enet_repeats,
+        help="repeats of 5-fold CV of the elastic-net Cox (0: skip; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--primary-alpha",
+        type=float,
+        default=primary.ALPHA,
+        help="significance level of the primary test (default: %(default)s, "
+        "randomised phase II screening; to confirm against the SAP)",
+    )
+    parser.add_argument(
+        "--primary-sided",
+        choices=primary.SIDES,
+        default=primary.SIDED,
+        help="sidedness of the primary test (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--primary-censoring",
+        choices=censoring.RULES,
+        default="standard",
+        help="PFS censoring rule of the primary analysis; the others are "
+        "sensitivity analyses (default: %(default)s, DESIGN.md)",
+    )
     parser.add_argument("--out", required=True, help="associations.tsv")
     parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
     parser.add_argument("--out-primary", help="primary_endpoint.tsv (primary endpoint table)")
@@ -193,31 +290,54 @@ def _associate(args: argparse.Namespace) -> None:
     """outcome-associate: read, run the analysis family, write both tables."""
     from outcome import associations, primary, stats_io
 
-    if args.min_events <= 0 or args.min_n < 2 or args.n_bootstrap < 1 or args.landmark_days <= 0 \
-            or args.landmark_window_days < 0:
-        raise OutcomeInputError("--min-events and --landmark-days must be > 0, --min-n >= 2, "
-                                "--n-bootstrap >= 1, --landmark-window-days >= 0")
+    if (
+        args.min_events <= 0
+        or args.min_n < 2
+        or args.n_bootstrap < 1
+        or args.landmark_days <= 0
+        or args.landmark_window_days < 0
+    ):
+        raise OutcomeInputError(
+            "--min-events and --landmark-days must be > 0, --min-n >= 2, "
+            "--n-bootstrap >= 1, --landmark-window-days >= 0"
+        )
     if not 0 < args.primary_alpha < 0.5:
         raise OutcomeInputError("--primary-alpha must be in (0, 0.5)")
     biomarkers = stats_io.read_biomarkers(args.biomarkers)
     ctdna = stats_io.read_optional(args.ctdna, ["patient", "sample", "timepoint"])
-    settings = associations.Settings(seed=args.seed, min_n=args.min_n,
-                                     min_events_per_variable=args.min_events,
-                                     landmark_days=args.landmark_days,
-                                     landmark_window_days=args.landmark_window_days,
-                                     n_bootstrap=args.n_bootstrap,
-                                     enet_repeats=max(args.enet_repeats, 0))
+    settings = associations.Settings(
+        seed=args.seed,
+        min_n=args.min_n,
+        min_events_per_variable=args.min_events,
+        landmark_days=args.landmark_days,
+        landmark_window_days=args.landmark_window_days,
+        n_bootstrap=args.n_bootstrap,
+        enet_repeats=max(args.enet_repeats, 0),
+    )
     table, km = associations.associate(biomarkers, ctdna, settings)
     refused = table["note"].fillna("").str.contains("not fitted|not tested|skipped")
-    LOG.info("%d association rows; %d refused or skipped (reason in note); %d KM curve rows",
-             len(table), int(refused.sum()), len(km))
+    LOG.info(
+        "%d association rows; %d refused or skipped (reason in note); %d KM curve rows",
+        len(table),
+        int(refused.sum()),
+        len(km),
+    )
     stats_io.write_associations(table, km, args.out, args.out_km)
     if args.out_primary:
-        design = primary.PrimarySettings(args.primary_alpha, args.primary_sided,
-                                         args.primary_censoring, settings.pfs_horizon_days)
+        design = primary.PrimarySettings(
+            args.primary_alpha,
+            args.primary_sided,
+            args.primary_censoring,
+            settings.pfs_horizon_days,
+        )
         table = primary.analyse(biomarkers, design)
-        LOG.info("primary endpoint: %d rows (%s-sided alpha %g, censoring %s)", len(table),
-                 args.primary_sided, args.primary_alpha, args.primary_censoring)
+        LOG.info(
+            "primary endpoint: %d rows (%s-sided alpha %g, censoring %s)",
+            len(table),
+            args.primary_sided,
+            args.primary_alpha,
+            args.primary_censoring,
+        )
         stats_io.write_primary(table, args.out_primary)
 
 
@@ -230,21 +350,32 @@ def associate_main(argv=None) -> int:
 # outcome-report (self-contained HTML; method: docs/statistics.md)
 # --------------------------------------------------------------------------------------------
 
-REPORT_EXAMPLE = ("outcome-report --biomarkers biomarkers.tsv --associations associations.tsv "
-                  "--km km.tsv --ctdna ctdna.tsv --rejects rejects.tsv --params params.json "
-                  "--out report.html")
+REPORT_EXAMPLE = (
+    "outcome-report --biomarkers biomarkers.tsv --associations associations.tsv "
+    "--km km.tsv --ctdna ctdna.tsv --rejects rejects.tsv --params params.json "
+    "--out report.html"
+)
 
 
 def report_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-report."""
-    parser = make_parser("outcome-report", "Self-contained HTML report: flow, missingness, KM "
-                         "plots, forest plot, ctDNA trajectories, methods.", REPORT_EXAMPLE)
+    parser = make_parser(
+        "outcome-report",
+        "Self-contained HTML report: flow, missingness, KM "
+        "plots, forest plot, ctDNA trajectories, methods.",
+        REPORT_EXAMPLE,
+    )
     parser.add_argument("--biomarkers", required=True, help="biomarkers.tsv")
     parser.add_argument("--associations", required=True, help="associations.tsv")
-    for name, what in (("km", "km.tsv"), ("ctdna", "ctdna.tsv"),
-                       ("dynamics", "ctdna_dynamics.tsv"), ("cn", "ctdna_cn.tsv"),
-                       ("rejects", "rejects.tsv"), ("params", "params.json"),
-                       ("primary", "primary_endpoint.tsv")):
+    for name, what in (
+        ("km", "km.tsv"),
+        ("ctdna", "ctdna.tsv"),
+        ("dynamics", "ctdna_dynamics.tsv"),
+        ("cn", "ctdna_cn.tsv"),
+        ("rejects", "rejects.tsv"),
+        ("params", "params.json"),
+        ("primary", "primary_endpoint.tsv"),
+    ):
         parser.add_argument(f"--{name}", help=f"{what} (optional; section says 'no data')")
     parser.add_argument("--out", required=True, help="report.html")
     return parser
@@ -256,16 +387,20 @@ def _report(args: argparse.Namespace) -> None:
 
     inputs = report.ReportInputs(
         biomarkers=stats_io.read_biomarkers(args.biomarkers),
-        associations=stats_io.read_optional(args.associations, [
-            "family", "biomarker", "endpoint", "method", "estimate", "p_value", "note"]),
+        associations=stats_io.read_optional(
+            args.associations,
+            ["family", "biomarker", "endpoint", "method", "estimate", "p_value", "note"],
+        ),
         km=stats_io.read_optional(args.km, ["curve", "group", "time", "surv"]),
-        ctdna=stats_io.read_optional(args.ctdna, ["patient", "timepoint", "tumour_fraction",
-                                                  "detected"]),
+        ctdna=stats_io.read_optional(
+            args.ctdna, ["patient", "timepoint", "tumour_fraction", "detected"]
+        ),
         dynamics=stats_io.read_optional(args.dynamics, ["patient"]),
         cn=stats_io.read_optional(args.cn, ["sample"]),
         rejects=stats_io.read_optional(args.rejects, ["file", "reason"]),
         params=stats_io.read_params(args.params),
-        primary=stats_io.read_optional(args.primary, ["population", "censoring", "analysis"]))
+        primary=stats_io.read_optional(args.primary, ["population", "censoring", "analysis"]),
+    )
     html = report.render(inputs)
     LOG.info("report: %d bytes", len(html))
     stats_io.write_report(html, args.out)

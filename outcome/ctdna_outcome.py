@@ -50,19 +50,24 @@ def cohen_kappa(a: int, b: int, c: int, d: int, level: float = response.CI_LEVEL
         return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
     kappa = (observed - chance) / (1 - chance)
     diagonal = sum(p[i, i] * (1 - (rows[i] + cols[i]) * (1 - kappa)) ** 2 for i in range(2))
-    off = (1 - kappa) ** 2 * sum(p[i, j] * (cols[i] + rows[j]) ** 2
-                                 for i in range(2) for j in range(2) if i != j)
+    off = (1 - kappa) ** 2 * sum(
+        p[i, j] * (cols[i] + rows[j]) ** 2 for i in range(2) for j in range(2) if i != j
+    )
     extra = (kappa - chance * (1 - kappa)) ** 2
     se = np.sqrt(max(diagonal + off - extra, 0.0) / n) / (1 - chance)
-    se0 = np.sqrt(chance + chance ** 2 - float((rows * cols * (rows + cols)).sum())) / (
-        (1 - chance) * np.sqrt(n))
+    se0 = np.sqrt(chance + chance**2 - float((rows * cols * (rows + cols)).sum())) / (
+        (1 - chance) * np.sqrt(n)
+    )
     z = stats.norm.ppf(0.5 + level / 2)
-    return {"estimate": kappa, "ci_low": kappa - z * se, "ci_high": kappa + z * se,
-            "p_value": float(2 * stats.norm.sf(abs(kappa / se0))) if se0 > 0 else np.nan}
+    return {
+        "estimate": kappa,
+        "ci_low": kappa - z * se,
+        "ci_high": kappa + z * se,
+        "p_value": float(2 * stats.norm.sf(abs(kappa / se0))) if se0 > 0 else np.nan,
+    }
 
 
-def median_exact_ci(values, level: float = response.CI_LEVEL) -> tuple[float, float, float,
-                                                                          float]:
+def median_exact_ci(values, level: float = response.CI_LEVEL) -> tuple[float, float, float, float]:
     """(median, low, high, coverage): order statistics x_(l), x_(n-l+1) with l − 1 the largest
     k such that P(Bin(n, ½) ≤ k) ≤ (1 − level) / 2; coverage = 1 − 2 P(Bin(n, ½) ≤ l − 1).
     Interval NA when no such l exists (n too small)."""
@@ -81,30 +86,66 @@ def median_exact_ci(values, level: float = response.CI_LEVEL) -> tuple[float, fl
 def agreement_rows(frame: pd.DataFrame, settings) -> list[dict]:
     """Kappa and overall agreement of month-6 molecular response with RECIST response."""
     column = "ctdna_month6_molecular_response"
-    base = dict(family="exploratory", biomarker=column, endpoint="objective_response",
-                transform="none", ci_level=settings.level)
+    base = dict(
+        family="exploratory",
+        biomarker=column,
+        endpoint="objective_response",
+        transform="none",
+        ci_level=settings.level,
+    )
     if column not in frame or "objective_response" not in frame:
-        return [row(**base, method="cohen_kappa", estimate_type="kappa",
-                    note="skipped: no molecular response or objective response column")]
+        return [
+            row(
+                **base,
+                method="cohen_kappa",
+                estimate_type="kappa",
+                note="skipped: no molecular response or objective response column",
+            )
+        ]
     drawn, progression = _dates(frame, "ctdna_month6_date"), _dates(frame, "progression_date")
     after = drawn.notna() & progression.notna() & (drawn >= progression)
-    pair = pd.DataFrame({"ctdna": _numbers(frame, column),
-                         "recist": _numbers(frame, "objective_response")})[~after].dropna()
+    pair = pd.DataFrame(
+        {"ctdna": _numbers(frame, column), "recist": _numbers(frame, "objective_response")}
+    )[~after].dropna()
     note = f"{int(after.sum())} month-6 samples drawn at or after progression not used"
     if len(pair) < settings.min_n:
-        return [row(**base, method="cohen_kappa", estimate_type="kappa", n=len(pair),
-                    note=f"not tested: n = {len(pair)} < {settings.min_n}; {note}")]
-    cells = [int(((pair.ctdna == i) & (pair.recist == j)).sum()) for i in (1, 0)
-             for j in (1, 0)]
-    table = f"table [[{cells[0]}, {cells[1]}], [{cells[2]}, {cells[3]}]] (rows molecular " \
-            f"response 1/0, columns RECIST CR/PR 1/0); {note}"
+        return [
+            row(
+                **base,
+                method="cohen_kappa",
+                estimate_type="kappa",
+                n=len(pair),
+                note=f"not tested: n = {len(pair)} < {settings.min_n}; {note}",
+            )
+        ]
+    cells = [int(((pair.ctdna == i) & (pair.recist == j)).sum()) for i in (1, 0) for j in (1, 0)]
+    table = (
+        f"table [[{cells[0]}, {cells[1]}], [{cells[2]}, {cells[3]}]] (rows molecular "
+        f"response 1/0, columns RECIST CR/PR 1/0); {note}"
+    )
     agree = response.clopper_pearson(cells[0] + cells[3], len(pair), settings.level)
-    return [row(**base, method="cohen_kappa", estimate_type="kappa", n=len(pair),
-                events=int(pair["recist"].sum()), **cohen_kappa(*cells, settings.level),
-                note=f"p: z-test of kappa = 0; {table}"),
-            row(**base | {"family": "descriptive"}, method="clopper_pearson",
-                estimate_type="percent_agreement", n=len(pair), events=cells[0] + cells[3],
-                estimate=agree[0], ci_low=agree[1], ci_high=agree[2], note=table)]
+    return [
+        row(
+            **base,
+            method="cohen_kappa",
+            estimate_type="kappa",
+            n=len(pair),
+            events=int(pair["recist"].sum()),
+            **cohen_kappa(*cells, settings.level),
+            note=f"p: z-test of kappa = 0; {table}",
+        ),
+        row(
+            **base | {"family": "descriptive"},
+            method="clopper_pearson",
+            estimate_type="percent_agreement",
+            n=len(pair),
+            events=cells[0] + cells[3],
+            estimate=agree[0],
+            ci_low=agree[1],
+            ci_high=agree[2],
+            note=table,
+        ),
+    ]
 
 
 def lead_times(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -126,27 +167,61 @@ def lead_times(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def lead_time_rows(frame: pd.DataFrame, settings) -> list[dict]:
     """Share detected before progression and the median lead time with its exact CI."""
-    base = dict(family="descriptive", biomarker="ctdna_post_baseline_detected", endpoint="pfs",
-                transform="none", ci_level=settings.level)
+    base = dict(
+        family="descriptive",
+        biomarker="ctdna_post_baseline_detected",
+        endpoint="pfs",
+        transform="none",
+        ci_level=settings.level,
+    )
     needed = ["progression_date", "ctdna_month6_date", "ctdna_relapse_date"]
     if not any(c in frame for c in needed[1:]) or needed[0] not in frame:
-        return [row(**base, method="lead_time", estimate_type="median_lead_days",
-                    note="skipped: biomarkers.tsv has no progression_date or ctDNA dates")]
+        return [
+            row(
+                **base,
+                method="lead_time",
+                estimate_type="median_lead_days",
+                note="skipped: biomarkers.tsv has no progression_date or ctDNA dates",
+            )
+        ]
     evaluable, lead = lead_times(frame)
     n, detected = int(evaluable.sum()), int(lead.notna().sum())
     share = response.clopper_pearson(detected, n, settings.level)
     median, low, high, coverage = median_exact_ci(lead.dropna(), settings.level)
-    population = (f"patients with RECIST progression and an evaluable month-6/relapse sample "
-                  f"drawn before it: {n}; detected before progression: {detected}")
-    interval = (f"exact order-statistic CI, coverage {coverage:.4f}" if np.isfinite(coverage)
-                else f"CI not available: {detected} patients too few for the level")
-    return [row(**base, method="clopper_pearson", estimate_type="detected_before_progression",
-                n=n, events=detected, estimate=share[0], ci_low=share[1], ci_high=share[2],
-                note=population),
-            row(**base, method="lead_time", estimate_type="median_lead_days", n=detected,
-                events=detected, estimate=median, ci_low=low, ci_high=high,
-                note=f"lead time = progression_date - first detected sample date; "
-                     f"{interval}; {population}")]
+    population = (
+        f"patients with RECIST progression and an evaluable month-6/relapse sample "
+        f"drawn before it: {n}; detected before progression: {detected}"
+    )
+    interval = (
+        f"exact order-statistic CI, coverage {coverage:.4f}"
+        if np.isfinite(coverage)
+        else f"CI not available: {detected} patients too few for the level"
+    )
+    return [
+        row(
+            **base,
+            method="clopper_pearson",
+            estimate_type="detected_before_progression",
+            n=n,
+            events=detected,
+            estimate=share[0],
+            ci_low=share[1],
+            ci_high=share[2],
+            note=population,
+        ),
+        row(
+            **base,
+            method="lead_time",
+            estimate_type="median_lead_days",
+            n=detected,
+            events=detected,
+            estimate=median,
+            ci_low=low,
+            ci_high=high,
+            note=f"lead time = progression_date - first detected sample date; "
+            f"{interval}; {population}",
+        ),
+    ]
 
 
 def ctdna_radiology_rows(frame: pd.DataFrame, settings) -> list[dict]:

@@ -93,7 +93,7 @@ def zph_score(time, event, x, beta, strata=None, transform: str = "km"):
             var = sum(v for _, v in terms)
             info[:p, :p] += var
             info[:p, p:] += g_t * var
-            info[p:, p:] += g_t ** 2 * var
+            info[p:, p:] += g_t**2 * var
     info[p:, :p] = info[:p, p:].T
     return score, info
 

@@ -30,32 +30,67 @@ LINES = ("1", "2")  # DESIGN.md: metastatic line, randomisation stratum
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")  # RECIST 1.1 best overall response
 IRESPONSES = ("iCR", "iPR", "iSD", "iUPD", "iCPD", "NE")  # iRECIST (Seymour 2017)
 PFS_6M_DAYS = 182.625  # DESIGN.md: 6 months = 365.25 / 2 days
-DATE_COLUMNS = ("start_date", "progression_date", "death_date", "last_assessment_date",
-                "last_followup_date", "diagnosis_date")
+DATE_COLUMNS = (
+    "start_date",
+    "progression_date",
+    "death_date",
+    "last_assessment_date",
+    "last_followup_date",
+    "diagnosis_date",
+)
 REQUIRED_COLUMNS = ["patient", "arm", "histology", "line", *DATE_COLUMNS, "best_response"]
 PFS_DATES = ("progression_date", "death_date", "last_assessment_date")
 OS_DATES = ("diagnosis_date", "death_date", "last_followup_date")
 # (earlier column, later column, endpoints made NA when later < earlier)
-ORDER_RULES = (("start_date", "progression_date", ("pfs",)),
-               ("start_date", "death_date", ("pfs", "os")),
-               ("progression_date", "death_date", ("pfs", "os")),
-               ("start_date", "last_assessment_date", ("pfs",)),
-               ("last_assessment_date", "death_date", ("pfs", "os")),
-               ("diagnosis_date", "start_date", ("os",)),
-               ("diagnosis_date", "last_followup_date", ("os",)),
-               ("last_assessment_date", "last_followup_date", ("os",)),
-               ("last_followup_date", "death_date", ("os",)))
-OUTPUT_COLUMNS = ["patient", "arm", "histology", "line", "start_date", "pfs_days", "pfs_event",
-                  "pfs_6m", "os_days", "os_event", "best_response", "objective_response",
-                  "best_response_irecist", "objective_response_irecist", "progression_date",
-                  "endpoint_notes", "per_protocol", *censoring.RULE_COLUMNS, "pfs_censoring_notes"]
-OPTIONAL_COLUMNS = ("best_response_irecist", "per_protocol", "new_therapy_date",
-                    "assessment_dates")  # optional clinical columns (docs/clinical.md)
+ORDER_RULES = (
+    ("start_date", "progression_date", ("pfs",)),
+    ("start_date", "death_date", ("pfs", "os")),
+    ("progression_date", "death_date", ("pfs", "os")),
+    ("start_date", "last_assessment_date", ("pfs",)),
+    ("last_assessment_date", "death_date", ("pfs", "os")),
+    ("diagnosis_date", "start_date", ("os",)),
+    ("diagnosis_date", "last_followup_date", ("os",)),
+    ("last_assessment_date", "last_followup_date", ("os",)),
+    ("last_followup_date", "death_date", ("os",)),
+)
+OUTPUT_COLUMNS = [
+    "patient",
+    "arm",
+    "histology",
+    "line",
+    "start_date",
+    "pfs_days",
+    "pfs_event",
+    "pfs_6m",
+    "os_days",
+    "os_event",
+    "best_response",
+    "objective_response",
+    "best_response_irecist",
+    "objective_response_irecist",
+    "progression_date",
+    "endpoint_notes",
+    "per_protocol",
+    *censoring.RULE_COLUMNS,
+    "pfs_censoring_notes",
+]
+OPTIONAL_COLUMNS = (
+    "best_response_irecist",
+    "per_protocol",
+    "new_therapy_date",
+    "assessment_dates",
+)  # optional clinical columns (docs/clinical.md)
 
 
 def _reject(row, column, reason) -> dict:
-    return {"stage": "clinical", "file": row["_file"], "row": row["_row"], "column": column,
-            "patient": row.get("patient"), "reason": reason}
+    return {
+        "stage": "clinical",
+        "file": row["_file"],
+        "row": row["_row"],
+        "column": column,
+        "patient": row.get("patient"),
+        "reason": reason,
+    }
 
 
 def parse_date(text) -> date | None:
@@ -90,11 +125,15 @@ def _dates(row: dict, rejects: list, blocked: set) -> dict[str, date | None]:
             dates[column] = parse_date(row[column])
         except ValueError:
             dates[column] = None
-            hit = {name for name, used in (("pfs", PFS_DATES), ("os", OS_DATES))
-                   if column in used}
+            hit = {name for name, used in (("pfs", PFS_DATES), ("os", OS_DATES)) if column in used}
             blocked |= hit
-            rejects.append(_reject(row, column, f"{row[column]!r} is not an ISO date "
-                                                f"(YYYY-MM-DD); {_na_text(hit)}"))
+            rejects.append(
+                _reject(
+                    row,
+                    column,
+                    f"{row[column]!r} is not an ISO date (YYYY-MM-DD); {_na_text(hit)}",
+                )
+            )
     return dates
 
 
@@ -108,8 +147,11 @@ def _check_order(row: dict, dates: dict, rejects: list, blocked: set) -> None:
         first, second = dates[earlier], dates[later]
         if first is not None and second is not None and second < first:
             blocked |= set(hit)
-            rejects.append(_reject(row, later, f"{later} {second} is before {earlier} {first}; "
-                                               f"{_na_text(hit)}"))
+            rejects.append(
+                _reject(
+                    row, later, f"{later} {second} is before {earlier} {first}; {_na_text(hit)}"
+                )
+            )
 
 
 def pfs(start: date, progression, death, last_assessment) -> tuple[float, object, str | None]:
@@ -154,8 +196,9 @@ def objective_response(best, responders=("CR", "PR"), ne_is_non_response: bool =
 def _response(row: dict, column: str, allowed, rejects: list):
     value = row.get(column)
     if value is not None and value not in allowed:
-        rejects.append(_reject(row, column, f"{column} {value!r} not in {', '.join(allowed)}; "
-                                            "set to NA"))
+        rejects.append(
+            _reject(row, column, f"{column} {value!r} not in {', '.join(allowed)}; set to NA")
+        )
         return None
     return value
 
@@ -165,8 +208,14 @@ def _optional_date(row: dict, column: str, rejects: list):
     try:
         return parse_date(row.get(column)), True
     except ValueError:
-        rejects.append(_reject(row, column, f"{row[column]!r} is not an ISO date (YYYY-MM-DD); "
-                                            "PFS censoring-rule columns set to NA"))
+        rejects.append(
+            _reject(
+                row,
+                column,
+                f"{row[column]!r} is not an ISO date (YYYY-MM-DD); "
+                "PFS censoring-rule columns set to NA",
+            )
+        )
         return None, False
 
 
@@ -179,62 +228,104 @@ def _rule_columns(row: dict, dates: dict, rejects: list, rules: dict) -> dict:
             assessments = censoring.parse_assessments(row.get("assessment_dates"), parse_date)
         except ValueError:
             ok_list = False
-            rejects.append(_reject(row, "assessment_dates", f"{row['assessment_dates']!r} is "
-                                   "not a ';'-separated list of ISO dates; censoring-rule "
-                                   "columns set to NA"))
+            rejects.append(
+                _reject(
+                    row,
+                    "assessment_dates",
+                    f"{row['assessment_dates']!r} is "
+                    "not a ';'-separated list of ISO dates; censoring-rule "
+                    "columns set to NA",
+                )
+            )
     try:
         flag = censoring.per_protocol(row.get("per_protocol"))
     except ValueError:
         flag = pd.NA
-        rejects.append(_reject(row, "per_protocol", f"per_protocol {row['per_protocol']!r} "
-                                                    "not 1 or 0; set to NA"))
-    values = censoring.rule_values({**dates, "new_therapy_date": new_therapy}, assessments,
-                                   rules["interval"], rules["window"], rules["has_new_therapy"])
+        rejects.append(
+            _reject(
+                row, "per_protocol", f"per_protocol {row['per_protocol']!r} not 1 or 0; set to NA"
+            )
+        )
+    values = censoring.rule_values(
+        {**dates, "new_therapy_date": new_therapy},
+        assessments,
+        rules["interval"],
+        rules["window"],
+        rules["has_new_therapy"],
+    )
     if not (ok_therapy and ok_list) or "pfs" in rules["blocked"]:
         values.update(dict.fromkeys(censoring.RULE_COLUMNS, pd.NA))
     return {"per_protocol": flag, **values}
 
 
-def endpoint_row(row: dict, rejects: list, horizon: float = PFS_6M_DAYS,
-                 ne_is_non_response: bool = True, rules: dict | None = None) -> dict:
+def endpoint_row(
+    row: dict,
+    rejects: list,
+    horizon: float = PFS_6M_DAYS,
+    ne_is_non_response: bool = True,
+    rules: dict | None = None,
+) -> dict:
     """clinical_endpoints row of one accepted clinical row (``rules``: censoring settings)."""
     blocked: set = set()
     dates = _dates(row, rejects, blocked)
     _check_order(row, dates, rejects, blocked)
     notes = []
-    pfs_days, pfs_event, note = pfs(dates["start_date"], dates["progression_date"],
-                                    dates["death_date"], dates["last_assessment_date"])
+    pfs_days, pfs_event, note = pfs(
+        dates["start_date"],
+        dates["progression_date"],
+        dates["death_date"],
+        dates["last_assessment_date"],
+    )
     if "pfs" in blocked:
         pfs_days, pfs_event, note = np.nan, pd.NA, "PFS NA: invalid or inconsistent dates"
     notes.append(note)
-    os_days, os_event, note = overall_survival(dates["diagnosis_date"], dates["death_date"],
-                                               dates["last_followup_date"])
+    os_days, os_event, note = overall_survival(
+        dates["diagnosis_date"], dates["death_date"], dates["last_followup_date"]
+    )
     if "os" in blocked:
         os_days, os_event, note = np.nan, pd.NA, "OS NA: invalid or inconsistent dates"
     notes.append(note)
     best = _response(row, "best_response", RESPONSES, rejects)
     ibest = _response(row, "best_response_irecist", IRESPONSES, rejects)
-    return {"patient": row["patient"], "arm": row["arm"], "histology": row["histology"],
-            "line": int(row["line"]), "start_date": row["start_date"], "pfs_days": pfs_days,
-            "pfs_event": pfs_event, "pfs_6m": pfs_6m(pfs_days, pfs_event, horizon),
-            "os_days": os_days, "os_event": os_event, "best_response": best,
-            "objective_response": objective_response(best, ne_is_non_response=ne_is_non_response),
-            "best_response_irecist": ibest,
-            "objective_response_irecist": objective_response(
-                ibest, ("iCR", "iPR"), ne_is_non_response),
-            "progression_date": (None if "pfs" in blocked or dates["progression_date"] is None
-                                 else dates["progression_date"].isoformat()),
-            "endpoint_notes": "; ".join(n for n in notes if n) or None,
-            **_rule_columns(row, dates, rejects, {**(rules or default_rules()),
-                                                  "blocked": blocked})}
+    return {
+        "patient": row["patient"],
+        "arm": row["arm"],
+        "histology": row["histology"],
+        "line": int(row["line"]),
+        "start_date": row["start_date"],
+        "pfs_days": pfs_days,
+        "pfs_event": pfs_event,
+        "pfs_6m": pfs_6m(pfs_days, pfs_event, horizon),
+        "os_days": os_days,
+        "os_event": os_event,
+        "best_response": best,
+        "objective_response": objective_response(best, ne_is_non_response=ne_is_non_response),
+        "best_response_irecist": ibest,
+        "objective_response_irecist": objective_response(
+            ibest, ("iCR", "iPR"), ne_is_non_response
+        ),
+        "progression_date": (
+            None
+            if "pfs" in blocked or dates["progression_date"] is None
+            else dates["progression_date"].isoformat()
+        ),
+        "endpoint_notes": "; ".join(n for n in notes if n) or None,
+        **_rule_columns(row, dates, rejects, {**(rules or default_rules()), "blocked": blocked}),
+    }
 
 
-def default_rules(columns=OPTIONAL_COLUMNS, interval: float = censoring.ASSESSMENT_INTERVAL_DAYS,
-                  window: float = censoring.ASSESSMENT_WINDOW_DAYS) -> dict:
+def default_rules(
+    columns=OPTIONAL_COLUMNS,
+    interval: float = censoring.ASSESSMENT_INTERVAL_DAYS,
+    window: float = censoring.ASSESSMENT_WINDOW_DAYS,
+) -> dict:
     """Censoring settings: which optional columns the clinical table has, schedule."""
-    return {"has_new_therapy": "new_therapy_date" in columns,
-            "has_assessments": "assessment_dates" in columns,
-            "interval": interval, "window": window}
+    return {
+        "has_new_therapy": "new_therapy_date" in columns,
+        "has_assessments": "assessment_dates" in columns,
+        "interval": interval,
+        "window": window,
+    }
 
 
 def _duplicates(clinical: pd.DataFrame, rejects: list) -> pd.DataFrame:
@@ -250,17 +341,29 @@ def _duplicates(clinical: pd.DataFrame, rejects: list) -> pd.DataFrame:
         if identical:
             keep.append(group.index[0])
         for index in group.index[1:] if identical else group.index:
-            rejects.append(_reject(clinical.loc[index].to_dict(), "patient",
-                                   f"patient listed {len(group)} times "
-                                   + ("(identical copy)" if identical else
-                                      "with conflicting values: all copies rejected")))
+            rejects.append(
+                _reject(
+                    clinical.loc[index].to_dict(),
+                    "patient",
+                    f"patient listed {len(group)} times "
+                    + (
+                        "(identical copy)"
+                        if identical
+                        else "with conflicting values: all copies rejected"
+                    ),
+                )
+            )
     return clinical.loc[sorted(keep)]
 
 
-def derive(clinical: pd.DataFrame, identifier, horizon: float = PFS_6M_DAYS,
-           ne_is_non_response: bool = True,
-           interval: float = censoring.ASSESSMENT_INTERVAL_DAYS,
-           window: float = censoring.ASSESSMENT_WINDOW_DAYS) -> tuple[pd.DataFrame, list[dict]]:
+def derive(
+    clinical: pd.DataFrame,
+    identifier,
+    horizon: float = PFS_6M_DAYS,
+    ne_is_non_response: bool = True,
+    interval: float = censoring.ASSESSMENT_INTERVAL_DAYS,
+    window: float = censoring.ASSESSMENT_WINDOW_DAYS,
+) -> tuple[pd.DataFrame, list[dict]]:
     """clinical_endpoints (one row per accepted patient, sorted) and the rejects."""
     rejects: list[dict] = []
     rules = default_rules(clinical.columns, interval, window)

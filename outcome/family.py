@@ -19,18 +19,33 @@ STRATA = ("histology", "line")  # randomisation strata (protocol, DESIGN.md)
 # Continuous markers analysed at baseline with their transform (issue 7: log2 for TMB,
 # ctDNA, NLR, CRP; per SD for densities). Others follow the same logic (skewed -> log2).
 CONTINUOUS = {
-    "tmb": "log2", "ctdna_baseline_tf": "log2", "nlr": "log2", "plr": "log2",
-    "crp_mg_l": "log2", "car": "log2", "albumin_g_l": "per_sd", "cps": "log2", "tps": "log2",
-    "cd3_density": "per_sd", "cd8_density": "per_sd", "foxp3_density": "per_sd",
+    "tmb": "log2",
+    "ctdna_baseline_tf": "log2",
+    "nlr": "log2",
+    "plr": "log2",
+    "crp_mg_l": "log2",
+    "car": "log2",
+    "albumin_g_l": "per_sd",
+    "cps": "log2",
+    "tps": "log2",
+    "cd3_density": "per_sd",
+    "cd8_density": "per_sd",
+    "foxp3_density": "per_sd",
     "cd8_foxp3_ratio": "log2",
     # every other immune marker of the IHC panel (DESIGN.md; issue 14), densities per SD
-    "cd4_density": "per_sd", "cd20_density": "per_sd", "cd45_density": "per_sd",
-    "cd68_density": "per_sd", "cd163_density": "per_sd",
+    "cd4_density": "per_sd",
+    "cd20_density": "per_sd",
+    "cd45_density": "per_sd",
+    "cd68_density": "per_sd",
+    "cd163_density": "per_sd",
 }
 BINARY_FIXED = ("tmb_high", "ctdna_baseline_detected")  # dichotomies without a _ge_ suffix
-LANDMARK_MARKERS = {"ctdna_month6_detected": "binary", "ctdna_month6_tf": "log2",
-                    "ctdna_month6_clearance": "binary",  # issue 14: clearance and molecular
-                    "ctdna_month6_molecular_response": "binary"}  # response at the landmark
+LANDMARK_MARKERS = {
+    "ctdna_month6_detected": "binary",
+    "ctdna_month6_tf": "log2",
+    "ctdna_month6_clearance": "binary",  # issue 14: clearance and molecular
+    "ctdna_month6_molecular_response": "binary",
+}  # response at the landmark
 DESCRIPTIVE_ONLY = ("ctdna_relapse_detected",)  # relapse samples: after the event (issue 7)
 
 
@@ -74,12 +89,45 @@ def transform(values: pd.Series, how: str) -> tuple[pd.Series, str]:
     return values, "none"
 
 
-COLUMNS = ["family", "biomarker", "endpoint", "method", "transform", "group", "estimate_type",
-           "n", "n_missing", "events", "estimate", "ci_low", "ci_high", "ci_level",
-           "statistic", "df", "p_value", "q_value", "interaction_p", "ph_p", "c_index",
-           "events_per_variable", "adjusted_for", "detectable_hr", "note"]
-KM_COLUMNS = ["endpoint", "curve", "group", "time", "n_risk", "n_event", "n_censor", "surv",
-              "ci_low", "ci_high"]
+COLUMNS = [
+    "family",
+    "biomarker",
+    "endpoint",
+    "method",
+    "transform",
+    "group",
+    "estimate_type",
+    "n",
+    "n_missing",
+    "events",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "ci_level",
+    "statistic",
+    "df",
+    "p_value",
+    "q_value",
+    "interaction_p",
+    "ph_p",
+    "c_index",
+    "events_per_variable",
+    "adjusted_for",
+    "detectable_hr",
+    "note",
+]
+KM_COLUMNS = [
+    "endpoint",
+    "curve",
+    "group",
+    "time",
+    "n_risk",
+    "n_event",
+    "n_censor",
+    "surv",
+    "ci_low",
+    "ci_high",
+]
 PFS_HORIZON_DAYS = 182.625  # 6 months = 365.25 / 2 days: DESIGN.md pfs_6m horizon
 SEED = 20240601  # project default seed (docs/development.md)
 

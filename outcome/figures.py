@@ -48,9 +48,15 @@ def km_figure(km: pd.DataFrame, curve: str) -> Figure:
     figure, axis = plt.subplots(figsize=(6, 4))
     for group, rows in km[km["curve"] == curve].groupby("group", sort=True):
         rows = rows.sort_values("time")
-        line, = axis.step(rows["time"], rows["surv"], where="post", label=f"{group}")
-        axis.fill_between(rows["time"], rows["ci_low"].fillna(0), rows["ci_high"].fillna(0),
-                          step="post", alpha=0.15, color=line.get_color())
+        (line,) = axis.step(rows["time"], rows["surv"], where="post", label=f"{group}")
+        axis.fill_between(
+            rows["time"],
+            rows["ci_low"].fillna(0),
+            rows["ci_high"].fillna(0),
+            step="post",
+            alpha=0.15,
+            color=line.get_color(),
+        )
         censored = rows[rows["n_censor"] > 0]
         axis.plot(censored["time"], censored["surv"], "|", color=line.get_color(), ms=8)
     axis.set_ylim(0, 1.02)
@@ -64,17 +70,28 @@ def km_figure(km: pd.DataFrame, curve: str) -> Figure:
 
 def forest_figure(associations: pd.DataFrame) -> Figure:
     """Forest plot of the Cox HRs (FOREST_METHODS rows of every family)."""
-    rows = associations[associations["method"].isin(FOREST_METHODS)
-                        & associations["estimate"].notna()].iloc[::-1]
+    rows = associations[
+        associations["method"].isin(FOREST_METHODS) & associations["estimate"].notna()
+    ].iloc[::-1]
     figure, axis = plt.subplots(figsize=(7, 0.35 * max(len(rows), 3) + 1.2))
     y = np.arange(len(rows))
     estimate = rows["estimate"].to_numpy(float)
-    axis.errorbar(estimate, y, xerr=[estimate - rows["ci_low"].to_numpy(float),
-                                     rows["ci_high"].to_numpy(float) - estimate],
-                  fmt="s", color="black", ecolor="grey", capsize=2)
-    labels = [(f"{b} [{t}]" if isinstance(t, str) and t != "none" else str(b))
-              + FOREST_SUFFIX.get(m, "")
-              for b, t, m in zip(rows["biomarker"], rows["transform"], rows["method"])]
+    axis.errorbar(
+        estimate,
+        y,
+        xerr=[
+            estimate - rows["ci_low"].to_numpy(float),
+            rows["ci_high"].to_numpy(float) - estimate,
+        ],
+        fmt="s",
+        color="black",
+        ecolor="grey",
+        capsize=2,
+    )
+    labels = [
+        (f"{b} [{t}]" if isinstance(t, str) and t != "none" else str(b)) + FOREST_SUFFIX.get(m, "")
+        for b, t, m in zip(rows["biomarker"], rows["transform"], rows["method"])
+    ]
     axis.set_yticks(y, labels, fontsize="small")
     axis.axvline(1.0, color="red", lw=0.8)
     axis.set_xscale("log")
@@ -85,20 +102,36 @@ def forest_figure(associations: pd.DataFrame) -> Figure:
 
 def forest_per_arm_figure(associations: pd.DataFrame) -> Figure:
     """Forest plot of the HR of each biomarker within each arm (per_arm Cox rows)."""
-    rows = associations[associations["method"].isin(PER_ARM_METHODS)
-                        & associations["estimate"].notna()]
+    rows = associations[
+        associations["method"].isin(PER_ARM_METHODS) & associations["estimate"].notna()
+    ]
     rows = rows.assign(method=rows["method"].str.removesuffix("_per_arm"))
-    labels = list(dict.fromkeys(
-        f"{b}" + FOREST_SUFFIX.get(m, "") for b, m in zip(rows["biomarker"], rows["method"])))
+    labels = list(
+        dict.fromkeys(
+            f"{b}" + FOREST_SUFFIX.get(m, "") for b, m in zip(rows["biomarker"], rows["method"])
+        )
+    )
     figure, axis = plt.subplots(figsize=(7, 0.45 * max(len(labels), 3) + 1.2))
     for shift, (arm, colour) in zip((-0.15, 0.15), ARM_COLOURS.items()):
         part = rows[rows["group"] == arm]
-        y = [len(labels) - 1 - labels.index(f"{b}" + FOREST_SUFFIX.get(m, "")) + shift
-             for b, m in zip(part["biomarker"], part["method"])]
+        y = [
+            len(labels) - 1 - labels.index(f"{b}" + FOREST_SUFFIX.get(m, "")) + shift
+            for b, m in zip(part["biomarker"], part["method"])
+        ]
         estimate = part["estimate"].to_numpy(float)
-        axis.errorbar(estimate, y, xerr=[estimate - part["ci_low"].to_numpy(float),
-                                         part["ci_high"].to_numpy(float) - estimate],
-                      fmt="s", color=colour, ecolor=colour, capsize=2, label=arm)
+        axis.errorbar(
+            estimate,
+            y,
+            xerr=[
+                estimate - part["ci_low"].to_numpy(float),
+                part["ci_high"].to_numpy(float) - estimate,
+            ],
+            fmt="s",
+            color=colour,
+            ecolor=colour,
+            capsize=2,
+            label=arm,
+        )
     axis.set_yticks(range(len(labels)), labels[::-1], fontsize="small")
     axis.axvline(1.0, color="red", lw=0.8)
     axis.set_xscale("log")

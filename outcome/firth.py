@@ -36,8 +36,12 @@ def penalised_loglik(x: np.ndarray, y: np.ndarray, beta: np.ndarray) -> float:
     return loglik + 0.5 * logdet if sign > 0 else -np.inf
 
 
-def fit(x: np.ndarray, y: np.ndarray, fixed: dict[int, float] | None = None,
-        start: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    fixed: dict[int, float] | None = None,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
     """(β̂, l*(β̂)) maximising l* over the coefficients not in ``fixed`` ({column: value})."""
     fixed = fixed or {}
     free = np.array([j for j in range(x.shape[1]) if j not in fixed], int)
@@ -69,8 +73,10 @@ def fit(x: np.ndarray, y: np.ndarray, fixed: dict[int, float] | None = None,
 def _profile_end(x, y, j, beta_hat, loglik_hat, threshold, direction, scale) -> float:
     """The value b on ``direction`` (+1/−1) side of β̂_j where the profile deviance reaches
     ``threshold``; ±inf when it never does."""
+
     def excess(b):
         return 2 * (loglik_hat - fit(x, y, {j: b}, beta_hat)[1]) - threshold
+
     distance = scale
     for _ in range(BRACKET_STEPS):
         if excess(beta_hat[j] + direction * distance) > 0:
@@ -90,5 +96,12 @@ def profile(x: np.ndarray, y: np.ndarray, j: int, level: float = 0.95) -> dict:
     low = _profile_end(x, y, j, beta, loglik, threshold, -1, scale)
     high = _profile_end(x, y, j, beta, loglik, threshold, +1, scale)
     chisq = max(2 * (loglik - fit(x, y, {j: 0.0}, beta)[1]), 0.0)
-    return {"coef": beta, "se": np.sqrt(np.diag(cov)), "ci_low": low, "ci_high": high,
-            "chisq": chisq, "p_value": float(stats.chi2.sf(chisq, 1)), "loglik": loglik}
+    return {
+        "coef": beta,
+        "se": np.sqrt(np.diag(cov)),
+        "ci_low": low,
+        "ci_high": high,
+        "chisq": chisq,
+        "p_value": float(stats.chi2.sf(chisq, 1)),
+        "loglik": loglik,
+    }

@@ -21,8 +21,12 @@ import pandas as pd
 
 LANDMARK_DAYS = 182.625  # 6 months = 365.25 / 2 days: DESIGN.md pfs_6m horizon
 LANDMARK_WINDOW_DAYS = 42.0  # project choice: month-6 draw at most 6 weeks before L (2 cycles)
-REASONS = ("sample_without_date", "sample_after_landmark", "sample_before_window",
-           "sample_after_progression")  # why a ctDNA value is not known at the landmark
+REASONS = (
+    "sample_without_date",
+    "sample_after_landmark",
+    "sample_before_window",
+    "sample_after_progression",
+)  # why a ctDNA value is not known at the landmark
 
 
 def sample_days(frame: pd.DataFrame, timepoint: str) -> pd.Series:
@@ -35,20 +39,26 @@ def sample_days(frame: pd.DataFrame, timepoint: str) -> pd.Series:
     return (drawn - start).dt.days.astype(float)
 
 
-def known_at_landmark(frame: pd.DataFrame, timepoint: str = "month6",
-                      landmark_days: float = LANDMARK_DAYS,
-                      window_days: float = LANDMARK_WINDOW_DAYS,
-                      duration: str = "pfs_days", event: str = "pfs_event") -> pd.Series:
+def known_at_landmark(
+    frame: pd.DataFrame,
+    timepoint: str = "month6",
+    landmark_days: float = LANDMARK_DAYS,
+    window_days: float = LANDMARK_WINDOW_DAYS,
+    duration: str = "pfs_days",
+    event: str = "pfs_event",
+) -> pd.Series:
     """Per patient: NA when the ``timepoint`` sample may be used at the landmark, else the
     reason (one of REASONS) it may not."""
     day = sample_days(frame, timepoint)
     time = pd.to_numeric(frame[duration], errors="coerce")
     progressed = pd.to_numeric(frame[event], errors="coerce") == 1
     reason = pd.Series(pd.NA, index=frame.index, dtype="object")
-    rules = ((progressed & (day >= time), "sample_after_progression"),
-             (day < landmark_days - window_days, "sample_before_window"),
-             (day > landmark_days, "sample_after_landmark"),
-             (day.isna(), "sample_without_date"))
+    rules = (
+        (progressed & (day >= time), "sample_after_progression"),
+        (day < landmark_days - window_days, "sample_before_window"),
+        (day > landmark_days, "sample_after_landmark"),
+        (day.isna(), "sample_without_date"),
+    )
     for condition, why in rules:  # later rules win: the most basic reason is reported
         reason = reason.mask(condition.fillna(False), why)
     return reason
@@ -60,9 +70,14 @@ def _timepoint(marker: str) -> str | None:
     return parts[1] if parts[0] == "ctdna" and len(parts) > 2 else None
 
 
-def landmark_cohort(frame: pd.DataFrame, marker: str, landmark_days: float = LANDMARK_DAYS,
-                    duration: str = "pfs_days", event: str = "pfs_event",
-                    window_days: float = LANDMARK_WINDOW_DAYS):
+def landmark_cohort(
+    frame: pd.DataFrame,
+    marker: str,
+    landmark_days: float = LANDMARK_DAYS,
+    duration: str = "pfs_days",
+    event: str = "pfs_event",
+    window_days: float = LANDMARK_WINDOW_DAYS,
+):
     """Patients at risk at the landmark with ``marker`` known at L, clock restarted.
 
     Returns (cohort, exclusions): ``cohort`` has ``duration`` replaced by time since the
@@ -75,26 +90,29 @@ def landmark_cohort(frame: pd.DataFrame, marker: str, landmark_days: float = LAN
     before = ~no_pfs & (time <= landmark_days)
     at_risk = ~no_pfs & ~before
     value = pd.to_numeric(frame[marker], errors="coerce")
-    exclusions = {"no_pfs": int(no_pfs.sum()),
-                  "event_before_landmark": int((before & (status == 1)).sum()),
-                  "censored_before_landmark": int((before & (status == 0)).sum())}
+    exclusions = {
+        "no_pfs": int(no_pfs.sum()),
+        "event_before_landmark": int((before & (status == 1)).sum()),
+        "censored_before_landmark": int((before & (status == 0)).sum()),
+    }
     timepoint = _timepoint(marker)
     if timepoint is not None:
-        reason = known_at_landmark(frame, timepoint, landmark_days, window_days, duration,
-                                   event)
+        reason = known_at_landmark(frame, timepoint, landmark_days, window_days, duration, event)
         for why in REASONS:
             exclusions[why] = int((at_risk & value.notna() & (reason == why)).sum())
         value = value.mask(reason.notna())
     no_marker = at_risk & value.isna()
     exclusions["marker_missing"] = int(no_marker.sum()) - sum(
-        exclusions.get(why, 0) for why in REASONS)
+        exclusions.get(why, 0) for why in REASONS
+    )
     cohort = frame[at_risk & ~no_marker].copy()
     cohort[duration] = time[at_risk & ~no_marker] - landmark_days
     return cohort, exclusions
 
 
-def exclusion_note(exclusions: dict, landmark_days: float = LANDMARK_DAYS,
-                   window_days: float | None = None) -> str:
+def exclusion_note(
+    exclusions: dict, landmark_days: float = LANDMARK_DAYS, window_days: float | None = None
+) -> str:
     """One sentence stating the landmark (and sample window) and the excluded counts."""
     parts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in exclusions.items())
     window = "" if window_days is None else f", samples drawn in [L - {window_days:g} d, L]"

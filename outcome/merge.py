@@ -38,32 +38,84 @@ NLR_CUT = 5.0  # NLR ≥ 5: SBRT-sarcoma cut-off (Somasundaram et al. 2023)
 MGPS_CUT = 1.0  # mGPS ≥ 1: elevated CRP (McMillan, Cancer Treat Rev 2013)
 CUT_RTOL = 1e-12  # forgives binary rounding only (0.35 / 0.07 = 4.999999999999999 is NLR 5)
 TIMEPOINTS = ("baseline", "month6", "relapse")  # DESIGN.md samplesheet timepoints
-ENDPOINT_COLUMNS = ["patient", "arm", "histology", "line", "pfs_days", "pfs_event", "pfs_6m",
-                    "os_days", "os_event", "best_response", "objective_response"]
+ENDPOINT_COLUMNS = [
+    "patient",
+    "arm",
+    "histology",
+    "line",
+    "pfs_days",
+    "pfs_event",
+    "pfs_6m",
+    "os_days",
+    "os_event",
+    "best_response",
+    "objective_response",
+]
 REQUIRED = ENDPOINT_COLUMNS + [
-    "tmb", "tmb_high", "cps", "tps", "cd3_density", "cd8_density", "foxp3_density",
-    "cd8_foxp3_ratio", "nlr", "plr", "crp_mg_l", "albumin_g_l", "car", "mgps",
-    "ctdna_baseline_detected", "ctdna_baseline_tf", "ctdna_month6_detected", "ctdna_month6_tf",
-    "ctdna_relapse_detected"]  # DESIGN.md cohort/biomarkers.tsv required columns, in order
+    "tmb",
+    "tmb_high",
+    "cps",
+    "tps",
+    "cd3_density",
+    "cd8_density",
+    "foxp3_density",
+    "cd8_foxp3_ratio",
+    "nlr",
+    "plr",
+    "crp_mg_l",
+    "albumin_g_l",
+    "car",
+    "mgps",
+    "ctdna_baseline_detected",
+    "ctdna_baseline_tf",
+    "ctdna_month6_detected",
+    "ctdna_month6_tf",
+    "ctdna_relapse_detected",
+]  # DESIGN.md cohort/biomarkers.tsv required columns, in order
 TMB_COLUMNS = ["tmb", "tmb_ci_low", "tmb_ci_high", "tmb_sample", "tmb_n_samples"]
-CTDNA_COLUMNS = [f"ctdna_{t}_{s}" for t in TIMEPOINTS
-                 for s in ("detected", "tf", "sample", "date")]
-IHC_COLUMNS = [c for c in densities.PATIENT_COLUMNS
-               if c.endswith(("_density", "_percent_positive"))] + [
-    "cd8_foxp3_ratio", "cps", "tps", "pdl1_ic_percent", "pdl1_ic_category"]
+CTDNA_COLUMNS = [
+    f"ctdna_{t}_{s}" for t in TIMEPOINTS for s in ("detected", "tf", "sample", "date")
+]
+IHC_COLUMNS = [
+    c for c in densities.PATIENT_COLUMNS if c.endswith(("_density", "_percent_positive"))
+] + ["cd8_foxp3_ratio", "cps", "tps", "pdl1_ic_percent", "pdl1_ic_category"]
 LABS_COLUMNS = [labs.CANONICAL[a] for a in labs.ANALYTES] + [
-    "nlr", "plr", "lmr", "car", "mgps", "nlr_on_treatment", "nlr_change", "crp_change",
-    "albumin_change"]
-EXTRA_ENDPOINTS = ["start_date", "best_response_irecist", "objective_response_irecist",
-                   "progression_date"]
-PRIMARY_ENDPOINT_COLUMNS = ["per_protocol", "pfs_days_new_therapy", "pfs_event_new_therapy",
-                            "pfs_days_missed_visits", "pfs_event_missed_visits", "pfs_days_fda",
-                            "pfs_event_fda"]  # population and censoring rules (outcome.censoring)
+    "nlr",
+    "plr",
+    "lmr",
+    "car",
+    "mgps",
+    "nlr_on_treatment",
+    "nlr_change",
+    "crp_change",
+    "albumin_change",
+]
+EXTRA_ENDPOINTS = [
+    "start_date",
+    "best_response_irecist",
+    "objective_response_irecist",
+    "progression_date",
+]
+PRIMARY_ENDPOINT_COLUMNS = [
+    "per_protocol",
+    "pfs_days_new_therapy",
+    "pfs_event_new_therapy",
+    "pfs_days_missed_visits",
+    "pfs_event_missed_visits",
+    "pfs_days_fda",
+    "pfs_event_fda",
+]  # population and censoring rules (outcome.censoring)
 
 
 def _reject(file, row, column, patient, reason) -> dict:
-    return {"stage": "merge", "file": file, "row": row, "column": column, "patient": patient,
-            "reason": reason}
+    return {
+        "stage": "merge",
+        "file": file,
+        "row": row,
+        "column": column,
+        "patient": patient,
+        "reason": reason,
+    }
 
 
 def cut_name(prefix: str, cut: float) -> str:
@@ -78,22 +130,33 @@ def at_least(values: pd.Series, cut: float, rtol: float = CUT_RTOL) -> pd.Series
     return (numbers >= cut - rtol * abs(cut)).astype("Int64").mask(numbers.isna())
 
 
-def unknown_patients(table: pd.DataFrame, patients: set, label: str) -> tuple[pd.DataFrame,
-                                                                              list[dict]]:
+def unknown_patients(
+    table: pd.DataFrame, patients: set, label: str
+) -> tuple[pd.DataFrame, list[dict]]:
     """Rows whose patient is in ``patients``; the others rejected naming the table."""
     known = table["patient"].isin(patients)
-    rejects = [_reject(f, r, "patient", p, f"patient not in the clinical table ({label})")
-               for f, r, p in zip(table.loc[~known, "_file"], table.loc[~known, "_row"],
-                                  table.loc[~known, "patient"])]
+    rejects = [
+        _reject(f, r, "patient", p, f"patient not in the clinical table ({label})")
+        for f, r, p in zip(
+            table.loc[~known, "_file"], table.loc[~known, "_row"], table.loc[~known, "patient"]
+        )
+    ]
     return table[known], rejects
 
 
 def one_row_per_patient(table: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[dict]]:
     """A per-patient table with each patient once; every row of a repeated patient rejected."""
     repeated = table["patient"].duplicated(keep=False)
-    rejects = [_reject(r._file, r._row, "patient", r.patient,
-                       f"patient listed more than once in the {label} table: all rows rejected")
-               for r in _tuples(table[repeated])]
+    rejects = [
+        _reject(
+            r._file,
+            r._row,
+            "patient",
+            r.patient,
+            f"patient listed more than once in the {label} table: all rows rejected",
+        )
+        for r in _tuples(table[repeated])
+    ]
     return table[~repeated], rejects
 
 
@@ -101,13 +164,22 @@ def tmb_per_patient(tmb: pd.DataFrame, rule: str = "first") -> tuple[pd.DataFram
     """One TMB row per patient under ``rule`` (max or first); unselected samples rejected."""
     ordered = tmb.sort_values(["patient", "sample"], kind="stable")
     if rule == "max":
-        ordered = ordered.sort_values(["patient", "tmb"], ascending=[True, False],
-                                      na_position="last", kind="stable")
+        ordered = ordered.sort_values(
+            ["patient", "tmb"], ascending=[True, False], na_position="last", kind="stable"
+        )
     chosen = ordered.groupby("patient", sort=True).head(1).set_index("patient")
-    rejects = [_reject(r._file, r._row, "sample", r.patient,
-                       f"tumour sample {r.sample} not selected by TMB rule {rule!r} "
-                       f"(selected {chosen.loc[r.patient, 'sample']})")
-               for r in _tuples(tmb) if chosen.loc[r.patient, "sample"] != r.sample]
+    rejects = [
+        _reject(
+            r._file,
+            r._row,
+            "sample",
+            r.patient,
+            f"tumour sample {r.sample} not selected by TMB rule {rule!r} "
+            f"(selected {chosen.loc[r.patient, 'sample']})",
+        )
+        for r in _tuples(tmb)
+        if chosen.loc[r.patient, "sample"] != r.sample
+    ]
     out = chosen.rename(columns={"sample": "tmb_sample"})
     out["tmb_n_samples"] = tmb.groupby("patient").size()
     return out.reindex(columns=[c for c in TMB_COLUMNS]), rejects
@@ -123,14 +195,28 @@ def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """Wide ctDNA columns per patient; unknown or duplicated timepoints rejected."""
     rejects = []
     known = ctdna["timepoint"].isin(TIMEPOINTS)
-    rejects += [_reject(r._file, r._row, "timepoint", r.patient,
-                        f"timepoint {r.timepoint!r} not in {', '.join(TIMEPOINTS)}")
-                for r in _tuples(ctdna[~known])]
+    rejects += [
+        _reject(
+            r._file,
+            r._row,
+            "timepoint",
+            r.patient,
+            f"timepoint {r.timepoint!r} not in {', '.join(TIMEPOINTS)}",
+        )
+        for r in _tuples(ctdna[~known])
+    ]
     ctdna = ctdna[known]
     counts = ctdna.groupby(["patient", "timepoint"])["sample"].transform("size")
-    rejects += [_reject(r._file, r._row, "sample", r.patient,
-                        f"{int(n)} plasma samples at timepoint {r.timepoint}: cannot choose")
-                for r, n in zip(_tuples(ctdna[counts > 1]), counts[counts > 1])]
+    rejects += [
+        _reject(
+            r._file,
+            r._row,
+            "sample",
+            r.patient,
+            f"{int(n)} plasma samples at timepoint {r.timepoint}: cannot choose",
+        )
+        for r, n in zip(_tuples(ctdna[counts > 1]), counts[counts > 1])
+    ]
     single = ctdna[counts == 1]
     wide = pd.DataFrame(index=pd.Index(sorted(set(single["patient"])), name="patient"))
     for timepoint in TIMEPOINTS:
@@ -146,19 +232,28 @@ def month6_dynamics(wide: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """(clearance, molecular response) baseline -> month 6 per patient, 1/0/NA, by the rules
     of ctdna.dynamics (clearance: detected at baseline, not at month 6; molecular response:
     month 6 not detected or TF fallen by >= 50 %); NA unless baseline was detected."""
+
     def state(row, timepoint):
         detected = row[f"ctdna_{timepoint}_detected"]
-        return {"detected": None if pd.isna(detected) else bool(detected),
-                "tf": float(row[f"ctdna_{timepoint}_tf"])
-                if pd.notna(row[f"ctdna_{timepoint}_tf"]) else np.nan}
+        return {
+            "detected": None if pd.isna(detected) else bool(detected),
+            "tf": float(row[f"ctdna_{timepoint}_tf"])
+            if pd.notna(row[f"ctdna_{timepoint}_tf"])
+            else np.nan,
+        }
+
     cleared, responded = [], []
     for _, row in wide.iterrows():
         baseline, month6 = state(row, "baseline"), state(row, "month6")
-        for values, rule in ((cleared, dynamics.clearance(baseline, month6)),
-                             (responded, dynamics.molecular_response(baseline, month6))):
+        for values, rule in (
+            (cleared, dynamics.clearance(baseline, month6)),
+            (responded, dynamics.molecular_response(baseline, month6)),
+        ):
             values.append(pd.NA if rule is None else int(rule))
-    return (pd.Series(cleared, index=wide.index, dtype="Int64"),
-            pd.Series(responded, index=wide.index, dtype="Int64"))
+    return (
+        pd.Series(cleared, index=wide.index, dtype="Int64"),
+        pd.Series(responded, index=wide.index, dtype="Int64"),
+    )
 
 
 def _indexed(table: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
@@ -168,17 +263,24 @@ def _indexed(table: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
     return table.set_index("patient").reindex(columns=columns)
 
 
-def merge(endpoints: pd.DataFrame, tmb=None, ctdna=None, ihc=None, labs_table=None,
-          cuts: dict | None = None, tmb_rule: str = "first") -> tuple[pd.DataFrame, list[dict]]:
+def merge(
+    endpoints: pd.DataFrame,
+    tmb=None,
+    ctdna=None,
+    ihc=None,
+    labs_table=None,
+    cuts: dict | None = None,
+    tmb_rule: str = "first",
+) -> tuple[pd.DataFrame, list[dict]]:
     """biomarkers (one row per patient of ``endpoints``, sorted) and the merge's rejects."""
-    cuts = {"tmb": TMB_HIGH_CUT, "cps": CPS_CUT, "nlr": NLR_CUT, "mgps": MGPS_CUT,
-            **(cuts or {})}
+    cuts = {"tmb": TMB_HIGH_CUT, "cps": CPS_CUT, "nlr": NLR_CUT, "mgps": MGPS_CUT, **(cuts or {})}
     patients, rejects, parts = set(endpoints["patient"]), [], []
     for label, table, columns, per_patient in (
-            ("tmb", tmb, TMB_COLUMNS, lambda t: tmb_per_patient(t, tmb_rule)),
-            ("ctdna", ctdna, CTDNA_COLUMNS, ctdna_per_patient),
-            ("ihc", ihc, IHC_COLUMNS, lambda t: one_row_per_patient(t, "ihc")),
-            ("labs", labs_table, LABS_COLUMNS, lambda t: one_row_per_patient(t, "labs"))):
+        ("tmb", tmb, TMB_COLUMNS, lambda t: tmb_per_patient(t, tmb_rule)),
+        ("ctdna", ctdna, CTDNA_COLUMNS, ctdna_per_patient),
+        ("ihc", ihc, IHC_COLUMNS, lambda t: one_row_per_patient(t, "ihc")),
+        ("labs", labs_table, LABS_COLUMNS, lambda t: one_row_per_patient(t, "labs")),
+    ):
         if table is not None:
             table, bad = unknown_patients(table, patients, label)
             rejects += bad
@@ -187,10 +289,12 @@ def merge(endpoints: pd.DataFrame, tmb=None, ctdna=None, ihc=None, labs_table=No
             table = table.reset_index() if "patient" not in table.columns else table
         parts.append(_indexed(table, columns))
     base = endpoints.set_index("patient").reindex(
-        columns=ENDPOINT_COLUMNS[1:] + EXTRA_ENDPOINTS + PRIMARY_ENDPOINT_COLUMNS)
+        columns=ENDPOINT_COLUMNS[1:] + EXTRA_ENDPOINTS + PRIMARY_ENDPOINT_COLUMNS
+    )
     merged = base.join(parts, how="left").reset_index()
-    merged["ctdna_month6_clearance"], merged["ctdna_month6_molecular_response"] = \
-        month6_dynamics(merged)
+    merged["ctdna_month6_clearance"], merged["ctdna_month6_molecular_response"] = month6_dynamics(
+        merged
+    )
     merged["tmb_high"] = at_least(merged["tmb"], cuts["tmb"])
     for prefix in ("cps", "nlr", "mgps"):
         merged[cut_name(prefix, cuts[prefix])] = at_least(merged[prefix], cuts[prefix])
@@ -202,9 +306,15 @@ def missingness(biomarkers: pd.DataFrame, columns: list[str] | None = None) -> p
     """Per biomarker column: n patients, n missing, percent missing (n missing / n × 100)."""
     columns = columns or [c for c in biomarkers.columns if c not in ENDPOINT_COLUMNS]
     n = len(biomarkers)
-    rows = [{"biomarker": c, "n": n, "n_missing": int(biomarkers[c].isna().sum()),
-             "percent_missing": (biomarkers[c].isna().sum() / n * 100.0) if n else np.nan}
-            for c in columns]
+    rows = [
+        {
+            "biomarker": c,
+            "n": n,
+            "n_missing": int(biomarkers[c].isna().sum()),
+            "percent_missing": (biomarkers[c].isna().sum() / n * 100.0) if n else np.nan,
+        }
+        for c in columns
+    ]
     return pd.DataFrame(rows, columns=["biomarker", "n", "n_missing", "percent_missing"])
 
 
@@ -213,8 +323,11 @@ def combine_rejects(frames: list[pd.DataFrame], own: list[dict]) -> pd.DataFrame
     reason (missing values first) so reruns give identical files."""
     columns = ["stage", "file", "row", "column", "patient", "reason"]
     parts = [f.reindex(columns=columns) for f in frames] + [pd.DataFrame(own, columns=columns)]
-    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
-        len(p) for p in parts) else pd.DataFrame(columns=columns)
+    table = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=columns)
+    )
     table["row"] = pd.to_numeric(table["row"], errors="coerce").astype("Int64")
     for column in ("stage", "file", "column", "patient", "reason"):
         table[column] = table[column].astype(object).where(table[column].notna(), None)

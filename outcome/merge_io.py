@@ -47,11 +47,25 @@ def read_endpoints(path) -> pd.DataFrame:
     repeated = table[table["patient"].duplicated()]
     if len(repeated):
         first = repeated.iloc[0]
-        raise OutcomeInputError(f"{Path(path).name} row {first['_row']}, column patient: "
-                                f"{first['patient']!r} appears more than once")
-    return _numeric(table, ["line", "pfs_days", "pfs_event", "pfs_6m", "os_days", "os_event",
-                            "objective_response", "objective_response_irecist",
-                            *merge.PRIMARY_ENDPOINT_COLUMNS], path)
+        raise OutcomeInputError(
+            f"{Path(path).name} row {first['_row']}, column patient: "
+            f"{first['patient']!r} appears more than once"
+        )
+    return _numeric(
+        table,
+        [
+            "line",
+            "pfs_days",
+            "pfs_event",
+            "pfs_6m",
+            "os_days",
+            "os_event",
+            "objective_response",
+            "objective_response_irecist",
+            *merge.PRIMARY_ENDPOINT_COLUMNS,
+        ],
+        path,
+    )
 
 
 def read_tmb(path) -> pd.DataFrame:
@@ -88,13 +102,19 @@ def read_rejects(paths) -> list[pd.DataFrame]:
 def write_endpoints(table: pd.DataFrame, rejects: pd.DataFrame, out, rejects_out) -> None:
     write_table(table, out, "clinical_endpoints")
     write_table(rejects, rejects_out, "rejects")
-    LOG.info("wrote %s (%d patients) and %s (%d rejects)", out, len(table), rejects_out,
-             len(rejects))
+    LOG.info(
+        "wrote %s (%d patients) and %s (%d rejects)", out, len(table), rejects_out, len(rejects)
+    )
 
 
 def write_merge(biomarkers: pd.DataFrame, rejects: pd.DataFrame, out, rejects_out) -> None:
     """biomarkers.tsv and .parquet beside it; the cohort rejects table."""
     write_table(biomarkers, out, "biomarkers", parquet=True)
     write_table(rejects, rejects_out, "rejects")
-    LOG.info("wrote %s (+ .parquet; %d patients) and %s (%d rejects)", out, len(biomarkers),
-             rejects_out, len(rejects))
+    LOG.info(
+        "wrote %s (+ .parquet; %d patients) and %s (%d rejects)",
+        out,
+        len(biomarkers),
+        rejects_out,
+        len(rejects),
+    )

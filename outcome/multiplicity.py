@@ -25,8 +25,9 @@ def benjamini_hochberg(p_values) -> np.ndarray:
     return q
 
 
-def adjust_by_family(frame: pd.DataFrame, family_column: str = "family",
-                     adjusted: tuple[str, ...] = ("biomarker",)) -> pd.Series:
+def adjust_by_family(
+    frame: pd.DataFrame, family_column: str = "family", adjusted: tuple[str, ...] = ("biomarker",)
+) -> pd.Series:
     """q-values within each family named in ``adjusted``; NA for the other families."""
     q = pd.Series(np.nan, index=frame.index)
     for family in adjusted:

@@ -35,8 +35,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import (confint_proportions_2indep, proportion_confint,
-                                          proportions_ztest)
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    proportions_ztest,
+)
 
 from outcome import censoring, survival
 from outcome.family import ARM_EXPERIMENTAL, ARM_REFERENCE, PFS_HORIZON_DAYS
@@ -48,9 +51,28 @@ CONVENTIONAL_LEVEL = 0.95  # descriptive intervals
 SIDES = ("one", "two")
 POPULATIONS = ("itt", "per_protocol")
 DIFFERENCE = f"{ARM_EXPERIMENTAL} - {ARM_REFERENCE}"
-COLUMNS = ["population", "censoring", "analysis", "group", "estimate_type", "n", "events",
-           "estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method", "statistic",
-           "p_value", "sided", "alpha", "reject_null", "primary", "note"]
+COLUMNS = [
+    "population",
+    "censoring",
+    "analysis",
+    "group",
+    "estimate_type",
+    "n",
+    "events",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "ci_level",
+    "ci_method",
+    "statistic",
+    "p_value",
+    "sided",
+    "alpha",
+    "reject_null",
+    "primary",
+    "note",
+]
 
 
 @dataclass
@@ -80,11 +102,21 @@ def km_rate(time, event, horizon: float, level: float = CONVENTIONAL_LEVEL) -> d
     """S(horizon), its Greenwood SE and log-log CI; NA (with note) past the follow-up."""
     table = survival.km_table(time, event, level)
     if len(table) and table["surv"].iloc[-1] == 0 and horizon > table["time"].max():
-        return {"estimate": 0.0, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                "note": "S = 0 before the horizon (Greenwood SE undefined)"}
+        return {
+            "estimate": 0.0,
+            "se": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "note": "S = 0 before the horizon (Greenwood SE undefined)",
+        }
     if table.empty or horizon > table["time"].max():
-        return {"estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                "note": "follow-up ends before the horizon"}
+        return {
+            "estimate": np.nan,
+            "se": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "note": "follow-up ends before the horizon",
+        }
     before = table[table["time"] <= horizon]
     surv = float(before["surv"].iloc[-1]) if len(before) else 1.0
     se_log = float(before["std_err"].iloc[-1]) if len(before) else 0.0
@@ -111,8 +143,10 @@ def _row(**values) -> dict:
 
 
 def _arms(frame: pd.DataFrame):
-    return ((ARM_EXPERIMENTAL, frame[frame["arm"] == ARM_EXPERIMENTAL]),
-            (ARM_REFERENCE, frame[frame["arm"] == ARM_REFERENCE]))
+    return (
+        (ARM_EXPERIMENTAL, frame[frame["arm"] == ARM_EXPERIMENTAL]),
+        (ARM_REFERENCE, frame[frame["arm"] == ARM_REFERENCE]),
+    )
 
 
 def km_rows(frame, days: str, event: str, settings: PrimarySettings, common: dict) -> list:
@@ -122,24 +156,51 @@ def km_rows(frame, days: str, event: str, settings: PrimarySettings, common: dic
         data = data[[days, event]].dropna()
         rate = km_rate(data[days], data[event], settings.horizon)
         rates.append(rate)
-        rows.append(_row(**common, analysis="km_rate", group=arm,
-                         estimate_type=f"surv_{settings.horizon:g}d", n=len(data),
-                         events=int(data[event].sum()), ci_level=CONVENTIONAL_LEVEL,
-                         ci_method="log-log (Greenwood)", **rate))
+        rows.append(
+            _row(
+                **common,
+                analysis="km_rate",
+                group=arm,
+                estimate_type=f"surv_{settings.horizon:g}d",
+                n=len(data),
+                events=int(data[event].sum()),
+                ci_level=CONVENTIONAL_LEVEL,
+                ci_method="log-log (Greenwood)",
+                **rate,
+            )
+        )
     diff = rates[0]["estimate"] - rates[1]["estimate"]
     se = float(np.hypot(rates[0]["se"], rates[1]["se"]))
-    note = ("not estimable: an arm's follow-up ends before h" if not np.isfinite(diff) else
-            "" if np.isfinite(se) else "no test: SE undefined (S(h) = 0 in an arm)")
+    note = (
+        "not estimable: an arm's follow-up ends before h"
+        if not np.isfinite(diff)
+        else ""
+        if np.isfinite(se)
+        else "no test: SE undefined (S(h) = 0 in an arm)"
+    )
     for level, tested in ((settings.design_level, True), (CONVENTIONAL_LEVEL, False)):
         half = _z(level) * se
         test = difference_test(diff, se, settings) if tested else {}
-        rows.append(_row(**common, analysis="km_rate_difference", group=DIFFERENCE,
-                         estimate_type="difference", n=rows[0]["n"] + rows[1]["n"],
-                         events=rows[0]["events"] + rows[1]["events"], estimate=diff, se=se,
-                         ci_low=diff - half, ci_high=diff + half, ci_level=level,
-                         ci_method="normal, Greenwood SE", note=note, **test,
-                         sided=settings.sided if tested else np.nan,
-                         alpha=settings.alpha if tested else np.nan))
+        rows.append(
+            _row(
+                **common,
+                analysis="km_rate_difference",
+                group=DIFFERENCE,
+                estimate_type="difference",
+                n=rows[0]["n"] + rows[1]["n"],
+                events=rows[0]["events"] + rows[1]["events"],
+                estimate=diff,
+                se=se,
+                ci_low=diff - half,
+                ci_high=diff + half,
+                ci_level=level,
+                ci_method="normal, Greenwood SE",
+                note=note,
+                **test,
+                sided=settings.sided if tested else np.nan,
+                alpha=settings.alpha if tested else np.nan,
+            )
+        )
     return rows
 
 
@@ -158,18 +219,37 @@ def binary_rows(frame, days: str, event: str, settings: PrimarySettings, common:
         status = evaluable_at(data[days], data[event], settings.horizon).dropna()
         x, n = int(status.sum()), len(status)
         counts.append((x, n))
-        low, high = (proportion_confint(x, n, 1 - CONVENTIONAL_LEVEL, "wilson") if n
-                     else (np.nan, np.nan))
-        rows.append(_row(**common, analysis="binary_rate", group=arm,
-                         estimate_type=f"pfs_gt_{settings.horizon:g}d", n=n, events=n - x,
-                         estimate=x / n if n else np.nan, ci_low=low, ci_high=high,
-                         ci_level=CONVENTIONAL_LEVEL, ci_method="Wilson score",
-                         note=f"{len(data) - n} censored before h: not evaluable"))
+        low, high = (
+            proportion_confint(x, n, 1 - CONVENTIONAL_LEVEL, "wilson") if n else (np.nan, np.nan)
+        )
+        rows.append(
+            _row(
+                **common,
+                analysis="binary_rate",
+                group=arm,
+                estimate_type=f"pfs_gt_{settings.horizon:g}d",
+                n=n,
+                events=n - x,
+                estimate=x / n if n else np.nan,
+                ci_low=low,
+                ci_high=high,
+                ci_level=CONVENTIONAL_LEVEL,
+                ci_method="Wilson score",
+                note=f"{len(data) - n} censored before h: not evaluable",
+            )
+        )
     (x1, n1), (x0, n0) = counts
     if min(n1, n0) == 0:
-        return rows + [_row(**common, analysis="binary_difference", group=DIFFERENCE,
-                            estimate_type="difference", n=n1 + n0,
-                            note="not estimable: an arm has no evaluable patient")]
+        return rows + [
+            _row(
+                **common,
+                analysis="binary_difference",
+                group=DIFFERENCE,
+                estimate_type="difference",
+                n=n1 + n0,
+                note="not estimable: an arm has no evaluable patient",
+            )
+        ]
     diff = x1 / n1 - x0 / n0
     if 0 < x1 + x0 < n1 + n0:
         z, _ = proportions_ztest([x1, x0], [n1, n0], alternative="two-sided")
@@ -178,15 +258,27 @@ def binary_rows(frame, days: str, event: str, settings: PrimarySettings, common:
     else:
         test = {"note": "no test: every evaluable patient has the same status"}
     for level, tested in ((settings.design_level, True), (CONVENTIONAL_LEVEL, False)):
-        low, high = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb",
-                                               compare="diff", alpha=1 - level)
-        rows.append(_row(**common, analysis="binary_difference", group=DIFFERENCE,
-                         estimate_type="difference", n=n1 + n0, events=n1 + n0 - x1 - x0,
-                         estimate=diff, ci_low=float(low), ci_high=float(high),
-                         ci_level=level, ci_method="Newcombe hybrid score",
-                         **(test if tested else {}),
-                         sided=settings.sided if tested else np.nan,
-                         alpha=settings.alpha if tested else np.nan))
+        low, high = confint_proportions_2indep(
+            x1, n1, x0, n0, method="newcomb", compare="diff", alpha=1 - level
+        )
+        rows.append(
+            _row(
+                **common,
+                analysis="binary_difference",
+                group=DIFFERENCE,
+                estimate_type="difference",
+                n=n1 + n0,
+                events=n1 + n0 - x1 - x0,
+                estimate=diff,
+                ci_low=float(low),
+                ci_high=float(high),
+                ci_level=level,
+                ci_method="Newcombe hybrid score",
+                **(test if tested else {}),
+                sided=settings.sided if tested else np.nan,
+                alpha=settings.alpha if tested else np.nan,
+            )
+        )
     return rows
 
 
@@ -197,32 +289,49 @@ def follow_up_rows(frame, days: str, event: str, common: dict) -> list:
         data = data[[days, event]].dropna()
         table = survival.km_table(data[days], 1 - data[event].astype(int))
         median = survival.km_median(table) if len(data) else (np.nan,) * 3
-        rows.append(_row(**common, analysis="follow_up", group=group,
-                         estimate_type="median_follow_up_days", n=len(data),
-                         events=int((data[event] == 0).sum()), estimate=median[0],
-                         ci_low=median[1], ci_high=median[2], ci_level=CONVENTIONAL_LEVEL,
-                         ci_method="reverse Kaplan-Meier, log scale",
-                         note="events = censored patients (reverse KM)"))
+        rows.append(
+            _row(
+                **common,
+                analysis="follow_up",
+                group=group,
+                estimate_type="median_follow_up_days",
+                n=len(data),
+                events=int((data[event] == 0).sum()),
+                estimate=median[0],
+                ci_low=median[1],
+                ci_high=median[2],
+                ci_level=CONVENTIONAL_LEVEL,
+                ci_method="reverse Kaplan-Meier, log scale",
+                note="events = censored patients (reverse KM)",
+            )
+        )
     return rows
 
 
 def rule_columns(rule: str) -> tuple[str, str]:
     """PFS days and event columns of a censoring rule."""
-    return ("pfs_days", "pfs_event") if rule == "standard" else (f"pfs_days_{rule}",
-                                                                  f"pfs_event_{rule}")
+    return (
+        ("pfs_days", "pfs_event")
+        if rule == "standard"
+        else (f"pfs_days_{rule}", f"pfs_event_{rule}")
+    )
 
 
 def population(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame | None, str]:
     """Patients of a population, or None with the reason it cannot be formed."""
     if name == "itt":
         return frame, ""
-    flag = pd.to_numeric(frame.get("per_protocol"), errors="coerce") if "per_protocol" in \
-        frame else None
+    flag = (
+        pd.to_numeric(frame.get("per_protocol"), errors="coerce")
+        if "per_protocol" in frame
+        else None
+    )
     if flag is None or flag.isna().all():
         return None, "not analysed: no per_protocol values in the clinical table"
     unknown = int(flag.isna().sum())
-    return frame[flag == 1], (f"{unknown} patients with per_protocol NA excluded" if unknown
-                              else "")
+    return frame[flag == 1], (
+        f"{unknown} patients with per_protocol NA excluded" if unknown else ""
+    )
 
 
 def analyse(biomarkers: pd.DataFrame, settings: PrimarySettings | None = None) -> pd.DataFrame:
@@ -240,24 +349,42 @@ def analyse(biomarkers: pd.DataFrame, settings: PrimarySettings | None = None) -
         for rule in censoring.RULES:
             common = {"population": name, "censoring": rule}
             days, event = rule_columns(rule)
-            undetermined = (int((members["pfs_days"].notna() & members[days].isna()).sum())
-                            if members is not None and days in frame else -1)
+            undetermined = (
+                int((members["pfs_days"].notna() & members[days].isna()).sum())
+                if members is not None and days in frame
+                else -1
+            )
             if members is None or undetermined:
-                reason = why if members is None else (
-                    f"not analysed: PFS under the {rule} rule undetermined for "
-                    f"{undetermined if undetermined > 0 else 'all'} patients (optional "
-                    "clinical column absent; pfs_censoring_notes)")
+                reason = (
+                    why
+                    if members is None
+                    else (
+                        f"not analysed: PFS under the {rule} rule undetermined for "
+                        f"{undetermined if undetermined > 0 else 'all'} patients (optional "
+                        "clinical column absent; pfs_censoring_notes)"
+                    )
+                )
                 rows.append(_row(**common, analysis="km_rate_difference", note=reason))
                 continue
             block = km_rows(members, days, event, settings, common)
             block += binary_rows(members, days, event, settings, common)
             if rule == settings.censoring:
                 block += follow_up_rows(members, days, event, common)
-            rows += [r | {"note": "; ".join(filter(None, [why, r["note"] if isinstance(
-                r["note"], str) else ""]))} for r in block]
+            rows += [
+                r
+                | {
+                    "note": "; ".join(
+                        filter(None, [why, r["note"] if isinstance(r["note"], str) else ""])
+                    )
+                }
+                for r in block
+            ]
     table = pd.DataFrame(rows, columns=COLUMNS)
-    table["primary"] = ((table["population"] == "itt") & (table["censoring"] ==
-                        settings.censoring) & (table["analysis"] == "km_rate_difference")
-                        & table["p_value"].notna()).astype(int)
+    table["primary"] = (
+        (table["population"] == "itt")
+        & (table["censoring"] == settings.censoring)
+        & (table["analysis"] == "km_rate_difference")
+        & table["p_value"].notna()
+    ).astype(int)
     table["note"] = table["note"].replace("", np.nan)
     return table

@@ -14,15 +14,36 @@ import pandas as pd
 from outcome import associations as assoc
 from outcome import figures, report_tables
 
-SHOWN_COLUMNS = ["biomarker", "endpoint", "method", "transform", "group", "estimate_type", "n",
-                 "events", "estimate", "ci_low", "ci_high", "p_value", "q_value",
-                 "interaction_p", "ph_p", "c_index", "note"]  # columns of the report tables
-PARAM_ALIASES = {"min_events_per_variable": "assoc_min_events", "min_n": "assoc_min_n",
-                 "level": "ci_level"}  # params.json names that differ from Settings fields
+SHOWN_COLUMNS = [
+    "biomarker",
+    "endpoint",
+    "method",
+    "transform",
+    "group",
+    "estimate_type",
+    "n",
+    "events",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "q_value",
+    "interaction_p",
+    "ph_p",
+    "c_index",
+    "note",
+]  # columns of the report tables
+PARAM_ALIASES = {
+    "min_events_per_variable": "assoc_min_events",
+    "min_n": "assoc_min_n",
+    "level": "ci_level",
+}  # params.json names that differ from Settings fields
 MAX_REJECT_ROWS = 50  # rejects listed in full up to this many; beyond, counts by reason only
-STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:"
-         "collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 5px}"
-         "h2{border-bottom:1px solid #888}.none{color:#a00}")
+STYLE = (
+    "body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:"
+    "collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 5px}"
+    "h2{border-bottom:1px solid #888}.none{color:#a00}"
+)
 
 
 @dataclass
@@ -71,21 +92,33 @@ def _section(title: str, body: str) -> str:
 def flow_section(inputs: ReportInputs) -> str:
     """Patients per arm, with PFS and response; plasma samples; rejects by stage and reason."""
     b = inputs.biomarkers
-    counts = pd.DataFrame({
-        "patients": b.groupby("arm").size(),
-        "with PFS": b[b["pfs_days"].notna()].groupby("arm").size(),
-        "PFS events": b.groupby("arm")["pfs_event"].sum(),
-        "response evaluable": b[b["objective_response"].notna()].groupby("arm").size(),
-    }).fillna(0).astype(int).reset_index()
-    parts = [f"<p>{len(b)} randomised patients in biomarkers.tsv.</p>", _table(counts),
-             _excluded_patients(b)]
+    counts = (
+        pd.DataFrame(
+            {
+                "patients": b.groupby("arm").size(),
+                "with PFS": b[b["pfs_days"].notna()].groupby("arm").size(),
+                "PFS events": b.groupby("arm")["pfs_event"].sum(),
+                "response evaluable": b[b["objective_response"].notna()].groupby("arm").size(),
+            }
+        )
+        .fillna(0)
+        .astype(int)
+        .reset_index()
+    )
+    parts = [
+        f"<p>{len(b)} randomised patients in biomarkers.tsv.</p>",
+        _table(counts),
+        _excluded_patients(b),
+    ]
     if inputs.ctdna is not None:
-        parts += ["<p>Plasma samples per timepoint (ctdna.tsv). A sample has a detected "
-                  "status only when a test was positive or an informative marker (a tumour "
-                  "site in the targets, tissue MDM2 amplification) was tested with a limit of "
-                  "detection low enough; the other samples are NA, counted by reason: "
-                  "no_informative_marker, below_lod, not_assessable (docs/ctdna.md).</p>",
-                  _table(_samples(inputs.ctdna))]
+        parts += [
+            "<p>Plasma samples per timepoint (ctdna.tsv). A sample has a detected "
+            "status only when a test was positive or an informative marker (a tumour "
+            "site in the targets, tissue MDM2 amplification) was tested with a limit of "
+            "detection low enough; the other samples are NA, counted by reason: "
+            "no_informative_marker, below_lod, not_assessable (docs/ctdna.md).</p>",
+            _table(_samples(inputs.ctdna)),
+        ]
     else:
         parts.append(_none("ctdna.tsv not given"))
     if inputs.rejects is None:
@@ -95,8 +128,10 @@ def flow_section(inputs: ReportInputs) -> str:
     else:
         keys = [c for c in ("stage", "file", "reason") if c in inputs.rejects]
         by_reason = inputs.rejects.groupby(keys).size().rename("rows").reset_index()
-        parts += [f"<p>{len(inputs.rejects)} rejected rows (excluded, with reason):</p>",
-                  _table(by_reason)]
+        parts += [
+            f"<p>{len(inputs.rejects)} rejected rows (excluded, with reason):</p>",
+            _table(by_reason),
+        ]
         if len(inputs.rejects) <= MAX_REJECT_ROWS:
             parts.append(_table(inputs.rejects))
     return _section("Patient and sample flow", "\n".join(parts))
@@ -109,8 +144,14 @@ def _excluded_patients(biomarkers: pd.DataFrame) -> str:
         if pd.isna(patient.pfs_days) or pd.isna(patient.pfs_event):
             rows.append((patient.patient, patient.arm, "PFS analyses", "no PFS (pfs_days NA)"))
         if pd.isna(patient.objective_response):
-            rows.append((patient.patient, patient.arm, "response analyses",
-                         "objective response not evaluable (NA)"))
+            rows.append(
+                (
+                    patient.patient,
+                    patient.arm,
+                    "response analyses",
+                    "objective response not evaluable (NA)",
+                )
+            )
     if not rows:
         return "<p>Every patient has PFS and an objective-response status.</p>"
     table = pd.DataFrame(rows, columns=["patient", "arm", "excluded from", "reason"])
@@ -120,9 +161,15 @@ def _excluded_patients(biomarkers: pd.DataFrame) -> str:
 def _samples(ctdna: pd.DataFrame) -> pd.DataFrame:
     """Plasma samples per timepoint: total, with a detected status, detected, NA by
     reason_code (ctdna.markers) and the median LoD95 tumour fraction."""
-    table = ctdna.groupby("timepoint").agg(
-        samples=("patient", "size"), evaluable=("detected", "count"),
-        detected=("detected", "sum")).reset_index()
+    table = (
+        ctdna.groupby("timepoint")
+        .agg(
+            samples=("patient", "size"),
+            evaluable=("detected", "count"),
+            detected=("detected", "sum"),
+        )
+        .reset_index()
+    )
     if "reason_code" in ctdna.columns:
         codes = ctdna.groupby(["timepoint", "reason_code"]).size().unstack(fill_value=0)
         table = table.merge(codes.reset_index(), on="timepoint", how="left").fillna(0)
@@ -154,8 +201,9 @@ def _km_images(inputs: ReportInputs, curves: list[str]) -> str:
     if inputs.km is None or inputs.km.empty:
         return _none("km.tsv not given")
     present = [c for c in curves if c in set(inputs.km["curve"])]
-    return "\n".join(_image(figures.km_figure(inputs.km, c)) for c in present) or \
-        _none("no KM curve for these groups")
+    return "\n".join(_image(figures.km_figure(inputs.km, c)) for c in present) or _none(
+        "no KM curve for these groups"
+    )
 
 
 def primary_section(inputs: ReportInputs) -> str:
@@ -165,10 +213,14 @@ def primary_section(inputs: ReportInputs) -> str:
     if inputs.primary is None or inputs.primary.empty:
         return _section(title, _none("primary_endpoint.tsv not given"))
     main, sensitivity = report_tables.primary_tables(inputs.primary)
-    return _section(title, "<p>Primary analysis (population ITT, design test) and "
-                           "supporting rows:</p>" + _table(main)
-                    + "<p>Sensitivity: the tested difference under each population and PFS "
-                      "censoring rule:</p>" + _table(sensitivity))
+    return _section(
+        title,
+        "<p>Primary analysis (population ITT, design test) and "
+        "supporting rows:</p>"
+        + _table(main)
+        + "<p>Sensitivity: the tested difference under each population and PFS "
+        "censoring rule:</p>" + _table(sensitivity),
+    )
 
 
 def association_sections(inputs: ReportInputs) -> str:
@@ -177,21 +229,27 @@ def association_sections(inputs: ReportInputs) -> str:
         return _section("Associations", _none("associations.tsv not given or empty"))
     a = inputs.associations
     arm = a["biomarker"] == "arm"
-    out = _section("Primary comparison: SBRT+atezolizumab vs SBRT",
-                   _km_images(inputs, ["arm"]) + _table(_rows(inputs, arm)))
+    out = _section(
+        "Primary comparison: SBRT+atezolizumab vs SBRT",
+        _km_images(inputs, ["arm"]) + _table(_rows(inputs, arm)),
+    )
     tests = a["family"].isin(["biomarker", "supportive", "exploratory"])
     forest = a["method"].isin(figures.FOREST_METHODS) & a["estimate"].notna()
-    body = (_image(figures.forest_figure(a)) if forest.any() else _none("no fitted Cox model"))
-    out += _section("Biomarker associations (BH q-values across the biomarker family)",
-                    body + _table(_rows(inputs, tests)))
+    body = _image(figures.forest_figure(a)) if forest.any() else _none("no fitted Cox model")
+    out += _section(
+        "Biomarker associations (BH q-values across the biomarker family)",
+        body + _table(_rows(inputs, tests)),
+    )
     out += arm_section(a)
     curves = sorted(set(inputs.km["curve"]) - {"arm"}) if inputs.km is not None else []
     out += _section("Kaplan-Meier curves by biomarker group", _km_images(inputs, curves))
     described = (a["family"] == "descriptive") & ~arm
     out += _section("Medians, 6-month PFS and ORR by group", _table(_rows(inputs, described)))
     refused = a["note"].fillna("").str.contains("not fitted|not tested|skipped")
-    out += _section("Models refused or skipped (with reason)",
-                    _table(_rows(inputs, refused)) if refused.any() else "<p>None.</p>")
+    out += _section(
+        "Models refused or skipped (with reason)",
+        _table(_rows(inputs, refused)) if refused.any() else "<p>None.</p>",
+    )
     return out
 
 
@@ -202,14 +260,23 @@ def arm_section(a: pd.DataFrame) -> str:
     if "group" not in a or not (a["family"] == "per_arm").any():
         return _section(title, _none("no per-arm rows in associations.tsv"))
     fitted = a["method"].isin(figures.PER_ARM_METHODS) & a["estimate"].notna()
-    body = _image(figures.forest_per_arm_figure(a)) if fitted.any() else _none(
-        "no per-arm Cox model fitted")
-    return _section(title, body + _table(report_tables.prognostic_predictive(a)) + (
-        f"<p>Reading: 'possible predictive' when the interaction p < "
-        f"{report_tables.PREDICTIVE_P:g}; 'prognostic' when the arm-adjusted BH q < "
-        f"{report_tables.PROGNOSTIC_Q:g} without such a signal. A phase II trial has little "
-        "power for interactions: the detectable HR column says what this sample could "
-        "detect.</p>"))
+    body = (
+        _image(figures.forest_per_arm_figure(a))
+        if fitted.any()
+        else _none("no per-arm Cox model fitted")
+    )
+    return _section(
+        title,
+        body
+        + _table(report_tables.prognostic_predictive(a))
+        + (
+            f"<p>Reading: 'possible predictive' when the interaction p < "
+            f"{report_tables.PREDICTIVE_P:g}; 'prognostic' when the arm-adjusted BH q < "
+            f"{report_tables.PROGNOSTIC_Q:g} without such a signal. A phase II trial has little "
+            "power for interactions: the detectable HR column says what this sample could "
+            "detect.</p>"
+        ),
+    )
 
 
 def _trajectories(ctdna: pd.DataFrame):
@@ -230,8 +297,10 @@ def ctdna_section(inputs: ReportInputs) -> str:
         if inputs.cn is not None:
             try:
                 from ctdna.figures import mdm2_figure
-                parts.append(_image(mdm2_figure(inputs.ctdna, inputs.cn,
-                                                _amp_log2(inputs.params))))
+
+                parts.append(
+                    _image(mdm2_figure(inputs.ctdna, inputs.cn, _amp_log2(inputs.params)))
+                )
             except (ImportError, KeyError, ValueError) as err:
                 parts.append(_none(f"MDM2 figure not drawn ({err})"))
     if inputs.dynamics is None:
@@ -247,8 +316,16 @@ def _parameter_values(params: dict | None) -> tuple[dict, str]:
     outcome-associate default) and a sentence saying which came from where."""
     settings, params = assoc.Settings(), params or {}
     value, given_names = {}, []
-    for name in ("seed", "level", "min_n", "min_events_per_variable", "landmark_days",
-                 "pfs_horizon_days", "n_bootstrap", "enet_repeats"):
+    for name in (
+        "seed",
+        "level",
+        "min_n",
+        "min_events_per_variable",
+        "landmark_days",
+        "pfs_horizon_days",
+        "n_bootstrap",
+        "enet_repeats",
+    ):
         given = params.get(name, params.get(PARAM_ALIASES.get(name, name)))
         try:
             value[name] = getattr(settings, name) if given is None else float(given)
@@ -259,8 +336,10 @@ def _parameter_values(params: dict | None) -> tuple[dict, str]:
             value[name] = int(value[name])
     if not params:
         return value, "Parameter values: outcome-associate defaults (no params.json given)."
-    return value, (f"Parameter values: {', '.join(given_names) or 'none'} from params.json; "
-                   "the others are the outcome-associate defaults.")
+    return value, (
+        f"Parameter values: {', '.join(given_names) or 'none'} from params.json; "
+        "the others are the outcome-associate defaults."
+    )
 
 
 def methods_section(inputs: ReportInputs) -> str:
@@ -294,15 +373,23 @@ def methods_section(inputs: ReportInputs) -> str:
         "(counting process, same strata), data-driven cut-points (maximally selected log-rank "
         "statistic within the 10-90 % quantiles, Lausen-Schumacher adjusted p) and an "
         f"elastic-net Cox model (alpha 0.5, {value['enet_repeats']} repeats of 5-fold "
-        "cross-validation, selection frequencies, no p-values).")
+        "cross-validation, selection frequencies, no p-values)."
+    )
     return _section("Methods", f"<p>{html.escape(text)}</p>")
 
 
 def render(inputs: ReportInputs) -> str:
     """The whole report as one HTML string."""
-    body = (flow_section(inputs) + missingness_section(inputs) + primary_section(inputs)
-            + association_sections(inputs)
-            + ctdna_section(inputs) + methods_section(inputs))
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>STEREOSARC biomarker "
-            f"report</title><style>{STYLE}</style></head><body>\n<h1>STEREOSARC translational "
-            f"study: biomarkers, PFS and response</h1>\n{body}</body></html>\n")
+    body = (
+        flow_section(inputs)
+        + missingness_section(inputs)
+        + primary_section(inputs)
+        + association_sections(inputs)
+        + ctdna_section(inputs)
+        + methods_section(inputs)
+    )
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>STEREOSARC biomarker '
+        f"report</title><style>{STYLE}</style></head><body>\n<h1>STEREOSARC translational "
+        f"study: biomarkers, PFS and response</h1>\n{body}</body></html>\n"
+    )

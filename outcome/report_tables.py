@@ -11,9 +11,25 @@ from __future__ import annotations
 
 import pandas as pd
 
-PRIMARY_SHOWN = ["population", "censoring", "analysis", "group", "n", "events", "estimate",
-                 "se", "ci_low", "ci_high", "ci_level", "statistic", "p_value", "sided", "alpha",
-                 "reject_null", "note"]  # primary_endpoint.tsv columns shown in the report
+PRIMARY_SHOWN = [
+    "population",
+    "censoring",
+    "analysis",
+    "group",
+    "n",
+    "events",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "ci_level",
+    "statistic",
+    "p_value",
+    "sided",
+    "alpha",
+    "reject_null",
+    "note",
+]  # primary_endpoint.tsv columns shown in the report
 
 
 def primary_tables(primary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -23,7 +39,8 @@ def primary_tables(primary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     rule = flagged["censoring"].iloc[0] if len(flagged) else "standard"
     main = primary[(primary["population"] == "itt") & (primary["censoring"] == rule)]
     tested = primary["analysis"].eq("km_rate_difference") & (
-        primary["p_value"].notna() | primary["estimate"].isna())
+        primary["p_value"].notna() | primary["estimate"].isna()
+    )
     return main[shown], primary[tested][shown]
 
 
@@ -60,20 +77,30 @@ def prognostic_predictive(associations: pd.DataFrame) -> pd.DataFrame:
         same = (a["biomarker"] == item.biomarker) & (a["endpoint"] == "pfs")
         pick = {}
         within = same & (a["method"] == f"{item.method}_per_arm")
-        for key, mask in (("SBRT", within & (a["group"] == "SBRT")),
-                          ("atezo", within & (a["group"] == "SBRT+atezolizumab")),
-                          ("ratio", same & (a["method"] == COX_METHODS[item.method]))):
+        for key, mask in (
+            ("SBRT", within & (a["group"] == "SBRT")),
+            ("atezo", within & (a["group"] == "SBRT+atezolizumab")),
+            ("ratio", same & (a["method"] == COX_METHODS[item.method])),
+        ):
             found = a[mask]
             pick[key] = found.iloc[0] if len(found) else None
         adjusted = pd.Series(item._asdict())
-        rows.append({"biomarker": item.biomarker, "method": item.method,
-                     "transform": item.transform, "n": item.n, "events": item.events,
-                     "HR adjusted for arm (95% CI)": _interval(adjusted), "q": item.q_value,
-                     "HR in SBRT": _interval(pick["SBRT"]),
-                     "HR in SBRT+atezolizumab": _interval(pick["atezo"]),
-                     "ratio of HRs": _interval(pick["ratio"]),
-                     "interaction p": None if pick["ratio"] is None else pick["ratio"]["p_value"],
-                     "interaction q": None if pick["ratio"] is None else pick["ratio"]["q_value"],
-                     "detectable HR (80 % power)": getattr(item, "detectable_hr", None),
-                     "reading": _reading(adjusted, pick["ratio"])})
+        rows.append(
+            {
+                "biomarker": item.biomarker,
+                "method": item.method,
+                "transform": item.transform,
+                "n": item.n,
+                "events": item.events,
+                "HR adjusted for arm (95% CI)": _interval(adjusted),
+                "q": item.q_value,
+                "HR in SBRT": _interval(pick["SBRT"]),
+                "HR in SBRT+atezolizumab": _interval(pick["atezo"]),
+                "ratio of HRs": _interval(pick["ratio"]),
+                "interaction p": None if pick["ratio"] is None else pick["ratio"]["p_value"],
+                "interaction q": None if pick["ratio"] is None else pick["ratio"]["q_value"],
+                "detectable HR (80 % power)": getattr(item, "detectable_hr", None),
+                "reading": _reading(adjusted, pick["ratio"]),
+            }
+        )
     return pd.DataFrame(rows)

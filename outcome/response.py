@@ -35,8 +35,11 @@ def clopper_pearson(successes: int, trials: int, level: float = CI_LEVEL):
         return np.nan, np.nan, np.nan
     alpha = 1 - level
     low = 0.0 if successes == 0 else stats.beta.ppf(alpha / 2, successes, trials - successes + 1)
-    high = 1.0 if successes == trials else stats.beta.ppf(1 - alpha / 2, successes + 1,
-                                                          trials - successes)
+    high = (
+        1.0
+        if successes == trials
+        else stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes)
+    )
     return successes / trials, float(low), float(high)
 
 
@@ -93,6 +96,7 @@ def _fisher_limit(h: _NoncentralHypergeometric, alpha: float, upper_limit: bool)
 
     def excess(t):
         return h.cdf(h.x, t, tail) - alpha
+
     p = excess(1.0) + alpha
     increasing = tail  # upper-tail probability increases with the odds ratio
     if (p > alpha) == increasing:
@@ -109,8 +113,12 @@ def fisher_exact(a: int, b: int, c: int, d: int, level: float = CI_LEVEL) -> dic
     observed = null[h.x - h.lo]
     p_value = float(min(1.0, null[null <= observed * FISHER_REL_ERR].sum()))
     alpha = (1 - level) / 2
-    return {"estimate": _fisher_mle(h), "ci_low": _fisher_limit(h, alpha, False),
-            "ci_high": _fisher_limit(h, alpha, True), "p_value": p_value}
+    return {
+        "estimate": _fisher_mle(h),
+        "ci_low": _fisher_limit(h, alpha, False),
+        "ci_high": _fisher_limit(h, alpha, True),
+        "p_value": p_value,
+    }
 
 
 def firth_logistic(x: np.ndarray, y: np.ndarray):
@@ -134,18 +142,30 @@ def logistic(marker: np.ndarray, response: np.ndarray, level: float = CI_LEVEL) 
             warnings.simplefilter("ignore")
             fit = sm.Logit(y, x).fit(disp=0, maxiter=100)
         coef, se = fit.params, fit.bse
-        if not np.all(np.isfinite(se)) or se[1] > SEPARATION_SE or not fit.mle_retvals["converged"]:
+        if (
+            not np.all(np.isfinite(se))
+            or se[1] > SEPARATION_SE
+            or not fit.mle_retvals["converged"]
+        ):
             raise np.linalg.LinAlgError("separation")
     except Exception:  # noqa: BLE001 - statsmodels raises several types on separation
         result = firth.profile(x, y, 1, level)
-        return {"method": "firth_logistic", "estimate": float(np.exp(result["coef"][1])),
-                "ci_low": float(np.exp(result["ci_low"])),
-                "ci_high": float(np.exp(result["ci_high"])), "p_value": result["p_value"]}
+        return {
+            "method": "firth_logistic",
+            "estimate": float(np.exp(result["coef"][1])),
+            "ci_low": float(np.exp(result["ci_low"])),
+            "ci_high": float(np.exp(result["ci_high"])),
+            "p_value": result["p_value"],
+        }
     z = float(stats.norm.ppf(0.5 + level / 2))
     p_value = float(2 * stats.norm.sf(abs(coef[1] / se[1])))
-    return {"method": method, "estimate": float(np.exp(coef[1])),
-            "ci_low": float(np.exp(coef[1] - z * se[1])),
-            "ci_high": float(np.exp(coef[1] + z * se[1])), "p_value": p_value}
+    return {
+        "method": method,
+        "estimate": float(np.exp(coef[1])),
+        "ci_low": float(np.exp(coef[1] - z * se[1])),
+        "ci_high": float(np.exp(coef[1] + z * se[1])),
+        "p_value": p_value,
+    }
 
 
 def auc(marker: np.ndarray, response: np.ndarray) -> float:
@@ -169,14 +189,25 @@ def wilcoxon_p(marker, response_flag) -> float:
     yes, no = marker[flag == 1], marker[flag == 0]
     if len(yes) == 0 or len(no) == 0:
         return np.nan
-    exact = (len(yes) < WILCOXON_EXACT_MAX_N and len(no) < WILCOXON_EXACT_MAX_N
-             and len(np.unique(marker)) == len(marker))
-    return float(stats.mannwhitneyu(yes, no, alternative="two-sided", use_continuity=True,
-                                    method="exact" if exact else "asymptotic").pvalue)
+    exact = (
+        len(yes) < WILCOXON_EXACT_MAX_N
+        and len(no) < WILCOXON_EXACT_MAX_N
+        and len(np.unique(marker)) == len(marker)
+    )
+    return float(
+        stats.mannwhitneyu(
+            yes,
+            no,
+            alternative="two-sided",
+            use_continuity=True,
+            method="exact" if exact else "asymptotic",
+        ).pvalue
+    )
 
 
-def auc_bootstrap(marker, response, seed: int, n_boot: int = N_BOOTSTRAP,
-                  level: float = CI_LEVEL) -> dict:
+def auc_bootstrap(
+    marker, response, seed: int, n_boot: int = N_BOOTSTRAP, level: float = CI_LEVEL
+) -> dict:
     """AUC with a percentile bootstrap CI (resamples without both classes are skipped)."""
     marker, response = np.asarray(marker, float), np.asarray(response, int)
     rng = np.random.default_rng(seed)
@@ -190,7 +221,13 @@ def auc_bootstrap(marker, response, seed: int, n_boot: int = N_BOOTSTRAP,
         values = ((ranks * r).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0)
     values = values[valid]
     alpha = 1 - level
-    low, high = (np.quantile(values, [alpha / 2, 1 - alpha / 2]) if len(values)
-                 else (np.nan, np.nan))
-    return {"estimate": auc(marker, response), "ci_low": float(low), "ci_high": float(high),
-            "n_boot_valid": int(valid.sum()), "p_value": wilcoxon_p(marker, response)}
+    low, high = (
+        np.quantile(values, [alpha / 2, 1 - alpha / 2]) if len(values) else (np.nan, np.nan)
+    )
+    return {
+        "estimate": auc(marker, response),
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "n_boot_valid": int(valid.sum()),
+        "p_value": wilcoxon_p(marker, response),
+    }

@@ -21,14 +21,34 @@ from stereosarc.errors import InputError
 from stereosarc.tables import atomic_write, numeric_columns, read_table, write_table
 
 LOG = logging.getLogger("outcome.stats_io")
-BIOMARKER_REQUIRED = ["patient", "arm", "histology", "line", "pfs_days", "pfs_event",
-                      "objective_response"]  # the minimum for the primary analyses
-NUMERIC_ENDPOINTS = ("line", "pfs_days", "pfs_event", "pfs_6m", "os_days", "os_event",
-                     "objective_response")  # must be numbers: an error names the row
+BIOMARKER_REQUIRED = [
+    "patient",
+    "arm",
+    "histology",
+    "line",
+    "pfs_days",
+    "pfs_event",
+    "objective_response",
+]  # the minimum for the primary analyses
+NUMERIC_ENDPOINTS = (
+    "line",
+    "pfs_days",
+    "pfs_event",
+    "pfs_6m",
+    "os_days",
+    "os_event",
+    "objective_response",
+)  # must be numbers: an error names the row
 ARMS = ("SBRT", "SBRT+atezolizumab")  # DESIGN.md clinical table arms
-PRIMARY_NUMERIC = ("per_protocol", "pfs_days_new_therapy", "pfs_event_new_therapy",
-                   "pfs_days_missed_visits", "pfs_event_missed_visits", "pfs_days_fda",
-                   "pfs_event_fda")  # optional population / censoring-rule columns
+PRIMARY_NUMERIC = (
+    "per_protocol",
+    "pfs_days_new_therapy",
+    "pfs_event_new_therapy",
+    "pfs_days_missed_visits",
+    "pfs_event_missed_visits",
+    "pfs_days_fda",
+    "pfs_event_fda",
+)  # optional population / censoring-rule columns
 
 
 def _read(path, required: list[str]) -> pd.DataFrame:
@@ -58,8 +78,7 @@ def read_biomarkers(path) -> pd.DataFrame:
     """biomarkers.tsv: one row per patient; arms checked, patients unique."""
     table = _read(path, BIOMARKER_REQUIRED)
     analysed = [m.column for m in associations.baseline_markers(table.columns)]
-    numeric = [*NUMERIC_ENDPOINTS, *analysed, *associations.LANDMARK_MARKERS,
-               *PRIMARY_NUMERIC]
+    numeric = [*NUMERIC_ENDPOINTS, *analysed, *associations.LANDMARK_MARKERS, *PRIMARY_NUMERIC]
     table = _numbers_where_possible(_numeric(table, path, numeric))
     table["line"] = table["line"].map(lambda v: None if pd.isna(v) else f"{v:g}")
     name = Path(path).name
@@ -67,20 +86,31 @@ def read_biomarkers(path) -> pd.DataFrame:
         bad = table[~table[column].isin(allowed)]
         if len(bad):
             first = bad.iloc[0]
-            raise OutcomeInputError(f"{name} row {first['_row']}, column {column}: "
-                                    f"{first[column]!r} is not one of {', '.join(allowed)}")
+            raise OutcomeInputError(
+                f"{name} row {first['_row']}, column {column}: "
+                f"{first[column]!r} is not one of {', '.join(allowed)}"
+            )
     for column in ("histology", "line", "patient"):
         missing = table[table[column].isna()]
         if len(missing):
-            raise OutcomeInputError(f"{name} row {missing.iloc[0]['_row']}, column {column}: "
-                                    "missing value (randomisation stratum / id required)")
+            raise OutcomeInputError(
+                f"{name} row {missing.iloc[0]['_row']}, column {column}: "
+                "missing value (randomisation stratum / id required)"
+            )
     repeated = table[table["patient"].duplicated()]
     if len(repeated):
         first = repeated.iloc[0]
-        raise OutcomeInputError(f"{name} row {first['_row']}, column patient: "
-                                f"{first['patient']!r} appears more than once")
-    LOG.info("%s: %d patients; %d with PFS; %d with objective response", name, len(table),
-             int(table["pfs_days"].notna().sum()), int(table["objective_response"].notna().sum()))
+        raise OutcomeInputError(
+            f"{name} row {first['_row']}, column patient: "
+            f"{first['patient']!r} appears more than once"
+        )
+    LOG.info(
+        "%s: %d patients; %d with PFS; %d with objective response",
+        name,
+        len(table),
+        int(table["pfs_days"].notna().sum()),
+        int(table["objective_response"].notna().sum()),
+    )
     return table
 
 
@@ -107,8 +137,9 @@ def read_params(path) -> dict | None:
 def write_associations(table: pd.DataFrame, km: pd.DataFrame, out, out_km) -> None:
     """associations.tsv and km.tsv, sorted, schema-checked, atomic."""
     write_table(table, out, "associations")
-    write_table(km.sort_values(["endpoint", "curve", "group", "time"], kind="mergesort"),
-                out_km, "km")
+    write_table(
+        km.sort_values(["endpoint", "curve", "group", "time"], kind="mergesort"), out_km, "km"
+    )
 
 
 def write_primary(table: pd.DataFrame, out) -> None:

@@ -56,9 +56,18 @@ def km_table(time, event, level: float = CI_LEVEL) -> pd.DataFrame:
     z = _z(level)
     low = surv * np.exp(-z * std_err)
     high = np.minimum(surv * np.exp(z * std_err), 1.0)
-    return pd.DataFrame({"time": times, "n_risk": n_risk, "n_event": n_event,
-                         "n_censor": n_censor, "surv": surv, "std_err": std_err,
-                         "ci_low": low, "ci_high": high})
+    return pd.DataFrame(
+        {
+            "time": times,
+            "n_risk": n_risk,
+            "n_event": n_event,
+            "n_censor": n_censor,
+            "surv": surv,
+            "std_err": std_err,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
 
 
 def _first_below_half(times: np.ndarray, curve: np.ndarray) -> float:
@@ -79,9 +88,11 @@ def km_median(table: pd.DataFrame) -> tuple[float, float, float]:
     if events.empty:
         return np.nan, np.nan, np.nan
     times = events["time"].to_numpy()
-    return (_first_below_half(times, events["surv"].to_numpy()),
-            _first_below_half(times, events["ci_low"].to_numpy()),
-            _first_below_half(times, events["ci_high"].to_numpy()))
+    return (
+        _first_below_half(times, events["surv"].to_numpy()),
+        _first_below_half(times, events["ci_low"].to_numpy()),
+        _first_below_half(times, events["ci_high"].to_numpy()),
+    )
 
 
 def km_at(table: pd.DataFrame, horizon: float) -> tuple[float, float, float]:
@@ -143,8 +154,9 @@ def logrank(time, event, group, strata=None) -> LogRank:
     sub = np.asarray(var)[:df, :df]
     chisq = float(o_minus_e[:df] @ np.linalg.pinv(sub) @ o_minus_e[:df])
     observed = {g: float(((group == g) & (event == 1)).sum()) for g in levels}
-    return LogRank(chisq, df, float(stats.chi2.sf(chisq, df)), observed,
-                   dict(zip(levels, expected.tolist())))
+    return LogRank(
+        chisq, df, float(stats.chi2.sf(chisq, df)), observed, dict(zip(levels, expected.tolist()))
+    )
 
 
 @dataclass
@@ -159,9 +171,15 @@ class CoxResult:
     log_likelihood: float
 
 
-def fit_cox(frame: pd.DataFrame, duration: str, event: str, terms: list[str],
-            strata: list[str] | None = None, level: float = CI_LEVEL,
-            ph_test: bool = True) -> CoxResult:
+def fit_cox(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    terms: list[str],
+    strata: list[str] | None = None,
+    level: float = CI_LEVEL,
+    ph_test: bool = True,
+) -> CoxResult:
     """Cox model of ``terms`` (numeric columns) with optional strata, Efron ties."""
     from lifelines import CoxPHFitter
 
@@ -169,28 +187,57 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, terms: list[str],
     model = CoxPHFitter(penalizer=0.0, alpha=1 - level)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(data, duration_col=duration, event_col=event, strata=strata or None,
-                  fit_options=NEWTON_OPTIONS)
+        model.fit(
+            data,
+            duration_col=duration,
+            event_col=event,
+            strata=strata or None,
+            fit_options=NEWTON_OPTIONS,
+        )
     table = model.summary
     z = _z(level)
     coef, se = table["coef"], table["se(coef)"]
     with np.errstate(over="ignore"):
-        summary = pd.DataFrame({"coef": coef, "se": se, "hr": np.exp(coef),
-                                "ci_low": np.exp(coef - z * se),
-                                "ci_high": np.exp(coef + z * se), "p_value": table["p"]})
+        summary = pd.DataFrame(
+            {
+                "coef": coef,
+                "se": se,
+                "hr": np.exp(coef),
+                "ci_low": np.exp(coef - z * se),
+                "ci_high": np.exp(coef + z * se),
+                "p_value": table["p"],
+            }
+        )
     x = data[terms].to_numpy(float)
-    stratum = (data[strata].astype(str).agg("/".join, axis=1).to_numpy() if strata else None)
+    stratum = data[strata].astype(str).agg("/".join, axis=1).to_numpy() if strata else None
     beta = coef[terms].to_numpy()
-    c_index = diagnostics.harrell_c(data[duration], data[event],
-                                    diagnostics.linear_predictor(x, beta), stratum)
-    ph_p = (diagnostics.zph_test(data[duration], data[event], x, beta, stratum)[0]
-            if ph_test else np.nan)
-    return CoxResult(summary, len(data), int(data[event].sum()), float(c_index), ph_p,
-                     float(model.log_likelihood_))
+    c_index = diagnostics.harrell_c(
+        data[duration], data[event], diagnostics.linear_predictor(x, beta), stratum
+    )
+    ph_p = (
+        diagnostics.zph_test(data[duration], data[event], x, beta, stratum)[0]
+        if ph_test
+        else np.nan
+    )
+    return CoxResult(
+        summary,
+        len(data),
+        int(data[event].sum()),
+        float(c_index),
+        ph_p,
+        float(model.log_likelihood_),
+    )
 
 
-def cox_refusal(frame: pd.DataFrame, duration: str, event: str, term: str, n_params: int = 1,
-                min_n: int = MIN_N, min_epv: float = MIN_EVENTS_PER_VARIABLE) -> str | None:
+def cox_refusal(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    term: str,
+    n_params: int = 1,
+    min_n: int = MIN_N,
+    min_epv: float = MIN_EVENTS_PER_VARIABLE,
+) -> str | None:
     """Why a Cox model of ``term`` must not be fitted on ``frame`` (None when it may be)."""
     n = len(frame)
     events = int(frame[event].sum()) if n else 0
@@ -201,8 +248,10 @@ def cox_refusal(frame: pd.DataFrame, duration: str, event: str, term: str, n_par
     if frame[term].nunique() < 2:
         return "biomarker has a single value"
     if events < min_epv * n_params:
-        return (f"{events} events < {min_epv:g} per parameter x {n_params} "
-                f"(events per variable {events / n_params:.1f})")
+        return (
+            f"{events} events < {min_epv:g} per parameter x {n_params} "
+            f"(events per variable {events / n_params:.1f})"
+        )
     values = frame[term]
     if values.nunique() == 2:
         for level in values.unique():
@@ -214,8 +263,9 @@ def cox_refusal(frame: pd.DataFrame, duration: str, event: str, term: str, n_par
 MAXSTAT_QUANTILES = (0.1, 0.9)  # candidate cut-points within the 10-90 % quantiles (issue 7)
 
 
-def lausen_schumacher_p(statistic: float, low: float = MAXSTAT_QUANTILES[0],
-                        high: float = MAXSTAT_QUANTILES[1]) -> float:
+def lausen_schumacher_p(
+    statistic: float, low: float = MAXSTAT_QUANTILES[0], high: float = MAXSTAT_QUANTILES[1]
+) -> float:
     """Adjusted p of a maximally selected standardised statistic b (Lausen & Schumacher,
     Biometrics 1992): phi(b)(b − 1/b) log(high(1 − low) / ((1 − high) low)) + 4 phi(b)/b,
     capped at 1 (R maxstat ``pLausen92``). The bound is an upper-tail approximation: for
@@ -225,8 +275,10 @@ def lausen_schumacher_p(statistic: float, low: float = MAXSTAT_QUANTILES[0],
     if statistic <= 1:
         return 1.0
     density = stats.norm.pdf(statistic)
-    p = (density * (statistic - 1 / statistic) * np.log(high * (1 - low) / ((1 - high) * low))
-         + 4 * density / statistic)
+    p = (
+        density * (statistic - 1 / statistic) * np.log(high * (1 - low) / ((1 - high) * low))
+        + 4 * density / statistic
+    )
     return float(min(1.0, max(0.0, p)))
 
 
@@ -250,8 +302,12 @@ def maxstat_cutpoint(time, event, marker, quantiles=MAXSTAT_QUANTILES) -> dict:
             best = max(best, (cut, z), key=lambda pair: pair[1])
     if not cuts or not np.isfinite(best[1]):
         return {"cutpoint": np.nan, "statistic": np.nan, "p_value": np.nan, "n_cuts": len(cuts)}
-    return {"cutpoint": float(best[0]), "statistic": float(best[1]),
-            "p_value": lausen_schumacher_p(best[1], *quantiles), "n_cuts": len(cuts)}
+    return {
+        "cutpoint": float(best[0]),
+        "statistic": float(best[1]),
+        "p_value": lausen_schumacher_p(best[1], *quantiles),
+        "n_cuts": len(cuts),
+    }
 
 
 ENET_ALPHA = 0.5  # elastic-net mixing: half lasso, half ridge (Zou & Hastie 2005 default use)
@@ -270,16 +326,23 @@ def _breslow_working(time, event, eta):
     is_first = np.r_[True, t[1:] != t[:-1]]
     deaths = np.add.reduceat(d, np.nonzero(is_first)[0])[np.cumsum(is_first) - 1]
     c1 = np.cumsum(np.where(is_first, deaths / at_risk, 0.0))
-    c2 = np.cumsum(np.where(is_first, deaths / at_risk ** 2, 0.0))
+    c2 = np.cumsum(np.where(is_first, deaths / at_risk**2, 0.0))
     grad = d - risk * c1
-    w = np.maximum(risk * c1 - risk ** 2 * c2, 1e-12)
+    w = np.maximum(risk * c1 - risk**2 * c2, 1e-12)
     out_w, out_z = np.empty_like(w), np.empty_like(w)
     out_w[order], out_z[order] = w, eta[order] + grad / w
     return out_z, out_w
 
 
-def elastic_net_cox(x: np.ndarray, time, event, lam: float, alpha: float = ENET_ALPHA,
-                    beta: np.ndarray | None = None, max_iter: int = 200) -> np.ndarray:
+def elastic_net_cox(
+    x: np.ndarray,
+    time,
+    event,
+    lam: float,
+    alpha: float = ENET_ALPHA,
+    beta: np.ndarray | None = None,
+    max_iter: int = 200,
+) -> np.ndarray:
     """Coefficients minimising −loglik_Breslow / n + lam (alpha |b|_1 + (1 − alpha) |b|² / 2)
     by IRLS + coordinate descent (Simon, Friedman, Hastie & Tibshirani, J Stat Softw 2011).
     ``x`` should be standardised; ``beta`` is a warm start."""
@@ -294,8 +357,11 @@ def elastic_net_cox(x: np.ndarray, time, event, lam: float, alpha: float = ENET_
             biggest = 0.0
             for j in range(p):
                 rho = (w * x[:, j] * (residual + x[:, j] * beta[j])).sum() / n
-                new = np.sign(rho) * max(abs(rho) - lam * alpha, 0.0) / (
-                    (w * x[:, j] ** 2).sum() / n + lam * (1 - alpha))
+                new = (
+                    np.sign(rho)
+                    * max(abs(rho) - lam * alpha, 0.0)
+                    / ((w * x[:, j] ** 2).sum() / n + lam * (1 - alpha))
+                )
                 residual -= x[:, j] * (new - beta[j])
                 biggest = max(biggest, abs(new - beta[j]))
                 beta[j] = new
@@ -316,17 +382,18 @@ def _partial_loglik(x, time, event, beta) -> float:
     return float((event[order] * (eta[order] - np.log(risk))).sum())
 
 
-def lambda_path(x, time, event, alpha=ENET_ALPHA, n_lambda=ENET_N_LAMBDA,
-                ratio=ENET_LAMBDA_RATIO) -> np.ndarray:
+def lambda_path(
+    x, time, event, alpha=ENET_ALPHA, n_lambda=ENET_N_LAMBDA, ratio=ENET_LAMBDA_RATIO
+) -> np.ndarray:
     """Log-spaced penalties from lambda_max (smallest lambda giving all-zero coefficients)."""
-    z, w = _breslow_working(np.asarray(time, float), np.asarray(event, float),
-                            np.zeros(len(x)))
+    z, w = _breslow_working(np.asarray(time, float), np.asarray(event, float), np.zeros(len(x)))
     top = np.abs(x.T @ (w * z)).max() / len(x) / max(alpha, 1e-3)
     return np.geomspace(top, top * ratio, n_lambda)
 
 
-def cv_elastic_net(x, time, event, seed: int, repeats: int = 10, folds: int = 5,
-                   alpha: float = ENET_ALPHA) -> pd.DataFrame:
+def cv_elastic_net(
+    x, time, event, seed: int, repeats: int = 10, folds: int = 5, alpha: float = ENET_ALPHA
+) -> pd.DataFrame:
     """Repeated K-fold CV (cross-validated partial likelihood, Verweij & van Houwelingen
     1993) choosing lambda per repeat; refit on all data at that lambda. Returns per covariate
     the selection frequency (share of repeats with a non-zero coefficient) and the median
@@ -343,10 +410,15 @@ def cv_elastic_net(x, time, event, seed: int, repeats: int = 10, folds: int = 5,
             beta = None
             for i, lam in enumerate(lambdas):
                 beta = elastic_net_cox(x[train], time[train], event[train], lam, alpha, beta)
-                score[i] += (_partial_loglik(x, time, event, beta)
-                             - _partial_loglik(x[train], time[train], event[train], beta))
+                score[i] += _partial_loglik(x, time, event, beta) - _partial_loglik(
+                    x[train], time[train], event[train], beta
+                )
         chosen.append(lambdas[int(np.argmax(score))])
     fits = np.array([elastic_net_cox(x, time, event, lam, alpha) for lam in chosen])
-    return pd.DataFrame({"selection_frequency": (np.abs(fits) > 0).mean(axis=0),
-                         "median_coef": np.median(fits, axis=0),
-                         "median_lambda": np.median(chosen)})
+    return pd.DataFrame(
+        {
+            "selection_frequency": (np.abs(fits) > 0).mean(axis=0),
+            "median_coef": np.median(fits, axis=0),
+            "median_lambda": np.median(chosen),
+        }
+    )

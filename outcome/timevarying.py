@@ -36,12 +36,21 @@ def counting_process(patients: pd.DataFrame, samples: pd.DataFrame):
     detected (day = days from start of treatment), optionally timepoint (``relapse`` samples
     are left out). Returns (intervals, counts).
     """
-    relapse = (samples["timepoint"] == RELAPSE if "timepoint" in samples
-               else pd.Series(False, index=samples.index))
+    relapse = (
+        samples["timepoint"] == RELAPSE
+        if "timepoint" in samples
+        else pd.Series(False, index=samples.index)
+    )
     usable = samples["day"].notna() & samples["detected"].notna() & ~relapse
-    rows, counts = [], {"relapse_samples_descriptive_only": int(relapse.sum()),
-                        "samples_without_date_or_status": int((~usable & ~relapse).sum()),
-                        "samples_after_follow_up": 0, "patients_without_sample": 0}
+    rows, counts = (
+        [],
+        {
+            "relapse_samples_descriptive_only": int(relapse.sum()),
+            "samples_without_date_or_status": int((~usable & ~relapse).sum()),
+            "samples_after_follow_up": 0,
+            "patients_without_sample": 0,
+        },
+    )
     samples = samples[usable].sort_values(["patient", "day"], kind="mergesort")
     by_patient = dict(list(samples.groupby("patient")))
     for patient in patients.itertuples(index=False):
@@ -58,14 +67,21 @@ def counting_process(patients: pd.DataFrame, samples: pd.DataFrame):
         stops = np.append(starts[1:], patient.pfs_days)
         for i, (start, stop) in enumerate(zip(starts, stops)):
             if stop > start:
-                rows.append({**patient._asdict(), "start": start, "stop": stop,
-                             "event": int(patient.pfs_event) if i == len(starts) - 1 else 0,
-                             "detected": float(used["detected"].iloc[i])})
+                rows.append(
+                    {
+                        **patient._asdict(),
+                        "start": start,
+                        "stop": stop,
+                        "event": int(patient.pfs_event) if i == len(starts) - 1 else 0,
+                        "detected": float(used["detected"].iloc[i]),
+                    }
+                )
     return pd.DataFrame(rows), counts
 
 
-def fit_time_varying(intervals: pd.DataFrame, strata: list[str] | None = None,
-                     level: float = CI_LEVEL) -> dict:
+def fit_time_varying(
+    intervals: pd.DataFrame, strata: list[str] | None = None, level: float = CI_LEVEL
+) -> dict:
     """HR of ``detected`` with Wald CI and p from the counting-process Cox model."""
     from lifelines import CoxTimeVaryingFitter
 
@@ -73,15 +89,26 @@ def fit_time_varying(intervals: pd.DataFrame, strata: list[str] | None = None,
     model = CoxTimeVaryingFitter(penalizer=0.0, alpha=1 - level, strata=strata or None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(data, id_col="patient", event_col="event", start_col="start",
-                  stop_col="stop", fit_options=NEWTON_OPTIONS)
+        model.fit(
+            data,
+            id_col="patient",
+            event_col="event",
+            start_col="start",
+            stop_col="stop",
+            fit_options=NEWTON_OPTIONS,
+        )
     coef = float(model.summary.loc["detected", "coef"])
     se = float(model.summary.loc["detected", "se(coef)"])
-    return {"coef": coef, "se": se, "estimate": float(np.exp(coef)),
-            "ci_low": float(np.exp(coef - _z(level) * se)),
-            "ci_high": float(np.exp(coef + _z(level) * se)),
-            "p_value": float(model.summary.loc["detected", "p"]),
-            "n": int(data["patient"].nunique()), "events": int(data["event"].sum())}
+    return {
+        "coef": coef,
+        "se": se,
+        "estimate": float(np.exp(coef)),
+        "ci_low": float(np.exp(coef - _z(level) * se)),
+        "ci_high": float(np.exp(coef + _z(level) * se)),
+        "p_value": float(model.summary.loc["detected", "p"]),
+        "n": int(data["patient"].nunique()),
+        "events": int(data["event"].sum()),
+    }
 
 
 def sample_days(ctdna: pd.DataFrame, start_dates: pd.DataFrame) -> pd.DataFrame:
@@ -91,18 +118,26 @@ def sample_days(ctdna: pd.DataFrame, start_dates: pd.DataFrame) -> pd.DataFrame:
     if "timepoint" not in ctdna:
         ctdna = ctdna.assign(timepoint=pd.NA)
     merged = ctdna[["patient", "timepoint", "collection_date", "detected"]].merge(
-        start_dates[["patient", "start_date"]], on="patient", how="left")
+        start_dates[["patient", "start_date"]], on="patient", how="left"
+    )
     collected = pd.to_datetime(merged["collection_date"], errors="coerce", format="%Y-%m-%d")
     start = pd.to_datetime(merged["start_date"], errors="coerce", format="%Y-%m-%d")
-    return pd.DataFrame({"patient": merged["patient"], "timepoint": merged["timepoint"],
-                         "day": (collected - start).dt.days,
-                         "detected": pd.to_numeric(merged["detected"], errors="coerce")})
+    return pd.DataFrame(
+        {
+            "patient": merged["patient"],
+            "timepoint": merged["timepoint"],
+            "day": (collected - start).dt.days,
+            "detected": pd.to_numeric(merged["detected"], errors="coerce"),
+        }
+    )
 
 
 def usage_note(counts: dict) -> str:
     """'3 samples after follow up, ...': what was not used, for the row's note."""
-    return ("ctDNA status changing at plasma sample dates (counting process); not used: "
-            + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+    return (
+        "ctDNA status changing at plasma sample dates (counting process); not used: "
+        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+    )
 
 
 def refusal(intervals: pd.DataFrame, min_n: int, min_events: float) -> str | None:

@@ -32,27 +32,44 @@ IMPORT_NAMES = {"scikit-learn": "sklearn"}  # distributions whose import name is
 def make_parser(prog: str, description: str, example: str) -> argparse.ArgumentParser:
     """An ArgumentParser with --version, --log-level and an example in --help."""
     parser = argparse.ArgumentParser(
-        prog=prog, description=description, epilog=f"example:\n  {example}",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog=prog,
+        description=description,
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--log-level", default="INFO",
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                        help="verbosity of the log on stderr (default: INFO)")
-    parser.add_argument("--versions-out", nargs=2, metavar=("PROCESS", "FILE"),
-                        help="on success also write FILE, the versions.yml of Nextflow process "
-                             "PROCESS: Python, this package, the dependencies this run imported "
-                             "and every htslib loaded into it")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="verbosity of the log on stderr (default: INFO)",
+    )
+    parser.add_argument(
+        "--versions-out",
+        nargs=2,
+        metavar=("PROCESS", "FILE"),
+        help="on success also write FILE, the versions.yml of Nextflow process "
+        "PROCESS: Python, this package, the dependencies this run imported "
+        "and every htslib loaded into it",
+    )
     return parser
 
 
 def setup_logging(level: str) -> None:
     """Human-readable log lines on stderr."""
-    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        level=getattr(logging, level),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
 
 
-def run_cli(parser: argparse.ArgumentParser, action: Callable[[argparse.Namespace], None],
-            argv: Sequence[str] | None = None) -> int:
+def run_cli(
+    parser: argparse.ArgumentParser,
+    action: Callable[[argparse.Namespace], None],
+    argv: Sequence[str] | None = None,
+) -> int:
     """Parse ``argv``, run ``action(args)``; typed errors become one line and an exit code."""
     args = parser.parse_args(argv)
     setup_logging(args.log_level)
@@ -81,8 +98,12 @@ def _one_line(err: BaseException) -> str:
 class _DlInfo(ctypes.Structure):
     """glibc's Dl_info (dlfcn.h): which shared object defines an address."""
 
-    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
-                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+    _fields_ = [
+        ("dli_fname", ctypes.c_char_p),
+        ("dli_fbase", ctypes.c_void_p),
+        ("dli_sname", ctypes.c_char_p),
+        ("dli_saddr", ctypes.c_void_p),
+    ]
 
 
 def loaded_htslibs() -> list[tuple[str, str]]:
@@ -94,8 +115,13 @@ def loaded_htslibs() -> list[tuple[str, str]]:
         maps = Path("/proc/self/maps").read_text(encoding="utf-8")
     except OSError:
         return []
-    paths = sorted({fields[5] for fields in (line.split(maxsplit=5) for line in maps.splitlines())
-                    if len(fields) == 6 and ".so" in fields[5]})
+    paths = sorted(
+        {
+            fields[5]
+            for fields in (line.split(maxsplit=5) for line in maps.splitlines())
+            if len(fields) == 6 and ".so" in fields[5]
+        }
+    )
     found = {}
     for path in paths:
         try:

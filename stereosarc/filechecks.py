@@ -49,8 +49,9 @@ def read_vcf_header(path: Path) -> list[str]:
         if path.name.endswith(".gz"):
             _read_gzip_to_end(path)
     except (EOFError, OSError, zlib.error) as err:
-        raise InputError(f"{path}: corrupt or truncated gzip ({err}); re-create it with "
-                         f"bgzip and tabix -p vcf") from err
+        raise InputError(
+            f"{path}: corrupt or truncated gzip ({err}); re-create it with bgzip and tabix -p vcf"
+        ) from err
     if not header or not header[0].startswith("##fileformat=VCF"):
         raise InputError(f"{path}: not a VCF (first line must be ##fileformat=VCF...)")
     return header
@@ -64,8 +65,11 @@ def _read_gzip_to_end(path: Path) -> None:
 
 def vcf_contigs(header: list[str], path: Path) -> set[str]:
     """Contigs declared in ##contig lines, else those used by the records."""
-    declared = {line.split("ID=", 1)[1].split(",")[0].rstrip(">")
-                for line in header if line.startswith("##contig=<")}
+    declared = {
+        line.split("ID=", 1)[1].split(",")[0].rstrip(">")
+        for line in header
+        if line.startswith("##contig=<")
+    }
     if declared:
         return declared
     opener = gzip.open if path.name.endswith(".gz") else open
@@ -78,8 +82,10 @@ def check_vcf_annotation(header: list[str], path: Path) -> str:
     for key in VCF_ANNOTATION_KEYS:
         if any(line.startswith(f"##INFO=<ID={key},") for line in header):
             return key
-    raise InputError(f"{path}: no ##INFO=<ID=CSQ> (VEP) or ##INFO=<ID=ANN> (snpEff) header; "
-                     f"annotate the VCF with VEP or snpEff first")
+    raise InputError(
+        f"{path}: no ##INFO=<ID=CSQ> (VEP) or ##INFO=<ID=ANN> (snpEff) header; "
+        f"annotate the VCF with VEP or snpEff first"
+    )
 
 
 def bam_contigs(path: Path, fasta: Path | None = None) -> set[str]:
@@ -88,8 +94,9 @@ def bam_contigs(path: Path, fasta: Path | None = None) -> set[str]:
 
     mode = "rc" if path.suffix == ".cram" else "rb"
     try:
-        with pysam.AlignmentFile(str(path), mode, reference_filename=str(fasta) if fasta else None,
-                                 check_sq=False) as handle:
+        with pysam.AlignmentFile(
+            str(path), mode, reference_filename=str(fasta) if fasta else None, check_sq=False
+        ) as handle:
             return set(handle.references)
     except (OSError, ValueError) as err:
         raise InputError(f"{path}: cannot read alignment header ({err})") from err
@@ -104,28 +111,38 @@ def bed_contigs(path: Path, need_name: bool = False) -> set[str]:
                 continue
             fields = line.rstrip("\n").split("\t")
             if len(fields) < (4 if need_name else 3):
-                raise InputError(f"{path} line {number}: expected "
-                                 f"{'4 (chrom, start, end, gene)' if need_name else '3'} "
-                                 f"tab-separated columns, found {len(fields)}")
+                raise InputError(
+                    f"{path} line {number}: expected "
+                    f"{'4 (chrom, start, end, gene)' if need_name else '3'} "
+                    f"tab-separated columns, found {len(fields)}"
+                )
             try:
                 start, end = int(fields[1]), int(fields[2])
             except ValueError as err:
                 raise InputError(f"{path} line {number}: start/end are not integers") from err
             if start < 0 or end <= start:
-                raise InputError(f"{path} line {number}: interval {start}-{end} is empty or negative")
+                raise InputError(
+                    f"{path} line {number}: interval {start}-{end} is empty or negative"
+                )
             contigs.add(fields[0])
     if not contigs:
         raise InputError(f"{path}: no intervals")
     return contigs
 
 
-def check_contig_naming(data_contigs: set[str], data_file: Path, bed_contigs_: set[str],
-                        bed_file: Path) -> None:
+def check_contig_naming(
+    data_contigs: set[str], data_file: Path, bed_contigs_: set[str], bed_file: Path
+) -> None:
     """Refuse a 17 vs chr17 mismatch between a data file and a BED (no overlap at all)."""
     if not data_contigs or data_contigs & bed_contigs_:
         return
     flipped = {c[3:] if c.startswith("chr") else f"chr{c}" for c in data_contigs}
-    hint = (" (one uses 'chr' prefixes, the other does not: rename contigs so they match)"
-            if flipped & bed_contigs_ else "")
-    raise InputError(f"{data_file}: no contig in common with {bed_file.name}; e.g. "
-                     f"{sorted(data_contigs)[0]!r} vs {sorted(bed_contigs_)[0]!r}{hint}")
+    hint = (
+        " (one uses 'chr' prefixes, the other does not: rename contigs so they match)"
+        if flipped & bed_contigs_
+        else ""
+    )
+    raise InputError(
+        f"{data_file}: no contig in common with {bed_file.name}; e.g. "
+        f"{sorted(data_contigs)[0]!r} vs {sorted(bed_contigs_)[0]!r}{hint}"
+    )

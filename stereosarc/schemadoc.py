@@ -45,13 +45,20 @@ def _type_text(spec: dict) -> str:
 def table_markdown(name: str, schema: dict) -> str:
     """One table's section: title, description, a row per column."""
     required = set(schema.get("required", []))
-    lines = [f"## `{name}`", "", schema.get("description", ""), "",
-             "| column | type | unit | description |", "|---|---|---|---|"]
+    lines = [
+        f"## `{name}`",
+        "",
+        schema.get("description", ""),
+        "",
+        "| column | type | unit | description |",
+        "|---|---|---|---|",
+    ]
     for column, spec in schema.get("properties", {}).items():
         flag = " **required**" if column in required else ""
         description = spec.get("description", "").replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| `{column}`{flag} | {_type_text(spec)} | {spec.get('x-unit', '')} "
-                     f"| {description} |")
+        lines.append(
+            f"| `{column}`{flag} | {_type_text(spec)} | {spec.get('x-unit', '')} | {description} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -78,15 +85,25 @@ def render_parameters() -> str:
     root = schema_dir().parents[1]
     schema = json.loads((root / "nextflow_schema.json").read_text(encoding="utf-8"))
     defaults = _config_defaults((root / "nextflow.config").read_text(encoding="utf-8"))
-    lines = ["# Parameters", "",
-             "Generated from `nextflow_schema.json` by `python -m stereosarc.schemadoc parameters`;",
-             "defaults from `nextflow.config`. Set them with `--name value` or in a `-params-file`.", ""]
+    lines = [
+        "# Parameters",
+        "",
+        "Generated from `nextflow_schema.json` by `python -m stereosarc.schemadoc parameters`;",
+        "defaults from `nextflow.config`. Set them with `--name value` or in a `-params-file`.",
+        "",
+    ]
     for group in schema["$defs"].values():
-        lines += [f"## {group['title']}", "", "| parameter | type | default | description |",
-                  "|---|---|---|---|"]
+        lines += [
+            f"## {group['title']}",
+            "",
+            "| parameter | type | default | description |",
+            "|---|---|---|---|",
+        ]
         for name, spec in group["properties"].items():
-            lines.append(f"| `--{name}` | {_type_text(spec)} | {defaults.get(name, '')} "
-                         f"| {spec.get('description', '')} |")
+            lines.append(
+                f"| `--{name}` | {_type_text(spec)} | {defaults.get(name, '')} "
+                f"| {spec.get('description', '')} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

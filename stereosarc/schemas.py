@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from stereosarc.errors import SchemaError
 
 NA_REP = "NA"
-FLOAT_FORMAT = "%.10g"  # 10 significant digits: beyond every reported precision, stable across runs
+FLOAT_FORMAT = (
+    "%.10g"  # 10 significant digits: beyond every reported precision, stable across runs
+)
 
 
 def schema_dir() -> Path:
@@ -25,7 +27,7 @@ def schema_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "assets" / "schemas"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict:
     """The JSON schema of output table ``name`` (assets/schemas/<name>.schema.json)."""
     path = schema_dir() / f"{name}.schema.json"

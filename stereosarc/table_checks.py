@@ -36,9 +36,18 @@ DMY_PATTERN = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$")  # 10/01/2021, 10.0
 # DESIGN.md clinical table: start_date <= each of these; diagnosis_date <= start_date
 AFTER_START = ("progression_date", "death_date", "last_assessment_date", "last_followup_date")
 VOCABULARIES = {  # clinical column -> accepted values (outcome.endpoints, DESIGN.md)
-    "arm": endpoints.ARMS, "histology": endpoints.HISTOLOGIES, "line": endpoints.LINES,
-    "best_response": endpoints.RESPONSES, "best_response_irecist": endpoints.IRESPONSES}
-REQUIRED_VALUES = ("arm", "histology", "line", "start_date")  # a clinical row is unusable without them
+    "arm": endpoints.ARMS,
+    "histology": endpoints.HISTOLOGIES,
+    "line": endpoints.LINES,
+    "best_response": endpoints.RESPONSES,
+    "best_response_irecist": endpoints.IRESPONSES,
+}
+REQUIRED_VALUES = (
+    "arm",
+    "histology",
+    "line",
+    "start_date",
+)  # a clinical row is unusable without them
 CLOSE_MATCH_CUTOFF = 0.6  # difflib.get_close_matches default
 
 
@@ -54,7 +63,11 @@ class Finding:
 
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file} row {self.row}"
-        return f"{where}, column {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        return (
+            f"{where}, column {self.column}: {self.message}"
+            if self.column
+            else f"{where}: {self.message}"
+        )
 
 
 def closest(value: str, choices) -> str:
@@ -72,7 +85,9 @@ def _shown(value) -> str:
     return "empty" if value is None else repr(value)
 
 
-def _finding(name: str, row: pd.Series, column: str, message: str, severity: str = REFUSE) -> Finding:
+def _finding(
+    name: str, row: pd.Series, column: str, message: str, severity: str = REFUSE
+) -> Finding:
     return Finding(name, spreadsheet_row(row[ROW_COLUMN]), column, message, severity)
 
 
@@ -96,8 +111,14 @@ def check_clinical(table: pd.DataFrame, name: str) -> list[Finding]:
                 if column in REQUIRED_VALUES:
                     found.append(_finding(name, row, column, "empty (required)"))
             elif value not in allowed:
-                found.append(_finding(name, row, column, f"{value!r} is not one of "
-                                      f"{', '.join(allowed)}{closest(value, allowed)}"))
+                found.append(
+                    _finding(
+                        name,
+                        row,
+                        column,
+                        f"{value!r} is not one of {', '.join(allowed)}{closest(value, allowed)}",
+                    )
+                )
         found.extend(_clinical_dates(row, name))
     return found
 
@@ -120,10 +141,18 @@ def _clinical_dates(row: pd.Series, name: str) -> list[Finding]:
         return found
     for column in AFTER_START:
         if column in dates and dates[column] < start:
-            found.append(_finding(name, row, column, f"{dates[column]} is before start_date {start}"))
+            found.append(
+                _finding(name, row, column, f"{dates[column]} is before start_date {start}")
+            )
     if "diagnosis_date" in dates and dates["diagnosis_date"] > start:
-        found.append(_finding(name, row, "diagnosis_date",
-                              f"{dates['diagnosis_date']} is after start_date {start}"))
+        found.append(
+            _finding(
+                name,
+                row,
+                "diagnosis_date",
+                f"{dates['diagnosis_date']} is after start_date {start}",
+            )
+        )
     return found
 
 
@@ -134,13 +163,27 @@ def check_ihc(table: pd.DataFrame, name: str) -> list[Finding]:
     for _, row in table.iterrows():
         marker = (row["marker"] or "").upper()
         if marker not in markers:
-            found.append(_finding(name, row, "marker", f"{_shown(row['marker'])} is not a known marker "
-                                  f"({', '.join(markers)}){closest(row['marker'] or '', markers)}"))
+            found.append(
+                _finding(
+                    name,
+                    row,
+                    "marker",
+                    f"{_shown(row['marker'])} is not a known marker "
+                    f"({', '.join(markers)}){closest(row['marker'] or '', markers)}",
+                )
+            )
             continue
         allowed = densities.PDL1_METRICS if marker == densities.PDL1 else densities.IMMUNE_METRICS
         if row["metric"] not in allowed:
-            found.append(_finding(name, row, "metric", f"{_shown(row['metric'])} is not a metric of {marker} "
-                                  f"({', '.join(allowed)}){closest(row['metric'] or '', allowed)}"))
+            found.append(
+                _finding(
+                    name,
+                    row,
+                    "metric",
+                    f"{_shown(row['metric'])} is not a metric of {marker} "
+                    f"({', '.join(allowed)}){closest(row['metric'] or '', allowed)}",
+                )
+            )
             continue
         found.extend(_ihc_value(row, name))
     return found
@@ -164,8 +207,15 @@ def _ihc_value(row: pd.Series, name: str) -> list[Finding]:
         reason = "a cell count that is not a whole number"
     else:
         return []
-    return [_finding(name, row, "value", f"{text} for {metric} is {reason}; the IHC stage "
-                     f"will reject this row", WARN)]
+    return [
+        _finding(
+            name,
+            row,
+            "value",
+            f"{text} for {metric} is {reason}; the IHC stage will reject this row",
+            WARN,
+        )
+    ]
 
 
 def check_labs(table: pd.DataFrame, name: str) -> list[Finding]:
@@ -175,8 +225,15 @@ def check_labs(table: pd.DataFrame, name: str) -> list[Finding]:
     for _, row in table.iterrows():
         analyte = (row["analyte"] or "").lower()
         if analyte not in labs.ANALYTES:
-            found.append(_finding(name, row, "analyte", f"{_shown(row['analyte'])} is not one of "
-                                  f"{', '.join(labs.ANALYTES)}{closest(analyte, labs.ANALYTES)}"))
+            found.append(
+                _finding(
+                    name,
+                    row,
+                    "analyte",
+                    f"{_shown(row['analyte'])} is not one of "
+                    f"{', '.join(labs.ANALYTES)}{closest(analyte, labs.ANALYTES)}",
+                )
+            )
             continue
         problem = _date_problem(row["date"]) if row["date"] is not None else "empty (required)"
         if problem:
@@ -191,16 +248,38 @@ def _lab_value(row: pd.Series, analyte: str, name: str) -> list[Finding]:
     try:
         value, _ = labs_draws.parse_value(row["value"])
     except (TypeError, ValueError):
-        return [_finding(name, row, "value", f"{_shown(row['value'])} is not a number (nor a censored "
-                         f"value such as <5 or >200)")]
+        return [
+            _finding(
+                name,
+                row,
+                "value",
+                f"{_shown(row['value'])} is not a number (nor a censored "
+                f"value such as <5 or >200)",
+            )
+        ]
     canonical = labs.convert(analyte, value, row["unit"])
     if canonical is None:
         accepted = ", ".join(sorted(labs.UNIT_FACTORS[analyte]))
-        return [_finding(name, row, "unit", f"{_shown(row['unit'])} is not an accepted unit for "
-                         f"{analyte} ({accepted}); units are never guessed")]
+        return [
+            _finding(
+                name,
+                row,
+                "unit",
+                f"{_shown(row['unit'])} is not an accepted unit for "
+                f"{analyte} ({accepted}); units are never guessed",
+            )
+        ]
     if not math.isfinite(canonical) or canonical < 0 or canonical > labs.IMPOSSIBLE_ABOVE[analyte]:
-        return [_finding(name, row, "value", f"{row['value']} {row['unit']} is impossible for "
-                         f"{analyte}; the labs stage will reject this row", WARN)]
+        return [
+            _finding(
+                name,
+                row,
+                "value",
+                f"{row['value']} {row['unit']} is impossible for "
+                f"{analyte}; the labs stage will reject this row",
+                WARN,
+            )
+        ]
     return []
 
 
@@ -210,18 +289,33 @@ def check_tissue_cn(table: pd.DataFrame, name: str) -> list[Finding]:
     found = []
     for _, row in table.iterrows():
         if _number(row["copy_number"]) is None or _number(row["copy_number"]) < 0:
-            found.append(_finding(name, row, "copy_number", f"{_shown(row['copy_number'])} is "
-                                  "not a non-negative number"))
+            found.append(
+                _finding(
+                    name,
+                    row,
+                    "copy_number",
+                    f"{_shown(row['copy_number'])} is not a non-negative number",
+                )
+            )
         purity = row.get("purity")
         if purity is not None and not 0 < (_number(purity) or -1) <= 1:
-            found.append(_finding(name, row, "purity", f"{_shown(purity)} is not a fraction "
-                                  "in (0, 1]"))
+            found.append(
+                _finding(name, row, "purity", f"{_shown(purity)} is not a fraction in (0, 1]")
+            )
     if "purity" in table.columns:
-        values = table.assign(_p=pd.to_numeric(table["purity"], errors="coerce")).dropna(subset=["_p"])
+        values = table.assign(_p=pd.to_numeric(table["purity"], errors="coerce")).dropna(
+            subset=["_p"]
+        )
         for patient, group in values.groupby("patient"):
             if group["_p"].nunique() > 1:
-                found.append(_finding(name, group.iloc[-1], "purity", f"patient {patient!r} has "
-                                      "more than one purity"))
+                found.append(
+                    _finding(
+                        name,
+                        group.iloc[-1],
+                        "purity",
+                        f"patient {patient!r} has more than one purity",
+                    )
+                )
     return found
 
 

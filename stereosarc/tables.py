@@ -46,8 +46,14 @@ def read_table(path: str | os.PathLike, required: list[str] | None = None) -> pd
         raise InputError(f"{path}: file is empty")
     sep = table_separator(path)
     try:
-        table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
-                            encoding="utf-8", skip_blank_lines=True)
+        table = pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8",
+            skip_blank_lines=True,
+        )
     except UnicodeDecodeError as err:
         raise InputError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
@@ -55,8 +61,10 @@ def read_table(path: str | os.PathLike, required: list[str] | None = None) -> pd
     table.columns = [str(c).strip().lstrip("\ufeff") for c in table.columns]
     missing = [c for c in (required or []) if c not in table.columns]
     if missing:
-        raise InputError(f"{path}: missing required column(s) {', '.join(missing)}; "
-                         f"found {', '.join(table.columns)}")
+        raise InputError(
+            f"{path}: missing required column(s) {', '.join(missing)}; "
+            f"found {', '.join(table.columns)}"
+        )
     table = table.apply(lambda col: col.str.strip())
     table = table.mask(table.isin(MISSING_TOKENS), None)
     table[ROW_COLUMN] = np.arange(1, len(table) + 1)
@@ -68,8 +76,9 @@ def spreadsheet_row(data_row: int) -> int:
     return int(data_row) + HEADER_ROWS
 
 
-def numeric_columns(table: pd.DataFrame, columns, name: str,
-                    error: type[InputError] = InputError) -> pd.DataFrame:
+def numeric_columns(
+    table: pd.DataFrame, columns, name: str, error: type[InputError] = InputError
+) -> pd.DataFrame:
     """Convert ``columns`` (those present) of a read_table frame to numbers in place.
 
     Text in one of them is ``error`` naming file ``name``, its row and column.
@@ -81,8 +90,10 @@ def numeric_columns(table: pd.DataFrame, columns, name: str,
         bad = numbers.isna() & table[column].notna()
         if bad.any():
             first = table[bad].iloc[0]
-            raise error(f"{name} row {first[ROW_COLUMN]}, column {column}: "
-                        f"{first[column]!r} is not a number")
+            raise error(
+                f"{name} row {first[ROW_COLUMN]}, column {column}: "
+                f"{first[column]!r} is not a number"
+            )
         table[column] = numbers
     return table
 
@@ -130,11 +141,13 @@ def validate_frame(frame: pd.DataFrame, name: str) -> None:
     required = schema.get("required", [])
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise SchemaError(f"table {name}: expected columns {required}; "
-                          f"missing {missing}; found {list(frame.columns)}")
+        raise SchemaError(
+            f"table {name}: expected columns {required}; "
+            f"missing {missing}; found {list(frame.columns)}"
+        )
     properties = schema.get("properties", {})
     undocumented = [c for c in frame.columns if c not in properties]
-    if undocumented and not schema.get("additionalProperties", True) is True:
+    if undocumented and schema.get("additionalProperties", True) is not True:
         raise SchemaError(f"table {name}: columns {undocumented} are not in its schema")
     for column, spec in properties.items():
         if column in frame.columns:
@@ -152,7 +165,9 @@ def _formatted(frame: pd.DataFrame) -> pd.DataFrame:
         elif out[column].dtype == object:
             values = out[column].dropna()
             if len(values) and values.map(lambda v: isinstance(v, (bool, np.bool_))).all():
-                out[column] = out[column].map(lambda v: None if pd.isna(v) else int(v)).astype("Int64")
+                out[column] = (
+                    out[column].map(lambda v: None if pd.isna(v) else int(v)).astype("Int64")
+                )
     return out
 
 
@@ -177,16 +192,26 @@ def atomic_write(path: str | os.PathLike, write) -> None:
         raise
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike, schema: str,
-                parquet: bool = False) -> None:
+def write_table(
+    frame: pd.DataFrame, path: str | os.PathLike, schema: str, parquet: bool = False
+) -> None:
     """Validate ``frame`` against ``schema`` then write it as TSV (and Parquet beside it).
 
     Column order is kept; a Parquet copy is written to the same stem with ``.parquet``.
     """
     frame = _formatted(frame)
     validate_frame(frame, schema)
-    atomic_write(path, lambda tmp: frame.to_csv(tmp, sep="\t", index=False, na_rep=NA_REP,
-                                                float_format=FLOAT_FORMAT, lineterminator="\n"))
+    atomic_write(
+        path,
+        lambda tmp: frame.to_csv(
+            tmp,
+            sep="\t",
+            index=False,
+            na_rep=NA_REP,
+            float_format=FLOAT_FORMAT,
+            lineterminator="\n",
+        ),
+    )
     if parquet:
         target = Path(path).with_suffix(".parquet")
         atomic_write(target, lambda tmp: frame.to_parquet(tmp, index=False))

@@ -25,23 +25,54 @@ from stereosarc.tables import ROW_COLUMN, read_table, spreadsheet_row
 log = logging.getLogger(__name__)
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # DESIGN.md: ids reach file names and shell commands
-SAMPLESHEET_COLUMNS = ["patient", "sample", "type", "timepoint", "vcf", "bam",
-                       "cfdna_ng_per_ml", "collection_date"]
+SAMPLESHEET_COLUMNS = [
+    "patient",
+    "sample",
+    "type",
+    "timepoint",
+    "vcf",
+    "bam",
+    "cfdna_ng_per_ml",
+    "collection_date",
+]
 TABLE_REQUIRED = {  # DESIGN.md input contracts
-    "clinical": ["patient", "arm", "histology", "line", "start_date", "progression_date",
-                 "death_date", "last_assessment_date", "last_followup_date", "diagnosis_date",
-                 "best_response"],
+    "clinical": [
+        "patient",
+        "arm",
+        "histology",
+        "line",
+        "start_date",
+        "progression_date",
+        "death_date",
+        "last_assessment_date",
+        "last_followup_date",
+        "diagnosis_date",
+        "best_response",
+    ],
     "ihc": ["patient", "sample", "marker", "metric", "value"],
     "qupath": ["file", "patient", "marker"],
     "labs": ["patient", "date", "analyte", "value", "unit"],
     "tissue_cn": ["patient", "gene", "copy_number"],
-    "ctdna_sites": ["chrom", "pos", "ref", "alt", "gene"],  # ctdna-count --sites (docs/ctdna_counting.md)
+    "ctdna_sites": [
+        "chrom",
+        "pos",
+        "ref",
+        "alt",
+        "gene",
+    ],  # ctdna-count --sites (docs/ctdna_counting.md)
 }
 ID_COLUMNS = ("patient", "sample")
-VALUE_CHECKS = {"clinical": table_checks.check_clinical, "ihc": table_checks.check_ihc,
-                "labs": table_checks.check_labs, "tissue_cn": table_checks.check_tissue_cn}
-TYPE_REQUIRES = {"tumour": ("patient", "vcf"), "plasma": ("patient", "timepoint", "bam"),
-                 "pon": ("bam",)}  # assets/schema_input.json allOf, for one-line missing columns
+VALUE_CHECKS = {
+    "clinical": table_checks.check_clinical,
+    "ihc": table_checks.check_ihc,
+    "labs": table_checks.check_labs,
+    "tissue_cn": table_checks.check_tissue_cn,
+}
+TYPE_REQUIRES = {
+    "tumour": ("patient", "vcf"),
+    "plasma": ("patient", "timepoint", "bam"),
+    "pon": ("bam",),
+}  # assets/schema_input.json allOf, for one-line missing columns
 
 
 @dataclass
@@ -67,7 +98,9 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.messages:
             more = len(self.messages) - 1
-            suffix = f" (+{more} more problem{'s' if more > 1 else ''} listed above)" if more else ""
+            suffix = (
+                f" (+{more} more problem{'s' if more > 1 else ''} listed above)" if more else ""
+            )
             raise InputError(self.messages[0] + suffix)
 
 
@@ -80,7 +113,10 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
         return "patient", "must be empty for pon rows"
     column = error.path[0] if error.path else "?"
     if error.validator == "pattern" and column in ID_COLUMNS:
-        return column, f"{error.instance!r} is not a valid identifier ({ID_PATTERN}: letters, digits, . _ -)"
+        return (
+            column,
+            f"{error.instance!r} is not a valid identifier ({ID_PATTERN}: letters, digits, . _ -)",
+        )
     if error.validator == "enum":
         return column, f"{error.instance!r} is not one of {', '.join(error.validator_value)}"
     return column, error.message
@@ -102,7 +138,9 @@ def _where(name: str, row: pd.Series) -> str:
     return f"{name} row {spreadsheet_row(row[ROW_COLUMN])}"
 
 
-def absent_columns(sheet: pd.DataFrame, header: list[str], name: str, problems: Problems) -> set[str]:
+def absent_columns(
+    sheet: pd.DataFrame, header: list[str], name: str, problems: Problems
+) -> set[str]:
     """One line per column that rows of some type require but the header lacks."""
     absent = set()
     for column in dict.fromkeys(c for columns in TYPE_REQUIRES.values() for c in columns):
@@ -113,13 +151,21 @@ def absent_columns(sheet: pd.DataFrame, header: list[str], name: str, problems: 
         if len(rows):
             absent.add(column)
             counts = rows["type"].value_counts()
-            problems.add(f"{name}: column {column} is missing from the header; it is required for "
-                         + ", ".join(f"{counts[t]} {t}" for t in types if t in counts) + " rows")
+            problems.add(
+                f"{name}: column {column} is missing from the header; it is required for "
+                + ", ".join(f"{counts[t]} {t}" for t in types if t in counts)
+                + " rows"
+            )
     return absent
 
 
-def check_samplesheet_rows(sheet: pd.DataFrame, schema: dict, name: str, problems: Problems,
-                           absent: set[str] = frozenset()) -> None:
+def check_samplesheet_rows(
+    sheet: pd.DataFrame,
+    schema: dict,
+    name: str,
+    problems: Problems,
+    absent: set[str] = frozenset(),
+) -> None:
     """Schema of each row (columns absent from the header were reported once), unique ids."""
     validator = jsonschema.Draft202012Validator(schema)
     for _, row in sheet.iterrows():
@@ -130,8 +176,10 @@ def check_samplesheet_rows(sheet: pd.DataFrame, schema: dict, name: str, problem
     duplicated = sheet[sheet["sample"].notna() & sheet["sample"].duplicated(keep="first")]
     for _, row in duplicated.iterrows():
         first = sheet.loc[sheet["sample"] == row["sample"], ROW_COLUMN].iloc[0]
-        problems.add(f"{_where(name, row)}, column sample: duplicate sample id "
-                     f"{row['sample']!r} (first on row {spreadsheet_row(first)})")
+        problems.add(
+            f"{_where(name, row)}, column sample: duplicate sample id "
+            f"{row['sample']!r} (first on row {spreadsheet_row(first)})"
+        )
 
 
 def resolve_paths(sheet: pd.DataFrame, base: Path, name: str, problems: Problems) -> pd.DataFrame:
@@ -152,8 +200,14 @@ def resolve_paths(sheet: pd.DataFrame, base: Path, name: str, problems: Problems
     return sheet
 
 
-def check_data_files(sheet: pd.DataFrame, name: str, panel_bed: Path | None,
-                     ctdna_targets: Path | None, fasta: Path | None, problems: Problems) -> pd.DataFrame:
+def check_data_files(
+    sheet: pd.DataFrame,
+    name: str,
+    panel_bed: Path | None,
+    ctdna_targets: Path | None,
+    fasta: Path | None,
+    problems: Problems,
+) -> pd.DataFrame:
     """Indexes, VCF integrity and annotation, contig naming against the BEDs."""
     panel = filechecks.bed_contigs(panel_bed) if panel_bed else None
     targets = filechecks.bed_contigs(ctdna_targets, need_name=True) if ctdna_targets else None
@@ -165,10 +219,16 @@ def check_data_files(sheet: pd.DataFrame, name: str, panel_bed: Path | None,
             if row["vcf"] and Path(row["vcf"]).is_file():
                 sheet.at[index, "vcf_index"] = _check_vcf(Path(row["vcf"]), panel, panel_bed)
             if row["bam"] and Path(row["bam"]).is_file():
-                sheet.at[index, "bam_index"] = _check_bam(Path(row["bam"]), fasta, targets,
-                                                          ctdna_targets if row["type"] != "tumour" else None)
+                sheet.at[index, "bam_index"] = _check_bam(
+                    Path(row["bam"]),
+                    fasta,
+                    targets,
+                    ctdna_targets if row["type"] != "tumour" else None,
+                )
         except InputError as err:
-            column = "bam" if "alignment" in str(err) or ".bam" in str(err).split(":")[0] else "vcf"
+            column = (
+                "bam" if "alignment" in str(err) or ".bam" in str(err).split(":")[0] else "vcf"
+            )
             problems.add(f"{where}, column {column}: {err}")
     return sheet
 
@@ -177,26 +237,38 @@ def _check_vcf(path: Path, panel: set[str] | None, panel_bed: Path | None) -> st
     header = filechecks.read_vcf_header(path)
     filechecks.check_vcf_annotation(header, path)
     if panel is not None:
-        filechecks.check_contig_naming(filechecks.vcf_contigs(header, path), path, panel, panel_bed)
+        filechecks.check_contig_naming(
+            filechecks.vcf_contigs(header, path), path, panel, panel_bed
+        )
     index = filechecks.find_vcf_index(path)
     return str(index) if index else None
 
 
-def _check_bam(path: Path, fasta: Path | None, targets: set[str] | None,
-               targets_bed: Path | None) -> str:
+def _check_bam(
+    path: Path, fasta: Path | None, targets: set[str] | None, targets_bed: Path | None
+) -> str:
     if path.suffix == ".cram" and fasta is None:
-        raise InputError(f"{path}: CRAM input needs --fasta (the reference it was written against)")
+        raise InputError(
+            f"{path}: CRAM input needs --fasta (the reference it was written against)"
+        )
     index = filechecks.find_index(path)
     if index is None:
         raise InputError(f"{path}: index missing; create it with: samtools index {path.name}")
     if targets is not None and targets_bed is not None:
-        filechecks.check_contig_naming(filechecks.bam_contigs(path, fasta), path, targets, targets_bed)
+        filechecks.check_contig_naming(
+            filechecks.bam_contigs(path, fasta), path, targets, targets_bed
+        )
     return str(index)
 
 
-def validate_samplesheet(path: Path, schema_path: Path, panel_bed: Path | None = None,
-                         ctdna_targets: Path | None = None, fasta: Path | None = None,
-                         problems: Problems | None = None) -> pd.DataFrame | None:
+def validate_samplesheet(
+    path: Path,
+    schema_path: Path,
+    panel_bed: Path | None = None,
+    ctdna_targets: Path | None = None,
+    fasta: Path | None = None,
+    problems: Problems | None = None,
+) -> pd.DataFrame | None:
     """The samplesheet with absolute paths and index columns.
 
     Problems go to ``problems`` when given (None is returned when there are any), otherwise
@@ -223,8 +295,9 @@ def validate_samplesheet(path: Path, schema_path: Path, panel_bed: Path | None =
     values = sheet[SAMPLESHEET_COLUMNS].astype(object)
     sheet[SAMPLESHEET_COLUMNS] = values.where(values.notna(), None)
     absent = absent_columns(sheet, header, name, problems)
-    check_samplesheet_rows(sheet, json.loads(schema_path.read_text(encoding="utf-8")), name,
-                           problems, absent)
+    check_samplesheet_rows(
+        sheet, json.loads(schema_path.read_text(encoding="utf-8")), name, problems, absent
+    )
     if len(problems.messages) == before:
         sheet = resolve_paths(sheet, path.resolve().parent, name, problems)
     if len(problems.messages) == before:
@@ -232,8 +305,12 @@ def validate_samplesheet(path: Path, schema_path: Path, panel_bed: Path | None =
     if len(problems.messages) > before:
         return _refused(problems, own)
     counts = sheet["type"].value_counts().to_dict()
-    log.info("%s: %d samples (%s)", name, len(sheet),
-             ", ".join(f"{n} {t}" for t, n in sorted(counts.items())))
+    log.info(
+        "%s: %d samples (%s)",
+        name,
+        len(sheet),
+        ", ".join(f"{n} {t}" for t, n in sorted(counts.items())),
+    )
     return sheet
 
 
@@ -268,8 +345,10 @@ def validate_table(path: Path, kind: str, problems: Problems | None = None) -> p
         if column in table.columns:
             bad = table[table[column].notna() & ~table[column].str.fullmatch(ID_PATTERN[1:-1])]
             for _, row in bad.iterrows():
-                problems.add(f"{_where(path.name, row)}, column {column}: "
-                             f"{row[column]!r} is not a valid identifier ({ID_PATTERN})")
+                problems.add(
+                    f"{_where(path.name, row)}, column {column}: "
+                    f"{row[column]!r} is not a valid identifier ({ID_PATTERN})"
+                )
     if kind in VALUE_CHECKS:
         problems.add_findings(VALUE_CHECKS[kind](table, path.name))
     if kind == "ctdna_sites":
@@ -287,14 +366,19 @@ def _check_site_positions(table: pd.DataFrame, name: str, problems: Problems) ->
             if not row[column]:
                 problems.add(f"{_where(name, row)}, column {column}: empty")
         if not str(row["pos"] or "").isdigit() or int(row["pos"]) < 1:
-            problems.add(f"{_where(name, row)}, column pos: {row['pos']!r} is not a "
-                         f"1-based position (integer >= 1)")
+            problems.add(
+                f"{_where(name, row)}, column pos: {row['pos']!r} is not a "
+                f"1-based position (integer >= 1)"
+            )
 
 
 def schema_parameters(schema: dict) -> dict[str, dict]:
     """{name: property} of every parameter in nextflow_schema.json (all groups)."""
-    return {name: spec for group in schema.get("$defs", {}).values()
-            for name, spec in group.get("properties", {}).items()}
+    return {
+        name: spec
+        for group in schema.get("$defs", {}).values()
+        for name, spec in group.get("properties", {}).items()
+    }
 
 
 def canonical_parameter(name: str) -> str:
@@ -315,8 +399,13 @@ def unknown_parameters(params: dict, known) -> list[str]:
         typed.setdefault(canonical_parameter(name), name)
     messages = []
     for canonical, name in sorted(typed.items()):
-        match = [canonical] if canonical in known else difflib.get_close_matches(
-            canonical, sorted(known), n=1, cutoff=table_checks.CLOSE_MATCH_CUTOFF)
+        match = (
+            [canonical]
+            if canonical in known
+            else difflib.get_close_matches(
+                canonical, sorted(known), n=1, cutoff=table_checks.CLOSE_MATCH_CUTOFF
+            )
+        )
         hint = f"; did you mean --{match[0]}?" if match else "; see --help for the parameters"
         messages.append(f"unknown parameter --{name}{hint}")
     return messages

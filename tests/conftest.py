@@ -10,17 +10,28 @@ import pytest
 
 HG38_CHR17 = 83_257_441  # hg38 chr17 length (UCSC)
 
-VEP_HEADER = ('##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
-              'Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|gnomADe_AF">')
+VEP_HEADER = (
+    '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+    'Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|gnomADe_AF">'
+)
 
 
-def write_vcf(path: Path, records: list[str], contig: str = "chr17", sample: str = "T1",
-              annotation: str | None = VEP_HEADER, compress: bool = True) -> Path:
+def write_vcf(
+    path: Path,
+    records: list[str],
+    contig: str = "chr17",
+    sample: str = "T1",
+    annotation: str | None = VEP_HEADER,
+    compress: bool = True,
+) -> Path:
     """A small single-sample VCF; bgzipped and tabix-indexed when ``compress``."""
-    header = ["##fileformat=VCFv4.2", f"##contig=<ID={contig},length={HG38_CHR17}>",
-              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-              '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
-              '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">']
+    header = [
+        "##fileformat=VCFv4.2",
+        f"##contig=<ID={contig},length={HG38_CHR17}>",
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">',
+    ]
     if annotation:
         header.append(annotation)
     header.append(f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}")

@@ -100,9 +100,18 @@ def cluster(root: Path):
     env = {**os.environ, "SLURM_CONF": str(conf)}
     pid_files = [root / "munge" / "munged.pid", root / "slurmctld.pid", root / "slurmd.pid"]
     try:
-        subprocess.run([DAEMONS[0], f"--key-file={key}", f"--socket={root}/munge/munge.socket",
-                        f"--pid-file={pid_files[0]}", f"--log-file={root}/munge/munged.log",
-                        f"--seed-file={root}/munge/seed", "--force"], check=True)
+        subprocess.run(
+            [
+                DAEMONS[0],
+                f"--key-file={key}",
+                f"--socket={root}/munge/munge.socket",
+                f"--pid-file={pid_files[0]}",
+                f"--log-file={root}/munge/munged.log",
+                f"--seed-file={root}/munge/seed",
+                "--force",
+            ],
+            check=True,
+        )
         subprocess.run([DAEMONS[1], "-f", str(conf)], check=True, env=env)
         subprocess.run([DAEMONS[2], "-f", str(conf)], check=True, env=env)
         _wait_for(lambda: _node_idle(env), 60, "node")
@@ -137,8 +146,11 @@ def completed_jobs(root: Path) -> list[dict]:
     log = root / "log" / "jobcomp.txt"
     if not log.exists():
         return []
-    return [dict(field.split("=", 1) for field in line.split() if "=" in field)
-            for line in log.read_text().splitlines() if line.strip()]
+    return [
+        dict(field.split("=", 1) for field in line.split() if "=" in field)
+        for line in log.read_text().splitlines()
+        if line.strip()
+    ]
 
 
 def which_missing() -> list[str]:

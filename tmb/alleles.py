@@ -19,14 +19,41 @@ import numpy as np
 from tmb import core
 from tmb.annotation import TEXT_ERRORS
 
-ALLELE_COLUMNS = ["chrom", "pos", "ref", "alt", "allele_index", "filter", "depth", "alt_reads",
-                  "vaf", "vaf_source", "population_af", "consequences", "genes", "cosmic_count"]
+ALLELE_COLUMNS = [
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "allele_index",
+    "filter",
+    "depth",
+    "alt_reads",
+    "vaf",
+    "vaf_source",
+    "population_af",
+    "consequences",
+    "genes",
+    "cosmic_count",
+]
 # The reader's columns and their numpy types (tmb/_vcfcore.c COLUMN_NAMES / COLUMN_SIZES)
-DTYPES = {"chrom": np.int32, "pos": np.int64, "ref_start": np.int64, "ref_end": np.int64,
-          "alt_start": np.int64, "alt_end": np.int64, "allele_index": np.int64,
-          "filter": np.int32, "depth": np.float64, "alt_reads": np.float64, "vaf": np.float64,
-          "vaf_source": np.int8, "population_af": np.float64, "consequences": np.int32,
-          "genes": np.int32, "cosmic_count": np.float64}
+DTYPES = {
+    "chrom": np.int32,
+    "pos": np.int64,
+    "ref_start": np.int64,
+    "ref_end": np.int64,
+    "alt_start": np.int64,
+    "alt_end": np.int64,
+    "allele_index": np.int64,
+    "filter": np.int32,
+    "depth": np.float64,
+    "alt_reads": np.float64,
+    "vaf": np.float64,
+    "vaf_source": np.int8,
+    "population_af": np.float64,
+    "consequences": np.int32,
+    "genes": np.int32,
+    "cosmic_count": np.float64,
+}
 CODED = ("chrom", "filter", "consequences", "genes")  # columns holding codes into tables
 VAF_SOURCES = ("FORMAT/AF", "AD")  # vaf_source codes 0 and 1 (schema tmb_trace)
 
@@ -50,12 +77,12 @@ class AlleleTable:
     _names: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_core(cls, text: bytes, columns: dict, tables: dict) -> "AlleleTable":
+    def from_core(cls, text: bytes, columns: dict, tables: dict) -> AlleleTable:
         arrays = {name: np.frombuffer(data, dtype=DTYPES[name]) for name, data in columns.items()}
         return cls(arrays, tables, text, text)
 
     @classmethod
-    def from_frame(cls, frame) -> "AlleleTable":
+    def from_frame(cls, frame) -> AlleleTable:
         """The table of a pandas DataFrame with the ALLELE_COLUMNS."""
         frame = frame.reset_index(drop=True)
         columns, tables = {}, {}
@@ -71,14 +98,20 @@ class AlleleTable:
         for name in ("depth", "alt_reads", "vaf", "population_af", "cosmic_count"):
             columns[name] = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
         sources = {source: code for code, source in enumerate(VAF_SOURCES)}
-        columns["vaf_source"] = np.array([sources.get(v, -1) for v in frame["vaf_source"]], np.int8)
+        columns["vaf_source"] = np.array(
+            [sources.get(v, -1) for v in frame["vaf_source"]], np.int8
+        )
         columns = {name: np.ascontiguousarray(columns[name], DTYPES[name]) for name in DTYPES}
         return cls(columns, tables, tables.pop("ref_text"), tables.pop("alt_text"))
 
     @classmethod
-    def empty(cls) -> "AlleleTable":
-        return cls({name: np.zeros(0, dtype) for name, dtype in DTYPES.items()},
-                   {name: [] for name in CODED}, b"", b"")
+    def empty(cls) -> AlleleTable:
+        return cls(
+            {name: np.zeros(0, dtype) for name, dtype in DTYPES.items()},
+            {name: [] for name in CODED},
+            b"",
+            b"",
+        )
 
     def __len__(self) -> int:
         return len(self.columns["pos"])
@@ -110,8 +143,9 @@ class AlleleTable:
     def keys(self, rows: np.ndarray) -> list[bytes]:
         """``CHROM:POS:REF:ALT`` (bytes) of ``rows``."""
         rows = np.ascontiguousarray(rows, dtype=np.int64)
-        return core.module().keys(rows, self.ref_text, self.alt_text, self.buffers(),
-                                  self.table_lists())
+        return core.module().keys(
+            rows, self.ref_text, self.alt_text, self.buffers(), self.table_lists()
+        )
 
     def texts(self, name: str, rows: np.ndarray | None = None) -> list:
         """Text values of ``name`` (ref, alt or a coded column; None when missing)."""
@@ -119,7 +153,7 @@ class AlleleTable:
         if name in ("ref", "alt"):
             text = self.ref_text if name == "ref" else self.alt_text
             starts, ends = self.columns[f"{name}_start"], self.columns[f"{name}_end"]
-            return [decode(text[starts[r]:ends[r]]) for r in rows]
+            return [decode(text[starts[r] : ends[r]]) for r in rows]
         if name == "vaf_source":
             return [VAF_SOURCES[c] if c >= 0 else None for c in self.columns[name][rows]]
         names = self.names(name)
@@ -129,14 +163,24 @@ class AlleleTable:
         """pandas copy with the ALLELE_COLUMNS."""
         import pandas as pd
 
-        data = {name: (self.texts(name) if name in CODED + ("ref", "alt", "vaf_source")
-                       else self.columns[name]) for name in ALLELE_COLUMNS}
+        data = {
+            name: (
+                self.texts(name)
+                if name in CODED + ("ref", "alt", "vaf_source")
+                else self.columns[name]
+            )
+            for name in ALLELE_COLUMNS
+        }
         return pd.DataFrame(data, columns=ALLELE_COLUMNS)
 
 
 def _coded(values: list) -> tuple[np.ndarray, list[bytes]]:
     """Codes into a table of distinct texts (None / NaN: -1)."""
     table: dict = {}
-    codes = [-1 if v is None or (isinstance(v, float) and math.isnan(v))
-             else table.setdefault(str(v), len(table)) for v in values]
+    codes = [
+        -1
+        if v is None or (isinstance(v, float) and math.isnan(v))
+        else table.setdefault(str(v), len(table))
+        for v in values
+    ]
     return np.array(codes, dtype=np.int32), [encode(text) for text in table]

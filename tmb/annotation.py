@@ -51,23 +51,34 @@ def parse_format(description: str) -> list[str]:
     return [name.strip().strip("'\" ") for name in text.split("|")]
 
 
-def build_layout(tag: str, names: list[str], population_fields: list[str],
-                 cosmic_field: str | None) -> AnnotationLayout:
+def build_layout(
+    tag: str, names: list[str], population_fields: list[str], cosmic_field: str | None
+) -> AnnotationLayout:
     """Index the sub-fields of ``names``; raises KeyError naming a missing required field."""
     index = {name: i for i, name in enumerate(names)}
     for needed in (ALLELE_FIELD[tag], CONSEQUENCE_FIELD[tag]):
         if needed not in index:
             raise KeyError(needed)
     population = [name for name in population_fields if name in index]
-    used = [index[ALLELE_FIELD[tag]], index[CONSEQUENCE_FIELD[tag]], index.get(GENE_FIELD[tag]),
-            index.get(ALLELE_NUM_FIELD), index.get(cosmic_field) if cosmic_field else None,
-            *(index[name] for name in population)]
+    used = [
+        index[ALLELE_FIELD[tag]],
+        index[CONSEQUENCE_FIELD[tag]],
+        index.get(GENE_FIELD[tag]),
+        index.get(ALLELE_NUM_FIELD),
+        index.get(cosmic_field) if cosmic_field else None,
+        *(index[name] for name in population),
+    ]
     return AnnotationLayout(
-        tag=tag, allele=index[ALLELE_FIELD[tag]], consequence=index[CONSEQUENCE_FIELD[tag]],
-        gene=index.get(GENE_FIELD[tag]), allele_num=index.get(ALLELE_NUM_FIELD),
-        population=tuple(index[name] for name in population), population_names=tuple(population),
+        tag=tag,
+        allele=index[ALLELE_FIELD[tag]],
+        consequence=index[CONSEQUENCE_FIELD[tag]],
+        gene=index.get(GENE_FIELD[tag]),
+        allele_num=index.get(ALLELE_NUM_FIELD),
+        population=tuple(index[name] for name in population),
+        population_names=tuple(population),
         cosmic=index.get(cosmic_field) if cosmic_field else None,
-        width=max(i for i in used if i is not None) + 1)
+        width=max(i for i in used if i is not None) + 1,
+    )
 
 
 def _encode(text: str) -> bytes:
@@ -109,8 +120,15 @@ def summarise(value: str | None, layout: AnnotationLayout, allele_keys: list[str
     from one CSQ/ANN value, as the VCF reader computes it."""
     from tmb import core
 
-    notes = core.module().annotate(_encode(value or ""), [_encode(k) for k in allele_keys],
-                                   core.annotation_plan(layout))
-    return [AlleleAnnotation(set(_decode(c).split("&")) if c else set(),
-                             set(_decode(g).split(",")) if g else set(), pop, cosmic)
-            for c, g, pop, cosmic in notes]
+    notes = core.module().annotate(
+        _encode(value or ""), [_encode(k) for k in allele_keys], core.annotation_plan(layout)
+    )
+    return [
+        AlleleAnnotation(
+            set(_decode(c).split("&")) if c else set(),
+            set(_decode(g).split(",")) if g else set(),
+            pop,
+            cosmic,
+        )
+        for c, g, pop, cosmic in notes
+    ]

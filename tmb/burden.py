@@ -36,23 +36,37 @@ def poisson_exact_ci(count: int, level: float = CI_LEVEL) -> tuple[float, float]
     return low, high
 
 
-def check_panel_size(panel_mb: float, force: bool = False, warn_mb: float = WARN_PANEL_MB,
-                     refuse_mb: float = REFUSE_PANEL_MB, label: str = "panel") -> bool:
+def check_panel_size(
+    panel_mb: float,
+    force: bool = False,
+    warn_mb: float = WARN_PANEL_MB,
+    refuse_mb: float = REFUSE_PANEL_MB,
+    label: str = "panel",
+) -> bool:
     """True when the panel is below ``warn_mb`` (logged); raise below ``refuse_mb`` unless forced."""
     if panel_mb < refuse_mb and not force:
         raise PanelTooSmallError(
             f"{label}: denominator {panel_mb:.6g} Mb is below {refuse_mb} Mb; TMB from so few "
-            "bases is not interpretable (use --force-small-panel to compute it anyway)")
+            "bases is not interpretable (use --force-small-panel to compute it anyway)"
+        )
     small = panel_mb < warn_mb
     if small:
-        LOG.warning("%s: denominator %.6g Mb is below %s Mb (FoCR): TMB is imprecise",
-                    label, panel_mb, warn_mb)
+        LOG.warning(
+            "%s: denominator %.6g Mb is below %s Mb (FoCR): TMB is imprecise",
+            label,
+            panel_mb,
+            warn_mb,
+        )
     return small
 
 
-def tmb_estimate(count: int, panel_mb: float, tmb_high: float = TMB_HIGH,
-                 calibration: tuple[float, float] | None = None,
-                 level: float = CI_LEVEL) -> dict:
+def tmb_estimate(
+    count: int,
+    panel_mb: float,
+    tmb_high: float = TMB_HIGH,
+    calibration: tuple[float, float] | None = None,
+    level: float = CI_LEVEL,
+) -> dict:
     """TMB, its exact Poisson interval, the TMB-high call and the WES-calibrated value.
 
     tmb = count / panel_mb (mut/Mb); tmb_high = tmb >= tmb_high (unrounded comparison);
@@ -62,24 +76,41 @@ def tmb_estimate(count: int, panel_mb: float, tmb_high: float = TMB_HIGH,
     if panel_mb <= 0 or math.isnan(panel_mb):
         import pandas as pd  # its NA is the missing integer of the output tables
 
-        return {"tmb": math.nan, "tmb_ci_low": math.nan, "tmb_ci_high": math.nan,
-                "tmb_high": pd.NA, "tmb_wes_calibrated": math.nan}
+        return {
+            "tmb": math.nan,
+            "tmb_ci_low": math.nan,
+            "tmb_ci_high": math.nan,
+            "tmb_high": pd.NA,
+            "tmb_wes_calibrated": math.nan,
+        }
     low, high = poisson_exact_ci(count, level)
     tmb = count / panel_mb
     calibrated = calibration[0] * tmb + calibration[1] if calibration else math.nan
-    return {"tmb": tmb, "tmb_ci_low": low / panel_mb, "tmb_ci_high": high / panel_mb,
-            "tmb_high": int(tmb >= tmb_high), "tmb_wes_calibrated": calibrated}
+    return {
+        "tmb": tmb,
+        "tmb_ci_low": low / panel_mb,
+        "tmb_ci_high": high / panel_mb,
+        "tmb_high": int(tmb >= tmb_high),
+        "tmb_wes_calibrated": calibrated,
+    }
 
 
 # trace outcome column -> summary column counting the alleles that fail it (not exclusive)
 FAILURE_COLUMNS = {
-    "pass_filter": "alleles_not_pass", "in_panel": "alleles_outside_panel",
-    "covered_ok": "alleles_low_bam_depth", "vaf_ok": "alleles_fail_vaf",
-    "depth_ok": "alleles_fail_depth", "alt_reads_ok": "alleles_fail_alt_reads",
-    "population_ok": "alleles_fail_population_af", "consequence_ok": "alleles_fail_consequence",
-    "hotspot_ok": "alleles_hotspot", "cosmic_ok": "alleles_fail_cosmic",
-    "ch_ok": "alleles_ch_gene", "unique_ok": "alleles_duplicate",
-    "mnv_ok": "alleles_mnv_continuation"}
+    "pass_filter": "alleles_not_pass",
+    "in_panel": "alleles_outside_panel",
+    "covered_ok": "alleles_low_bam_depth",
+    "vaf_ok": "alleles_fail_vaf",
+    "depth_ok": "alleles_fail_depth",
+    "alt_reads_ok": "alleles_fail_alt_reads",
+    "population_ok": "alleles_fail_population_af",
+    "consequence_ok": "alleles_fail_consequence",
+    "hotspot_ok": "alleles_hotspot",
+    "cosmic_ok": "alleles_fail_cosmic",
+    "ch_ok": "alleles_ch_gene",
+    "unique_ok": "alleles_duplicate",
+    "mnv_ok": "alleles_mnv_continuation",
+}
 
 
 DRIVER_COLUMNS = ("hotspot_ok", "cosmic_ok")  # driver exclusions (tmb.drivers)
@@ -106,8 +137,9 @@ class Tally:
         self.alleles = 0
         self.counted = 0
         self.driver_excluded = 0
-        self.failures = {name: (None if column in inactive else 0)
-                         for column, name in FAILURE_COLUMNS.items()}
+        self.failures = {
+            name: (None if column in inactive else 0) for column, name in FAILURE_COLUMNS.items()
+        }
 
     def add(self, records: int, trace) -> None:
         """Count a trace chunk (tmb.filters.Trace: outcomes 1/0/-1, counted 1/0)."""
@@ -120,8 +152,13 @@ class Tally:
                 self.failures[name] += int(np.count_nonzero(trace.outcomes[column] == 0))
 
     def as_dict(self) -> dict:
-        return {"records_read": self.records, "alleles_total": self.alleles, **self.failures,
-                "alleles_driver_excluded": self.driver_excluded, "variants_counted": self.counted}
+        return {
+            "records_read": self.records,
+            "alleles_total": self.alleles,
+            **self.failures,
+            "alleles_driver_excluded": self.driver_excluded,
+            "variants_counted": self.counted,
+        }
 
 
 def __getattr__(name: str):

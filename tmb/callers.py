@@ -27,11 +27,21 @@ ROLE = {name: code for code, name in enumerate(ROLES)}
 STANDARD = (("AD", "AD"), ("DP", "DP"), ("AF", "AF"))  # (FORMAT key, role)
 # FORMAT key -> role per caller; keys the header does not declare are dropped
 KEYS = {
-    "mutect2": STANDARD, "dragen": STANDARD, "vardict": STANDARD, "generic": STANDARD,
+    "mutect2": STANDARD,
+    "dragen": STANDARD,
+    "vardict": STANDARD,
+    "generic": STANDARD,
     "freebayes": STANDARD[:2] + (("RO", "RO"), ("AO", "AO")),
     "varscan2": (("RD", "RD"), ("AD", "ALTD"), ("DP", "DP"), ("FREQ", "FREQ")),
-    "strelka2": (("DP", "DP"), ("AU", "AU"), ("CU", "CU"), ("GU", "GU"), ("TU", "TU"),
-                 ("TAR", "TAR"), ("TIR", "TIR")),
+    "strelka2": (
+        ("DP", "DP"),
+        ("AU", "AU"),
+        ("CU", "CU"),
+        ("GU", "GU"),
+        ("TU", "TU"),
+        ("TAR", "TAR"),
+        ("TIR", "TIR"),
+    ),
 }
 SIGNATURES = (  # (caller, header pattern), first match wins
     ("mutect2", re.compile(r"^##(GATKCommandLine=<ID=Mutect2|source=Mutect2)", re.M)),
@@ -60,5 +70,8 @@ def can_give(keys: tuple[tuple[str, int], ...]) -> dict:
     """Which quantities the keys can give: alt reads, depth, VAF."""
     roles = {ROLES[role] for _, role in keys}
     alt = bool(roles & ALT_DEPTH_ROLES)
-    return {"alt_reads": alt, "depth": "DP" in roles or (alt and bool(roles & REF_DEPTH_ROLES)),
-            "vaf": bool(roles & {"AF", "FREQ"}) or (alt and bool(roles & REF_DEPTH_ROLES))}
+    return {
+        "alt_reads": alt,
+        "depth": "DP" in roles or (alt and bool(roles & REF_DEPTH_ROLES)),
+        "vaf": bool(roles & {"AF", "FREQ"}) or (alt and bool(roles & REF_DEPTH_ROLES)),
+    }

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 FIRST_SAMPLE = 9  # VCF 4.x: CHROM POS ID REF ALT QUAL FILTER INFO FORMAT, then the samples
 MAX_KEYS = 8  # FORMAT keys per plan the core accepts (tmb/_vcfcore.h MAX_KEYS)
 MAX_FIELDS = 64  # population fields per plan the core accepts (tmb/_vcfcore.c MAX_FIELDS)
-BUILD_FIX = ("the compiled VCF reader tmb._vcfcore is not built; fix: install a C compiler "
-             "and the Python headers (Debian: gcc python3-dev) and rerun pip install -e .")
+BUILD_FIX = (
+    "the compiled VCF reader tmb._vcfcore is not built; fix: install a C compiler "
+    "and the Python headers (Debian: gcc python3-dev) and rerun pip install -e ."
+)
 
 
 def module() -> ModuleType:
@@ -55,12 +57,21 @@ class BodyPlan:
             raise VcfCoreError(f"at most {MAX_FIELDS} population fields can be read")
         if len(self.format_keys) > MAX_KEYS:
             raise VcfCoreError(f"at most {MAX_KEYS} FORMAT keys can be read")
-        return (self.n_columns, FIRST_SAMPLE + self.sample_column,
-                tuple((key.encode(), role) for key, role in self.format_keys), layout.tag == "CSQ",
-                layout.allele, layout.consequence, _index(layout.gene),
-                _index(layout.allele_num), _index(layout.cosmic), tuple(layout.population),
-                f"{layout.tag}=".encode(), tuple(f"{key}=".encode() for key in self.info_population),
-                f"{self.info_cosmic}=".encode() if self.info_cosmic else b"")
+        return (
+            self.n_columns,
+            FIRST_SAMPLE + self.sample_column,
+            tuple((key.encode(), role) for key, role in self.format_keys),
+            layout.tag == "CSQ",
+            layout.allele,
+            layout.consequence,
+            _index(layout.gene),
+            _index(layout.allele_num),
+            _index(layout.cosmic),
+            tuple(layout.population),
+            f"{layout.tag}=".encode(),
+            tuple(f"{key}=".encode() for key in self.info_population),
+            f"{self.info_cosmic}=".encode() if self.info_cosmic else b"",
+        )
 
 
 def annotation_plan(layout: AnnotationLayout) -> tuple:

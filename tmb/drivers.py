@@ -50,8 +50,11 @@ def cosmic_field(vcf, args) -> str | None:
     declared = vcf_io.declared_fields(vcf)
     found = next((name for name in COSMIC_FIELDS if name in declared), None)
     if found:
-        LOG.info("COSMIC count field %s found: alleles with count > %g are excluded", found,
-                 args.max_cosmic)
+        LOG.info(
+            "COSMIC count field %s found: alleles with count > %g are excluded",
+            found,
+            args.max_cosmic,
+        )
     return found
 
 
@@ -64,9 +67,11 @@ def hotspot_list(vcf, args):
         return io.read_hotspots(args.hotspots), Path(args.hotspots).name
     lengths = dict(zip(vcf.seqnames, vcf.seqlens)) if vcf.seqnames else {}
     if GRCH37_CHR1 in (lengths.get("chr1"), lengths.get("1")):
-        raise TmbInputError(f"{args.vcf}: the VCF is on GRCh37 (chr1 length {GRCH37_CHR1}) but "
-                            f"the bundled hotspot list is GRCh38; give --hotspots LIST on GRCh37 "
-                            "or --no-hotspots")
+        raise TmbInputError(
+            f"{args.vcf}: the VCF is on GRCh37 (chr1 length {GRCH37_CHR1}) but "
+            f"the bundled hotspot list is GRCh38; give --hotspots LIST on GRCh37 "
+            "or --no-hotspots"
+        )
     names = set(vcf.seqnames)
     strip_chr = bool(names) and not any(n.startswith("chr") for n in names)
     return io.read_hotspots(bundled_hotspots(), strip_chr=strip_chr), f"bundled:{HOTSPOT_FILE}"

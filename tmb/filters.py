@@ -26,20 +26,48 @@ from tmb.mnv import MNV_REASON, MNV_VAF_TOLERANCE, LastSnv, continuations
 from tmb.regions import RegionIndex
 
 # Sequence Ontology terms that change the protein (FoCR harmonisation; TSO500 "nonsynonymous").
-NONSYNONYMOUS = ("missense_variant", "stop_gained", "stop_lost", "start_lost",
-                 "frameshift_variant", "inframe_insertion", "inframe_deletion",
-                 "protein_altering_variant", "splice_acceptor_variant", "splice_donor_variant",
-                 # snpEff spellings of in-frame indels (snpEff manual, "Effect prediction details")
-                 "conservative_inframe_insertion", "disruptive_inframe_insertion",
-                 "conservative_inframe_deletion", "disruptive_inframe_deletion")
+NONSYNONYMOUS = (
+    "missense_variant",
+    "stop_gained",
+    "stop_lost",
+    "start_lost",
+    "frameshift_variant",
+    "inframe_insertion",
+    "inframe_deletion",
+    "protein_altering_variant",
+    "splice_acceptor_variant",
+    "splice_donor_variant",
+    # snpEff spellings of in-frame indels (snpEff manual, "Effect prediction details")
+    "conservative_inframe_insertion",
+    "disruptive_inframe_insertion",
+    "conservative_inframe_deletion",
+    "disruptive_inframe_deletion",
+)
 # Synonymous coding terms added by all_coding mode (F1CDx counts synonymous; Chalmers 2017)
 SYNONYMOUS = ("synonymous_variant", "stop_retained_variant", "start_retained_variant")
-CH_GENES = ("ASXL1", "DNMT3A", "PPM1D", "TET2")  # clonal haematopoiesis genes (Jaiswal 2014 NEJM; issue 3)
+CH_GENES = (
+    "ASXL1",
+    "DNMT3A",
+    "PPM1D",
+    "TET2",
+)  # clonal haematopoiesis genes (Jaiswal 2014 NEJM; issue 3)
 MODES = ("nonsynonymous", "all_coding")
 PASS_FILTERS = ("PASS", ".")  # FILTER values meaning the caller's filters passed
-OUTCOME_COLUMNS = ["pass_filter", "in_panel", "covered_ok", "vaf_ok", "depth_ok", "alt_reads_ok",
-                   "population_ok", "consequence_ok", "hotspot_ok", "cosmic_ok", "ch_ok",
-                   "unique_ok", "mnv_ok"]
+OUTCOME_COLUMNS = [
+    "pass_filter",
+    "in_panel",
+    "covered_ok",
+    "vaf_ok",
+    "depth_ok",
+    "alt_reads_ok",
+    "population_ok",
+    "consequence_ok",
+    "hotspot_ok",
+    "cosmic_ok",
+    "ch_ok",
+    "unique_ok",
+    "mnv_ok",
+]
 TRACE_COLUMNS = ALLELE_COLUMNS + OUTCOME_COLUMNS + ["counted", "reason"]
 NA = -1  # an outcome of a filter switched off
 
@@ -83,7 +111,7 @@ class Hotspots:
     positions: set = field(default_factory=set)
     regions: RegionIndex | None = None
 
-    def match(self, alleles: AlleleTable, chroms: "Contigs") -> np.ndarray:
+    def match(self, alleles: AlleleTable, chroms: Contigs) -> np.ndarray:
         """True for each allele listed (exact allele or position) or starting in a region."""
         pos = alleles.columns["pos"]
         listed = {int(key.split(":")[1]) for key in self.alleles | self.positions}
@@ -106,22 +134,33 @@ class Contigs:
     names: list
 
     @classmethod
-    def of(cls, alleles: AlleleTable) -> "Contigs":
+    def of(cls, alleles: AlleleTable) -> Contigs:
         return cls(alleles.columns["chrom"], alleles.names("chrom"))
 
 
 def inactive_filters(settings: FilterSettings, has_bam: bool, has_hotspots: bool) -> set:
     """Trace outcome columns that are NA because their filter is switched off."""
-    switched_off = {"covered_ok": not has_bam, "vaf_ok": not settings.vaf_active,
-                    "depth_ok": settings.min_depth <= 0, "alt_reads_ok": settings.min_alt <= 0,
-                    "population_ok": not settings.population_active,
-                    "hotspot_ok": not has_hotspots, "cosmic_ok": settings.max_cosmic is None,
-                    "ch_ok": not settings.exclude_ch, "mnv_ok": settings.mnv_vaf_tolerance < 0}
+    switched_off = {
+        "covered_ok": not has_bam,
+        "vaf_ok": not settings.vaf_active,
+        "depth_ok": settings.min_depth <= 0,
+        "alt_reads_ok": settings.min_alt <= 0,
+        "population_ok": not settings.population_active,
+        "hotspot_ok": not has_hotspots,
+        "cosmic_ok": settings.max_cosmic is None,
+        "ch_ok": not settings.exclude_ch,
+        "mnv_ok": settings.mnv_vaf_tolerance < 0,
+    }
     return {column for column, off in switched_off.items() if off}
 
 
-def _checks(alleles: AlleleTable, settings: FilterSettings, panel: RegionIndex,
-            covered: RegionIndex | None, hotspots: Hotspots | None) -> dict:
+def _checks(
+    alleles: AlleleTable,
+    settings: FilterSettings,
+    panel: RegionIndex,
+    covered: RegionIndex | None,
+    hotspots: Hotspots | None,
+) -> dict:
     """(passes, active, reason-if-fails) per filter, in trace column order."""
     number = alleles.columns
     vaf, depth, alt = number["vaf"], number["depth"], number["alt_reads"]
@@ -130,28 +169,61 @@ def _checks(alleles: AlleleTable, settings: FilterSettings, panel: RegionIndex,
     chroms = Contigs.of(alleles)
     with np.errstate(invalid="ignore"):
         return {
-            "pass_filter": (alleles.coded("filter", frozenset(PASS_FILTERS), "\0"), True,
-                            "filter_not_pass"),
-            "in_panel": (panel.spans_coded(chroms.codes, chroms.names, *span), True,
-                         "outside_panel"),
-            "covered_ok": (covered.spans_coded(chroms.codes, chroms.names, *span)
-                           if covered else None, covered is not None, "bam_depth_below_min"),
-            "vaf_ok": ((vaf >= settings.min_vaf) & (vaf <= settings.max_vaf),
-                       settings.vaf_active, "vaf_missing_or_out_of_range"),
-            "depth_ok": (depth >= settings.min_depth, settings.min_depth > 0,
-                         "depth_missing_or_below_min"),
-            "alt_reads_ok": (alt >= settings.min_alt, settings.min_alt > 0,
-                             "alt_reads_missing_or_below_min"),
-            "population_ok": (_at_most(pop, settings.max_pop_af), settings.population_active,
-                              "population_af_above_max"),
-            "consequence_ok": (alleles.coded("consequences", settings.counted_consequences, "&"),
-                               True, "consequence_not_counted"),
-            "hotspot_ok": (~hotspots.match(alleles, chroms) if hotspots else None,
-                           hotspots is not None, "hotspot"),
-            "cosmic_ok": (_at_most(cosmic, settings.max_cosmic or 0), settings.max_cosmic is not None,
-                          "cosmic_count_above_max"),
-            "ch_ok": (~alleles.coded("genes", frozenset(settings.ch_genes), ","),
-                      settings.exclude_ch, "clonal_haematopoiesis_gene"),
+            "pass_filter": (
+                alleles.coded("filter", frozenset(PASS_FILTERS), "\0"),
+                True,
+                "filter_not_pass",
+            ),
+            "in_panel": (
+                panel.spans_coded(chroms.codes, chroms.names, *span),
+                True,
+                "outside_panel",
+            ),
+            "covered_ok": (
+                covered.spans_coded(chroms.codes, chroms.names, *span) if covered else None,
+                covered is not None,
+                "bam_depth_below_min",
+            ),
+            "vaf_ok": (
+                (vaf >= settings.min_vaf) & (vaf <= settings.max_vaf),
+                settings.vaf_active,
+                "vaf_missing_or_out_of_range",
+            ),
+            "depth_ok": (
+                depth >= settings.min_depth,
+                settings.min_depth > 0,
+                "depth_missing_or_below_min",
+            ),
+            "alt_reads_ok": (
+                alt >= settings.min_alt,
+                settings.min_alt > 0,
+                "alt_reads_missing_or_below_min",
+            ),
+            "population_ok": (
+                _at_most(pop, settings.max_pop_af),
+                settings.population_active,
+                "population_af_above_max",
+            ),
+            "consequence_ok": (
+                alleles.coded("consequences", settings.counted_consequences, "&"),
+                True,
+                "consequence_not_counted",
+            ),
+            "hotspot_ok": (
+                ~hotspots.match(alleles, chroms) if hotspots else None,
+                hotspots is not None,
+                "hotspot",
+            ),
+            "cosmic_ok": (
+                _at_most(cosmic, settings.max_cosmic or 0),
+                settings.max_cosmic is not None,
+                "cosmic_count_above_max",
+            ),
+            "ch_ok": (
+                ~alleles.coded("genes", frozenset(settings.ch_genes), ","),
+                settings.exclude_ch,
+                "clonal_haematopoiesis_gene",
+            ),
         }
 
 
@@ -208,8 +280,10 @@ def _reasons(failed: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str
     present = np.flatnonzero(np.bincount(failed, minlength=1 << len(names)))
     lookup = np.zeros(1 << len(names), dtype=np.int32)
     lookup[present] = np.arange(len(present), dtype=np.int32)
-    texts = [";".join(name for j, name in enumerate(names) if code >> j & 1) or "counted"
-             for code in present]
+    texts = [
+        ";".join(name for j, name in enumerate(names) if code >> j & 1) or "counted"
+        for code in present
+    ]
     return lookup[failed], texts
 
 
@@ -228,9 +302,15 @@ class Trace:
         return len(self.counted)
 
 
-def judge_alleles(alleles, settings: FilterSettings, panel: RegionIndex,
-                  covered: RegionIndex | None = None, hotspots: Hotspots | None = None,
-                  counted_keys: set | None = None, last_snv: LastSnv | None = None):
+def judge_alleles(
+    alleles,
+    settings: FilterSettings,
+    panel: RegionIndex,
+    covered: RegionIndex | None = None,
+    hotspots: Hotspots | None = None,
+    counted_keys: set | None = None,
+    last_snv: LastSnv | None = None,
+):
     """The Trace of ``alleles`` (an AlleleTable; or a pandas DataFrame with the
     ALLELE_COLUMNS, then a DataFrame is returned, see trace_frame). ``counted_keys`` holds the
     CHROM:POS:REF:ALT already counted in earlier chunks; keys counted here are added to it
@@ -257,8 +337,9 @@ def judge_alleles(alleles, settings: FilterSettings, panel: RegionIndex,
     counted = eligible & ~repeat
     names.append(DUPLICATE_REASON)
     if settings.mnv_vaf_tolerance >= 0:
-        joined = continuations(table, counted, settings.mnv_vaf_tolerance,
-                               LastSnv() if last_snv is None else last_snv)
+        joined = continuations(
+            table, counted, settings.mnv_vaf_tolerance, LastSnv() if last_snv is None else last_snv
+        )
         outcomes["mnv_ok"] = (~joined).view(np.int8)
         failed |= np.left_shift(joined, len(names), dtype=np.int64)
         names.append(MNV_REASON)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-EPSILON = 2.0 ** -52  # double precision machine epsilon (IEEE 754)
+EPSILON = 2.0**-52  # double precision machine epsilon (IEEE 754)
 TINY = 1e-300  # guard against division by zero in the Lentz recurrence (Numerical Recipes)
 MAX_TERMS = 1_000_000  # series / fraction terms: O(sqrt(a)) are needed, far fewer than this
 MAX_STEPS = 100  # Newton/bisection steps of the inverse (about 10 are needed)
@@ -23,7 +23,13 @@ TOLERANCE = 1e-14  # relative step at which the inverse stops (P itself is good 
 
 
 STIRLING_FROM = 100  # shape from which the prefactor is taken in Stirling form (no cancellation)
-STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188)  # lgamma series (Abramowitz & Stegun 6.1.41)
+STIRLING = (
+    1 / 12,
+    -1 / 360,
+    1 / 1260,
+    -1 / 1680,
+    1 / 1188,
+)  # lgamma series (Abramowitz & Stegun 6.1.41)
 
 
 def _log_prefactor(a: float, x: float) -> float:

@@ -49,8 +49,9 @@ def bind() -> str:
     raise VcfError(f"no usable htslib for the VCF reader ({'; '.join(problems)})")
 
 
-def text_blocks(path, block_bytes: int, header_lines: int = 0
-                ) -> Iterator[tuple[bytes, int, int, int]]:
+def text_blocks(
+    path, block_bytes: int, header_lines: int = 0
+) -> Iterator[tuple[bytes, int, int, int]]:
     """``(text, 0, len(text), header_lines)``: blocks of whole VCF body lines of about
     ``block_bytes``; ``header_lines`` (nonzero for the first block only) counts the header
     lines before them (for a BCF, the lines of its header as VCF text, given by the caller)."""

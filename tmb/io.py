@@ -41,22 +41,31 @@ def read_bed(path: str | Path, label: str = "BED") -> Regions:
     if not rows:
         raise RegionError(f"{path}: {label} has no intervals")
     chrom, start, end, line = zip(*rows)
-    return Regions(np.array(chrom, dtype=object), np.array(start, np.int64),
-                   np.array(end, np.int64), np.array(line, np.int64))
+    return Regions(
+        np.array(chrom, dtype=object),
+        np.array(start, np.int64),
+        np.array(end, np.int64),
+        np.array(line, np.int64),
+    )
 
 
 def _bed_interval(path: Path, line_no: int, fields: list[str]) -> tuple:
     if len(fields) < 3:
-        raise RegionError(f"{path} row {line_no}: expected at least 3 tab-separated columns "
-                          f"(chrom, start, end), found {len(fields)}")
+        raise RegionError(
+            f"{path} row {line_no}: expected at least 3 tab-separated columns "
+            f"(chrom, start, end), found {len(fields)}"
+        )
     try:
         start, end = int(fields[1]), int(fields[2])
     except ValueError as err:
-        raise RegionError(f"{path} row {line_no}, column start/end: "
-                          f"'{fields[1]}'/'{fields[2]}' are not integers") from err
+        raise RegionError(
+            f"{path} row {line_no}, column start/end: '{fields[1]}'/'{fields[2]}' are not integers"
+        ) from err
     if start < 0 or end < start:
-        raise RegionError(f"{path} row {line_no}, column end: interval {start}-{end} is "
-                          "negative or reversed (BED is 0-based, start <= end)")
+        raise RegionError(
+            f"{path} row {line_no}, column end: interval {start}-{end} is "
+            "negative or reversed (BED is 0-based, start <= end)"
+        )
     return fields[0], start, end, line_no
 
 
@@ -68,9 +77,11 @@ def check_contigs(bed: Regions, path: str | Path, vcf_contigs: list[str]) -> Non
     unknown = [i for i, chrom in enumerate(bed.chrom) if chrom not in known]
     if unknown:
         first = unknown[0]
-        raise RegionError(f"{path} row {bed.rows[first]}, column chrom: contig '{bed.chrom[first]}' "
-                          f"is not a contig of the VCF header (e.g. {', '.join(vcf_contigs[:3])}); "
-                          "check chr-prefix naming")
+        raise RegionError(
+            f"{path} row {bed.rows[first]}, column chrom: contig '{bed.chrom[first]}' "
+            f"is not a contig of the VCF header (e.g. {', '.join(vcf_contigs[:3])}); "
+            "check chr-prefix naming"
+        )
 
 
 def read_hotspots(path: str | Path, strip_chr: bool = False) -> Hotspots:
@@ -83,8 +94,10 @@ def read_hotspots(path: str | Path, strip_chr: bool = False) -> Hotspots:
     for row, record in _table_rows(path, ("chrom", "pos")):
         chrom, pos = record["chrom"], record["pos"]
         if not chrom or not pos.isdigit() or int(pos) < 1:
-            raise TmbInputError(f"{path.name} row {row}, column pos: '{pos}' is not a 1-based "
-                                "position on a named chrom")
+            raise TmbInputError(
+                f"{path.name} row {row}, column pos: '{pos}' is not a 1-based "
+                "position on a named chrom"
+            )
         if strip_chr and chrom.startswith("chr"):
             chrom = chrom[3:]
         key = f"{chrom}:{int(pos)}"
@@ -92,8 +105,12 @@ def read_hotspots(path: str | Path, strip_chr: bool = False) -> Hotspots:
             spots.alleles.add(f"{key}:{record['ref']}:{record['alt']}")
         else:
             spots.positions.add(key)
-    LOG.info("%s: %d hotspot alleles, %d hotspot positions", path.name,
-             len(spots.alleles), len(spots.positions))
+    LOG.info(
+        "%s: %d hotspot alleles, %d hotspot positions",
+        path.name,
+        len(spots.alleles),
+        len(spots.positions),
+    )
     return spots
 
 
@@ -106,8 +123,11 @@ def _table_rows(path: Path, required: tuple[str, ...]):
     delimiter = "," if path.name.lower().removesuffix(".gz").endswith(".csv") else "\t"
     try:
         with _open_text(path) as handle:
-            lines = [(n, line) for n, line in enumerate(handle, start=1)
-                     if line.strip() and not line.startswith("#")]
+            lines = [
+                (n, line)
+                for n, line in enumerate(handle, start=1)
+                if line.strip() and not line.startswith("#")
+            ]
     except (OSError, UnicodeDecodeError, EOFError) as err:
         raise TmbInputError(f"{path}: cannot read hotspot list ({err})") from err
     if not lines:
@@ -116,8 +136,10 @@ def _table_rows(path: Path, required: tuple[str, ...]):
     header = [name.strip() for name in next(reader)]
     missing = [name for name in required if name not in header]
     if missing:
-        raise TmbInputError(f"{path} row {lines[0][0]}: missing column(s) {', '.join(missing)} "
-                            f"(found {', '.join(header)})")
+        raise TmbInputError(
+            f"{path} row {lines[0][0]}: missing column(s) {', '.join(missing)} "
+            f"(found {', '.join(header)})"
+        )
     for (row, _), values in zip(lines[1:], reader):
         padded = values + [""] * (len(header) - len(values))
         yield row, {name: padded[i].strip() for i, name in enumerate(header)}

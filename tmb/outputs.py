@@ -34,8 +34,16 @@ from tmb.filters import OUTCOME_COLUMNS, TRACE_COLUMNS, Trace
 
 TRACE_DECIMALS = 10  # trace floats rounded to 10 decimals before writing (tmb/_vcfcore.c)
 NUMERIC = {"integer", "number", "boolean"}  # JSON-schema types stored as numbers
-TEXT_COLUMNS = ("chrom", "ref", "alt", "filter", "vaf_source", "consequences", "genes",
-                "reason")  # trace columns held as texts (codes into tables, or spans)
+TEXT_COLUMNS = (
+    "chrom",
+    "ref",
+    "alt",
+    "filter",
+    "vaf_source",
+    "consequences",
+    "genes",
+    "reason",
+)  # trace columns held as texts (codes into tables, or spans)
 
 
 def _types(spec: dict) -> set:
@@ -51,8 +59,10 @@ def _check_columns(name: str, present: list) -> dict:
     properties = schema.get("properties", {})
     undocumented = [c for c in present if c not in properties]
     if missing or (undocumented and schema.get("additionalProperties", True) is not True):
-        raise SchemaError(f"table {name}: expected columns {schema.get('required')}; missing "
-                          f"{missing}; undocumented {undocumented}; found {present}")
+        raise SchemaError(
+            f"table {name}: expected columns {schema.get('required')}; missing "
+            f"{missing}; undocumented {undocumented}; found {present}"
+        )
     return properties
 
 
@@ -92,8 +102,11 @@ def _number_problem(present: np.ndarray, missing: bool, types: set, spec: dict) 
         return "has missing values but the schema does not allow null"
     if not len(present):
         return None
-    if (types & {"integer", "boolean"} and present.dtype.kind == "f"
-            and not np.all(present == np.floor(present))):
+    if (
+        types & {"integer", "boolean"}
+        and present.dtype.kind == "f"
+        and not np.all(present == np.floor(present))
+    ):
         return "has non-integer values"
     low, high = present.min(), present.max()
     if "minimum" in spec and low < spec["minimum"]:
@@ -150,8 +163,9 @@ class TraceWriter:
         self.path, self.schema, self.constants = Path(path), schema, dict(constants)
         self.prefix = "".join(f"{value}\t" for value in self.constants.values()).encode()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                            dir=self.path.parent)
+        handle, self.tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
         self.handle = os.fdopen(handle, "wb")
         self.header = True
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trace-write")
@@ -188,14 +202,23 @@ class TraceWriter:
 def trace_lines(trace: Trace, prefix: bytes = b"") -> bytes:
     """The TSV lines of a trace chunk (each starting with ``prefix``)."""
     alleles = trace.alleles
-    flags = np.ascontiguousarray(np.column_stack(
-        [trace.outcomes[c] for c in OUTCOME_COLUMNS] + [trace.counted]).astype(np.int8))
+    flags = np.ascontiguousarray(
+        np.column_stack([trace.outcomes[c] for c in OUTCOME_COLUMNS] + [trace.counted]).astype(
+            np.int8
+        )
+    )
     reasons = [text.encode() for text in trace.reasons]
-    return core.module().format_trace(prefix, alleles.ref_text, alleles.alt_text,
-                                      alleles.buffers(), alleles.table_lists(), flags,
-                                      flags.shape[1] if flags.ndim == 2 else 0,
-                                      np.ascontiguousarray(trace.reason, np.int32), reasons)
-
+    return core.module().format_trace(
+        prefix,
+        alleles.ref_text,
+        alleles.alt_text,
+        alleles.buffers(),
+        alleles.table_lists(),
+        flags,
+        flags.shape[1] if flags.ndim == 2 else 0,
+        np.ascontiguousarray(trace.reason, np.int32),
+        reasons,
+    )
 
 
 def _current_umask() -> int:

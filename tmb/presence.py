@@ -19,6 +19,7 @@ from tmb import callers
 
 STRELKA_EITHER = ("AU", "CU", "GU", "TU", "TAR", "TIR")  # SNV VCF: xU only; indel VCF: TAR/TIR
 
+
 @dataclass
 class FieldPresence:
     """Values found per read field over the whole VCF, in the reader's ``seen`` order:
@@ -35,15 +36,27 @@ class FieldPresence:
         self.values = [0] * len(self.labels)
 
     @classmethod
-    def of(cls, plan, needs) -> "FieldPresence":
+    def of(cls, plan, needs) -> FieldPresence:
         """Fields of ``plan`` (tmb.vcf_io.ReadPlan) and whether ``needs`` (FieldNeeds) uses them."""
         layout = plan.layout
         labels = [f"FORMAT/{key}" for key, _ in plan.format_keys]
         roles = [callers.ROLES[role] for _, role in plan.format_keys]
-        active = [needs.depth if role == "DP" else needs.vaf if role in ("AF", "FREQ")
-                  else (needs.alt_reads or needs.vaf or needs.depth) for role in roles]
-        options = ["--min-depth" if role == "DP" else "--min-vaf/--max-vaf" if role in ("AF", "FREQ")
-                   else "--min-alt/--min-vaf/--min-depth" for role in roles]
+        active = [
+            needs.depth
+            if role == "DP"
+            else needs.vaf
+            if role in ("AF", "FREQ")
+            else (needs.alt_reads or needs.vaf or needs.depth)
+            for role in roles
+        ]
+        options = [
+            "--min-depth"
+            if role == "DP"
+            else "--min-vaf/--max-vaf"
+            if role in ("AF", "FREQ")
+            else "--min-alt/--min-vaf/--min-depth"
+            for role in roles
+        ]
         if plan.caller == "strelka2":  # SNV tiers or indel tiers: each VCF fills one kind only
             active = [on and role not in STRELKA_EITHER for on, role in zip(active, roles)]
         populations = [f"{layout.tag}/{name}" for name in layout.population_names]
@@ -51,8 +64,11 @@ class FieldPresence:
         labels += populations
         active += [needs.population] * len(populations)
         options += ["--max-pop-af 1 or --pop-af-fields"] * len(populations)
-        cosmic = (f"{layout.tag}/{needs.cosmic_field}" if layout.cosmic is not None
-                  else f"INFO/{plan.info_cosmic}")
+        cosmic = (
+            f"{layout.tag}/{needs.cosmic_field}"
+            if layout.cosmic is not None
+            else f"INFO/{plan.info_cosmic}"
+        )
         labels.append(cosmic)
         active.append(bool(needs.cosmic_field))
         options.append("--cosmic-field/--max-cosmic")
@@ -69,23 +85,32 @@ class FieldPresence:
         filled; nothing when the VCF has no record."""
         if not self.records:
             return []
-        return [(label, option) for label, on, option, count
-                in zip(self.labels, self.active, self.options, self.values) if on and not count]
+        return [
+            (label, option)
+            for label, on, option, count in zip(
+                self.labels, self.active, self.options, self.values
+            )
+            if on and not count
+        ]
 
     def message(self, path, tag: str) -> str | None:
         """One line naming the empty fields (and an annotation with no consequence), or None."""
         by_option: dict = {}
         for label, option in self.empty():
             by_option.setdefault(option, []).append(label)
-        parts = [f"{', '.join(labels)} (or switch off: {option})"
-                 for option, labels in by_option.items()]
+        parts = [
+            f"{', '.join(labels)} (or switch off: {option})"
+            for option, labels in by_option.items()
+        ]
         if self.records and not self.annotated_alleles:
             parts.append(f"INFO/{tag} consequences (annotate the VCF)")
         if not parts:
             return None
-        return (f"{path}: declared but without a value in any of {self.records} records: "
-                f"{'; '.join(parts)}; a filter on an empty field passes or fails every allele "
-                "silently (use --allow-empty-fields to go on with a warning)")
+        return (
+            f"{path}: declared but without a value in any of {self.records} records: "
+            f"{'; '.join(parts)}; a filter on an empty field passes or fails every allele "
+            "silently (use --allow-empty-fields to go on with a warning)"
+        )
 
     def names(self) -> str | None:
         """Comma-joined empty fields for the summary column ``empty_fields`` (None: none)."""

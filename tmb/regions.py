@@ -28,18 +28,23 @@ class Regions:
     rows: np.ndarray | None = None
 
     @classmethod
-    def of(cls, table) -> "Regions":
+    def of(cls, table) -> Regions:
         """The chrom/start/end columns of ``table`` (Regions, DataFrame or mapping)."""
         if isinstance(table, Regions):
             return table
-        return cls(np.asarray(table["chrom"], dtype=object).astype(str).astype(object),
-                   np.asarray(table["start"], dtype=np.int64), np.asarray(table["end"], dtype=np.int64))
+        return cls(
+            np.asarray(table["chrom"], dtype=object).astype(str).astype(object),
+            np.asarray(table["start"], dtype=np.int64),
+            np.asarray(table["end"], dtype=np.int64),
+        )
 
     @classmethod
-    def concat(cls, pieces: list["Regions"]) -> "Regions":
+    def concat(cls, pieces: list[Regions]) -> Regions:
         if not pieces:
             return empty_regions()
-        return cls(*(np.concatenate([getattr(p, name) for p in pieces]) for name in REGION_COLUMNS))
+        return cls(
+            *(np.concatenate([getattr(p, name) for p in pieces]) for name in REGION_COLUMNS)
+        )
 
     def __len__(self) -> int:
         return len(self.start)
@@ -58,7 +63,7 @@ class Regions:
         rows[:, 0], rows[:, 1], rows[:, 2] = self.chrom, self.start.tolist(), self.end.tolist()
         return rows
 
-    def take(self, rows: np.ndarray) -> "Regions":
+    def take(self, rows: np.ndarray) -> Regions:
         return Regions(self.chrom[rows], self.start[rows], self.end[rows])
 
 
@@ -87,8 +92,13 @@ def merge_regions(regions) -> Regions:
         new_run = np.ones(len(starts), dtype=bool)
         new_run[1:] = starts[1:] > run_end[:-1]
         first = np.flatnonzero(new_run)
-        merged.append(Regions(np.full(len(first), chrom, dtype=object), starts[first],
-                              np.maximum.reduceat(ends, first)))
+        merged.append(
+            Regions(
+                np.full(len(first), chrom, dtype=object),
+                starts[first],
+                np.maximum.reduceat(ends, first),
+            )
+        )
     return Regions.concat(merged)
 
 
@@ -121,8 +131,9 @@ def runs_at_or_above(chrom: str, start: int, depth: np.ndarray, min_depth: int) 
         return empty_regions()
     edges = np.diff(np.concatenate(([0], ok.astype(np.int8), [0])))
     run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return Regions(np.full(len(run_starts), chrom, dtype=object), start + run_starts,
-                   start + run_ends)
+    return Regions(
+        np.full(len(run_starts), chrom, dtype=object), start + run_starts, start + run_ends
+    )
 
 
 @dataclass(frozen=True)
@@ -132,10 +143,14 @@ class RegionIndex:
     by_chrom: dict
 
     @classmethod
-    def build(cls, regions) -> "RegionIndex":
+    def build(cls, regions) -> RegionIndex:
         merged = merge_regions(regions)
-        return cls({chrom: (merged.start[merged.chrom == chrom], merged.end[merged.chrom == chrom])
-                    for chrom in dict.fromkeys(merged.chrom)})
+        return cls(
+            {
+                chrom: (merged.start[merged.chrom == chrom], merged.end[merged.chrom == chrom])
+                for chrom in dict.fromkeys(merged.chrom)
+            }
+        )
 
     @property
     def contigs(self) -> set:
@@ -146,8 +161,14 @@ class RegionIndex:
         names, codes = np.unique(np.asarray(chroms, dtype=object).astype(str), return_inverse=True)
         return self.contains_coded(codes.reshape(-1), list(names), np.asarray(starts0, np.int64))
 
-    def spans_coded(self, codes: np.ndarray, names: list, starts0: np.ndarray, ends0: np.ndarray,
-                    within: np.ndarray) -> np.ndarray:
+    def spans_coded(
+        self,
+        codes: np.ndarray,
+        names: list,
+        starts0: np.ndarray,
+        ends0: np.ndarray,
+        within: np.ndarray,
+    ) -> np.ndarray:
         """True where the span ``[starts0[i], ends0[i])`` overlaps a region, or, where
         ``within[i]``, lies wholly inside one (regions are merged: no two touch)."""
         hit = np.zeros(len(starts0), dtype=bool)
@@ -157,7 +178,9 @@ class RegionIndex:
             rows = slice(None) if len(names) == 1 else np.flatnonzero(codes == code)
             begin, end, whole = starts0[rows], ends0[rows], within[rows]
             region_starts, region_ends = self.by_chrom[chrom]
-            last = np.searchsorted(region_starts, end, side="left") - 1  # last region starting before end
+            last = (
+                np.searchsorted(region_starts, end, side="left") - 1
+            )  # last region starting before end
             first = np.searchsorted(region_starts, begin, side="right") - 1  # region holding begin
             overlap = (last >= 0) & (region_ends[np.maximum(last, 0)] > begin)
             inside = (first >= 0) & (region_ends[np.maximum(first, 0)] >= end)

@@ -33,7 +33,9 @@ BLOCK_BYTES = 4 << 20  # decompressed text per block (4 MiB): bounded working se
 PREFETCH_BLOCKS = 2  # text blocks read ahead by htslib in a background thread (memory bound)
 GZIP_MAGIC = b"\x1f\x8b"  # RFC 1952 member header (bgzip writes gzip members)
 BGZF_MAGIC = b"\x1f\x8b\x08\x04"  # gzip, deflate, FEXTRA: a BGZF block (SAM spec 4.1)
-BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")  # SAM spec 4.1.2
+BGZF_EOF = bytes.fromhex(
+    "1f8b08040000000000ff0600424302001b0003000000000000000000"
+)  # SAM spec 4.1.2
 ANNOTATION_TAGS = ("CSQ", "ANN")  # VEP, snpEff; CSQ preferred when both are present
 CALLER_AF = "AF"  # INFO/AF is the caller's allele frequency, never a population frequency
 TUMOR_SAMPLE_RE = re.compile(r"^##tumor_sample=(\S+)", re.MULTILINE)  # Mutect2/GATK header line
@@ -70,8 +72,14 @@ class ReadPlan:
     @property
     def body(self) -> core.BodyPlan:
         keys = self.format_keys
-        return core.BodyPlan(core.FIRST_SAMPLE + self.n_samples, self.column, self.layout, keys,
-                             self.info_population, self.info_cosmic)
+        return core.BodyPlan(
+            core.FIRST_SAMPLE + self.n_samples,
+            self.column,
+            self.layout,
+            keys,
+            self.info_population,
+            self.info_cosmic,
+        )
 
 
 def open_vcf(path: str | Path):
@@ -116,9 +124,11 @@ def choose_tumour_column(vcf, path, sample: str) -> tuple[int, str]:
     named = [s for s in samples if s.upper() in callers.TUMOUR_NAMES]  # Strelka2, VarScan2
     if len(named) == 1:
         return samples.index(named[0]), named[0]
-    raise VcfError(f"{path}: tumour sample '{sample}' not found among VCF samples "
-                   f"{samples or '(none: sites-only VCF)'} and no single ##tumor_sample= header "
-                   "or TUMOR column to fall back on")
+    raise VcfError(
+        f"{path}: tumour sample '{sample}' not found among VCF samples "
+        f"{samples or '(none: sites-only VCF)'} and no single ##tumor_sample= header "
+        "or TUMOR column to fall back on"
+    )
 
 
 def _has(vcf, kind: str, name: str) -> bool:
@@ -137,15 +147,20 @@ def declared_fields(vcf) -> set:
 def _layout(vcf, path, needs: FieldNeeds) -> annotation.AnnotationLayout:
     tag = next((t for t in ANNOTATION_TAGS if _has(vcf, "INFO", t)), None)
     if tag is None:
-        raise VcfError(f"{path}: no CSQ (VEP) or ANN (snpEff) INFO header; annotate the VCF "
-                       "first (consequences are needed to select coding variants)")
+        raise VcfError(
+            f"{path}: no CSQ (VEP) or ANN (snpEff) INFO header; annotate the VCF "
+            "first (consequences are needed to select coding variants)"
+        )
     names = annotation.parse_format(vcf.get_header_type(tag)["Description"])
     try:
-        return annotation.build_layout(tag, names, list(needs.population_fields),
-                                       needs.cosmic_field)
+        return annotation.build_layout(
+            tag, names, list(needs.population_fields), needs.cosmic_field
+        )
     except KeyError as err:
-        raise VcfError(f"{path}: INFO/{tag} header declares no '{err.args[0]}' sub-field "
-                       f"(found {'|'.join(names)})") from err
+        raise VcfError(
+            f"{path}: INFO/{tag} header declares no '{err.args[0]}' sub-field "
+            f"(found {'|'.join(names)})"
+        ) from err
 
 
 def plan_reading(vcf, path, sample: str, needs: FieldNeeds) -> ReadPlan:
@@ -158,30 +173,58 @@ def plan_reading(vcf, path, sample: str, needs: FieldNeeds) -> ReadPlan:
     if not keys:
         names = [k for k, _ in callers.KEYS[caller]]
         listed = ", ".join(names[:-1]) + " and " + names[-1]
-        raise VcfError(f"{path}: FORMAT {listed} are all absent ({caller} VCF); cannot judge "
-                       "VAF or depth")
+        raise VcfError(
+            f"{path}: FORMAT {listed} are all absent ({caller} VCF); cannot judge VAF or depth"
+        )
     gives = callers.can_give(keys)
-    problems = [(needs.vaf and not gives["vaf"], "a VAF (FORMAT/AF, or allele depths)", "--min-vaf/--max-vaf"),
-                (needs.depth and not gives["depth"], "a depth (FORMAT/DP, or allele depths)", "--min-depth"),
-                (needs.alt_reads and not gives["alt_reads"], "FORMAT/AD", "--min-alt")]
+    problems = [
+        (
+            needs.vaf and not gives["vaf"],
+            "a VAF (FORMAT/AF, or allele depths)",
+            "--min-vaf/--max-vaf",
+        ),
+        (
+            needs.depth and not gives["depth"],
+            "a depth (FORMAT/DP, or allele depths)",
+            "--min-depth",
+        ),
+        (needs.alt_reads and not gives["alt_reads"], "FORMAT/AD", "--min-alt"),
+    ]
     for missing, field, option in problems:
         if missing:
-            raise VcfError(f"{path}: {field} is needed by {option} but absent from the header "
-                           f"of this {caller} VCF (set {option} to disable that filter)")
-    info_population = tuple(f for f in needs.population_fields
-                            if f != CALLER_AF and _has(vcf, "INFO", f))
+            raise VcfError(
+                f"{path}: {field} is needed by {option} but absent from the header "
+                f"of this {caller} VCF (set {option} to disable that filter)"
+            )
+    info_population = tuple(
+        f for f in needs.population_fields if f != CALLER_AF and _has(vcf, "INFO", f)
+    )
     if needs.population and not (layout.population or info_population):
-        raise VcfError(f"{path}: no population frequency field ({', '.join(needs.population_fields)}) "
-                       f"in INFO/{layout.tag} or INFO; INFO/AF is the caller's VAF and is never used "
-                       "(use --max-pop-af 1 to disable the population filter)")
+        raise VcfError(
+            f"{path}: no population frequency field ({', '.join(needs.population_fields)}) "
+            f"in INFO/{layout.tag} or INFO; INFO/AF is the caller's VAF and is never used "
+            "(use --max-pop-af 1 to disable the population filter)"
+        )
     info_cosmic = None
     if needs.cosmic_field and layout.cosmic is None:
         if not _has(vcf, "INFO", needs.cosmic_field):
-            raise VcfError(f"{path}: COSMIC field '{needs.cosmic_field}' is neither an INFO/"
-                           f"{layout.tag} sub-field nor an INFO field")
+            raise VcfError(
+                f"{path}: COSMIC field '{needs.cosmic_field}' is neither an INFO/"
+                f"{layout.tag} sub-field nor an INFO field"
+            )
         info_cosmic = needs.cosmic_field
-    return ReadPlan(str(path), column, name, layout, info_population, info_cosmic, caller, keys,
-                    len(vcf.samples), vcf.raw_header.count("\n"))
+    return ReadPlan(
+        str(path),
+        column,
+        name,
+        layout,
+        info_population,
+        info_cosmic,
+        caller,
+        keys,
+        len(vcf.samples),
+        vcf.raw_header.count("\n"),
+    )
 
 
 def prefetched(items: Iterator, depth: int = PREFETCH_BLOCKS) -> Iterator:
@@ -227,9 +270,13 @@ def _located(err, first_line: int, path: str) -> VcfError:
     return VcfError(f"{path} line {first_line + index}{where}: {message}")
 
 
-def iter_allele_chunks(vcf, plan: ReadPlan, chunk_records: int = CHUNK_RECORDS,
-                       block_bytes: int = BLOCK_BYTES, presence: "FieldPresence | None" = None
-                       ) -> Iterator[tuple[int, AlleleTable]]:
+def iter_allele_chunks(
+    vcf,
+    plan: ReadPlan,
+    chunk_records: int = CHUNK_RECORDS,
+    block_bytes: int = BLOCK_BYTES,
+    presence: FieldPresence | None = None,
+) -> Iterator[tuple[int, AlleleTable]]:
     """Yield ``(records_in_chunk, alleles)`` (tmb.alleles.AlleleTable), in VCF order;
     ``presence`` (tmb.presence.FieldPresence) counts the values found per read field.
 
@@ -243,7 +290,8 @@ def iter_allele_chunks(vcf, plan: ReadPlan, chunk_records: int = CHUNK_RECORDS,
         while start < stop:
             try:
                 start, records, lines, columns, tables, seen = reader.parse(
-                    text, start, stop, max(chunk_records, 1), body)
+                    text, start, stop, max(chunk_records, 1), body
+                )
             except reader.ParseError as err:
                 raise _located(err, line, plan.path) from None
             line += lines

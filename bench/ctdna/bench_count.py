@@ -43,9 +43,14 @@ import pysam
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from ctdna import counting, fragcore  # noqa: E402
-from tests.unit.test_ctdna_count_fixtures import (READ_LENGTH, pair, write_bam,  # noqa: E402
-                                                  write_reference, write_targets,
-                                                  write_tumour_vcf)
+from tests.unit.test_ctdna_count_fixtures import (
+    READ_LENGTH,
+    pair,
+    write_bam,  # noqa: E402
+    write_reference,
+    write_targets,
+    write_tumour_vcf,
+)
 
 SEED = 20240601
 CONTIG_LENGTH = 2_000_000  # one contig standing for the panel's chromosomes
@@ -54,12 +59,26 @@ SITE_TARGETS = 6  # targets holding the patient's sites: 6 sites + 4 second site
 SECOND_SITE_OFFSET = 37  # bp between two sites of one target
 TARGET_SPACING = 25_000  # bp between panel targets
 FILTERS = ["-q", "20", "-F", "0xF04"]
-MPILEUP = ["samtools", "mpileup", "-B", "-x", "-A", "-d", "0", "-q", "20", "-Q", "20",
-           "--ff", "0xF04"]
+MPILEUP = [
+    "samtools",
+    "mpileup",
+    "-B",
+    "-x",
+    "-A",
+    "-d",
+    "0",
+    "-q",
+    "20",
+    "-Q",
+    "20",
+    "--ff",
+    "0xF04",
+]
 
 
-def _fragment(rng: random.Random, name: str, start: int, end: int, duplicates: float,
-              variants: list[tuple]) -> list:
+def _fragment(
+    rng: random.Random, name: str, start: int, end: int, duplicates: float, variants: list[tuple]
+) -> list:
     """One read pair with its first base in [start - 150, end - 50)."""
     first = rng.randint(start - 150, end - 50)
     length = rng.randint(150, 300)
@@ -72,8 +91,14 @@ def _fragment(rng: random.Random, name: str, start: int, end: int, duplicates: f
     return pair(name, first, second, one, two, extra_flag=flag, mapq=mapq)
 
 
-def make_inputs(folder: Path, site_pairs: int, pairs: int, other_targets: int,
-                off_target_pairs: int, duplicates: float):
+def make_inputs(
+    folder: Path,
+    site_pairs: int,
+    pairs: int,
+    other_targets: int,
+    off_target_pairs: int,
+    duplicates: float,
+):
     """(BAM, sites frame, sites BED, targets BED, tumour VCF) of the benchmark."""
     rng = random.Random(SEED)
     reference = write_reference(folder / "ref.fa", length=CONTIG_LENGTH)
@@ -83,7 +108,9 @@ def make_inputs(folder: Path, site_pairs: int, pairs: int, other_targets: int,
         end = start + TARGET_LENGTH
         targets.append(("chr17", start, end, "TP53" if t < SITE_TARGETS else f"G{t}"))
         variants = []
-        for offset in ((60, 60 + SECOND_SITE_OFFSET) if t % 3 else (80,)) if t < SITE_TARGETS else ():
+        for offset in (
+            ((60, 60 + SECOND_SITE_OFFSET) if t % 3 else (80,)) if t < SITE_TARGETS else ()
+        ):
             where = start + offset
             alt = "A" if reference[where] != "A" else "C"
             sites.append(("chr17", where + 1, reference[where], alt, "snv"))
@@ -98,8 +125,11 @@ def make_inputs(folder: Path, site_pairs: int, pairs: int, other_targets: int,
     bed = folder / "sites.bed"
     bed.write_text("".join(f"chr17\t{p - 1}\t{p}\n" for p in frame["pos"]))
     site_targets = write_targets(folder / "site_targets.bed", targets[:SITE_TARGETS])
-    vcf = write_tumour_vcf(folder / "T.vcf.gz", [(p, r, a, "PASS", 0.3) for _, p, r, a, _ in sites],
-                           length=CONTIG_LENGTH)
+    vcf = write_tumour_vcf(
+        folder / "T.vcf.gz",
+        [(p, r, a, "PASS", 0.3) for _, p, r, a, _ in sites],
+        length=CONTIG_LENGTH,
+    )
     return bam, frame, bed, site_targets, vcf
 
 
@@ -118,19 +148,34 @@ def tools(bam: Path, sites: pd.DataFrame, bed: Path, targets: Path, vcf: Path, f
         def action():
             os.environ[fragcore.ENVIRONMENT] = library
             return counting.count_sites(bam, sites, min_mapq=20, min_baseq=20)
+
         return action
 
-    command = [str(ROOT / ".venv/bin/ctdna-count"), "--bam", str(bam), "--sample", "S",
-               "--tumour", f"T={vcf}", "--targets", str(targets), "--out-sites",
-               str(folder / "S.site_counts.tsv"), "--out-targets", str(folder / "S.depth.tsv")]
+    command = [
+        str(ROOT / ".venv/bin/ctdna-count"),
+        "--bam",
+        str(bam),
+        "--sample",
+        "S",
+        "--tumour",
+        f"T={vcf}",
+        "--targets",
+        str(targets),
+        "--out-sites",
+        str(folder / "S.site_counts.tsv"),
+        "--out-targets",
+        str(folder / "S.depth.tsv"),
+    ]
     return {
         "ctdna count_sites (core, system libhts)": ours("system"),
         "ctdna count_sites (core, pysam's htslib)": ours("pysam"),
         "samtools mpileup -l sites.bed": lambda: _run(MPILEUP + ["-l", str(bed), str(bam)]),
         "samtools mpileup -r, one call per site": lambda: [
-            _run(MPILEUP + ["-r", region, str(bam)]) for region in regions],
+            _run(MPILEUP + ["-r", region, str(bam)]) for region in regions
+        ],
         "samtools view -c (same regions)": lambda: _run(
-            ["samtools", "view", "-c", *FILTERS, str(bam), *regions]),
+            ["samtools", "view", "-c", *FILTERS, str(bam), *regions]
+        ),
         WHOLE_COMMAND: lambda: _run(command),
     }
 
@@ -152,8 +197,9 @@ def timed_rounds(actions: dict, repeats: int) -> tuple[dict, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--site-pairs", type=int, default=50_000,
-                        help="read pairs per target holding sites")
+    parser.add_argument(
+        "--site-pairs", type=int, default=50_000, help="read pairs per target holding sites"
+    )
     parser.add_argument("--pairs", type=int, default=20_000, help="read pairs per other target")
     parser.add_argument("--other-targets", type=int, default=40)
     parser.add_argument("--off-target-pairs", type=int, default=200_000)
@@ -163,9 +209,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         made = time.perf_counter()
-        bam, sites, bed, targets, vcf = make_inputs(folder, args.site_pairs, args.pairs,
-                                                    args.other_targets, args.off_target_pairs,
-                                                    args.duplicates)
+        bam, sites, bed, targets, vcf = make_inputs(
+            folder,
+            args.site_pairs,
+            args.pairs,
+            args.other_targets,
+            args.off_target_pairs,
+            args.duplicates,
+        )
         made = time.perf_counter() - made
         total_reads = int(pysam.idxstats(str(bam)).split("\t")[2])
         best, results = timed_rounds(tools(bam, sites, bed, targets, vcf, folder), args.repeats)
@@ -176,24 +227,31 @@ def report(args, sites, total_reads, made, best, results) -> None:
     """Print the setting, the read totals (checked equal) and the wall-time table."""
     ours = results["ctdna count_sites (core, system libhts)"]
     same = ours.equals(results["ctdna count_sites (core, pysam's htslib)"])
-    mpileup_reads = sum(int(line.split("\t")[3])
-                        for line in results["samtools mpileup -l sites.bed"].splitlines())
+    mpileup_reads = sum(
+        int(line.split("\t")[3]) for line in results["samtools mpileup -l sites.bed"].splitlines()
+    )
     view_reads = int(results["samtools view -c (same regions)"])
     libraries = {lib: fragcore.core(lib).version for lib in ("system", "pysam")}
-    print(f"BAM: {total_reads:,} mapped reads (made in {made:.0f} s); {len(sites)} sites in "
-          f"{SITE_TARGETS} targets ({args.site_pairs:,} pairs each) + {args.other_targets} other "
-          f"targets ({args.pairs:,} pairs each), {args.off_target_pairs:,} off-target pairs, "
-          f"{args.duplicates:.0%} duplicates")
-    print(f"kept reads per site {int(ours['reads'].min()):,}-{int(ours['reads'].max()):,}; "
-          f"reads at the sites: ctdna {int(ours['reads'].sum()):,}, mpileup depth "
-          f"{mpileup_reads:,}, view -c {view_reads:,}; "
-          f"fragments counted: {int(ours['depth_fragments'].sum()):,}; "
-          f"system and pysam htslib counts identical: {same}")
+    print(
+        f"BAM: {total_reads:,} mapped reads (made in {made:.0f} s); {len(sites)} sites in "
+        f"{SITE_TARGETS} targets ({args.site_pairs:,} pairs each) + {args.other_targets} other "
+        f"targets ({args.pairs:,} pairs each), {args.off_target_pairs:,} off-target pairs, "
+        f"{args.duplicates:.0%} duplicates"
+    )
+    print(
+        f"kept reads per site {int(ours['reads'].min()):,}-{int(ours['reads'].max()):,}; "
+        f"reads at the sites: ctdna {int(ours['reads'].sum()):,}, mpileup depth "
+        f"{mpileup_reads:,}, view -c {view_reads:,}; "
+        f"fragments counted: {int(ours['depth_fragments'].sum()):,}; "
+        f"system and pysam htslib counts identical: {same}"
+    )
     samtools = subprocess.run(["samtools", "--version"], capture_output=True).stdout
-    print(f"samtools {samtools.split()[1].decode()}, htslib "
-          f"system {libraries['system']} / pysam {libraries['pysam']}, pysam {pysam.__version__}, "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
-          f"{os.getloadavg()[0]:.1f} at the end; best of {args.repeats} rounds")
+    print(
+        f"samtools {samtools.split()[1].decode()}, htslib "
+        f"system {libraries['system']} / pysam {libraries['pysam']}, pysam {pysam.__version__}, "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
+        f"{os.getloadavg()[0]:.1f} at the end; best of {args.repeats} rounds"
+    )
     reference = best["ctdna count_sites (core, system libhts)"]
     print(f"{'tool':45s} {'wall s':>8s} {'ctdna / tool':>13s}")
     for name, seconds in best.items():

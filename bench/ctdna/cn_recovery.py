@@ -32,8 +32,9 @@ def run_setting(rng, noise: float, n_mdm2: int, replicates: int) -> dict:
     rows, pon_calls, pon_n = [], 0, 0
     plasma = [(f"p_{f}_{c:g}", f, c) for f in FRACTIONS for c in COPIES]
     for _ in range(replicates):
-        norm = cn.normalise_depth(simulate(rng, plasma=plasma, n_mdm2=n_mdm2, noise_sd=noise),
-                                  ["MDM2"], [])
+        norm = cn.normalise_depth(
+            simulate(rng, plasma=plasma, n_mdm2=n_mdm2, noise_sd=noise), ["MDM2"], []
+        )
         pon = [s for s in norm["sample"].unique() if s.startswith("pon")]
         copies = pd.Series({name: c for name, _, c in plasma})
         result = cn.call_gene(norm, pon, "MDM2", copy_numbers=copies).set_index("sample")
@@ -41,14 +42,27 @@ def run_setting(rng, noise: float, n_mdm2: int, replicates: int) -> dict:
         pon_n += len(pon)
         for name, f, c in plasma:
             row = result.loc[name]
-            rows.append({"f": f, "C": c, "within": abs(row["tf_cn"] / f - 1) <= 0.25,
-                         "called": bool(row["amplified"]), "sd": row["pon_sd"],
-                         "covered": row["tf_cn_low"] <= f <= row["tf_cn_high"]})
+            rows.append(
+                {
+                    "f": f,
+                    "C": c,
+                    "within": abs(row["tf_cn"] / f - 1) <= 0.25,
+                    "called": bool(row["amplified"]),
+                    "sd": row["pon_sd"],
+                    "covered": row["tf_cn_low"] <= f <= row["tf_cn_high"],
+                }
+            )
     table = pd.DataFrame(rows)
     cells = table.groupby(["f", "C"])[["within", "called"]].mean()
     covered = table[table["f"] >= 0.02]["covered"]
-    return {"cells": cells, "sd": table["sd"].mean(), "coverage": covered.mean(),
-            "n_covered": len(covered), "pon_calls": pon_calls, "pon_n": pon_n}
+    return {
+        "cells": cells,
+        "sd": table["sd"].mean(),
+        "coverage": covered.mean(),
+        "n_covered": len(covered),
+        "pon_calls": pon_calls,
+        "pon_n": pon_n,
+    }
 
 
 def _cell(cells: pd.DataFrame, f: float, column: str) -> str:
@@ -65,16 +79,20 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     print(f"seed {args.seed}, {args.replicates} replicates per cell, C = 15 / 20 / 40\n")
-    print("| noise | MDM2 targets | PoN sd (log2) | f = 1 % | f = 2 % | f = 5 % | f = 10 % "
-          "| called at f = 2 % | 95 % CI coverage (f >= 2 %) | PoN calls |")
+    print(
+        "| noise | MDM2 targets | PoN sd (log2) | f = 1 % | f = 2 % | f = 5 % | f = 10 % "
+        "| called at f = 2 % | 95 % CI coverage (f >= 2 %) | PoN calls |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for noise, n_mdm2 in SETTINGS:
         out = run_setting(rng, noise, n_mdm2, args.replicates)
         cells = out["cells"]
         within = " | ".join(_cell(cells, f, "within") for f in FRACTIONS)
-        print(f"| {noise} | {n_mdm2} | {out['sd']:.3f} | {within} | "
-              f"{_cell(cells, 0.02, 'called')} | {out['coverage']:.3f} ({out['n_covered']}) | "
-              f"{out['pon_calls']} / {out['pon_n']} |")
+        print(
+            f"| {noise} | {n_mdm2} | {out['sd']:.3f} | {within} | "
+            f"{_cell(cells, 0.02, 'called')} | {out['coverage']:.3f} ({out['n_covered']}) | "
+            f"{out['pon_calls']} / {out['pon_n']} |"
+        )
 
 
 if __name__ == "__main__":

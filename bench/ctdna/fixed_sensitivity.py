@@ -34,11 +34,13 @@ def _row(label: str, cell) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=20,
-                        help="PoN draws (x 10 samples per TF)")
+    parser.add_argument(
+        "--replicates", type=int, default=20, help="PoN draws (x 10 samples per TF)"
+    )
     parser.add_argument("--seed", type=int, default=20240603)
-    parser.add_argument("--null-replicates", type=int, default=100,
-                        help="PoN draws (x 20 TF = 0 samples)")
+    parser.add_argument(
+        "--null-replicates", type=int, default=100, help="PoN draws (x 20 TF = 0 samples)"
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     print(f"seed {args.seed}, {N_FIXED} fixed sites, one mutated, ~3,000 fragments per site\n")
@@ -47,13 +49,16 @@ def main() -> None:
     table = simulate(rng, TF_GRID, args.replicates, samples_per_tf=10, loo=True)
     for tf, cell in table.groupby(table["tf"].astype(str), sort=False):
         print(_row("PoN (leave-one-out)" if tf == "pon" else f"{float(tf):g}", cell))
-    null = simulate(np.random.default_rng(args.seed + 1), [0.0], args.null_replicates,
-                    samples_per_tf=20)
+    null = simulate(
+        np.random.default_rng(args.seed + 1), [0.0], args.null_replicates, samples_per_tf=20
+    )
     corrected = (null["fixed_detected"] == True).mean()  # noqa: E712
     uncorrected = (null["fixed_p_value"] / N_FIXED < 0.01).mean()  # smallest per-site p
-    print(f"\nTF = 0 only, {len(null)} samples (seed {args.seed + 1}): detected {corrected:.4f} "
-          f"(Bonferroni, alpha / {N_FIXED} per site); smallest per-site p < 0.01 without "
-          f"correction: {uncorrected:.4f}")
+    print(
+        f"\nTF = 0 only, {len(null)} samples (seed {args.seed + 1}): detected {corrected:.4f} "
+        f"(Bonferroni, alpha / {N_FIXED} per site); smallest per-site p < 0.01 without "
+        f"correction: {uncorrected:.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -51,17 +51,28 @@ def lognormal(rng, sd, size):
 
 def pon_frame(alt: np.ndarray, depth: int) -> pd.DataFrame:
     n, sites = alt.shape
-    return pd.DataFrame({"sample": np.repeat([f"N{i:02d}" for i in range(n)], sites),
-                         "chrom": "chr1", "pos": np.tile(np.arange(1, sites + 1), n),
-                         "ref": "C", "alt": "T", "variant_type": "snv",
-                         "alt_fragments": alt.ravel(), "depth_fragments": depth,
-                         "tumour_sample": [f"T{(i % sites) // 3:02d}" for i in range(n * sites)]})
+    return pd.DataFrame(
+        {
+            "sample": np.repeat([f"N{i:02d}" for i in range(n)], sites),
+            "chrom": "chr1",
+            "pos": np.tile(np.arange(1, sites + 1), n),
+            "ref": "C",
+            "alt": "T",
+            "variant_type": "snv",
+            "alt_fragments": alt.ravel(),
+            "depth_fragments": depth,
+            "tumour_sample": [f"T{(i % sites) // 3:02d}" for i in range(n * sites)],
+        }
+    )
 
 
 def simulate_pon(rng, sd_donor, sd_sample, depth, n_donors=N_DONORS):
     rates = ERROR_MEDIAN * np.exp(rng.normal(0, 1, N_PANEL))
-    donor_rates = rates * lognormal(rng, sd_sample, (n_donors, 1)) * lognormal(
-        rng, sd_donor, (n_donors, N_PANEL))
+    donor_rates = (
+        rates
+        * lognormal(rng, sd_sample, (n_donors, 1))
+        * lognormal(rng, sd_donor, (n_donors, N_PANEL))
+    )
     alt = rng.binomial(depth, np.minimum(donor_rates, 1))
     return rates, pon_frame(alt, depth)
 
@@ -76,7 +87,11 @@ def thresholds(background: pd.DataFrame, n_sites: int, depth: int):
     _, k_new = snv.pooled_test(zero, depths, error, ALPHA, **snv.null_parameters(used))
     _, k_old = snv.pooled_test(zero, depths, error, ALPHA, beta=snv.beta_parameters(used))
     floor = snv.MIN_ALT_FRAGMENTS
-    return index, max(k_new or depth * n_sites + 1, floor), max(k_old or depth * n_sites + 1, floor)
+    return (
+        index,
+        max(k_new or depth * n_sites + 1, floor),
+        max(k_old or depth * n_sites + 1, floor),
+    )
 
 
 def sample_counts(rng, rates, sd_donor, sd_sample, depth, n, tf=0.0):
@@ -86,8 +101,9 @@ def sample_counts(rng, rates, sd_donor, sd_sample, depth, n, tf=0.0):
     return rng.binomial(depth, p).sum(axis=1)
 
 
-def snv_cell(rng, sd_donor, sd_sample, n_sites, depth, replicates, per_replicate,
-             n_donors=N_DONORS):
+def snv_cell(
+    rng, sd_donor, sd_sample, n_sites, depth, replicates, per_replicate, n_donors=N_DONORS
+):
     hits = {"new": 0, "old": 0}
     sens = {tf: 0 for tf in TF_BINS}
     n_null = n_sens = 0
@@ -102,8 +118,14 @@ def snv_cell(rng, sd_donor, sd_sample, n_sites, depth, replicates, per_replicate
         hits["old"] += int((null >= k_old).sum())
         n_null += per_replicate
         for tf in TF_BINS:
-            sens[tf] += int((sample_counts(rng, rates[index], sd_donor, sd_sample, depth,
-                                           per_replicate // 2, tf) >= k_new).sum())
+            sens[tf] += int(
+                (
+                    sample_counts(
+                        rng, rates[index], sd_donor, sd_sample, depth, per_replicate // 2, tf
+                    )
+                    >= k_new
+                ).sum()
+            )
         n_sens += per_replicate // 2
     return n_null, hits, {tf: v / n_sens for tf, v in sens.items()}
 
@@ -133,8 +155,9 @@ def mdm2_cell(rng, n_pon, replicates, per_replicate):
             hits["normal z>=3"] += (x - mean) / sd >= cn.AMP_Z
             for tf in MDM2_TF:
                 y = x + np.log2(1 + tf * (MDM2_COPIES - 2) / 2)
-                sens[tf] += bool(cn.amplification_call(y, cn.predictive_test(y, pon)[2],
-                                                       p_level=level))
+                sens[tf] += bool(
+                    cn.amplification_call(y, cn.predictive_test(y, pon)[2], p_level=level)
+                )
     total = replicates * per_replicate
     return total, hits, {tf: v / total for tf, v in sens.items()}
 
@@ -148,62 +171,96 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=80, help="PoN draws per SNV cell")
     parser.add_argument("--per-replicate", type=int, default=30, help="null samples per PoN")
     parser.add_argument("--loo-replicates", type=int, default=1, help="PoNs checked per cell")
-    parser.add_argument("--mdm2-replicates", type=int, default=4000,
-                        help="PoN draws per n (one null sample each: calls are independent)")
+    parser.add_argument(
+        "--mdm2-replicates",
+        type=int,
+        default=4000,
+        help="PoN draws per n (one null sample each: calls are independent)",
+    )
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--out", default="bench/ctdna/null_calibration.out.md")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     start = time.time()
     mdm2_rng = np.random.default_rng(args.seed + 1)  # own stream: section reproducible alone
-    lines = [f"seed {args.seed}; {args.replicates} PoN x {args.per_replicate} null samples per "
-             f"cell; PoN {N_DONORS} donors x {N_PANEL} sites; alpha = {ALPHA}; upper = "
-             "Clopper-Pearson 95 % (two-sided) upper bound", "",
-             "| donor SD | sample SD | sites | fragments/site | n null | FPR | upper | "
-             "previous null FPR | upper | " + " | ".join(f"sens TF {t:g}" for t in TF_BINS) + " |",
-             "|---" * (9 + len(TF_BINS)) + "|"]
+    lines = [
+        f"seed {args.seed}; {args.replicates} PoN x {args.per_replicate} null samples per "
+        f"cell; PoN {N_DONORS} donors x {N_PANEL} sites; alpha = {ALPHA}; upper = "
+        "Clopper-Pearson 95 % (two-sided) upper bound",
+        "",
+        "| donor SD | sample SD | sites | fragments/site | n null | FPR | upper | "
+        "previous null FPR | upper | " + " | ".join(f"sens TF {t:g}" for t in TF_BINS) + " |",
+        "|---" * (9 + len(TF_BINS)) + "|",
+    ]
     worst = (0.0, "")
     for sd_d, sd_s, n_sites, depth in itertools.product(SDS, SDS, (1, 3), (1000, 10000)):
-        n, hits, sens = snv_cell(rng, sd_d, sd_s, n_sites, depth, args.replicates,
-                                 args.per_replicate)
+        n, hits, sens = snv_cell(
+            rng, sd_d, sd_s, n_sites, depth, args.replicates, args.per_replicate
+        )
         upper = pon_check.clopper_pearson_upper(hits["new"], n)
         worst = max(worst, (upper, f"donor {sd_d} sample {sd_s} sites {n_sites} depth {depth}"))
-        lines.append(f"| {sd_d} | {sd_s} | {n_sites} | {depth} | {n} | {fmt(hits['new'], n)} | "
-                     f"{fmt(hits['old'], n)} | " + " | ".join(f"{sens[t]:.3f}" for t in TF_BINS) + " |")
+        lines.append(
+            f"| {sd_d} | {sd_s} | {n_sites} | {depth} | {n} | {fmt(hits['new'], n)} | "
+            f"{fmt(hits['old'], n)} | " + " | ".join(f"{sens[t]:.3f}" for t in TF_BINS) + " |"
+        )
         print(lines[-1], flush=True)
-    lines += ["", f"worst upper bound: {worst[0]:.4f} ({worst[1]})", "",
-              f"Small-PoN fallback (PoN of {FALLBACK_DONORS} donors < MIN_PON_DONORS: default "
-              "dispersions), 3 sites, 3,000 fragments per site", "",
-              "| donor SD | sample SD | n null | FPR | upper | previous null FPR | upper | "
-              + " | ".join(f"sens TF {t:g}" for t in TF_BINS) + " |", "|---" * (7 + len(TF_BINS)) + "|"]
+    lines += [
+        "",
+        f"worst upper bound: {worst[0]:.4f} ({worst[1]})",
+        "",
+        f"Small-PoN fallback (PoN of {FALLBACK_DONORS} donors < MIN_PON_DONORS: default "
+        "dispersions), 3 sites, 3,000 fragments per site",
+        "",
+        "| donor SD | sample SD | n null | FPR | upper | previous null FPR | upper | "
+        + " | ".join(f"sens TF {t:g}" for t in TF_BINS)
+        + " |",
+        "|---" * (7 + len(TF_BINS)) + "|",
+    ]
     for sd_d, sd_s in ((0.0, 0.0), (0.5, 0.5), (1.0, 0.5), (1.0, 1.0)):
-        n, hits, sens = snv_cell(rng, sd_d, sd_s, 3, 3000, args.replicates, args.per_replicate,
-                                 FALLBACK_DONORS)
-        lines.append(f"| {sd_d} | {sd_s} | {n} | {fmt(hits['new'], n)} | {fmt(hits['old'], n)} | "
-                     + " | ".join(f"{sens[t]:.3f}" for t in TF_BINS) + " |")
+        n, hits, sens = snv_cell(
+            rng, sd_d, sd_s, 3, 3000, args.replicates, args.per_replicate, FALLBACK_DONORS
+        )
+        lines.append(
+            f"| {sd_d} | {sd_s} | {n} | {fmt(hits['new'], n)} | {fmt(hits['old'], n)} | "
+            + " | ".join(f"{sens[t]:.3f}" for t in TF_BINS)
+            + " |"
+        )
         print(lines[-1], flush=True)
-    lines += ["",
-              "Leave-one-donor-out check (ctdna.pon_check; each donor against the other 24, "
-              f"pooled test per site set of 3 sites (14 sets of {N_PANEL} sites); "
-              f"{args.loo_replicates} PoNs per row)", "",
-              "| donor SD | sample SD | fragments/site | donor x set tests | false positives | FPR | upper |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Leave-one-donor-out check (ctdna.pon_check; each donor against the other 24, "
+        f"pooled test per site set of 3 sites (14 sets of {N_PANEL} sites); "
+        f"{args.loo_replicates} PoNs per row)",
+        "",
+        "| donor SD | sample SD | fragments/site | donor x set tests | false positives | FPR | upper |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for sd_d, sd_s, depth in itertools.product(SDS, SDS, (1000, 10000)):
         s = loo_cell(rng, sd_d, sd_s, depth, args.loo_replicates)
-        lines.append(f"| {sd_d} | {sd_s} | {depth} | {s['n_tested']} | {s['false_positives']} | "
-                     f"{s['false_positive_rate']:.4f} | {s['fpr_upper']:.4f} |")
+        lines.append(
+            f"| {sd_d} | {sd_s} | {depth} | {s['n_tested']} | {s['false_positives']} | "
+            f"{s['false_positive_rate']:.4f} | {s['fpr_upper']:.4f} |"
+        )
         print(lines[-1], flush=True)
-    lines += ["", f"MDM2 predictive t test (PoN and null log2 ratios Normal(0, {MDM2_SD}); "
-              f"amplified: +log2(1 + TF (C - 2)/2), C = {MDM2_COPIES:g}; call = log2R >= "
-              f"{cn.AMP_LOG2} and p <= Phi(-3) = {cn.amplification_level(cn.AMP_Z):.5f})", "",
-              "| PoN n | n null | FPR p<0.01 | upper | FPR p<=Phi(-3) | upper | FPR call | upper "
-              "| former normal z>=3 FPR | " + " | ".join(f"call sens TF {t:g}" for t in MDM2_TF)
-              + " |", "|---" * (9 + len(MDM2_TF)) + "|"]
+    lines += [
+        "",
+        f"MDM2 predictive t test (PoN and null log2 ratios Normal(0, {MDM2_SD}); "
+        f"amplified: +log2(1 + TF (C - 2)/2), C = {MDM2_COPIES:g}; call = log2R >= "
+        f"{cn.AMP_LOG2} and p <= Phi(-3) = {cn.amplification_level(cn.AMP_Z):.5f})",
+        "",
+        "| PoN n | n null | FPR p<0.01 | upper | FPR p<=Phi(-3) | upper | FPR call | upper "
+        "| former normal z>=3 FPR | " + " | ".join(f"call sens TF {t:g}" for t in MDM2_TF) + " |",
+        "|---" * (9 + len(MDM2_TF)) + "|",
+    ]
     for n_pon in (3, 5, 8):
         total, hits, sens = mdm2_cell(mdm2_rng, n_pon, args.mdm2_replicates, 1)
-        lines.append(f"| {n_pon} | {total} | " + " | ".join(fmt(hits[k], total) for k in
-                     ("p<0.01", "p<=Phi(-3)", "call")) + f" | {hits['normal z>=3'] / total:.4f} | "
-                     + " | ".join(f"{sens[t]:.3f}" for t in MDM2_TF) + " |")
+        lines.append(
+            f"| {n_pon} | {total} | "
+            + " | ".join(fmt(hits[k], total) for k in ("p<0.01", "p<=Phi(-3)", "call"))
+            + f" | {hits['normal z>=3'] / total:.4f} | "
+            + " | ".join(f"{sens[t]:.3f}" for t in MDM2_TF)
+            + " |"
+        )
         print(lines[-1], flush=True)
     lines += ["", f"runtime {time.time() - start:.0f} s"]
     Path(args.out).write_text("\n".join(lines) + "\n")

@@ -28,7 +28,9 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     print(f"seed {args.seed}, {args.replicates} samples per cell, ~3,000 fragments per site\n")
-    print("| sites | TF | n | detected | evaluable | median TF / true | within ±25 % | 95 % CI covers |")
+    print(
+        "| sites | TF | n | detected | evaluable | median TF / true | within ±25 % | 95 % CI covers |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for n_sites in (1, 3):
         table = simulate(rng, TF_GRID, n_sites, args.replicates)
@@ -42,10 +44,14 @@ def main() -> None:
                 estimate = cell["tumour_fraction"].astype(float) / truth
                 ratio = f"{np.median(estimate):.3f}"
                 within = f"{np.mean(np.abs(estimate - 1) <= 0.25):.2f}"
-                covers = f"{np.mean((cell['tf_ci_low'] <= truth) & (truth <= cell['tf_ci_high'])):.2f}"
+                covers = (
+                    f"{np.mean((cell['tf_ci_low'] <= truth) & (truth <= cell['tf_ci_high'])):.2f}"
+                )
             label = "PoN (leave-one-out)" if tf == "pon" else f"{float(tf):g}"
-            print(f"| {n_sites} | {label} | {len(cell)} | {detected:.3f} | {evaluable:.2f} | "
-                  f"{ratio} | {within} | {covers} |")
+            print(
+                f"| {n_sites} | {label} | {len(cell)} | {detected:.3f} | {evaluable:.2f} | "
+                f"{ratio} | {within} | {covers} |"
+            )
     null_rate(args.seed, args.null_replicates)
 
 

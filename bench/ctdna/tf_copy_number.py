@@ -24,8 +24,9 @@ TRUE_TF = [0.01, 0.03, 0.1, 0.3]  # TF >= 1 % (issue 12 accuracy range)
 ERROR, PON_FRAGMENTS = 1e-4, 30000.0  # deduplicated error rate and PoN weight of the simulation
 
 
-def _cell(copies: int, mult: int, truth: float, depth: int, replicates: int,
-          rng: np.random.Generator) -> dict:
+def _cell(
+    copies: int, mult: int, truth: float, depth: int, replicates: int, rng: np.random.Generator
+) -> dict:
     """One (C, m, TF) cell: ratios estimate / truth with and without tissue data."""
     sites = np.full(3, depth)
     beta = np.tile([ERROR * PON_FRAGMENTS, (1 - ERROR) * PON_FRAGMENTS], (3, 1))
@@ -37,16 +38,21 @@ def _cell(copies: int, mult: int, truth: float, depth: int, replicates: int,
         tf, low, high = tfm.estimate(alt, sites, np.full(3, ERROR), m, c, 0.95, beta)
         informed.append(tf / truth)
         covered += low <= truth <= high
-        plain = tfm.estimate(alt, sites, np.full(3, ERROR), np.ones(3), np.full(3, 2.0), 0.95,
-                             beta)[0]
+        plain = tfm.estimate(
+            alt, sites, np.full(3, ERROR), np.ones(3), np.full(3, 2.0), 0.95, beta
+        )[0]
         default.append(plain / truth)
     informed, default = np.array(informed), np.array(default)
-    return {"C": copies, "m": mult, "tf": truth,
-            "median_informed": float(np.median(informed)),
-            "within25_informed": float(np.mean(np.abs(informed - 1) <= 0.25)),
-            "coverage": covered / replicates,
-            "median_default": float(np.median(default)),
-            "within25_default": float(np.mean(np.abs(default - 1) <= 0.25))}
+    return {
+        "C": copies,
+        "m": mult,
+        "tf": truth,
+        "median_informed": float(np.median(informed)),
+        "within25_informed": float(np.mean(np.abs(informed - 1) <= 0.25)),
+        "coverage": covered / replicates,
+        "median_default": float(np.median(default)),
+        "within25_default": float(np.mean(np.abs(default - 1) <= 0.25)),
+    }
 
 
 def main() -> None:
@@ -56,17 +62,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261207)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
-    print(f"{args.replicates} replicates per cell, 3 sites x {args.depth} fragments, "
-          f"error {ERROR:g} (Beta, {PON_FRAGMENTS:g} PoN fragments), seed {args.seed}\n")
-    print("| C | m | TF | median TF/truth (tissue) | within ±25 % (tissue) | 95 % CI coverage "
-          "| median TF/truth (het diploid default) | within ±25 % (default) |")
+    print(
+        f"{args.replicates} replicates per cell, 3 sites x {args.depth} fragments, "
+        f"error {ERROR:g} (Beta, {PON_FRAGMENTS:g} PoN fragments), seed {args.seed}\n"
+    )
+    print(
+        "| C | m | TF | median TF/truth (tissue) | within ±25 % (tissue) | 95 % CI coverage "
+        "| median TF/truth (het diploid default) | within ±25 % (default) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for copies, mult in STATES:
         for truth in TRUE_TF:
             r = _cell(copies, mult, truth, args.depth, args.replicates, rng)
-            print(f"| {copies} | {mult} | {truth:.0%} | {r['median_informed']:.3f} | "
-                  f"{r['within25_informed']:.0%} | {r['coverage']:.0%} | "
-                  f"{r['median_default']:.3f} | {r['within25_default']:.0%} |")
+            print(
+                f"| {copies} | {mult} | {truth:.0%} | {r['median_informed']:.3f} | "
+                f"{r['within25_informed']:.0%} | {r['coverage']:.0%} | "
+                f"{r['median_default']:.3f} | {r['within25_default']:.0%} |"
+            )
 
 
 if __name__ == "__main__":

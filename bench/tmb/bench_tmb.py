@@ -38,8 +38,10 @@ def ensure_pytmb(workdir: Path) -> Path:
     exe = venv / "bin" / "pyTMB"
     if not exe.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q",
-                        f"pytmb-curie=={PYTMB_VERSION}"], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", f"pytmb-curie=={PYTMB_VERSION}"],
+            check=True,
+        )
     return exe
 
 
@@ -47,8 +49,12 @@ def timed(command: list[str], log: Path) -> tuple[float, float, float]:
     """Wall seconds, user+sys CPU seconds and peak RSS (MB) of ``command``."""
     fmt = "BENCH %e %U %S %M"
     with open(log, "w") as handle:
-        subprocess.run(["/usr/bin/time", "-f", fmt, *command], check=True, stdout=handle,
-                       stderr=subprocess.STDOUT)
+        subprocess.run(
+            ["/usr/bin/time", "-f", fmt, *command],
+            check=True,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     line = [l for l in log.read_text().splitlines() if l.startswith("BENCH ")][-1]
     wall, user, system, rss_kb = (float(v) for v in line.split()[1:])
     return wall, user + system, rss_kb / 1024
@@ -57,17 +63,62 @@ def timed(command: list[str], log: Path) -> tuple[float, float, float]:
 def run_size(records: int, workdir: Path, pytmb: Path, repeats: int) -> list[dict]:
     vcf, bed = workdir / f"bench_{records}.vcf.gz", workdir / "panel.bed"
     if not vcf.exists():
-        subprocess.run([sys.executable, str(HERE / "make_vcf.py"), "--records", str(records),
-                        "--out", str(vcf), "--bed", str(bed)], check=True)
-    ours = [str(REPO / ".venv" / "bin" / "tmb-calc"), "--vcf", str(vcf), "--sample", "TUMOUR",
-            "--patient", "P1", "--panel-bed", str(bed), "--panel-is-coding", "--pop-af-fields", "gnomADe_AF",
-            "--out-summary", str(workdir / "s.tsv"),
-            "--out-trace", str(workdir / "trace.tsv")]
-    theirs = [str(pytmb), "-i", str(vcf), "--dbConfig", str(HERE / "pytmb_vep_csq.yml"),
-              "--varConfig", str(HERE / "pytmb_caller.yml"), "--effGenomeSize", str(PANEL_BASES),
-              "--vaf", "0.05", "--maf", "0.001", "--minDepth", "50", "--minAltDepth", "3",
-              "--filterLowQual", "--filterNonCoding", "--filterSyn", "--filterPolym",
-              "--polymDb", "gnomad"]
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "make_vcf.py"),
+                "--records",
+                str(records),
+                "--out",
+                str(vcf),
+                "--bed",
+                str(bed),
+            ],
+            check=True,
+        )
+    ours = [
+        str(REPO / ".venv" / "bin" / "tmb-calc"),
+        "--vcf",
+        str(vcf),
+        "--sample",
+        "TUMOUR",
+        "--patient",
+        "P1",
+        "--panel-bed",
+        str(bed),
+        "--panel-is-coding",
+        "--pop-af-fields",
+        "gnomADe_AF",
+        "--out-summary",
+        str(workdir / "s.tsv"),
+        "--out-trace",
+        str(workdir / "trace.tsv"),
+    ]
+    theirs = [
+        str(pytmb),
+        "-i",
+        str(vcf),
+        "--dbConfig",
+        str(HERE / "pytmb_vep_csq.yml"),
+        "--varConfig",
+        str(HERE / "pytmb_caller.yml"),
+        "--effGenomeSize",
+        str(PANEL_BASES),
+        "--vaf",
+        "0.05",
+        "--maf",
+        "0.001",
+        "--minDepth",
+        "50",
+        "--minAltDepth",
+        "3",
+        "--filterLowQual",
+        "--filterNonCoding",
+        "--filterSyn",
+        "--filterPolym",
+        "--polymDb",
+        "gnomad",
+    ]
     runs: dict[str, list] = {"tmb-calc": [], f"pyTMB {PYTMB_VERSION}": []}
     for repeat in range(repeats):
         for tool, command in (("tmb-calc", ours), (f"pyTMB {PYTMB_VERSION}", theirs)):
@@ -78,10 +129,18 @@ def run_size(records: int, workdir: Path, pytmb: Path, repeats: int) -> list[dic
     rows = []
     for tool, measured in runs.items():
         wall, cpu = min(run[0] for run in measured), min(run[1] for run in measured)
-        rows.append({"tool": tool, "records": records, "wall_s": wall, "cpu_s": cpu,
-                     "records_per_cpu_s": records / cpu, "records_per_s": records / wall,
-                     "median_cpu_s": statistics.median(run[1] for run in measured),
-                     "peak_rss_mb": max(run[2] for run in measured)})
+        rows.append(
+            {
+                "tool": tool,
+                "records": records,
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "records_per_cpu_s": records / cpu,
+                "records_per_s": records / wall,
+                "median_cpu_s": statistics.median(run[1] for run in measured),
+                "peak_rss_mb": max(run[2] for run in measured),
+            }
+        )
     return rows
 
 
@@ -89,26 +148,40 @@ def ratios(rows: list[dict]) -> list[str]:
     """tmb-calc / pyTMB throughput per size, per CPU second and per wall second."""
     lines = []
     for records in sorted({r["records"] for r in rows}):
-        ours, theirs = (next(r for r in rows if r["records"] == records and r["tool"] == name)
-                        for name in ("tmb-calc", f"pyTMB {PYTMB_VERSION}"))
-        lines.append(f"- {records:,} records: tmb-calc / pyTMB = "
-                     f"{ours['records_per_cpu_s'] / theirs['records_per_cpu_s']:.1f}x per CPU "
-                     f"second, {ours['records_per_s'] / theirs['records_per_s']:.1f}x per wall "
-                     f"second (median runs: {theirs['median_cpu_s'] / ours['median_cpu_s']:.1f}x "
-                     "per CPU second)")
+        ours, theirs = (
+            next(r for r in rows if r["records"] == records and r["tool"] == name)
+            for name in ("tmb-calc", f"pyTMB {PYTMB_VERSION}")
+        )
+        lines.append(
+            f"- {records:,} records: tmb-calc / pyTMB = "
+            f"{ours['records_per_cpu_s'] / theirs['records_per_cpu_s']:.1f}x per CPU "
+            f"second, {ours['records_per_s'] / theirs['records_per_s']:.1f}x per wall "
+            f"second (median runs: {theirs['median_cpu_s'] / ours['median_cpu_s']:.1f}x "
+            "per CPU second)"
+        )
     return lines
 
 
 def markdown(rows: list[dict], command: str, loads: tuple[str, str]) -> str:
-    lines = [f"Command: `{command}`", "",
-             "| tool | records | wall s | CPU s | records / CPU s | records / wall s | peak RSS MB |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| {r['tool']} | {r['records']:,} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | "
-              f"{r['records_per_cpu_s']:,.0f} | {r['records_per_s']:,.0f} | "
-              f"{r['peak_rss_mb']:.0f} |" for r in rows]
-    lines += ["", *ratios(rows), "",
-              f"Load average (1, 5, 15 min) at start: {loads[0]}; at end: {loads[1]} "
-              f"({os.cpu_count()} CPUs)."]
+    lines = [
+        f"Command: `{command}`",
+        "",
+        "| tool | records | wall s | CPU s | records / CPU s | records / wall s | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['tool']} | {r['records']:,} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | "
+        f"{r['records_per_cpu_s']:,.0f} | {r['records_per_s']:,.0f} | "
+        f"{r['peak_rss_mb']:.0f} |"
+        for r in rows
+    ]
+    lines += [
+        "",
+        *ratios(rows),
+        "",
+        f"Load average (1, 5, 15 min) at start: {loads[0]}; at end: {loads[1]} "
+        f"({os.cpu_count()} CPUs).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -127,10 +200,14 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     pytmb = ensure_pytmb(workdir)
     start = load_average()
-    rows = [row for size in args.sizes.split(",")
-            for row in run_size(int(size), workdir, pytmb, args.repeats)]
-    text = markdown(rows, " ".join(["python bench/tmb/bench_tmb.py", *sys.argv[1:]]),
-                    (start, load_average()))
+    rows = [
+        row
+        for size in args.sizes.split(",")
+        for row in run_size(int(size), workdir, pytmb, args.repeats)
+    ]
+    text = markdown(
+        rows, " ".join(["python bench/tmb/bench_tmb.py", *sys.argv[1:]]), (start, load_average())
+    )
     Path(args.out).write_text(text)
     print(text)
 

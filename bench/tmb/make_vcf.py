@@ -16,24 +16,35 @@ import numpy as np
 CONTIG_LENGTH = 10_000_000  # synthetic contig length (bp)
 CONTIGS = [f"chr{i}" for i in range(1, 23)]
 CSQ_FORMAT = "Allele|Consequence|IMPACT|SYMBOL|Feature|BIOTYPE|gnomADe_AF|gnomADg_AF|MAX_AF"
-CONSEQUENCES = ["missense_variant", "synonymous_variant", "intron_variant",
-                "stop_gained&splice_region_variant", "frameshift_variant", "3_prime_UTR_variant"]
+CONSEQUENCES = [
+    "missense_variant",
+    "synonymous_variant",
+    "intron_variant",
+    "stop_gained&splice_region_variant",
+    "frameshift_variant",
+    "3_prime_UTR_variant",
+]
 
 
 def header() -> str:
-    lines = ["##fileformat=VCFv4.2", '##FILTER=<ID=PASS,Description="All filters passed">',
-             '##FILTER=<ID=weak_evidence,Description="Mutect2 weak evidence">']
+    lines = [
+        "##fileformat=VCFv4.2",
+        '##FILTER=<ID=PASS,Description="All filters passed">',
+        '##FILTER=<ID=weak_evidence,Description="Mutect2 weak evidence">',
+    ]
     lines += [f"##contig=<ID={c},length={CONTIG_LENGTH}>" for c in CONTIGS]
-    lines += ['##INFO=<ID=AF,Number=A,Type=Float,Description="Caller allele frequency">',
-              '##INFO=<ID=gnomADe_AF,Number=A,Type=Float,Description="gnomAD exomes AF (copy of '
-              'the CSQ value, for tools that cannot read CSQ)">',
-              '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
-              f'Ensembl VEP. Format: {CSQ_FORMAT}">',
-              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-              '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
-              '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Approximate read depth">',
-              '##FORMAT=<ID=AF,Number=A,Type=Float,Description="Allele fractions">',
-              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOUR"]
+    lines += [
+        '##INFO=<ID=AF,Number=A,Type=Float,Description="Caller allele frequency">',
+        '##INFO=<ID=gnomADe_AF,Number=A,Type=Float,Description="gnomAD exomes AF (copy of '
+        'the CSQ value, for tools that cannot read CSQ)">',
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+        f'Ensembl VEP. Format: {CSQ_FORMAT}">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Approximate read depth">',
+        '##FORMAT=<ID=AF,Number=A,Type=Float,Description="Allele fractions">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOUR",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -60,13 +71,17 @@ def write(records: int, out: str, bed: str, seed: int) -> None:
             for i in range(n):
                 cons = CONSEQUENCES[i % len(CONSEQUENCES)]
                 gnomad = rng.choice(["", "", "0.0001", "0.02"])
-                csq = ",".join(f"T|{cons}|MODERATE|GENE{i % 500}|ENST{i}{t}|protein_coding|{gnomad}||"
-                               for t in range(2))
+                csq = ",".join(
+                    f"T|{cons}|MODERATE|GENE{i % 500}|ENST{i}{t}|protein_coding|{gnomad}||"
+                    for t in range(2)
+                )
                 filt = "PASS" if i % 7 else "weak_evidence"
                 vaf = round(alt[i] / depth[i], 4)
                 info = f"AF={vaf};" + (f"gnomADe_AF={gnomad};" if gnomad else "") + f"CSQ={csq}"
-                vcf.write(f"{chrom}\t{pos[i]}\t.\tC\tT\t.\t{filt}\t{info}\tGT:AD:DP:AF\t"
-                          f"0/1:{depth[i] - alt[i]},{alt[i]}:{depth[i]}:{vaf}\n")
+                vcf.write(
+                    f"{chrom}\t{pos[i]}\t.\tC\tT\t.\t{filt}\t{info}\tGT:AD:DP:AF\t"
+                    f"0/1:{depth[i] - alt[i]},{alt[i]}:{depth[i]}:{vaf}\n"
+                )
             written += n
     if out.endswith(".gz"):
         subprocess.run(["bgzip", "-f", plain], check=True)

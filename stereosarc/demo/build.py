@@ -18,7 +18,16 @@ import numpy as np
 import pandas as pd
 
 from stereosarc import __version__
-from stereosarc.demo import GENERATOR_VERSION, io, labs, pathology, readme, reference, samples, variants
+from stereosarc.demo import (
+    GENERATOR_VERSION,
+    io,
+    labs,
+    pathology,
+    readme,
+    reference,
+    samples,
+    variants,
+)
 from stereosarc.demo.cohort import clinical_table, simulate_patients
 from stereosarc.demo.reads import quality_pool, sample_reads
 
@@ -26,19 +35,27 @@ log = logging.getLogger(__name__)
 
 
 def stamp_of(seed: int, n_patients: int, n_pon: int) -> dict:
-    return {"seed": seed, "patients": n_patients, "pon": n_pon,
-            "generator_version": GENERATOR_VERSION, "package_version": __version__}
+    return {
+        "seed": seed,
+        "patients": n_patients,
+        "pon": n_pon,
+        "generator_version": GENERATOR_VERSION,
+        "package_version": __version__,
+    }
 
 
-def all_variants(patients: pd.DataFrame, panel: pd.DataFrame, targets: pd.DataFrame,
-                 seed: int) -> dict[str, pd.DataFrame]:
+def all_variants(
+    patients: pd.DataFrame, panel: pd.DataFrame, targets: pd.DataFrame, seed: int
+) -> dict[str, pd.DataFrame]:
     """Tumour variants of every patient (written only for patients with a tumour block)."""
     panel_mb = reference.merged_length(panel) / 1e6
     out = {}
     for index, p in enumerate(patients.itertuples(index=False)):
         rng = np.random.default_rng([seed, 7, index])
         n_counted = variants.tmb_count(p.tmb_per_mb, panel_mb)
-        out[p.patient] = variants.tumour_variants(rng, panel, targets, n_counted, int(p.n_tp53_mutations))
+        out[p.patient] = variants.tumour_variants(
+            rng, panel, targets, n_counted, int(p.n_tp53_mutations)
+        )
     return out
 
 
@@ -65,8 +82,11 @@ def generate(outdir: Path, seed: int, n_patients: int, n_pon: int) -> bool:
         log.info("%s holds another demo cohort (%s): regenerating", outdir, previous)
         io.clear_generated(outdir)
     elif any(outdir.iterdir()):
-        log.warning("%s is not empty and has no demo stamp: files of the same names are "
-                    "overwritten, others are left in place", outdir)
+        log.warning(
+            "%s is not empty and has no demo stamp: files of the same names are "
+            "overwritten, others are left in place",
+            outdir,
+        )
     patients = simulate_patients(n_patients, seed)
     targets = reference.ctdna_targets()
     panel = reference.panel_bed(targets)
@@ -78,15 +98,23 @@ def generate(outdir: Path, seed: int, n_patients: int, n_pon: int) -> bool:
     _write_bams(outdir, plan, targets, by_patient)
     io.write_text(outdir / "README.md", readme.readme_text(patients, plan, panel_mb, dirty, stamp))
     io.write_stamp(outdir, stamp)
-    log.info("demo cohort written to %s: %d patients, %d plasma + %d PoN samples, %.1f MB in %.0f s",
-             outdir, n_patients, int((plan["type"] == "plasma").sum()), n_pon,
-             io.folder_size(outdir) / 1e6, time.monotonic() - began)
+    log.info(
+        "demo cohort written to %s: %d patients, %d plasma + %d PoN samples, %.1f MB in %.0f s",
+        outdir,
+        n_patients,
+        int((plan["type"] == "plasma").sum()),
+        n_pon,
+        io.folder_size(outdir) / 1e6,
+        time.monotonic() - began,
+    )
     return True
 
 
 def _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, seed) -> dict:
     io.write_csv(clinical_table(patients), outdir / "clinical.csv", "demo_clinical")
-    io.write_csv(samples.samplesheet(patients, plan), outdir / "samplesheet.csv", "demo_samplesheet")
+    io.write_csv(
+        samples.samplesheet(patients, plan), outdir / "samplesheet.csv", "demo_samplesheet"
+    )
     ihc_plan = pathology.ihc_plan(patients, seed)
     ihc, ihc_dirty = pathology.ihc_table(patients, ihc_plan)
     io.write_csv(ihc, outdir / "ihc.csv", "demo_ihc")
@@ -99,27 +127,43 @@ def _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, 
     io.write_bed(panel, outdir / "panel.bed")
     io.write_bed(reference.coding_bed(panel), outdir / "coding.bed")
     io.write_bed(targets, outdir / "ctdna_targets.bed")
-    io.write_fasta(reference.fasta_records(reference.read_regions(targets)), outdir / "reference_targets.fa")
+    io.write_fasta(
+        reference.fasta_records(reference.read_regions(targets)), outdir / "reference_targets.fa"
+    )
     io.write_tsv(pathology.tissue_cn(patients), outdir / "tissue_cn.tsv", "demo_tissue_cn")
-    io.write_tsv(variants.fixed_site_list(patients, by_patient), outdir / "ctdna_sites.tsv",
-                 "demo_ctdna_sites")
+    io.write_tsv(
+        variants.fixed_site_list(patients, by_patient),
+        outdir / "ctdna_sites.tsv",
+        "demo_ctdna_sites",
+    )
     io.write_tsv(samples.truth_samples(plan), outdir / "truth.tsv", "demo_truth")
     truth = samples.truth_patients(patients, tmb_truth(patients, by_patient, panel_mb))
     truth = truth.merge(offsets, on="patient", how="left")
     io.write_tsv(truth, outdir / "truth_patients.tsv", "demo_truth_patients")
-    log.info("tables: %d clinical, %d ihc, %d qupath files, %d lab rows", len(patients), len(ihc),
-             len(exports), len(lab_rows))
-    return {"ihc": ihc_dirty, "labs": labs.dirty_rows(lab_rows),
-            "qupath_patients": ihc_plan["qupath"], "low_viable": sorted(ihc_plan["low_viable"]),
-            "pathologist_cps": sorted(ihc_plan["pathologist_cps"]),
-            "two_blocks": sorted(ihc_plan["two_blocks"])}
+    log.info(
+        "tables: %d clinical, %d ihc, %d qupath files, %d lab rows",
+        len(patients),
+        len(ihc),
+        len(exports),
+        len(lab_rows),
+    )
+    return {
+        "ihc": ihc_dirty,
+        "labs": labs.dirty_rows(lab_rows),
+        "qupath_patients": ihc_plan["qupath"],
+        "low_viable": sorted(ihc_plan["low_viable"]),
+        "pathologist_cps": sorted(ihc_plan["pathologist_cps"]),
+        "two_blocks": sorted(ihc_plan["two_blocks"]),
+    }
 
 
 def _write_vcfs(outdir: Path, patients: pd.DataFrame, by_patient: dict) -> None:
     tumours = patients.loc[patients["has_tissue"], "patient"]
     for patient in tumours:
         sample = f"{patient}-T"
-        io.write_vcf(variants.vcf_text(sample, by_patient[patient]), outdir / "vcf" / f"{sample}.vcf.gz")
+        io.write_vcf(
+            variants.vcf_text(sample, by_patient[patient]), outdir / "vcf" / f"{sample}.vcf.gz"
+        )
     log.info("%d tumour VCFs written", len(tumours))
 
 
@@ -130,8 +174,15 @@ def _write_bams(outdir: Path, plan: pd.DataFrame, targets: pd.DataFrame, by_pati
     for s in plan.itertuples(index=False):
         tumour = by_patient.get(s.patient) if isinstance(s.patient, str) else None
         sites = tumour[tumour["category"] == "tp53"] if tumour is not None else no_sites
-        reads = sample_reads(s.sample, s.tumour_fraction, s.mdm2_copy_number, s.error_rate,
-                             int(s.sample_seed), targets, sites)
+        reads = sample_reads(
+            s.sample,
+            s.tumour_fraction,
+            s.mdm2_copy_number,
+            s.error_rate,
+            int(s.sample_seed),
+            targets,
+            sites,
+        )
         io.write_bam(reads, outdir / "bam" / f"{s.sample}.bam", s.sample, __version__, qualities)
         total += len(reads["name"])
     log.info("%d BAMs written (%d reads)", len(plan), total)

@@ -16,15 +16,28 @@ MAX_PATIENTS = 998  # ids are P001..P998; P999 is the planted patient absent fro
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = make_parser("stereosarc-demo", "Write the synthetic STEREOSARC demo cohort "
-                         "(samplesheet, clinical, IHC, labs, VCFs, plasma BAMs, truth tables).",
-                         "stereosarc-demo --outdir demo_data --seed 20240601 --patients 103 --pon 8")
+    parser = make_parser(
+        "stereosarc-demo",
+        "Write the synthetic STEREOSARC demo cohort "
+        "(samplesheet, clinical, IHC, labs, VCFs, plasma BAMs, truth tables).",
+        "stereosarc-demo --outdir demo_data --seed 20240601 --patients 103 --pon 8",
+    )
     parser.add_argument("--outdir", required=True, type=Path, help="folder to write (created)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    parser.add_argument("--patients", type=int, default=DEFAULT_PATIENTS,
-                        help=f"number of patients, 1-{MAX_PATIENTS} (default {DEFAULT_PATIENTS})")
-    parser.add_argument("--pon", type=int, default=DEFAULT_PON,
-                        help=f"number of panel-of-normal plasmas, 0-99 (default {DEFAULT_PON})")
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+    )
+    parser.add_argument(
+        "--patients",
+        type=int,
+        default=DEFAULT_PATIENTS,
+        help=f"number of patients, 1-{MAX_PATIENTS} (default {DEFAULT_PATIENTS})",
+    )
+    parser.add_argument(
+        "--pon",
+        type=int,
+        default=DEFAULT_PON,
+        help=f"number of panel-of-normal plasmas, 0-99 (default {DEFAULT_PON})",
+    )
     return parser
 
 

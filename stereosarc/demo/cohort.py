@@ -52,7 +52,7 @@ def _shuffle_blocks(rng: np.random.Generator, strata: pd.Series) -> np.ndarray:
     for stratum in pd.unique(strata):
         index = np.flatnonzero(strata.to_numpy() == stratum)
         sequence = [a for _ in range(len(index) // 3 + 1) for a in rng.permutation(BLOCK)]
-        arms[index] = sequence[:len(index)]
+        arms[index] = sequence[: len(index)]
     return arms
 
 
@@ -60,19 +60,28 @@ def _biomarkers(rng: np.random.Generator, n: int, histology: np.ndarray) -> dict
     """Latent biomarker values per patient (true values, before any measurement)."""
     tmb = np.clip(rng.lognormal(np.log(3.5), 0.85, n), 0.4, 40.0)  # mut/Mb, ~10 % >= 10
     cps_low = rng.random(n) < 0.4
-    cps = np.where(cps_low, rng.uniform(0, 0.8, n), np.clip(rng.lognormal(np.log(6), 1.2, n), 1.3, 100))
+    cps = np.where(
+        cps_low, rng.uniform(0, 0.8, n), np.clip(rng.lognormal(np.log(6), 1.2, n), 1.3, 100)
+    )
     lymphocytes = np.round(np.clip(rng.lognormal(np.log(1.4), 0.4, n), 0.3, 4.5), 2)  # 10^9/L
     nlr_latent = np.clip(rng.lognormal(np.log(3.2), 0.55, n), 0.8, 25)
     neutrophils = np.round(lymphocytes * nlr_latent, 2)
-    baseline_tf = np.where(rng.random(n) < BASELINE_CTDNA_NEGATIVE, 0.0,
-                           np.clip(rng.lognormal(np.log(0.04), 1.0, n), 0.01, 0.5))
+    baseline_tf = np.where(
+        rng.random(n) < BASELINE_CTDNA_NEGATIVE,
+        0.0,
+        np.clip(rng.lognormal(np.log(0.04), 1.0, n), 0.01, 0.5),
+    )
     m6_p = np.where(baseline_tf > 0, MONTH6_CTDNA_P[1], MONTH6_CTDNA_P[0])
     lps = histology == "liposarcoma"
     amplified = lps & (rng.random(n) < LPS_MDM2_AMPLIFIED)
     n_tp53 = np.where(lps, (rng.random(n) < LPS_TP53_MUTANT).astype(int), rng.integers(1, 4, n))
     return {
-        "tmb_per_mb": tmb, "cps": cps, "neutrophils": neutrophils, "lymphocytes": lymphocytes,
-        "nlr": neutrophils / lymphocytes, "baseline_tf": baseline_tf,
+        "tmb_per_mb": tmb,
+        "cps": cps,
+        "neutrophils": neutrophils,
+        "lymphocytes": lymphocytes,
+        "nlr": neutrophils / lymphocytes,
+        "baseline_tf": baseline_tf,
         "ctdna_month6_positive": rng.random(n) < m6_p,
         "has_tissue": rng.random(n) < TISSUE_AVAILABLE,
         "mdm2_copy_number": np.where(amplified, rng.integers(15, 41, n), 2),
@@ -82,10 +91,15 @@ def _biomarkers(rng: np.random.Generator, n: int, histology: np.ndarray) -> dict
 
 def _log_hazard_ratio(frame: pd.DataFrame) -> np.ndarray:
     atezo = (frame["arm"] == ARMS[0]).to_numpy()
-    return (np.log(HR_CTDNA) * frame["ctdna_month6_positive"].to_numpy()
-            + np.log(HR_NLR) * frame["nlr_high"].to_numpy()
-            + atezo * (np.log(HR_CPS) * frame["cps_high"].to_numpy()
-                       + np.log(HR_TMB) * frame["tmb_high"].to_numpy()))
+    return (
+        np.log(HR_CTDNA) * frame["ctdna_month6_positive"].to_numpy()
+        + np.log(HR_NLR) * frame["nlr_high"].to_numpy()
+        + atezo
+        * (
+            np.log(HR_CPS) * frame["cps_high"].to_numpy()
+            + np.log(HR_TMB) * frame["tmb_high"].to_numpy()
+        )
+    )
 
 
 def simulate_patients(n: int, seed: int) -> pd.DataFrame:
@@ -93,16 +107,21 @@ def simulate_patients(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng([seed, 1])
     histology = rng.choice(HISTOLOGIES, n, p=HISTOLOGY_P)
     line = rng.choice(["1", "2"], n, p=LINE_P)
-    frame = pd.DataFrame({"patient": [f"P{i:03d}" for i in range(1, n + 1)],
-                          "histology": histology, "line": line})
+    frame = pd.DataFrame(
+        {"patient": [f"P{i:03d}" for i in range(1, n + 1)], "histology": histology, "line": line}
+    )
     frame["arm"] = _shuffle_blocks(rng, frame["histology"] + "/" + frame["line"])
     frame = frame.assign(**_biomarkers(rng, n, histology))
     frame["nlr_high"] = frame["nlr"] >= NLR_HIGH
     frame["cps_high"] = frame["cps"] >= CPS_HIGH
     frame["tmb_high"] = frame["tmb_per_mb"] >= TMB_HIGH
     accrual = pd.to_datetime(list(ACCRUAL))
-    frame["start_date"] = _dates(np.sort(rng.uniform(0, (accrual[1] - accrual[0]).days, n)), accrual[0])
-    frame["diagnosis_date"] = frame["start_date"] - pd.to_timedelta(rng.integers(150, 1800, n), unit="D")
+    frame["start_date"] = _dates(
+        np.sort(rng.uniform(0, (accrual[1] - accrual[0]).days, n)), accrual[0]
+    )
+    frame["diagnosis_date"] = frame["start_date"] - pd.to_timedelta(
+        rng.integers(150, 1800, n), unit="D"
+    )
     return _outcomes(rng, frame)
 
 
@@ -112,18 +131,24 @@ def _outcomes(rng: np.random.Generator, frame: pd.DataFrame) -> pd.DataFrame:
     rate = np.log(2) / BASE_MEDIAN_DAYS * np.exp(_log_hazard_ratio(frame))
     latent = rng.exponential(1 / rate)
     cutoff = (pd.Timestamp(DATA_CUTOFF) - frame["start_date"]).dt.days.to_numpy()
-    censor = np.minimum(cutoff, np.maximum(rng.exponential(DROPOUT_MEDIAN_DAYS / np.log(2), n), 60))
+    censor = np.minimum(
+        cutoff, np.maximum(rng.exponential(DROPOUT_MEDIAN_DAYS / np.log(2), n), 60)
+    )
     is_death = rng.random(n) < DEATH_WITHOUT_PROGRESSION
     jitter = rng.integers(-3, 4, n)
     scan = np.ceil(latent / ASSESSMENT_INTERVAL_DAYS) * ASSESSMENT_INTERVAL_DAYS + jitter
     event_day = np.where(is_death, np.ceil(latent), scan)
     observed = event_day <= censor
     progression = observed & ~is_death
-    last_scan = np.floor(np.minimum(event_day, censor) / ASSESSMENT_INTERVAL_DAYS) * ASSESSMENT_INTERVAL_DAYS
+    last_scan = (
+        np.floor(np.minimum(event_day, censor) / ASSESSMENT_INTERVAL_DAYS)
+        * ASSESSMENT_INTERVAL_DAYS
+    )
     last_assessment = np.where(progression, event_day, np.maximum(last_scan, 0))
     survival_after = np.ceil(rng.exponential(POST_PROGRESSION_MEDIAN_DAYS / np.log(2), n))
-    death_day = np.where(progression, event_day + survival_after,
-                         np.where(observed & is_death, event_day, np.inf))
+    death_day = np.where(
+        progression, event_day + survival_after, np.where(observed & is_death, event_day, np.inf)
+    )
     followup_end = np.where(progression, cutoff, censor)
     dead = death_day <= followup_end
     frame["pfs_latent_days"] = latent
@@ -140,8 +165,12 @@ def _outcomes(rng: np.random.Generator, frame: pd.DataFrame) -> pd.DataFrame:
 def _best_response(rng: np.random.Generator, frame: pd.DataFrame) -> np.ndarray:
     """RECIST best response consistent with the PFS course; atezolizumab x CPS/TMB raise ORR."""
     atezo = (frame["arm"] == ARMS[0]).to_numpy()
-    logit = (-1.9 + atezo * (1.2 * frame["cps_high"] + 1.0 * frame["tmb_high"])
-             - 1.2 * frame["ctdna_month6_positive"] - 0.5 * frame["nlr_high"]).to_numpy(float)
+    logit = (
+        -1.9
+        + atezo * (1.2 * frame["cps_high"] + 1.0 * frame["tmb_high"])
+        - 1.2 * frame["ctdna_month6_positive"]
+        - 0.5 * frame["nlr_high"]
+    ).to_numpy(float)
     responder = rng.random(len(frame)) < 1 / (1 + np.exp(-logit))
     complete = rng.random(len(frame)) < 0.2
     first_scan = ASSESSMENT_INTERVAL_DAYS + 3
@@ -164,14 +193,19 @@ def clinical_table(patients: pd.DataFrame) -> pd.DataFrame:
         dates = start + pd.to_timedelta(values.fillna(0), unit="D")
         return dates.dt.strftime("%Y-%m-%d").where(values.notna(), None)
 
-    return pd.DataFrame({
-        "patient": patients["patient"], "arm": patients["arm"],
-        "histology": patients["histology"], "line": patients["line"],
-        "start_date": start.dt.strftime("%Y-%m-%d"),
-        "progression_date": day("progression_day"), "death_date": day("death_day"),
-        "last_assessment_date": day("last_assessment_day"),
-        "last_followup_date": day("last_followup_day"),
-        "diagnosis_date": patients["diagnosis_date"].dt.strftime("%Y-%m-%d"),
-        "best_response": patients["best_response"],
-        "best_response_irecist": patients["best_response"].map(IRECIST),
-    })
+    return pd.DataFrame(
+        {
+            "patient": patients["patient"],
+            "arm": patients["arm"],
+            "histology": patients["histology"],
+            "line": patients["line"],
+            "start_date": start.dt.strftime("%Y-%m-%d"),
+            "progression_date": day("progression_day"),
+            "death_date": day("death_day"),
+            "last_assessment_date": day("last_assessment_day"),
+            "last_followup_date": day("last_followup_day"),
+            "diagnosis_date": patients["diagnosis_date"].dt.strftime("%Y-%m-%d"),
+            "best_response": patients["best_response"],
+            "best_response_irecist": patients["best_response"].map(IRECIST),
+        }
+    )

@@ -36,27 +36,33 @@ def write_tsv(frame: pd.DataFrame, path: Path, schema: str) -> None:
 
 def write_plain_tsv(frame: pd.DataFrame, path: Path) -> None:
     """A QuPath-style export: tab-separated, UTF-8, no index."""
-    atomic_write(path, lambda tmp: frame.to_csv(tmp, sep="\t", index=False, lineterminator="\n",
-                                                encoding="utf-8"))
+    atomic_write(
+        path,
+        lambda tmp: frame.to_csv(
+            tmp, sep="\t", index=False, lineterminator="\n", encoding="utf-8"
+        ),
+    )
 
 
 def write_bed(bed: pd.DataFrame, path: Path) -> None:
     """BED without header (chrom, start, end, name)."""
-    atomic_write(path, lambda tmp: bed.to_csv(tmp, sep="\t", index=False, header=False,
-                                              lineterminator="\n"))
+    atomic_write(
+        path, lambda tmp: bed.to_csv(tmp, sep="\t", index=False, header=False, lineterminator="\n")
+    )
 
 
 def write_fasta(records: list[tuple[str, str]], path: Path) -> None:
     lines = []
     for header, sequence in records:
         lines.append(f">{header}")
-        lines += [sequence[i:i + FASTA_WIDTH] for i in range(0, len(sequence), FASTA_WIDTH)]
+        lines += [sequence[i : i + FASTA_WIDTH] for i in range(0, len(sequence), FASTA_WIDTH)]
     write_text(path, "\n".join(lines) + "\n")
 
 
 def write_text(path: Path, text: str) -> None:
     def write(tmp: str) -> None:
         Path(tmp).write_text(text, encoding="utf-8")
+
     atomic_write(path, write)
 
 
@@ -71,14 +77,17 @@ def write_vcf(text: str, path: Path) -> None:
 
 
 def bam_header(sample: str, version: str) -> dict:
-    return {"HD": {"VN": "1.6", "SO": "coordinate"},
-            "SQ": [{"SN": name, "LN": length} for name, length in HG38_LENGTHS.items()],
-            "RG": [{"ID": sample, "SM": sample, "LB": f"{sample}-lib", "PL": "ILLUMINA"}],
-            "PG": [{"ID": "stereosarc-demo", "PN": "stereosarc-demo", "VN": version}]}
+    return {
+        "HD": {"VN": "1.6", "SO": "coordinate"},
+        "SQ": [{"SN": name, "LN": length} for name, length in HG38_LENGTHS.items()],
+        "RG": [{"ID": sample, "SM": sample, "LB": f"{sample}-lib", "PL": "ILLUMINA"}],
+        "PG": [{"ID": "stereosarc-demo", "PN": "stereosarc-demo", "VN": version}],
+    }
 
 
-def write_bam(reads: dict[str, list], path: Path, sample: str, version: str,
-              qualities: list[array.array]) -> None:
+def write_bam(
+    reads: dict[str, list], path: Path, sample: str, version: str, qualities: list[array.array]
+) -> None:
     """Coordinate-sorted BAM from ``reads`` columns (already sorted), then its .bai (pysam.index).
 
     ``qualities`` is the pool of base-quality arrays that ``reads["qual"]`` indexes.
@@ -88,8 +97,21 @@ def write_bam(reads: dict[str, list], path: Path, sample: str, version: str,
     full = [(0, 100)]  # 100M: the CIGAR of reads without an indel
     with pysam.AlignmentFile(str(tmp), "wb", header=bam_header(sample, version)) as bam:
         record = pysam.AlignedSegment(bam.header)
-        columns = [reads[c] for c in ("name", "flag", "tid", "pos", "mapq", "cigar",
-                                               "mate_pos", "tlen", "seq", "qual")]
+        columns = [
+            reads[c]
+            for c in (
+                "name",
+                "flag",
+                "tid",
+                "pos",
+                "mapq",
+                "cigar",
+                "mate_pos",
+                "tlen",
+                "seq",
+                "qual",
+            )
+        ]
         for name, flag, tid, pos, mapq, cigar, mate_pos, tlen, seq, qual in zip(*columns):
             record.query_name = name
             record.flag = flag
@@ -101,7 +123,9 @@ def write_bam(reads: dict[str, list], path: Path, sample: str, version: str,
             record.next_reference_start = mate_pos
             record.template_length = tlen
             record.query_sequence = seq
-            record.query_qualities = qualities[qual] if len(seq) == 100 else qualities[qual][:len(seq)]
+            record.query_qualities = (
+                qualities[qual] if len(seq) == 100 else qualities[qual][: len(seq)]
+            )
             record.set_tag("RG", sample)
             bam.write(record)
     os.replace(tmp, path)

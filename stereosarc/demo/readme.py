@@ -12,7 +12,8 @@ def _counts(patients: pd.DataFrame, plan: pd.DataFrame) -> list[str]:
     timepoints = plan["timepoint"].value_counts().to_dict()
     return [
         f"- {len(patients)} patients: " + ", ".join(f"{n} {a}" for a, n in sorted(arms.items())),
-        f"- histology: " + ", ".join(f"{n} {h}" for h, n in sorted(patients["histology"].value_counts().items())),
+        "- histology: "
+        + ", ".join(f"{n} {h}" for h, n in sorted(patients["histology"].value_counts().items())),
         f"- {int(patients['has_tissue'].sum())} tumour VCFs; plasma samples: "
         + ", ".join(f"{timepoints.get(t, 0)} {t}" for t in ("baseline", "month6", "relapse"))
         + f"; {int((plan['type'] == 'pon').sum())} PoN samples",
@@ -21,17 +22,24 @@ def _counts(patients: pd.DataFrame, plan: pd.DataFrame) -> list[str]:
     ]
 
 
-def readme_text(patients: pd.DataFrame, plan: pd.DataFrame, panel_mb: float, dirty: dict,
-                stamp: dict) -> str:
+def readme_text(
+    patients: pd.DataFrame, plan: pd.DataFrame, panel_mb: float, dirty: dict, stamp: dict
+) -> str:
     ihc, lab = dirty["ihc"], dirty["labs"]
     lines = [
-        "# STEREOSARC synthetic demo cohort", "",
+        "# STEREOSARC synthetic demo cohort",
+        "",
         "Entirely synthetic data made by `stereosarc-demo` "
         f"(seed {stamp['seed']}, {stamp['patients']} patients, {stamp['pon']} PoN, "
         f"generator version {stamp['generator_version']}). No real patient data. "
-        "Method and formulas: docs/demo.md of the stereosarc-biomarkers repository.", "",
-        "## Contents", "", *_counts(patients, plan), "",
-        "| file | content |", "|---|---|",
+        "Method and formulas: docs/demo.md of the stereosarc-biomarkers repository.",
+        "",
+        "## Contents",
+        "",
+        *_counts(patients, plan),
+        "",
+        "| file | content |",
+        "|---|---|",
         "| samplesheet.csv | tumour (VCF), plasma and PoN (BAM) samples; paths relative to this folder |",
         "| clinical.csv | one row per randomised patient (DESIGN.md columns) |",
         "| ihc.csv, qupath/ | IHC long table; QuPath annotation exports + manifest.csv |",
@@ -42,8 +50,10 @@ def readme_text(patients: pd.DataFrame, plan: pd.DataFrame, panel_mb: float, dir
         "| tissue_cn.tsv | MDM2 copy number of amplified liposarcomas |",
         "| vcf/, bam/ | tumour VCFs (VEP CSQ), plasma BAMs (+ .tbi/.bai) |",
         "| reference_targets.fa | pseudo-reference around the targets; header = real contig:span |",
-        "| truth.tsv, truth_patients.tsv | true values per plasma sample and per patient |", "",
-        "## Planted effects", "",
+        "| truth.tsv, truth_patients.tsv | true values per plasma sample and per patient |",
+        "",
+        "## Planted effects",
+        "",
         f"- ctDNA detected at month 6: PFS hazard ratio {cohort.HR_CTDNA}",
         f"- baseline NLR >= {cohort.NLR_HIGH}: PFS hazard ratio {cohort.HR_NLR}",
         f"- SBRT+atezolizumab arm only: CPS >= {cohort.CPS_HIGH} HR {cohort.HR_CPS}, "
@@ -51,13 +61,17 @@ def readme_text(patients: pd.DataFrame, plan: pd.DataFrame, panel_mb: float, dir
         f"- tumour fraction falls at month 6 in responders (x{samples.RESPONDER_FALL[0]}-"
         f"{samples.RESPONDER_FALL[1]}), rises at relapse (x{samples.RELAPSE_RISE[0]}-{samples.RELAPSE_RISE[1]})",
         f"- plasma: TP53 ALT on a fraction TF/2 of fragments; MDM2 depth x (1 + TF (C - 2) / 2); "
-        f"~{reads.DEPTH:.0f} fragments per target base", "",
-        "## Rows the pipeline must reject (not refuse)", "",
+        f"~{reads.DEPTH:.0f} fragments per target base",
+        "",
+        "## Rows the pipeline must reject (not refuse)",
+        "",
         f"- labs.csv data row(s) {_rows(lab['negative_value_rows'])}: negative value",
         f"- labs.csv data row(s) {_rows(lab['ghost_patient_rows'])}: patient {labs.GHOST_PATIENT} absent from clinical.csv",
         f"- ihc.csv data row {ihc['ghost_patient_row']}: patient {pathology.GHOST_PATIENT} absent from clinical.csv",
-        f"- ihc.csv data row {ihc['percent_over_100_row']}: percent_positive > 100", "",
-        "## Other edge cases", "",
+        f"- ihc.csv data row {ihc['percent_over_100_row']}: percent_positive > 100",
+        "",
+        "## Other edge cases",
+        "",
         f"- PD-L1 with < 100 viable tumour cells (CPS not evaluable): {_rows(dirty['low_viable'])}",
         f"- pathologist CPS row instead of counts: {_rows(dirty['pathologist_cps'])}",
         f"- two tumour blocks (-T-A, -T-B): {_rows(dirty['two_blocks'])}",
@@ -65,8 +79,11 @@ def readme_text(patients: pd.DataFrame, plan: pd.DataFrame, panel_mb: float, dir
         f"- baseline labs {labs.OUTSIDE_DAYS} days before start_date (outside the window): "
         "see truth_patients.tsv, baseline_in_window = 0",
         "- VCF decoys (not counted by TMB): synonymous, intronic, gnomAD common, low VAF, low depth, "
-        "non-PASS, off-panel, VAF > 0.9; a few multi-allelic records (one ALT counted)", "",
-        "Data rows are 1-based, the header being row 0 (stereosarc.tables convention).", ""]
+        "non-PASS, off-panel, VAF > 0.9; a few multi-allelic records (one ALT counted)",
+        "",
+        "Data rows are 1-based, the header being row 0 (stereosarc.tables convention).",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -48,7 +48,9 @@ def _events(sites: pd.DataFrame) -> list[tuple[int, str, str, int, int]]:
     events = []
     for s in sites.itertuples(index=False):
         anchor = s.pos - 1
-        events.append((anchor, s.ref, s.alt, anchor, anchor + max(len(s.ref), len(s.alt)) + 1, s.chrom))
+        events.append(
+            (anchor, s.ref, s.alt, anchor, anchor + max(len(s.ref), len(s.alt)) + 1, s.chrom)
+        )
     return events
 
 
@@ -61,10 +63,10 @@ def _haplotype(chrom: str, start: int, end: int, events) -> tuple[str, list]:
         if len(ref) == len(alt):
             bases[i] = alt
         elif len(ref) > len(alt):
-            del bases[i + 1:i + len(ref)], refpos[i + 1:i + len(ref)]
+            del bases[i + 1 : i + len(ref)], refpos[i + 1 : i + len(ref)]
         else:
-            bases[i + 1:i + 1] = list(alt[1:])
-            refpos[i + 1:i + 1] = [None] * (len(alt) - 1)
+            bases[i + 1 : i + 1] = list(alt[1:])
+            refpos[i + 1 : i + 1] = [None] * (len(alt) - 1)
     return "".join(bases), refpos
 
 
@@ -74,7 +76,7 @@ def cigar_of(refpos: list) -> tuple[int, list[tuple[int, int]]]:
     first, last = aligned[0], aligned[-1]
     ops: list[list[int]] = [[4, first]] if first else []
     previous = None
-    for p in refpos[first:last + 1]:
+    for p in refpos[first : last + 1]:
         if p is None:
             op, length = 1, 1
         elif previous is not None and p > previous + 1:
@@ -95,7 +97,9 @@ def cigar_of(refpos: list) -> tuple[int, list[tuple[int, int]]]:
 def _fragments(rng, target, n_mean: float, tf: float, events) -> dict:
     """Fragments over one target: start, length, MAPQ, duplicate copy, orientation, events."""
     n = rng.poisson(n_mean)
-    length = np.clip(np.round(rng.normal(FRAGMENT_MEAN, FRAGMENT_SD, n)), *FRAGMENT_RANGE).astype(int)
+    length = np.clip(np.round(rng.normal(FRAGMENT_MEAN, FRAGMENT_SD, n)), *FRAGMENT_RANGE).astype(
+        int
+    )
     start = target.start - length + 1 + rng.integers(0, target.end - target.start + length - 1)
     mapq = np.where(rng.random(n) < LOW_MAPQ_P, rng.choice(LOW_MAPQS, n), HIGH_MAPQ)
     carried: dict[int, list] = {}
@@ -105,9 +109,14 @@ def _fragments(rng, target, n_mean: float, tf: float, events) -> dict:
             carried.setdefault(int(i), []).append(event)
     copies = np.flatnonzero(rng.random(n) < DUPLICATE_P)  # sequenced twice: same fragment
     order = np.concatenate([np.arange(n), copies])
-    return {"start": start[order], "length": length[order], "mapq": mapq[order],
-            "duplicate": np.arange(len(order)) >= n, "left_is_read1": (rng.random(n) < 0.5)[order],
-            "events": [carried.get(int(i)) for i in order]}
+    return {
+        "start": start[order],
+        "length": length[order],
+        "mapq": mapq[order],
+        "duplicate": np.arange(len(order)) >= n,
+        "left_is_read1": (rng.random(n) < 0.5)[order],
+        "events": [carried.get(int(i)) for i in order],
+    }
 
 
 def _mutant_mates(chrom: str, start: int, end: int, events):
@@ -124,22 +133,25 @@ def _add_errors(rng, seqs: list[str], rate: float) -> list[str]:
     n_errors = rng.binomial(READ_LENGTH, rate, len(seqs))
     for i in np.flatnonzero(n_errors):
         bases = bytearray(seqs[i], "ascii")
-        for where, shift in zip(rng.integers(0, len(bases), n_errors[i]), rng.integers(1, 4, n_errors[i])):
+        for where, shift in zip(
+            rng.integers(0, len(bases), n_errors[i]), rng.integers(1, 4, n_errors[i])
+        ):
             bases[where] = b"ACGT"[("ACGT".index(chr(bases[where])) + shift) % 4]
         seqs[i] = bases.decode("ascii")
     return seqs
 
 
-def _target_reads(rng, sample: str, t: int, target, n_mean: float, tf: float, events,
-                  error_rate: float) -> dict:
+def _target_reads(
+    rng, sample: str, t: int, target, n_mean: float, tf: float, events, error_rate: float
+) -> dict:
     """Columns of all reads (both mates of every fragment) over one target."""
     frag = _fragments(rng, target, n_mean, tf, events)
     region_start = target.start - FRAGMENT_RANGE[1]
     region = pseudo_sequence(target.chrom, region_start, target.end + FRAGMENT_RANGE[1])
     n = len(frag["start"])
     offset, end = frag["start"] - region_start, frag["start"] + frag["length"]
-    left_seq = [region[o:o + READ_LENGTH] for o in offset.tolist()]
-    right_seq = [region[o - READ_LENGTH:o] for o in (offset + frag["length"]).tolist()]
+    left_seq = [region[o : o + READ_LENGTH] for o in offset.tolist()]
+    right_seq = [region[o - READ_LENGTH : o] for o in (offset + frag["length"]).tolist()]
     left_pos, right_pos = frag["start"].copy(), end - READ_LENGTH
     left_cigar, right_cigar = [None] * n, [None] * n
     for i, events_i in enumerate(frag["events"]):
@@ -150,16 +162,29 @@ def _target_reads(rng, sample: str, t: int, target, n_mean: float, tf: float, ev
     flags = np.where(frag["left_is_read1"], 99, 163), np.where(frag["left_is_read1"], 147, 83)
     dup = np.where(frag["duplicate"], DUPLICATE_FLAG, 0)
     names = [f"{sample}:{t:02d}:{i:05d}" for i in range(n)]
-    return {"name": names + names, "flag": np.concatenate([flags[0] | dup, flags[1] | dup]),
-            "pos": np.concatenate([left_pos, right_pos]), "mapq": np.tile(frag["mapq"], 2),
-            "cigar": left_cigar + right_cigar, "mate_pos": np.concatenate([right_pos, left_pos]),
-            "tlen": np.concatenate([frag["length"], -frag["length"]]),
-            "seq": _add_errors(rng, left_seq + right_seq, error_rate),
-            "qual": rng.integers(0, QUALITY_POOL, 2 * n), "tid": np.full(2 * n, CONTIG_ORDER[target.chrom])}
+    return {
+        "name": names + names,
+        "flag": np.concatenate([flags[0] | dup, flags[1] | dup]),
+        "pos": np.concatenate([left_pos, right_pos]),
+        "mapq": np.tile(frag["mapq"], 2),
+        "cigar": left_cigar + right_cigar,
+        "mate_pos": np.concatenate([right_pos, left_pos]),
+        "tlen": np.concatenate([frag["length"], -frag["length"]]),
+        "seq": _add_errors(rng, left_seq + right_seq, error_rate),
+        "qual": rng.integers(0, QUALITY_POOL, 2 * n),
+        "tid": np.full(2 * n, CONTIG_ORDER[target.chrom]),
+    }
 
 
-def sample_reads(sample: str, tf: float, mdm2_cn: int, error_rate: float, seed: int,
-                 targets: pd.DataFrame, sites: pd.DataFrame) -> dict[str, list]:
+def sample_reads(
+    sample: str,
+    tf: float,
+    mdm2_cn: int,
+    error_rate: float,
+    seed: int,
+    targets: pd.DataFrame,
+    sites: pd.DataFrame,
+) -> dict[str, list]:
     """Columns of all reads of one sample, coordinate-sorted (tid, pos, name, flag):
     name, flag, tid, pos, mapq, cigar (None = 100M), mate_pos, tlen, seq, qual (pool index)."""
     rng = np.random.default_rng(seed)
@@ -169,14 +194,26 @@ def sample_reads(sample: str, tf: float, mdm2_cn: int, error_rate: float, seed: 
     for t, target in enumerate(targets.itertuples(index=False)):
         cn_factor = 1 + tf * (mdm2_cn - 2) / 2 if target.gene == "MDM2" else 1.0
         length = target.end - target.start
-        n_mean = (DEPTH * efficiency[t] * rng.lognormal(0, SAMPLE_TARGET_SD) * cn_factor
-                  * (length + FRAGMENT_MEAN - 1) / FRAGMENT_MEAN)
+        n_mean = (
+            DEPTH
+            * efficiency[t]
+            * rng.lognormal(0, SAMPLE_TARGET_SD)
+            * cn_factor
+            * (length + FRAGMENT_MEAN - 1)
+            / FRAGMENT_MEAN
+        )
         here = [e for e in events if e[5] == target.chrom]  # neighbouring targets' sites too
         parts.append(_target_reads(rng, sample, t, target, n_mean, tf, here, error_rate))
     columns = {k: [] for k in parts[0]}
     for part in parts:
         for k, v in part.items():
             columns[k].extend(v.tolist() if isinstance(v, np.ndarray) else v)
-    order = np.lexsort((np.array(columns["flag"]), np.array(columns["name"]),
-                        np.array(columns["pos"]), np.array(columns["tid"])))
+    order = np.lexsort(
+        (
+            np.array(columns["flag"]),
+            np.array(columns["name"]),
+            np.array(columns["pos"]),
+            np.array(columns["tid"]),
+        )
+    )
     return {k: [v[i] for i in order.tolist()] for k, v in columns.items()}

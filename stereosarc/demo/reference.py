@@ -12,29 +12,73 @@ import pandas as pd
 
 # UCSC hg38 chromosome lengths (hg38.chrom.sizes), in the order BAM/VCF headers list them.
 HG38_LENGTHS = {
-    "chr1": 248_956_422, "chr2": 242_193_529, "chr3": 198_295_559, "chr4": 190_214_555,
-    "chr5": 181_538_259, "chr6": 170_805_979, "chr7": 159_345_973, "chr8": 145_138_636,
-    "chr9": 138_394_717, "chr10": 133_797_422, "chr11": 135_086_622, "chr12": 133_275_309,
-    "chr13": 114_364_328, "chr14": 107_043_718, "chr15": 101_991_189, "chr16": 90_338_345,
-    "chr17": 83_257_441, "chr18": 80_373_285, "chr19": 58_617_616, "chr20": 64_444_167,
-    "chr21": 46_709_983, "chr22": 50_818_468, "chrX": 156_040_895, "chrY": 57_227_415,
+    "chr1": 248_956_422,
+    "chr2": 242_193_529,
+    "chr3": 198_295_559,
+    "chr4": 190_214_555,
+    "chr5": 181_538_259,
+    "chr6": 170_805_979,
+    "chr7": 159_345_973,
+    "chr8": 145_138_636,
+    "chr9": 138_394_717,
+    "chr10": 133_797_422,
+    "chr11": 135_086_622,
+    "chr12": 133_275_309,
+    "chr13": 114_364_328,
+    "chr14": 107_043_718,
+    "chr15": 101_991_189,
+    "chr16": 90_338_345,
+    "chr17": 83_257_441,
+    "chr18": 80_373_285,
+    "chr19": 58_617_616,
+    "chr20": 64_444_167,
+    "chr21": 46_709_983,
+    "chr22": 50_818_468,
+    "chrX": 156_040_895,
+    "chrY": 57_227_415,
     "chrM": 16_569,
 }
 CONTIG_ORDER = {name: i for i, name in enumerate(HG38_LENGTHS)}
 BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
 
 # TP53 exons 5-8 (GRCh38, NM_000546), exon-sized targets of 220-250 bp, 0-based half-open.
-TP53_TARGETS = [(7_673_660, 7_673_880), (7_674_125, 7_674_345),
-                (7_675_034, 7_675_254), (7_676_008, 7_676_258)]
+TP53_TARGETS = [
+    (7_673_660, 7_673_880),
+    (7_674_125, 7_674_345),
+    (7_675_034, 7_675_254),
+    (7_676_008, 7_676_258),
+]
 # Four exon-sized targets inside the MDM2 gene span chr12:68,808,177-68,850,686 (demo positions).
-MDM2_TARGETS = [(68_818_150, 68_818_370), (68_825_400, 68_825_620),
-                (68_834_500, 68_834_720), (68_839_250, 68_839_470)]
+MDM2_TARGETS = [
+    (68_818_150, 68_818_370),
+    (68_825_400, 68_825_620),
+    (68_834_500, 68_834_720),
+    (68_839_250, 68_839_470),
+]
 # Two targets in CDK4 (hg38 chr12:57,747,727-57,752,310, minus strand), 220 bp each.
 CDK4_TARGETS = [(57_747_650, 57_747_870), (57_750_900, 57_751_120)]
 # Copy-neutral reference targets: 16 autosomes other than chr12 (MDM2/CDK4) and chr17 (TP53).
-BACKBONE_CONTIGS = ["chr1", "chr2", "chr3", "chr4", "chr5", "chr6", "chr7", "chr8", "chr9",
-                    "chr10", "chr11", "chr13", "chr14", "chr15", "chr16", "chr18"]
-BACKBONE_START = 2_500_000  # backbone targets near the p-arm start: keeps the .bai linear index small
+BACKBONE_CONTIGS = [
+    "chr1",
+    "chr2",
+    "chr3",
+    "chr4",
+    "chr5",
+    "chr6",
+    "chr7",
+    "chr8",
+    "chr9",
+    "chr10",
+    "chr11",
+    "chr13",
+    "chr14",
+    "chr15",
+    "chr16",
+    "chr18",
+]
+BACKBONE_START = (
+    2_500_000  # backbone targets near the p-arm start: keeps the .bai linear index small
+)
 TARGET_LENGTH = 220  # bp, "~200-250 bp each" (issue 2)
 READ_FLANK = 400  # bp kept around each target: the longest fragment (400 bp) that overlaps it
 PANEL_MB = 1.1  # tissue panel size in Mb (issue 2: "~1.1 Mb")
@@ -77,8 +121,12 @@ def ctdna_targets() -> pd.DataFrame:
 def sort_bed(bed: pd.DataFrame) -> pd.DataFrame:
     """Rows in hg38 contig order, then start, then end."""
     order = bed["chrom"].map(CONTIG_ORDER)
-    return (bed.assign(_order=order).sort_values(["_order", "start", "end"], kind="stable")
-            .drop(columns="_order").reset_index(drop=True))
+    return (
+        bed.assign(_order=order)
+        .sort_values(["_order", "start", "end"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 def read_regions(targets: pd.DataFrame, flank: int = READ_FLANK) -> pd.DataFrame:
@@ -101,21 +149,28 @@ def fasta_records(regions: pd.DataFrame) -> list[tuple[str, str]]:
     """(header, sequence) per read region; header names the real contig and 1-based span."""
     records = []
     for row in regions.itertuples(index=False):
-        header = (f"{row.chrom}:{row.start + 1}-{row.end} contig={row.chrom} "
-                  f"offset0={row.start} genes={row.genes}")
+        header = (
+            f"{row.chrom}:{row.start + 1}-{row.end} contig={row.chrom} "
+            f"offset0={row.start} genes={row.genes}"
+        )
         records.append((header, pseudo_sequence(row.chrom, row.start, row.end)))
     return records
 
 
-def panel_bed(targets: pd.DataFrame, panel_mb: float = PANEL_MB, seed: int = PANEL_SEED) -> pd.DataFrame:
+def panel_bed(
+    targets: pd.DataFrame, panel_mb: float = PANEL_MB, seed: int = PANEL_SEED
+) -> pd.DataFrame:
     """Tissue TMB panel (chrom, start, end, name): gene-like clusters of exon-sized intervals.
 
     Includes the TP53/MDM2/CDK4 capture targets, and ``PANEL_OVERLAPS`` intervals that overlap
     their neighbour; the merged size is close to ``panel_mb`` Mb.
     """
     rng = np.random.default_rng(seed)
-    rows = [(r.chrom, r.start, r.end, r.gene) for r in targets.itertuples(index=False)
-            if not r.gene.startswith("BACKBONE")]
+    rows = [
+        (r.chrom, r.start, r.end, r.gene)
+        for r in targets.itertuples(index=False)
+        if not r.gene.startswith("BACKBONE")
+    ]
     total, gene = sum(e - s for _, s, e, _ in rows), 0
     autosomes = [c for c in HG38_LENGTHS if c not in ("chrX", "chrY", "chrM")]
     while total < panel_mb * 1e6:
@@ -127,7 +182,9 @@ def panel_bed(targets: pd.DataFrame, panel_mb: float = PANEL_MB, seed: int = PAN
             rows.append((contig, position, position + length, f"G{gene:03d}_E{exon + 1}"))
             total += length
             position += length + int(rng.integers(800, 6000))
-    for index in rng.choice(np.arange(len(rows) - PANEL_EXONS_PER_GENE), PANEL_OVERLAPS, replace=False):
+    for index in rng.choice(
+        np.arange(len(rows) - PANEL_EXONS_PER_GENE), PANEL_OVERLAPS, replace=False
+    ):
         contig, start, end, name = rows[index]
         rows.append((contig, end - 40, end + 60, f"{name}_ovl"))
     return sort_bed(pd.DataFrame(rows, columns=["chrom", "start", "end", "name"]))
@@ -143,8 +200,10 @@ def coding_bed(panel: pd.DataFrame) -> pd.DataFrame:
     coding, plus coding exons of genes the panel does not capture. panel ∩ coding = panel,
     so the planted TMB truth (panel_mb) is unchanged while tmb-calc takes the coding path."""
     rows = [(r.chrom, r.start, r.end, f"CDS_{r.name}") for r in panel.itertuples(index=False)]
-    rows += [(chrom, start, end, f"CDS_OFFPANEL_{i + 1}")
-             for i, (chrom, start, end) in enumerate(OFF_PANEL_CDS)]
+    rows += [
+        (chrom, start, end, f"CDS_OFFPANEL_{i + 1}")
+        for i, (chrom, start, end) in enumerate(OFF_PANEL_CDS)
+    ]
     return sort_bed(pd.DataFrame(rows, columns=["chrom", "start", "end", "name"]))
 
 

@@ -22,8 +22,16 @@ NON_RESPONDER_CHANGE = (0.7, 1.6)  # month-6 TF / baseline TF in other month-6-p
 RELAPSE_RISE = (1.3, 3.0)  # relapse TF / max(baseline, month-6 TF) (planted "rises")
 CFDNA_MEDIAN_NG_ML = 6.0  # cfDNA yield in ng/mL plasma, typical of cancer patients
 ERROR_RATE_RANGE = (1e-4, 1e-3)  # per-base sequencing error rate, log-uniform (issue 2)
-SAMPLESHEET_COLUMNS = ["patient", "sample", "type", "timepoint", "vcf", "bam",
-                       "cfdna_ng_per_ml", "collection_date"]
+SAMPLESHEET_COLUMNS = [
+    "patient",
+    "sample",
+    "type",
+    "timepoint",
+    "vcf",
+    "bam",
+    "cfdna_ng_per_ml",
+    "collection_date",
+]
 
 
 def plasma_plan(patients: pd.DataFrame, n_pon: int, seed: int) -> pd.DataFrame:
@@ -51,14 +59,25 @@ def plasma_plan(patients: pd.DataFrame, n_pon: int, seed: int) -> pd.DataFrame:
     plan["type"] = "plasma"
     info = patients.set_index("patient")
     plan["mdm2_copy_number"] = plan["patient"].map(info["mdm2_copy_number"]).astype(int)
-    plan["collection_date"] = (plan["patient"].map(info["start_date"])
-                               + pd.to_timedelta(plan["day"], unit="D")).dt.strftime("%Y-%m-%d")
-    pon = pd.DataFrame({"patient": None, "sample": [f"PON{i:02d}" for i in range(1, n_pon + 1)],
-                        "type": "pon", "timepoint": None, "tumour_fraction": 0.0,
-                        "mdm2_copy_number": 2, "collection_date": None})
+    plan["collection_date"] = (
+        plan["patient"].map(info["start_date"]) + pd.to_timedelta(plan["day"], unit="D")
+    ).dt.strftime("%Y-%m-%d")
+    pon = pd.DataFrame(
+        {
+            "patient": None,
+            "sample": [f"PON{i:02d}" for i in range(1, n_pon + 1)],
+            "type": "pon",
+            "timepoint": None,
+            "tumour_fraction": 0.0,
+            "mdm2_copy_number": 2,
+            "collection_date": None,
+        }
+    )
     plan = pd.concat([plan.drop(columns=["suffix", "day"]), pon], ignore_index=True)
     plan["tumour_fraction"] = plan["tumour_fraction"].clip(upper=MAX_TF)
-    yield_ = rng.lognormal(np.log(CFDNA_MEDIAN_NG_ML), 0.5, len(plan)) * (1 + 5 * plan["tumour_fraction"])
+    yield_ = rng.lognormal(np.log(CFDNA_MEDIAN_NG_ML), 0.5, len(plan)) * (
+        1 + 5 * plan["tumour_fraction"]
+    )
     plan["cfdna_ng_per_ml"] = np.round(yield_, 2)
     plan["error_rate"] = np.exp(rng.uniform(*np.log(ERROR_RATE_RANGE), len(plan)))
     plan["sample_seed"] = rng.integers(0, 2**31, len(plan))
@@ -68,12 +87,23 @@ def plasma_plan(patients: pd.DataFrame, n_pon: int, seed: int) -> pd.DataFrame:
 def samplesheet(patients: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """DESIGN.md samplesheet: tumour rows, plasma rows, PoN rows; paths relative to the folder."""
     tumours = patients[patients["has_tissue"]]
-    tumour_rows = pd.DataFrame({"patient": tumours["patient"], "sample": tumours["patient"] + "-T",
-                                "type": "tumour", "timepoint": None,
-                                "vcf": "vcf/" + tumours["patient"] + "-T.vcf.gz", "bam": None,
-                                "cfdna_ng_per_ml": None, "collection_date": None})
-    plasma_rows = plan.assign(vcf=None, bam="bam/" + plan["sample"] + ".bam",
-                              cfdna_ng_per_ml=plan["cfdna_ng_per_ml"].map("{:.2f}".format))
+    tumour_rows = pd.DataFrame(
+        {
+            "patient": tumours["patient"],
+            "sample": tumours["patient"] + "-T",
+            "type": "tumour",
+            "timepoint": None,
+            "vcf": "vcf/" + tumours["patient"] + "-T.vcf.gz",
+            "bam": None,
+            "cfdna_ng_per_ml": None,
+            "collection_date": None,
+        }
+    )
+    plasma_rows = plan.assign(
+        vcf=None,
+        bam="bam/" + plan["sample"] + ".bam",
+        cfdna_ng_per_ml=plan["cfdna_ng_per_ml"].map("{:.2f}".format),
+    )
     sheet = pd.concat([tumour_rows, plasma_rows[SAMPLESHEET_COLUMNS]], ignore_index=True)
     order = {"tumour": 0, "plasma": 1, "pon": 2}
     sheet["_type"] = sheet["type"].map(order)
@@ -84,8 +114,17 @@ def samplesheet(patients: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
 
 def truth_samples(plan: pd.DataFrame) -> pd.DataFrame:
     """truth.tsv: true TF and MDM2 copy number per plasma/PoN sample."""
-    truth = plan[["patient", "sample", "type", "timepoint", "tumour_fraction",
-                  "mdm2_copy_number", "error_rate"]].copy()
+    truth = plan[
+        [
+            "patient",
+            "sample",
+            "type",
+            "timepoint",
+            "tumour_fraction",
+            "mdm2_copy_number",
+            "error_rate",
+        ]
+    ].copy()
     truth["patient"] = truth["patient"].astype(object)
     return truth.reset_index(drop=True)
 

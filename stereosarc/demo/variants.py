@@ -14,14 +14,31 @@ import pandas as pd
 
 from stereosarc.demo.reference import HG38_LENGTHS, READ_FLANK, in_bed, pseudo_sequence, sort_bed
 
-CSQ_FIELDS = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|"
-              "HGVSc|HGVSp|Existing_variation|gnomADe_AF|gnomADg_AF|MAX_AF|CANONICAL")
-IMPACT = {"stop_gained": "HIGH", "frameshift_variant": "HIGH", "splice_acceptor_variant": "HIGH",
-          "missense_variant": "MODERATE", "inframe_deletion": "MODERATE",
-          "synonymous_variant": "LOW", "splice_region_variant": "LOW",
-          "intron_variant": "MODIFIER", "non_coding_transcript_exon_variant": "MODIFIER"}
-DECOYS = ("synonymous", "intronic", "gnomad_common", "low_vaf", "low_depth", "not_pass",
-          "off_panel", "high_vaf")  # each tumour gets 1-3 of each (issue 2 list)
+CSQ_FIELDS = (
+    "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|"
+    "HGVSc|HGVSp|Existing_variation|gnomADe_AF|gnomADg_AF|MAX_AF|CANONICAL"
+)
+IMPACT = {
+    "stop_gained": "HIGH",
+    "frameshift_variant": "HIGH",
+    "splice_acceptor_variant": "HIGH",
+    "missense_variant": "MODERATE",
+    "inframe_deletion": "MODERATE",
+    "synonymous_variant": "LOW",
+    "splice_region_variant": "LOW",
+    "intron_variant": "MODIFIER",
+    "non_coding_transcript_exon_variant": "MODIFIER",
+}
+DECOYS = (
+    "synonymous",
+    "intronic",
+    "gnomad_common",
+    "low_vaf",
+    "low_depth",
+    "not_pass",
+    "off_panel",
+    "high_vaf",
+)  # each tumour gets 1-3 of each (issue 2 list)
 COUNTED_VAF = (0.08, 0.6)  # well inside the 0.05-0.9 TMB window
 COUNTED_DEPTH = (80, 600)  # well above DP >= 50
 TP53_SYMBOL = ("TP53", "ENSG00000141510", "ENST00000269305", "ENST00000413465")
@@ -53,26 +70,61 @@ class _Positions:
         return True
 
 
-def _transcripts(rng, consequence: str, gene: tuple[str, str, str, str], allele: str,
-                 pop_af: str) -> str:
+def _transcripts(
+    rng, consequence: str, gene: tuple[str, str, str, str], allele: str, pop_af: str
+) -> str:
     """Two or three '&'-joined CSQ transcript entries for one allele."""
     symbol, gene_id, canonical, second = gene
-    extra = rng.choice(["non_coding_transcript_exon_variant", "intron_variant",
-                        f"{consequence}&splice_region_variant"])
-    entries = [(consequence, canonical, "protein_coding", "YES"), (extra, second, "protein_coding", "")]
+    extra = rng.choice(
+        [
+            "non_coding_transcript_exon_variant",
+            "intron_variant",
+            f"{consequence}&splice_region_variant",
+        ]
+    )
+    entries = [
+        (consequence, canonical, "protein_coding", "YES"),
+        (extra, second, "protein_coding", ""),
+    ]
     if rng.random() < 0.4:
         entries.append(("intron_variant", second.replace("ENST8", "ENST7"), "retained_intron", ""))
     out = []
     for csq, feature, biotype, flag in entries:
         impact = IMPACT.get(csq.split("&")[0], "MODIFIER")
-        out.append("|".join([allele, csq, impact, symbol, gene_id, "Transcript", feature, biotype,
-                             "", "", "", "", "", pop_af, pop_af if pop_af else "", pop_af, flag]))
+        out.append(
+            "|".join(
+                [
+                    allele,
+                    csq,
+                    impact,
+                    symbol,
+                    gene_id,
+                    "Transcript",
+                    feature,
+                    biotype,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    pop_af,
+                    pop_af if pop_af else "",
+                    pop_af,
+                    flag,
+                ]
+            )
+        )
     return ",".join(out)
 
 
 def _gene(interval_name: str) -> tuple[str, str, str, str]:
     number = int(interval_name.split("_")[0][1:]) if interval_name.startswith("G") else 0
-    return (f"DEMO{number:03d}", f"ENSG9{number:010d}", f"ENST9{number:010d}", f"ENST8{number:010d}")
+    return (
+        f"DEMO{number:03d}",
+        f"ENSG9{number:010d}",
+        f"ENST9{number:010d}",
+        f"ENST8{number:010d}",
+    )
 
 
 def _alt_base(rng, ref: str) -> str:
@@ -82,22 +134,56 @@ def _alt_base(rng, ref: str) -> str:
 def _record(chrom, pos, ref, alts, filt, ad, csq, counted, category, gene) -> dict:
     dp = int(sum(ad))
     af = ",".join(f"{a / dp:.4f}" for a in ad[1:])
-    return {"chrom": chrom, "pos": int(pos), "ref": ref, "alt": ",".join(alts), "filter": filt,
-            "ad": ",".join(str(int(a)) for a in ad), "dp": dp, "af": af, "csq": csq,
-            "counted": int(counted), "category": category, "gene": gene}
+    return {
+        "chrom": chrom,
+        "pos": int(pos),
+        "ref": ref,
+        "alt": ",".join(alts),
+        "filter": filt,
+        "ad": ",".join(str(int(a)) for a in ad),
+        "dp": dp,
+        "af": af,
+        "csq": csq,
+        "counted": int(counted),
+        "category": category,
+        "gene": gene,
+    }
 
 
-def _snv(rng, chrom, pos, consequence, gene, vaf, depth, filt="PASS", pop_af="",
-         counted=0, category="counted") -> dict:
+def _snv(
+    rng,
+    chrom,
+    pos,
+    consequence,
+    gene,
+    vaf,
+    depth,
+    filt="PASS",
+    pop_af="",
+    counted=0,
+    category="counted",
+) -> dict:
     ref = pseudo_sequence(chrom, pos - 1, pos)
     alt = _alt_base(rng, ref)
     alt_reads = max(1, int(round(vaf * depth)))
     csq = _transcripts(rng, consequence, gene, alt, pop_af)
-    return _record(chrom, pos, ref, [alt], filt, [depth - alt_reads, alt_reads], csq, counted,
-                   category, gene[0])
+    return _record(
+        chrom,
+        pos,
+        ref,
+        [alt],
+        filt,
+        [depth - alt_reads, alt_reads],
+        csq,
+        counted,
+        category,
+        gene[0],
+    )
 
 
-def _panel_site(rng, panel: pd.DataFrame, weights: np.ndarray, positions: _Positions) -> tuple[str, int, str]:
+def _panel_site(
+    rng, panel: pd.DataFrame, weights: np.ndarray, positions: _Positions
+) -> tuple[str, int, str]:
     """A free 1-based position inside a panel interval (not the first/last 2 bp).
 
     ``weights`` is 0 for intervals near plasma capture targets: only the planted TP53 sites
@@ -110,12 +196,17 @@ def _panel_site(rng, panel: pd.DataFrame, weights: np.ndarray, positions: _Posit
             return row["chrom"], pos, row["name"]
 
 
-def site_weights(panel: pd.DataFrame, targets: pd.DataFrame, flank: int = READ_FLANK) -> np.ndarray:
+def site_weights(
+    panel: pd.DataFrame, targets: pd.DataFrame, flank: int = READ_FLANK
+) -> np.ndarray:
     """Probability of drawing each panel interval: proportional to length, 0 near capture targets."""
     weights = (panel["end"] - panel["start"]).to_numpy(float)
     for t in targets.itertuples(index=False):
-        near = ((panel["chrom"] == t.chrom) & (panel["end"] > t.start - 2 * flank)
-                & (panel["start"] < t.end + 2 * flank)).to_numpy()
+        near = (
+            (panel["chrom"] == t.chrom)
+            & (panel["end"] > t.start - 2 * flank)
+            & (panel["start"] < t.end + 2 * flank)
+        ).to_numpy()
         weights[near] = 0.0
     return weights / weights.sum()
 
@@ -129,19 +220,55 @@ def _decoy(rng, kind: str, panel, weights, positions) -> dict:
     if kind == "intronic":
         return _snv(rng, chrom, pos, "intron_variant", gene, vaf, depth, category=kind)
     if kind == "gnomad_common":
-        return _snv(rng, chrom, pos, "missense_variant", gene, rng.uniform(0.42, 0.55), depth,
-                    pop_af=f"{rng.uniform(0.005, 0.3):.4f}", category=kind)
+        return _snv(
+            rng,
+            chrom,
+            pos,
+            "missense_variant",
+            gene,
+            rng.uniform(0.42, 0.55),
+            depth,
+            pop_af=f"{rng.uniform(0.005, 0.3):.4f}",
+            category=kind,
+        )
     if kind == "low_vaf":
-        return _snv(rng, chrom, pos, "missense_variant", gene, rng.uniform(0.012, 0.035),
-                    int(rng.integers(300, 900)), category=kind)
+        return _snv(
+            rng,
+            chrom,
+            pos,
+            "missense_variant",
+            gene,
+            rng.uniform(0.012, 0.035),
+            int(rng.integers(300, 900)),
+            category=kind,
+        )
     if kind == "low_depth":
-        return _snv(rng, chrom, pos, "missense_variant", gene, rng.uniform(0.2, 0.5),
-                    int(rng.integers(15, 40)), category=kind)
+        return _snv(
+            rng,
+            chrom,
+            pos,
+            "missense_variant",
+            gene,
+            rng.uniform(0.2, 0.5),
+            int(rng.integers(15, 40)),
+            category=kind,
+        )
     if kind == "not_pass":
-        return _snv(rng, chrom, pos, "missense_variant", gene, vaf, depth,
-                    filt=str(rng.choice(["weak_evidence", "strand_bias", "clustered_events"])), category=kind)
+        return _snv(
+            rng,
+            chrom,
+            pos,
+            "missense_variant",
+            gene,
+            vaf,
+            depth,
+            filt=str(rng.choice(["weak_evidence", "strand_bias", "clustered_events"])),
+            category=kind,
+        )
     if kind == "high_vaf":
-        return _snv(rng, chrom, pos, "stop_gained", gene, rng.uniform(0.95, 0.99), depth, category=kind)
+        return _snv(
+            rng, chrom, pos, "stop_gained", gene, rng.uniform(0.95, 0.99), depth, category=kind
+        )
     return _off_panel(rng, panel, chrom, pos, gene, vaf, depth, positions)
 
 
@@ -150,7 +277,9 @@ def _off_panel(rng, panel, chrom, pos, gene, vaf, depth, positions) -> dict:
     while True:
         candidate = pos + int(rng.integers(1000, 3000))
         if not in_bed(panel, chrom, candidate - 1) and positions.free(chrom, candidate):
-            return _snv(rng, chrom, candidate, "missense_variant", gene, vaf, depth, category="off_panel")
+            return _snv(
+                rng, chrom, candidate, "missense_variant", gene, vaf, depth, category="off_panel"
+            )
 
 
 def _multiallelic(rng, panel, weights, positions) -> dict:
@@ -177,8 +306,19 @@ def tp53_mutations(rng, targets: pd.DataFrame, n: int, positions: _Positions) ->
         if rng.random() >= TP53_INDEL_P:
             if positions.free("chr17", pos):
                 consequence = "stop_gained" if rng.random() < 0.15 else "missense_variant"
-                records.append(_snv(rng, "chr17", pos, consequence, TP53_SYMBOL, vaf, depth,
-                                    counted=1, category="tp53"))
+                records.append(
+                    _snv(
+                        rng,
+                        "chr17",
+                        pos,
+                        consequence,
+                        TP53_SYMBOL,
+                        vaf,
+                        depth,
+                        counted=1,
+                        category="tp53",
+                    )
+                )
             continue
         record = _indel(rng, pos, vaf, depth)
         if record is not None and positions.free("chr17", pos, len(record["ref"]) + 1):
@@ -203,12 +343,14 @@ def _indel(rng, pos: int, vaf: float, depth: int) -> dict | None:
         ref, alt, allele, consequence = anchor, anchor + inserted, inserted, "frameshift_variant"
     alt_reads = int(round(vaf * depth))
     csq = _transcripts(rng, consequence, TP53_SYMBOL, allele, "")
-    return _record("chr17", pos, ref, [alt], "PASS", [depth - alt_reads, alt_reads], csq, 1,
-                   "tp53", "TP53")
+    return _record(
+        "chr17", pos, ref, [alt], "PASS", [depth - alt_reads, alt_reads], csq, 1, "tp53", "TP53"
+    )
 
 
-def tumour_variants(rng, panel: pd.DataFrame, targets: pd.DataFrame, n_counted: int,
-                    n_tp53: int) -> pd.DataFrame:
+def tumour_variants(
+    rng, panel: pd.DataFrame, targets: pd.DataFrame, n_counted: int, n_tp53: int
+) -> pd.DataFrame:
     """All records of one tumour VCF, sorted; ``counted`` sums to max(n_counted, TP53 + multi)."""
     weights = site_weights(panel, targets)
     positions = _Positions()
@@ -216,13 +358,28 @@ def tumour_variants(rng, panel: pd.DataFrame, targets: pd.DataFrame, n_counted: 
     if rng.random() < MULTIALLELIC_P:
         records.append(_multiallelic(rng, panel, weights, positions))
     for kind in DECOYS:
-        records += [_decoy(rng, kind, panel, weights, positions) for _ in range(int(rng.integers(1, 4)))]
+        records += [
+            _decoy(rng, kind, panel, weights, positions) for _ in range(int(rng.integers(1, 4)))
+        ]
     for _ in range(max(0, n_counted - sum(r["counted"] for r in records))):
         chrom, pos, name = _panel_site(rng, panel, weights, positions)
-        consequence = str(rng.choice(["missense_variant", "stop_gained", "splice_acceptor_variant"],
-                                     p=[0.8, 0.12, 0.08]))
-        records.append(_snv(rng, chrom, pos, consequence, _gene(name), rng.uniform(*COUNTED_VAF),
-                            int(rng.integers(*COUNTED_DEPTH)), counted=1))
+        consequence = str(
+            rng.choice(
+                ["missense_variant", "stop_gained", "splice_acceptor_variant"], p=[0.8, 0.12, 0.08]
+            )
+        )
+        records.append(
+            _snv(
+                rng,
+                chrom,
+                pos,
+                consequence,
+                _gene(name),
+                rng.uniform(*COUNTED_VAF),
+                int(rng.integers(*COUNTED_DEPTH)),
+                counted=1,
+            )
+        )
     frame = pd.DataFrame(records).rename(columns={"pos": "start"})
     frame = sort_bed(frame.assign(end=frame["start"])).rename(columns={"start": "pos"})
     return frame.drop(columns="end")
@@ -230,21 +387,30 @@ def tumour_variants(rng, panel: pd.DataFrame, targets: pd.DataFrame, n_counted: 
 
 def vcf_header(sample: str) -> list[str]:
     """VCF 4.2 header: hg38 contigs with true lengths, FILTERs, VEP CSQ, FORMAT GT:AD:DP:AF."""
-    lines = ["##fileformat=VCFv4.2", "##source=stereosarc-demo (synthetic)",
-             "##reference=GRCh38", f"##tumor_sample={sample}",
-             '##FILTER=<ID=PASS,Description="All filters passed">',
-             '##FILTER=<ID=weak_evidence,Description="Mutation does not meet likelihood threshold">',
-             '##FILTER=<ID=strand_bias,Description="Evidence for alt allele comes from one read direction only">',
-             '##FILTER=<ID=clustered_events,Description="Clustered events observed in the tumor">']
-    lines += [f"##contig=<ID={name},length={length},assembly=GRCh38>" for name, length in HG38_LENGTHS.items()]
-    lines += ['##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-              '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths for the ref and alt alleles">',
-              '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
-              '##FORMAT=<ID=AF,Number=A,Type=Float,Description="Allele fractions of alternate alleles in the tumor">',
-              '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
-              f'Format: {CSQ_FIELDS}">',
-              "##VEP=\"v110\" cache=\"homo_sapiens/110_GRCh38\" (synthetic annotation)",
-              f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}"]
+    lines = [
+        "##fileformat=VCFv4.2",
+        "##source=stereosarc-demo (synthetic)",
+        "##reference=GRCh38",
+        f"##tumor_sample={sample}",
+        '##FILTER=<ID=PASS,Description="All filters passed">',
+        '##FILTER=<ID=weak_evidence,Description="Mutation does not meet likelihood threshold">',
+        '##FILTER=<ID=strand_bias,Description="Evidence for alt allele comes from one read direction only">',
+        '##FILTER=<ID=clustered_events,Description="Clustered events observed in the tumor">',
+    ]
+    lines += [
+        f"##contig=<ID={name},length={length},assembly=GRCh38>"
+        for name, length in HG38_LENGTHS.items()
+    ]
+    lines += [
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths for the ref and alt alleles">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
+        '##FORMAT=<ID=AF,Number=A,Type=Float,Description="Allele fractions of alternate alleles in the tumor">',
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+        f'Format: {CSQ_FIELDS}">',
+        '##VEP="v110" cache="homo_sapiens/110_GRCh38" (synthetic annotation)',
+        f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}",
+    ]
     return lines
 
 
@@ -254,8 +420,10 @@ def vcf_text(sample: str, variants: pd.DataFrame) -> str:
     for r in variants.itertuples(index=False):
         n_alt = r.alt.count(",") + 1
         genotype = "/".join(str(i) for i in range(n_alt + 1))
-        lines.append(f"{r.chrom}\t{r.pos}\t.\t{r.ref}\t{r.alt}\t.\t{r.filter}\tCSQ={r.csq}\t"
-                     f"GT:AD:DP:AF\t{genotype}:{r.ad}:{r.dp}:{r.af}")
+        lines.append(
+            f"{r.chrom}\t{r.pos}\t.\t{r.ref}\t{r.alt}\t.\t{r.filter}\tCSQ={r.csq}\t"
+            f"GT:AD:DP:AF\t{genotype}:{r.ad}:{r.dp}:{r.af}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -269,7 +437,11 @@ def fixed_site_list(patients: pd.DataFrame, by_patient: dict) -> pd.DataFrame:
     no_tissue = patients.loc[~patients["has_tissue"], "patient"].tolist()
     with_tissue = patients.loc[patients["has_tissue"], "patient"].tolist()
     chosen = no_tissue + with_tissue[:FIXED_LIST_TISSUE_PATIENTS]
-    frames = [by_patient[p].loc[by_patient[p]["category"] == "tp53",
-                                ["chrom", "pos", "ref", "alt", "gene"]] for p in chosen]
+    frames = [
+        by_patient[p].loc[
+            by_patient[p]["category"] == "tp53", ["chrom", "pos", "ref", "alt", "gene"]
+        ]
+        for p in chosen
+    ]
     sites = pd.concat(frames, ignore_index=True).drop_duplicates()
     return sites.sort_values(["chrom", "pos", "ref", "alt"]).reset_index(drop=True)

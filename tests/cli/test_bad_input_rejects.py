@@ -32,42 +32,106 @@ def only_reject(path: Path) -> dict:
 
 
 def test_negative_lab_value_is_rejected_with_its_row(folder):
-    (folder / "labs.csv").write_text("patient,date,analyte,value,unit\n"
-                                     "P1,2021-01-05,neutrophils,-3.2,G/L\n"
-                                     "P1,2021-01-05,lymphocytes,1.1,G/L\n")
-    assert labs_main(["--labs", str(folder / "labs.csv"), "--clinical", str(folder / "clinical.csv"),
-                      "--out", str(folder / "labs_patient.tsv"),
-                      "--rejects", str(folder / "r.tsv")]) == 0
+    (folder / "labs.csv").write_text(
+        "patient,date,analyte,value,unit\n"
+        "P1,2021-01-05,neutrophils,-3.2,G/L\n"
+        "P1,2021-01-05,lymphocytes,1.1,G/L\n"
+    )
+    assert (
+        labs_main(
+            [
+                "--labs",
+                str(folder / "labs.csv"),
+                "--clinical",
+                str(folder / "clinical.csv"),
+                "--out",
+                str(folder / "labs_patient.tsv"),
+                "--rejects",
+                str(folder / "r.tsv"),
+            ]
+        )
+        == 0
+    )
     row = only_reject(folder / "r.tsv")
-    assert (row["file"], row["row"], row["column"], row["patient"]) == ("labs.csv", 1, "value", "P1")
+    assert (row["file"], row["row"], row["column"], row["patient"]) == (
+        "labs.csv",
+        1,
+        "value",
+        "P1",
+    )
     assert row["reason"].startswith("impossible neutrophils value -3.2")
 
 
 def test_lab_row_of_patient_absent_from_clinical(folder):
-    (folder / "labs.csv").write_text("patient,date,analyte,value,unit\n"
-                                     "P9,2021-01-05,lymphocytes,1.1,G/L\n")
-    assert labs_main(["--labs", str(folder / "labs.csv"), "--clinical", str(folder / "clinical.csv"),
-                      "--out", str(folder / "labs_patient.tsv"),
-                      "--rejects", str(folder / "r.tsv")]) == 0
+    (folder / "labs.csv").write_text(
+        "patient,date,analyte,value,unit\nP9,2021-01-05,lymphocytes,1.1,G/L\n"
+    )
+    assert (
+        labs_main(
+            [
+                "--labs",
+                str(folder / "labs.csv"),
+                "--clinical",
+                str(folder / "clinical.csv"),
+                "--out",
+                str(folder / "labs_patient.tsv"),
+                "--rejects",
+                str(folder / "r.tsv"),
+            ]
+        )
+        == 0
+    )
     row = only_reject(folder / "r.tsv")
-    assert (row["row"], row["column"], row["reason"]) == (1, "patient", "patient not in the clinical table")
+    assert (row["row"], row["column"], row["reason"]) == (
+        1,
+        "patient",
+        "patient not in the clinical table",
+    )
 
 
 def test_unknown_ihc_marker(folder):
-    (folder / "ihc.csv").write_text("patient,sample,marker,metric,value\n"
-                                    "P1,P1-T,CD8,density_per_mm2,120\n"
-                                    "P1,P1-T,CD99,density_per_mm2,50\n")
-    assert ihc_main(["--ihc", str(folder / "ihc.csv"), "--out", str(folder / "ihc_patient.tsv"),
-                     "--rejects", str(folder / "r.tsv")]) == 0
+    (folder / "ihc.csv").write_text(
+        "patient,sample,marker,metric,value\n"
+        "P1,P1-T,CD8,density_per_mm2,120\n"
+        "P1,P1-T,CD99,density_per_mm2,50\n"
+    )
+    assert (
+        ihc_main(
+            [
+                "--ihc",
+                str(folder / "ihc.csv"),
+                "--out",
+                str(folder / "ihc_patient.tsv"),
+                "--rejects",
+                str(folder / "r.tsv"),
+            ]
+        )
+        == 0
+    )
     row = only_reject(folder / "r.tsv")
-    assert (row["file"], row["row"], row["column"], row["reason"]) == \
-        ("ihc.csv", 2, "marker", "unknown marker 'CD99'")
+    assert (row["file"], row["row"], row["column"], row["reason"]) == (
+        "ihc.csv",
+        2,
+        "marker",
+        "unknown marker 'CD99'",
+    )
     assert read_output_table(folder / "ihc_patient.tsv")["cd8_density"].tolist() == [120]
 
 
 def test_progression_before_start_date(folder):
-    assert clinical_main(["--clinical", str(folder / "clinical.csv"),
-                          "--out", str(folder / "ce.tsv"), "--rejects", str(folder / "r.tsv")]) == 0
+    assert (
+        clinical_main(
+            [
+                "--clinical",
+                str(folder / "clinical.csv"),
+                "--out",
+                str(folder / "ce.tsv"),
+                "--rejects",
+                str(folder / "r.tsv"),
+            ]
+        )
+        == 0
+    )
     row = only_reject(folder / "r.tsv")
     assert (row["row"], row["column"], row["patient"]) == (2, "progression_date", "P2")
     assert "is before start_date" in row["reason"]
@@ -76,33 +140,99 @@ def test_progression_before_start_date(folder):
 
 
 def test_samplesheet_patient_missing_from_clinical_table(folder):
-    clinical_main(["--clinical", str(folder / "clinical.csv"), "--out", str(folder / "ce.tsv"),
-                   "--rejects", str(folder / "rc.tsv")])
-    (folder / "tmb.tsv").write_text("patient\tsample\tvariants_counted\tpanel_mb\ttmb\ttmb_ci_low\t"
-                                    "tmb_ci_high\ttmb_high\nP7\tP7-T\t3\t1.1\t2.7\t0.5\t7.9\t0\n")
-    assert merge_main(["--clinical-endpoints", str(folder / "ce.tsv"), "--tmb", str(folder / "tmb.tsv"),
-                       "--out", str(folder / "bm.tsv"), "--out-rejects", str(folder / "r.tsv")]) == 0
+    clinical_main(
+        [
+            "--clinical",
+            str(folder / "clinical.csv"),
+            "--out",
+            str(folder / "ce.tsv"),
+            "--rejects",
+            str(folder / "rc.tsv"),
+        ]
+    )
+    (folder / "tmb.tsv").write_text(
+        "patient\tsample\tvariants_counted\tpanel_mb\ttmb\ttmb_ci_low\t"
+        "tmb_ci_high\ttmb_high\nP7\tP7-T\t3\t1.1\t2.7\t0.5\t7.9\t0\n"
+    )
+    assert (
+        merge_main(
+            [
+                "--clinical-endpoints",
+                str(folder / "ce.tsv"),
+                "--tmb",
+                str(folder / "tmb.tsv"),
+                "--out",
+                str(folder / "bm.tsv"),
+                "--out-rejects",
+                str(folder / "r.tsv"),
+            ]
+        )
+        == 0
+    )
     row = only_reject(folder / "r.tsv")
-    assert (row["file"], row["row"], row["column"], row["patient"]) == ("tmb.tsv", 1, "patient", "P7")
+    assert (row["file"], row["row"], row["column"], row["patient"]) == (
+        "tmb.tsv",
+        1,
+        "patient",
+        "P7",
+    )
     assert read_output_table(folder / "bm.tsv")["patient"].tolist() == ["P1", "P2"]
 
 
 def test_ihc_patient_absent_from_clinical(folder):
     """The IHC step keeps P9's block (it does not read the clinical table); the merge rejects
     P9's row of ihc_patient.tsv, naming file, row and patient."""
-    (folder / "ihc.csv").write_text("patient,sample,marker,metric,value\n"
-                                    "P1,P1-T,CD8,density_per_mm2,120\n"
-                                    "P9,P9-T,CD8,density_per_mm2,50\n")
-    assert ihc_main(["--ihc", str(folder / "ihc.csv"), "--out", str(folder / "ihc_patient.tsv"),
-                     "--rejects", str(folder / "ri.tsv")]) == 0
-    clinical_main(["--clinical", str(folder / "clinical.csv"), "--out", str(folder / "ce.tsv"),
-                   "--rejects", str(folder / "rc.tsv")])
-    assert merge_main(["--clinical-endpoints", str(folder / "ce.tsv"), "--ihc",
-                       str(folder / "ihc_patient.tsv"), "--out", str(folder / "bm.tsv"),
-                       "--out-rejects", str(folder / "r.tsv")]) == 0
+    (folder / "ihc.csv").write_text(
+        "patient,sample,marker,metric,value\n"
+        "P1,P1-T,CD8,density_per_mm2,120\n"
+        "P9,P9-T,CD8,density_per_mm2,50\n"
+    )
+    assert (
+        ihc_main(
+            [
+                "--ihc",
+                str(folder / "ihc.csv"),
+                "--out",
+                str(folder / "ihc_patient.tsv"),
+                "--rejects",
+                str(folder / "ri.tsv"),
+            ]
+        )
+        == 0
+    )
+    clinical_main(
+        [
+            "--clinical",
+            str(folder / "clinical.csv"),
+            "--out",
+            str(folder / "ce.tsv"),
+            "--rejects",
+            str(folder / "rc.tsv"),
+        ]
+    )
+    assert (
+        merge_main(
+            [
+                "--clinical-endpoints",
+                str(folder / "ce.tsv"),
+                "--ihc",
+                str(folder / "ihc_patient.tsv"),
+                "--out",
+                str(folder / "bm.tsv"),
+                "--out-rejects",
+                str(folder / "r.tsv"),
+            ]
+        )
+        == 0
+    )
     row = only_reject(folder / "r.tsv")
     assert (row["stage"], row["file"], row["row"], row["column"], row["patient"]) == (
-        "merge", "ihc_patient.tsv", 2, "patient", "P9")
+        "merge",
+        "ihc_patient.tsv",
+        2,
+        "patient",
+        "P9",
+    )
     assert row["reason"] == "patient not in the clinical table (ihc)"
     assert read_output_table(folder / "bm.tsv")["cd8_density"].tolist()[0] == 120
 
@@ -110,24 +240,58 @@ def test_ihc_patient_absent_from_clinical(folder):
 def test_ihc_rows_of_patient_absent_from_clinical_are_rejected_by_their_own_row(folder):
     """With --clinical (as the pipeline runs it) the IHC step rejects P9's input rows
     themselves, so the merge has nothing left to reject."""
-    (folder / "ihc.csv").write_text("patient,sample,marker,metric,value\n"
-                                    "P9,P9-T,CD8,density_per_mm2,50\n"
-                                    "P1,P1-T,CD8,density_per_mm2,120\n")
-    assert ihc_main(["--ihc", str(folder / "ihc.csv"), "--clinical", str(folder / "clinical.csv"),
-                     "--out", str(folder / "ihc_patient.tsv"), "--rejects", str(folder / "r.tsv")]) == 0
+    (folder / "ihc.csv").write_text(
+        "patient,sample,marker,metric,value\n"
+        "P9,P9-T,CD8,density_per_mm2,50\n"
+        "P1,P1-T,CD8,density_per_mm2,120\n"
+    )
+    assert (
+        ihc_main(
+            [
+                "--ihc",
+                str(folder / "ihc.csv"),
+                "--clinical",
+                str(folder / "clinical.csv"),
+                "--out",
+                str(folder / "ihc_patient.tsv"),
+                "--rejects",
+                str(folder / "r.tsv"),
+            ]
+        )
+        == 0
+    )
     row = only_reject(folder / "r.tsv")
     assert (row["file"], row["row"], row["column"], row["patient"], row["reason"]) == (
-        "ihc.csv", 1, "patient", "P9", "patient not in the clinical table")
+        "ihc.csv",
+        1,
+        "patient",
+        "P9",
+        "patient not in the clinical table",
+    )
     assert read_output_table(folder / "ihc_patient.tsv")["patient"].tolist() == ["P1"]
 
 
 def test_unknown_lab_unit_is_one_reject_naming_the_row(folder):
-    (folder / "labs.csv").write_text("patient,date,analyte,value,unit\n"
-                                     "P1,2021-01-05,lymphocytes,1.1,G/L\n"
-                                     "P1,2021-01-05,crp,1.2,mmol/L\n")
-    assert labs_main(["--labs", str(folder / "labs.csv"), "--clinical", str(folder / "clinical.csv"),
-                      "--out", str(folder / "labs_patient.tsv"),
-                      "--rejects", str(folder / "r.tsv")]) == 0
+    (folder / "labs.csv").write_text(
+        "patient,date,analyte,value,unit\n"
+        "P1,2021-01-05,lymphocytes,1.1,G/L\n"
+        "P1,2021-01-05,crp,1.2,mmol/L\n"
+    )
+    assert (
+        labs_main(
+            [
+                "--labs",
+                str(folder / "labs.csv"),
+                "--clinical",
+                str(folder / "clinical.csv"),
+                "--out",
+                str(folder / "labs_patient.tsv"),
+                "--rejects",
+                str(folder / "r.tsv"),
+            ]
+        )
+        == 0
+    )
     row = only_reject(folder / "r.tsv")
     assert (row["file"], row["row"], row["column"]) == ("labs.csv", 2, "unit")
     assert row["reason"].startswith("unknown unit 'mmol/L' for crp (accepted: mg/L")
@@ -135,15 +299,30 @@ def test_unknown_lab_unit_is_one_reject_naming_the_row(folder):
 
 
 def test_conflicting_duplicate_ihc_rows_are_all_rejected(folder):
-    (folder / "ihc.csv").write_text("patient,sample,marker,metric,value\n"
-                                    "P1,P1-T,CD8,density_per_mm2,120\n"
-                                    "P1,P1-T,CD3,density_per_mm2,300\n"
-                                    "P1,P1-T,CD8,density_per_mm2,80\n")
-    assert ihc_main(["--ihc", str(folder / "ihc.csv"), "--out", str(folder / "ihc_patient.tsv"),
-                     "--rejects", str(folder / "r.tsv")]) == 0
+    (folder / "ihc.csv").write_text(
+        "patient,sample,marker,metric,value\n"
+        "P1,P1-T,CD8,density_per_mm2,120\n"
+        "P1,P1-T,CD3,density_per_mm2,300\n"
+        "P1,P1-T,CD8,density_per_mm2,80\n"
+    )
+    assert (
+        ihc_main(
+            [
+                "--ihc",
+                str(folder / "ihc.csv"),
+                "--out",
+                str(folder / "ihc_patient.tsv"),
+                "--rejects",
+                str(folder / "r.tsv"),
+            ]
+        )
+        == 0
+    )
     rejects = read_output_table(folder / "r.tsv")
     assert rejects["row"].tolist() == [1, 3] and set(rejects["column"]) == {"value"}
-    assert all("conflicting duplicate CD8 density_per_mm2 values for sample P1-T: 120, 80" in r
-               for r in rejects["reason"])
+    assert all(
+        "conflicting duplicate CD8 density_per_mm2 values for sample P1-T: 120, 80" in r
+        for r in rejects["reason"]
+    )
     table = read_output_table(folder / "ihc_patient.tsv")
     assert pd.isna(table.loc[0, "cd8_density"]) and table.loc[0, "cd3_density"] == 300

@@ -21,20 +21,29 @@ from stereosarc.tables import read_output_table
 REFERENCE = [100.0, 200.0, 300.0, 400.0]  # BACKBONE depths: median 250
 PON_MDM2 = {"PON1": 1.0, "PON2": 1.02, "PON3": 0.98, "PON4": 1.0}  # normalised MDM2 depth
 PLASMA_MDM2 = {"P1_B": 1.0, "P1_M6": 1.0, "P2_B": 2.0, "P2_R": 1.5}
-SITES = [("chr17", 7675088, "C", "T"), ("chr17", 7674220, "C", "T"),
-         ("chr17", 7673802, "G", "A")]
+SITES = [("chr17", 7675088, "C", "T"), ("chr17", 7674220, "C", "T"), ("chr17", 7673802, "G", "A")]
 # alt fragments per site (depth 1000 each): the third site is at 10 % VAF in two PoN donors
-ALT = {"PON1": (0, 0, 100), "PON2": (0, 1, 100), "PON3": (0, 0, 0), "PON4": (0, 0, 0),
-       "P1_B": (20, 25, 50), "P1_M6": (0, 0, 40)}
+ALT = {
+    "PON1": (0, 0, 100),
+    "PON2": (0, 1, 100),
+    "PON3": (0, 0, 0),
+    "PON4": (0, 0, 0),
+    "P1_B": (20, 25, 50),
+    "P1_M6": (0, 0, 40),
+}
 
 
 def _depth_file(folder, sample, mdm2, scale=1.0):
-    rows = [(f"chr1\t{1000 * i}\t{1000 * i + 100}\tBACKBONE_{i + 1:02d}", d * scale)
-            for i, d in enumerate(REFERENCE)]
-    rows += [("chr12\t68808000\t68808100\tMDM2", mdm2 * 250 * scale),
-             ("chr12\t68810000\t68810100\tMDM2", mdm2 * 250 * scale),
-             ("chr12\t57747000\t57747100\tCDK4", 250 * scale),
-             ("chr17\t7675000\t7675200\tTP53", 5000 * scale)]  # excluded: not in the median
+    rows = [
+        (f"chr1\t{1000 * i}\t{1000 * i + 100}\tBACKBONE_{i + 1:02d}", d * scale)
+        for i, d in enumerate(REFERENCE)
+    ]
+    rows += [
+        ("chr12\t68808000\t68808100\tMDM2", mdm2 * 250 * scale),
+        ("chr12\t68810000\t68810100\tMDM2", mdm2 * 250 * scale),
+        ("chr12\t57747000\t57747100\tCDK4", 250 * scale),
+        ("chr17\t7675000\t7675200\tTP53", 5000 * scale),
+    ]  # excluded: not in the median
     lines = ["sample\tchrom\tstart\tend\tgene\tfragments\tmean_fragment_depth"]
     lines += [f"{sample}\t{target}\t{int(depth)}\t{depth}" for target, depth in rows]
     path = folder / f"{sample}.target_depth.tsv"
@@ -43,12 +52,16 @@ def _depth_file(folder, sample, mdm2, scale=1.0):
 
 
 def _sites_file(folder, sample, alts):
-    lines = ["sample\ttumour_sample\tchrom\tpos\tref\talt\tgene\tvariant_type\ttissue_vaf\t"
-             "ref_fragments\talt_fragments\tother_fragments\tdiscordant_fragments\t"
-             "depth_fragments"]
+    lines = [
+        "sample\ttumour_sample\tchrom\tpos\tref\talt\tgene\tvariant_type\ttissue_vaf\t"
+        "ref_fragments\talt_fragments\tother_fragments\tdiscordant_fragments\t"
+        "depth_fragments"
+    ]
     for (chrom, pos, ref, alt), count in zip(SITES, alts):
-        lines.append(f"{sample}\tT1\t{chrom}\t{pos}\t{ref}\t{alt}\tTP53\tsnv\t0.4\t"
-                     f"{1000 - count}\t{count}\t0\t0\t1000")
+        lines.append(
+            f"{sample}\tT1\t{chrom}\t{pos}\t{ref}\t{alt}\tTP53\tsnv\t0.4\t"
+            f"{1000 - count}\t{count}\t0\t0\t1000"
+        )
     path = folder / f"{sample}.site_counts.tsv"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -56,33 +69,51 @@ def _sites_file(folder, sample, alts):
 
 @pytest.fixture
 def cohort(tmp_path):
-    sheet = ["patient,sample,type,timepoint,vcf,bam,cfdna_ng_per_ml,collection_date",
-             f"P1,T1,tumour,,{tmp_path}/T1.vcf.gz,,,",
-             f"P1,P1_B,plasma,baseline,,{tmp_path}/P1_B.bam,6.6,2024-01-10",
-             f"P1,P1_M6,plasma,month6,,{tmp_path}/P1_M6.bam,3.3,2024-07-10",
-             f"P2,P2_B,plasma,baseline,,{tmp_path}/P2_B.bam,9.9,2024-02-01",
-             f"P2,P2_R,plasma,relapse,,{tmp_path}/P2_R.bam,,2024-08-01",
-             f"P3,P3_B,plasma,baseline,,{tmp_path}/P3_B.bam,,2024-03-01"]
+    sheet = [
+        "patient,sample,type,timepoint,vcf,bam,cfdna_ng_per_ml,collection_date",
+        f"P1,T1,tumour,,{tmp_path}/T1.vcf.gz,,,",
+        f"P1,P1_B,plasma,baseline,,{tmp_path}/P1_B.bam,6.6,2024-01-10",
+        f"P1,P1_M6,plasma,month6,,{tmp_path}/P1_M6.bam,3.3,2024-07-10",
+        f"P2,P2_B,plasma,baseline,,{tmp_path}/P2_B.bam,9.9,2024-02-01",
+        f"P2,P2_R,plasma,relapse,,{tmp_path}/P2_R.bam,,2024-08-01",
+        f"P3,P3_B,plasma,baseline,,{tmp_path}/P3_B.bam,,2024-03-01",
+    ]
     sheet += [f",{s},pon,,,{tmp_path}/{s}.bam,," for s in PON_MDM2]
     (tmp_path / "samplesheet.valid.csv").write_text("\n".join(sheet) + "\n")
-    depth = [_depth_file(tmp_path, s, v, scale=1 + i / 4) for i, (s, v) in
-             enumerate({**PON_MDM2, **PLASMA_MDM2}.items())]
+    depth = [
+        _depth_file(tmp_path, s, v, scale=1 + i / 4)
+        for i, (s, v) in enumerate({**PON_MDM2, **PLASMA_MDM2}.items())
+    ]
     sites = [_sites_file(tmp_path, s, a) for s, a in ALT.items()]
     sites.append(_sites_file(tmp_path, "GHOST", (1, 1, 1)))  # not in the samplesheet
-    (tmp_path / "tissue_cn.tsv").write_text("patient\tgene\tcopy_number\nP2\tMDM2\t22\n"
-                                            "P2\tCDK4\t30\n")
-    (tmp_path / "clinical.csv").write_text("patient,progression_date\nP1,2024-09-01\n"
-                                           "P2,2024-09-01\nP3,\n")
+    (tmp_path / "tissue_cn.tsv").write_text(
+        "patient\tgene\tcopy_number\nP2\tMDM2\t22\nP2\tCDK4\t30\n"
+    )
+    (tmp_path / "clinical.csv").write_text(
+        "patient,progression_date\nP1,2024-09-01\nP2,2024-09-01\nP3,\n"
+    )
     return tmp_path, depth, sites
 
 
 def _run(tmp_path, depth, sites, *extra):
     out = tmp_path / "out"
-    code = call_main(["--samplesheet", str(tmp_path / "samplesheet.valid.csv"),
-                      "--target-depth", *map(str, depth), "--site-counts", *map(str, sites),
-                      "--tissue-cn", str(tmp_path / "tissue_cn.tsv"),
-                      "--clinical", str(tmp_path / "clinical.csv"), "--outdir", str(out),
-                      *extra])
+    code = call_main(
+        [
+            "--samplesheet",
+            str(tmp_path / "samplesheet.valid.csv"),
+            "--target-depth",
+            *map(str, depth),
+            "--site-counts",
+            *map(str, sites),
+            "--tissue-cn",
+            str(tmp_path / "tissue_cn.tsv"),
+            "--clinical",
+            str(tmp_path / "clinical.csv"),
+            "--outdir",
+            str(out),
+            *extra,
+        ]
+    )
     return code, out
 
 
@@ -131,7 +162,10 @@ def test_cohort_levels_dynamics_and_rejects(cohort):
     rejects = read_output_table(out / "rejects_ctdna.tsv")
     reasons = " | ".join(rejects["reason"])
     assert "GHOST" in reasons and "P3_B not evaluable" in reasons
-    assert reasons.count("not used: blacklisted") == 2 and "gene CDK4 is neither MDM2 nor the gene of a tumour site" in reasons
+    assert (
+        reasons.count("not used: blacklisted") == 2
+        and "gene CDK4 is neither MDM2 nor the gene of a tumour site" in reasons
+    )
     assert (rejects["stage"] == "ctdna").all()
 
     check = read_output_table(out / "ctdna_pon_check.tsv")
@@ -149,8 +183,9 @@ def test_tissue_copy_state_halves_tf_of_a_two_copy_mutation(cohort):
     assert default["tf_model"] == "het_diploid_assumed"
     # TP53 copy number 2, purity 0.4, tissue VAF 0.4: m = round(0.4 (0.4 x 2 + 2 x 0.6) / 0.4)
     # = 2 (LOH after doubling): mu = TF, so TF is half the heterozygous estimate (mu = TF / 2)
-    (tmp_path / "tissue_cn.tsv").write_text("patient\tgene\tcopy_number\tpurity\n"
-                                            "P2\tMDM2\t22\t\nP1\tTP53\t2\t0.4\n")
+    (tmp_path / "tissue_cn.tsv").write_text(
+        "patient\tgene\tcopy_number\tpurity\nP2\tMDM2\t22\t\nP1\tTP53\t2\t0.4\n"
+    )
     code, out = _run(tmp_path, depth, sites)
     assert code == 0
     informed = read_output_table(out / "ctdna.tsv").set_index("sample").loc["P1_B"]
@@ -165,8 +200,9 @@ def test_tissue_copy_state_halves_tf_of_a_two_copy_mutation(cohort):
 
 def test_purity_outside_zero_one_is_refused_naming_row(cohort, capsys):
     tmp_path, depth, sites = cohort
-    (tmp_path / "tissue_cn.tsv").write_text("patient\tgene\tcopy_number\tpurity\n"
-                                            "P1\tTP53\t2\t40\n")
+    (tmp_path / "tissue_cn.tsv").write_text(
+        "patient\tgene\tcopy_number\tpurity\nP1\tTP53\t2\t40\n"
+    )
     code, _ = _run(tmp_path, depth, sites)
     assert code == 2
     assert "tissue_cn.tsv row 1, column purity" in capsys.readouterr().err
@@ -209,11 +245,19 @@ def test_help_has_example(capsys):
 
 
 def test_outputs_validate_and_sort_when_only_pon_and_one_plasma(tmp_path):
-    sheet = ["patient,sample,type,timepoint,vcf,bam,cfdna_ng_per_ml,collection_date",
-             f"P9,S9,plasma,baseline,,{tmp_path}/S9.bam,,"]
+    sheet = [
+        "patient,sample,type,timepoint,vcf,bam,cfdna_ng_per_ml,collection_date",
+        f"P9,S9,plasma,baseline,,{tmp_path}/S9.bam,,",
+    ]
     (tmp_path / "samplesheet.valid.csv").write_text("\n".join(sheet) + "\n")
-    code = call_main(["--samplesheet", str(tmp_path / "samplesheet.valid.csv"),
-                      "--outdir", str(tmp_path / "out")])
+    code = call_main(
+        [
+            "--samplesheet",
+            str(tmp_path / "samplesheet.valid.csv"),
+            "--outdir",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 0
     ctdna = pd.read_csv(tmp_path / "out" / "ctdna.tsv", sep="\t")
     assert len(ctdna) == 1 and ctdna["evaluable"].iloc[0] == 0
@@ -224,19 +268,32 @@ def test_ctdna_count_outputs_feed_ctdna_call(tmp_path):
     ctdna-call. Every fragment lies inside its 500-bp target (150 bp long), so the mean
     fragment depth is n x 150 / 500 and the normalised depth n_MDM2 / n_BACKBONE."""
     from ctdna.cli import count_main
-    from tests.unit.test_ctdna_count_fixtures import (pair, write_bam, write_reference,
-                                                      write_targets, write_tumour_vcf)
+    from tests.unit.test_ctdna_count_fixtures import (
+        pair,
+        write_bam,
+        write_reference,
+        write_targets,
+        write_tumour_vcf,
+    )
+
     reference = write_reference(tmp_path / "ref.fa")
-    targets = [("chr17", 100, 600, "BACKBONE_01"), ("chr17", 1000, 1500, "BACKBONE_02"),
-               ("chr17", 2000, 2500, "MDM2"), ("chr17", 3000, 3500, "TP53")]
+    targets = [
+        ("chr17", 100, 600, "BACKBONE_01"),
+        ("chr17", 1000, 1500, "BACKBONE_02"),
+        ("chr17", 2000, 2500, "MDM2"),
+        ("chr17", 3000, 3500, "TP53"),
+    ]
     write_targets(tmp_path / "targets.bed", targets)
     site0 = 3200  # 0-based; VCF position 3201
     alt = "A" if reference[site0] != "A" else "C"
-    vcf = write_tumour_vcf(tmp_path / "T1.vcf.gz", [(site0 + 1, reference[site0], alt, "PASS",
-                                                      0.4)])
+    vcf = write_tumour_vcf(
+        tmp_path / "T1.vcf.gz", [(site0 + 1, reference[site0], alt, "PASS", 0.4)]
+    )
     mdm2 = {"PON1": 38, "PON2": 40, "PON3": 42, "PON4": 40, "P1_B": 120}
-    sheet = ["patient,sample,type,timepoint,vcf,bam,cfdna_ng_per_ml,collection_date",
-             f"P1,T1,tumour,,{vcf},,,"]
+    sheet = [
+        "patient,sample,type,timepoint,vcf,bam,cfdna_ng_per_ml,collection_date",
+        f"P1,T1,tumour,,{vcf},,,",
+    ]
     for sample, n_mdm2 in mdm2.items():
         reads = []
         for chrom, start, end, gene in targets:
@@ -247,22 +304,51 @@ def test_ctdna_count_outputs_feed_ctdna_call(tmp_path):
                 if gene == "TP53" and sample == "P1_B" and i < 10:
                     variant = ("snv", site0, alt)
                     first = site0 - 60
-                reads += pair(f"{gene}_{i}", first, first + 50,
-                              variant if variant and first <= site0 < first + 100 else None,
-                              variant if variant and first + 50 <= site0 < first + 150 else None)
+                reads += pair(
+                    f"{gene}_{i}",
+                    first,
+                    first + 50,
+                    variant if variant and first <= site0 < first + 100 else None,
+                    variant if variant and first + 50 <= site0 < first + 150 else None,
+                )
         bam = write_bam(tmp_path / f"{sample}.bam", reference, reads)
         kind = "plasma,baseline" if sample == "P1_B" else "pon,"
         patient = "P1" if sample == "P1_B" else ""
         sheet.append(f"{patient},{sample},{kind},,{bam},3.3,")
-        assert count_main(["--bam", str(bam), "--sample", sample, "--tumour", f"T1={vcf}",
-                           "--targets", str(tmp_path / "targets.bed"),
-                           "--out-sites", str(tmp_path / f"{sample}.site_counts.tsv"),
-                           "--out-targets", str(tmp_path / f"{sample}.target_depth.tsv")]) == 0
+        assert (
+            count_main(
+                [
+                    "--bam",
+                    str(bam),
+                    "--sample",
+                    sample,
+                    "--tumour",
+                    f"T1={vcf}",
+                    "--targets",
+                    str(tmp_path / "targets.bed"),
+                    "--out-sites",
+                    str(tmp_path / f"{sample}.site_counts.tsv"),
+                    "--out-targets",
+                    str(tmp_path / f"{sample}.target_depth.tsv"),
+                ]
+            )
+            == 0
+        )
     (tmp_path / "samplesheet.valid.csv").write_text("\n".join(sheet) + "\n")
-    code = call_main(["--samplesheet", str(tmp_path / "samplesheet.valid.csv"),
-                      "--site-counts", *map(str, sorted(tmp_path.glob("*.site_counts.tsv"))),
-                      "--target-depth", *map(str, sorted(tmp_path.glob("*.target_depth.tsv"))),
-                      "--default-cn", "22", "--outdir", str(tmp_path / "out")])
+    code = call_main(
+        [
+            "--samplesheet",
+            str(tmp_path / "samplesheet.valid.csv"),
+            "--site-counts",
+            *map(str, sorted(tmp_path.glob("*.site_counts.tsv"))),
+            "--target-depth",
+            *map(str, sorted(tmp_path.glob("*.target_depth.tsv"))),
+            "--default-cn",
+            "22",
+            "--outdir",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 0
     row = read_output_table(tmp_path / "out" / "ctdna.tsv").iloc[0]
     assert row["mdm2_log2_ratio"] == pytest.approx(math.log2(120 / 40), abs=1e-9)

@@ -15,11 +15,20 @@ import pytest
 
 from ctdna.cli import call_main, count_main
 from stereosarc.tables import read_output_table
-from tests.unit.test_ctdna_count_fixtures import (pair, write_bam, write_reference,
-                                                  write_targets, write_tumour_vcf)
+from tests.unit.test_ctdna_count_fixtures import (
+    pair,
+    write_bam,
+    write_reference,
+    write_targets,
+    write_tumour_vcf,
+)
 
-TARGETS = [("chr17", 100, 600, "BACKBONE_01"), ("chr17", 1000, 1500, "BACKBONE_02"),
-           ("chr17", 2000, 2500, "MDM2"), ("chr17", 3000, 3500, "TP53")]
+TARGETS = [
+    ("chr17", 100, 600, "BACKBONE_01"),
+    ("chr17", 1000, 1500, "BACKBONE_02"),
+    ("chr17", 2000, 2500, "MDM2"),
+    ("chr17", 3000, 3500, "TP53"),
+]
 T0, F2, F3 = 3200, 3300, 3400  # 0-based site positions
 TP53_FRAGMENTS, OTHER_FRAGMENTS, MUTANT = 2000, 40, 10
 SPAN = 150  # fragment length: mate 1 at first, mate 2 at first + 50, 100-bp reads
@@ -57,33 +66,77 @@ def called(tmp_path_factory):
     write_targets(tmp / "targets.bed", TARGETS)
     vcf = write_tumour_vcf(tmp / "T1.vcf.gz", [(T0 + 1, reference[T0], alts[T0], "PASS", 0.4)])
     listed = tmp / "hotspots.tsv"
-    listed.write_text("chrom\tpos\tref\talt\tgene\n" + "".join(
-        f"chr17\t{p + 1}\t{reference[p]}\t{alts[p]}\tTP53\n" for p in (T0, F2, F3)))
-    samples = {"PON1": None, "PON2": None, "PON3": None, "PON4": None,
-               "P1_B": T0, "P2_B": F2, "P3_B": None}
-    sheet = ["patient,sample,type,timepoint,vcf,bam,cfdna_ng_per_ml,collection_date",
-             f"P1,T1,tumour,,{vcf},,,"]
+    listed.write_text(
+        "chrom\tpos\tref\talt\tgene\n"
+        + "".join(f"chr17\t{p + 1}\t{reference[p]}\t{alts[p]}\tTP53\n" for p in (T0, F2, F3))
+    )
+    samples = {
+        "PON1": None,
+        "PON2": None,
+        "PON3": None,
+        "PON4": None,
+        "P1_B": T0,
+        "P2_B": F2,
+        "P3_B": None,
+    }
+    sheet = [
+        "patient,sample,type,timepoint,vcf,bam,cfdna_ng_per_ml,collection_date",
+        f"P1,T1,tumour,,{vcf},,,",
+    ]
     for sample, mutated in samples.items():
-        bam = write_bam(tmp / f"{sample}.bam", reference,
-                        _reads(reference, mutated, alts.get(mutated, "")))
+        bam = write_bam(
+            tmp / f"{sample}.bam", reference, _reads(reference, mutated, alts.get(mutated, ""))
+        )
         pon = sample.startswith("PON")
         patient = "" if pon else sample.split("_")[0]
         sheet.append(f"{patient},{sample},{'pon,' if pon else 'plasma,baseline'},,{bam},3.3,")
-        tumour = ["--tumour", f"T1={vcf}"] if sample in ("P1_B", "PON1", "PON2", "PON3",
-                                                         "PON4") else []
-        assert count_main(["--bam", str(bam), "--sample", sample, *tumour, "--sites", str(listed),
-                           "--targets", str(tmp / "targets.bed"), "--fasta", str(tmp / "ref.fa"),
-                           "--out-sites", str(tmp / f"{sample}.site_counts.tsv"),
-                           "--out-targets", str(tmp / f"{sample}.target_depth.tsv")]) == 0
+        tumour = (
+            ["--tumour", f"T1={vcf}"] if sample in ("P1_B", "PON1", "PON2", "PON3", "PON4") else []
+        )
+        assert (
+            count_main(
+                [
+                    "--bam",
+                    str(bam),
+                    "--sample",
+                    sample,
+                    *tumour,
+                    "--sites",
+                    str(listed),
+                    "--targets",
+                    str(tmp / "targets.bed"),
+                    "--fasta",
+                    str(tmp / "ref.fa"),
+                    "--out-sites",
+                    str(tmp / f"{sample}.site_counts.tsv"),
+                    "--out-targets",
+                    str(tmp / f"{sample}.target_depth.tsv"),
+                ]
+            )
+            == 0
+        )
     (tmp / "samplesheet.valid.csv").write_text("\n".join(sheet) + "\n")
     out = tmp / "out"
-    assert call_main(["--samplesheet", str(tmp / "samplesheet.valid.csv"),
-                      "--site-counts", *map(str, sorted(tmp.glob("*.site_counts.tsv"))),
-                      "--target-depth", *map(str, sorted(tmp.glob("*.target_depth.tsv"))),
-                      "--outdir", str(out)]) == 0
-    return (read_output_table(out / "ctdna.tsv").set_index("sample"),
-            read_output_table(out / "ctdna_sites.tsv"),
-            read_output_table(out / "rejects_ctdna.tsv"))
+    assert (
+        call_main(
+            [
+                "--samplesheet",
+                str(tmp / "samplesheet.valid.csv"),
+                "--site-counts",
+                *map(str, sorted(tmp.glob("*.site_counts.tsv"))),
+                "--target-depth",
+                *map(str, sorted(tmp.glob("*.target_depth.tsv"))),
+                "--outdir",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    return (
+        read_output_table(out / "ctdna.tsv").set_index("sample"),
+        read_output_table(out / "ctdna_sites.tsv"),
+        read_output_table(out / "rejects_ctdna.tsv"),
+    )
 
 
 def test_patient_without_tumour_vcf_is_called_on_the_fixed_sites(called):
@@ -121,6 +174,10 @@ def test_fixed_site_that_is_the_tumour_site_is_used_once(called):
     t = sites[(sites["sample"] == "P1_B") & (sites["pos"] == T0 + 1)].set_index("site_set")
     assert t.loc["tumour", "used"] == 1 and t.loc["fixed", "used"] == 0
     assert "also a tumour-informed site" in t.loc["fixed", "not_used_reason"]
-    assert rejects["reason"].str.contains(f"chr17:{T0 + 1} .* of P1_B not used: also a "
-                                          "tumour-informed site").sum() == 1
+    assert (
+        rejects["reason"]
+        .str.contains(f"chr17:{T0 + 1} .* of P1_B not used: also a tumour-informed site")
+        .sum()
+        == 1
+    )
     assert not sites["not_used_reason"].fillna("").str.contains("another patient").any()

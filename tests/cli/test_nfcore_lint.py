@@ -34,9 +34,22 @@ def project_nextflow(monkeypatch):
 
 def test_nextflow_schema_passes_nf_core_schema_lint(tmp_path):
     env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
-    result = subprocess.run([str(Path(sys.executable).parent / "nf-core"), "pipelines", "schema",
-                             "lint", "--dir", str(REPO), str(REPO / "nextflow_schema.json")],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "nf-core"),
+            "pipelines",
+            "schema",
+            "lint",
+            "--dir",
+            str(REPO),
+            str(REPO / "nextflow_schema.json"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 0, output[-3000:]
     assert "[✓] Default parameters match schema validation" in output
@@ -45,14 +58,16 @@ def test_nextflow_schema_passes_nf_core_schema_lint(tmp_path):
 
 def lint_module(module_dir: Path) -> NFCoreComponent:
     """nf-core's `meta_yml` lint of one local module (schema check: the stand-in below)."""
-    module = NFCoreComponent(module_dir.name, None, module_dir, "pipeline", REPO, "modules",
-                             remote_component=False)
+    module = NFCoreComponent(
+        module_dir.name, None, module_dir, "pipeline", REPO, "modules", remote_component=False
+    )
     module.get_inputs_from_main_nf()
     module.get_outputs_from_main_nf()
     module.get_topics_from_main_nf()
-    linter = SimpleNamespace(modules_repo=SimpleNamespace(repo_path=REPO),
-                             load_meta_schema=lambda: {"type": "object",
-                                                       "required": list(REQUIRED_KEYS)})
+    linter = SimpleNamespace(
+        modules_repo=SimpleNamespace(repo_path=REPO),
+        load_meta_schema=lambda: {"type": "object", "required": list(REQUIRED_KEYS)},
+    )
     meta_yml(linter, module)
     return module
 
@@ -67,14 +82,22 @@ def test_module_meta_yml_passes_nf_core_module_lint(module_dir):
     module = lint_module(module_dir)
     assert not module.failed, module.failed
     passed = {check for _, check, _, _ in module.passed}
-    assert {"meta_yml_exists", "meta_yml_valid", "meta_name", "meta_input", "correct_meta_inputs",
-            "meta_output", "correct_meta_outputs"} <= passed
+    assert {
+        "meta_yml_exists",
+        "meta_yml_valid",
+        "meta_name",
+        "meta_input",
+        "correct_meta_inputs",
+        "meta_output",
+        "correct_meta_outputs",
+    } <= passed
     meta = module.load_meta_yml()
     assert len(meta["keywords"]) >= 3  # meta-schema: minItems 3
-    outputs = [element for channel in meta["output"].values()
-               for element in channel_elements(channel)]
+    outputs = [
+        element for channel in meta["output"].values() for element in channel_elements(channel)
+    ]
     for element in [*channel_elements(meta["input"]), *outputs]:
-        (name, spec), = element.items()
+        ((name, spec),) = element.items()
         assert spec.get("type") and spec.get("description"), f"{module_dir.name}: {name}"
 
 
@@ -85,6 +108,6 @@ def test_module_lint_fails_a_meta_yml_that_drifted_from_main_nf(tmp_path):
     (module_dir / "main.nf").write_text((REPO / "modules/local/tmb/main.nf").read_text())
     text = (REPO / "modules/local/tmb/meta.yml").read_text()
     start = text.index("- coding_bed:")
-    (module_dir / "meta.yml").write_text(text[:start] + text[text.index("output:", start):])
+    (module_dir / "meta.yml").write_text(text[:start] + text[text.index("output:", start) :])
     module = lint_module(module_dir)
     assert [check for _, check, _, _ in module.failed] == ["correct_meta_inputs"]

@@ -25,23 +25,48 @@ def cohort(tmp_path: Path) -> dict:
     (tmp_path / "targets.bed").write_text("chr17\t7674000\t7677000\tTP53\n")
     rows = [
         {"patient": "P1", "sample": "P1-T", "type": "tumour", "vcf": "P1-T.vcf.gz"},
-        {"patient": "P1", "sample": "P1-B", "type": "plasma", "timepoint": "baseline",
-         "bam": "P1-B.bam", "cfdna_ng_per_ml": "12.5", "collection_date": "2021-03-04"},
+        {
+            "patient": "P1",
+            "sample": "P1-B",
+            "type": "plasma",
+            "timepoint": "baseline",
+            "bam": "P1-B.bam",
+            "cfdna_ng_per_ml": "12.5",
+            "collection_date": "2021-03-04",
+        },
         {"sample": "PON1", "type": "pon", "bam": "PON1.bam"},
     ]
-    (tmp_path / "labs.csv").write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/L\n")
+    (tmp_path / "labs.csv").write_text(
+        "patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/L\n"
+    )
     return {"dir": tmp_path, "rows": rows}
 
 
-def run(cohort: dict, capsys, extra: list[str] | None = None, rows: list[dict] | None = None,
-        name: str = "samplesheet.csv", whole_log: bool = False) -> tuple[int, str]:
+def run(
+    cohort: dict,
+    capsys,
+    extra: list[str] | None = None,
+    rows: list[dict] | None = None,
+    name: str = "samplesheet.csv",
+    whole_log: bool = False,
+) -> tuple[int, str]:
     sheet = cohort["dir"] / name
     frame = pd.DataFrame(rows if rows is not None else cohort["rows"])
     frame.to_csv(sheet, index=False, sep="\t" if name.endswith(".tsv") else ",")
     out = cohort["dir"] / "valid.csv"
-    code = validate_main(["--input", str(sheet), "--panel-bed", str(cohort["dir"] / "panel.bed"),
-                          "--ctdna-targets", str(cohort["dir"] / "targets.bed"),
-                          "--out", str(out), *(extra or [])])
+    code = validate_main(
+        [
+            "--input",
+            str(sheet),
+            "--panel-bed",
+            str(cohort["dir"] / "panel.bed"),
+            "--ctdna-targets",
+            str(cohort["dir"] / "targets.bed"),
+            "--out",
+            str(out),
+            *(extra or []),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     if whole_log:
         return code, err
@@ -61,7 +86,9 @@ def test_duplicate_sample_id_names_both_rows(cohort, capsys):
     rows = cohort["rows"] + [dict(cohort["rows"][1])]
     code, line = run(cohort, capsys, rows=rows)
     assert code == 2
-    assert "samplesheet.csv row 5, column sample: duplicate sample id 'P1-B' (first on row 3)" in line
+    assert (
+        "samplesheet.csv row 5, column sample: duplicate sample id 'P1-B' (first on row 3)" in line
+    )
 
 
 @pytest.mark.parametrize("column,value", [("sample", "P1 B"), ("patient", "P1;rm")])
@@ -86,8 +113,10 @@ def test_samplesheet_without_bam_column_is_one_line(cohort, capsys):
     code, err = run(cohort, capsys, rows=rows, whole_log=True)
     lines = err.splitlines()
     assert code == 2
-    assert lines[-1].endswith("samplesheet.csv: column bam is missing from the header; it is "
-                              "required for 6 plasma, 1 pon rows")
+    assert lines[-1].endswith(
+        "samplesheet.csv: column bam is missing from the header; it is "
+        "required for 6 plasma, 1 pon rows"
+    )
     assert sum("bam" in line for line in lines) == 2  # the logged problem and the refusal
 
 
@@ -95,7 +124,9 @@ def test_unknown_timepoint(cohort, capsys):
     rows = [dict(r) for r in cohort["rows"]]
     rows[1]["timepoint"] = "week12"
     code, line = run(cohort, capsys, rows=rows)
-    assert code == 2 and "column timepoint: 'week12' is not one of baseline, month6, relapse" in line
+    assert (
+        code == 2 and "column timepoint: 'week12' is not one of baseline, month6, relapse" in line
+    )
 
 
 def test_pon_row_with_patient(cohort, capsys):
@@ -109,7 +140,10 @@ def test_bam_without_index(cohort, capsys):
     (cohort["dir"] / "P1-B.bam.bai").unlink()
     code, line = run(cohort, capsys)
     assert code == 2
-    assert "row 3, column bam" in line and "index missing; create it with: samtools index P1-B.bam" in line
+    assert (
+        "row 3, column bam" in line
+        and "index missing; create it with: samtools index P1-B.bam" in line
+    )
 
 
 def test_truncated_vcf_gzip(cohort, capsys):
@@ -121,14 +155,20 @@ def test_truncated_vcf_gzip(cohort, capsys):
 
 
 def test_vcf_without_csq_or_ann(cohort, capsys):
-    write_vcf(cohort["dir"] / "P1-T.vcf.gz", [SNV.replace("CSQ=T|missense_variant|MODERATE|TP53|", ".")],
-              sample="P1-T", annotation=None)
+    write_vcf(
+        cohort["dir"] / "P1-T.vcf.gz",
+        [SNV.replace("CSQ=T|missense_variant|MODERATE|TP53|", ".")],
+        sample="P1-T",
+        annotation=None,
+    )
     code, line = run(cohort, capsys)
     assert code == 2 and "no ##INFO=<ID=CSQ> (VEP) or ##INFO=<ID=ANN> (snpEff) header" in line
 
 
 def test_contig_17_vs_chr17(cohort, capsys):
-    write_vcf(cohort["dir"] / "P1-T.vcf.gz", [SNV.replace("chr17", "17", 1)], contig="17", sample="P1-T")
+    write_vcf(
+        cohort["dir"] / "P1-T.vcf.gz", [SNV.replace("chr17", "17", 1)], contig="17", sample="P1-T"
+    )
     code, line = run(cohort, capsys)
     assert code == 2 and "no contig in common with panel.bed" in line and "'chr' prefixes" in line
 
@@ -136,7 +176,11 @@ def test_contig_17_vs_chr17(cohort, capsys):
 def test_bam_contigs_vs_targets(cohort, capsys):
     write_bam(cohort["dir"] / "P1-B.bam", contig="17")
     code, line = run(cohort, capsys)
-    assert code == 2 and "row 3, column bam" in line and "no contig in common with targets.bed" in line
+    assert (
+        code == 2
+        and "row 3, column bam" in line
+        and "no contig in common with targets.bed" in line
+    )
 
 
 def test_missing_vcf_file(cohort, capsys):
@@ -149,22 +193,30 @@ def test_labs_unit_mmol_per_litre_for_crp(cohort, capsys):
     labs = cohort["dir"] / "labs.csv"
     labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,1.2,mmol/L\n")
     code, line = run(cohort, capsys, extra=["--labs", str(labs)])
-    assert code == 2 and "labs.csv row 2, column unit: 'mmol/L' is not an accepted unit for crp" in line
+    assert (
+        code == 2
+        and "labs.csv row 2, column unit: 'mmol/L' is not an accepted unit for crp" in line
+    )
 
 
 def test_labs_unit_spellings_the_labs_stage_converts_pass_preflight(cohort, capsys):
     labs = cohort["dir"] / "labs.csv"
-    labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/l\n"
-                    "P1,2021-03-01,neutrophils,4100,/\u00b5L\nP1,2021-03-01,albumin,3.9,g/dl\n"
-                    "P1,2021-03-01,platelets,250,10^9/l\n", encoding="utf-8")
+    labs.write_text(
+        "patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/l\n"
+        "P1,2021-03-01,neutrophils,4100,/\u00b5L\nP1,2021-03-01,albumin,3.9,g/dl\n"
+        "P1,2021-03-01,platelets,250,10^9/l\n",
+        encoding="utf-8",
+    )
     code, line = run(cohort, capsys, extra=["--labs", str(labs)])
     assert code == 0, line
 
 
 def test_censored_lab_values_pass_preflight(cohort, capsys):
     labs = cohort["dir"] / "labs.csv"
-    labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,<5,mg/L\n"
-                    "P1,2021-03-01,albumin,>50,g/L\n")
+    labs.write_text(
+        "patient,date,analyte,value,unit\nP1,2021-03-01,crp,<5,mg/L\n"
+        "P1,2021-03-01,albumin,>50,g/L\n"
+    )
     code, line = run(cohort, capsys, extra=["--labs", str(labs)])
     assert code == 0, line
 
@@ -216,17 +268,22 @@ def test_clinical_with_population_and_censoring_columns_is_accepted(cohort, caps
         "last_assessment_date,last_followup_date,diagnosis_date,best_response,per_protocol,"
         "new_therapy_date,assessment_dates\n"
         "P1,SBRT,liposarcoma,1,2021-01-01,2021-09-01,,2021-09-01,2021-12-01,2020-01-01,PD,1,"
-        ",2021-03-01;2021-05-01;2021-09-01\n")
+        ",2021-03-01;2021-05-01;2021-09-01\n"
+    )
     code, line = run(cohort, capsys, extra=["--clinical", str(clinical)])
     assert code == 0, line
 
 
 def test_impossible_lab_value_is_a_warning_written_for_the_pipeline(cohort, capsys):
     labs = cohort["dir"] / "labs.csv"
-    labs.write_text("patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/L\n"
-                    "P1,2021-03-01,monocytes,-0.4,G/L\n")
+    labs.write_text(
+        "patient,date,analyte,value,unit\nP1,2021-03-01,crp,12,mg/L\n"
+        "P1,2021-03-01,monocytes,-0.4,G/L\n"
+    )
     warnings = cohort["dir"] / "warnings.txt"
     code, line = run(cohort, capsys, extra=["--labs", str(labs), "--warnings", str(warnings)])
     assert code == 0, line
-    assert warnings.read_text() == ("labs.csv row 3, column value: -0.4 G/L is impossible for "
-                                    "monocytes; the labs stage will reject this row\n")
+    assert warnings.read_text() == (
+        "labs.csv row 3, column value: -0.4 G/L is impossible for "
+        "monocytes; the labs stage will reject this row\n"
+    )

@@ -26,15 +26,33 @@ def versions_of(path: Path) -> tuple[str, dict[str, str]]:
 
 
 def tmb_calc(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    missense = record(100, "A", "C", "CSQ=" + csq("C", "missense_variant"),
-                      sample="0/1:90,10:100:0.1")
+    missense = record(
+        100, "A", "C", "CSQ=" + csq("C", "missense_variant"), sample="0/1:90,10:100:0.1"
+    )
     vcf = write_vcf(tmp_path / "t.vcf", [missense])
     bed = write_bed(tmp_path / "panel.bed", [("chr1", 0, 1_000_000)])
-    return subprocess.run([str(BIN / "tmb-calc"), "--vcf", str(vcf), "--sample", "T1", "--patient",
-                           "P01", "--panel-bed", str(bed), "--panel-is-coding",
-                           "--allow-empty-fields",
-                           "--out-summary", str(tmp_path / "s.tsv"), "--out-trace",
-                           str(tmp_path / "t.tsv"), *extra], capture_output=True, text=True)
+    return subprocess.run(
+        [
+            str(BIN / "tmb-calc"),
+            "--vcf",
+            str(vcf),
+            "--sample",
+            "T1",
+            "--patient",
+            "P01",
+            "--panel-bed",
+            str(bed),
+            "--panel-is-coding",
+            "--allow-empty-fields",
+            "--out-summary",
+            str(tmp_path / "s.tsv"),
+            "--out-trace",
+            str(tmp_path / "t.tsv"),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_versions_written_by_the_command_itself_with_every_loaded_htslib(tmp_path):
@@ -53,13 +71,20 @@ def test_versions_written_by_the_command_itself_with_every_loaded_htslib(tmp_pat
     system = [library for library in by_library if library.startswith("libhts.so")]
     assert system or pysam_lib in by_library, versions["htslib"]  # the reader's htslib is listed
     if system:
-        bcftools = subprocess.run([require_tool("bcftools"), "--version"], capture_output=True,
-                                  text=True, check=True).stdout
+        bcftools = subprocess.run(
+            [require_tool("bcftools"), "--version"], capture_output=True, text=True, check=True
+        ).stdout
         assert f"Using htslib {by_library[system[0]]}" in bcftools.splitlines()
 
 
 def test_no_versions_file_when_the_command_fails(tmp_path):
-    result = tmb_calc(tmp_path, "--versions-out", "STEREOSARC:TMB", str(tmp_path / "versions.yml"),
-                      "--min-vaf", "2")
+    result = tmb_calc(
+        tmp_path,
+        "--versions-out",
+        "STEREOSARC:TMB",
+        str(tmp_path / "versions.yml"),
+        "--min-vaf",
+        "2",
+    )
     assert result.returncode != 0
     assert not (tmp_path / "versions.yml").exists()

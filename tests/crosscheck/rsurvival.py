@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-R_MISSING = ("Rscript not on PATH: install r-base-core and r-cran-survival (Debian) to run "
-             "the R cross-checks of outcome/")
+R_MISSING = (
+    "Rscript not on PATH: install r-base-core and r-cran-survival (Debian) to run "
+    "the R cross-checks of outcome/"
+)
 requires_r = pytest.mark.skipif(shutil.which("Rscript") is None, reason=R_MISSING)
 R_TIMEOUT = 120  # seconds: each script runs in well under 5 s
 
@@ -24,11 +26,19 @@ def run_r(script: str, folder: Path, *arguments: str) -> dict[str, np.ndarray]:
     """Run ``script`` with Rscript in ``folder``; parse its ``key values`` output lines."""
     path = Path(folder) / "check.R"
     path.write_text(script)
-    run = subprocess.run(["Rscript", str(path), *arguments], capture_output=True, text=True,
-                         timeout=R_TIMEOUT, check=False, cwd=folder)
+    run = subprocess.run(
+        ["Rscript", str(path), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=R_TIMEOUT,
+        check=False,
+        cwd=folder,
+    )
     if "there is no package called" in run.stderr:
-        pytest.fail("R is installed but a package is missing (install r-cran-survival): "
-                    + run.stderr.strip().splitlines()[-1])
+        pytest.fail(
+            "R is installed but a package is missing (install r-cran-survival): "
+            + run.stderr.strip().splitlines()[-1]
+        )
     assert run.returncode == 0, run.stderr
     values = {}
     for line in run.stdout.splitlines():

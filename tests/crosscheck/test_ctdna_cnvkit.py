@@ -56,15 +56,24 @@ CONTIGS = {"chr1": 40_000, "chr5": 30_000, "chr12": 50_000, "chr17": 30_000}
 READ = 100  # read length (bp)
 FRAGMENTS = 500  # mean fragments per target at library scale 1
 PON = 10
-PLASMA = [("P1", 0.0, 20.0), ("P2", 0.02, 20.0), ("P3", 0.05, 20.0), ("P4", 0.1, 20.0),
-          ("P5", 0.2, 20.0), ("P6", 0.05, 40.0)]  # (sample, tumour fraction f, MDM2 copies C)
+PLASMA = [
+    ("P1", 0.0, 20.0),
+    ("P2", 0.02, 20.0),
+    ("P3", 0.05, 20.0),
+    ("P4", 0.1, 20.0),
+    ("P5", 0.2, 20.0),
+    ("P6", 0.05, 40.0),
+]  # (sample, tumour fraction f, MDM2 copies C)
 GAINED = ("MDM2", "CDK4")  # co-amplified 12q13-15 genes
 
 
 def _targets() -> pd.DataFrame:
-    layout = [("chr1", ["BACKBONE"] * 6), ("chr5", ["BACKBONE"] * 4),
-              ("chr12", ["BACKBONE"] * 2 + ["CDK4"] * 3 + ["MDM2"] * 6),
-              ("chr17", ["BACKBONE"] * 4 + ["TP53"] * 3)]
+    layout = [
+        ("chr1", ["BACKBONE"] * 6),
+        ("chr5", ["BACKBONE"] * 4),
+        ("chr12", ["BACKBONE"] * 2 + ["CDK4"] * 3 + ["MDM2"] * 6),
+        ("chr17", ["BACKBONE"] * 4 + ["TP53"] * 3),
+    ]
     rows, backbone = [], 0
     for chrom, genes in layout:
         for i, gene in enumerate(genes):
@@ -75,8 +84,9 @@ def _targets() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chrom", "start", "end", "gene"])
 
 
-def _sam_lines(rng, name: str, fraction: float, copies: float, targets: pd.DataFrame,
-               efficiency: np.ndarray) -> list[tuple]:
+def _sam_lines(
+    rng, name: str, fraction: float, copies: float, targets: pd.DataFrame, efficiency: np.ndarray
+) -> list[tuple]:
     """(chrom, pos0, SAM line) of one sample's reads."""
     scale, lines = rng.uniform(0.7, 1.3), []
     seq, qual = "ACGT" * (READ // 4), "I" * READ
@@ -93,17 +103,26 @@ def _sam_lines(rng, name: str, fraction: float, copies: float, targets: pd.DataF
             for c, dup in enumerate(dup_flags):
                 qname = f"{name}_{k}_{i}_{c}"
                 mate = start + length - READ
-                for flag, pos, mpos, tlen in ((99, start, mate, length),
-                                              (147, mate, start, -length)):
-                    lines.append((t.chrom, pos, f"{qname}\t{flag | dup}\t{t.chrom}\t{pos + 1}\t"
-                                  f"{mapq}\t{READ}M\t=\t{mpos + 1}\t{tlen}\t{seq}\t{qual}"))
+                for flag, pos, mpos, tlen in (
+                    (99, start, mate, length),
+                    (147, mate, start, -length),
+                ):
+                    lines.append(
+                        (
+                            t.chrom,
+                            pos,
+                            f"{qname}\t{flag | dup}\t{t.chrom}\t{pos + 1}\t"
+                            f"{mapq}\t{READ}M\t=\t{mpos + 1}\t{tlen}\t{seq}\t{qual}",
+                        )
+                    )
     return lines
 
 
 def _write_bam(folder: Path, name: str, lines: list[tuple]) -> Path:
     order = {chrom: i for i, chrom in enumerate(CONTIGS)}
     header = "@HD\tVN:1.6\tSO:coordinate\n" + "".join(
-        f"@SQ\tSN:{c}\tLN:{n}\n" for c, n in CONTIGS.items())
+        f"@SQ\tSN:{c}\tLN:{n}\n" for c, n in CONTIGS.items()
+    )
     sam = folder / f"{name}.sam"
     body = "\n".join(line for _, _, line in sorted(lines, key=lambda x: (order[x[0]], x[1])))
     sam.write_text(header + body + "\n")
@@ -124,8 +143,10 @@ def cohort(tmp_path_factory):
     targets.to_csv(folder / "targets.bed", sep="\t", header=False, index=False)
     efficiency = rng.lognormal(0, 0.4, len(targets))
     specs = [(f"PON{i + 1:02d}", 0.0, 2.0) for i in range(PON)] + PLASMA
-    bams = {name: _write_bam(folder, name, _sam_lines(rng, name, f, c, targets, efficiency))
-            for name, f, c in specs}
+    bams = {
+        name: _write_bam(folder, name, _sam_lines(rng, name, f, c, targets, efficiency))
+        for name, f, c in specs
+    }
     return folder, targets, bams
 
 
@@ -134,15 +155,41 @@ def _ours(folder: Path, bams: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     sheet = ["patient,sample,type,timepoint,vcf,bam,cfdna_ng_per_ml,collection_date"]
     for name, bam in bams.items():
         sheet.append(_sheet_row(name, bam))
-        assert count_main(["--bam", str(bam), "--sample", name, "--targets",
-                           str(folder / "targets.bed"), "--min-mapq", "20", "--no-background",
-                           "--out-sites", str(folder / f"{name}.site_counts.tsv"),
-                           "--out-targets", str(folder / f"{name}.target_depth.tsv")]) == 0
+        assert (
+            count_main(
+                [
+                    "--bam",
+                    str(bam),
+                    "--sample",
+                    name,
+                    "--targets",
+                    str(folder / "targets.bed"),
+                    "--min-mapq",
+                    "20",
+                    "--no-background",
+                    "--out-sites",
+                    str(folder / f"{name}.site_counts.tsv"),
+                    "--out-targets",
+                    str(folder / f"{name}.target_depth.tsv"),
+                ]
+            )
+            == 0
+        )
     (folder / "samplesheet.valid.csv").write_text("\n".join(sheet) + "\n")
     out = folder / "ours"
-    assert call_main(["--samplesheet", str(folder / "samplesheet.valid.csv"), "--target-depth",
-                      *[str(folder / f"{n}.target_depth.tsv") for n in bams],
-                      "--outdir", str(out)]) == 0
+    assert (
+        call_main(
+            [
+                "--samplesheet",
+                str(folder / "samplesheet.valid.csv"),
+                "--target-depth",
+                *[str(folder / f"{n}.target_depth.tsv") for n in bams],
+                "--outdir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     cn = read_output_table(out / "ctdna_cn.tsv")
     return cn[cn["type"] == "plasma"], read_output_table(out / "ctdna.tsv")
 
@@ -165,9 +212,14 @@ for argv in json.load(open(sys.argv[1])):
 def _cnvkit_python() -> Path:
     """.venv-cnvkit's python, installing CNVkit there first if needed; skip if impossible."""
     try:
-        subprocess.run([str(ROOT / "scripts" / "setup_cnvkit.sh")], check=True,
-                       capture_output=True, text=True, timeout=1200,
-                       env={**os.environ, "PYTHON": sys.executable})
+        subprocess.run(
+            [str(ROOT / "scripts" / "setup_cnvkit.sh")],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            env={**os.environ, "PYTHON": sys.executable},
+        )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as err:
         detail = getattr(err, "stderr", "") or err
         pytest.skip(f"cnvkit could not be installed into {CNVKIT_VENV}: {detail}")
@@ -185,29 +237,61 @@ def _cnvkit(folder: Path, inputs: dict, tag: str) -> tuple[pd.DataFrame, ...]:
     argvs = []
     for name, path in inputs.items():
         mapq = ["-q", "20"] if path.suffix == ".bam" else []  # bedGraph: mosdepth filtered
-        argvs += [["coverage", *mapq, str(path), bed, "-o", f"{work}/{name}.targetcoverage.cnn"],
-                  ["coverage", str(path), anti, "-o", f"{work}/{name}.antitargetcoverage.cnn"]]
+        argvs += [
+            ["coverage", *mapq, str(path), bed, "-o", f"{work}/{name}.targetcoverage.cnn"],
+            ["coverage", str(path), anti, "-o", f"{work}/{name}.antitargetcoverage.cnn"],
+        ]
     pon = [n for n in inputs if n.startswith("PON")]
     plasma = [n for n in inputs if n not in pon]
     corrections = ["--no-gc", "--no-edge", "--no-rmask"]
-    argvs.append(["reference", *[f"{work}/{n}.{k}coverage.cnn" for n in pon
-                                 for k in ("target", "antitarget")],
-                  *corrections, "-o", f"{work}/reference.cnn"])
+    argvs.append(
+        [
+            "reference",
+            *[f"{work}/{n}.{k}coverage.cnn" for n in pon for k in ("target", "antitarget")],
+            *corrections,
+            "-o",
+            f"{work}/reference.cnn",
+        ]
+    )
     for name in plasma:
-        argvs += [["fix", f"{work}/{name}.targetcoverage.cnn",
-                   f"{work}/{name}.antitargetcoverage.cnn", f"{work}/reference.cnn",
-                   *corrections, "-o", f"{work}/{name}.cnr"],
-                  ["genemetrics", f"{work}/{name}.cnr", "-t", "0", "-m", "1",
-                   "-o", f"{work}/{name}.genemetrics.tsv"]]
+        argvs += [
+            [
+                "fix",
+                f"{work}/{name}.targetcoverage.cnn",
+                f"{work}/{name}.antitargetcoverage.cnn",
+                f"{work}/reference.cnn",
+                *corrections,
+                "-o",
+                f"{work}/{name}.cnr",
+            ],
+            [
+                "genemetrics",
+                f"{work}/{name}.cnr",
+                "-t",
+                "0",
+                "-m",
+                "1",
+                "-o",
+                f"{work}/{name}.genemetrics.tsv",
+            ],
+        ]
     (work / "argv.json").write_text(json.dumps(argvs))
     (work / "driver.py").write_text(CNVKIT_DRIVER)
-    run = subprocess.run([str(python), str(work / "driver.py"), str(work / "argv.json")],
-                         capture_output=True, text=True, cwd=work)
+    run = subprocess.run(
+        [str(python), str(work / "driver.py"), str(work / "argv.json")],
+        capture_output=True,
+        text=True,
+        cwd=work,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
-    bins = pd.concat([pd.read_csv(work / f"{n}.cnr", sep="\t").assign(sample=n)
-                      for n in plasma], ignore_index=True)
-    genes = pd.concat([pd.read_csv(work / f"{n}.genemetrics.tsv", sep="\t").assign(sample=n)
-                       for n in plasma], ignore_index=True)
+    bins = pd.concat(
+        [pd.read_csv(work / f"{n}.cnr", sep="\t").assign(sample=n) for n in plasma],
+        ignore_index=True,
+    )
+    genes = pd.concat(
+        [pd.read_csv(work / f"{n}.genemetrics.tsv", sep="\t").assign(sample=n) for n in plasma],
+        ignore_index=True,
+    )
     reference = pd.read_csv(work / "reference.cnn", sep="\t")
     return bins, genes, reference
 
@@ -218,8 +302,11 @@ def _fragment_bedgraphs(folder: Path, bams: dict) -> dict:
     graphs = {}
     for name, bam in bams.items():
         prefix = folder / f"{name}.frag"
-        subprocess.run([mosdepth, "-Q", "20", "-F", str(0xF04), str(prefix), str(bam)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [mosdepth, "-Q", "20", "-F", str(0xF04), str(prefix), str(bam)],
+            check=True,
+            capture_output=True,
+        )
         graphs[name] = Path(f"{prefix}.per-base.bed.gz")
         subprocess.run([tabix, "-f", "-p", "bed", str(graphs[name])], check=True)
     return graphs
@@ -234,8 +321,12 @@ def _recentred(bins: pd.DataFrame) -> pd.Series:
 def _agreement(ours: pd.Series, theirs: pd.Series) -> dict:
     """Pearson r, mean difference (ours - CNVkit), mean and max absolute difference."""
     diff = ours.to_numpy() - theirs.to_numpy()
-    return {"r": float(np.corrcoef(ours, theirs)[0, 1]), "mean_diff": float(diff.mean()),
-            "mean_abs": float(np.abs(diff).mean()), "max_abs": float(np.abs(diff).max())}
+    return {
+        "r": float(np.corrcoef(ours, theirs)[0, 1]),
+        "mean_diff": float(diff.mean()),
+        "mean_abs": float(np.abs(diff).mean()),
+        "max_abs": float(np.abs(diff).max()),
+    }
 
 
 def _relative(values: pd.Series, genes: pd.Series) -> pd.Series:
@@ -247,15 +338,24 @@ def _reference_offset(cn: pd.DataFrame, reference: pd.DataFrame) -> float:
     """Mean over MDM2 targets of our PoN reference log2 minus CNVkit's (each relative to its
     BACKBONE median): the part of the per-target difference due to how the PoN is averaged."""
     both = cn.drop_duplicates(["chrom", "start", "end"]).merge(
-        reference.rename(columns={"chromosome": "chrom"}), on=["chrom", "start", "end"],
-        suffixes=("", "_cnvkit"), validate="one_to_one")
-    diff = (_relative(np.log2(both["pon_norm_depth"]), both["gene"])
-            - _relative(both["log2"], both["gene"]))
+        reference.rename(columns={"chromosome": "chrom"}),
+        on=["chrom", "start", "end"],
+        suffixes=("", "_cnvkit"),
+        validate="one_to_one",
+    )
+    diff = _relative(np.log2(both["pon_norm_depth"]), both["gene"]) - _relative(
+        both["log2"], both["gene"]
+    )
     return float(diff[both["gene"] == "MDM2"].mean())
 
 
-def _compare(cn: pd.DataFrame, ctdna: pd.DataFrame, bins: pd.DataFrame,
-             genes: pd.DataFrame, reference: pd.DataFrame) -> dict:
+def _compare(
+    cn: pd.DataFrame,
+    ctdna: pd.DataFrame,
+    bins: pd.DataFrame,
+    genes: pd.DataFrame,
+    reference: pd.DataFrame,
+) -> dict:
     """Agreement per target (all targets of the plasma samples) and for the MDM2 gene,
     against CNVkit as it is and recentred on its BACKBONE bins."""
     key = ["sample", "chrom", "start", "end"]
@@ -266,21 +366,26 @@ def _compare(cn: pd.DataFrame, ctdna: pd.DataFrame, bins: pd.DataFrame,
     backbone = bins[bins["gene"].str.startswith("BACKBONE")].groupby("sample")["log2"].median()
     ours_gene = ctdna.set_index("sample")["mdm2_log2_ratio"].loc[mdm2.index]
     mdm2_bins = merged[merged["gene"] == "MDM2"]
-    return {"target": _agreement(merged["log2_ratio"], merged["log2"]),
-            "target_recentred": _agreement(merged["log2_ratio"], merged["recentred"]),
-            "mdm2_targets_recentred": _agreement(mdm2_bins["log2_ratio"],
-                                                 mdm2_bins["recentred"]),
-            "gene": _agreement(ours_gene, mdm2["log2"]),
-            "gene_recentred": _agreement(ours_gene, mdm2["log2"] - backbone.loc[mdm2.index]),
-            "reference_mdm2_offset": _reference_offset(cn, reference),
-            "per_sample": pd.DataFrame({"ours": ours_gene, "cnvkit": mdm2["log2"],
-                                        "cnvkit_recentred": mdm2["log2"] - backbone})}
+    return {
+        "target": _agreement(merged["log2_ratio"], merged["log2"]),
+        "target_recentred": _agreement(merged["log2_ratio"], merged["recentred"]),
+        "mdm2_targets_recentred": _agreement(mdm2_bins["log2_ratio"], mdm2_bins["recentred"]),
+        "gene": _agreement(ours_gene, mdm2["log2"]),
+        "gene_recentred": _agreement(ours_gene, mdm2["log2"] - backbone.loc[mdm2.index]),
+        "reference_mdm2_offset": _reference_offset(cn, reference),
+        "per_sample": pd.DataFrame(
+            {
+                "ours": ours_gene,
+                "cnvkit": mdm2["log2"],
+                "cnvkit_recentred": mdm2["log2"] - backbone,
+            }
+        ),
+    }
 
 
 def _report(tag: str, result: dict) -> None:
     print(f"\n== CNVkit input: {tag}")
-    for what in ("target", "target_recentred", "mdm2_targets_recentred", "gene",
-                 "gene_recentred"):
+    for what in ("target", "target_recentred", "mdm2_targets_recentred", "gene", "gene_recentred"):
         print(what, {k: round(v, 4) for k, v in result[what].items()})
     print("reference_mdm2_offset (ours - CNVkit)", round(result["reference_mdm2_offset"], 4))
     truth = {name: np.log2(1 + f * (c - 2) / 2) for name, f, c in PLASMA}

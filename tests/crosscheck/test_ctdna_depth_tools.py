@@ -42,8 +42,13 @@ import pytest
 
 from ctdna.cli import count_main
 from tests.conftest import require_tool
-from tests.unit.test_ctdna_count_fixtures import (READ_LENGTH, pair, write_bam,
-                                                   write_reference, write_targets)
+from tests.unit.test_ctdna_count_fixtures import (
+    READ_LENGTH,
+    pair,
+    write_bam,
+    write_reference,
+    write_targets,
+)
 
 pytestmark = pytest.mark.crosscheck
 
@@ -51,10 +56,16 @@ SEED = 20240601  # project default seed (docs/development.md)
 MQ = 20  # ctdna-count --min-mapq default (docs/parameters.md)
 MOSDEPTH_EXCLUDE = 0xF04  # mosdepth default 0x704 + 0x800 supplementary = ctdna-count's flags
 GENOME = 6000  # bases of the generated contig
-TARGETS = [("chr17", 200, 260, "T60"), ("chr17", 600, 800, "T200"),
-           ("chr17", 800, 950, "ADJ150"), ("chr17", 1500, 2000, "T500"),
-           ("chr17", 2600, 2750, "INDELS"), ("chr17", 3400, 3600, "T200B"),
-           ("chr17", 4500, 4700, "EMPTY"), ("chr17", 5700, 5990, "END")]
+TARGETS = [
+    ("chr17", 200, 260, "T60"),
+    ("chr17", 600, 800, "T200"),
+    ("chr17", 800, 950, "ADJ150"),
+    ("chr17", 1500, 2000, "T500"),
+    ("chr17", 2600, 2750, "INDELS"),
+    ("chr17", 3400, 3600, "T200B"),
+    ("chr17", 4500, 4700, "EMPTY"),
+    ("chr17", 5700, 5990, "END"),
+]
 EMPTY = (3950, 4750)  # no fragment starts here: reads reach < 4,407, so EMPTY has none
 
 
@@ -81,8 +92,10 @@ def _fragment(rng: random.Random, name: str) -> list:
     variants = [None, None]
     if 2500 <= start1 <= 2750 or rng.random() < 0.1:
         which = rng.choice([0, 1, 2])  # mate 1, mate 2 or both carry an indel
-        variants = [_indel(rng, start1) if which in (0, 2) else None,
-                    _indel(rng, start2) if which in (1, 2) else None]
+        variants = [
+            _indel(rng, start1) if which in (0, 2) else None,
+            _indel(rng, start2) if which in (1, 2) else None,
+        ]
     flag, mapq = _flag_and_mapq(rng)
     reads = pair(name, start1, start2, variants[0], variants[1], extra_flag=flag, mapq=mapq)
     if rng.random() < 0.05:  # mates differ: one mate duplicate/QC-fail or low MAPQ
@@ -109,17 +122,31 @@ def depth_bam(tmp_path_factory):
 def _ctdna_count(bam, bed, folder) -> pd.DataFrame:
     """target_depth.tsv of ctdna-count (the command the pipeline runs) on ``bam``."""
     out = folder / f"{bam.stem}.target_depth.tsv"
-    code = count_main(["--bam", str(bam), "--sample", bam.stem, "--targets", str(bed),
-                       "--min-mapq", str(MQ), "--no-background",
-                       "--out-sites", str(folder / f"{bam.stem}.site_counts.tsv"),
-                       "--out-targets", str(out)])
+    code = count_main(
+        [
+            "--bam",
+            str(bam),
+            "--sample",
+            bam.stem,
+            "--targets",
+            str(bed),
+            "--min-mapq",
+            str(MQ),
+            "--no-background",
+            "--out-sites",
+            str(folder / f"{bam.stem}.site_counts.tsv"),
+            "--out-targets",
+            str(out),
+        ]
+    )
     assert code == 0
     return pd.read_csv(out, sep="\t")
 
 
 def _run(*args) -> str:
-    return subprocess.run([str(a) for a in args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        [str(a) for a in args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def _mosdepth(bam, bed, folder, *options) -> tuple[list[int], list[float]]:
@@ -132,8 +159,10 @@ def _mosdepth(bam, bed, folder, *options) -> tuple[list[int], list[float]]:
         for line in handle:
             chrom, start, end, depth = line.split("\t")
             runs.append((int(start), int(end), int(depth)))
-    sums = [sum(d * max(0, min(e, end) - max(s, start)) for s, e, d in runs)
-            for _, start, end, _ in TARGETS]
+    sums = [
+        sum(d * max(0, min(e, end) - max(s, start)) for s, e, d in runs)
+        for _, start, end, _ in TARGETS
+    ]
     with gzip.open(f"{prefix}.regions.bed.gz", "rt") as handle:
         means = [float(line.split("\t")[4]) for line in handle]
     return sums, means
@@ -146,8 +175,10 @@ def _bedcov(bam, bed, *options) -> list[int]:
 
 def _rewritten(bam, path, rename=False, clear_proper=False):
     """A copy of ``bam`` with mates renamed apart (``name/1``, ``name/2``) or flag 0x2 cleared."""
-    with pysam.AlignmentFile(str(bam)) as source, \
-            pysam.AlignmentFile(str(path), "wb", template=source) as target:
+    with (
+        pysam.AlignmentFile(str(bam)) as source,
+        pysam.AlignmentFile(str(path), "wb", template=source) as target,
+    ):
         for read in source:
             if rename:
                 read.query_name = f"{read.query_name}/{1 if read.is_read1 else 2}"
@@ -166,8 +197,9 @@ def test_the_generated_bam_has_what_the_filters_must_handle(depth_bam):
     by_name = {}
     for read in reads:
         by_name.setdefault(read.name, []).append(read)
-    overlapping = [m for m in by_name.values() if len(m) == 2 and
-                   abs(m[0].start - m[1].start) < READ_LENGTH]
+    overlapping = [
+        m for m in by_name.values() if len(m) == 2 and abs(m[0].start - m[1].start) < READ_LENGTH
+    ]
     assert len(overlapping) > 1000
     assert sum(m[0].start == m[1].start for m in overlapping) > 100
     assert sum(len(m) == 1 for m in by_name.values()) > 50
@@ -180,8 +212,8 @@ def test_covered_bases_equal_mosdepth_per_base_sum(depth_bam):
     assert ours["covered_bases"].tolist() == sums
     assert (ours["covered_bases"] > 0).sum() == len(TARGETS) - 1  # all but EMPTY
     assert ours["mean_fragment_depth"].tolist() == pytest.approx(
-        [s / (end - start) for s, (_, start, end, _) in zip(sums, TARGETS)],
-        rel=1e-9)  # the TSV writes 10 significant digits
+        [s / (end - start) for s, (_, start, end, _) in zip(sums, TARGETS)], rel=1e-9
+    )  # the TSV writes 10 significant digits
     assert ours["mean_fragment_depth"].tolist() == pytest.approx(means, abs=0.005)
 
 
@@ -209,8 +241,16 @@ def test_fragments_equal_distinct_names_of_samtools_view(depth_bam):
     folder, _, _, bam, bed = depth_bam
     ours = _ctdna_count(bam, bed, folder)
     for row, (chrom, start, end, _) in zip(ours.itertuples(), TARGETS):
-        names = _run(require_tool("samtools"), "view", "-q", MQ, "-F", "0xF04", bam,
-                     f"{chrom}:{start + 1}-{end}")
+        names = _run(
+            require_tool("samtools"),
+            "view",
+            "-q",
+            MQ,
+            "-F",
+            "0xF04",
+            bam,
+            f"{chrom}:{start + 1}-{end}",
+        )
         assert row.fragments == len({line.split("\t")[0] for line in names.splitlines()})
 
 

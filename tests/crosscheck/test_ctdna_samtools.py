@@ -29,16 +29,30 @@ import pytest
 
 from ctdna import counting, fragcore
 from tests.conftest import require_tool
-from tests.unit.test_ctdna_count_fixtures import (READ_LENGTH, Read, pair, write_bam,
-                                                   write_reference, write_targets)
+from tests.unit.test_ctdna_count_fixtures import (
+    READ_LENGTH,
+    Read,
+    pair,
+    write_bam,
+    write_reference,
+    write_targets,
+)
 
 SEED = 20240601
 REFSKIP = "<>"  # mpileup's base column for a reference skip (N) on either strand
 MQ, BQ = 20, 20
 SNV0, DEL0, INS0 = 1000, 1500, 2000  # 0-based SNV base / indel anchors
 DEEP_PAIRS = 11000  # > 8,000 reads at the SNV: beyond samtools' and pysam's default cap
-SHAPES = ["10S90M", "90M10S", "3I97M", "2S40M3I50M5S", "20M1I79M", "45M5D55M", "30M300N70M",
-          "50M2D48M2S"]  # soft clips, leading insertion, indels, a reference skip (N)
+SHAPES = [
+    "10S90M",
+    "90M10S",
+    "3I97M",
+    "2S40M3I50M5S",
+    "20M1I79M",
+    "45M5D55M",
+    "30M300N70M",
+    "50M2D48M2S",
+]  # soft clips, leading insertion, indels, a reference skip (N)
 
 
 def _other_base(base: str, not_this: str = "") -> str:
@@ -47,9 +61,14 @@ def _other_base(base: str, not_this: str = "") -> str:
 
 def _variants(reference: str) -> dict:
     alt = _other_base(reference[SNV0])
-    return {"snv": ("snv", SNV0, alt), "snv2": ("snv", SNV0, _other_base(reference[SNV0], alt)),
-            "span": ("del", SNV0 - 2, 3),  # deletes SNV0 - 1 .. SNV0 + 1: '*' at the SNV
-            "del": ("del", DEL0, 2), "ins": ("ins", INS0, "GT"), "del1": ("del", DEL0, 1)}
+    return {
+        "snv": ("snv", SNV0, alt),
+        "snv2": ("snv", SNV0, _other_base(reference[SNV0], alt)),
+        "span": ("del", SNV0 - 2, 3),  # deletes SNV0 - 1 .. SNV0 + 1: '*' at the SNV
+        "del": ("del", DEL0, 2),
+        "ins": ("ins", INS0, "GT"),
+        "del1": ("del", DEL0, 1),
+    }
 
 
 def _covers(start: int, where: int) -> bool:
@@ -66,12 +85,17 @@ def _fragment_reads(rng: random.Random, name: str, site: int, variants: list) ->
     # a spanning deletion's mpileup quality is that of the base after it (query index of
     # reference SNV0 - 1 in the fixture's arithmetic)
     low = site - 1 if truth is not None and truth[1] == site - 2 else site
-    reads = pair(name, start1, start2,
-                 truth if _covers(start1, site) else None,
-                 second if _covers(start2, site) else None,
-                 extra_flag=flag, mapq=rng.choice([60] * 9 + [10]),
-                 low_qual1=low if rng.random() < 0.08 and _covers(start1, site) else None,
-                 low_qual2=low if rng.random() < 0.08 and _covers(start2, site) else None)
+    reads = pair(
+        name,
+        start1,
+        start2,
+        truth if _covers(start1, site) else None,
+        second if _covers(start2, site) else None,
+        extra_flag=flag,
+        mapq=rng.choice([60] * 9 + [10]),
+        low_qual1=low if rng.random() < 0.08 and _covers(start1, site) else None,
+        low_qual2=low if rng.random() < 0.08 and _covers(start2, site) else None,
+    )
     if rng.random() < 0.02:
         reads = reads[:1]  # an orphan (mate absent)
     return reads
@@ -86,27 +110,60 @@ def deep_bam(tmp_path_factory):
     variants = _variants(reference)
     reads = []
     for i in range(DEEP_PAIRS):
-        reads += _fragment_reads(rng, f"s{i}", SNV0,
-                                 [variants["snv"], variants["snv2"], variants["span"]])
+        reads += _fragment_reads(
+            rng, f"s{i}", SNV0, [variants["snv"], variants["snv2"], variants["span"]]
+        )
     for i in range(300):
         reads += _fragment_reads(rng, f"d{i}", DEL0, [variants["del"], variants["del1"]])
         reads += _fragment_reads(rng, f"i{i}", INS0, [variants["ins"]])
     for i in range(600):  # unpaired reads of various CIGAR shapes around the SNV
         start = rng.randint(SNV0 - 95, SNV0 - 3)
-        reads.append(Read(f"c{i}", start, 0, -1, 0, variant=variants["snv"] if i % 3 == 0 else None,
-                          low_qual_at=start + rng.randint(0, 99) if i % 4 == 0 else None,
-                          cigar=rng.choice(SHAPES)))
+        reads.append(
+            Read(
+                f"c{i}",
+                start,
+                0,
+                -1,
+                0,
+                variant=variants["snv"] if i % 3 == 0 else None,
+                low_qual_at=start + rng.randint(0, 99) if i % 4 == 0 else None,
+                cigar=rng.choice(SHAPES),
+            )
+        )
     bam = write_bam(folder / "deep.bam", reference, reads)
     return folder, reference, bam
 
 
-def _mpileup_lines(bam, region: str, min_baseq: int = BQ) -> dict[int, list[tuple[str, str, int, str]]]:
+def _mpileup_lines(
+    bam, region: str, min_baseq: int = BQ
+) -> dict[int, list[tuple[str, str, int, str]]]:
     """{1-based position: [(read name, base, '*' or '<'/'>' (reference skip), indel length,
     inserted bases)]} from samtools mpileup over ``region``."""
     samtools = require_tool("samtools")
-    out = subprocess.run([samtools, "mpileup", "-B", "-x", "-A", "-d", "0", "-q", str(MQ),
-                          "-Q", str(min_baseq), "--ff", "0xF04", "--output-QNAME", "-r", region,
-                          str(bam)], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            samtools,
+            "mpileup",
+            "-B",
+            "-x",
+            "-A",
+            "-d",
+            "0",
+            "-q",
+            str(MQ),
+            "-Q",
+            str(min_baseq),
+            "--ff",
+            "0xF04",
+            "--output-QNAME",
+            "-r",
+            region,
+            str(bam),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     lines = {}
     for line in out.splitlines():
         fields = line.split("\t")
@@ -137,9 +194,9 @@ def _parse_bases(bases: str) -> list[tuple[str, int, str]]:
             j = i + 1
             while bases[j].isdigit():
                 j += 1
-            length = int(bases[i + 1:j])
+            length = int(bases[i + 1 : j])
             base, _, _ = calls[-1]
-            calls[-1] = (base, length if char == "+" else -length, bases[j:j + length].upper())
+            calls[-1] = (base, length if char == "+" else -length, bases[j : j + length].upper())
             i = j + length
             continue
         calls.append(("*" if char in "*#" else char.upper(), 0, ""))
@@ -180,12 +237,15 @@ def htslib(request, monkeypatch):
 
 def _sites(reference) -> pd.DataFrame:
     variants = _variants(reference)
-    return pd.DataFrame([
-        ("chr17", SNV0 + 1, reference[SNV0], variants["snv"][2], "snv"),
-        ("chr17", SNV0 + 1, reference[SNV0], variants["snv2"][2], "snv"),
-        ("chr17", DEL0 + 1, reference[DEL0:DEL0 + 3], reference[DEL0], "deletion"),
-        ("chr17", INS0 + 1, reference[INS0], reference[INS0] + "GT", "insertion")],
-        columns=["chrom", "pos", "ref", "alt", "variant_type"])
+    return pd.DataFrame(
+        [
+            ("chr17", SNV0 + 1, reference[SNV0], variants["snv"][2], "snv"),
+            ("chr17", SNV0 + 1, reference[SNV0], variants["snv2"][2], "snv"),
+            ("chr17", DEL0 + 1, reference[DEL0 : DEL0 + 3], reference[DEL0], "deletion"),
+            ("chr17", INS0 + 1, reference[INS0], reference[INS0] + "GT", "insertion"),
+        ],
+        columns=["chrom", "pos", "ref", "alt", "variant_type"],
+    )
 
 
 def test_site_counts_equal_samtools_mpileup(deep_bam, htslib):
@@ -206,8 +266,12 @@ def test_site_counts_equal_samtools_mpileup(deep_bam, htslib):
 
 def _kept_reads(bam, position: int) -> int:
     """Reads mpileup shows at the position without base-quality filter, reference skips aside."""
-    return sum(base not in REFSKIP for _, base, _, _ in
-               _mpileup_lines(bam, f"chr17:{position}-{position}", min_baseq=0)[position])
+    return sum(
+        base not in REFSKIP
+        for _, base, _, _ in _mpileup_lines(bam, f"chr17:{position}-{position}", min_baseq=0)[
+            position
+        ]
+    )
 
 
 def _mpileup_molecules(bam, target) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -234,8 +298,11 @@ def _mpileup_molecules(bam, target) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def test_background_molecules_equal_samtools_mpileup(deep_bam, htslib):
     folder, reference, bam = deep_bam
-    rows = [("chr17", SNV0 - 15, SNV0 + 15, "TP53"), ("chr17", DEL0 - 10, DEL0 + 10, "TP53"),
-            ("chr17", INS0 - 10, INS0 + 10, "TP53")]
+    rows = [
+        ("chr17", SNV0 - 15, SNV0 + 15, "TP53"),
+        ("chr17", DEL0 - 10, DEL0 + 10, "TP53"),
+        ("chr17", INS0 - 10, INS0 + 10, "TP53"),
+    ]
     targets = pd.DataFrame(rows, columns=["chrom", "start", "end", "gene"])
     counts = counting.target_counts(bam, targets, min_mapq=MQ, min_baseq=BQ)
     for target, got in zip(rows, counts):
@@ -246,8 +313,9 @@ def test_background_molecules_equal_samtools_mpileup(deep_bam, htslib):
 
 
 def _samtools(*args) -> str:
-    return subprocess.run([require_tool("samtools"), *map(str, args)], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        [require_tool("samtools"), *map(str, args)], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def _depth(bam, targets: pd.DataFrame) -> pd.DataFrame:
@@ -261,9 +329,15 @@ def test_target_depth_equals_samtools_depth_and_view(deep_bam, htslib):
     # `samtools depth -s` drops the fragment at that base (htslib overlap removal keeps the
     # deleted mate); ctdna-count counts it (an aligned base exists). That case is
     # hand-checked in tests/unit/test_ctdna_count_depth.py.
-    targets = pd.DataFrame([("chr17", 950, SNV0 - 1, "TP53"), ("chr17", SNV0 + 2, 1060, "TP53"),
-                            ("chr17", 1900, 2100, "TP53"),
-                            ("chr17", 3000, 3100, "REF")], columns=["chrom", "start", "end", "gene"])
+    targets = pd.DataFrame(
+        [
+            ("chr17", 950, SNV0 - 1, "TP53"),
+            ("chr17", SNV0 + 2, 1060, "TP53"),
+            ("chr17", 1900, 2100, "TP53"),
+            ("chr17", 3000, 3100, "REF"),
+        ],
+        columns=["chrom", "start", "end", "gene"],
+    )
     depth = _depth(bam, targets)
     for target in depth.itertuples(index=False):
         region = f"chr17:{target.start + 1}-{target.end}"
@@ -281,13 +355,20 @@ def test_covered_bases_equal_samtools_bedcov_without_overlaps(tmp_path):
     reads = []
     for i in range(200):
         start = rng.randint(500, 1500)
-        reads += pair(f"p{i}", start, start + rng.randint(120, 400),
-                      ("del", start + 50, 3) if i % 10 == 0 else None,
-                      extra_flag=rng.choice([0] * 8 + [0x400, 0x800]), mapq=rng.choice([60, 60, 5]))
+        reads += pair(
+            f"p{i}",
+            start,
+            start + rng.randint(120, 400),
+            ("del", start + 50, 3) if i % 10 == 0 else None,
+            extra_flag=rng.choice([0] * 8 + [0x400, 0x800]),
+            mapq=rng.choice([60, 60, 5]),
+        )
     bam = write_bam(tmp_path / "nooverlap.bam", reference, reads)
     bed = write_targets(tmp_path / "t.bed", [("chr17", 600, 900, "A"), ("chr17", 1200, 1900, "B")])
-    targets = pd.DataFrame([("chr17", 600, 900, "A"), ("chr17", 1200, 1900, "B")],
-                           columns=["chrom", "start", "end", "gene"])
+    targets = pd.DataFrame(
+        [("chr17", 600, 900, "A"), ("chr17", 1200, 1900, "B")],
+        columns=["chrom", "start", "end", "gene"],
+    )
     bedcov = _samtools("bedcov", "-Q", MQ, "-G", "0x800", "-j", bed, bam)
     expected = [int(line.split("\t")[4]) for line in bedcov.splitlines()]
     assert _depth(bam, targets)["covered_bases"].tolist() == expected

@@ -68,12 +68,18 @@ def _data() -> pd.DataFrame:
     arm = rng.integers(0, 2, n)
     latent = rng.exponential(300 * np.exp(-0.5 * x - 0.3 * z), n)
     censor = rng.uniform(100, 900, n)
-    return pd.DataFrame({
-        "time": np.ceil(np.minimum(latent, censor) / 7) * 7,  # weekly: many tied times
-        "status": (latent <= censor).astype(int), "x": x, "z": z, "arm": arm,
-        "histology": rng.choice(["leiomyosarcoma", "liposarcoma", "undifferentiated"], n),
-        "line": rng.choice(["1", "2"], n),
-        "response": (rng.random(n) < 0.15 + 0.25 * x).astype(int)})
+    return pd.DataFrame(
+        {
+            "time": np.ceil(np.minimum(latent, censor) / 7) * 7,  # weekly: many tied times
+            "status": (latent <= censor).astype(int),
+            "x": x,
+            "z": z,
+            "arm": arm,
+            "histology": rng.choice(["leiomyosarcoma", "liposarcoma", "undifferentiated"], n),
+            "line": rng.choice(["1", "2"], n),
+            "response": (rng.random(n) < 0.15 + 0.25 * x).astype(int),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,16 +94,18 @@ def r_results(tmp_path_factory):
 def test_cox_coefficient_se_and_concordance_match_r(r_results):
     data, r = r_results
     fit = survival.fit_cox(data, "time", "status", ["z"], ph_test=False)
-    np.testing.assert_allclose(fit.summary.loc["z", ["coef", "se"]], [*r["cox_z_coef"],
-                               *r["cox_z_se"]], rtol=5e-5)
+    np.testing.assert_allclose(
+        fit.summary.loc["z", ["coef", "se"]], [*r["cox_z_coef"], *r["cox_z_se"]], rtol=5e-5
+    )
     np.testing.assert_allclose(fit.c_index, r["cox_z_concordance"][0], rtol=1e-6)
 
 
 def test_stratified_cox_matches_r(r_results):
     data, r = r_results
     fit = survival.fit_cox(data, "time", "status", ["x"], ["histology", "line"])
-    np.testing.assert_allclose(fit.summary.loc["x", ["coef", "se"]],
-                               [*r["scox_x_coef"], *r["scox_x_se"]], rtol=5e-5)
+    np.testing.assert_allclose(
+        fit.summary.loc["x", ["coef", "se"]], [*r["scox_x_coef"], *r["scox_x_se"]], rtol=5e-5
+    )
     # R's concordance of a stratified coxph compares pairs within strata; cox.zph default
     np.testing.assert_allclose(fit.c_index, r["scox_concordance"][0], rtol=1e-4)
     np.testing.assert_allclose(fit.ph_p, r["scox_zph_km"][0], rtol=1e-4)
@@ -109,21 +117,23 @@ def test_ph_score_test_matches_cox_zph_km_and_rank(r_results):
     fit = survival.fit_cox(data, "time", "status", ["z", "x"], ph_test=False)
     beta = fit.summary.loc[["z", "x"], "coef"].to_numpy()
     for transform in ("km", "rank"):
-        ours = diagnostics.zph_test(data["time"], data["status"], data[["z", "x"]], beta,
-                                    transform=transform)
+        ours = diagnostics.zph_test(
+            data["time"], data["status"], data[["z", "x"]], beta, transform=transform
+        )
         np.testing.assert_allclose(ours, r[f"zph_{transform}"], rtol=1e-4)
 
 
 def test_landmark_cox_matches_r_on_the_restarted_clock(r_results):
     data, r = r_results
-    cohort, excluded = landmark.landmark_cohort(data.assign(m=data["x"]), "m", LANDMARK,
-                                                "time", "status")
+    cohort, excluded = landmark.landmark_cohort(
+        data.assign(m=data["x"]), "m", LANDMARK, "time", "status"
+    )
     n, events, coef, se = r["lm_cox"]
     assert len(cohort) == n and cohort["status"].sum() == events
-    assert excluded["event_before_landmark"] + excluded["censored_before_landmark"] == \
-        len(data) - n
-    fit = survival.fit_cox(cohort, "time", "status", ["x"], ["histology", "line"],
-                           ph_test=False)
+    assert (
+        excluded["event_before_landmark"] + excluded["censored_before_landmark"] == len(data) - n
+    )
+    fit = survival.fit_cox(cohort, "time", "status", ["x"], ["histology", "line"], ph_test=False)
     np.testing.assert_allclose(fit.summary.loc["x", ["coef", "se"]], [coef, se], rtol=5e-5)
 
 
@@ -134,16 +144,18 @@ def test_logistic_odds_ratio_matches_glm(r_results):
     assert ours["method"] == "logistic"
     np.testing.assert_allclose(np.log(ours["estimate"]), coef, rtol=1e-5)
     z = 1.959963984540054  # standard normal 97.5 % quantile
-    np.testing.assert_allclose(np.log([ours["ci_low"], ours["ci_high"]]),
-                               [coef - z * se, coef + z * se], rtol=1e-5)
+    np.testing.assert_allclose(
+        np.log([ours["ci_low"], ours["ci_high"]]), [coef - z * se, coef + z * se], rtol=1e-5
+    )
     np.testing.assert_allclose(ours["p_value"], p_value, rtol=1e-4)
 
 
 def test_interaction_cox_matches_r(r_results):
     data, r = r_results
     data = data.assign(z_arm=data["z"] * data["arm"])
-    fit = survival.fit_cox(data, "time", "status", ["z", "arm", "z_arm"],
-                           ["histology", "line"], ph_test=False)
+    fit = survival.fit_cox(
+        data, "time", "status", ["z", "arm", "z_arm"], ["histology", "line"], ph_test=False
+    )
     np.testing.assert_allclose(fit.summary["coef"], r["icox_coef"], rtol=5e-5)
     np.testing.assert_allclose(fit.summary["se"], r["icox_se"], rtol=5e-5)
 
@@ -154,8 +166,11 @@ def test_logrank_chisq_matches_survdiff(r_results):
     strata = data["histology"] + "/" + data["line"]
     stratified = survival.logrank(data["time"], data["status"], data["x"], strata)
     three = survival.logrank(data["time"], data["status"], data["histology"])
-    np.testing.assert_allclose([plain.chisq, stratified.chisq, three.chisq],
-                               [*r["lr_chisq"], *r["slr_chisq"], *r["lr3_chisq"]], rtol=1e-6)
+    np.testing.assert_allclose(
+        [plain.chisq, stratified.chisq, three.chisq],
+        [*r["lr_chisq"], *r["slr_chisq"], *r["lr3_chisq"]],
+        rtol=1e-6,
+    )
     assert three.df == 2
 
 
@@ -208,8 +223,11 @@ def test_fisher_tables_with_zero_cells_match_r(tmp_path):
     for key, (r_estimate, r_low, r_high, r_p) in r.items():
         ours = response.fisher_exact(*(int(v) for v in key.split("_")[1:]))
         np.testing.assert_allclose(ours["p_value"], r_p, rtol=1e-6)
-        for mine, theirs in ((ours["estimate"], r_estimate), (ours["ci_low"], r_low),
-                             (ours["ci_high"], r_high)):
+        for mine, theirs in (
+            (ours["estimate"], r_estimate),
+            (ours["ci_low"], r_low),
+            (ours["ci_high"], r_high),
+        ):
             if np.isinf(theirs) or theirs == 0:
                 assert mine == theirs, key
             else:
@@ -233,19 +251,21 @@ def test_maxstat_cutpoint_matches_survdiff_scan_in_r(tmp_path):
     data.to_csv(tmp_path / "data.csv", index=False)
     cut, statistic, n_cuts = run_r(MAXSTAT_SCRIPT, tmp_path, str(tmp_path / "data.csv"))["maxstat"]
     ours = survival.maxstat_cutpoint(data["time"], data["status"], data["z"])
-    np.testing.assert_allclose([ours["cutpoint"], ours["statistic"], ours["n_cuts"]],
-                               [cut, statistic, n_cuts], rtol=1e-9)
+    np.testing.assert_allclose(
+        [ours["cutpoint"], ours["statistic"], ours["n_cuts"]], [cut, statistic, n_cuts], rtol=1e-9
+    )
 
 
 def test_unpenalised_elastic_net_equals_breslow_coxph(tmp_path):
     data = _data()
     x = data[["x", "z", "arm"]].to_numpy(float)
-    beta = survival.elastic_net_cox(x, data["time"].to_numpy(), data["status"].to_numpy(),
-                                    lam=0.0)
+    beta = survival.elastic_net_cox(x, data["time"].to_numpy(), data["status"].to_numpy(), lam=0.0)
     data.to_csv(tmp_path / "data.csv", index=False)
-    script = ("suppressMessages(library(survival)); d <- read.csv(commandArgs(TRUE)[1]); "
-              "cat('beta', format(coef(coxph(Surv(time, status) ~ x + z + arm, data = d, "
-              "ties = 'breslow')), digits = 15), '\\n')")
+    script = (
+        "suppressMessages(library(survival)); d <- read.csv(commandArgs(TRUE)[1]); "
+        "cat('beta', format(coef(coxph(Surv(time, status) ~ x + z + arm, data = d, "
+        "ties = 'breslow')), digits = 15), '\\n')"
+    )
     r = run_r(script, tmp_path, str(tmp_path / "data.csv"))
     np.testing.assert_allclose(beta, r["beta"], rtol=5e-5)
 
@@ -255,14 +275,17 @@ def test_wilcoxon_and_auc_match_r_exact_and_with_ties(tmp_path):
     untied = rng.normal(size=30)
     tied = np.round(rng.normal(size=70), 1)
     flags = [rng.integers(0, 2, 30), rng.integers(0, 2, 70)]
-    script = ("x <- scan(commandArgs(TRUE)[1], quiet = TRUE); g <- scan(commandArgs(TRUE)[2], "
-              "quiet = TRUE); w <- suppressWarnings(wilcox.test(x[g == 1], x[g == 0])); "
-              "cat('w', format(c(w$p.value, w$statistic / (sum(g == 1) * sum(g == 0))), "
-              "digits = 15), '\\n')")
+    script = (
+        "x <- scan(commandArgs(TRUE)[1], quiet = TRUE); g <- scan(commandArgs(TRUE)[2], "
+        "quiet = TRUE); w <- suppressWarnings(wilcox.test(x[g == 1], x[g == 0])); "
+        "cat('w', format(c(w$p.value, w$statistic / (sum(g == 1) * sum(g == 0))), "
+        "digits = 15), '\\n')"
+    )
     for values, flag in zip((untied, tied), flags):
         np.savetxt(tmp_path / "x.txt", values)
         np.savetxt(tmp_path / "g.txt", flag, fmt="%d")
-        p_value, auc = run_r(script, tmp_path, str(tmp_path / "x.txt"),
-                             str(tmp_path / "g.txt"))["w"]
+        p_value, auc = run_r(script, tmp_path, str(tmp_path / "x.txt"), str(tmp_path / "g.txt"))[
+            "w"
+        ]
         assert response.wilcoxon_p(values, flag) == pytest.approx(p_value, rel=1e-6)
         assert response.auc(values, flag) == pytest.approx(auc, rel=1e-12)  # AUC = W / n1 n0

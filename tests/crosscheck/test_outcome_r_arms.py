@@ -23,19 +23,25 @@ from tests.crosscheck.rsurvival import requires_r, run_r
 pytestmark = [requires_r, pytest.mark.crosscheck]
 
 DATASETS = {
-    "veteran": ("data(veteran); d <- data.frame(pfs_days = veteran$time, pfs_event = "
-                "veteran$status, arm = ifelse(veteran$trt == 2, 'SBRT+atezolizumab', 'SBRT'), "
-                "histology = as.character(veteran$celltype), line = ifelse(veteran$prior == 10, "
-                "'2', '1'), x = veteran$karno)"),
-    "veteran_binary": ("data(veteran); d <- data.frame(pfs_days = veteran$time, pfs_event = "
-                       "veteran$status, arm = ifelse(veteran$trt == 2, 'SBRT+atezolizumab', "
-                       "'SBRT'), histology = as.character(veteran$celltype), line = "
-                       "ifelse(veteran$prior == 10, '2', '1'), x = as.integer(veteran$karno >= "
-                       "60))"),
-    "lung": ("data(lung); l <- lung[!is.na(lung$ph.ecog), ]; d <- data.frame(pfs_days = l$time, "
-             "pfs_event = l$status - 1, arm = ifelse(l$sex == 2, 'SBRT+atezolizumab', 'SBRT'), "
-             "histology = paste0('ecog', l$ph.ecog), line = ifelse(l$age >= 65, '2', '1'), "
-             "x = l$wt.loss)"),
+    "veteran": (
+        "data(veteran); d <- data.frame(pfs_days = veteran$time, pfs_event = "
+        "veteran$status, arm = ifelse(veteran$trt == 2, 'SBRT+atezolizumab', 'SBRT'), "
+        "histology = as.character(veteran$celltype), line = ifelse(veteran$prior == 10, "
+        "'2', '1'), x = veteran$karno)"
+    ),
+    "veteran_binary": (
+        "data(veteran); d <- data.frame(pfs_days = veteran$time, pfs_event = "
+        "veteran$status, arm = ifelse(veteran$trt == 2, 'SBRT+atezolizumab', "
+        "'SBRT'), histology = as.character(veteran$celltype), line = "
+        "ifelse(veteran$prior == 10, '2', '1'), x = as.integer(veteran$karno >= "
+        "60))"
+    ),
+    "lung": (
+        "data(lung); l <- lung[!is.na(lung$ph.ecog), ]; d <- data.frame(pfs_days = l$time, "
+        "pfs_event = l$status - 1, arm = ifelse(l$sex == 2, 'SBRT+atezolizumab', 'SBRT'), "
+        "histology = paste0('ecog', l$ph.ecog), line = ifelse(l$age >= 65, '2', '1'), "
+        "x = l$wt.loss)"
+    ),
 }
 
 R_SCRIPT = r"""
@@ -59,11 +65,16 @@ def _demo(folder) -> None:
     from stereosarc.demo.cohort import simulate_patients
 
     patients = simulate_patients(103, 20240601)
-    pd.DataFrame({"pfs_days": patients["pfs_days"], "pfs_event":
-                  patients["pfs_event"].astype(int), "arm": patients["arm"],
-                  "histology": patients["histology"], "line": patients["line"].astype(str),
-                  "x": patients["cps_high"].astype(int)}).to_csv(folder / "data.csv",
-                                                               index=False)
+    pd.DataFrame(
+        {
+            "pfs_days": patients["pfs_days"],
+            "pfs_event": patients["pfs_event"].astype(int),
+            "arm": patients["arm"],
+            "histology": patients["histology"],
+            "line": patients["line"].astype(str),
+            "x": patients["cps_high"].astype(int),
+        }
+    ).to_csv(folder / "data.csv", index=False)
 
 
 @pytest.fixture(scope="module", params=[*sorted(DATASETS), "demo"])
@@ -72,16 +83,22 @@ def case(request, tmp_path_factory):
     if request.param == "demo":
         _demo(folder)
     else:
-        run_r(f"suppressMessages(library(survival)); {DATASETS[request.param]}; "
-              "write.csv(d, commandArgs(TRUE)[1], row.names = FALSE)", folder,
-              str(folder / "data.csv"))
+        run_r(
+            f"suppressMessages(library(survival)); {DATASETS[request.param]}; "
+            "write.csv(d, commandArgs(TRUE)[1], row.names = FALSE)",
+            folder,
+            str(folder / "data.csv"),
+        )
     data = pd.read_csv(folder / "data.csv", dtype={"line": str})
     r = run_r(R_SCRIPT, folder, str(folder / "data.csv"))
     frame = family.prepare(data.assign(objective_response=np.nan))
     settings = family.Settings(min_events_per_variable=5)
-    rows = {"adjusted": associations.cox_row(frame, frame["x"], "x", "none", settings,
-                                             adjust_arm=True, interaction=False),
-            "ratio": associations.interaction_row(frame, frame["x"], "x", "none", settings)}
+    rows = {
+        "adjusted": associations.cox_row(
+            frame, frame["x"], "x", "none", settings, adjust_arm=True, interaction=False
+        ),
+        "ratio": associations.interaction_row(frame, frame["x"], "x", "none", settings),
+    }
     for row in associations.per_arm_rows(frame, frame["x"], "x", "none", settings, "landmark"):
         rows["arm1" if row["group"] == "SBRT+atezolizumab" else "arm0"] = row
     return rows, r
@@ -93,8 +110,9 @@ def test_arm_aware_hazard_ratios_match_coxph(case, key):
     hr, low, high, p_value, n, events = r[key]
     row = rows[key]
     assert (row["n"], row["events"]) == (n, events)
-    np.testing.assert_allclose([row["estimate"], row["ci_low"], row["ci_high"]],
-                               [hr, low, high], rtol=5e-5)
+    np.testing.assert_allclose(
+        [row["estimate"], row["ci_low"], row["ci_high"]], [hr, low, high], rtol=5e-5
+    )
     np.testing.assert_allclose(row["p_value"], p_value, rtol=1e-4)
     if key in ("adjusted", "ratio"):
         assert row["adjusted_for"] == "arm"

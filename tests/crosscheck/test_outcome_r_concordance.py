@@ -32,10 +32,12 @@ for (name in names(models)) {
       "discordant", "tied.x")]), digits = 15), "\n")
 }
 """
-CASES = {"lung_age_ecog_sex": ("lung", ["age", "ph.ecog"], ["sex"]),
-         "lung_ecog_sex": ("lung", ["ph.ecog"], ["sex"]),
-         "lung_age_ecog": ("lung", ["age", "ph.ecog"], []),
-         "veteran_trt_karno_cell": ("veteran", ["trt", "karno"], ["celltype"])}
+CASES = {
+    "lung_age_ecog_sex": ("lung", ["age", "ph.ecog"], ["sex"]),
+    "lung_ecog_sex": ("lung", ["ph.ecog"], ["sex"]),
+    "lung_age_ecog": ("lung", ["age", "ph.ecog"], []),
+    "veteran_trt_karno_cell": ("veteran", ["trt", "karno"], ["celltype"]),
+}
 
 
 @pytest.fixture(scope="module")

@@ -30,15 +30,23 @@ def _files(folder, n=90, seed=SEED):
     """biomarkers.tsv and ctdna.tsv of a seeded cohort whose ctDNA status raises the hazard."""
     rng = np.random.default_rng(seed)
     start = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
-    patients = pd.DataFrame({
-        "patient": [f"P{i:03d}" for i in range(n)], "start_date": start.strftime("%Y-%m-%d"),
-        "arm": rng.choice(["SBRT", "SBRT+atezolizumab"], n),
-        "histology": rng.choice(["leiomyosarcoma", "liposarcoma"], n),
-        "line": rng.choice([1, 2], n), "objective_response": rng.integers(0, 2, n)})
+    patients = pd.DataFrame(
+        {
+            "patient": [f"P{i:03d}" for i in range(n)],
+            "start_date": start.strftime("%Y-%m-%d"),
+            "arm": rng.choice(["SBRT", "SBRT+atezolizumab"], n),
+            "histology": rng.choice(["leiomyosarcoma", "liposarcoma"], n),
+            "line": rng.choice([1, 2], n),
+            "objective_response": rng.integers(0, 2, n),
+        }
+    )
     samples, pfs = [], []
     for i, p in enumerate(patients.itertuples(index=False)):
-        plan = [("baseline", -int(rng.integers(0, 8))), ("month3", 91 + int(rng.integers(-7, 8))),
-                ("month6", 182 + int(rng.integers(-7, 8)))]
+        plan = [
+            ("baseline", -int(rng.integers(0, 8))),
+            ("month3", 91 + int(rng.integers(-7, 8))),
+            ("month6", 182 + int(rng.integers(-7, 8))),
+        ]
         status = (rng.random(3) < [0.5, 0.4, 0.4]).astype(float)
         hazard = np.where(status == 1, 1 / 200, 1 / 600)  # planted HR 3 while detected
         day, event = _pfs(rng, [d for _, d in plan], hazard)
@@ -48,8 +56,9 @@ def _files(folder, n=90, seed=SEED):
         for (timepoint, when), detected in zip(plan, status):
             samples.append((p.patient, f"{p.patient}-{timepoint}", timepoint, when, detected))
         if event:  # drawn at suspected progression, up to 3 weeks before it is confirmed
-            samples.append((p.patient, f"{p.patient}-R", "relapse",
-                            day - int(rng.integers(0, 22)), 1.0))
+            samples.append(
+                (p.patient, f"{p.patient}-R", "relapse", day - int(rng.integers(0, 22)), 1.0)
+            )
     patients["pfs_days"], patients["pfs_event"] = zip(*pfs)
     ctdna = pd.DataFrame(samples, columns=["patient", "sample", "timepoint", "day", "detected"])
     start_of = patients.set_index("patient")["start_date"].map(pd.Timestamp)
@@ -82,8 +91,9 @@ def test_time_varying_row_matches_coxph_on_tmerge_data(tmp_path):
     ctdna = stats_io.read_optional(ctdna_path, ["patient", "sample", "timepoint"])
     table, _ = associations.associate(biomarkers, ctdna, FAST)
     row = table[table["method"] == "cox_time_varying"].iloc[0]
-    coef, se, p_value, n, events = run_r(TIME_VARYING_SCRIPT, tmp_path, str(biomarkers_path),
-                                         str(ctdna_path))["tv"]
+    coef, se, p_value, n, events = run_r(
+        TIME_VARYING_SCRIPT, tmp_path, str(biomarkers_path), str(ctdna_path)
+    )["tv"]
     assert row["family"] == "exploratory" and row["biomarker"] == "ctdna_detected"
     assert (row["n"], row["events"]) == (n, events)
     np.testing.assert_allclose(np.log(row["estimate"]), coef, rtol=5e-5, atol=5e-5 * se)
@@ -91,6 +101,10 @@ def test_time_varying_row_matches_coxph_on_tmerge_data(tmp_path):
     np.testing.assert_allclose(ours_se, se, rtol=5e-5)
     np.testing.assert_allclose(row["p_value"], p_value, rtol=1e-3)
     assert row["estimate"] > 1  # planted: higher hazard while ctDNA is detected
-    for counted in ("relapse samples descriptive only", "samples without date or status",
-                    "samples after follow up", "patients without sample"):
+    for counted in (
+        "relapse samples descriptive only",
+        "samples without date or status",
+        "samples after follow up",
+        "patients without sample",
+    ):
         assert counted in row["note"]

@@ -24,7 +24,9 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 """
-NOT_COMPARED = {"stereosarc-biomarkers"}  # the project itself: a wheel in the image, editable on the host
+NOT_COMPARED = {
+    "stereosarc-biomarkers"
+}  # the project itself: a wheel in the image, editable on the host
 
 
 def _unavailable() -> str | None:
@@ -44,15 +46,26 @@ def podman_env(tmp_path_factory):
     conf = tmp_path_factory.mktemp("podman") / "containers.conf"
     conf.write_text(CONTAINERS_CONF)
     env = {**os.environ, "CONTAINERS_CONF": str(conf)}
-    built = subprocess.run([str(REPO / "scripts" / "build_image.sh")], cwd=REPO, env=env,
-                           capture_output=True, text=True, timeout=3600)
+    built = subprocess.run(
+        [str(REPO / "scripts" / "build_image.sh")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     assert built.returncode == 0, built.stderr[-3000:]
     return {**env, "IMAGE": built.stdout.strip()}
 
 
 def in_image(env: dict, *command: str) -> str:
-    return subprocess.run(["podman", "run", "--rm", env["IMAGE"], *command], env=env,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["podman", "run", "--rm", env["IMAGE"], *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def freeze(text: str) -> dict[str, str]:
@@ -63,11 +76,20 @@ def freeze(text: str) -> dict[str, str]:
 
 def test_image_holds_the_host_python_stack_and_tools(podman_env):
     image = freeze(in_image(podman_env, "/opt/venv/bin/pip", "freeze"))
-    host = freeze(subprocess.run([str(REPO / ".venv" / "bin" / "pip"), "freeze"],
-                                 capture_output=True, text=True, check=True).stdout)
+    host = freeze(
+        subprocess.run(
+            [str(REPO / ".venv" / "bin" / "pip"), "freeze"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert {"numpy", "pandas", "pysam", "cyvcf2", "lifelines", "scipy", "pyarrow"} <= set(image)
-    differ = {name: (version, host.get(name)) for name, version in image.items()
-              if name not in NOT_COMPARED and host.get(name) != version}
+    differ = {
+        name: (version, host.get(name))
+        for name, version in image.items()
+        if name not in NOT_COMPARED and host.get(name) != version
+    }
     assert not differ, f"image vs host versions: {differ}"
     assert in_image(podman_env, "sh", "-c", "samtools --version | head -1").startswith("samtools")
     assert in_image(podman_env, "sh", "-c", "bcftools --version | head -1").startswith("bcftools")
@@ -76,17 +98,33 @@ def test_image_holds_the_host_python_stack_and_tools(podman_env):
 
 def test_podman_run_matches_host_run_byte_for_byte(podman_env, small_demo, tmp_path, monkeypatch):
     monkeypatch.setenv("CONTAINERS_CONF", podman_env["CONTAINERS_CONF"])
-    host = nextflow(tmp_path, *demo_params(small_demo), "--outdir", str(tmp_path / "host"),
-                    "-work-dir", str(tmp_path / "work_host"))
+    host = nextflow(
+        tmp_path,
+        *demo_params(small_demo),
+        "--outdir",
+        str(tmp_path / "host"),
+        "-work-dir",
+        str(tmp_path / "work_host"),
+    )
     assert host.returncode == 0, host.stderr[-3000:]
-    boxed = nextflow(tmp_path, "-profile", "podman", *demo_params(small_demo),
-                     "--outdir", str(tmp_path / "podman"), "-work-dir", str(tmp_path / "work_podman"))
+    boxed = nextflow(
+        tmp_path,
+        "-profile",
+        "podman",
+        *demo_params(small_demo),
+        "--outdir",
+        str(tmp_path / "podman"),
+        "-work-dir",
+        str(tmp_path / "work_podman"),
+    )
     assert boxed.returncode == 0, boxed.stdout[-3000:] + boxed.stderr[-3000:]
     versions = (tmp_path / "podman" / "pipeline_info" / "software_versions.yml").read_text()
-    image_python = in_image(podman_env, "python3", "-c",
-                            "import platform; print(platform.python_version())").strip()
+    image_python = in_image(
+        podman_env, "python3", "-c", "import platform; print(platform.python_version())"
+    ).strip()
     assert f'python: "{image_python}"' in versions, "tasks ran in the image's Python"
     wrappers = sorted((tmp_path / "work_podman").glob("*/*/.command.run"))
-    assert wrappers and all("podman run" in w.read_text() and podman_env["IMAGE"] in w.read_text()
-                            for w in wrappers), "every task ran in the image"
+    assert wrappers and all(
+        "podman run" in w.read_text() and podman_env["IMAGE"] in w.read_text() for w in wrappers
+    ), "every task ran in the image"
     assert_same_cohort(tmp_path / "host" / "cohort", tmp_path / "podman" / "cohort")

@@ -17,10 +17,17 @@ import pytest
 
 from stereosarc.tables import read_output_table, validate_frame
 from tests.crosscheck.rsurvival import R_MISSING, TIME_VARYING_SCRIPT, run_r
-from tests.pipeline.nf import (COHORT_LEVEL, COHORT_TABLES, demo_params, generate_demo,
-                               latest_trace, nextflow)
+from tests.pipeline.nf import (
+    COHORT_LEVEL,
+    COHORT_TABLES,
+    demo_params,
+    generate_demo,
+    latest_trace,
+    nextflow,
+)
 
 pytestmark = pytest.mark.pipeline
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
@@ -52,8 +59,14 @@ def test_pipeline_info_records_versions_and_parameters(first_run):
     launch, _ = first_run
     info = launch / "results" / "pipeline_info"
     versions = (info / "software_versions.yml").read_text()
-    for expected in ("nextflow: 24.10.8", 'python: "3.', "pysam:", "cyvcf2:", "lifelines:",
-                     "htslib:"):
+    for expected in (
+        "nextflow: 24.10.8",
+        'python: "3.',
+        "pysam:",
+        "cyvcf2:",
+        "lifelines:",
+        "htslib:",
+    ):
         assert expected in versions
     assert '"tmb_min_vaf": 0.05' in (info / "params.json").read_text()
     assert list(info.glob("execution_timeline_*.html"))
@@ -76,8 +89,9 @@ def test_time_varying_cox_row_matches_r_on_the_run_outputs(first_run, tmp_path):
     table = read_output_table(cohort / "associations.tsv")
     row = table[table["method"] == "cox_time_varying"].iloc[0]
     assert np.isfinite(row["estimate"]), row["note"]
-    coef, se, _, n, events = run_r(TIME_VARYING_SCRIPT, tmp_path, str(cohort / "biomarkers.tsv"),
-                                   str(cohort / "ctdna.tsv"))["tv"]
+    coef, se, _, n, events = run_r(
+        TIME_VARYING_SCRIPT, tmp_path, str(cohort / "biomarkers.tsv"), str(cohort / "ctdna.tsv")
+    )["tv"]
     assert (row["n"], row["events"]) == (n, events)
     z = 1.959963984540054  # standard normal 97.5 % quantile
     ours_se = (np.log(row["ci_high"]) - np.log(row["ci_low"])) / (2 * z)
@@ -94,17 +108,25 @@ def test_planted_effects_come_out_in_the_right_direction_from_the_calls(first_ru
     # month-6 ctDNA: only samples drawn before the landmark count (no look-ahead), so the
     # arm-adjusted landmark Cox has too few events on the demo and is refused with its reason;
     # the direction is read from the landmark KM medians instead
-    landmark = table[(table["biomarker"] == "ctdna_month6_detected")
-                     & (table["method"] == "cox_landmark")].iloc[0]
+    landmark = table[
+        (table["biomarker"] == "ctdna_month6_detected") & (table["method"] == "cox_landmark")
+    ].iloc[0]
     assert np.isfinite(landmark["estimate"]) or "not fitted" in landmark["note"]
-    km = table[(table["biomarker"] == "ctdna_month6_detected (landmark)")
-               & (table["method"] == "km") & (table["estimate"] > 1)].set_index("group")
-    assert km.loc["ctdna_month6_detected = 1", "estimate"] \
-        < km.loc["ctdna_month6_detected = 0", "estimate"]  # median PFS days after the landmark
-    for biomarker, method, harmful in (("nlr_ge_5", "cox_stratified", True),
-                                       ("cps_ge_1", "cox_stratified", False),
-                                       ("arm", "cox_stratified", False),
-                                       ("cps_ge_1", "fisher_exact", True)):
+    km = table[
+        (table["biomarker"] == "ctdna_month6_detected (landmark)")
+        & (table["method"] == "km")
+        & (table["estimate"] > 1)
+    ].set_index("group")
+    assert (
+        km.loc["ctdna_month6_detected = 1", "estimate"]
+        < km.loc["ctdna_month6_detected = 0", "estimate"]
+    )  # median PFS days after the landmark
+    for biomarker, method, harmful in (
+        ("nlr_ge_5", "cox_stratified", True),
+        ("cps_ge_1", "cox_stratified", False),
+        ("arm", "cox_stratified", False),
+        ("cps_ge_1", "fisher_exact", True),
+    ):
         row = table[(table["biomarker"] == biomarker) & (table["method"] == method)].iloc[0]
         assert (row["estimate"] > 1) == harmful, (biomarker, method, row["estimate"])
 
@@ -115,7 +137,9 @@ def test_resume_after_unchanged_run_reexecutes_nothing(first_run):
     assert result.returncode == 0, result.stderr[-3000:]
     trace = latest_trace(launch / "results")
     assert len(trace) > 0
-    assert set(trace["status"]) == {"CACHED"}, trace.loc[trace["status"] != "CACHED", "name"].tolist()
+    assert set(trace["status"]) == {"CACHED"}, trace.loc[
+        trace["status"] != "CACHED", "name"
+    ].tolist()
 
 
 def test_changing_one_plasma_bam_reexecutes_only_its_tasks(first_run, demo):
@@ -138,8 +162,10 @@ def test_changing_one_plasma_bam_reexecutes_only_its_tasks(first_run, demo):
 def drop_first_pair(bam: Path) -> None:
     """Rewrite ``bam`` without its first read pair, and re-index it."""
     tmp = bam.with_suffix(".tmp.bam")
-    with pysam.AlignmentFile(str(bam)) as source, \
-            pysam.AlignmentFile(str(tmp), "wb", template=source) as target:
+    with (
+        pysam.AlignmentFile(str(bam)) as source,
+        pysam.AlignmentFile(str(tmp), "wb", template=source) as target,
+    ):
         first = None
         for read in source:
             first = first or read.query_name
@@ -160,15 +186,24 @@ def test_bad_samplesheet_is_refused_before_any_other_task(demo, tmp_path):
     args[1] = str(bad)
     result = nextflow(tmp_path, *args, "--outdir", str(tmp_path / "results"))
     assert result.returncode != 0
-    assert f"row {len(sheet) + 1}, column sample: duplicate sample id" in result.stdout + result.stderr
+    assert (
+        f"row {len(sheet) + 1}, column sample: duplicate sample id"
+        in result.stdout + result.stderr
+    )
     trace = latest_trace(tmp_path / "results")
     assert trace["step"].tolist() == ["VALIDATE"]
 
 
 def test_ctdna_only_batch_is_a_normal_run(small_demo, tmp_path):
-    result = nextflow(tmp_path, "--input", str(small_demo / "samplesheet.csv"),
-                      "--ctdna_targets", str(small_demo / "ctdna_targets.bed"),
-                      "--outdir", str(tmp_path / "results"))
+    result = nextflow(
+        tmp_path,
+        "--input",
+        str(small_demo / "samplesheet.csv"),
+        "--ctdna_targets",
+        str(small_demo / "ctdna_targets.bed"),
+        "--outdir",
+        str(tmp_path / "results"),
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     cohort = tmp_path / "results" / "cohort"
     for name in ("ctdna", "ctdna_dynamics", "rejects"):

@@ -16,14 +16,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline.nf import (assert_same_cohort, demo_params, latest_trace, nextflow,
-                               start_nextflow)
+from tests.pipeline.nf import (
+    assert_same_cohort,
+    demo_params,
+    latest_trace,
+    nextflow,
+    start_nextflow,
+)
 
 pytestmark = pytest.mark.pipeline
 
 NO_RETRY = "process.errorStrategy = 'finish'\n"  # a killed task fails the run (no retry)
-COUNT_OUTPUTS = (".site_counts.tsv", ".target_depth.tsv", ".background.tsv",
-                 ".rejects_count.tsv")  # modules/local/ctdna_count outputs
+COUNT_OUTPUTS = (
+    ".site_counts.tsv",
+    ".target_depth.tsv",
+    ".background.tsv",
+    ".rejects_count.tsv",
+)  # modules/local/ctdna_count outputs
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +83,9 @@ def test_sigkilled_task_is_retried_and_tables_are_unchanged(small_demo, referenc
     assert_same_cohort(reference_run, tmp_path / "results" / "cohort")
 
 
-def test_killed_task_without_retry_resumes_with_only_unfinished_tasks(small_demo, reference_run,
-                                                                      tmp_path):
+def test_killed_task_without_retry_resumes_with_only_unfinished_tasks(
+    small_demo, reference_run, tmp_path
+):
     (tmp_path / "no_retry.config").write_text(NO_RETRY)
     args = [*demo_params(small_demo), "--outdir", str(tmp_path / "results")]
     run = start_nextflow(tmp_path, "-c", str(tmp_path / "no_retry.config"), *args)
@@ -117,7 +127,9 @@ def test_killed_run_resumes_with_only_unfinished_tasks(small_demo, reference_run
     os.killpg(run.pid, signal.SIGKILL)
     run.communicate(timeout=60)
     killed_trace = latest_trace(tmp_path / "results")
-    finished_before = {Path(w) for w in killed_trace.loc[killed_trace["status"] == "COMPLETED", "workdir"]}
+    finished_before = {
+        Path(w) for w in killed_trace.loc[killed_trace["status"] == "COMPLETED", "workdir"]
+    }
     assert finished_before, "some tasks had finished (and were traced) before the kill"
     result = nextflow(tmp_path, *args, "-resume")
     assert result.returncode == 0, result.stderr[-3000:]

@@ -43,8 +43,12 @@ process {
 def flat_config(profile: str, site: Path | None = None) -> dict[str, str]:
     """`nextflow [-c site] config -flat -profile <profile>` of the project as {key: value}."""
     extra = ["-c", str(site)] if site else []
-    result = subprocess.run([str(NEXTFLOW), *extra, "config", "-flat", "-profile", profile,
-                             str(REPO)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(NEXTFLOW), *extra, "config", "-flat", "-profile", profile, str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return dict(line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)
 
@@ -64,16 +68,26 @@ def test_slurm_profile_settings_and_site_override(tmp_path):
     site = tmp_path / "site.config"
     site.write_text(DOCUMENTED_SITE_CONFIG)
     config = flat_config("slurm", site)
-    assert (config["executor.queueSize"], config["executor.submitRateLimit"]) == ("200", "'30/1min'")
+    assert (config["executor.queueSize"], config["executor.submitRateLimit"]) == (
+        "200",
+        "'30/1min'",
+    )
     assert config["process.clusterOptions"] == "'--account=proj123 --qos=normal'"
     assert config["process.'withLabel:process_medium'.cpus"] == "4"
     assert config["process.cache"] == "'lenient'"  # what the site does not set is kept
 
 
-@pytest.mark.parametrize("name, value, valid", [
-    ("slurm_queue", "normal", True), ("slurm_queue", "normal,long", True),
-    ("slurm_queue", "normal long", False), ("slurm_account", "proj123", True),
-    ("slurm_account", "proj;rm", False), ("slurm_account", "--qos=high", False)])
+@pytest.mark.parametrize(
+    "name, value, valid",
+    [
+        ("slurm_queue", "normal", True),
+        ("slurm_queue", "normal,long", True),
+        ("slurm_queue", "normal long", False),
+        ("slurm_account", "proj123", True),
+        ("slurm_account", "proj;rm", False),
+        ("slurm_account", "--qos=high", False),
+    ],
+)
 def test_queue_and_account_are_checked_by_the_preflight(name, value, valid):
     params = {"input": "samplesheet.csv", "outdir": "results", name: value}
     if valid:
@@ -85,8 +99,9 @@ def test_queue_and_account_are_checked_by_the_preflight(name, value, valid):
 
 def running_job(env: dict, step: str) -> tuple[str, str] | None:
     """(job id, work dir) of a running job of ``step`` whose task script has started."""
-    queue = subprocess.run(["squeue", "-h", "-t", "R", "-o", "%i|%j|%Z"], env=env,
-                           capture_output=True, text=True).stdout
+    queue = subprocess.run(
+        ["squeue", "-h", "-t", "R", "-o", "%i|%j|%Z"], env=env, capture_output=True, text=True
+    ).stdout
     for line in queue.splitlines():
         job, name, workdir = line.split("|", 2)
         started = Path(workdir, ".command.begin").exists()
@@ -97,14 +112,16 @@ def running_job(env: dict, step: str) -> tuple[str, str] | None:
 
 def queue_snapshot(env: dict) -> pd.DataFrame:
     """Jobs in the queue now: id, name, partition, account."""
-    queue = subprocess.run(["squeue", "-h", "-o", "%i|%j|%P|%a"], env=env, capture_output=True,
-                           text=True).stdout
+    queue = subprocess.run(
+        ["squeue", "-h", "-o", "%i|%j|%P|%a"], env=env, capture_output=True, text=True
+    ).stdout
     rows = [line.split("|") for line in queue.splitlines() if line]
     return pd.DataFrame(rows, columns=["job", "name", "partition", "account"])
 
 
-def cancel_one_running(env: dict, run: subprocess.Popen, step: str,
-                       timeout: float = 600) -> tuple[str, pd.DataFrame]:
+def cancel_one_running(
+    env: dict, run: subprocess.Popen, step: str, timeout: float = 600
+) -> tuple[str, pd.DataFrame]:
     """scancel a running job of ``step``; return its id and every queue snapshot taken."""
     snapshots, deadline = [], time.monotonic() + timeout
     while time.monotonic() < deadline and run.poll() is None:
@@ -125,9 +142,18 @@ def test_demo_runs_as_slurm_jobs(small_demo, tmp_path, monkeypatch):
     site.write_text(SITE_CONFIG)
     with slurm_cluster.cluster(tmp_path / "cluster") as env:
         monkeypatch.setenv("SLURM_CONF", env["SLURM_CONF"])
-        run = start_nextflow(tmp_path, "-profile", "slurm", "-c", str(site),
-                             "--slurm_account", ACCOUNT, *demo_params(small_demo),
-                             "--outdir", str(tmp_path / "results"))
+        run = start_nextflow(
+            tmp_path,
+            "-profile",
+            "slurm",
+            "-c",
+            str(site),
+            "--slurm_account",
+            ACCOUNT,
+            *demo_params(small_demo),
+            "--outdir",
+            str(tmp_path / "results"),
+        )
         cancelled, queued = cancel_one_running(env, run, "CTDNA_COUNT")
         output, _ = run.communicate(timeout=1800)
         assert run.returncode == 0, output[-3000:]
@@ -135,7 +161,11 @@ def test_demo_runs_as_slurm_jobs(small_demo, tmp_path, monkeypatch):
     jobs = pd.DataFrame(slurm_cluster.completed_jobs(tmp_path / "cluster")).set_index("JobId")
     assert len(trace) > 10
     assert set(trace["native_id"].astype(str)) <= set(jobs.index), "every task is a SLURM job"
-    assert len(queued) and set(queued["partition"]) == {"test"} and set(queued["account"]) == {ACCOUNT}
+    assert (
+        len(queued)
+        and set(queued["partition"]) == {"test"}
+        and set(queued["account"]) == {ACCOUNT}
+    )
     assert (jobs["Partition"] == "test").all() and (jobs["Account"] == ACCOUNT).all()
     assert jobs["Name"].str.startswith("nf-").all()
     # the cancelled job: exit 143 (SIGTERM from scancel), retried with 2x memory and time
@@ -146,7 +176,9 @@ def test_demo_runs_as_slurm_jobs(small_demo, tmp_path, monkeypatch):
     assert retry["attempt"].tolist() == [2]
     first, second = jobs.loc[cancelled], jobs.loc[str(retry["native_id"].iloc[0])]
     assert first["JobState"] == "CANCELLED" and second["JobState"] == "COMPLETED"
-    assert "mem=1G" in first["Tres"] and "mem=2G" in second["Tres"]  # process_single: 1 GB x attempt
+    assert (
+        "mem=1G" in first["Tres"] and "mem=2G" in second["Tres"]
+    )  # process_single: 1 GB x attempt
     assert (int(first["TimeLimit"]), int(second["TimeLimit"])) == (30, 60)  # 30 min x attempt
     assert (jobs.drop(index=cancelled)["JobState"] == "COMPLETED").all()
     assert (tmp_path / "results" / "cohort" / "biomarkers.tsv").exists()

@@ -16,19 +16,36 @@ from tests.pipeline.nf import REPO, demo_params, generate_demo, latest_trace, ne
 
 pytestmark = pytest.mark.pipeline
 
-COHORT = ("tmb.tsv", "ctdna.tsv", "ctdna_dynamics.tsv", "ctdna_sites.tsv", "ctdna_cn.tsv",
-          "ctdna_blacklist.tsv", "ctdna_pon_check.tsv", "biomarkers.tsv", "biomarkers.parquet", "associations.tsv",
-          "km.tsv", "primary_endpoint.tsv", "rejects.tsv")
+COHORT = (
+    "tmb.tsv",
+    "ctdna.tsv",
+    "ctdna_dynamics.tsv",
+    "ctdna_sites.tsv",
+    "ctdna_cn.tsv",
+    "ctdna_blacklist.tsv",
+    "ctdna_pon_check.tsv",
+    "biomarkers.tsv",
+    "biomarkers.parquet",
+    "associations.tsv",
+    "km.tsv",
+    "primary_endpoint.tsv",
+    "rejects.tsv",
+)
 MARKERS = ("ihc_patient.tsv", "labs_patient.tsv", "clinical_endpoints.tsv")
 COUNTS = ("site_counts", "target_depth", "background", "rejects_count")  # ctdna/counts/ID.*.tsv
 
 
 def module_processes() -> set[str]:
     """Process names as they run: every `process X` of modules/local, under its include alias."""
-    names = {match for path in (REPO / "modules" / "local").glob("*/main.nf")
-             for match in re.findall(r"^process (\w+)", path.read_text(), flags=re.M)}
-    wiring = "".join(path.read_text() for path in [*(REPO / "subworkflows").rglob("*.nf"),
-                                                    *(REPO / "workflows").glob("*.nf")])
+    names = {
+        match
+        for path in (REPO / "modules" / "local").glob("*/main.nf")
+        for match in re.findall(r"^process (\w+)", path.read_text(), flags=re.M)
+    }
+    wiring = "".join(
+        path.read_text()
+        for path in [*(REPO / "subworkflows").rglob("*.nf"), *(REPO / "workflows").glob("*.nf")]
+    )
     aliases = dict(re.findall(r"include \{\s*(\w+)\s+as\s+(\w+)\s*\}", wiring))
     return {aliases.get(name, name) for name in names}
 
@@ -44,8 +61,9 @@ def stub_run(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     sheet.to_csv(folder / "samplesheet.csv", index=False)
     params = demo_params(demo)
     params[params.index("--input") + 1] = str(folder / "samplesheet.csv")
-    result = nextflow(folder, "-stub-run", "-profile", "test", *params,
-                      "--outdir", str(folder / "out"))
+    result = nextflow(
+        folder, "-stub-run", "-profile", "test", *params, "--outdir", str(folder / "out")
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return folder / "out", sheet
 
@@ -63,16 +81,28 @@ def test_every_module_stub_ran_once_per_expected_task(stub_run):
 def test_every_stage_publishes_its_files(stub_run):
     outdir, sheet = stub_run
     expected = {f"cohort/{name}" for name in COHORT} | {f"markers/{name}" for name in MARKERS}
-    expected |= {f"cohort/tmb_trace/{sample}.tmb_trace.tsv"
-                 for sample in sheet.loc[sheet["type"] == "tumour", "sample"]}
-    expected |= {f"ctdna/counts/{sample}.{kind}.tsv" for kind in COUNTS
-                 for sample in sheet.loc[sheet["type"].isin(["plasma", "pon"]), "sample"]}
-    expected |= {"report/report.html", "pipeline_info/samplesheet.valid.csv",
-                 "pipeline_info/params.json", "pipeline_info/software_versions.yml"}
+    expected |= {
+        f"cohort/tmb_trace/{sample}.tmb_trace.tsv"
+        for sample in sheet.loc[sheet["type"] == "tumour", "sample"]
+    }
+    expected |= {
+        f"ctdna/counts/{sample}.{kind}.tsv"
+        for kind in COUNTS
+        for sample in sheet.loc[sheet["type"].isin(["plasma", "pon"]), "sample"]
+    }
+    expected |= {
+        "report/report.html",
+        "pipeline_info/samplesheet.valid.csv",
+        "pipeline_info/params.json",
+        "pipeline_info/software_versions.yml",
+    }
     published = {str(path.relative_to(outdir)) for path in outdir.rglob("*") if path.is_file()}
     assert expected - published == set()
-    assert not [name for name in published if name.endswith("versions.yml")
-                and name != "pipeline_info/software_versions.yml"]
+    assert not [
+        name
+        for name in published
+        if name.endswith("versions.yml") and name != "pipeline_info/software_versions.yml"
+    ]
 
 
 def test_software_versions_has_one_entry_per_process(stub_run):

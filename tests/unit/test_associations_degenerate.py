@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from outcome import associations, multiplicity, landmark
+from outcome import associations, landmark, multiplicity
 from stereosarc.tables import validate_frame
 
 SEED = 20240601
@@ -16,15 +16,20 @@ FAST = associations.Settings(n_bootstrap=50, enet_repeats=2)
 def cohort(n=60, seed=SEED) -> pd.DataFrame:
     """Synthetic biomarkers.tsv-like frame (seeded)."""
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "patient": [f"P{i:03d}" for i in range(n)],
-        "arm": rng.choice(["SBRT", "SBRT+atezolizumab"], n),
-        "histology": rng.choice(["leiomyosarcoma", "liposarcoma", "undifferentiated"], n),
-        "line": rng.choice(["1", "2"], n),
-        "pfs_days": np.ceil(rng.exponential(250, n)), "pfs_event": (rng.random(n) < 0.8) * 1,
-        "objective_response": (rng.random(n) < 0.3) * 1,
-        "tmb": rng.lognormal(1, 1, n), "nlr_ge_5": rng.integers(0, 2, n),
-        "cd8_density": rng.normal(300, 80, n)})
+    return pd.DataFrame(
+        {
+            "patient": [f"P{i:03d}" for i in range(n)],
+            "arm": rng.choice(["SBRT", "SBRT+atezolizumab"], n),
+            "histology": rng.choice(["leiomyosarcoma", "liposarcoma", "undifferentiated"], n),
+            "line": rng.choice(["1", "2"], n),
+            "pfs_days": np.ceil(rng.exponential(250, n)),
+            "pfs_event": (rng.random(n) < 0.8) * 1,
+            "objective_response": (rng.random(n) < 0.3) * 1,
+            "tmb": rng.lognormal(1, 1, n),
+            "nlr_ge_5": rng.integers(0, 2, n),
+            "cd8_density": rng.normal(300, 80, n),
+        }
+    )
 
 
 def _row(table, biomarker, method):
@@ -84,8 +89,9 @@ def test_bh_within_the_biomarker_and_interaction_families_separately():
     for family in ("biomarker", "interaction"):
         tested = table[(table["family"] == family) & table["p_value"].notna()]
         assert (tested["q_value"] >= tested["p_value"]).all()
-        np.testing.assert_allclose(tested["q_value"],
-                                   multiplicity.benjamini_hochberg(tested["p_value"]))
+        np.testing.assert_allclose(
+            tested["q_value"], multiplicity.benjamini_hochberg(tested["p_value"])
+        )
 
 
 def test_time_varying_skipped_with_reason_without_dates():
@@ -94,12 +100,20 @@ def test_time_varying_skipped_with_reason_without_dates():
 
 
 def test_landmark_exclusions_counted_by_hand():
-    frame = pd.DataFrame({"pfs_days": [100, 150, 200, 300, 400, np.nan],
-                          "pfs_event": [1, 0, 1, 0, 1, np.nan],
-                          "m6": [1, np.nan, 0, np.nan, 1, 1]})
+    frame = pd.DataFrame(
+        {
+            "pfs_days": [100, 150, 200, 300, 400, np.nan],
+            "pfs_event": [1, 0, 1, 0, 1, np.nan],
+            "m6": [1, np.nan, 0, np.nan, 1, 1],
+        }
+    )
     cohort_at_landmark, excluded = landmark.landmark_cohort(frame, "m6", 182.625)
-    assert excluded == {"no_pfs": 1, "event_before_landmark": 1,
-                        "censored_before_landmark": 1, "marker_missing": 1}
+    assert excluded == {
+        "no_pfs": 1,
+        "event_before_landmark": 1,
+        "censored_before_landmark": 1,
+        "marker_missing": 1,
+    }
     assert cohort_at_landmark["pfs_days"].tolist() == pytest.approx([17.375, 217.375])
 
 
@@ -121,9 +135,15 @@ def test_near_separation_gives_a_reason_not_a_meaningless_hazard_ratio():
 def test_constant_continuous_biomarker_gives_reasons_in_every_row():
     table, _ = associations.associate(cohort().assign(tmb=7.0), settings=FAST)
     rows = table[table["biomarker"] == "tmb"]
-    assert set(rows["method"]) == {"cox_stratified", "maxstat_logrank", "logistic", "roc_auc",
-                                   "cox_interaction", "cox_stratified_per_arm",
-                                   "logistic_per_arm"}
+    assert set(rows["method"]) == {
+        "cox_stratified",
+        "maxstat_logrank",
+        "logistic",
+        "roc_auc",
+        "cox_interaction",
+        "cox_stratified_per_arm",
+        "logistic_per_arm",
+    }
     assert rows["estimate"].isna().all() and rows["p_value"].isna().all()
     assert rows["note"].str.contains("not fitted|not tested").all()
 
@@ -131,24 +151,31 @@ def test_constant_continuous_biomarker_gives_reasons_in_every_row():
 def _with_plasma(frame, detected):
     """start_date for every patient and two dated plasma samples each (days 0 and 91)."""
     frame = frame.assign(start_date="2021-03-01")
-    ctdna = pd.DataFrame({"patient": np.repeat(frame["patient"], 2).to_numpy(),
-                          "sample": [f"S{i}" for i in range(2 * len(frame))],
-                          "timepoint": np.tile(["baseline", "month3"], len(frame)),
-                          "collection_date": np.tile(["2021-03-01", "2021-05-31"], len(frame)),
-                          "detected": detected(2 * len(frame))})
+    ctdna = pd.DataFrame(
+        {
+            "patient": np.repeat(frame["patient"], 2).to_numpy(),
+            "sample": [f"S{i}" for i in range(2 * len(frame))],
+            "timepoint": np.tile(["baseline", "month3"], len(frame)),
+            "collection_date": np.tile(["2021-03-01", "2021-05-31"], len(frame)),
+            "detected": detected(2 * len(frame)),
+        }
+    )
     return frame, ctdna
 
 
-@pytest.mark.parametrize("change, reason", [
-    (lambda f: f.assign(pfs_event=0), "no events (all censored)"),
-    (lambda f: f.iloc[:8], "n = 8 < 10 patients with a usable plasma sample"),
-    (lambda f: f, "ctDNA status has a single value")])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda f: f.assign(pfs_event=0), "no events (all censored)"),
+        (lambda f: f.iloc[:8], "n = 8 < 10 patients with a usable plasma sample"),
+        (lambda f: f, "ctDNA status has a single value"),
+    ],
+)
 def test_time_varying_degenerate_inputs_give_a_reason(change, reason):
     frame, ctdna = _with_plasma(change(cohort()), lambda n: np.zeros(n))
     if reason != "ctDNA status has a single value":
         ctdna["detected"] = np.arange(len(ctdna)) % 2
-    row = _row(associations.associate(frame, ctdna, FAST)[0], "ctdna_detected",
-               "cox_time_varying")
+    row = _row(associations.associate(frame, ctdna, FAST)[0], "ctdna_detected", "cox_time_varying")
     assert np.isnan(row["estimate"]) and reason in row["note"], row["note"]
     assert "not used:" in row["note"]
 

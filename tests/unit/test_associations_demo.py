@@ -5,7 +5,6 @@ with CPS >= 1. The demo cohort is 103 patients, seed 20240601 (stereosarc.demo.c
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,15 +19,23 @@ NO_ENET = associations.Settings(n_bootstrap=20, enet_repeats=0)  # fast settings
 
 def biomarkers_from_truth(patients: pd.DataFrame) -> pd.DataFrame:
     """biomarkers.tsv-like columns from the demo's latent (true) values."""
-    return pd.DataFrame({
-        "patient": patients["patient"], "arm": patients["arm"],
-        "histology": patients["histology"], "line": patients["line"],
-        "pfs_days": patients["pfs_days"], "pfs_event": patients["pfs_event"].astype(int),
-        "objective_response": patients["best_response"].isin(["CR", "PR"]).astype(int),
-        "tmb_high": patients["tmb_high"].astype(int), "cps_ge_1": patients["cps_high"].astype(int),
-        "nlr_ge_5": patients["nlr_high"].astype(int),
-        "ctdna_month6_detected": patients["ctdna_month6_positive"].astype(int),
-        "start_date": "2021-01-04", "ctdna_month6_date": MONTH6_DRAWN})
+    return pd.DataFrame(
+        {
+            "patient": patients["patient"],
+            "arm": patients["arm"],
+            "histology": patients["histology"],
+            "line": patients["line"],
+            "pfs_days": patients["pfs_days"],
+            "pfs_event": patients["pfs_event"].astype(int),
+            "objective_response": patients["best_response"].isin(["CR", "PR"]).astype(int),
+            "tmb_high": patients["tmb_high"].astype(int),
+            "cps_ge_1": patients["cps_high"].astype(int),
+            "nlr_ge_5": patients["nlr_high"].astype(int),
+            "ctdna_month6_detected": patients["ctdna_month6_positive"].astype(int),
+            "start_date": "2021-01-04",
+            "ctdna_month6_date": MONTH6_DRAWN,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +51,15 @@ def estimate(table, biomarker, method) -> float:
     return float(rows["estimate"].iloc[0])
 
 
-@pytest.mark.parametrize("biomarker, method, harmful", [
-    ("ctdna_month6_detected", "cox_landmark", True),
-    ("nlr_ge_5", "cox_stratified", True),
-    ("cps_ge_1", "cox_stratified", False),
-    ("arm", "cox_stratified", False)])
+@pytest.mark.parametrize(
+    "biomarker, method, harmful",
+    [
+        ("ctdna_month6_detected", "cox_landmark", True),
+        ("nlr_ge_5", "cox_stratified", True),
+        ("cps_ge_1", "cox_stratified", False),
+        ("arm", "cox_stratified", False),
+    ],
+)
 def test_planted_hazard_ratio_direction(demo_table, biomarker, method, harmful):
     hr = estimate(demo_table, biomarker, method)
     assert (hr > 1) if harmful else (hr < 1), f"{biomarker}: HR {hr:.3g}"
@@ -64,6 +75,12 @@ def test_tmb_effect_in_the_atezolizumab_arm_of_a_larger_cohort():
     frame = biomarkers_from_truth(simulate_patients(600, DEMO_SEED))
     atezo = frame[frame["arm"] == "SBRT+atezolizumab"]
     data = associations.prepare(atezo)
-    row = associations.cox_row(data, data["tmb_high"].astype(float), "tmb_high", "none",
-                               associations.Settings(), interaction=False)
+    row = associations.cox_row(
+        data,
+        data["tmb_high"].astype(float),
+        "tmb_high",
+        "none",
+        associations.Settings(),
+        interaction=False,
+    )
     assert row["estimate"] < 1, row

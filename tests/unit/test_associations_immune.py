@@ -9,8 +9,16 @@ import numpy as np
 from outcome import associations, multiplicity
 from tests.unit.test_associations_degenerate import FAST, SEED, cohort
 
-IMMUNE_DENSITIES = ["cd3_density", "cd4_density", "cd8_density", "cd20_density",
-                    "cd45_density", "cd68_density", "cd163_density", "foxp3_density"]
+IMMUNE_DENSITIES = [
+    "cd3_density",
+    "cd4_density",
+    "cd8_density",
+    "cd20_density",
+    "cd45_density",
+    "cd68_density",
+    "cd163_density",
+    "foxp3_density",
+]
 
 
 def _with_immune_panel():
@@ -30,8 +38,11 @@ def test_every_measured_immune_marker_is_in_the_biomarker_family():
         assert len(prognostic) == 1 and prognostic["adjusted_for"].iloc[0] == "arm", marker
         assert prognostic["p_value"].notna().all(), marker
         assert {"logistic", "cox_interaction", "cox_stratified_per_arm"} <= set(rows["method"])
-    densities = [m.column for m in associations.baseline_markers(table["biomarker"].unique())
-                 if m.column.endswith("_density")]
+    densities = [
+        m.column
+        for m in associations.baseline_markers(table["biomarker"].unique())
+        if m.column.endswith("_density")
+    ]
     assert sorted(densities) == sorted(IMMUNE_DENSITIES)
 
 
@@ -39,5 +50,6 @@ def test_q_values_count_the_added_markers():
     table, _ = associations.associate(_with_immune_panel(), settings=FAST)
     family = table[(table["family"] == "biomarker") & table["p_value"].notna()]
     assert family["biomarker"].isin(["cd20_density", "cd163_density"]).sum() == 4
-    np.testing.assert_allclose(family["q_value"],
-                               multiplicity.benjamini_hochberg(family["p_value"]))
+    np.testing.assert_allclose(
+        family["q_value"], multiplicity.benjamini_hochberg(family["p_value"])
+    )

@@ -19,18 +19,21 @@ SEED = 20240601  # project default seed (docs/development.md)
 
 
 def _frame(rows):
-    return pd.DataFrame(rows, columns=["sample", "chrom", "start", "end", "gene",
-                                       "mean_fragment_depth"])
+    return pd.DataFrame(
+        rows, columns=["sample", "chrom", "start", "end", "gene", "mean_fragment_depth"]
+    )
 
 
 def _tiny():
     """Two reference targets (depth 100, 300 -> median 200) and one MDM2 target."""
     rows = []
     for sample, mdm2 in (("pon1", 200.0), ("pon2", 220.0), ("pon3", 180.0), ("p1", 400.0)):
-        rows += [(sample, "chr1", 0, 100, "BACKBONE_01", 100.0),
-                 (sample, "chr1", 200, 300, "BACKBONE_02", 300.0),
-                 (sample, "chr12", 0, 100, "MDM2", mdm2),
-                 (sample, "chr17", 0, 100, "TP53", 5000.0)]
+        rows += [
+            (sample, "chr1", 0, 100, "BACKBONE_01", 100.0),
+            (sample, "chr1", 200, 300, "BACKBONE_02", 300.0),
+            (sample, "chr12", 0, 100, "MDM2", mdm2),
+            (sample, "chr17", 0, 100, "TP53", 5000.0),
+        ]
     return _frame(rows)
 
 
@@ -68,12 +71,18 @@ def test_sample_scaled_by_its_median_ratio_to_the_pon_over_reference_targets():
     """A reference target of median depth that is off (260 instead of 200) does not set the
     sample's scale: the median ratio of the reference targets to the PoN does."""
     rows = []
-    for sample, middle, mdm2 in (("pon1", 200.0, 200.0), ("pon2", 200.0, 200.0),
-                                 ("pon3", 260.0, 200.0), ("p1", 260.0, 400.0)):
-        rows += [(sample, "chr1", 0, 100, "BACKBONE_01", 100.0),
-                 (sample, "chr1", 200, 300, "BACKBONE_02", middle),
-                 (sample, "chr1", 400, 500, "BACKBONE_03", 300.0),
-                 (sample, "chr12", 0, 100, "MDM2", mdm2)]
+    for sample, middle, mdm2 in (
+        ("pon1", 200.0, 200.0),
+        ("pon2", 200.0, 200.0),
+        ("pon3", 260.0, 200.0),
+        ("p1", 260.0, 400.0),
+    ):
+        rows += [
+            (sample, "chr1", 0, 100, "BACKBONE_01", 100.0),
+            (sample, "chr1", 200, 300, "BACKBONE_02", middle),
+            (sample, "chr1", 400, 500, "BACKBONE_03", 300.0),
+            (sample, "chr12", 0, 100, "MDM2", mdm2),
+        ]
     norm = cn.normalise_depth(_frame(rows), ["MDM2"], [])
     pon = ["pon1", "pon2", "pon3"]
     result = cn.call_gene(norm, pon, "MDM2").set_index("sample")
@@ -134,8 +143,16 @@ def simulate(rng, n_pon=12, plasma=(), n_ref=16, n_mdm2=10, fragments=3000, nois
             ratio = 1 + fraction * (copies - 2) / 2 if gene == "MDM2" else 1.0
             mean = fragments * depth_scale * efficiency[k] * ratio
             count = rng.poisson(mean * rng.lognormal(0, noise_sd))
-            rows.append((name, "chr12" if gene == "MDM2" else "chr1", 1000 * k, 1000 * k + 200,
-                         gene, count / 200.0))
+            rows.append(
+                (
+                    name,
+                    "chr12" if gene == "MDM2" else "chr1",
+                    1000 * k,
+                    1000 * k + 200,
+                    gene,
+                    count / 200.0,
+                )
+            )
     return _frame(rows)
 
 

@@ -65,8 +65,17 @@ def test_cn_matches_base_r(tmp_path):
     depth = simulate(rng, n_pon=8, plasma=plasma)
     depth.to_csv(tmp_path / "depth.tsv", sep="\t", index=False)
     (tmp_path / "cn.R").write_text(R_SCRIPT)
-    subprocess.run([rscript, str(tmp_path / "cn.R"), str(tmp_path / "depth.tsv"),
-                    str(tmp_path / "r.tsv"), "20"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            rscript,
+            str(tmp_path / "cn.R"),
+            str(tmp_path / "depth.tsv"),
+            str(tmp_path / "r.tsv"),
+            "20",
+        ],
+        check=True,
+        capture_output=True,
+    )
     expected = pd.read_csv(tmp_path / "r.tsv", sep="\t").set_index("sample")
     norm = cn.normalise_depth(depth, ["MDM2"], [])
     pon = [s for s in norm["sample"].unique() if s.startswith("pon")]
@@ -77,5 +86,6 @@ def test_cn_matches_base_r(tmp_path):
     np.testing.assert_allclose(ours["z"], expected["z"], rtol=1e-9)
     np.testing.assert_allclose(ours["p_value"], expected["p"], rtol=1e-9, atol=1e-300)
     plasma_ids = [name for name, _, _ in plasma]
-    np.testing.assert_allclose(ours.loc[plasma_ids, "tf_cn"], expected.loc[plasma_ids, "tf"],
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        ours.loc[plasma_ids, "tf_cn"], expected.loc[plasma_ids, "tf"], rtol=0, atol=1e-12
+    )

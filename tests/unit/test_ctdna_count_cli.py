@@ -7,8 +7,13 @@ import pytest
 
 from ctdna.cli import count_main
 from stereosarc.tables import read_output_table
-from tests.unit.test_ctdna_count_fixtures import (pair, write_bam, write_reference, write_targets,
-                                                   write_tumour_vcf)
+from tests.unit.test_ctdna_count_fixtures import (
+    pair,
+    write_bam,
+    write_reference,
+    write_targets,
+    write_tumour_vcf,
+)
 
 SNV0, DEL0 = 300, 500
 
@@ -23,22 +28,44 @@ def inputs(tmp_path):
         reads += pair(f"p{i}", 250, 270, variant, variant)  # overlapping mates agree
         reads += pair(f"d{i}", 450, 600, ("del", DEL0, 2) if i == 0 else None)
     bam = write_bam(tmp_path / "S1.bam", reference, reads)
-    vcf = write_tumour_vcf(tmp_path / "T1.vcf.gz", [
-        (SNV0 + 1, reference[SNV0], alt, "PASS", 0.4),
-        (DEL0 + 1, reference[DEL0:DEL0 + 3], reference[DEL0], "PASS", None),
-        (900, reference[899], "T" if reference[899] != "T" else "G", "PASS", 0.2)])  # outside targets
-    bed = write_targets(tmp_path / "targets.bed", [("chr17", 200, 400, "TP53"),
-                                                    ("chr17", 400, 700, "TP53"),
-                                                    ("chr17", 800, 850, "REF1")])
-    return {"dir": tmp_path, "bam": bam, "vcf": vcf, "bed": bed, "fasta": tmp_path / "ref.fa",
-            "alt": alt, "reference": reference}
+    vcf = write_tumour_vcf(
+        tmp_path / "T1.vcf.gz",
+        [
+            (SNV0 + 1, reference[SNV0], alt, "PASS", 0.4),
+            (DEL0 + 1, reference[DEL0 : DEL0 + 3], reference[DEL0], "PASS", None),
+            (900, reference[899], "T" if reference[899] != "T" else "G", "PASS", 0.2),
+        ],
+    )  # outside targets
+    bed = write_targets(
+        tmp_path / "targets.bed",
+        [("chr17", 200, 400, "TP53"), ("chr17", 400, 700, "TP53"), ("chr17", 800, 850, "REF1")],
+    )
+    return {
+        "dir": tmp_path,
+        "bam": bam,
+        "vcf": vcf,
+        "bed": bed,
+        "fasta": tmp_path / "ref.fa",
+        "alt": alt,
+        "reference": reference,
+    }
 
 
 def _run(inputs, *extra, tumour=True):
     out = inputs["dir"] / "out"
-    argv = ["--bam", str(inputs["bam"]), "--sample", "S1", "--targets", str(inputs["bed"]),
-            "--out-sites", str(out / "S1.site_counts.tsv"),
-            "--out-targets", str(out / "S1.target_depth.tsv"), *extra]
+    argv = [
+        "--bam",
+        str(inputs["bam"]),
+        "--sample",
+        "S1",
+        "--targets",
+        str(inputs["bed"]),
+        "--out-sites",
+        str(out / "S1.site_counts.tsv"),
+        "--out-targets",
+        str(out / "S1.target_depth.tsv"),
+        *extra,
+    ]
     if tumour:
         argv += ["--tumour", f"T1={inputs['vcf']}"]
     return count_main(argv), out
@@ -52,7 +79,11 @@ def test_counts_written_with_schemas(inputs):
     snv, deletion = sites.iloc[0], sites.iloc[1]
     assert (snv.alt_fragments, snv.ref_fragments, snv.depth_fragments) == (2, 4, 6)
     assert snv.vaf == pytest.approx(2 / 6) and snv.tissue_vaf == pytest.approx(0.4)
-    assert (deletion.alt_fragments, deletion.ref_fragments, deletion.variant_type) == (1, 5, "deletion")
+    assert (deletion.alt_fragments, deletion.ref_fragments, deletion.variant_type) == (
+        1,
+        5,
+        "deletion",
+    )
     assert deletion.tissue_vaf == pytest.approx(0.4)  # AD 60,40
     depth = read_output_table(out / "S1.target_depth.tsv")
     assert depth["fragments"].tolist() == [6, 6, 0]
@@ -71,8 +102,9 @@ def test_no_tumour_gives_empty_sites_and_depths(inputs):
 
 def test_pon_with_two_tumours_repeats_a_shared_site(inputs):
     second = inputs["dir"] / "T2.vcf.gz"
-    write_tumour_vcf(second, [(SNV0 + 1, inputs["reference"][SNV0], inputs["alt"], "PASS", 0.1)],
-                     sample="T2")
+    write_tumour_vcf(
+        second, [(SNV0 + 1, inputs["reference"][SNV0], inputs["alt"], "PASS", 0.1)], sample="T2"
+    )
     status, out = _run(inputs, "--tumour", f"T2={second}")
     assert status == 0
     sites = read_output_table(out / "S1.site_counts.tsv")
@@ -109,8 +141,13 @@ def test_ref_mismatch_with_fasta_rejects_site_or_refuses(inputs, capsys):
     reference = inputs["reference"]
     wrong = "A" if reference[SNV0] != "A" else "C"
     alt = next(b for b in "ACGT" if b not in (wrong, reference[SNV0]))
-    write_tumour_vcf(inputs["vcf"], [(SNV0 + 1, wrong, alt, "PASS", 0.4),
-                                     (DEL0 + 1, reference[DEL0:DEL0 + 3], reference[DEL0], "PASS", None)])
+    write_tumour_vcf(
+        inputs["vcf"],
+        [
+            (SNV0 + 1, wrong, alt, "PASS", 0.4),
+            (DEL0 + 1, reference[DEL0 : DEL0 + 3], reference[DEL0], "PASS", None),
+        ],
+    )
     status, out = _run(inputs, "--fasta", str(inputs["fasta"]))
     assert status == 0
     rejects = read_output_table(out / "S1.rejects_count.tsv")
@@ -134,9 +171,20 @@ def test_target_contig_absent_from_bam_is_a_reject(inputs):
 
 def test_bad_sample_id_is_refused(inputs, capsys):
     out = inputs["dir"]
-    status = count_main(["--bam", str(inputs["bam"]), "--sample", "bad id", "--targets",
-                         str(inputs["bed"]), "--out-sites", str(out / "a.tsv"),
-                         "--out-targets", str(out / "b.tsv")])
+    status = count_main(
+        [
+            "--bam",
+            str(inputs["bam"]),
+            "--sample",
+            "bad id",
+            "--targets",
+            str(inputs["bed"]),
+            "--out-sites",
+            str(out / "a.tsv"),
+            "--out-targets",
+            str(out / "b.tsv"),
+        ]
+    )
     assert status == 2 and "--sample" in capsys.readouterr().err
 
 
@@ -167,15 +215,19 @@ def test_cram_with_fasta_counts_like_bam(inputs):
     if not samtools:
         pytest.skip("samtools not installed")
     import subprocess
+
     cram = inputs["dir"] / "S1.cram"
-    subprocess.run([samtools, "view", "-C", "-T", str(inputs["fasta"]), "-o", str(cram),
-                    str(inputs["bam"])], check=True)
+    subprocess.run(
+        [samtools, "view", "-C", "-T", str(inputs["fasta"]), "-o", str(cram), str(inputs["bam"])],
+        check=True,
+    )
     subprocess.run([samtools, "index", str(cram)], check=True)
     status, out = _run(inputs, "--fasta", str(inputs["fasta"]))
     bam_sites = read_output_table(out / "S1.site_counts.tsv")
     inputs = {**inputs, "bam": cram}
-    status_cram, out_cram = _run({**inputs, "dir": inputs["dir"] / "cram"}, "--fasta",
-                                 str(inputs["fasta"]))
+    status_cram, out_cram = _run(
+        {**inputs, "dir": inputs["dir"] / "cram"}, "--fasta", str(inputs["fasta"])
+    )
     assert status == status_cram == 0
     cram_sites = read_output_table(out_cram / "S1.site_counts.tsv")
     assert cram_sites.equals(bam_sites)
@@ -189,15 +241,20 @@ def _site_list(inputs, rows, header="chrom\tpos\tref\talt\tgene"):
 
 def test_fixed_site_list_counts_like_the_vcf_sites(inputs):
     reference = inputs["reference"]
-    deletion = (DEL0 + 1, reference[DEL0:DEL0 + 3], reference[DEL0])
-    listed = _site_list(inputs, [
-        ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "TP53_hotspot"),  # row 1
-        ("chr17", *deletion, ""),                                            # row 2: gene from BED
-        ("chr17", 900, reference[899], "T", "X"),                            # row 3: outside targets
-        ("chr17", SNV0 + 1, reference[SNV0:SNV0 + 2], "GA", "X"),            # row 4: MNV
-        ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "again")])       # row 5: repeat
-    status, out = _run(inputs, "--sites", str(listed), "--fasta", str(inputs["fasta"]),
-                       tumour=False)
+    deletion = (DEL0 + 1, reference[DEL0 : DEL0 + 3], reference[DEL0])
+    listed = _site_list(
+        inputs,
+        [
+            ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "TP53_hotspot"),  # row 1
+            ("chr17", *deletion, ""),  # row 2: gene from BED
+            ("chr17", 900, reference[899], "T", "X"),  # row 3: outside targets
+            ("chr17", SNV0 + 1, reference[SNV0 : SNV0 + 2], "GA", "X"),  # row 4: MNV
+            ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "again"),
+        ],
+    )  # row 5: repeat
+    status, out = _run(
+        inputs, "--sites", str(listed), "--fasta", str(inputs["fasta"]), tumour=False
+    )
     assert status == 0
     fixed = read_output_table(out / "S1.site_counts.tsv")
     assert fixed["tumour_sample"].tolist() == ["fixed_sites", "fixed_sites"]
@@ -215,8 +272,9 @@ def test_fixed_site_list_counts_like_the_vcf_sites(inputs):
 
 
 def test_site_list_and_tumour_vcf_together(inputs):
-    listed = _site_list(inputs, [("chr17", SNV0 + 1, inputs["reference"][SNV0], inputs["alt"],
-                                  "TP53")])
+    listed = _site_list(
+        inputs, [("chr17", SNV0 + 1, inputs["reference"][SNV0], inputs["alt"], "TP53")]
+    )
     status, out = _run(inputs, "--sites", str(listed))
     assert status == 0
     sites = read_output_table(out / "S1.site_counts.tsv")
@@ -225,13 +283,19 @@ def test_site_list_and_tumour_vcf_together(inputs):
     assert shared["alt_fragments"].tolist() == [2, 2]
 
 
-@pytest.mark.parametrize("header, row, message", [
-    ("chrom\tpos\tref\talt", ("chr17", 301, "C", "T"), "missing required column(s) gene"),
-    ("chrom\tpos\tref\talt\tgene", ("chr17", "7.5e3x", "C", "T", "G"),
-     "hotspots.tsv row 1, column pos: '7.5e3x' is not a 1-based position"),
-    ("chrom\tpos\tref\talt\tgene", ("chr17", 0, "C", "T", "G"), "row 1, column pos"),
-    ("chrom\tpos\tref\talt\tgene", ("chr17", 301, "C", "", "G"), "row 1, column alt: empty"),
-])
+@pytest.mark.parametrize(
+    "header, row, message",
+    [
+        ("chrom\tpos\tref\talt", ("chr17", 301, "C", "T"), "missing required column(s) gene"),
+        (
+            "chrom\tpos\tref\talt\tgene",
+            ("chr17", "7.5e3x", "C", "T", "G"),
+            "hotspots.tsv row 1, column pos: '7.5e3x' is not a 1-based position",
+        ),
+        ("chrom\tpos\tref\talt\tgene", ("chr17", 0, "C", "T", "G"), "row 1, column pos"),
+        ("chrom\tpos\tref\talt\tgene", ("chr17", 301, "C", "", "G"), "row 1, column alt: empty"),
+    ],
+)
 def test_malformed_site_list_is_refused(inputs, capsys, header, row, message):
     listed = _site_list(inputs, [row], header=header)
     status, _ = _run(inputs, "--sites", str(listed), tumour=False)
@@ -245,10 +309,16 @@ def test_site_list_ref_mismatch_is_a_reject_and_reserved_id_refused(inputs, caps
     reference = inputs["reference"]
     wrong = "A" if reference[SNV0] != "A" else "C"
     alt = next(b for b in "ACGT" if b not in (wrong, reference[SNV0]))
-    listed = _site_list(inputs, [("chr17", SNV0 + 1, wrong, alt, "TP53"),
-                                 ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "TP53")])
-    status, out = _run(inputs, "--sites", str(listed), "--fasta", str(inputs["fasta"]),
-                       tumour=False)
+    listed = _site_list(
+        inputs,
+        [
+            ("chr17", SNV0 + 1, wrong, alt, "TP53"),
+            ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "TP53"),
+        ],
+    )
+    status, out = _run(
+        inputs, "--sites", str(listed), "--fasta", str(inputs["fasta"]), tumour=False
+    )
     assert status == 0
     rejects = read_output_table(out / "S1.rejects_count.tsv")
     assert rejects[["file", "row", "column"]].values.tolist() == [["hotspots.tsv", 1, "ref"]]
@@ -256,25 +326,39 @@ def test_site_list_ref_mismatch_is_a_reject_and_reserved_id_refused(inputs, caps
     assert status == 2 and "reserved" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("row, message", [
-    (None, ""),
-    ("chr17\tx\tC\tT\tTP53", "sites.tsv row 2, column pos: 'x' is not a 1-based position"),
-    ("chr17\t7675088\tC\t\tTP53", "sites.tsv row 2, column alt: empty"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (None, ""),
+        ("chr17\tx\tC\tT\tTP53", "sites.tsv row 2, column pos: 'x' is not a 1-based position"),
+        ("chr17\t7675088\tC\t\tTP53", "sites.tsv row 2, column alt: empty"),
+    ],
+)
 def test_preflight_checks_the_site_list(tmp_path, capsys, row, message):
     """stereosarc-validate --ctdna-sites (the pipeline's pre-flight of --ctdna_sites)."""
     from stereosarc.cli import validate_main
     from tests.conftest import write_bam as write_plasma_bam
 
     write_plasma_bam(tmp_path / "P1-B.bam")
-    (tmp_path / "sheet.csv").write_text("patient,sample,type,timepoint,bam,cfdna_ng_per_ml\n"
-                                        "P1,P1-B,plasma,baseline,P1-B.bam,10\n")
+    (tmp_path / "sheet.csv").write_text(
+        "patient,sample,type,timepoint,bam,cfdna_ng_per_ml\nP1,P1-B,plasma,baseline,P1-B.bam,10\n"
+    )
     (tmp_path / "targets.bed").write_text("chr17\t7674000\t7677000\tTP53\n")
-    (tmp_path / "sites.tsv").write_text("chrom\tpos\tref\talt\tgene\n"
-                                        + (row or "chr17\t7675088\tC\tT\tTP53") + "\n")
-    code = validate_main(["--input", str(tmp_path / "sheet.csv"), "--ctdna-targets",
-                          str(tmp_path / "targets.bed"), "--ctdna-sites", str(tmp_path / "sites.tsv"),
-                          "--out", str(tmp_path / "valid.csv")])
+    (tmp_path / "sites.tsv").write_text(
+        "chrom\tpos\tref\talt\tgene\n" + (row or "chr17\t7675088\tC\tT\tTP53") + "\n"
+    )
+    code = validate_main(
+        [
+            "--input",
+            str(tmp_path / "sheet.csv"),
+            "--ctdna-targets",
+            str(tmp_path / "targets.bed"),
+            "--ctdna-sites",
+            str(tmp_path / "sites.tsv"),
+            "--out",
+            str(tmp_path / "valid.csv"),
+        ]
+    )
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert (code, message in last) == ((2, True) if row else (0, True))
 

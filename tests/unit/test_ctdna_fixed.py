@@ -20,8 +20,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, special
-from hypothesis import given, settings, strategies as st
 
 from ctdna import fixed, levels, site_calls, snv
 from ctdna.sites import FIXED_SITES
@@ -30,8 +31,13 @@ F1, F2 = ("chr17", 7675088, "C", "T"), ("chr17", 7674220, "C", "T")
 F3 = ("chr17", 7673802, "G", "A")
 F4, T2 = ("chr17", 7674900, "G", "T"), ("chr17", 7676000, "A", "G")
 DEPTH = 3000
-PON_ALT = {F1: (1, 0, 0, 1), F2: (0, 0, 0, 0), F3: (0, 1, 0, 0), F4: (300, 310, 0, 0),
-           T2: (0, 0, 1, 0)}
+PON_ALT = {
+    F1: (1, 0, 0, 1),
+    F2: (0, 0, 0, 0),
+    F3: (0, 1, 0, 0),
+    F4: (300, 310, 0, 0),
+    T2: (0, 0, 1, 0),
+}
 # prior of ctdna.snv: pooled over the non-black-listed PoN sites (F1 F2 F3 T2): 4 alt of
 # 4 x 4 x 3,000 = 48,000 fragments -> r = 4.5 / 48,001; a0 = 1,000 r
 A0 = 1000 * 4.5 / 48001
@@ -42,11 +48,21 @@ def rows(sample: str, tumour_sample: str, sites: dict, depth: dict | None = None
     out = []
     for site, alt in sites.items():
         d = (depth or {}).get(site, DEPTH)
-        out.append({"sample": sample, "tumour_sample": tumour_sample,
-                    **dict(zip(snv.SITE_KEY, site)), "gene": "TP53", "variant_type": "snv",
-                    "tissue_vaf": math.nan if tumour_sample == FIXED_SITES else 0.4,
-                    "ref_fragments": d - alt, "alt_fragments": alt, "other_fragments": 0,
-                    "discordant_fragments": 0, "depth_fragments": d})
+        out.append(
+            {
+                "sample": sample,
+                "tumour_sample": tumour_sample,
+                **dict(zip(snv.SITE_KEY, site)),
+                "gene": "TP53",
+                "variant_type": "snv",
+                "tissue_vaf": math.nan if tumour_sample == FIXED_SITES else 0.4,
+                "ref_fragments": d - alt,
+                "alt_fragments": alt,
+                "other_fragments": 0,
+                "discordant_fragments": 0,
+                "depth_fragments": d,
+            }
+        )
     return out
 
 
@@ -60,29 +76,39 @@ def pon_rows() -> list[dict]:
     return out
 
 
-SHEET = pd.DataFrame({"patient": ["P1", "P1", "P2", "P3", "P4"],
-                      "sample": ["W", "V", "X", "Y", "Z"]})
+SHEET = pd.DataFrame(
+    {"patient": ["P1", "P1", "P2", "P3", "P4"], "sample": ["W", "V", "X", "Y", "Z"]}
+)
 TUMOUR = pd.DataFrame({"patient": ["P1"], "sample": ["T1"]})
 
 
 def cohort(plasma_rows: list[dict], sample_backgrounds=None, pon=True):
     table = pd.DataFrame(plasma_rows + (pon_rows() if pon else []))
     pon_frame = table[table["sample"].str.startswith("N")]
-    background = (snv.background_from_pon(pon_frame) if pon
-                  else pd.DataFrame(columns=snv.BACKGROUND_COLUMNS))
-    calls, fixed_calls, detail = site_calls.call_snv_cohort(table, SHEET, TUMOUR, background,
-                                                        sample_backgrounds)
-    frame = levels.cohort_levels(SHEET.assign(timepoint="baseline", collection_date=None,
-                                              cfdna_ng_per_ml=3.3),
-                                 levels.snv_frame(calls, fixed_calls), None)
+    background = (
+        snv.background_from_pon(pon_frame) if pon else pd.DataFrame(columns=snv.BACKGROUND_COLUMNS)
+    )
+    calls, fixed_calls, detail = site_calls.call_snv_cohort(
+        table, SHEET, TUMOUR, background, sample_backgrounds
+    )
+    frame = levels.cohort_levels(
+        SHEET.assign(timepoint="baseline", collection_date=None, cfdna_ng_per_ml=3.3),
+        levels.snv_frame(calls, fixed_calls),
+        None,
+    )
     return frame.set_index("sample"), detail
 
 
 def betabinom_tail(alt: int, depth: int, a: float, b: float) -> float:
     """P(X >= alt) = sum_k C(d, k) B(k + a, d - k + b) / B(a, b), k = alt..d, summed in logs."""
     k = np.arange(alt, depth + 1, dtype=float)
-    terms = (special.gammaln(depth + 1) - special.gammaln(k + 1) - special.gammaln(depth - k + 1)
-             + special.betaln(k + a, depth - k + b) - special.betaln(a, b))
+    terms = (
+        special.gammaln(depth + 1)
+        - special.gammaln(k + 1)
+        - special.gammaln(depth - k + 1)
+        + special.betaln(k + a, depth - k + b)
+        - special.betaln(a, b)
+    )
     top = terms.max()
     tail = math.exp(top) * math.fsum(np.exp(terms - top))
     assert tail > 0, "underflow: the comparison would be vacuous"
@@ -99,14 +125,18 @@ def pon_tail(site, alt: int, depth: int = DEPTH) -> float:
     (site c^2 = e x e^0.25 - 1), v = 1 / (A_s + a0) + c^2 4 x 3000^2 / (12,000 + 1000)^2."""
     pon_alt, pon_depth = sum(PON_ALT[site]), 4 * DEPTH
     rate = (pon_alt + A0) / (pon_depth + 1000)
-    v = 1 / (pon_alt + A0) + math.expm1(1.25) * 4 * DEPTH ** 2 / (pon_depth + 1000) ** 2
+    v = 1 / (pon_alt + A0) + math.expm1(1.25) * 4 * DEPTH**2 / (pon_depth + 1000) ** 2
     within = math.e * (1 + v) - 1
 
     def given(z):
         mean = rate * math.exp(0.5 * z - 0.125)
         precision = (1 - mean) / (mean * within) - 1
-        return math.exp(-z * z / 2) / math.sqrt(2 * math.pi) * betabinom_tail(
-            alt, depth, mean * precision, (1 - mean) * precision)
+        return (
+            math.exp(-z * z / 2)
+            / math.sqrt(2 * math.pi)
+            * betabinom_tail(alt, depth, mean * precision, (1 - mean) * precision)
+        )
+
     return integrate.quad(given, -14, 14, epsabs=0, epsrel=1e-10, limit=200)[0]
 
 
@@ -152,8 +182,12 @@ def test_tf_zero_sample_and_pon_donors_are_not_detected():
 
 def test_fixed_site_that_is_also_a_tumour_site_is_counted_once():
     # P1 (tumour T1: F1, T2): F1 is also on the fixed list; F2 lights up but is not a tumour site
-    plasma = (rows("W", "T1", {F1: 20, T2: 15}) + rows("W", FIXED_SITES, {F1: 20, F2: 25, F3: 0})
-              + rows("V", "T1", {F1: 0, T2: 0}) + rows("V", FIXED_SITES, {F1: 0, F2: 25, F3: 0}))
+    plasma = (
+        rows("W", "T1", {F1: 20, T2: 15})
+        + rows("W", FIXED_SITES, {F1: 20, F2: 25, F3: 0})
+        + rows("V", "T1", {F1: 0, T2: 0})
+        + rows("V", FIXED_SITES, {F1: 0, F2: 25, F3: 0})
+    )
     frame, detail = cohort(plasma)
     w, v = frame.loc["W"], frame.loc["V"]
     assert w["snv_mode"] == "tumour_informed" and w["detection_source"] == "snv"
@@ -176,27 +210,37 @@ def test_shallow_fixed_site_makes_a_negative_not_evaluable():
     assert pd.isna(z["fixed_detected"]) and pd.isna(z["detected"]) and z["evaluable"] == False
     assert "1 of 3 fixed sites cannot detect TF=0.01" in z["reason"]
     e = (2 + A0) / 13000
-    assert f"chr17:7675088 C>T: expected {100 * (0.005 * (1 - e) + 0.995 * e):.2f} alt " \
-           "fragments < 2 needed for p<0.00333" in z["reason"]
+    assert (
+        f"chr17:7675088 C>T: expected {100 * (0.005 * (1 - e) + 0.995 * e):.2f} alt "
+        "fragments < 2 needed for p<0.00333" in z["reason"]
+    )
     # the same shallow site carrying the mutation is still a detection
     frame, _ = cohort(rows("Z", FIXED_SITES, {F1: 30, F2: 0, F3: 0}, depth={F1: 100}))
     assert frame.loc["Z", "detected"] == True and frame.loc["Z", "fixed_max_vaf"] == 0.3
 
 
 def test_without_pon_the_sample_background_is_used_and_nothing_black_listed():
-    own = pd.DataFrame({"sample": "X", "error_class": ["C>T", "C>A"],
-                        "error_count": [10, 5], "opportunity_count": [1_000_000] * 2})
+    own = pd.DataFrame(
+        {
+            "sample": "X",
+            "error_class": ["C>T", "C>A"],
+            "error_count": [10, 5],
+            "opportunity_count": [1_000_000] * 2,
+        }
+    )
     frame, detail = cohort(NAIVE_X, sample_backgrounds=own, pon=False)
     x = frame.loc["X"]
     # C>T class (F1, F2, F3 = G>A) Beta(10.5, 999,990.5); F4 G>T = C>A is now tested too
     sites = detail.set_index("pos")
     assert sites.loc[F2[1], "site_p_value"] == pytest.approx(
-        betabinom_tail(30, DEPTH, 10.5, 1_000_000 - 10 + 0.5), rel=1e-6)
+        betabinom_tail(30, DEPTH, 10.5, 1_000_000 - 10 + 0.5), rel=1e-6
+    )
     assert sites.loc[F1[1], "site_p_value"] == 1.0  # 0 alt fragments: P(X >= 0)
     # F4, 300 alt: beyond the null support K = ceil(lambda + 50 sd + 50) = 57, ctdna.snv reports
     # the upper bound P(X >= 57) (the exact tail, ~1e-700, is below the float range)
     assert sites.loc[F4[1], "site_p_value"] == pytest.approx(
-        betabinom_tail(57, DEPTH, 5.5, 1_000_000 - 5 + 0.5), rel=1e-6)
+        betabinom_tail(57, DEPTH, 5.5, 1_000_000 - 5 + 0.5), rel=1e-6
+    )
     assert x["fixed_n_sites"] == 4 and x["fixed_n_called"] == 2
     assert x["fixed_p_value"] == pytest.approx(4 * sites["site_p_value"].min(), rel=1e-12)
     assert x["fixed_max_vaf"] == pytest.approx(0.1)  # F4: the PoN would have black-listed it
@@ -212,37 +256,67 @@ def test_no_fixed_sites_keeps_the_previous_behaviour():
 
 
 def test_tumour_naive_with_mdm2_amplification():
-    naive = {"n_sites": 0, "alt_fragments": math.nan, "total_fragments": math.nan,
-             "mean_vaf": math.nan, "tumour_fraction": math.nan, "tf_ci_low": math.nan,
-             "tf_ci_high": math.nan, "p_value": math.nan, "detected": None,
-             "reason": "no tumour VCF for this patient", "snv_mode": "tumour_naive",
-             "fixed_n_sites": 3, "fixed_n_called": 1, "fixed_p_value": 1e-7,
-             "fixed_detected": True, "fixed_max_vaf": 0.02, "fixed_reason": None}
-    cn = {"log2_ratio": 0.8, "z": 9.0, "p_value": 1e-9, "amplified": True, "tf_cn": 0.1,
-          "tf_cn_low": 0.08, "tf_cn_high": 0.12, "copy_number": 20.0, "pon_sd": 0.05,
-          "reason": None}
+    naive = {
+        "n_sites": 0,
+        "alt_fragments": math.nan,
+        "total_fragments": math.nan,
+        "mean_vaf": math.nan,
+        "tumour_fraction": math.nan,
+        "tf_ci_low": math.nan,
+        "tf_ci_high": math.nan,
+        "p_value": math.nan,
+        "detected": None,
+        "reason": "no tumour VCF for this patient",
+        "snv_mode": "tumour_naive",
+        "fixed_n_sites": 3,
+        "fixed_n_called": 1,
+        "fixed_p_value": 1e-7,
+        "fixed_detected": True,
+        "fixed_max_vaf": 0.02,
+        "fixed_reason": None,
+    }
+    cn = {
+        "log2_ratio": 0.8,
+        "z": 9.0,
+        "p_value": 1e-9,
+        "amplified": True,
+        "tf_cn": 0.1,
+        "tf_cn_low": 0.08,
+        "tf_cn_high": 0.12,
+        "copy_number": 20.0,
+        "pon_sd": 0.05,
+        "reason": None,
+    }
     row = levels.sample_level(naive, cn, 3.3)
     assert row["detection_source"] == "fixed+cn" and row["tf_source"] == "cn"
     assert row["tumour_fraction"] == 0.1 and row["p_value"] == 1e-7
     assert row["p_value_source"] == "fixed"
-    negative = levels.sample_level({**naive, "fixed_detected": False, "fixed_n_called": 0,
-                                    "fixed_p_value": 0.4}, {**cn, "amplified": False}, 3.3)
+    negative = levels.sample_level(
+        {**naive, "fixed_detected": False, "fixed_n_called": 0, "fixed_p_value": 0.4},
+        {**cn, "amplified": False},
+        3.3,
+    )
     assert negative["detected"] is None and negative["p_value_source"] == "fixed"
     assert negative["reason_code"] == "no_informative_marker"
     assert negative["p_value"] == 0.4
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
-@given(alts=st.lists(st.integers(0, 60), min_size=3, max_size=3), site=st.integers(0, 2),
-       extra=st.integers(1, 10))
+@given(
+    alts=st.lists(st.integers(0, 60), min_size=3, max_size=3),
+    site=st.integers(0, 2),
+    extra=st.integers(1, 10),
+)
 def test_more_alt_fragments_never_weaken_the_fixed_call(alts, site, extra):
     background = snv.background_from_pon(pd.DataFrame(pon_rows()))
     sites = [F1, F2, F3]
-    before = fixed.call_fixed(pd.DataFrame(rows("X", FIXED_SITES, dict(zip(sites, alts)))),
-                              background)
+    before = fixed.call_fixed(
+        pd.DataFrame(rows("X", FIXED_SITES, dict(zip(sites, alts)))), background
+    )
     alts[site] += extra
-    after = fixed.call_fixed(pd.DataFrame(rows("X", FIXED_SITES, dict(zip(sites, alts)))),
-                             background)
+    after = fixed.call_fixed(
+        pd.DataFrame(rows("X", FIXED_SITES, dict(zip(sites, alts)))), background
+    )
     assert after.p_value <= before.p_value
     assert after.n_called >= before.n_called and 0 <= after.p_value <= 1
     if before.detected:

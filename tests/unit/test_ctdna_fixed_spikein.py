@@ -26,8 +26,15 @@ def _frame(alt, depth) -> pd.DataFrame:
     return site_frame(alt, depth, tissue_vaf=np.nan)
 
 
-def simulate(rng: np.random.Generator, tf_grid, replicates: int, samples_per_tf: int = 1,
-             n_sites: int = N_FIXED, depth: int = 3000, loo: bool = False) -> pd.DataFrame:
+def simulate(
+    rng: np.random.Generator,
+    tf_grid,
+    replicates: int,
+    samples_per_tf: int = 1,
+    n_sites: int = N_FIXED,
+    depth: int = 3000,
+    loo: bool = False,
+) -> pd.DataFrame:
     """One row per simulated plasma sample (tf = 'pon' for leave-one-out donors) with its
     FixedCall fields and ``mutated_called`` (the mutated site is among the called ones)."""
     rows = []
@@ -50,8 +57,7 @@ def simulate(rng: np.random.Generator, tf_grid, replicates: int, samples_per_tf:
 @pytest.fixture(scope="module")
 def null_samples():
     print(f"seed {SEED}")
-    return simulate(np.random.default_rng(SEED), [0.0], replicates=10, samples_per_tf=30,
-                    loo=True)
+    return simulate(np.random.default_rng(SEED), [0.0], replicates=10, samples_per_tf=30, loo=True)
 
 
 def test_false_positive_rate_at_tf_zero_stays_below_alpha(null_samples):
@@ -72,8 +78,9 @@ def test_false_positive_rate_at_tf_zero_stays_below_alpha(null_samples):
 def test_sensitivity_at_tf_one_percent_and_3000_fragments():
     """TF = 1 %: ~15 mutant fragments expected at the mutated site; called in >= 95 % of
     samples, and the called site is the mutated one."""
-    table = simulate(np.random.default_rng(SEED + 1), [0.01, 0.05], replicates=5,
-                     samples_per_tf=10)
+    table = simulate(
+        np.random.default_rng(SEED + 1), [0.01, 0.05], replicates=5, samples_per_tf=10
+    )
     for tf, cell in table.groupby("tf"):
         assert (cell["fixed_detected"] == True).mean() >= 0.95, tf  # noqa: E712
         assert cell["mutated_called"].mean() >= 0.95, tf

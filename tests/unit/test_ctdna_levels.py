@@ -16,20 +16,44 @@ NAN = math.nan
 
 
 def snv(detected, tf=0.04, p=1e-6, vaf=0.02, lod=0.01):
-    return {"n_sites": 3, "alt_fragments": 12, "total_fragments": 600, "mean_vaf": vaf,
-            "tumour_fraction": tf, "tf_ci_low": tf / 2, "tf_ci_high": tf * 2, "p_value": p,
-            "detected": detected, "reason": None, "lod95_tf": lod,
-            "tf_model": "het_diploid_assumed"}
+    return {
+        "n_sites": 3,
+        "alt_fragments": 12,
+        "total_fragments": 600,
+        "mean_vaf": vaf,
+        "tumour_fraction": tf,
+        "tf_ci_low": tf / 2,
+        "tf_ci_high": tf * 2,
+        "p_value": p,
+        "detected": detected,
+        "reason": None,
+        "lod95_tf": lod,
+        "tf_model": "het_diploid_assumed",
+    }
 
 
 def cn(amplified, tf=0.1, log2=0.8, p=1e-9, reason=None, sd=0.05):
-    return {"log2_ratio": log2, "z": 9.0, "p_value": p, "amplified": amplified, "tf_cn": tf,
-            "tf_cn_low": tf * 0.8, "tf_cn_high": tf * 1.2, "copy_number": 20.0, "pon_sd": sd,
-            "pon_mean": 0.0, "pon_n": 8, "reason": reason}
+    return {
+        "log2_ratio": log2,
+        "z": 9.0,
+        "p_value": p,
+        "amplified": amplified,
+        "tf_cn": tf,
+        "tf_cn_low": tf * 0.8,
+        "tf_cn_high": tf * 1.2,
+        "copy_number": 20.0,
+        "pon_sd": sd,
+        "pon_mean": 0.0,
+        "pon_n": 8,
+        "reason": reason,
+    }
 
 
-NO_SNV = {**snv(None, tf=NAN, p=NAN, vaf=NAN, lod=NAN), "n_sites": 0,
-          "reason": "no tumour site in the targets"}
+NO_SNV = {
+    **snv(None, tf=NAN, p=NAN, vaf=NAN, lod=NAN),
+    "n_sites": 0,
+    "reason": "no tumour site in the targets",
+}
 
 
 def test_hge_per_ml_from_cfdna_yield():
@@ -39,9 +63,19 @@ def test_hge_per_ml_from_cfdna_yield():
 
 
 def test_snv_frame_from_snv_calls():
-    call = SnvCall(n_sites=2, alt_fragments=5, total_fragments=100, mean_vaf=0.05,
-                   tumour_fraction=0.1, tf_ci_low=0.05, tf_ci_high=0.2, p_value=1e-5,
-                   detected=True, evaluable=True, reason=None)
+    call = SnvCall(
+        n_sites=2,
+        alt_fragments=5,
+        total_fragments=100,
+        mean_vaf=0.05,
+        tumour_fraction=0.1,
+        tf_ci_low=0.05,
+        tf_ci_high=0.2,
+        p_value=1e-5,
+        detected=True,
+        evaluable=True,
+        reason=None,
+    )
     frame = levels.snv_frame({"s1": call})
     assert list(frame.columns) == ["sample", *levels.SNV_COLUMNS, *levels.FIXED_COLUMNS]
     assert frame.iloc[0]["tumour_fraction"] == 0.1 and frame.iloc[0]["detected"] == True
@@ -137,10 +171,15 @@ def test_nothing_assessable_is_na_not_negative():
 
 
 def test_cohort_levels_one_row_per_plasma_sample_even_without_results():
-    plasma = pd.DataFrame({"patient": ["P2", "P1"], "sample": ["s2", "s1"],
-                           "timepoint": ["baseline", "month6"],
-                           "collection_date": [None, "2024-01-01"],
-                           "cfdna_ng_per_ml": [NAN, 3.3]})
+    plasma = pd.DataFrame(
+        {
+            "patient": ["P2", "P1"],
+            "sample": ["s2", "s1"],
+            "timepoint": ["baseline", "month6"],
+            "collection_date": [None, "2024-01-01"],
+            "cfdna_ng_per_ml": [NAN, 3.3],
+        }
+    )
     snv_frame = pd.DataFrame([{"sample": "s1", **snv(True)}])
     frame = levels.cohort_levels(plasma, snv_frame, None)
     assert list(frame["sample"]) == ["s1", "s2"]

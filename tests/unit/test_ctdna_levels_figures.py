@@ -15,17 +15,29 @@ from tests.unit.test_ctdna_cn import SEED, simulate
 
 
 def _ctdna():
-    return pd.DataFrame({
-        "patient": ["P1", "P1", "P2", "P3"], "sample": ["a", "b", "c", "d"],
-        "timepoint": ["baseline", "month6", "baseline", "relapse"],
-        "tumour_fraction": [0.05, 0.0, 0.1, math.nan], "detected": [1, 0, 1, math.nan],
-        "mdm2_log2_ratio": [0.0, 0.01, 1.0, math.nan], "mdm2_amplified": [0, 0, 1, math.nan]})
+    return pd.DataFrame(
+        {
+            "patient": ["P1", "P1", "P2", "P3"],
+            "sample": ["a", "b", "c", "d"],
+            "timepoint": ["baseline", "month6", "baseline", "relapse"],
+            "tumour_fraction": [0.05, 0.0, 0.1, math.nan],
+            "detected": [1, 0, 1, math.nan],
+            "mdm2_log2_ratio": [0.0, 0.01, 1.0, math.nan],
+            "mdm2_amplified": [0, 0, 1, math.nan],
+        }
+    )
 
 
 def _cn():
-    return pd.DataFrame({"sample": ["n1", "n1", "n2"], "type": ["pon"] * 3,
-                         "gene": ["MDM2", "BACKBONE_01", "MDM2"],
-                         "norm_depth": [1.0, 1.0, 2.0], "pon_norm_depth": [1.0, 1.0, 1.0]})
+    return pd.DataFrame(
+        {
+            "sample": ["n1", "n1", "n2"],
+            "type": ["pon"] * 3,
+            "gene": ["MDM2", "BACKBONE_01", "MDM2"],
+            "norm_depth": [1.0, 1.0, 2.0],
+            "pon_norm_depth": [1.0, 1.0, 1.0],
+        }
+    )
 
 
 def test_trajectories_figure_has_one_line_per_patient():
@@ -40,12 +52,17 @@ def test_detected_sample_without_tumour_fraction_is_not_drawn_as_not_evaluable()
     """P3 relapse: tumour-naive detection (TF NA, detected 1) -> filled triangle at the floor;
     an NA detection stays a cross."""
     frame = _ctdna().assign(detected=[1, 0, 1, 1])
-    markers = [(line.get_marker(), line.get_markerfacecolor() != "white")
-               for line in figures.trajectories_figure(frame).axes[0].lines
-               if line.get_linestyle() == "None"]
+    markers = [
+        (line.get_marker(), line.get_markerfacecolor() != "white")
+        for line in figures.trajectories_figure(frame).axes[0].lines
+        if line.get_linestyle() == "None"
+    ]
     assert markers.count(("^", True)) == 1 and ("x", True) not in markers
-    markers = [line.get_marker() for line in figures.trajectories_figure(_ctdna()).axes[0].lines
-               if line.get_linestyle() == "None"]
+    markers = [
+        line.get_marker()
+        for line in figures.trajectories_figure(_ctdna()).axes[0].lines
+        if line.get_linestyle() == "None"
+    ]
     assert markers.count("x") == 1 and "^" not in markers
 
 
@@ -66,8 +83,9 @@ def test_figures_accept_empty_tables():
 def test_pon_ratios_drawn_equal_the_leave_one_out_calls():
     """The figure rebuilds each PoN sample's MDM2 log2 ratio from ctdna_cn rows: it must be
     the leave-one-out value ctdna-call scored (same scaling to the other PoN samples)."""
-    norm = cn.normalise_depth(simulate(np.random.default_rng(SEED), n_pon=6,
-                                       plasma=[("p1", 0.1, 20.0)]), ["MDM2"], [])
+    norm = cn.normalise_depth(
+        simulate(np.random.default_rng(SEED), n_pon=6, plasma=[("p1", 0.1, 20.0)]), ["MDM2"], []
+    )
     pon = [f"pon{i + 1}" for i in range(6)]
     table = cn.target_table(norm, pon)
     table["type"] = np.where(table["sample"].isin(pon), "pon", "plasma")

@@ -25,10 +25,18 @@ def pon_counts(alt: np.ndarray, depth) -> pd.DataFrame:
     """Long PoN site counts from a (donors, sites) alt matrix; sites chr1:1.. C>T."""
     n, sites = alt.shape
     depth = np.broadcast_to(np.asarray(depth), alt.shape)
-    return pd.DataFrame({"sample": np.repeat([f"N{i:02d}" for i in range(n)], sites),
-                         "chrom": "chr1", "pos": np.tile(np.arange(1, sites + 1), n),
-                         "ref": "C", "alt": "T", "variant_type": "snv",
-                         "alt_fragments": alt.ravel(), "depth_fragments": depth.ravel()})
+    return pd.DataFrame(
+        {
+            "sample": np.repeat([f"N{i:02d}" for i in range(n)], sites),
+            "chrom": "chr1",
+            "pos": np.tile(np.arange(1, sites + 1), n),
+            "ref": "C",
+            "alt": "T",
+            "variant_type": "snv",
+            "alt_fragments": alt.ravel(),
+            "depth_fragments": depth.ravel(),
+        }
+    )
 
 
 def test_site_moment_estimate_by_hand_three_donors():
@@ -47,7 +55,8 @@ def test_sample_factor_estimate_by_hand_three_donors_two_sites():
     # L^2 - L2 = 100 - 52 = 48 per donor (144); omega = 3/2 x 76 / 144 = 0.791666...
     counts = pon_counts(np.array([[1, 2], [3, 4], [8, 12]]), 1000)
     assert overdispersion.sample_factor_dispersion(counts, snv.SITE_KEY) == pytest.approx(
-        1.5 * 76 / 144, rel=1e-12)
+        1.5 * 76 / 144, rel=1e-12
+    )
 
 
 def test_moment_estimate_recovers_a_known_beta_binomial_and_agrees_with_scipy_ml():
@@ -61,8 +70,9 @@ def test_moment_estimate_recovers_a_known_beta_binomial_and_agrees_with_scipy_ml
     moments = overdispersion.site_moments(pon_counts(alt[:, None], depth), snv.SITE_KEY).iloc[0]
     estimate = moments["dispersion_numerator"] / moments["dispersion_denominator"]
     truth = (1 - mu) / (mu * (kappa + 1))
-    fit = stats.fit(stats.betabinom, alt, bounds={"n": (depth, depth), "a": (0.01, 100),
-                                                  "b": (1, 1e6)})
+    fit = stats.fit(
+        stats.betabinom, alt, bounds={"n": (depth, depth), "a": (0.01, 100), "b": (1, 1e6)}
+    )
     a, b = fit.params.a, fit.params.b
     ml = b / (a * (a + b + 1))  # (1 - mu) / (mu (kappa + 1)) with mu = a / (a + b)
     assert estimate == pytest.approx(truth, rel=0.25)
@@ -74,15 +84,17 @@ def test_deep_homogeneous_pon_gives_a_near_binomial_null():
     heterogeneity): the fitted spread is small and the test of a 3,000-fragment sample is
     within a few % of the binomial tail at the fitted rate, with the same threshold."""
     rng = np.random.default_rng(SEED + 1)
-    background = snv.background_from_pon(pon_counts(rng.binomial(100_000, 1e-4, (30, 20)),
-                                                    100_000))
+    background = snv.background_from_pon(
+        pon_counts(rng.binomial(100_000, 1e-4, (30, 20)), 100_000)
+    )
     site = background.iloc[[0]]
     assert site["dispersion_source"].item() == "pon" and site["n_pon_donors"].item() == 30
     assert site["within_dispersion"].item() < 0.2
     error = site["error_rate"].to_numpy()
     for alt in (2, 3, 4):
-        p_value, k_min = snv.pooled_test(np.array([alt]), np.array([3000]), error, 0.01,
-                                         **snv.null_parameters(site))
+        p_value, k_min = snv.pooled_test(
+            np.array([alt]), np.array([3000]), error, 0.01, **snv.null_parameters(site)
+        )
         binomial = stats.binom.sf(alt - 1, 3000, error[0])
         assert p_value == pytest.approx(binomial, rel=0.05)
     assert k_min == snv.pooled_test(np.array([0]), np.array([3000]), error, 0.01)[1]
@@ -99,11 +111,16 @@ def test_heterogeneous_pon_widens_the_null_tail():
     tests = {}
     for name, background in (("calm", calm), ("noisy", noisy)):
         site = background[~background["blacklisted"]].iloc[[0]]
-        tests[name] = snv.pooled_test(np.array([8]), np.array([10_000]),
-                                      np.array([2e-4]), 0.01, **snv.null_parameters(site))
-        tests[name + "_former"] = snv.pooled_test(np.array([8]), np.array([10_000]),
-                                                  np.array([2e-4]), 0.01,
-                                                  beta=snv.beta_parameters(site))
+        tests[name] = snv.pooled_test(
+            np.array([8]), np.array([10_000]), np.array([2e-4]), 0.01, **snv.null_parameters(site)
+        )
+        tests[name + "_former"] = snv.pooled_test(
+            np.array([8]),
+            np.array([10_000]),
+            np.array([2e-4]),
+            0.01,
+            beta=snv.beta_parameters(site),
+        )
     assert noisy["site_dispersion"].median() > 5 * calm["site_dispersion"].median()
     assert tests["noisy"][0] > 3 * tests["calm"][0]
     assert tests["noisy"][1] > tests["calm"][1]
@@ -119,11 +136,16 @@ def test_shared_sample_factor_tail_matches_adaptive_quadrature():
 
     def reference(k):
         def given(z):
-            return stats.norm.pdf(z) * stats.binom.sf(k - 1, 15_000, 3e-4 * math.exp(s * z - s * s / 2))
+            return stats.norm.pdf(z) * stats.binom.sf(
+                k - 1, 15_000, 3e-4 * math.exp(s * z - s * s / 2)
+            )
+
         return integrate.quad(given, -8, 8, epsabs=0, epsrel=1e-11, limit=200)[0]
+
     for k in (5, 10, 20):
-        p_value, k_min = snv.pooled_test(np.array([k, 0, 0]), depth, error, 0.01,
-                                         dispersion=np.zeros(3), sample_dispersion=1.0)
+        p_value, k_min = snv.pooled_test(
+            np.array([k, 0, 0]), depth, error, 0.01, dispersion=np.zeros(3), sample_dispersion=1.0
+        )
         assert p_value == pytest.approx(reference(k), rel=1e-3)  # 48 Gauss-Hermite nodes
     independent, k_independent = snv.pooled_test(np.array([k, 0, 0]), depth, error, 0.01)
     assert p_value > 100 * independent  # at k = 20 (mean 4.5) the shared factor dominates
@@ -133,9 +155,11 @@ def test_shared_sample_factor_tail_matches_adaptive_quadrature():
 def test_old_callers_keep_the_binomial_and_beta_nulls():
     alt, depth, error = np.array([3]), np.array([2000]), np.array([5e-4])
     assert snv.pooled_test(alt, depth, error, 0.01)[0] == pytest.approx(
-        stats.binom.sf(2, 2000, 5e-4), rel=1e-9)
+        stats.binom.sf(2, 2000, 5e-4), rel=1e-9
+    )
     assert snv.null_parameters(pd.DataFrame({"beta_a": [1.0], "beta_b": [999.0]})) == {
-        "beta": pytest.approx(np.array([[1.0, 999.0]]))}
+        "beta": pytest.approx(np.array([[1.0, 999.0]]))
+    }
 
 
 def test_small_pon_falls_back_to_documented_defaults():
@@ -152,10 +176,13 @@ def test_small_pon_falls_back_to_documented_defaults():
 
 
 def test_sample_background_keeps_the_beta_null():
-    counts = pd.DataFrame([("S", "chr17", 10, "G", "A", "snv")],
-                          columns=["sample", "chrom", "pos", "ref", "alt", "variant_type"])
-    own = pd.DataFrame({"sample": "S", "error_class": ["C>T"], "error_count": [9],
-                        "opportunity_count": [9999]})
+    counts = pd.DataFrame(
+        [("S", "chr17", 10, "G", "A", "snv")],
+        columns=["sample", "chrom", "pos", "ref", "alt", "variant_type"],
+    )
+    own = pd.DataFrame(
+        {"sample": "S", "error_class": ["C>T"], "error_count": [9], "opportunity_count": [9999]}
+    )
     background = snv.background_from_sample(counts, own)
     assert background["within_dispersion"].isna().all()
     assert set(snv.null_parameters(background)) == {"beta"}

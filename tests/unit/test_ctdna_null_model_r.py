@@ -32,13 +32,14 @@ for (k in c(0, 3, 25)) cat(sprintf("%.15g\\n", binom.test(k, 2100)$conf.int[2]))
 def test_predictive_t_and_clopper_pearson_match_r():
     rscript = require_tool("Rscript")
     cases = ", ".join("c(" + ", ".join(map(str, [x, *pon])) + ")" for x, pon in CASES)
-    out = subprocess.run([rscript, "-e", R_CODE.format(cases=cases)], check=True,
-                         capture_output=True, text=True).stdout.split("\n")
+    out = subprocess.run(
+        [rscript, "-e", R_CODE.format(cases=cases)], check=True, capture_output=True, text=True
+    ).stdout.split("\n")
     for (x, pon), line in zip(CASES, out):
         t_r, p_r = map(float, line.split())
         t, n, p = cn.predictive_test(x, np.array(pon))
         assert n == len(pon)
         assert t == pytest.approx(t_r, rel=1e-12)
         assert p == pytest.approx(p_r, rel=1e-9)
-    for k, line in zip((0, 3, 25), out[len(CASES):]):
+    for k, line in zip((0, 3, 25), out[len(CASES) :]):
         assert pon_check.clopper_pearson_upper(k, 2100) == pytest.approx(float(line), rel=1e-9)

@@ -34,13 +34,17 @@ def test_median_exact_interval_by_hand():
 
 def _cohort():
     """Start 2021-01-01; progression dates; month-6 and relapse draws."""
-    return pd.DataFrame({
-        "patient": ["A", "B", "C", "D", "E"], "start_date": "2021-01-01",
-        "progression_date": ["2021-09-01", "2021-08-01", None, "2021-06-01", "2021-10-01"],
-        "ctdna_month6_date": ["2021-06-25", "2021-06-25", "2021-06-25", "2021-06-25", None],
-        "ctdna_month6_detected": [1, 0, 1, 1, np.nan],
-        "ctdna_relapse_date": ["2021-08-20", "2021-07-20", None, None, "2021-09-30"],
-        "ctdna_relapse_detected": [1, 1, np.nan, np.nan, 0]})
+    return pd.DataFrame(
+        {
+            "patient": ["A", "B", "C", "D", "E"],
+            "start_date": "2021-01-01",
+            "progression_date": ["2021-09-01", "2021-08-01", None, "2021-06-01", "2021-10-01"],
+            "ctdna_month6_date": ["2021-06-25", "2021-06-25", "2021-06-25", "2021-06-25", None],
+            "ctdna_month6_detected": [1, 0, 1, 1, np.nan],
+            "ctdna_relapse_date": ["2021-08-20", "2021-07-20", None, None, "2021-09-30"],
+            "ctdna_relapse_detected": [1, 1, np.nan, np.nan, 0],
+        }
+    )
 
 
 def test_lead_time_counts_only_detection_strictly_before_progression():
@@ -59,10 +63,14 @@ def test_lead_time_rows_report_share_and_median():
 
 
 def test_clearance_and_molecular_response_from_the_wide_table():
-    wide = pd.DataFrame({"ctdna_baseline_detected": [1, 1, 1, 0, 1],
-                         "ctdna_baseline_tf": [0.10, 0.10, 0.10, 0.0, 0.10],
-                         "ctdna_month6_detected": [0, 1, 1, 0, np.nan],
-                         "ctdna_month6_tf": [0.0, 0.04, 0.08, 0.0, np.nan]})
+    wide = pd.DataFrame(
+        {
+            "ctdna_baseline_detected": [1, 1, 1, 0, 1],
+            "ctdna_baseline_tf": [0.10, 0.10, 0.10, 0.0, 0.10],
+            "ctdna_month6_detected": [0, 1, 1, 0, np.nan],
+            "ctdna_month6_tf": [0.0, 0.04, 0.08, 0.0, np.nan],
+        }
+    )
     cleared, responded = merge.month6_dynamics(wide)
     assert cleared.tolist()[:3] == [1, 0, 0] and cleared.iloc[3:].isna().all()
     assert responded.tolist()[:3] == [1, 1, 0] and responded.iloc[3:].isna().all()
@@ -71,13 +79,22 @@ def test_clearance_and_molecular_response_from_the_wide_table():
 def test_clearance_at_the_landmark_uses_only_samples_known_at_the_landmark():
     rng = np.random.default_rng(20240601)
     n = 40
-    frame = pd.DataFrame({
-        "patient": [f"P{i:02d}" for i in range(n)], "arm": "SBRT", "histology": "liposarcoma",
-        "line": "1", "pfs_days": rng.uniform(200, 800, n).round(), "pfs_event": 1,
-        "objective_response": rng.integers(0, 2, n), "start_date": "2021-01-01",
-        "ctdna_month6_clearance": rng.integers(0, 2, n),
-        "ctdna_month6_date": np.where(np.arange(n) < 30, "2021-06-20", "2021-07-10")})
+    frame = pd.DataFrame(
+        {
+            "patient": [f"P{i:02d}" for i in range(n)],
+            "arm": "SBRT",
+            "histology": "liposarcoma",
+            "line": "1",
+            "pfs_days": rng.uniform(200, 800, n).round(),
+            "pfs_event": 1,
+            "objective_response": rng.integers(0, 2, n),
+            "start_date": "2021-01-01",
+            "ctdna_month6_clearance": rng.integers(0, 2, n),
+            "ctdna_month6_date": np.where(np.arange(n) < 30, "2021-06-20", "2021-07-10"),
+        }
+    )
     table, _ = associations.associate(frame, settings=FAST)
-    cox = table[(table.biomarker == "ctdna_month6_clearance") &
-                (table.method == "cox_landmark")].iloc[0]
+    cox = table[
+        (table.biomarker == "ctdna_month6_clearance") & (table.method == "cox_landmark")
+    ].iloc[0]
     assert cox["n"] == 30 and "10 sample after landmark" in cox["note"]

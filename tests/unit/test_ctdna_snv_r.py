@@ -47,15 +47,34 @@ cat(sprintf("%.15g %.15g %.15g %.15g\\n", tail, fit$maximum, low, high))
 
 def test_pooled_p_value_and_tf_interval_match_r():
     rscript = require_tool("Rscript")
-    code = R_CODE.format(alt=",".join(map(str, ALT)), depth=",".join(map(str, DEPTH)),
-                         rate=",".join(map(str, RATE)))
+    code = R_CODE.format(
+        alt=",".join(map(str, ALT)), depth=",".join(map(str, DEPTH)), rate=",".join(map(str, RATE))
+    )
     out = subprocess.run([rscript, "-e", code], check=True, capture_output=True, text=True).stdout
     tail, tf, low, high = map(float, out.split())
-    sites = pd.DataFrame({"chrom": "chr17", "pos": [1, 2, 3], "ref": "C", "alt": "T",
-                          "variant_type": "snv", "tissue_vaf": 0.3, "alt_fragments": ALT,
-                          "depth_fragments": DEPTH})
-    background = pd.DataFrame({"chrom": "chr17", "pos": [1, 2, 3], "ref": "C", "alt": "T",
-                               "error_rate": RATE, "blacklisted": False, "blacklist_reason": None})
+    sites = pd.DataFrame(
+        {
+            "chrom": "chr17",
+            "pos": [1, 2, 3],
+            "ref": "C",
+            "alt": "T",
+            "variant_type": "snv",
+            "tissue_vaf": 0.3,
+            "alt_fragments": ALT,
+            "depth_fragments": DEPTH,
+        }
+    )
+    background = pd.DataFrame(
+        {
+            "chrom": "chr17",
+            "pos": [1, 2, 3],
+            "ref": "C",
+            "alt": "T",
+            "error_rate": RATE,
+            "blacklisted": False,
+            "blacklist_reason": None,
+        }
+    )
     call = snv.call_sample(sites, background)
     assert call.p_value == pytest.approx(tail, rel=1e-8)
     assert call.tumour_fraction == pytest.approx(tf, rel=1e-5, abs=1e-9)

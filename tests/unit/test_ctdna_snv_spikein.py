@@ -20,16 +20,28 @@ from ctdna import counting, snv
 from tests.unit.test_ctdna_count_fixtures import pair, write_bam, write_reference
 
 SEED = 20240601
-ERROR_MEDIAN, ERROR_LOG_SD = 2e-4, 1.0  # deduplicated cfDNA substitution error ~1e-4..1e-3 (Newman 2016 iDES)
+ERROR_MEDIAN, ERROR_LOG_SD = (
+    2e-4,
+    1.0,
+)  # deduplicated cfDNA substitution error ~1e-4..1e-3 (Newman 2016 iDES)
 N_PON = 20
 
 
 def site_frame(alt, depth, tissue_vaf: float = 0.3) -> pd.DataFrame:
     """Per-site counts of one sample at SNV sites chr17:1..n (C>T)."""
     n = len(alt)
-    return pd.DataFrame({"chrom": "chr17", "pos": np.arange(1, n + 1), "ref": "C", "alt": "T",
-                         "variant_type": "snv", "tissue_vaf": tissue_vaf,
-                         "alt_fragments": alt, "depth_fragments": depth})
+    return pd.DataFrame(
+        {
+            "chrom": "chr17",
+            "pos": np.arange(1, n + 1),
+            "ref": "C",
+            "alt": "T",
+            "variant_type": "snv",
+            "tissue_vaf": tissue_vaf,
+            "alt_fragments": alt,
+            "depth_fragments": depth,
+        }
+    )
 
 
 class SimulatedPon(NamedTuple):
@@ -40,19 +52,26 @@ class SimulatedPon(NamedTuple):
     background: pd.DataFrame  # snv.background_from_pon(counts)
 
 
-def simulated_pon(rng: np.random.Generator, n_sites: int, depth: int,
-                  tissue_vaf: float = 0.3) -> SimulatedPon:
+def simulated_pon(
+    rng: np.random.Generator, n_sites: int, depth: int, tissue_vaf: float = 0.3
+) -> SimulatedPon:
     """Lognormal per-site error rates and N_PON donors with d ~ Poisson(depth) per site."""
     rates = np.clip(ERROR_MEDIAN * np.exp(rng.normal(0, ERROR_LOG_SD, n_sites)), 1e-6, 5e-3)
     pon_depth = rng.poisson(depth, (N_PON, n_sites))
     pon_alt = rng.binomial(pon_depth, rates)
-    counts = pd.concat([site_frame(pon_alt[i], pon_depth[i], tissue_vaf).assign(sample=f"N{i}")
-                        for i in range(N_PON)], ignore_index=True)
+    counts = pd.concat(
+        [
+            site_frame(pon_alt[i], pon_depth[i], tissue_vaf).assign(sample=f"N{i}")
+            for i in range(N_PON)
+        ],
+        ignore_index=True,
+    )
     return SimulatedPon(rates, pon_alt, pon_depth, counts, snv.background_from_pon(counts))
 
 
-def simulate(rng: np.random.Generator, tf_grid, n_sites: int, replicates: int,
-             depth: int = 3000) -> pd.DataFrame:
+def simulate(
+    rng: np.random.Generator, tf_grid, n_sites: int, replicates: int, depth: int = 3000
+) -> pd.DataFrame:
     """One row per simulated plasma sample (and per PoN donor, tf = 'pon') with its call."""
     rows = []
     for replicate in range(replicates):
@@ -62,12 +81,21 @@ def simulate(rng: np.random.Generator, tf_grid, n_sites: int, replicates: int,
             mu = tf / 2
             alt = rng.binomial(d, mu * (1 - rates) + (1 - mu) * rates)
             call = snv.call_sample(site_frame(alt, d), background)
-            rows.append({"replicate": replicate, "tf": tf, "design_sites": n_sites, **call.to_dict()})
+            rows.append(
+                {"replicate": replicate, "tf": tf, "design_sites": n_sites, **call.to_dict()}
+            )
         if replicate < 1:  # leave-one-out PoN calls, once per site count
             for i in range(N_PON):
                 others = snv.background_from_pon(pon[pon["sample"] != f"N{i}"])
                 call = snv.call_sample(site_frame(pon_alt[i], pon_depth[i]), others)
-                rows.append({"replicate": replicate, "tf": "pon", "design_sites": n_sites, **call.to_dict()})
+                rows.append(
+                    {
+                        "replicate": replicate,
+                        "tf": "pon",
+                        "design_sites": n_sites,
+                        **call.to_dict(),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -75,8 +103,9 @@ def simulate(rng: np.random.Generator, tf_grid, n_sites: int, replicates: int,
 def simulated():
     print(f"seed {SEED}")
     rng = np.random.default_rng(SEED)
-    return pd.concat([simulate(rng, [0.0, 0.01, 0.05], n_sites, 60) for n_sites in (1, 3)],
-                     ignore_index=True)
+    return pd.concat(
+        [simulate(rng, [0.0, 0.01, 0.05], n_sites, 60) for n_sites in (1, 3)], ignore_index=True
+    )
 
 
 def test_tf_estimate_within_25_percent_at_tf_1_percent_and_above(simulated):
@@ -84,7 +113,11 @@ def test_tf_estimate_within_25_percent_at_tf_1_percent_and_above(simulated):
     spiked["relative_error"] = spiked["tumour_fraction"] / spiked["tf"].astype(float) - 1
     median = spiked.groupby(["tf", "design_sites"])["relative_error"].median()
     assert (median.abs() <= 0.25).all(), median
-    within = (spiked["relative_error"].abs() <= 0.25).groupby([spiked["tf"], spiked["design_sites"]]).mean()
+    within = (
+        (spiked["relative_error"].abs() <= 0.25)
+        .groupby([spiked["tf"], spiked["design_sites"]])
+        .mean()
+    )
     assert within.loc[(0.05, 1)] >= 0.9 and within.loc[(0.05, 3)] >= 0.95
     assert within.loc[(0.01, 3)] >= 0.8
 
@@ -118,14 +151,17 @@ def test_bam_level_spike_in_through_counting(tmp_path):
         reads = []
         for i in range(fragments):
             draw = rng.random()
-            variant = (("snv", site, alt) if draw < tf / 2 else
-                       error if draw > 1 - error_rate else None)
+            variant = (
+                ("snv", site, alt) if draw < tf / 2 else error if draw > 1 - error_rate else None
+            )
             start = int(rng.integers(site - 85, site - 10))
             reads += pair(f"{name}{i}", start, start + int(rng.integers(120, 250)), variant)
         return write_bam(tmp_path / f"{name}.bam", reference, reads)
 
-    sites = pd.DataFrame([("chr17", site + 1, reference[site], alt, "snv")],
-                         columns=["chrom", "pos", "ref", "alt", "variant_type"])
+    sites = pd.DataFrame(
+        [("chr17", site + 1, reference[site], alt, "snv")],
+        columns=["chrom", "pos", "ref", "alt", "variant_type"],
+    )
 
     def counts(path):
         return counting.count_sites(path, sites, min_mapq=20, min_baseq=20)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ctdna import lod, tumour_fraction as tfm
+from ctdna import lod
+from ctdna import tumour_fraction as tfm
 
 
 def test_multiplicity_from_purity_copy_number_and_vaf():
@@ -22,8 +23,9 @@ def test_multiplicity_from_purity_copy_number_and_vaf():
 
 
 def test_multiplicity_defaults_when_tissue_data_are_missing():
-    m, source = tfm.site_multiplicity(np.array([0.3, np.nan]), np.array([np.nan, 0.5]),
-                                      np.array([3.0, np.nan]))
+    m, source = tfm.site_multiplicity(
+        np.array([0.3, np.nan]), np.array([np.nan, 0.5]), np.array([3.0, np.nan])
+    )
     assert list(m) == [1, 1] and list(source) == ["assumed_m", "default"]
 
 
@@ -37,12 +39,15 @@ def test_mutant_fraction_reduces_to_half_tf_when_heterozygous_diploid():
 
 def test_estimate_without_background_uncertainty_is_the_binomial_mle():
     # one het diploid site, no error: mu = TF/2 and MLE of mu = a/d -> TF = 2 a / d
-    tf, low, high = tfm.estimate(np.array([30]), np.array([1000]), np.array([1e-12]),
-                                 np.ones(1), np.full(1, 2.0), 0.95)
+    tf, low, high = tfm.estimate(
+        np.array([30]), np.array([1000]), np.array([1e-12]), np.ones(1), np.full(1, 2.0), 0.95
+    )
     assert tf == pytest.approx(0.06, rel=1e-6)
+
     # likelihood-ratio interval of a binomial proportion 30/1000 (by hand: chi2 drop 1.92)
     def loglik(p):
         return 30 * math.log(p) + 970 * math.log(1 - p)
+
     assert loglik(low / 2) == pytest.approx(loglik(0.03) - 1.920729, abs=1e-4)
     assert loglik(high / 2) == pytest.approx(loglik(0.03) - 1.920729, abs=1e-4)
 

@@ -31,7 +31,9 @@ def test_randomisation_is_two_to_one_within_each_stratum(patients):
     assert 66 <= counts["SBRT+atezolizumab"] <= 71  # 2/3 of 103 = 68.7, blocks of 3 per stratum
     for _, stratum in patients.groupby(["histology", "line"]):
         atezo = (stratum["arm"] == "SBRT+atezolizumab").sum()
-        assert abs(atezo - 2 * len(stratum) / 3) <= 1, stratum[["histology", "line"]].iloc[0].tolist()
+        assert abs(atezo - 2 * len(stratum) / 3) <= 1, (
+            stratum[["histology", "line"]].iloc[0].tolist()
+        )
     assert set(patients["histology"]) == {"leiomyosarcoma", "liposarcoma", "undifferentiated"}
     assert set(patients["line"]) == {"1", "2"}
 
@@ -44,7 +46,9 @@ def test_clinical_dates_are_consistent(patients):
     assert (dates["last_assessment_date"] <= dates["last_followup_date"]).all()
     progressed = dates["progression_date"].notna()
     assert (dates["progression_date"][progressed] > dates["start_date"][progressed]).all()
-    assert (dates["progression_date"][progressed] == dates["last_assessment_date"][progressed]).all()
+    assert (
+        dates["progression_date"][progressed] == dates["last_assessment_date"][progressed]
+    ).all()
     dead = dates["death_date"].notna()
     assert (dates["death_date"][dead] == dates["last_followup_date"][dead]).all()
     assert ((dates["death_date"] >= dates["progression_date"]) | ~(dead & progressed)).all()
@@ -58,10 +62,15 @@ def test_clinical_dates_are_consistent(patients):
 def test_pfs_median_and_event_rate_are_realistic(patients):
     table = clinical_table(patients)
     start = pd.to_datetime(table["start_date"])
-    event_date = pd.to_datetime(table["progression_date"]).fillna(pd.to_datetime(table["death_date"]))
+    event_date = pd.to_datetime(table["progression_date"]).fillna(
+        pd.to_datetime(table["death_date"])
+    )
     event = event_date.notna()
-    days = np.where(event, (event_date - start).dt.days,
-                    (pd.to_datetime(table["last_assessment_date"]) - start).dt.days)
+    days = np.where(
+        event,
+        (event_date - start).dt.days,
+        (pd.to_datetime(table["last_assessment_date"]) - start).dt.days,
+    )
     median_months = KaplanMeierFitter().fit(days, event).median_survival_time_ / 30.4375
     assert 6 <= median_months <= 9
     assert 0.62 <= event.mean() <= 0.8
@@ -69,9 +78,14 @@ def test_pfs_median_and_event_rate_are_realistic(patients):
 
 def test_planted_hazard_ratios_are_recovered_by_cox():
     large = simulate_patients(3000, 1)
-    frame = pd.DataFrame({"days": large["pfs_days"], "event": large["pfs_event"].astype(int),
-                          "ctdna_m6": large["ctdna_month6_positive"].astype(int),
-                          "nlr_high": large["nlr_high"].astype(int)})
+    frame = pd.DataFrame(
+        {
+            "days": large["pfs_days"],
+            "event": large["pfs_event"].astype(int),
+            "ctdna_m6": large["ctdna_month6_positive"].astype(int),
+            "nlr_high": large["nlr_high"].astype(int),
+        }
+    )
     atezo = large["arm"] == "SBRT+atezolizumab"
     frame["cps_high_atezo"] = (large["cps_high"] & atezo).astype(int)
     frame["tmb_high_atezo"] = (large["tmb_high"] & atezo).astype(int)
@@ -102,18 +116,37 @@ def test_tumour_fraction_falls_in_responders_and_rises_at_relapse(patients):
 def test_pdl1_counts_keep_cps_on_the_side_of_its_latent_group(patients):
     plan = ihc_plan(patients, SEED)
     table, _ = ihc_table(patients, plan)
-    counts = table[table["marker"] == "PD-L1"].pivot_table(
-        index="sample", columns="metric", values="value", aggfunc="first").astype(float)
+    counts = (
+        table[table["marker"] == "PD-L1"]
+        .pivot_table(index="sample", columns="metric", values="value", aggfunc="first")
+        .astype(float)
+    )
     counts = counts.dropna(subset=["viable_tumour_cells"])
-    cps = (counts["pdl1_pos_tumour_cells"] + counts["pdl1_pos_lymphocytes"]
-           + counts["pdl1_pos_macrophages"]) / counts["viable_tumour_cells"] * 100
+    cps = (
+        (
+            counts["pdl1_pos_tumour_cells"]
+            + counts["pdl1_pos_lymphocytes"]
+            + counts["pdl1_pos_macrophages"]
+        )
+        / counts["viable_tumour_cells"]
+        * 100
+    )
     latent = patients.set_index("patient")["cps_high"]
     patient_of = counts.index.str.split("-").str[0]
     assert ((cps >= 1).to_numpy() == latent.reindex(patient_of).to_numpy()).all()
     assert (counts["viable_tumour_cells"] < 100).sum() == 3
 
 
-FACTOR = {"10^9/L": 1, "G/L": 1, "/uL": 1e-3, "/mm3": 1e-3, "mg/L": 1, "mg/dL": 10, "g/L": 1, "g/dL": 10}
+FACTOR = {
+    "10^9/L": 1,
+    "G/L": 1,
+    "/uL": 1e-3,
+    "/mm3": 1e-3,
+    "mg/L": 1,
+    "mg/dL": 10,
+    "g/L": 1,
+    "g/dL": 10,
+}
 
 
 def test_lab_units_convert_back_to_the_baseline_nlr(patients):
@@ -122,11 +155,23 @@ def test_lab_units_convert_back_to_the_baseline_nlr(patients):
     assert set(rows["unit"]) <= set(FACTOR)
     rows["canonical"] = rows["value"].astype(float) * rows["unit"].map(FACTOR)
     start = patients.set_index("patient")["start_date"]
-    first = rows.assign(date=pd.to_datetime(rows["date"])).sort_values("date").groupby(["patient", "analyte"]).first()
-    nlr = (first.xs("neutrophils", level="analyte")["canonical"]
-           / first.xs("lymphocytes", level="analyte")["canonical"])
-    np.testing.assert_allclose(nlr.sort_index(), patients.set_index("patient")["nlr"].sort_index(), rtol=1e-9)
+    first = (
+        rows.assign(date=pd.to_datetime(rows["date"]))
+        .sort_values("date")
+        .groupby(["patient", "analyte"])
+        .first()
+    )
+    nlr = (
+        first.xs("neutrophils", level="analyte")["canonical"]
+        / first.xs("lymphocytes", level="analyte")["canonical"]
+    )
+    np.testing.assert_allclose(
+        nlr.sort_index(), patients.set_index("patient")["nlr"].sort_index(), rtol=1e-9
+    )
     days_before = (start - first.xs("neutrophils", level="analyte")["date"]).dt.days
     assert days_before.between(0, 16).all()
     assert (days_before == 0).any() and (days_before == 16).any()
-    assert (offsets.set_index("patient")["baseline_days_before_start"] == days_before.reindex(offsets["patient"]).to_numpy()).all()
+    assert (
+        offsets.set_index("patient")["baseline_days_before_start"]
+        == days_before.reindex(offsets["patient"]).to_numpy()
+    ).all()

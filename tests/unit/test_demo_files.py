@@ -33,7 +33,11 @@ def demo(tmp_path_factory) -> Path:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_two_runs_give_identical_bytes(demo, tmp_path):
@@ -44,7 +48,9 @@ def test_two_runs_give_identical_bytes(demo, tmp_path):
     assert sorted(first) == sorted(second)
     different = [name for name in first if first[name] != second[name]]
     assert different == []
-    assert any(name.endswith(".bam") for name in first) and any(name.endswith(".vcf.gz") for name in first)
+    assert any(name.endswith(".bam") for name in first) and any(
+        name.endswith(".vcf.gz") for name in first
+    )
 
 
 def test_stamp_is_written_last_and_records_the_arguments(demo):
@@ -74,8 +80,16 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys):
 
 def test_samplesheet_columns_paths_and_preflight(demo):
     sheet = pd.read_csv(demo / "samplesheet.csv", dtype=str, keep_default_na=False)
-    assert list(sheet.columns) == ["patient", "sample", "type", "timepoint", "vcf", "bam",
-                                   "cfdna_ng_per_ml", "collection_date"]
+    assert list(sheet.columns) == [
+        "patient",
+        "sample",
+        "type",
+        "timepoint",
+        "vcf",
+        "bam",
+        "cfdna_ng_per_ml",
+        "collection_date",
+    ]
     assert sheet["sample"].is_unique
     assert (sheet["type"] == "pon").sum() == 2
     assert set(sheet.loc[sheet["type"] == "pon", "sample"]) == {"PON01", "PON02"}
@@ -84,8 +98,12 @@ def test_samplesheet_columns_paths_and_preflight(demo):
         assert (demo / path).is_file()
     assert all((demo / f"{p}.tbi").is_file() for p in sheet["vcf"] if p)
     assert all((demo / f"{p}.bai").is_file() for p in sheet["bam"] if p)
-    valid = validate_samplesheet(demo / "samplesheet.csv", REPO / "assets" / "schema_input.json",
-                                 demo / "panel.bed", demo / "ctdna_targets.bed")
+    valid = validate_samplesheet(
+        demo / "samplesheet.csv",
+        REPO / "assets" / "schema_input.json",
+        demo / "panel.bed",
+        demo / "ctdna_targets.bed",
+    )
     assert len(valid) == len(sheet)
 
 
@@ -95,17 +113,26 @@ def test_bams_pass_samtools_quickcheck_and_are_sorted(demo):
     assert bams
     subprocess.run([samtools, "quickcheck", *map(str, bams)], check=True)
     for bam in bams:
-        header = subprocess.run([samtools, "view", "-H", str(bam)], check=True, capture_output=True,
-                                text=True).stdout
+        header = subprocess.run(
+            [samtools, "view", "-H", str(bam)], check=True, capture_output=True, text=True
+        ).stdout
         assert "@HD\tVN:1.6\tSO:coordinate" in header and "@RG\tID:" in header
         assert "@SQ\tSN:chr1\tLN:248956422" in header
-        body = subprocess.run([samtools, "view", str(bam)], check=True, capture_output=True, text=True).stdout
+        body = subprocess.run(
+            [samtools, "view", str(bam)], check=True, capture_output=True, text=True
+        ).stdout
         keys = [(line.split("\t")[2], int(line.split("\t")[3])) for line in body.splitlines()]
-        order = {name: i for i, name in enumerate(line.split("\t")[1][3:] for line in header.splitlines()
-                                                  if line.startswith("@SQ"))}
+        order = {
+            name: i
+            for i, name in enumerate(
+                line.split("\t")[1][3:] for line in header.splitlines() if line.startswith("@SQ")
+            )
+        }
         ranks = [(order[c], p) for c, p in keys]
         assert ranks == sorted(ranks)
-        stats = subprocess.run([samtools, "idxstats", str(bam)], check=True, capture_output=True, text=True)
+        stats = subprocess.run(
+            [samtools, "idxstats", str(bam)], check=True, capture_output=True, text=True
+        )
         assert sum(int(line.split("\t")[2]) for line in stats.stdout.splitlines()) == len(keys)
 
 
@@ -128,32 +155,42 @@ def test_vcf_ref_alleles_equal_reference_fasta(demo):
     regions = _fasta_regions(demo / "reference_targets.fa")
     checked = 0
     for vcf in sorted((demo / "vcf").glob("*.vcf.gz")):
-        query = subprocess.run([bcftools, "query", "-f", "%CHROM\t%POS\t%REF\n", str(vcf)],
-                               check=True, capture_output=True, text=True).stdout
+        query = subprocess.run(
+            [bcftools, "query", "-f", "%CHROM\t%POS\t%REF\n", str(vcf)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         for line in query.splitlines():
             chrom, pos, ref = line.split("\t")
             for contig, offset, sequence in regions:
                 start = int(pos) - 1 - offset
                 if contig == chrom and 0 <= start and start + len(ref) <= len(sequence):
-                    assert sequence[start:start + len(ref)] == ref, line
+                    assert sequence[start : start + len(ref)] == ref, line
                     checked += 1
     assert checked > 0
 
 
 def test_fixed_site_list_lies_in_targets_with_reference_alleles(demo):
     sites = pd.read_csv(demo / "ctdna_sites.tsv", sep="\t", dtype={"pos": int})
-    targets = pd.read_csv(demo / "ctdna_targets.bed", sep="\t", header=None,
-                          names=["chrom", "start", "end", "gene"])
+    targets = pd.read_csv(
+        demo / "ctdna_targets.bed", sep="\t", header=None, names=["chrom", "start", "end", "gene"]
+    )
     regions = _fasta_regions(demo / "reference_targets.fa")
     assert len(sites) > 0 and set(sites["gene"]) == {"TP53"}
     assert not sites.duplicated(["chrom", "pos", "ref", "alt"]).any()
     for site in sites.itertuples(index=False):
-        inside = targets[(targets["chrom"] == site.chrom) & (targets["start"] < site.pos)
-                         & (site.pos <= targets["end"])]
+        inside = targets[
+            (targets["chrom"] == site.chrom)
+            & (targets["start"] < site.pos)
+            & (site.pos <= targets["end"])
+        ]
         assert len(inside) == 1, site
-        matches = [sequence[site.pos - 1 - offset:site.pos - 1 - offset + len(site.ref)]
-                   for contig, offset, sequence in regions
-                   if contig == site.chrom and 0 <= site.pos - 1 - offset < len(sequence)]
+        matches = [
+            sequence[site.pos - 1 - offset : site.pos - 1 - offset + len(site.ref)]
+            for contig, offset, sequence in regions
+            if contig == site.chrom and 0 <= site.pos - 1 - offset < len(sequence)
+        ]
         assert matches and all(m == site.ref for m in matches), site
 
 

@@ -23,23 +23,36 @@ MAX_BYTES = 300e6  # issue 2: "Total size < 300 MB"
 def test_default_cohort_is_fast_small_and_accepted_by_preflight(tmp_path):
     folder = tmp_path / "demo_data"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([str(REPO / ".venv" / "bin" / "stereosarc-demo"), "--outdir", str(folder)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "stereosarc-demo"), "--outdir", str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     print(f"seed 20240601: {cpu:.0f} s CPU, {size / 1e6:.0f} MB")
     assert cpu < MAX_CPU_SECONDS
     assert size < MAX_BYTES
-    sheet = validate_samplesheet(folder / "samplesheet.csv", REPO / "assets" / "schema_input.json",
-                                 folder / "panel.bed", folder / "ctdna_targets.bed")
+    sheet = validate_samplesheet(
+        folder / "samplesheet.csv",
+        REPO / "assets" / "schema_input.json",
+        folder / "panel.bed",
+        folder / "ctdna_targets.bed",
+    )
     types = sheet["type"].value_counts()
     assert types["pon"] == 8
     assert 0.85 <= types["tumour"] / 103 <= 0.95
     plasma = sheet[sheet["type"] == "plasma"]
     assert 0.9 <= (plasma["timepoint"] == "baseline").sum() / 103 <= 1.0
-    for name, kind in (("clinical.csv", "clinical"), ("ihc.csv", "ihc"), ("labs.csv", "labs"),
-                       ("qupath/manifest.csv", "qupath"), ("tissue_cn.tsv", "tissue_cn")):
+    for name, kind in (
+        ("clinical.csv", "clinical"),
+        ("ihc.csv", "ihc"),
+        ("labs.csv", "labs"),
+        ("qupath/manifest.csv", "qupath"),
+        ("tissue_cn.tsv", "tissue_cn"),
+    ):
         validate_table(folder / name, kind)
     truth = pd.read_csv(folder / "truth_patients.tsv", sep="\t")
     assert len(truth) == 103

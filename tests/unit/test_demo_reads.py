@@ -12,7 +12,7 @@ import pytest
 
 from stereosarc.demo import io
 from stereosarc.demo.reads import cigar_of, quality_pool, sample_reads
-from stereosarc.demo.reference import ctdna_targets, pseudo_sequence, merged_length, panel_bed
+from stereosarc.demo.reference import ctdna_targets, merged_length, panel_bed, pseudo_sequence
 from tests.conftest import require_tool
 
 SEED = 3
@@ -40,7 +40,10 @@ def test_panel_size_and_overlaps():
     assert (targets["end"] - targets["start"]).between(200, 250).all()
     assert targets["gene"].value_counts().to_dict()["TP53"] == 4
     assert sum(targets["gene"].str.startswith("BACKBONE")) == 16
-    assert not set(targets.loc[targets["gene"].str.startswith("BACKBONE"), "chrom"]) & {"chr12", "chr17"}
+    assert not set(targets.loc[targets["gene"].str.startswith("BACKBONE"), "chrom"]) & {
+        "chr12",
+        "chr17",
+    }
 
 
 def _normal_sites() -> pd.DataFrame:
@@ -51,7 +54,14 @@ def _normal_sites() -> pd.DataFrame:
     pos = 7_674_200
     while pseudo_sequence("chr17", pos - 1, pos + 2)[-1] == pseudo_sequence("chr17", pos - 1, pos):
         pos += 1
-    rows.append(("chr17", pos, pseudo_sequence("chr17", pos - 1, pos + 2), pseudo_sequence("chr17", pos - 1, pos)))
+    rows.append(
+        (
+            "chr17",
+            pos,
+            pseudo_sequence("chr17", pos - 1, pos + 2),
+            pseudo_sequence("chr17", pos - 1, pos),
+        )
+    )
     pos = 7_675_120
     anchor = pseudo_sequence("chr17", pos - 1, pos)
     rows.append(("chr17", pos, anchor, anchor + ("G" if anchor != "G" else "T")))
@@ -71,9 +81,26 @@ def tumour_bam(tmp_path_factory):
 def _pileup(bam, chrom: str, pos: int) -> tuple[list[str], list[str]]:
     """(bases, indel tokens like '-2' or '+1G') of samtools mpileup at one position, no overlap removal."""
     samtools = require_tool("samtools")
-    out = subprocess.run([samtools, "mpileup", "-B", "-Q", "0", "-q", "0", "-d", "0", "-x",
-                          "-r", f"{chrom}:{pos}-{pos}", str(bam)], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [
+            samtools,
+            "mpileup",
+            "-B",
+            "-Q",
+            "0",
+            "-q",
+            "0",
+            "-d",
+            "0",
+            "-x",
+            "-r",
+            f"{chrom}:{pos}-{pos}",
+            str(bam),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     column, bases, indels, i = out.split("\t")[4].upper(), [], [], 0
     while i < len(column):
         char = column[i]
@@ -81,9 +108,9 @@ def _pileup(bam, chrom: str, pos: int) -> tuple[list[str], list[str]]:
             i += 2
             continue
         if char in "+-":
-            digits = re.match(r"\d+", column[i + 1:]).group()
+            digits = re.match(r"\d+", column[i + 1 :]).group()
             length = int(digits)
-            sequence = column[i + 1 + len(digits):i + 1 + len(digits) + length]
+            sequence = column[i + 1 + len(digits) : i + 1 + len(digits) + length]
             indels.append(f"{char}{length}" + (sequence if char == "+" else ""))
             i += 1 + len(digits) + length
             continue
@@ -98,9 +125,13 @@ def test_alt_fraction_is_half_the_tumour_fraction_by_mpileup(tumour_bam):
     snv, deletion, insertion = sites.itertuples(index=False)
     bases, _ = _pileup(bam, "chr17", snv.pos)
     assert len(bases) > 300
-    assert abs(bases.count(snv.alt) / len(bases) - 0.2) < 0.08  # TF 0.4 -> 0.2; ~3.5 SD at ~300 fragments
-    for site, token in ((deletion, f"-{len(deletion.ref) - 1}"),
-                        (insertion, f"+{len(insertion.alt) - 1}{insertion.alt[1:]}")):
+    assert (
+        abs(bases.count(snv.alt) / len(bases) - 0.2) < 0.08
+    )  # TF 0.4 -> 0.2; ~3.5 SD at ~300 fragments
+    for site, token in (
+        (deletion, f"-{len(deletion.ref) - 1}"),
+        (insertion, f"+{len(insertion.alt) - 1}{insertion.alt[1:]}"),
+    ):
         bases, indels = _pileup(bam, "chr17", site.pos)
         assert set(indels) == {token}
         assert abs(len(indels) / len(bases) - 0.2) < 0.08, (site, token)
@@ -126,7 +157,10 @@ def test_pon_mismatch_rate_matches_the_error_rate():
     targets = ctdna_targets()
     empty = pd.DataFrame(columns=["chrom", "pos", "ref", "alt"])
     reads = sample_reads("PON01", 0.0, 2, 1e-3, SEED, targets, empty)
-    contigs = {i: c for i, c in enumerate(["chr" + str(n) for n in range(1, 23)] + ["chrX", "chrY", "chrM"])}
+    contigs = {
+        i: c
+        for i, c in enumerate(["chr" + str(n) for n in range(1, 23)] + ["chrX", "chrY", "chrM"])
+    }
     mismatches = bases = 0
     for tid, pos, seq, cigar in zip(reads["tid"], reads["pos"], reads["seq"], reads["cigar"]):
         assert cigar is None  # no tumour sites: every read is 100M

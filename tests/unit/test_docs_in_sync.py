@@ -13,13 +13,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_outputs_doc_is_generated_from_current_schemas():
-    assert (REPO / "docs" / "outputs.md").read_text() == schemadoc.render(), \
+    assert (REPO / "docs" / "outputs.md").read_text() == schemadoc.render(), (
         "regenerate: python -m stereosarc.schemadoc outputs > docs/outputs.md"
+    )
 
 
 def test_parameters_doc_is_generated_from_current_schema():
-    assert (REPO / "docs" / "parameters.md").read_text() == schemadoc.render_parameters(), \
+    assert (REPO / "docs" / "parameters.md").read_text() == schemadoc.render_parameters(), (
         "regenerate: python -m stereosarc.schemadoc parameters > docs/parameters.md"
+    )
 
 
 def test_every_output_column_has_a_type_and_description():
@@ -44,6 +46,14 @@ def test_schema_defaults_are_the_config_defaults():
     defaults = schemadoc._config_defaults((REPO / "nextflow.config").read_text())
     for group in schema["$defs"].values():
         for name, spec in group["properties"].items():
-            value = spec.get("default")  # absent = null (nf-core schema lint refuses a null default)
-            text = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+            value = spec.get(
+                "default"
+            )  # absent = null (nf-core schema lint refuses a null default)
+            text = (
+                "null"
+                if value is None
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
             assert defaults[name] == f"`{text}`", name

@@ -11,10 +11,19 @@ import pytest
 from outcome import endpoints
 
 IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-BASE = {"patient": "P1", "arm": "SBRT", "histology": "liposarcoma", "line": "1",
-        "start_date": "2024-01-01", "progression_date": None, "death_date": None,
-        "last_assessment_date": "2024-12-31", "last_followup_date": "2025-01-31",
-        "diagnosis_date": "2023-01-01", "best_response": "SD"}
+BASE = {
+    "patient": "P1",
+    "arm": "SBRT",
+    "histology": "liposarcoma",
+    "line": "1",
+    "start_date": "2024-01-01",
+    "progression_date": None,
+    "death_date": None,
+    "last_assessment_date": "2024-12-31",
+    "last_followup_date": "2025-01-31",
+    "diagnosis_date": "2023-01-01",
+    "best_response": "SD",
+}
 
 
 def clinical(*changes):
@@ -37,36 +46,55 @@ def test_censored_patient():
 
 
 def test_first_of_progression_or_death_is_the_event():
-    row, _ = one(progression_date="2024-03-01", death_date="2024-05-01",
-                 last_assessment_date="2024-03-01", last_followup_date="2024-05-01")
+    row, _ = one(
+        progression_date="2024-03-01",
+        death_date="2024-05-01",
+        last_assessment_date="2024-03-01",
+        last_followup_date="2024-05-01",
+    )
     # Jan 31 + Feb 29 = 60 days; OS 2023-01-01 -> 2024-05-01 = 365 + 121 = 486 days
     assert (row["pfs_days"], row["pfs_event"], row["pfs_6m"]) == (60, 1, 0)
     assert (row["os_days"], row["os_event"]) == (486, 1)
 
 
 def test_death_without_progression_is_a_pfs_event():
-    row, _ = one(death_date="2024-02-01", last_assessment_date="2024-01-20",
-                 last_followup_date="2024-02-01")
+    row, _ = one(
+        death_date="2024-02-01", last_assessment_date="2024-01-20", last_followup_date="2024-02-01"
+    )
     assert (row["pfs_days"], row["pfs_event"]) == (31, 1)
 
 
-@pytest.mark.parametrize("days, event, expected", [
-    (182, 1, 0), (183, 1, 1), (182, 0, None), (183, 0, 1), (0, 1, 0)])
+@pytest.mark.parametrize(
+    "days, event, expected", [(182, 1, 0), (183, 1, 1), (182, 0, None), (183, 0, 1), (0, 1, 0)]
+)
 def test_pfs_6m_boundary_at_182_625_days(days, event, expected):
     result = endpoints.pfs_6m(float(days), event)
     assert (result is pd.NA) if expected is None else result == expected
 
 
-@pytest.mark.parametrize("change, column, na", [
-    ({"progression_date": "2023-12-31"}, "progression_date", {"pfs"}),
-    ({"progression_date": "2024-03-01", "death_date": "2024-02-01",
-      "last_assessment_date": "2024-01-15", "last_followup_date": "2024-02-01"},
-     "death_date", {"pfs", "os"}),
-    ({"death_date": "2024-06-01", "last_followup_date": "2024-06-01"}, "death_date",
-     {"pfs", "os"}),                                    # assessed after death
-    ({"diagnosis_date": "2024-02-01"}, "start_date", {"os"}),
-    ({"last_assessment_date": "2024-13-01"}, "last_assessment_date", {"pfs"}),
-])
+@pytest.mark.parametrize(
+    "change, column, na",
+    [
+        ({"progression_date": "2023-12-31"}, "progression_date", {"pfs"}),
+        (
+            {
+                "progression_date": "2024-03-01",
+                "death_date": "2024-02-01",
+                "last_assessment_date": "2024-01-15",
+                "last_followup_date": "2024-02-01",
+            },
+            "death_date",
+            {"pfs", "os"},
+        ),
+        (
+            {"death_date": "2024-06-01", "last_followup_date": "2024-06-01"},
+            "death_date",
+            {"pfs", "os"},
+        ),  # assessed after death
+        ({"diagnosis_date": "2024-02-01"}, "start_date", {"os"}),
+        ({"last_assessment_date": "2024-13-01"}, "last_assessment_date", {"pfs"}),
+    ],
+)
 def test_inconsistent_or_invalid_dates_make_endpoints_na(change, column, na):
     row, rejects = one(**change)
     assert any(r["column"] == column for r in rejects)
@@ -75,17 +103,26 @@ def test_inconsistent_or_invalid_dates_make_endpoints_na(change, column, na):
     assert math.isnan(row["os_days"]) is ("os" in na)
 
 
-@pytest.mark.parametrize("change, column", [
-    ({"arm": "placebo"}, "arm"), ({"start_date": None}, "start_date"),
-    ({"start_date": "01/01/2024"}, "start_date"), ({"patient": "P 1"}, "patient"),
-    ({"line": "3"}, "line")])
+@pytest.mark.parametrize(
+    "change, column",
+    [
+        ({"arm": "placebo"}, "arm"),
+        ({"start_date": None}, "start_date"),
+        ({"start_date": "01/01/2024"}, "start_date"),
+        ({"patient": "P 1"}, "patient"),
+        ({"line": "3"}, "line"),
+    ],
+)
 def test_unusable_rows_are_rejected_whole(change, column):
     row, rejects = one(**change)
-    assert row is None and rejects[0]["column"] == column and "row not used" in rejects[0]["reason"]
+    assert (
+        row is None and rejects[0]["column"] == column and "row not used" in rejects[0]["reason"]
+    )
 
 
-@pytest.mark.parametrize("best, expected", [("CR", 1), ("PR", 1), ("SD", 0), ("PD", 0),
-                                            ("NE", 0), (None, None)])
+@pytest.mark.parametrize(
+    "best, expected", [("CR", 1), ("PR", 1), ("SD", 0), ("PD", 0), ("NE", 0), (None, None)]
+)
 def test_objective_response(best, expected):
     result = endpoints.objective_response(best)
     assert (result is pd.NA) if expected is None else result == expected

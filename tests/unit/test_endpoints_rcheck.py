@@ -32,20 +32,27 @@ def random_clinical(n: int, rng) -> pd.DataFrame:
     for i in range(n):
         start = date(2023, 1, 1) + timedelta(days=int(rng.integers(0, 365)))
         last = start + timedelta(days=int(rng.integers(1, 400)))
-        progression = (start + timedelta(days=int(rng.integers(1, 400)))
-                       if rng.random() < 0.5 else None)
+        progression = (
+            start + timedelta(days=int(rng.integers(1, 400))) if rng.random() < 0.5 else None
+        )
         last = max(last, progression or last)
-        death = (last + timedelta(days=int(rng.integers(0, 200)))
-                 if rng.random() < 0.3 else None)
+        death = last + timedelta(days=int(rng.integers(0, 200))) if rng.random() < 0.3 else None
         followup = death or last + timedelta(days=int(rng.integers(0, 100)))
-        rows.append({"patient": f"P{i:02d}", "arm": "SBRT", "histology": "liposarcoma",
-                     "line": "1", "start_date": start.isoformat(),
-                     "progression_date": progression and progression.isoformat(),
-                     "death_date": death and death.isoformat(),
-                     "last_assessment_date": last.isoformat(),
-                     "last_followup_date": followup.isoformat(),
-                     "diagnosis_date": (start - timedelta(days=int(rng.integers(30, 900))))
-                     .isoformat(), "best_response": "SD"})
+        rows.append(
+            {
+                "patient": f"P{i:02d}",
+                "arm": "SBRT",
+                "histology": "liposarcoma",
+                "line": "1",
+                "start_date": start.isoformat(),
+                "progression_date": progression and progression.isoformat(),
+                "death_date": death and death.isoformat(),
+                "last_assessment_date": last.isoformat(),
+                "last_followup_date": followup.isoformat(),
+                "diagnosis_date": (start - timedelta(days=int(rng.integers(30, 900)))).isoformat(),
+                "best_response": "SD",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -56,8 +63,13 @@ def test_endpoints_match_r_date_arithmetic(tmp_path):
     clinical = random_clinical(40, rng)
     clinical.to_csv(tmp_path / "clinical.csv", index=False)
     (tmp_path / "check.R").write_text(R_SCRIPT)
-    result = subprocess.run([rscript, str(tmp_path / "check.R"), str(tmp_path / "clinical.csv")],
-                            capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run(
+        [rscript, str(tmp_path / "check.R"), str(tmp_path / "clinical.csv")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     (tmp_path / "r.csv").write_text(result.stdout)
     expected = pd.read_csv(tmp_path / "r.csv").set_index("patient")
     table = clinical.assign(_row=range(1, 41), _file="clinical.csv")
@@ -65,8 +77,15 @@ def test_endpoints_match_r_date_arithmetic(tmp_path):
     ours, rejects = endpoints.derive(table, re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))
     ours = ours.set_index("patient")
     assert rejects == []
-    for column, r_column in (("pfs_days", "pfs"), ("pfs_event", "event"), ("pfs_6m", "p6"),
-                             ("os_days", "os")):
-        np.testing.assert_array_equal(pd.to_numeric(ours[column]).astype(float).to_numpy(),
-                                      expected[r_column].to_numpy(float), err_msg=column)
+    for column, r_column in (
+        ("pfs_days", "pfs"),
+        ("pfs_event", "event"),
+        ("pfs_6m", "p6"),
+        ("os_days", "os"),
+    ):
+        np.testing.assert_array_equal(
+            pd.to_numeric(ours[column]).astype(float).to_numpy(),
+            expected[r_column].to_numpy(float),
+            err_msg=column,
+        )
     assert ours["pfs_6m"].isna().any() and ours["pfs_event"].eq(1).any()  # both branches hit

@@ -21,10 +21,12 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "endometrial.csv"
 # penalised-likelihood limits (Heinze & Schemper 2002 report them to 2-3 digits: NV 2.93
 # [0.61, 7.85], PI -0.03 [-0.12, 0.04], EH -2.60 [-4.36, -1.23]); the 8-digit values are
 # logistf's as published with the firthlogist package's comparison tests.
-LOGISTF = {"(Intercept)": (3.77455951, 1.0825371, 7.20928050),
-           "NV": (2.92927330, 0.6097244, 7.85463171),
-           "PI": (-0.03475175, -0.1244587, 0.04045547),
-           "EH": (-2.60416387, -4.3651832, -1.23272106)}
+LOGISTF = {
+    "(Intercept)": (3.77455951, 1.0825371, 7.20928050),
+    "NV": (2.92927330, 0.6097244, 7.85463171),
+    "PI": (-0.03475175, -0.1244587, 0.04045547),
+    "EH": (-2.60416387, -4.3651832, -1.23272106),
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +61,18 @@ def test_penalised_lr_statistic_against_an_independent_maximisation(endometrial,
         beta = np.zeros(4)
         beta[free] = b
         return -_independent_penalised(x, y, beta)
-    full = optimize.minimize(lambda b: -_independent_penalised(x, y, b), np.zeros(4),
-                             method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-12,
-                                                            "maxiter": 40000})
-    restricted = optimize.minimize(negative, np.zeros(3), method="Nelder-Mead",
-                                   options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 40000})
+
+    full = optimize.minimize(
+        lambda b: -_independent_penalised(x, y, b),
+        np.zeros(4),
+        method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 40000},
+    )
+    restricted = optimize.minimize(
+        negative,
+        np.zeros(3),
+        method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 40000},
+    )
     assert result["chisq"] == pytest.approx(2 * (restricted.fun - full.fun), rel=1e-5)
     assert -full.fun == pytest.approx(result["loglik"], rel=1e-9)

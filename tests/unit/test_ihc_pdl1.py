@@ -44,17 +44,33 @@ def test_missing_count_gives_na_with_reason():
     assert math.isnan(cps) and "pdl1_pos_lymphocytes missing" in reason
 
 
-@pytest.mark.parametrize("percent, category", [(0, "IC0"), (0.99, "IC0"), (1, "IC1"),
-                                               (4.99, "IC1"), (5, "IC2"), (9.99, "IC2"),
-                                               (10, "IC3"), (60, "IC3")])
+@pytest.mark.parametrize(
+    "percent, category",
+    [
+        (0, "IC0"),
+        (0.99, "IC0"),
+        (1, "IC1"),
+        (4.99, "IC1"),
+        (5, "IC2"),
+        (9.99, "IC2"),
+        (10, "IC3"),
+        (60, "IC3"),
+    ],
+)
 def test_sp142_ic_categories(percent, category):
     assert pdl1.ic_category(percent) == category
 
 
 def test_given_pathologist_cps_wins_over_counts():
-    scores = pdl1.block_scores({"cps": 0.67, "pdl1_pos_tumour_cells": 50,
-                                "pdl1_pos_lymphocytes": 0, "pdl1_pos_macrophages": 0,
-                                "viable_tumour_cells": 100})
+    scores = pdl1.block_scores(
+        {
+            "cps": 0.67,
+            "pdl1_pos_tumour_cells": 50,
+            "pdl1_pos_lymphocytes": 0,
+            "pdl1_pos_macrophages": 0,
+            "viable_tumour_cells": 100,
+        }
+    )
     assert scores["cps"] == 0.67 and scores["cps_source"] == "given"
     assert scores["tps"] == 50.0 and scores["tps_source"] == "counts"
 
@@ -64,12 +80,17 @@ def test_block_without_pdl1_has_reason():
     assert math.isnan(scores["cps"]) and scores["cps_na_reason"] == "no CPS or PD-L1 counts"
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
-@given(st.integers(0, 10_000), st.integers(0, 10_000), st.integers(0, 10_000),
-       st.integers(100, 10_000))
+@given(
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    st.integers(100, 10_000),
+)
 def test_cps_is_always_in_0_100_and_never_below_tps(tumour, lymph, macro, viable):
     cps, _ = pdl1.cps_from_counts(tumour, lymph, macro, viable)
     assert 0 <= cps <= 100

@@ -9,15 +9,33 @@ import pytest
 from ihc import densities, io
 from ihc.exceptions import QuPathFormatError
 
-ROWS = [("Tumor", "500000", "1000", "50", "950", "5", "100"),
-        ("Tumor", "1500000", "3000", "250", "2750", "8.333", "166.67")]
+ROWS = [
+    ("Tumor", "500000", "1000", "50", "950", "5", "100"),
+    ("Tumor", "1500000", "3000", "250", "2750", "8.333", "166.67"),
+]
 
 
-def export(path, class_header="Classification", micro="µm", rows=ROWS, encoding="utf-8",
-           extra=(), squared="^2"):
-    header = ["Image", "Name", class_header, f"Area {micro}{squared}", "Num Detections",
-              "Num Positive", "Num Negative", "Positive %", f"Num Positive per mm{squared}",
-              *extra]
+def export(
+    path,
+    class_header="Classification",
+    micro="µm",
+    rows=ROWS,
+    encoding="utf-8",
+    extra=(),
+    squared="^2",
+):
+    header = [
+        "Image",
+        "Name",
+        class_header,
+        f"Area {micro}{squared}",
+        "Num Detections",
+        "Num Positive",
+        "Num Negative",
+        "Positive %",
+        f"Num Positive per mm{squared}",
+        *extra,
+    ]
     lines = ["\t".join(header)] + ["\t".join(("a.svs", f"R{i}") + r) for i, r in enumerate(rows)]
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path
@@ -89,8 +107,10 @@ def test_single_annotation_without_area_uses_its_density(tmp_path):
     path = tmp_path / "x.tsv"
     path.write_text("Class\tNum Positive per mm^2\tPositive %\nTumor\t33.5\t4\n")
     found, _ = densities.qupath_rows(io.read_qupath_export(path), "P1", "A", "CD3")
-    assert dict(zip(found["metric"], found["value"])) == {"density_per_mm2": 33.5,
-                                                          "percent_positive": 4.0}
+    assert dict(zip(found["metric"], found["value"])) == {
+        "density_per_mm2": 33.5,
+        "percent_positive": 4.0,
+    }
     assert not math.isnan(found["value"].sum())
 
 
@@ -101,5 +121,7 @@ def test_stored_latin1_windows_export(request):
     path = request.path.parents[1] / "data" / "ihc" / "qupath_latin1_class.txt"
     found, rejects = densities.qupath_rows(io.read_qupath_export(path), "P1", "A", "CD8")
     assert dict(zip(found["metric"], found["value"])) == {
-        "density_per_mm2": pytest.approx(200.0), "percent_positive": pytest.approx(5.0)}
+        "density_per_mm2": pytest.approx(200.0),
+        "percent_positive": pytest.approx(5.0),
+    }
     assert [r["row"] for r in rejects] == [2]

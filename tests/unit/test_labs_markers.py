@@ -13,15 +13,36 @@ from ihc import labs, labs_draws
 
 def rows(spec):
     """spec: (analyte, day, value) of patient P1."""
-    table = pd.DataFrame([{"patient": "P1", "analyte": a, "day": d, "value": v,
-                           "unusual": False, "source_file": "labs.csv", "source_row": i + 1}
-                          for i, (a, d, v) in enumerate(spec)])
+    table = pd.DataFrame(
+        [
+            {
+                "patient": "P1",
+                "analyte": a,
+                "day": d,
+                "value": v,
+                "unusual": False,
+                "source_file": "labs.csv",
+                "source_row": i + 1,
+            }
+            for i, (a, d, v) in enumerate(spec)
+        ]
+    )
     return table
 
 
-@pytest.mark.parametrize("window, day, used", [
-    (15, -16, False), (15, -15, True), (15, 0, True), (15, 1, False),   # DESIGN.md default
-    (7, -8, False), (7, -7, True), (0, -1, False), (0, 0, True)])       # the window is a parameter
+@pytest.mark.parametrize(
+    "window, day, used",
+    [
+        (15, -16, False),
+        (15, -15, True),
+        (15, 0, True),
+        (15, 1, False),  # DESIGN.md default
+        (7, -8, False),
+        (7, -7, True),
+        (0, -1, False),
+        (0, 0, True),
+    ],
+)  # the window is a parameter
 def test_baseline_window_edges(window, day, used):
     baseline, _, rejects = labs.select_values(rows([("crp", day, 5.0)]), window_days=window)
     assert (len(baseline) == 1) is used
@@ -31,48 +52,63 @@ def test_baseline_window_edges(window, day, used):
 
 
 def test_baseline_is_the_last_value_in_the_window():
-    baseline, _, rejects = labs.select_values(rows([("crp", -10, 5.0), ("crp", -2, 7.0),
-                                                    ("crp", -20, 9.0)]))
+    baseline, _, rejects = labs.select_values(
+        rows([("crp", -10, 5.0), ("crp", -2, 7.0), ("crp", -20, 9.0)])
+    )
     assert baseline["value"].tolist() == [7.0]
     assert sorted(r["reason"] for r in rejects) == [
         "day -10: superseded by a later baseline value",
-        "day -20: before the 15-day baseline window"]
+        "day -20: before the 15-day baseline window",
+    ]
 
 
 def test_on_treatment_is_the_first_value_within_42_days():
-    _, later, rejects = labs.select_values(rows([("crp", 30, 20.0), ("crp", 10, 15.0),
-                                                 ("crp", 43, 1.0)]), on_treatment_days=42)
+    _, later, rejects = labs.select_values(
+        rows([("crp", 30, 20.0), ("crp", 10, 15.0), ("crp", 43, 1.0)]), on_treatment_days=42
+    )
     assert later[["day", "value"]].values.tolist() == [[10, 15.0]]
     assert sorted(r["reason"] for r in rejects) == [
         "day 30: not the first on-treatment value",
-        "day 43: after the 42-day on-treatment window"]
+        "day 43: after the 42-day on-treatment window",
+    ]
 
 
-@pytest.mark.parametrize("crp, albumin, score", [
-    (10.0, 20.0, 0),       # CRP exactly 10 -> 0 whatever albumin
-    (10.0, None, 0),
-    (10.01, 35.0, 1),      # albumin exactly 35 with CRP > 10 -> 1
-    (10.01, 34.99, 2),
-    (50.0, None, None),    # CRP > 10, albumin missing -> NA
-    (None, 40.0, None),
-])
+@pytest.mark.parametrize(
+    "crp, albumin, score",
+    [
+        (10.0, 20.0, 0),  # CRP exactly 10 -> 0 whatever albumin
+        (10.0, None, 0),
+        (10.01, 35.0, 1),  # albumin exactly 35 with CRP > 10 -> 1
+        (10.01, 34.99, 2),
+        (50.0, None, None),  # CRP > 10, albumin missing -> NA
+        (None, 40.0, None),
+    ],
+)
 def test_mgps_boundaries(crp, albumin, score):
-    result = labs.mgps(float("nan") if crp is None else crp,
-                       float("nan") if albumin is None else albumin)
+    result = labs.mgps(
+        float("nan") if crp is None else crp, float("nan") if albumin is None else albumin
+    )
     assert (result is pd.NA) if score is None else result == score
 
 
 def test_patient_row_ratios_and_change():
-    spec = [("neutrophils", -3, 6.0), ("lymphocytes", -3, 1.5), ("platelets", -3, 300.0),
-            ("monocytes", -3, 0.5), ("crp", -1, 20.0), ("albumin", -1, 40.0),
-            ("neutrophils", 14, 3.0), ("lymphocytes", 14, 1.5)]
+    spec = [
+        ("neutrophils", -3, 6.0),
+        ("lymphocytes", -3, 1.5),
+        ("platelets", -3, 300.0),
+        ("monocytes", -3, 0.5),
+        ("crp", -1, 20.0),
+        ("albumin", -1, 40.0),
+        ("neutrophils", 14, 3.0),
+        ("lymphocytes", 14, 1.5),
+    ]
     baseline, later, _ = labs.select_values(rows(spec))
     pairs = labs_draws.same_draw_pairs(rows(spec), labs.BASELINE_WINDOW_DAYS)
     row = labs.patient_table(baseline, later, {"P1": date(2024, 3, 1)}, pairs).iloc[0]
-    assert row["nlr"] == pytest.approx(4.0)      # 6 / 1.5
-    assert row["plr"] == pytest.approx(200.0)    # 300 / 1.5
-    assert row["lmr"] == pytest.approx(3.0)      # 1.5 / 0.5
-    assert row["car"] == pytest.approx(0.5)      # 20 mg/L / 40 g/L
+    assert row["nlr"] == pytest.approx(4.0)  # 6 / 1.5
+    assert row["plr"] == pytest.approx(200.0)  # 300 / 1.5
+    assert row["lmr"] == pytest.approx(3.0)  # 1.5 / 0.5
+    assert row["car"] == pytest.approx(0.5)  # 20 mg/L / 40 g/L
     assert row["mgps"] == 1
     assert row["nlr_on_treatment"] == pytest.approx(2.0)
     assert row["nlr_change"] == pytest.approx(-2.0)

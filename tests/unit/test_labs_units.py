@@ -20,60 +20,90 @@ def lab_rows(rows):
     return table
 
 
-@pytest.mark.parametrize("analyte, value, unit, expected", [
-    ("neutrophils", 4.2, "10^9/L", 4.2), ("neutrophils", 4.2, "G/L", 4.2),
-    ("neutrophils", 4200, "/uL", 4.2), ("neutrophils", 4200, "/µL", 4.2),
-    ("platelets", 250000, "/mm3", 250.0), ("lymphocytes", 1500, "/mm^3", 1.5),
-    ("crp", 1.2, "mg/dL", 12.0), ("crp", 12, "mg/L", 12.0),
-    ("albumin", 3.5, "g/dL", 35.0), ("albumin", 35, "g/L", 35.0),
-])
+@pytest.mark.parametrize(
+    "analyte, value, unit, expected",
+    [
+        ("neutrophils", 4.2, "10^9/L", 4.2),
+        ("neutrophils", 4.2, "G/L", 4.2),
+        ("neutrophils", 4200, "/uL", 4.2),
+        ("neutrophils", 4200, "/µL", 4.2),
+        ("platelets", 250000, "/mm3", 250.0),
+        ("lymphocytes", 1500, "/mm^3", 1.5),
+        ("crp", 1.2, "mg/dL", 12.0),
+        ("crp", 12, "mg/L", 12.0),
+        ("albumin", 3.5, "g/dL", 35.0),
+        ("albumin", 35, "g/L", 35.0),
+    ],
+)
 def test_conversions(analyte, value, unit, expected):
     assert labs.convert(analyte, value, unit) == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize("analyte, unit", [("crp", "mmol/L"), ("albumin", "mg/L"),
-                                           ("neutrophils", "g/L"), ("platelets", "%"),
-                                           ("crp", None)])
+@pytest.mark.parametrize(
+    "analyte, unit",
+    [
+        ("crp", "mmol/L"),
+        ("albumin", "mg/L"),
+        ("neutrophils", "g/L"),
+        ("platelets", "%"),
+        ("crp", None),
+    ],
+)
 def test_unknown_or_wrong_units_are_not_guessed(analyte, unit):
     assert labs.convert(analyte, 1.0, unit) is None
 
 
 def test_bad_rows_are_rejected_naming_row_column_and_reason():
-    table = lab_rows([
-        ("P1", "2024-02-29", "crp", "12", "mmol/L"),        # unknown unit
-        ("P1", "2024-02-29", "neutrophils", "-1", "G/L"),   # negative
-        ("P1", "2024-02-29", "albumin", "150", "g/L"),      # impossible
-        ("P1", "2024-02-29", "ferritin", "5", "ug/L"),      # unknown analyte
-        ("P1", "29/02/2024", "crp", "5", "mg/L"),           # not ISO
-        ("P9", "2024-02-29", "crp", "5", "mg/L"),           # not in clinical
-        ("P1", "2024-02-29", "crp", "five", "mg/L"),        # not a number
-        ("P1", "2024-02-29", "albumin", "15", "g/L"),       # kept, unusual
-    ])
+    table = lab_rows(
+        [
+            ("P1", "2024-02-29", "crp", "12", "mmol/L"),  # unknown unit
+            ("P1", "2024-02-29", "neutrophils", "-1", "G/L"),  # negative
+            ("P1", "2024-02-29", "albumin", "150", "g/L"),  # impossible
+            ("P1", "2024-02-29", "ferritin", "5", "ug/L"),  # unknown analyte
+            ("P1", "29/02/2024", "crp", "5", "mg/L"),  # not ISO
+            ("P9", "2024-02-29", "crp", "5", "mg/L"),  # not in clinical
+            ("P1", "2024-02-29", "crp", "five", "mg/L"),  # not a number
+            ("P1", "2024-02-29", "albumin", "15", "g/L"),  # kept, unusual
+        ]
+    )
     rows, rejects = labs.normalise(table, STARTS, {}, IDENTIFIER)
     assert [(r["row"], r["column"]) for r in rejects] == [
-        (1, "unit"), (2, "value"), (3, "value"), (4, "analyte"), (5, "date"), (6, "patient"),
-        (7, "value")]
+        (1, "unit"),
+        (2, "value"),
+        (3, "value"),
+        (4, "analyte"),
+        (5, "date"),
+        (6, "patient"),
+        (7, "value"),
+    ]
     assert "unknown unit 'mmol/L' for crp" in rejects[0]["reason"]
     assert rejects[5]["reason"] == "patient not in the clinical table"
     assert rows[["analyte", "value", "day", "unusual"]].values.tolist() == [
-        ["albumin", 15.0, -1, True]]
+        ["albumin", 15.0, -1, True]
+    ]
 
 
 def test_patient_with_invalid_start_date_is_rejected():
-    clinical = pd.DataFrame({"patient": ["P1", "P2", "P2"],
-                             "start_date": ["2024-03-01", "2024-03-01", "2024-03-02"]})
+    clinical = pd.DataFrame(
+        {"patient": ["P1", "P2", "P2"], "start_date": ["2024-03-01", "2024-03-01", "2024-03-02"]}
+    )
     starts, problems = labs.start_dates(clinical)
     assert starts == STARTS and "no single valid start_date" in problems["P2"]
-    rows, rejects = labs.normalise(lab_rows([("P2", "2024-02-29", "crp", "5", "mg/L")]),
-                                   starts, problems, IDENTIFIER)
+    rows, rejects = labs.normalise(
+        lab_rows([("P2", "2024-02-29", "crp", "5", "mg/L")]), starts, problems, IDENTIFIER
+    )
     assert rows.empty and "no single valid start_date" in rejects[0]["reason"]
 
 
 def test_conflicting_same_day_values_are_all_rejected_after_conversion():
-    table = lab_rows([("P1", "2024-02-29", "crp", "12", "mg/L"),
-                      ("P1", "2024-02-29", "crp", "1.2", "mg/dL"),    # same value: duplicate
-                      ("P1", "2024-02-28", "albumin", "35", "g/L"),
-                      ("P1", "2024-02-28", "albumin", "30", "g/L")])  # conflict
+    table = lab_rows(
+        [
+            ("P1", "2024-02-29", "crp", "12", "mg/L"),
+            ("P1", "2024-02-29", "crp", "1.2", "mg/dL"),  # same value: duplicate
+            ("P1", "2024-02-28", "albumin", "35", "g/L"),
+            ("P1", "2024-02-28", "albumin", "30", "g/L"),
+        ]
+    )  # conflict
     rows, _ = labs.normalise(table, STARTS, {}, IDENTIFIER)
     kept, rejects = labs.deduplicate(rows)
     assert kept[["analyte", "value"]].values.tolist() == [["crp", 12.0]]

@@ -15,26 +15,36 @@ def frame(rows, columns, file):
     return table
 
 
-ENDPOINTS = pd.DataFrame({"patient": ["P2", "P1", "P3"], "arm": ["SBRT"] * 3,
-                          "histology": ["liposarcoma"] * 3, "line": [1, 2, 1],
-                          "pfs_days": [100.0, 200.0, 50.0], "pfs_event": [1, 0, 1],
-                          "pfs_6m": [0, 1, 0], "os_days": [300.0, 400.0, 80.0],
-                          "os_event": [0, 0, 1], "best_response": ["PD", "PR", "NE"],
-                          "objective_response": [0, 1, 0]})
+ENDPOINTS = pd.DataFrame(
+    {
+        "patient": ["P2", "P1", "P3"],
+        "arm": ["SBRT"] * 3,
+        "histology": ["liposarcoma"] * 3,
+        "line": [1, 2, 1],
+        "pfs_days": [100.0, 200.0, 50.0],
+        "pfs_event": [1, 0, 1],
+        "pfs_6m": [0, 1, 0],
+        "os_days": [300.0, 400.0, 80.0],
+        "os_event": [0, 0, 1],
+        "best_response": ["PD", "PR", "NE"],
+        "objective_response": [0, 1, 0],
+    }
+)
 
 
 def test_no_optional_input_gives_all_columns_na():
     table, rejects = merge.merge(ENDPOINTS)
     assert table["patient"].tolist() == ["P1", "P2", "P3"] and rejects == []
-    assert list(table.columns[:len(merge.REQUIRED)]) == merge.REQUIRED
+    assert list(table.columns[: len(merge.REQUIRED)]) == merge.REQUIRED
     assert {"cps_ge_1", "nlr_ge_5", "mgps_ge_1"} <= set(table.columns)
-    assert table[merge.REQUIRED[len(merge.ENDPOINT_COLUMNS):]].isna().all().all()
+    assert table[merge.REQUIRED[len(merge.ENDPOINT_COLUMNS) :]].isna().all().all()
 
 
 def test_dichotomies_compare_unrounded_values_with_ge():
     ihc = frame([("P1", 0.67), ("P2", 1.0), ("P3", None)], ["patient", "cps"], "ihc.tsv")
-    labs = frame([("P1", 4.999, 0), ("P2", 5.0, 1), ("P3", 7.0, 2)],
-                 ["patient", "nlr", "mgps"], "labs.tsv")
+    labs = frame(
+        [("P1", 4.999, 0), ("P2", 5.0, 1), ("P3", 7.0, 2)], ["patient", "nlr", "mgps"], "labs.tsv"
+    )
     tmb = frame([("P1", "T1", 9.99), ("P2", "T2", 10.0)], ["patient", "sample", "tmb"], "tmb.tsv")
     table, _ = merge.merge(ENDPOINTS, tmb=tmb, ihc=ihc, labs_table=labs)
     as_list = lambda c: [None if pd.isna(v) else int(v) for v in table[c]]  # noqa: E731
@@ -55,9 +65,16 @@ def test_rows_of_patients_absent_from_clinical_are_rejected():
     ihc = frame([("P1", 2.0), ("P9", 3.0)], ["patient", "cps"], "ihc_patient.tsv")
     table, rejects = merge.merge(ENDPOINTS, ihc=ihc)
     assert len(table) == 3 and "P9" not in set(table["patient"])
-    assert rejects == [{"stage": "merge", "file": "ihc_patient.tsv", "row": 2,
-                        "column": "patient", "patient": "P9",
-                        "reason": "patient not in the clinical table (ihc)"}]
+    assert rejects == [
+        {
+            "stage": "merge",
+            "file": "ihc_patient.tsv",
+            "row": 2,
+            "column": "patient",
+            "patient": "P9",
+            "reason": "patient not in the clinical table (ihc)",
+        }
+    ]
 
 
 @pytest.mark.parametrize("rule, sample, value", [("max", "T-b", 12.0), ("first", "T-a", 3.0)])
@@ -70,25 +87,53 @@ def test_tmb_rule_for_several_tumour_samples(rule, sample, value):
 
 
 def test_ctdna_wide_and_duplicate_timepoints():
-    ctdna = frame([("P1", "B1", "baseline", 0.02, 1), ("P1", "M1", "month6", 0.0, 0),
-                   ("P2", "B2", "baseline", 0.1, 1), ("P2", "B3", "baseline", 0.2, 1),
-                   ("P3", "X", "week3", 0.1, 1)],
-                  ["patient", "sample", "timepoint", "tumour_fraction", "detected"], "ctdna.tsv")
+    ctdna = frame(
+        [
+            ("P1", "B1", "baseline", 0.02, 1),
+            ("P1", "M1", "month6", 0.0, 0),
+            ("P2", "B2", "baseline", 0.1, 1),
+            ("P2", "B3", "baseline", 0.2, 1),
+            ("P3", "X", "week3", 0.1, 1),
+        ],
+        ["patient", "sample", "timepoint", "tumour_fraction", "detected"],
+        "ctdna.tsv",
+    )
     table, rejects = merge.merge(ENDPOINTS, ctdna=ctdna)
     p1 = table.iloc[0]
     assert (p1["ctdna_baseline_tf"], p1["ctdna_baseline_detected"], p1["ctdna_month6_tf"]) == (
-        0.02, 1, 0.0)
+        0.02,
+        1,
+        0.0,
+    )
     assert table.iloc[1][["ctdna_baseline_tf"]].isna().all()
     assert sorted((r["row"], r["column"]) for r in rejects) == [
-        (3, "sample"), (4, "sample"), (5, "timepoint")]
+        (3, "sample"),
+        (4, "sample"),
+        (5, "timepoint"),
+    ]
 
 
 def test_combined_rejects_are_sorted_deterministically():
-    stage = pd.DataFrame({"stage": ["labs", "ihc"], "file": ["labs.csv", "ihc.csv"],
-                          "row": ["10", "2"], "column": ["unit", None], "patient": ["P1", "P2"],
-                          "reason": ["unknown unit", "duplicate"]})
-    own = [{"stage": "merge", "file": "tmb.tsv", "row": None, "column": None, "patient": "P9",
-            "reason": "x"}]
+    stage = pd.DataFrame(
+        {
+            "stage": ["labs", "ihc"],
+            "file": ["labs.csv", "ihc.csv"],
+            "row": ["10", "2"],
+            "column": ["unit", None],
+            "patient": ["P1", "P2"],
+            "reason": ["unknown unit", "duplicate"],
+        }
+    )
+    own = [
+        {
+            "stage": "merge",
+            "file": "tmb.tsv",
+            "row": None,
+            "column": None,
+            "patient": "P9",
+            "reason": "x",
+        }
+    ]
     combined = merge.combine_rejects([stage.iloc[::-1]], own)
     assert combined["stage"].tolist() == ["ihc", "labs", "merge"]
     assert combined["row"].tolist()[:2] == [2, 10]

@@ -12,8 +12,8 @@ SEED = 20240601
 
 def test_clopper_pearson_boundaries_have_closed_forms():
     # 0/n: upper = 1 - (alpha/2)^(1/n); n/n: lower = (alpha/2)^(1/n)
-    assert response.clopper_pearson(0, 10)[1:] == pytest.approx((0.0, 1 - 0.025 ** 0.1))
-    assert response.clopper_pearson(10, 10)[1:] == pytest.approx((0.025 ** 0.1, 1.0))
+    assert response.clopper_pearson(0, 10)[1:] == pytest.approx((0.0, 1 - 0.025**0.1))
+    assert response.clopper_pearson(10, 10)[1:] == pytest.approx((0.025**0.1, 1.0))
     assert np.isnan(response.clopper_pearson(0, 0)[0])
 
 

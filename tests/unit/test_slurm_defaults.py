@@ -26,4 +26,3 @@ def submission_seconds(tasks: int) -> float:
 def test_a_300_task_run_is_submitted_in_seconds_and_fits_in_the_queue():
     assert submission_seconds(300) <= 30
     assert int(executor_setting("queueSize")) >= 300 > DEMO_TASKS
-

@@ -64,10 +64,10 @@ def test_zph_is_invariant_to_shifting_and_rescaling_the_covariate():
     time, event, x = _cohort(120, 1.0)
     beta = np.array([0.7])
     base = diagnostics.zph_test(time, event, x, beta)
-    np.testing.assert_allclose(diagnostics.zph_test(time, event, x + 5, beta), base,
-                               rtol=1e-10)
-    np.testing.assert_allclose(diagnostics.zph_test(time, event, 2 * x, beta / 2), base,
-                               rtol=1e-10)
+    np.testing.assert_allclose(diagnostics.zph_test(time, event, x + 5, beta), base, rtol=1e-10)
+    np.testing.assert_allclose(
+        diagnostics.zph_test(time, event, 2 * x, beta / 2), base, rtol=1e-10
+    )
 
 
 def test_identical_covariate_rows_get_identical_scores():

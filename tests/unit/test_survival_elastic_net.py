@@ -24,8 +24,10 @@ def _gradient(x, time, event, beta):
         up, down = beta.copy(), beta.copy()
         up[j] += step
         down[j] -= step
-        grad[j] = -(survival._partial_loglik(x, time, event, up)
-                    - survival._partial_loglik(x, time, event, down)) / (2 * step * len(x))
+        grad[j] = -(
+            survival._partial_loglik(x, time, event, up)
+            - survival._partial_loglik(x, time, event, down)
+        ) / (2 * step * len(x))
     return grad
 
 

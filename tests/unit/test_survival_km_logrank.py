@@ -21,8 +21,9 @@ def test_km_product_limit_and_greenwood_by_hand():
     z = 1.959963984540054  # standard normal 97.5 % quantile
     surv = np.array([0.8, 0.6, 0.3, 0.3])
     np.testing.assert_allclose(table["ci_low"], surv * np.exp(-z * np.sqrt(greenwood)))
-    np.testing.assert_allclose(table["ci_high"],
-                               np.minimum(1, surv * np.exp(z * np.sqrt(greenwood))))
+    np.testing.assert_allclose(
+        table["ci_high"], np.minimum(1, surv * np.exp(z * np.sqrt(greenwood)))
+    )
 
 
 def test_median_first_time_at_or_below_half_and_midpoint_on_exact_half():
@@ -70,8 +71,10 @@ def test_km_is_non_increasing_within_its_interval(records):
     table = survival.km_table(time, event)
     assert (table["surv"].diff().dropna() <= 1e-12).all()
     inside = table.dropna(subset=["ci_low"])
-    assert ((inside["ci_low"] <= inside["surv"] + 1e-12)
-            & (inside["surv"] <= inside["ci_high"] + 1e-12)).all()
+    assert (
+        (inside["ci_low"] <= inside["surv"] + 1e-12)
+        & (inside["surv"] <= inside["ci_high"] + 1e-12)
+    ).all()
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)

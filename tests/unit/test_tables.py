@@ -16,13 +16,19 @@ from stereosarc.errors import InputError, SchemaError
 def toy_schema(tmp_path, monkeypatch):
     schemas = tmp_path / "assets" / "schemas"
     schemas.mkdir(parents=True)
-    (schemas / "toy.schema.json").write_text(json.dumps({
-        "type": "object", "required": ["patient", "tmb"],
-        "properties": {
-            "patient": {"type": "string"},
-            "tmb": {"type": ["number", "null"], "minimum": 0},
-            "high": {"type": ["integer", "null"], "enum": [0, 1, None]},
-        }}))
+    (schemas / "toy.schema.json").write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "required": ["patient", "tmb"],
+                "properties": {
+                    "patient": {"type": "string"},
+                    "tmb": {"type": ["number", "null"], "minimum": 0},
+                    "high": {"type": ["integer", "null"], "enum": [0, 1, None]},
+                },
+            }
+        )
+    )
     monkeypatch.setenv("STEREOSARC_ASSETS", str(tmp_path / "assets"))
     tables.load_schema.cache_clear()
     yield
@@ -36,7 +42,9 @@ def test_missing_values_are_written_as_NA_and_booleans_as_1_0(tmp_path, toy_sche
 
 
 def test_missing_required_column_lists_expected_and_found(tmp_path, toy_schema):
-    with pytest.raises(SchemaError, match=r"expected columns \['patient', 'tmb'\]; missing \['tmb'\]"):
+    with pytest.raises(
+        SchemaError, match=r"expected columns \['patient', 'tmb'\]; missing \['tmb'\]"
+    ):
         tables.write_table(pd.DataFrame({"patient": ["P1"]}), tmp_path / "t.tsv", "toy")
     assert not list(tmp_path.glob("*t.tsv*"))
 

@@ -17,7 +17,12 @@ def test_parse_format_vep_and_snpeff():
     vep = '"Consequence annotations from Ensembl VEP. Format: Allele|Consequence|SYMBOL"'
     snpeff = "\"Functional annotations: 'Allele | Annotation | Annotation_Impact | Gene_Name'\""
     assert annotation.parse_format(vep) == ["Allele", "Consequence", "SYMBOL"]
-    assert annotation.parse_format(snpeff) == ["Allele", "Annotation", "Annotation_Impact", "Gene_Name"]
+    assert annotation.parse_format(snpeff) == [
+        "Allele",
+        "Annotation",
+        "Annotation_Impact",
+        "Gene_Name",
+    ]
 
 
 def test_missing_consequence_subfield_is_reported():
@@ -25,24 +30,33 @@ def test_missing_consequence_subfield_is_reported():
         annotation.build_layout("CSQ", ["Allele", "SYMBOL"], POP, None)
 
 
-@pytest.mark.parametrize("ref, alts, keys", [
-    ("A", ["C"], ["C"]),                 # SNV: as is
-    ("AT", ["A"], ["-"]),                # deletion: shared first base trimmed, empty -> '-'
-    ("A", ["AGG"], ["GG"]),              # insertion
-    ("A", ["T", "AT"], ["T", "AT"]),     # mixed first bases: nothing trimmed
-    ("AC", ["A", "ACC"], ["-", "CC"]),   # multi-allelic indels sharing the first base
-])
+@pytest.mark.parametrize(
+    "ref, alts, keys",
+    [
+        ("A", ["C"], ["C"]),  # SNV: as is
+        ("AT", ["A"], ["-"]),  # deletion: shared first base trimmed, empty -> '-'
+        ("A", ["AGG"], ["GG"]),  # insertion
+        ("A", ["T", "AT"], ["T", "AT"]),  # mixed first bases: nothing trimmed
+        ("AC", ["A", "ACC"], ["-", "CC"]),  # multi-allelic indels sharing the first base
+    ],
+)
 def test_vep_allele_keys(ref, alts, keys):
     assert annotation.vep_allele_keys(ref, alts) == keys
 
 
 def test_several_transcripts_and_ampersand_consequences():
-    value = ("C|splice_region_variant&synonymous_variant|TP53|0.0001|,"
-             "C|missense_variant|TP53||0.0002&0.004,"
-             "C|intron_variant|WRAP53||")
+    value = (
+        "C|splice_region_variant&synonymous_variant|TP53|0.0001|,"
+        "C|missense_variant|TP53||0.0002&0.004,"
+        "C|intron_variant|WRAP53||"
+    )
     (allele,) = annotation.summarise(value, vep_layout(), ["C"])
-    assert allele.consequences == {"splice_region_variant", "synonymous_variant",
-                                   "missense_variant", "intron_variant"}
+    assert allele.consequences == {
+        "splice_region_variant",
+        "synonymous_variant",
+        "missense_variant",
+        "intron_variant",
+    }
     assert allele.genes == {"TP53", "WRAP53"}
     assert allele.population_af == pytest.approx(0.004)  # max over fields, transcripts and '&'
 
@@ -56,7 +70,9 @@ def test_multiallelic_entries_go_to_their_own_allele():
 
 def test_allele_num_takes_precedence():
     layout = vep_layout("Allele|Consequence|ALLELE_NUM")
-    first, second = annotation.summarise("-|frameshift_variant|2,T|missense_variant|1", layout, ["T", "-"])
+    first, second = annotation.summarise(
+        "-|frameshift_variant|2,T|missense_variant|1", layout, ["T", "-"]
+    )
     assert first.consequences == {"missense_variant"}
     assert second.consequences == {"frameshift_variant"}
 
@@ -64,8 +80,12 @@ def test_allele_num_takes_precedence():
 def test_snpeff_entries():
     names = ["Allele", "Annotation", "Annotation_Impact", "Gene_Name"]
     layout = annotation.build_layout("ANN", names, POP, None)
-    (allele,) = annotation.summarise("T|stop_gained&splice_region_variant|HIGH|MDM2", layout, ["T"])
-    assert allele.consequences == {"stop_gained", "splice_region_variant"} and allele.genes == {"MDM2"}
+    (allele,) = annotation.summarise(
+        "T|stop_gained&splice_region_variant|HIGH|MDM2", layout, ["T"]
+    )
+    assert allele.consequences == {"stop_gained", "splice_region_variant"} and allele.genes == {
+        "MDM2"
+    }
 
 
 def test_empty_annotation_gives_empty_alleles():

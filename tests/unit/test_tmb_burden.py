@@ -55,4 +55,7 @@ def test_tmb_never_decreases_when_a_variant_is_added(count, panel_mb):
     before, after = burden.tmb_estimate(count, panel_mb), burden.tmb_estimate(count + 1, panel_mb)
     assert after["tmb"] > before["tmb"]
     assert before["tmb_ci_low"] <= before["tmb"] <= before["tmb_ci_high"]
-    assert after["tmb_ci_low"] >= before["tmb_ci_low"] and after["tmb_ci_high"] >= before["tmb_ci_high"]
+    assert (
+        after["tmb_ci_low"] >= before["tmb_ci_low"]
+        and after["tmb_ci_high"] >= before["tmb_ci_high"]
+    )

@@ -65,8 +65,12 @@ CASES = {  # fixture: (caller, tumour sample, FORMAT keys queried)
 def bcftools_alleles(vcf: Path, sample: str, keys: tuple, caller: str) -> list[tuple]:
     """(pos, alt, filter, depth, alt_reads, vaf) per ALT allele from bcftools query."""
     fmt = "%POS\t%REF\t%ALT\t%FILTER\t" + "\t".join(f"[%{k}]" for k in keys) + "\n"
-    out = subprocess.run([require_tool("bcftools"), "query", "-s", sample, "-f", fmt, str(vcf)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [require_tool("bcftools"), "query", "-s", sample, "-f", fmt, str(vcf)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     rows = []
     for line in out.splitlines():
         pos, ref, alts, filt, *values = line.split("\t")
@@ -83,9 +87,25 @@ def bcftools_alleles(vcf: Path, sample: str, keys: tuple, caller: str) -> list[t
 def run(tmp_path, vcf: Path, sample: str):
     bed = tmp_path / "panel.bed"
     bed.write_text("chr1\t0\t1000000\n")
-    code = main(["--vcf", str(vcf), "--sample", sample, "--patient", "P1", "--panel-bed", str(bed),
-                 "--panel-is-coding", "--max-pop-af", "1", "--out-summary", str(tmp_path / "s.tsv"),
-                 "--out-trace", str(tmp_path / "t.tsv")])
+    code = main(
+        [
+            "--vcf",
+            str(vcf),
+            "--sample",
+            sample,
+            "--patient",
+            "P1",
+            "--panel-bed",
+            str(bed),
+            "--panel-is-coding",
+            "--max-pop-af",
+            "1",
+            "--out-summary",
+            str(tmp_path / "s.tsv"),
+            "--out-trace",
+            str(tmp_path / "t.tsv"),
+        ]
+    )
     assert code == 0
     return read_output_table(tmp_path / "s.tsv").iloc[0], read_output_table(tmp_path / "t.tsv")
 
@@ -104,11 +124,13 @@ def test_caller_format_read_like_bcftools(tmp_path, fixture):
         assert (row.pos, row.alt) == (pos, alt)
         assert row.depth == depth and row.alt_reads == alt_reads
         assert row.vaf == pytest.approx(vaf, abs=1e-9)
-        passes = (filt in ("PASS", ".") and 0.05 <= vaf <= 0.9 and depth >= 50 and alt_reads >= 3)
+        passes = filt in ("PASS", ".") and 0.05 <= vaf <= 0.9 and depth >= 50 and alt_reads >= 3
         assert row.counted == int(passes), (fixture, pos, alt)
-    assert summary["variants_counted"] == sum(1 for *_, d, a, v in expected
-                                              if 0.05 <= v <= 0.9 and d >= 50 and a >= 3
-                                              and _[2] in ("PASS", "."))
+    assert summary["variants_counted"] == sum(
+        1
+        for *_, d, a, v in expected
+        if 0.05 <= v <= 0.9 and d >= 50 and a >= 3 and _[2] in ("PASS", ".")
+    )
     assert 0 < summary["variants_counted"] < len(expected)  # both sides exercised
 
 
@@ -123,15 +145,19 @@ def test_varscan_ad_is_the_alt_depth_not_allele_depths(tmp_path):
 def test_unknown_caller_reads_ad_dp_af():
     assert callers.detect("##fileformat=VCFv4.2\n##source=MyCaller\n") == "generic"
     assert callers.format_keys("generic", {"AD", "DP", "AF", "GT"}) == (
-        ("AD", 0), ("DP", 1), ("AF", 2))
+        ("AD", 0),
+        ("DP", 1),
+        ("AF", 2),
+    )
 
 
 @pytest.mark.parametrize("fixture", sorted(CASES))
 def test_bcf_twin_of_each_caller_fixture_reads_the_same(tmp_path, fixture):
     caller, tumour, _ = CASES[fixture]
     bcf = tmp_path / fixture.replace(".vcf", ".bcf")
-    subprocess.run([require_tool("bcftools"), "view", "-Ob", "-o", str(bcf), str(DATA / fixture)],
-                   check=True)
+    subprocess.run(
+        [require_tool("bcftools"), "view", "-Ob", "-o", str(bcf), str(DATA / fixture)], check=True
+    )
     summary, trace = run(tmp_path, DATA / fixture, tumour)
     twin_summary, twin = run(tmp_path, bcf, tumour)
     for column in ("pos", "alt", "depth", "alt_reads", "counted", "reason"):
@@ -157,7 +183,26 @@ def test_mutect2_multi_sample_needs_the_tumour_named(tmp_path, capsys):
     summary, trace = run(tmp_path, vcf, "S1-T2")
     assert summary["vcf_sample"] == "S1-T2" and trace["alt_reads"].tolist()[0] == 40
     bed = tmp_path / "panel.bed"
-    assert main(["--vcf", str(vcf), "--sample", "X1", "--patient", "P1", "--panel-bed", str(bed),
-                 "--panel-is-coding", "--max-pop-af", "1", "--out-summary", str(tmp_path / "x.tsv"),
-                 "--out-trace", str(tmp_path / "xt.tsv")]) == 2
+    assert (
+        main(
+            [
+                "--vcf",
+                str(vcf),
+                "--sample",
+                "X1",
+                "--patient",
+                "P1",
+                "--panel-bed",
+                str(bed),
+                "--panel-is-coding",
+                "--max-pop-af",
+                "1",
+                "--out-summary",
+                str(tmp_path / "x.tsv"),
+                "--out-trace",
+                str(tmp_path / "xt.tsv"),
+            ]
+        )
+        == 2
+    )
     assert "tumour sample 'X1' not found" in capsys.readouterr().err

@@ -26,16 +26,37 @@ def run(tmp_path, vcf: Path, *extra) -> tuple:
     bed = tmp_path / "panel.bed"
     contigs = ("chr12", "chr17") if "chr" in vcf.read_text().split("#CHROM")[1] else ("12", "17")
     bed.write_text("".join(f"{c}\t0\t1000000000\n" for c in contigs))
-    code = main(["--vcf", str(vcf), "--sample", "T1", "--patient", "P1", "--panel-bed", str(bed),
-                 "--panel-is-coding", "--out-summary", str(tmp_path / "s.tsv"),
-                 "--out-trace", str(tmp_path / "t.tsv"), *extra])
+    code = main(
+        [
+            "--vcf",
+            str(vcf),
+            "--sample",
+            "T1",
+            "--patient",
+            "P1",
+            "--panel-bed",
+            str(bed),
+            "--panel-is-coding",
+            "--out-summary",
+            str(tmp_path / "s.tsv"),
+            "--out-trace",
+            str(tmp_path / "t.tsv"),
+            *extra,
+        ]
+    )
     if code:
         return code, None, None
-    return code, read_output_table(tmp_path / "s.tsv").iloc[0], read_output_table(tmp_path / "t.tsv")
+    return (
+        code,
+        read_output_table(tmp_path / "s.tsv").iloc[0],
+        read_output_table(tmp_path / "t.tsv"),
+    )
 
 
 def bundled_rows() -> list[list[str]]:
-    lines = [l for l in drivers.bundled_hotspots().read_text().splitlines() if not l.startswith("#")]
+    lines = [
+        l for l in drivers.bundled_hotspots().read_text().splitlines() if not l.startswith("#")
+    ]
     return [line.split("\t") for line in lines[1:]]
 
 
@@ -48,34 +69,65 @@ def test_bundled_list_cites_its_source_and_is_well_formed():
         assert chrom.startswith("chr") and int(pos) > 0 and ref in "ACGT" and alt in "ACGT"
         assert ref != alt and change.startswith("p.")
     # published GRCh38 alleles (ClinVar/CIViC), written independently of the list
-    published = {("chr17", "7675088", "C", "T"), ("chr12", "25245350", "C", "T"),
-                 ("chr7", "140753336", "A", "T"), ("chr3", "179218303", "G", "A"),
-                 ("chr2", "208248388", "C", "T"), ("chr1", "114713908", "T", "C"),
-                 ("chr17", "7673776", "G", "A"), ("chr12", "25245347", "C", "T"),
-                 ("chr3", "179234297", "A", "G"), ("chr7", "55191822", "T", "G"),
-                 ("chr7", "55181378", "C", "T"), ("chr20", "58909365", "C", "T")}
+    published = {
+        ("chr17", "7675088", "C", "T"),
+        ("chr12", "25245350", "C", "T"),
+        ("chr7", "140753336", "A", "T"),
+        ("chr3", "179218303", "G", "A"),
+        ("chr2", "208248388", "C", "T"),
+        ("chr1", "114713908", "T", "C"),
+        ("chr17", "7673776", "G", "A"),
+        ("chr12", "25245347", "C", "T"),
+        ("chr3", "179234297", "A", "G"),
+        ("chr7", "55191822", "T", "G"),
+        ("chr7", "55181378", "C", "T"),
+        ("chr20", "58909365", "C", "T"),
+    }
     assert published <= {tuple(r[:4]) for r in rows}
 
 
 def bcftools_not_listed(tmp_path) -> set:
     """Alleles of VCF absent from the bundled list, exact allele match (bcftools isec)."""
     bcftools = require_tool("bcftools")
-    header = ["##fileformat=VCFv4.2", "##contig=<ID=chr12>", "##contig=<ID=chr17>",
-              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]
-    rows = sorted((r for r in bundled_rows() if r[0] in ("chr12", "chr17")),
-                  key=lambda r: (r[0], int(r[1])))
+    header = [
+        "##fileformat=VCFv4.2",
+        "##contig=<ID=chr12>",
+        "##contig=<ID=chr17>",
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+    ]
+    rows = sorted(
+        (r for r in bundled_rows() if r[0] in ("chr12", "chr17")), key=lambda r: (r[0], int(r[1]))
+    )
     listed = tmp_path / "listed.vcf"
-    listed.write_text("\n".join(header + [f"{r[0]}\t{r[1]}\t.\t{r[2]}\t{r[3]}\t.\t.\t."
-                                          for r in rows]) + "\n")
+    listed.write_text(
+        "\n".join(header + [f"{r[0]}\t{r[1]}\t.\t{r[2]}\t{r[3]}\t.\t.\t." for r in rows]) + "\n"
+    )
     for path in (listed, VCF):
-        subprocess.run([bcftools, "view", "-Oz", "-o", str(tmp_path / (path.name + ".gz")),
-                        str(path)], check=True)
+        subprocess.run(
+            [bcftools, "view", "-Oz", "-o", str(tmp_path / (path.name + ".gz")), str(path)],
+            check=True,
+        )
         subprocess.run([bcftools, "index", str(tmp_path / (path.name + ".gz"))], check=True)
-    out = subprocess.run([bcftools, "isec", "-C", "-c", "none", "-w1",
-                          str(tmp_path / (VCF.name + ".gz")), str(tmp_path / "listed.vcf.gz")],
-                         check=True, capture_output=True, text=True).stdout
-    return {tuple(l.split("\t")[i] for i in (0, 1, 3, 4)) for l in out.splitlines()
-            if not l.startswith("#")}
+    out = subprocess.run(
+        [
+            bcftools,
+            "isec",
+            "-C",
+            "-c",
+            "none",
+            "-w1",
+            str(tmp_path / (VCF.name + ".gz")),
+            str(tmp_path / "listed.vcf.gz"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {
+        tuple(l.split("\t")[i] for i in (0, 1, 3, 4))
+        for l in out.splitlines()
+        if not l.startswith("#")
+    }
 
 
 def test_default_excludes_listed_alleles_and_cosmic_count_like_bcftools(tmp_path):
@@ -84,16 +136,30 @@ def test_default_excludes_listed_alleles_and_cosmic_count_like_bcftools(tmp_path
     keys = list(zip(trace["chrom"], trace["pos"].astype(str), trace["ref"], trace["alt"]))
     not_listed = bcftools_not_listed(tmp_path)
     assert {k for k, ok in zip(keys, trace["hotspot_ok"]) if ok == 1} == not_listed
-    out = subprocess.run([require_tool("bcftools"), "view", "-H", "-i",
-                          'INFO/COSMIC_CNT<50 || INFO/COSMIC_CNT="."', str(VCF)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            require_tool("bcftools"),
+            "view",
+            "-H",
+            "-i",
+            'INFO/COSMIC_CNT<50 || INFO/COSMIC_CNT="."',
+            str(VCF),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     low_cosmic = {tuple(l.split("\t")[i] for i in (0, 1, 3, 4)) for l in out.splitlines()}
     assert {k for k, ok in zip(keys, trace["cosmic_ok"]) if ok == 1} == low_cosmic
     assert {k for k, c in zip(keys, trace["counted"]) if c == 1} == not_listed & low_cosmic
-    assert trace["reason"].tolist() == ["hotspot;cosmic_count_above_max", "counted",
-                                        "hotspot;cosmic_count_above_max",
-                                        "cosmic_count_above_max",
-                                        "hotspot;cosmic_count_above_max", "counted"]
+    assert trace["reason"].tolist() == [
+        "hotspot;cosmic_count_above_max",
+        "counted",
+        "hotspot;cosmic_count_above_max",
+        "cosmic_count_above_max",
+        "hotspot;cosmic_count_above_max",
+        "counted",
+    ]
     assert (summary["variants_counted"], summary["alleles_driver_excluded"]) == (2, 4)
     assert summary["hotspot_list"] == "bundled:hotspots_grch38.tsv"
     assert summary["cosmic_field"] == "COSMIC_CNT"
@@ -102,7 +168,10 @@ def test_default_excludes_listed_alleles_and_cosmic_count_like_bcftools(tmp_path
 def test_each_rule_can_be_switched_off(tmp_path):
     _, summary, trace = run(tmp_path, VCF, "--no-cosmic")
     assert summary["variants_counted"] == 3 and summary["alleles_driver_excluded"] == 3
-    assert trace["cosmic_ok"].isna().all() and read_output_table(tmp_path / "s.tsv").isna().iloc[0]["cosmic_field"]
+    assert (
+        trace["cosmic_ok"].isna().all()
+        and read_output_table(tmp_path / "s.tsv").isna().iloc[0]["cosmic_field"]
+    )
     _, summary, trace = run(tmp_path, VCF, "--no-hotspots", "--no-cosmic")
     assert summary["variants_counted"] == 6 and summary["alleles_driver_excluded"] == 0
     assert trace["hotspot_ok"].isna().all()
@@ -119,9 +188,10 @@ def test_numeric_contigs_match_the_chr_prefixed_list(tmp_path):
 
 
 def test_bundled_grch38_list_on_a_grch37_vcf_is_refused(tmp_path, capsys):
-    text = VCF.read_text().replace("##contig=<ID=chr12,length=133275309>",
-                                   "##contig=<ID=chr1,length=249250621>\n"
-                                   "##contig=<ID=chr12,length=133851895>")
+    text = VCF.read_text().replace(
+        "##contig=<ID=chr12,length=133275309>",
+        "##contig=<ID=chr1,length=249250621>\n##contig=<ID=chr12,length=133851895>",
+    )
     vcf = tmp_path / "b37.vcf"
     vcf.write_text(text)
     code, _, _ = run(tmp_path, vcf)

@@ -13,18 +13,37 @@ from tmb.gamma import lower_regularized, lower_regularized_inverse, upper_regula
 special = pytest.importorskip("scipy.special")
 
 SHAPES = [1, 2, 3, 5, 10, 25, 99, 100, 150, 151, 1000, 20_000, 90_646]  # count, count + 1
-PROBABILITIES = [1e-10, 0.0005, 0.005, 0.025, 0.05, 0.3, 0.5, 0.7, 0.95, 0.975, 0.995,
-                 0.9995, 1 - 1e-10]
+PROBABILITIES = [
+    1e-10,
+    0.0005,
+    0.005,
+    0.025,
+    0.05,
+    0.3,
+    0.5,
+    0.7,
+    0.95,
+    0.975,
+    0.995,
+    0.9995,
+    1 - 1e-10,
+]
 PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494")  # 60 digits
-BERNOULLI = [Decimal(1) / 6, Decimal(-1) / 30, Decimal(1) / 42, Decimal(-1) / 30,
-             Decimal(5) / 66]  # B2..B10, Stirling series of log Gamma (A&S 6.1.40)
+BERNOULLI = [
+    Decimal(1) / 6,
+    Decimal(-1) / 30,
+    Decimal(1) / 42,
+    Decimal(-1) / 30,
+    Decimal(5) / 66,
+]  # B2..B10, Stirling series of log Gamma (A&S 6.1.40)
 
 
 @pytest.mark.parametrize("a", SHAPES)
 def test_inverse_matches_scipy(a):
     for p in PROBABILITIES:
-        assert lower_regularized_inverse(a, p) == pytest.approx(special.gammaincinv(a, p),
-                                                                rel=1e-12)
+        assert lower_regularized_inverse(a, p) == pytest.approx(
+            special.gammaincinv(a, p), rel=1e-12
+        )
 
 
 @pytest.mark.parametrize("a", SHAPES)
@@ -42,9 +61,15 @@ def series_reference(a: int, x: float) -> float:
     with localcontext() as context:
         context.prec = 60
         a1, x = Decimal(a + 1), Decimal(x)
-        log_gamma = ((a1 - Decimal("0.5")) * a1.ln() - a1 + (2 * PI).ln() / 2
-                     + sum(b / ((2 * k + 2) * (2 * k + 1) * a1 ** (2 * k + 1))
-                           for k, b in enumerate(BERNOULLI)))
+        log_gamma = (
+            (a1 - Decimal("0.5")) * a1.ln()
+            - a1
+            + (2 * PI).ln() / 2
+            + sum(
+                b / ((2 * k + 2) * (2 * k + 1) * a1 ** (2 * k + 1))
+                for k, b in enumerate(BERNOULLI)
+            )
+        )
         term = total = Decimal(1)
         n = 0
         while term > total * Decimal("1e-40"):

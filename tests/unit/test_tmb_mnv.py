@@ -20,26 +20,68 @@ VCF, BED = DATA / "mnv_and_indel_edges.vcf", DATA / "mnv_and_indel_edges.bed"
 
 
 def run(tmp_path, *extra):
-    assert main(["--vcf", str(VCF), "--sample", "T1", "--patient", "P1", "--panel-bed", str(BED),
-                 "--panel-is-coding", "--force-small-panel", "--max-pop-af", "1", "--out-summary",
-                 str(tmp_path / "s.tsv"), "--out-trace", str(tmp_path / "t.tsv"), *extra]) == 0
+    assert (
+        main(
+            [
+                "--vcf",
+                str(VCF),
+                "--sample",
+                "T1",
+                "--patient",
+                "P1",
+                "--panel-bed",
+                str(BED),
+                "--panel-is-coding",
+                "--force-small-panel",
+                "--max-pop-af",
+                "1",
+                "--out-summary",
+                str(tmp_path / "s.tsv"),
+                "--out-trace",
+                str(tmp_path / "t.tsv"),
+                *extra,
+            ]
+        )
+        == 0
+    )
     return read_output_table(tmp_path / "s.tsv").iloc[0], read_output_table(tmp_path / "t.tsv")
 
 
 def bcftools_events(tolerance: float = 0.05) -> tuple[set, int]:
     """(IDs in the panel and PASS per bcftools, events after joining adjacent SNVs)."""
-    out = subprocess.run([require_tool("bcftools"), "view", "-f", "PASS", "-T", str(BED),
-                          "--targets-overlap", "variant", str(VCF), "-Ou"],
-                         check=True, capture_output=True).stdout
-    rows = subprocess.run([require_tool("bcftools"), "query", "-f", "%ID\t%POS\t%REF\t%ALT\t[%AF]\n",
-                           "-"], input=out, check=True, capture_output=True).stdout.decode()
+    out = subprocess.run(
+        [
+            require_tool("bcftools"),
+            "view",
+            "-f",
+            "PASS",
+            "-T",
+            str(BED),
+            "--targets-overlap",
+            "variant",
+            str(VCF),
+            "-Ou",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
+    rows = subprocess.run(
+        [require_tool("bcftools"), "query", "-f", "%ID\t%POS\t%REF\t%ALT\t[%AF]\n", "-"],
+        input=out,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
     ids, events, previous = set(), 0, None
     for line in rows.splitlines():
         ident, pos, ref, alt, af = line.split("\t")
         ids.add(ident)
         snv = len(ref) == 1 and len(alt) == 1
-        joins = (snv and previous is not None and int(pos) == previous[0] + 1
-                 and abs(float(af) - previous[1]) <= tolerance)
+        joins = (
+            snv
+            and previous is not None
+            and int(pos) == previous[0] + 1
+            and abs(float(af) - previous[1]) <= tolerance
+        )
         events += not joins
         previous = (int(pos), float(af)) if snv else None
     return ids, events
@@ -82,12 +124,36 @@ def test_bcf_twin_gives_the_same_trace(tmp_path):
     """``mnv_and_indel_edges.bcf`` was written from the VCF by ``bcftools view -Ob``; read
     through htslib it gives the same trace and the record count bcftools gives."""
     bcf = DATA / "mnv_and_indel_edges.bcf"
-    records = subprocess.run([require_tool("bcftools"), "view", "-H", str(bcf)], check=True,
-                             capture_output=True, text=True).stdout.count("\n")
+    records = subprocess.run(
+        [require_tool("bcftools"), "view", "-H", str(bcf)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.count("\n")
     summary, trace = run(tmp_path)
-    assert main(["--vcf", str(bcf), "--sample", "T1", "--patient", "P1", "--panel-bed", str(BED),
-                 "--panel-is-coding", "--force-small-panel", "--max-pop-af", "1", "--out-summary",
-                 str(tmp_path / "b.tsv"), "--out-trace", str(tmp_path / "bt.tsv")]) == 0
+    assert (
+        main(
+            [
+                "--vcf",
+                str(bcf),
+                "--sample",
+                "T1",
+                "--patient",
+                "P1",
+                "--panel-bed",
+                str(BED),
+                "--panel-is-coding",
+                "--force-small-panel",
+                "--max-pop-af",
+                "1",
+                "--out-summary",
+                str(tmp_path / "b.tsv"),
+                "--out-trace",
+                str(tmp_path / "bt.tsv"),
+            ]
+        )
+        == 0
+    )
     twin = read_output_table(tmp_path / "bt.tsv")
     assert twin.equals(trace)
     assert read_output_table(tmp_path / "b.tsv").iloc[0]["records_read"] == records == 16

@@ -17,21 +17,35 @@ from tmb.filters import FilterSettings, judge_alleles, trace_frame
 
 
 def summary_row(**changes) -> dict:
-    row = {"patient": "P01", "sample": "S1", "variants_counted": 12, "panel_mb": 1.1021283,
-           **burden.tmb_estimate(12, 1.1021283, calibration=(0.8, 1.5)), "ci_level": 0.95,
-           "tmb_high_cutoff": 10.0, "mode": "nonsynonymous", "annotation": "CSQ",
-           "vcf_sample": "TUMOR", "panel_bed_mb": 1.25, "coding_restricted": 0,
-           "coverage_restricted": 1, "small_panel": 0,
-           **burden.Tally({"covered_ok", "hotspot_ok"}).as_dict()}
+    row = {
+        "patient": "P01",
+        "sample": "S1",
+        "variants_counted": 12,
+        "panel_mb": 1.1021283,
+        **burden.tmb_estimate(12, 1.1021283, calibration=(0.8, 1.5)),
+        "ci_level": 0.95,
+        "tmb_high_cutoff": 10.0,
+        "mode": "nonsynonymous",
+        "annotation": "CSQ",
+        "vcf_sample": "TUMOR",
+        "panel_bed_mb": 1.25,
+        "coding_restricted": 0,
+        "coverage_restricted": 1,
+        "small_panel": 0,
+        **burden.Tally({"covered_ok", "hotspot_ok"}).as_dict(),
+    }
     return {**row, **changes}
 
 
-@pytest.mark.parametrize("changes", [
-    {},
-    {"panel_mb": 0.0, **burden.tmb_estimate(3, 0.0)},  # pandas NA TMB-high, NaN TMB
-    {"vcf_sample": 'T "1"\tx', "tmb_wes_calibrated": -0.0},  # quoting, negative zero
-    {"tmb": 1e-12, "tmb_ci_high": 123456789012.5, "records_read": 10 ** 12},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"panel_mb": 0.0, **burden.tmb_estimate(3, 0.0)},  # pandas NA TMB-high, NaN TMB
+        {"vcf_sample": 'T "1"\tx', "tmb_wes_calibrated": -0.0},  # quoting, negative zero
+        {"tmb": 1e-12, "tmb_ci_high": 123456789012.5, "records_read": 10**12},
+    ],
+)
 def test_summary_bytes_equal_the_shared_writer(tmp_path, changes):
     row = summary_row(**changes)
     outputs.write_summary(row, tmp_path / "ours.tsv")
@@ -39,10 +53,18 @@ def test_summary_bytes_equal_the_shared_writer(tmp_path, changes):
     assert (tmp_path / "ours.tsv").read_bytes() == (tmp_path / "shared.tsv").read_bytes()
 
 
-@pytest.mark.parametrize("changes", [
-    {"variants_counted": -1}, {"ci_level": 1.5}, {"tmb_high": 2}, {"mode": "everything"},
-    {"panel_mb": math.nan}, {"variants_counted": "twelve"}, {"alleles_total": 2.5},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"variants_counted": -1},
+        {"ci_level": 1.5},
+        {"tmb_high": 2},
+        {"mode": "everything"},
+        {"panel_mb": math.nan},
+        {"variants_counted": "twelve"},
+        {"alleles_total": 2.5},
+    ],
+)
 def test_summary_refusals_equal_the_shared_validator(tmp_path, changes):
     row = summary_row(**changes)
     with pytest.raises(SchemaError, match="table tmb: column"):
@@ -59,8 +81,13 @@ def test_summary_refusals_equal_the_shared_validator(tmp_path, changes):
 def test_schemas_and_conventions_are_the_shared_ones():
     """tmb.outputs takes schemas, NA and float format from stereosarc.schemas, as tables does."""
     from stereosarc import schemas, tables
+
     assert outputs.load_schema is schemas.load_schema is tables.load_schema
-    assert (outputs.NA_REP, outputs.FLOAT_FORMAT) == (tables.NA_REP, tables.FLOAT_FORMAT) == ("NA", "%.10g")
+    assert (
+        (outputs.NA_REP, outputs.FLOAT_FORMAT)
+        == (tables.NA_REP, tables.FLOAT_FORMAT)
+        == ("NA", "%.10g")
+    )
 
 
 def traces(tmp_path, info: str):

@@ -23,17 +23,36 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "tmb"
 
 def bcftools_values(vcf: Path, expression: str) -> int:
     """Records whose ``expression`` (bcftools query format) is not missing."""
-    out = subprocess.run([require_tool("bcftools"), "query", "-f", expression + "\n", str(vcf)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [require_tool("bcftools"), "query", "-f", expression + "\n", str(vcf)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return sum(value not in (".", "") for value in out.splitlines())
 
 
 def run(tmp_path, vcf: Path, *extra) -> int:
     bed = tmp_path / "panel.bed"
     bed.write_text("chr1\t0\t1000000\n")
-    return main(["--vcf", str(vcf), "--sample", "T1", "--patient", "P1", "--panel-bed", str(bed),
-                 "--panel-is-coding", "--out-summary", str(tmp_path / "s.tsv"),
-                 "--out-trace", str(tmp_path / "t.tsv"), *extra])
+    return main(
+        [
+            "--vcf",
+            str(vcf),
+            "--sample",
+            "T1",
+            "--patient",
+            "P1",
+            "--panel-bed",
+            str(bed),
+            "--panel-is-coding",
+            "--out-summary",
+            str(tmp_path / "s.tsv"),
+            "--out-trace",
+            str(tmp_path / "t.tsv"),
+            *extra,
+        ]
+    )
 
 
 def error_line(capsys) -> str:

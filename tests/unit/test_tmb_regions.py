@@ -3,8 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from tmb.regions import (RegionIndex, intersect_regions, merge_regions, runs_at_or_above,
-                         total_bases)
+from tmb.regions import (
+    RegionIndex,
+    intersect_regions,
+    merge_regions,
+    runs_at_or_above,
+    total_bases,
+)
 
 
 def frame(rows):
@@ -20,14 +25,19 @@ def test_overlapping_and_unsorted_intervals_are_merged_once():
 
 
 def test_touching_and_nested_intervals():
-    assert merge_regions(frame([("c", 0, 10), ("c", 10, 20), ("c", 2, 5)])).values.tolist() == [["c", 0, 20]]
+    assert merge_regions(frame([("c", 0, 10), ("c", 10, 20), ("c", 2, 5)])).values.tolist() == [
+        ["c", 0, 20]
+    ]
 
 
 def test_intersection_with_coding_bed():
     panel = frame([("chr1", 0, 100), ("chr1", 200, 300)])
     coding = frame([("chr1", 50, 250), ("chr2", 0, 10)])
     # [50,100) and [200,250): 50 + 50 bases
-    assert intersect_regions(panel, coding).values.tolist() == [["chr1", 50, 100], ["chr1", 200, 250]]
+    assert intersect_regions(panel, coding).values.tolist() == [
+        ["chr1", 50, 100],
+        ["chr1", 200, 250],
+    ]
 
 
 def test_runs_at_or_above_depth():
