@@ -11,7 +11,7 @@ import argparse
 import logging
 import re
 
-from outcome import censoring, endpoints, merge, merge_io
+from outcome import censoring, endpoints, irecist, merge, merge_io
 from outcome.exceptions import OutcomeInputError
 from stereosarc.clikit import make_parser, run_cli
 
@@ -60,6 +60,13 @@ def clinical_parser() -> argparse.ArgumentParser:
         default=censoring.ASSESSMENT_WINDOW_DAYS,
         help="visit window added to 2 intervals (default: %(default)s)",
     )
+    parser.add_argument(
+        "--irecist-unconfirmed",
+        choices=irecist.UNCONFIRMED_RULES,
+        default=irecist.UNCONFIRMED_RULE,
+        help="iPFS of an unconfirmed iUPD with no later assessment: event at the iUPD date "
+        "or censored there (default: %(default)s, Seymour et al. 2017; docs/statistics.md)",
+    )
     parser.add_argument("--out", required=True, help="clinical_endpoints.tsv")
     parser.add_argument("--rejects", required=True, help="rejects_clinical.tsv")
     return parser
@@ -84,6 +91,7 @@ def _clinical(args: argparse.Namespace) -> None:
         not args.ne_missing,
         args.assessment_interval_days,
         args.assessment_window_days,
+        args.irecist_unconfirmed,
     )
     LOG.info(
         "%s: %d rows; %d patients with endpoints; %d PFS events; %d rejects",
