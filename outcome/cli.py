@@ -291,12 +291,13 @@ def associate_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="associations.tsv")
     parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
     parser.add_argument("--out-primary", help="primary_endpoint.tsv (primary endpoint table)")
+    parser.add_argument("--out-irecist", help="irecist.tsv (iRECIST analyses beside RECIST)")
     return parser
 
 
 def _associate(args: argparse.Namespace) -> None:
     """outcome-associate: read, run the analysis family, write both tables."""
-    from outcome import associations, primary, stats_io
+    from outcome import associations, irecist_analysis, primary, stats_io
 
     if (
         args.min_events <= 0
@@ -323,6 +324,7 @@ def _associate(args: argparse.Namespace) -> None:
         enet_repeats=max(args.enet_repeats, 0),
     )
     table, km = associations.associate(biomarkers, ctdna, settings)
+    km = irecist_analysis.with_ipfs_curves(km, biomarkers, settings)
     refused = table["note"].fillna("").str.contains("not fitted|not tested|skipped")
     LOG.info(
         "%d association rows; %d refused or skipped (reason in note); %d KM curve rows",
@@ -347,6 +349,10 @@ def _associate(args: argparse.Namespace) -> None:
             args.primary_censoring,
         )
         stats_io.write_primary(table, args.out_primary)
+    if args.out_irecist:
+        table = irecist_analysis.analyse(biomarkers, settings)
+        LOG.info("iRECIST: %d rows", len(table))
+        stats_io.write_irecist(table, args.out_irecist)
 
 
 def associate_main(argv=None) -> int:
@@ -383,6 +389,7 @@ def report_parser() -> argparse.ArgumentParser:
         ("rejects", "rejects.tsv"),
         ("params", "params.json"),
         ("primary", "primary_endpoint.tsv"),
+        ("irecist", "irecist.tsv"),
     ):
         parser.add_argument(f"--{name}", help=f"{what} (optional; section says 'no data')")
     parser.add_argument("--out", required=True, help="report.html")
@@ -408,6 +415,7 @@ def _report(args: argparse.Namespace) -> None:
         rejects=stats_io.read_optional(args.rejects, ["file", "reason"]),
         params=stats_io.read_params(args.params),
         primary=stats_io.read_optional(args.primary, ["population", "censoring", "analysis"]),
+        irecist=stats_io.read_optional(args.irecist, ["endpoint", "analysis", "group"]),
     )
     html = report.render(inputs)
     LOG.info("report: %d bytes", len(html))
