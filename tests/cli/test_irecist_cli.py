@@ -109,3 +109,22 @@ def test_associate_and_report_carry_the_irecist_analyses(clinical_csv, tmp_path)
     html = html_path.read_text()
     assert "<h2>iRECIST: iPFS and immune response beside RECIST 1.1</h2>" in html
     assert "Pseudo-progressions" in html and "No data: irecist.tsv" not in html
+
+
+def test_validate_refuses_icpd_without_iupd_naming_row_and_column(tmp_path, capsys):
+    """stereosarc-validate (pre-flight) exits 2 with the file, spreadsheet row and column."""
+    from tests.cli.test_validate_cli import cohort as minimal_cohort
+    from tests.cli.test_validate_cli import run
+
+    cohort = minimal_cohort.__wrapped__(tmp_path)  # the valid minimal cohort of those tests
+    clinical = tmp_path / "clinical.csv"
+    clinical.write_text(
+        "patient,arm,histology,line,start_date,progression_date,death_date,"
+        "last_assessment_date,last_followup_date,diagnosis_date,best_response,"
+        "best_response_irecist,iupd_date,icpd_date\n"
+        "P1,SBRT,liposarcoma,1,2021-01-10,2021-06-01,,2021-06-01,2022-01-01,2019-05-01,PD,"
+        "iCPD,,2021-07-10\n"
+    )
+    code, line = run(cohort, capsys, extra=["--clinical", str(clinical)])
+    assert code == 2
+    assert "clinical.csv row 2, column icpd_date: icpd_date given without iupd_date" in line
