@@ -34,6 +34,7 @@ def concordance(irecist: pd.DataFrame, group: str = "all") -> pd.DataFrame:
     table = rows.pivot_table(
         index="recist", columns="irecist", values="estimate", aggfunc="sum", fill_value=0
     )
+    table.columns.name = None
     return table.astype(int).reset_index().rename(columns={"recist": "RECIST \\ iRECIST"})
 
 
