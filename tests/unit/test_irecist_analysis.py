@@ -71,3 +71,17 @@ def test_recist_rows_use_the_irecist_population_and_small_cox_is_refused():
     assert np.isnan(cox["estimate"]) and cox["note"].startswith("not fitted")
     orr = _rows(table, "orr", endpoint="objective_response_irecist", group=E).iloc[0]
     assert (orr["events"], orr["n"]) == (1, 4)
+
+
+def test_report_section_says_no_data_when_no_patient_has_ipfs():
+    from types import SimpleNamespace
+
+    from outcome import report_irecist
+
+    none = irecist_analysis.analyse(cohort().assign(ipfs_days=np.nan))
+    html = report_irecist.section(SimpleNamespace(irecist=none, km=None))
+    assert "No data: no patient with iRECIST data" in html
+    full = report_irecist.section(
+        SimpleNamespace(irecist=irecist_analysis.analyse(cohort()), km=None)
+    )
+    assert "Pseudo-progressions" in full and "RECIST \\ iRECIST" in full
