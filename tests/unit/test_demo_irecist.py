@@ -50,3 +50,17 @@ def test_a_few_pseudoprogressions_in_the_atezolizumab_arm_only(tables):
     counts = table.groupby("arm")["pseudoprogression"].sum()
     assert 2 <= counts["SBRT+atezolizumab"] <= 10 and counts["SBRT"] == 0
     assert table["ipfs_days"].isna().sum() == table["best_response_irecist"].isna().sum() >= 1
+
+
+def test_ipfs_never_ends_before_recist_pfs_and_differs_only_after_a_reset(tables):
+    """iUPD >= RECIST progression and iRECIST follow-up >= RECIST follow-up in the demo, so
+    iPFS >= PFS; a patient whose iPFS differs from PFS had a pseudo-progression."""
+    _, with_irecist = tables
+    clinical = _as_read(with_irecist).assign(_file="clinical.csv", _row=range(2, 105))
+    table, _ = endpoints.derive(clinical, re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))
+    known = table[table["ipfs_days"].notna()]
+    assert (known["ipfs_days"] >= known["pfs_days"]).all()
+    differs = known[
+        (known["ipfs_days"] != known["pfs_days"]) | (known["ipfs_event"] != known["pfs_event"])
+    ]
+    assert len(differs) >= 1 and (differs["pseudoprogression"] == 1).all()
