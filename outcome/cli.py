@@ -11,7 +11,7 @@ import argparse
 import logging
 import re
 
-from outcome import censoring, endpoints, merge, merge_io
+from outcome import censoring, endpoints, irecist, merge, merge_io
 from outcome.exceptions import OutcomeInputError
 from stereosarc.clikit import make_parser, run_cli
 
@@ -60,6 +60,13 @@ def clinical_parser() -> argparse.ArgumentParser:
         default=censoring.ASSESSMENT_WINDOW_DAYS,
         help="visit window added to 2 intervals (default: %(default)s)",
     )
+    parser.add_argument(
+        "--irecist-unconfirmed",
+        choices=irecist.UNCONFIRMED_RULES,
+        default=irecist.UNCONFIRMED_RULE,
+        help="iPFS of an unconfirmed iUPD with no later assessment: event at the iUPD date "
+        "or censored there (default: %(default)s, Seymour et al. 2017; docs/statistics.md)",
+    )
     parser.add_argument("--out", required=True, help="clinical_endpoints.tsv")
     parser.add_argument("--rejects", required=True, help="rejects_clinical.tsv")
     return parser
@@ -84,6 +91,7 @@ def _clinical(args: argparse.Namespace) -> None:
         not args.ne_missing,
         args.assessment_interval_days,
         args.assessment_window_days,
+        args.irecist_unconfirmed,
     )
     LOG.info(
         "%s: %d rows; %d patients with endpoints; %d PFS events; %d rejects",
@@ -283,12 +291,13 @@ def associate_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="associations.tsv")
     parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
     parser.add_argument("--out-primary", help="primary_endpoint.tsv (primary endpoint table)")
+    parser.add_argument("--out-irecist", help="irecist.tsv (iRECIST analyses beside RECIST)")
     return parser
 
 
 def _associate(args: argparse.Namespace) -> None:
     """outcome-associate: read, run the analysis family, write both tables."""
-    from outcome import associations, primary, stats_io
+    from outcome import associations, irecist_analysis, primary, stats_io
 
     if (
         args.min_events <= 0
@@ -315,6 +324,7 @@ def _associate(args: argparse.Namespace) -> None:
         enet_repeats=max(args.enet_repeats, 0),
     )
     table, km = associations.associate(biomarkers, ctdna, settings)
+    km = irecist_analysis.with_ipfs_curves(km, biomarkers, settings)
     refused = table["note"].fillna("").str.contains("not fitted|not tested|skipped")
     LOG.info(
         "%d association rows; %d refused or skipped (reason in note); %d KM curve rows",
@@ -339,6 +349,10 @@ def _associate(args: argparse.Namespace) -> None:
             args.primary_censoring,
         )
         stats_io.write_primary(table, args.out_primary)
+    if args.out_irecist:
+        table = irecist_analysis.analyse(biomarkers, settings)
+        LOG.info("iRECIST: %d rows", len(table))
+        stats_io.write_irecist(table, args.out_irecist)
 
 
 def associate_main(argv=None) -> int:
@@ -375,6 +389,7 @@ def report_parser() -> argparse.ArgumentParser:
         ("rejects", "rejects.tsv"),
         ("params", "params.json"),
         ("primary", "primary_endpoint.tsv"),
+        ("irecist", "irecist.tsv"),
     ):
         parser.add_argument(f"--{name}", help=f"{what} (optional; section says 'no data')")
     parser.add_argument("--out", required=True, help="report.html")
@@ -400,6 +415,7 @@ def _report(args: argparse.Namespace) -> None:
         rejects=stats_io.read_optional(args.rejects, ["file", "reason"]),
         params=stats_io.read_params(args.params),
         primary=stats_io.read_optional(args.primary, ["population", "censoring", "analysis"]),
+        irecist=stats_io.read_optional(args.irecist, ["endpoint", "analysis", "group"]),
     )
     html = report.render(inputs)
     LOG.info("report: %d bytes", len(html))

@@ -9,6 +9,7 @@
 - objective_response = 1 for CR or PR, 0 for SD or PD, and 0 for NE by default
   (intent-to-treat: a patient not evaluable counts as a non-responder, RECIST 1.1 §4.3.5);
   NA when best_response is empty.
+- iPFS and pseudo-progression (iRECIST, optional columns): outcome.irecist.
 An unparseable or inconsistent date (progression or death before start, death before
 progression, assessment after death, ...) makes the endpoints it touches NA and writes a
 reject naming the row and column; a row without a valid patient, arm, histology, line or
@@ -22,7 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from outcome import censoring
+from outcome import censoring, irecist
 
 ARMS = ("SBRT", "SBRT+atezolizumab")  # DESIGN.md clinical table
 HISTOLOGIES = ("leiomyosarcoma", "liposarcoma", "undifferentiated")  # DESIGN.md strata
@@ -73,12 +74,14 @@ OUTPUT_COLUMNS = [
     "per_protocol",
     *censoring.RULE_COLUMNS,
     "pfs_censoring_notes",
+    *irecist.OUTPUT_COLUMNS,
 ]
 OPTIONAL_COLUMNS = (
     "best_response_irecist",
     "per_protocol",
     "new_therapy_date",
     "assessment_dates",
+    *irecist.DATE_COLUMNS,
 )  # optional clinical columns (docs/clinical.md)
 
 
@@ -311,6 +314,13 @@ def endpoint_row(
         ),
         "endpoint_notes": "; ".join(n for n in notes if n) or None,
         **_rule_columns(row, dates, rejects, {**(rules or default_rules()), "blocked": blocked}),
+        **irecist.from_row(
+            row,
+            dates,
+            {**(rules or default_rules()), "blocked": blocked},
+            parse_date,
+            lambda column, reason: rejects.append(_reject(row, column, reason)),
+        ),
     }
 
 
@@ -318,10 +328,14 @@ def default_rules(
     columns=OPTIONAL_COLUMNS,
     interval: float = censoring.ASSESSMENT_INTERVAL_DAYS,
     window: float = censoring.ASSESSMENT_WINDOW_DAYS,
+    unconfirmed: str = irecist.UNCONFIRMED_RULE,
 ) -> dict:
-    """Censoring settings: which optional columns the clinical table has, schedule."""
+    """Censoring settings: which optional columns the clinical table has, schedule, and the
+    iRECIST rule for an unconfirmed iUPD (outcome.irecist)."""
     return {
         "has_new_therapy": "new_therapy_date" in columns,
+        "has_irecist_dates": "iupd_date" in columns,
+        "unconfirmed": unconfirmed,
         "has_assessments": "assessment_dates" in columns,
         "interval": interval,
         "window": window,
@@ -363,10 +377,11 @@ def derive(
     ne_is_non_response: bool = True,
     interval: float = censoring.ASSESSMENT_INTERVAL_DAYS,
     window: float = censoring.ASSESSMENT_WINDOW_DAYS,
+    unconfirmed: str = irecist.UNCONFIRMED_RULE,
 ) -> tuple[pd.DataFrame, list[dict]]:
     """clinical_endpoints (one row per accepted patient, sorted) and the rejects."""
     rejects: list[dict] = []
-    rules = default_rules(clinical.columns, interval, window)
+    rules = default_rules(clinical.columns, interval, window, unconfirmed)
     clinical = clinical.assign(**{c: None for c in OPTIONAL_COLUMNS if c not in clinical})
     rows = []
     for row in _duplicates(clinical, rejects).to_dict("records"):

@@ -95,6 +95,9 @@ EXTRA_ENDPOINTS = [
     "best_response_irecist",
     "objective_response_irecist",
     "progression_date",
+    "ipfs_days",
+    "ipfs_event",
+    "pseudoprogression",
 ]
 PRIMARY_ENDPOINT_COLUMNS = [
     "per_protocol",

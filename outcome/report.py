@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from outcome import associations as assoc
-from outcome import figures, report_tables
+from outcome import figures, report_irecist, report_tables
 
 SHOWN_COLUMNS = [
     "biomarker",
@@ -59,6 +59,7 @@ class ReportInputs:
     rejects: pd.DataFrame | None = None
     params: dict | None = None
     primary: pd.DataFrame | None = None
+    irecist: pd.DataFrame | None = None
 
 
 def _amp_log2(params: dict | None) -> float:
@@ -241,7 +242,8 @@ def association_sections(inputs: ReportInputs) -> str:
         body + _table(_rows(inputs, tests)),
     )
     out += arm_section(a)
-    curves = sorted(set(inputs.km["curve"]) - {"arm"}) if inputs.km is not None else []
+    shown_apart = {"arm", report_irecist.KM_CURVE}
+    curves = sorted(set(inputs.km["curve"]) - shown_apart) if inputs.km is not None else []
     out += _section("Kaplan-Meier curves by biomarker group", _km_images(inputs, curves))
     described = (a["family"] == "descriptive") & ~arm
     out += _section("Medians, 6-month PFS and ORR by group", _table(_rows(inputs, described)))
@@ -385,6 +387,7 @@ def render(inputs: ReportInputs) -> str:
         + missingness_section(inputs)
         + primary_section(inputs)
         + association_sections(inputs)
+        + report_irecist.section(inputs)
         + ctdna_section(inputs)
         + methods_section(inputs)
     )

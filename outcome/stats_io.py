@@ -147,6 +147,11 @@ def write_primary(table: pd.DataFrame, out) -> None:
     write_table(table, out, "primary_endpoint")
 
 
+def write_irecist(table: pd.DataFrame, out) -> None:
+    """irecist.tsv (outcome.irecist_analysis), schema-checked, atomic."""
+    write_table(table, out, "irecist")
+
+
 def write_report(html: str, out) -> None:
     """report.html, written atomically."""
     atomic_write(out, lambda tmp: Path(tmp).write_text(html, encoding="utf-8"))

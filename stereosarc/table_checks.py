@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ihc import densities, labs, labs_draws, pdl1
-from outcome import endpoints
+from outcome import endpoints, irecist
 from stereosarc.tables import ROW_COLUMN, spreadsheet_row
 
 REFUSE, WARN = "refuse", "warn"
@@ -125,7 +125,7 @@ def check_clinical(table: pd.DataFrame, name: str) -> list[Finding]:
 
 def _clinical_dates(row: pd.Series, name: str) -> list[Finding]:
     found, dates = [], {}
-    for column in endpoints.DATE_COLUMNS:
+    for column in (*endpoints.DATE_COLUMNS, *irecist.DATE_COLUMNS):
         text = row.get(column)
         if text is None:
             if column in REQUIRED_VALUES:
@@ -139,6 +139,7 @@ def _clinical_dates(row: pd.Series, name: str) -> list[Finding]:
     start = dates.get("start_date")
     if start is None:
         return found
+    found += [_finding(name, row, c, m) for c, m in irecist.consistency_problems(dates)]
     for column in AFTER_START:
         if column in dates and dates[column] < start:
             found.append(

@@ -111,7 +111,7 @@ def generate(outdir: Path, seed: int, n_patients: int, n_pon: int) -> bool:
 
 
 def _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, seed) -> dict:
-    io.write_csv(clinical_table(patients), outdir / "clinical.csv", "demo_clinical")
+    io.write_csv(clinical_table(patients, seed), outdir / "clinical.csv", "demo_clinical")
     io.write_csv(
         samples.samplesheet(patients, plan), outdir / "samplesheet.csv", "demo_samplesheet"
     )

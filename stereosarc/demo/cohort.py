@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stereosarc.demo import irecist
+
 ARMS = ("SBRT+atezolizumab", "SBRT")
 HISTOLOGIES = ("leiomyosarcoma", "liposarcoma", "undifferentiated")
 HISTOLOGY_P = (0.4, 0.3, 0.3)  # demo mix of the three randomisation strata (assumption)
@@ -184,16 +186,20 @@ def _best_response(rng: np.random.Generator, frame: pd.DataFrame) -> np.ndarray:
 IRECIST = {"CR": "iCR", "PR": "iPR", "SD": "iSD", "PD": "iCPD", "NE": "NE"}
 
 
-def clinical_table(patients: pd.DataFrame) -> pd.DataFrame:
-    """DESIGN.md clinical columns as ISO-date strings (empty = none)."""
+def clinical_table(patients: pd.DataFrame, seed: int | None = None) -> pd.DataFrame:
+    """DESIGN.md clinical columns as ISO-date strings (empty = none); with ``seed``, the
+    optional iRECIST columns too (stereosarc.demo.irecist, its own random stream)."""
     start = patients["start_date"]
+    course = irecist.irecist_days(patients, seed) if seed is not None else None
+    if course is not None:
+        patients = patients.join(course.drop(columns="best_response_irecist").add_prefix("_"))
 
     def day(column: str) -> pd.Series:
         values = patients[column]
         dates = start + pd.to_timedelta(values.fillna(0), unit="D")
         return dates.dt.strftime("%Y-%m-%d").where(values.notna(), None)
 
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "patient": patients["patient"],
             "arm": patients["arm"],
@@ -208,4 +214,12 @@ def clinical_table(patients: pd.DataFrame) -> pd.DataFrame:
             "best_response": patients["best_response"],
             "best_response_irecist": patients["best_response"].map(IRECIST),
         }
+    )
+    if course is None:
+        return table
+    return table.assign(
+        best_response_irecist=course["best_response_irecist"],
+        iupd_date=day("_iupd_day"),
+        icpd_date=day("_icpd_day"),
+        irecist_last_assessment_date=day("_irecist_last_day"),
     )

@@ -31,6 +31,7 @@ COHORT_FILES = (
     "biomarkers.parquet",
     "associations.tsv",
     "primary_endpoint.tsv",
+    "irecist.tsv",
     "rejects.tsv",
 )
 COHORT_LEVEL = {

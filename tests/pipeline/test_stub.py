@@ -29,6 +29,7 @@ COHORT = (
     "associations.tsv",
     "km.tsv",
     "primary_endpoint.tsv",
+    "irecist.tsv",
     "rejects.tsv",
 )
 MARKERS = ("ihc_patient.tsv", "labs_patient.tsv", "clinical_endpoints.tsv")

@@ -1,0 +1,60 @@
+"""The report's iRECIST section: iPFS curves per arm (km.tsv, curve ``arm (iPFS)``), iPFS and
+PFS, iRECIST and RECIST response side by side, the RECIST x iRECIST best-response table and
+pseudo-progressions per arm (irecist.tsv; outcome.irecist_analysis). Tables are pure
+functions; ``section`` renders them with outcome.report's HTML helpers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from outcome.irecist_analysis import KM_CURVE
+
+TITLE = "iRECIST: iPFS and immune response beside RECIST 1.1"
+SHOWN = ["analysis", "group", "endpoint", "n", "events", "estimate", "ci_low", "ci_high"]
+SHOWN += ["p_value", "note"]
+SIDE_BY_SIDE = ("km_rate", "km_median", "cox_arm", "orr", "orr_odds_ratio")
+
+
+def side_by_side(irecist: pd.DataFrame) -> pd.DataFrame:
+    """iRECIST and RECIST rows of each analysis next to each other."""
+    rows = irecist[irecist["analysis"].isin(SIDE_BY_SIDE)]
+    order = {name: i for i, name in enumerate(SIDE_BY_SIDE)}
+    rows = rows.assign(_order=rows["analysis"].map(order)).sort_values(
+        ["_order", "group"], kind="mergesort"
+    )
+    return rows[[c for c in SHOWN if c in rows]]
+
+
+def concordance(irecist: pd.DataFrame, group: str = "all") -> pd.DataFrame:
+    """Patients per RECIST (rows) x iRECIST (columns) best response in ``group``."""
+    rows = irecist[(irecist["analysis"] == "response_concordance") & (irecist["group"] == group)]
+    if rows.empty:
+        return pd.DataFrame()
+    table = rows.pivot_table(
+        index="recist", columns="irecist", values="estimate", aggfunc="sum", fill_value=0
+    )
+    table.columns.name = None
+    return table.astype(int).reset_index().rename(columns={"recist": "RECIST \\ iRECIST"})
+
+
+def section(inputs) -> str:
+    """HTML of the section (``inputs``: outcome.report.ReportInputs)."""
+    from outcome import report
+
+    if inputs.irecist is None or inputs.irecist.empty:
+        return report._section(TITLE, report._none("irecist.tsv not given"))
+    table = inputs.irecist
+    if (table["analysis"] == "not_analysed").all():
+        return report._section(TITLE, report._none("no patient with iRECIST data (iPFS)"))
+    pseudo = table[table["analysis"] == "pseudoprogression"]
+    return report._section(
+        TITLE,
+        report._km_images(inputs, [KM_CURVE])
+        + "<p>Same patients (those with iRECIST data) for both criteria:</p>"
+        + report._table(side_by_side(table))
+        + "<p>Best response, RECIST 1.1 (rows) vs iRECIST (columns), all patients:</p>"
+        + report._table(concordance(table))
+        + "<p>Pseudo-progressions (first RECIST progression not confirmed) per arm:</p>"
+        + report._table(pseudo[[c for c in SHOWN if c in pseudo]]),
+    )
