@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from outcome import survival, timevarying
+from outcome import cutpoints, elastic_net, survival, timevarying
 from outcome.family import STRATA, baseline_markers, row, transform
 
 
@@ -27,7 +27,7 @@ def maxstat_row(frame, column, settings) -> dict:
     )
     if len(data) < settings.min_n or data["x"].nunique() < 2 or data["pfs_event"].sum() == 0:
         return row(**base, note="not tested: fewer than min_n patients, one value or no events")
-    result = survival.maxstat_cutpoint(data["pfs_days"], data["pfs_event"], data["x"])
+    result = cutpoints.maxstat_cutpoint(data["pfs_days"], data["pfs_event"], data["x"])
     return row(
         **base,
         estimate=result["cutpoint"],
@@ -125,11 +125,11 @@ def elastic_net_rows(frame, settings) -> list[dict]:
         ]
     x = data[markers].to_numpy(float)
     x = (x - x.mean(axis=0)) / x.std(axis=0)
-    result = survival.cv_elastic_net(
+    result = elastic_net.cv_elastic_net(
         x, data["t"].to_numpy(), data["e"].to_numpy(), settings.seed, settings.enet_repeats
     )
     note = (
-        f"alpha {survival.ENET_ALPHA}, {settings.enet_repeats} x 5-fold CV, median lambda "
+        f"alpha {elastic_net.ENET_ALPHA}, {settings.enet_repeats} x 5-fold CV, median lambda "
         f"{result['median_lambda'].iloc[0]:.3g}; median coefficient per SD of the "
         f"transformed marker {{:.3g}}; complete cases; no p-value (selection)"
     )

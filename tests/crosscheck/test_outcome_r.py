@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from outcome import diagnostics, landmark, multiplicity, response, survival
+from outcome import cutpoints, diagnostics, elastic_net, landmark, multiplicity, response, survival
 from tests.crosscheck.rsurvival import requires_r, run_r
 
 SEED = 20240601
@@ -250,7 +250,7 @@ def test_maxstat_cutpoint_matches_survdiff_scan_in_r(tmp_path):
     data = _data()
     data.to_csv(tmp_path / "data.csv", index=False)
     cut, statistic, n_cuts = run_r(MAXSTAT_SCRIPT, tmp_path, str(tmp_path / "data.csv"))["maxstat"]
-    ours = survival.maxstat_cutpoint(data["time"], data["status"], data["z"])
+    ours = cutpoints.maxstat_cutpoint(data["time"], data["status"], data["z"])
     np.testing.assert_allclose(
         [ours["cutpoint"], ours["statistic"], ours["n_cuts"]], [cut, statistic, n_cuts], rtol=1e-9
     )
@@ -259,7 +259,9 @@ def test_maxstat_cutpoint_matches_survdiff_scan_in_r(tmp_path):
 def test_unpenalised_elastic_net_equals_breslow_coxph(tmp_path):
     data = _data()
     x = data[["x", "z", "arm"]].to_numpy(float)
-    beta = survival.elastic_net_cox(x, data["time"].to_numpy(), data["status"].to_numpy(), lam=0.0)
+    beta = elastic_net.elastic_net_cox(
+        x, data["time"].to_numpy(), data["status"].to_numpy(), lam=0.0
+    )
     data.to_csv(tmp_path / "data.csv", index=False)
     script = (
         "suppressMessages(library(survival)); d <- read.csv(commandArgs(TRUE)[1]); "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from outcome import survival
+from outcome import elastic_net
 
 SEED = 20240601
 
@@ -25,8 +25,8 @@ def _gradient(x, time, event, beta):
         up[j] += step
         down[j] -= step
         grad[j] = -(
-            survival._partial_loglik(x, time, event, up)
-            - survival._partial_loglik(x, time, event, down)
+            elastic_net._partial_loglik(x, time, event, up)
+            - elastic_net._partial_loglik(x, time, event, down)
         ) / (2 * step * len(x))
     return grad
 
@@ -34,8 +34,8 @@ def _gradient(x, time, event, beta):
 def test_kkt_conditions_hold_at_the_solution():
     x, time, event = _data()
     alpha = 0.5
-    lam = 0.3 * survival.lambda_path(x, time, event, alpha)[0]  # some, not all, active
-    beta = survival.elastic_net_cox(x, time, event, lam, alpha)
+    lam = 0.3 * elastic_net.lambda_path(x, time, event, alpha)[0]  # some, not all, active
+    beta = elastic_net.elastic_net_cox(x, time, event, lam, alpha)
     grad = _gradient(x, time, event, beta) + lam * (1 - alpha) * beta
     active = beta != 0
     assert active.any() and not active.all()
@@ -45,13 +45,13 @@ def test_kkt_conditions_hold_at_the_solution():
 
 def test_lambda_max_zeroes_every_coefficient():
     x, time, event = _data()
-    top = survival.lambda_path(x, time, event)[0]
-    assert not survival.elastic_net_cox(x, time, event, top * 1.001).any()
-    assert survival.elastic_net_cox(x, time, event, top * 0.9).any()
+    top = elastic_net.lambda_path(x, time, event)[0]
+    assert not elastic_net.elastic_net_cox(x, time, event, top * 1.001).any()
+    assert elastic_net.elastic_net_cox(x, time, event, top * 0.9).any()
 
 
 def test_selection_frequencies_are_shares_and_pick_the_planted_markers():
     x, time, event = _data(120)
-    result = survival.cv_elastic_net(x, time, event, SEED, repeats=2)
+    result = elastic_net.cv_elastic_net(x, time, event, SEED, repeats=2)
     assert result["selection_frequency"].between(0, 1).all()
     assert result["selection_frequency"].iloc[:2].tolist() == pytest.approx([1.0, 1.0])
