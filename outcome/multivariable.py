@@ -217,7 +217,8 @@ class MultivariableCox:
                     "p_value": fitted["p_value"],
                 }
             rows.append(row)
-        return pd.DataFrame(rows, columns=COLUMNS)
+        integers = ["n", "events", "m_imputations", "n_excluded"]
+        return pd.DataFrame(rows, columns=COLUMNS).astype(dict.fromkeys(integers, "Int64"))
 
 
 def _guarded_fit(data: pd.DataFrame, spec: ModelSpec):

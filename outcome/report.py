@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from outcome import associations as assoc
-from outcome import figures, report_tables
+from outcome import figures, report_multivariable, report_tables
 
 SHOWN_COLUMNS = [
     "biomarker",
@@ -59,6 +59,8 @@ class ReportInputs:
     rejects: pd.DataFrame | None = None
     params: dict | None = None
     primary: pd.DataFrame | None = None
+    multivariable: pd.DataFrame | None = None
+    validation: pd.DataFrame | None = None
 
 
 def _amp_log2(params: dict | None) -> float:
@@ -385,6 +387,7 @@ def render(inputs: ReportInputs) -> str:
         + missingness_section(inputs)
         + primary_section(inputs)
         + association_sections(inputs)
+        + report_multivariable.multivariable_section(inputs)
         + ctdna_section(inputs)
         + methods_section(inputs)
     )

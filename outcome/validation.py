@@ -59,6 +59,14 @@ COLUMNS = [
     "seed",
     "note",
 ]
+INTEGER_COLUMNS = [
+    "n",
+    "events",
+    "bootstraps_requested",
+    "bootstraps_valid",
+    "bootstraps_failed",
+    "seed",
+]  # written as integers (NA where not applicable)
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,11 @@ def _row(**values) -> dict:
 
 def validate(model: MultivariableCox, settings: ValidationSettings) -> pd.DataFrame:
     """model_validation.tsv rows of a fitted (or refused) MultivariableCox."""
+    table = _validation_rows(model, settings)
+    return table.astype({column: "Int64" for column in INTEGER_COLUMNS})
+
+
+def _validation_rows(model: MultivariableCox, settings: ValidationSettings) -> pd.DataFrame:
     data, spec = model.complete_.reset_index(drop=True), model.spec
     n, events = len(data), int(data["pfs_event"].sum())
     common = dict(
