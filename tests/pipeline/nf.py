@@ -20,6 +20,8 @@ COHORT_TABLES = {
     "associations": "associations",
     "rejects": "rejects",
     "primary_endpoint": "primary_endpoint",
+    "multivariable": "multivariable",
+    "model_validation": "model_validation",
 }
 # cohort/ files every full demo run writes (assert_same_cohort compares all files found)
 COHORT_FILES = (
@@ -31,6 +33,8 @@ COHORT_FILES = (
     "biomarkers.parquet",
     "associations.tsv",
     "primary_endpoint.tsv",
+    "multivariable.tsv",
+    "model_validation.tsv",
     "rejects.tsv",
 )
 COHORT_LEVEL = {

@@ -29,6 +29,8 @@ COHORT = (
     "associations.tsv",
     "km.tsv",
     "primary_endpoint.tsv",
+    "multivariable.tsv",
+    "model_validation.tsv",
     "rejects.tsv",
 )
 MARKERS = ("ihc_patient.tsv", "labs_patient.tsv", "clinical_endpoints.tsv")
