@@ -168,7 +168,12 @@ class MultivariableCox:
         self.complete_ = usable.dropna(subset=[*spec.terms, *spec.strata])
         self.n_excluded_ = len(usable) - len(self.complete_)
         self.fit_ = None
-        self.refusal_ = refusal(self.complete_, spec)
+        empty = [term for term in spec.terms if usable[term].isna().all()]
+        self.refusal_ = (
+            f"no value of {', '.join(empty)} (column absent or its stage not run)"
+            if empty
+            else refusal(self.complete_, spec)
+        )
         if self.refusal_ is None:
             self.fit_, self.refusal_ = _guarded_fit(self.complete_, spec)
         LOG.info(

@@ -93,6 +93,13 @@ def test_missing_covariate_excludes_the_patient_and_counts_it():
     assert model.fit_ is not None and rows["estimate"].notna().all()
 
 
+def test_covariate_without_any_value_is_named_in_the_note():
+    frame = cohort().drop(columns="nlr")
+    model = multivariable.fit_complete_case(frame, SPEC)
+    assert model.refusal_ == "no value of nlr (column absent or its stage not run)"
+    assert model.to_frame()["transform"].iloc[2] == "column absent from biomarkers.tsv"
+
+
 def test_one_arm_only_is_not_fitted():
     frame = cohort().assign(arm="SBRT")
     model = multivariable.fit_complete_case(frame, SPEC)
