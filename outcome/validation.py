@@ -157,8 +157,9 @@ def bootstrap_optimism(data: pd.DataFrame, spec: ModelSpec, indices: np.ndarray)
 
 
 def _reasons(failures: pd.Series) -> str:
+    """'reason: count; ...' of the failed resamples, 'none' when every resample was valid."""
     counts = Counter(reason.split(" (")[0] for reason in failures if reason)
-    return "; ".join(f"{reason}: {count}" for reason, count in sorted(counts.items()))
+    return "; ".join(f"{reason}: {count}" for reason, count in sorted(counts.items())) or "none"
 
 
 def _row(**values) -> dict:
@@ -204,7 +205,7 @@ def _validation_rows(model: MultivariableCox, settings: ValidationSettings) -> p
         len(runs),
         settings.seed,
         len(valid),
-        counts["failure_reasons"] or "no failure",
+        counts["failure_reasons"],
     )
     apparent_c = model.fit_.c_index
     c_optimism = (

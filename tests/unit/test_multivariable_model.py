@@ -200,5 +200,6 @@ def test_validation_table_layout_and_seeded_reproducibility():
     assert list(first.columns) == validation.COLUMNS
     assert list(first["quantity"]) == ["c_index", "calibration_slope"] + ["calibration_6m"] * 4
     c_row = first.iloc[0]
+    assert c_row["failure_reasons"] == "none" and c_row["bootstraps_valid"] == 10
     assert c_row["corrected"] == pytest.approx(c_row["apparent"] - c_row["optimism"])
     assert first["group"].iloc[-1] == "all" and first["n"].iloc[-1] == model.complete_.shape[0]
