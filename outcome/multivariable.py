@@ -19,7 +19,9 @@ reported as not fitted, with the reason.
 
 Rows (multivariable.tsv), one per term: analysis ``complete_case``, n and events of the
 complete cases, estimate = log HR, se, hr = exp(estimate), Wald CI exp(estimate ± z se),
-Wald p; m_imputations, df and fmi are NA (they belong to the MICE rows of the same table).
+Wald p; ph_p, the proportional-hazards score test of each term (R survival >= 3.0
+``cox.zph``, KM transform; outcome.diagnostics); m_imputations, df and fmi are NA (they
+belong to the MICE rows of the same table).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from outcome import survival
+from outcome import diagnostics, survival
 from outcome.exceptions import OutcomeInputError
 from outcome.family import BINARY_FIXED, CONTINUOUS, STRATA, prepare, transform
 
@@ -62,6 +64,7 @@ COLUMNS = [
     "ci_level",
     "n_excluded",
     "events_per_variable",
+    "ph_p",
 ]  # the first 14 are shared with the MICE rows (outcome.missing_data); the rest are optional
 
 
@@ -155,7 +158,8 @@ def refusal(data: pd.DataFrame, spec: ModelSpec) -> str | None:
 class MultivariableCox:
     """Complete-case fit of the pre-specified model, lifelines style: ``fit(frame)`` returns
     self; ``complete_`` (the rows used), ``refusal_`` (reason or None), ``fit_``
-    (outcome.survival.CoxResult or None), ``summary`` and ``to_frame()``."""
+    (outcome.survival.CoxResult or None), ``beta_``, ``ph_p_`` (cox.zph p per term) and
+    ``to_frame()``."""
 
     def __init__(self, spec: ModelSpec | None = None):
         self.spec = spec or ModelSpec()
@@ -176,6 +180,15 @@ class MultivariableCox:
         )
         if self.refusal_ is None:
             self.fit_, self.refusal_ = _guarded_fit(self.complete_, spec)
+        self.ph_p_ = np.full(len(spec.terms), np.nan)
+        if self.fit_ is not None:
+            self.ph_p_ = diagnostics.zph_test(
+                self.complete_["pfs_days"],
+                self.complete_["pfs_event"],
+                self.complete_[spec.terms].to_numpy(float),
+                self.beta_,
+                self.complete_[spec.strata].astype(str).agg("/".join, axis=1).to_numpy(),
+            )
         LOG.info(
             "multivariable Cox: %d complete cases (%d excluded for a missing covariate), "
             "%d events, %d parameters; %s",
@@ -199,8 +212,9 @@ class MultivariableCox:
         spec, data = self.spec, self.complete_
         events = int(data["pfs_event"].sum())
         rows = []
-        for term in spec.terms:
+        for term, ph_p in zip(spec.terms, self.ph_p_, strict=True):
             row = dict.fromkeys(COLUMNS, np.nan) | {
+                "ph_p": ph_p,
                 "analysis": COMPLETE_CASE,
                 "term": term,
                 "n": len(data),

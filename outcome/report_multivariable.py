@@ -42,7 +42,8 @@ def _interval(row) -> str:
 def hazard_ratio_table(multivariable: pd.DataFrame) -> pd.DataFrame:
     """One row per analysis and term: HR (95 % CI), p, n, events and the note."""
     table = multivariable.assign(**{"HR (95% CI)": multivariable.apply(_interval, axis=1)})
-    shown = ["analysis", "term", "transform", "n", "events", "HR (95% CI)", "p_value", "note"]
+    shown = ["analysis", "term", "transform", "n", "events", "HR (95% CI)", "p_value", "ph_p"]
+    shown += ["note"]
     return table[[c for c in shown if c in table]]
 
 

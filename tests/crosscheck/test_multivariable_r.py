@@ -50,6 +50,7 @@ out("coef", coef(f)); out("se", sqrt(diag(vcov(f))))
 out("ci_low", s$conf.int[, 3]); out("ci_high", s$conf.int[, 4])
 out("p", s$coefficients[, "Pr(>|z|)"])
 out("c", concordance(f)$concordance)
+out("zph", cox.zph(f)$table[1:5, "p"])
 sf <- survfit(f, newdata = d)
 pred <- sapply(seq_len(nrow(d)), function(i) {
   v <- summary(sf[i], times = h, extend = FALSE)$surv; if (length(v)) v else NA })
@@ -131,6 +132,11 @@ def test_coefficients_equal_r_coxph(compared, ours, theirs):
 def test_p_values_equal_r(compared):
     model, _, _, r = compared
     np.testing.assert_allclose(model.to_frame()["p_value"].to_numpy(float), r["p"], rtol=1e-4)
+
+
+def test_proportional_hazards_tests_equal_r_cox_zph(compared):
+    model, _, _, r = compared
+    np.testing.assert_allclose(model.to_frame()["ph_p"].to_numpy(float), r["zph"], rtol=1e-4)
 
 
 def test_apparent_c_equals_r_concordance(compared):
