@@ -11,7 +11,7 @@ import argparse
 import logging
 import re
 
-from outcome import censoring, endpoints, irecist, merge, merge_io
+from outcome import censoring, endpoints, irecist, merge, merge_io, multivariable_cli
 from outcome.exceptions import OutcomeInputError
 from stereosarc.clikit import make_parser, run_cli
 
@@ -292,6 +292,7 @@ def associate_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
     parser.add_argument("--out-primary", help="primary_endpoint.tsv (primary endpoint table)")
     parser.add_argument("--out-irecist", help="irecist.tsv (iRECIST analyses beside RECIST)")
+    multivariable_cli.add_arguments(parser)
     return parser
 
 
@@ -323,6 +324,7 @@ def _associate(args: argparse.Namespace) -> None:
         n_bootstrap=args.n_bootstrap,
         enet_repeats=max(args.enet_repeats, 0),
     )
+    multivariable_cli.run(args, biomarkers, settings)
     table, km = associations.associate(biomarkers, ctdna, settings)
     km = irecist_analysis.with_ipfs_curves(km, biomarkers, settings)
     refused = table["note"].fillna("").str.contains("not fitted|not tested|skipped")
@@ -390,6 +392,8 @@ def report_parser() -> argparse.ArgumentParser:
         ("params", "params.json"),
         ("primary", "primary_endpoint.tsv"),
         ("irecist", "irecist.tsv"),
+        ("multivariable", "multivariable.tsv"),
+        ("validation", "model_validation.tsv"),
     ):
         parser.add_argument(f"--{name}", help=f"{what} (optional; section says 'no data')")
     parser.add_argument("--out", required=True, help="report.html")
@@ -416,6 +420,8 @@ def _report(args: argparse.Namespace) -> None:
         params=stats_io.read_params(args.params),
         primary=stats_io.read_optional(args.primary, ["population", "censoring", "analysis"]),
         irecist=stats_io.read_optional(args.irecist, ["endpoint", "analysis", "group"]),
+        multivariable=stats_io.read_optional(args.multivariable, ["analysis", "term", "hr"]),
+        validation=stats_io.read_optional(args.validation, ["quantity", "group"]),
     )
     html = report.render(inputs)
     LOG.info("report: %d bytes", len(html))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from outcome import associations as assoc
-from outcome import figures, report_irecist, report_tables
+from outcome import figures, report_irecist, report_multivariable, report_tables
 
 SHOWN_COLUMNS = [
     "biomarker",
@@ -60,6 +60,8 @@ class ReportInputs:
     params: dict | None = None
     primary: pd.DataFrame | None = None
     irecist: pd.DataFrame | None = None
+    multivariable: pd.DataFrame | None = None
+    validation: pd.DataFrame | None = None
 
 
 def _amp_log2(params: dict | None) -> float:
@@ -388,6 +390,7 @@ def render(inputs: ReportInputs) -> str:
         + primary_section(inputs)
         + association_sections(inputs)
         + report_irecist.section(inputs)
+        + report_multivariable.multivariable_section(inputs)
         + ctdna_section(inputs)
         + methods_section(inputs)
     )

@@ -155,3 +155,13 @@ def write_irecist(table: pd.DataFrame, out) -> None:
 def write_report(html: str, out) -> None:
     """report.html, written atomically."""
     atomic_write(out, lambda tmp: Path(tmp).write_text(html, encoding="utf-8"))
+
+
+def write_multivariable(table: pd.DataFrame, out) -> None:
+    """multivariable.tsv (outcome.multivariable), schema-checked, atomic."""
+    write_table(table, out, "multivariable")
+
+
+def write_validation(table: pd.DataFrame, out) -> None:
+    """model_validation.tsv (outcome.validation), schema-checked, atomic."""
+    write_table(table, out, "model_validation")

@@ -72,6 +72,7 @@ workflow STEREOSARC {
     if (params.clinical) {
         REPORT(OUTCOME.out.biomarkers, OUTCOME.out.associations, OUTCOME.out.km, OUTCOME.out.primary,
                OUTCOME.out.irecist,
+               OUTCOME.out.multivariable, OUTCOME.out.validation,
                ch_ctdna.ifEmpty([]), ch_dynamics.ifEmpty([]), ch_cn.ifEmpty([]),
                COLLECT_REJECTS.out.table, params_json)
         ch_versions = ch_versions.mix(REPORT.out.versions)

@@ -20,6 +20,8 @@ COHORT_TABLES = {
     "associations": "associations",
     "rejects": "rejects",
     "primary_endpoint": "primary_endpoint",
+    "multivariable": "multivariable",
+    "model_validation": "model_validation",
 }
 # cohort/ files every full demo run writes (assert_same_cohort compares all files found)
 COHORT_FILES = (
@@ -32,6 +34,8 @@ COHORT_FILES = (
     "associations.tsv",
     "primary_endpoint.tsv",
     "irecist.tsv",
+    "multivariable.tsv",
+    "model_validation.tsv",
     "rejects.tsv",
 )
 COHORT_LEVEL = {

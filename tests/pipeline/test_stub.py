@@ -30,6 +30,8 @@ COHORT = (
     "km.tsv",
     "primary_endpoint.tsv",
     "irecist.tsv",
+    "multivariable.tsv",
+    "model_validation.tsv",
     "rejects.tsv",
 )
 MARKERS = ("ihc_patient.tsv", "labs_patient.tsv", "clinical_endpoints.tsv")

@@ -8,6 +8,8 @@ process REPORT {
     path km, stageAs: 'tables/*'
     path primary, stageAs: 'tables/*'
     path irecist, stageAs: 'tables/*'
+    path multivariable, stageAs: 'tables/*'
+    path validation, stageAs: 'tables/*'
     path ctdna, stageAs: 'tables/*'      // or [] (no ctDNA stage)
     path dynamics, stageAs: 'tables/*'   // or []
     path cn, stageAs: 'tables/*'         // or [] (no tissue copy number)
@@ -25,7 +27,7 @@ process REPORT {
         .collect { option, table -> "--${option} ${table}" }
         .join(' ')
     """
-    outcome-report --biomarkers ${biomarkers} --associations ${associations} --km ${km} --primary ${primary} --irecist ${irecist} ${optional} --rejects ${rejects} --params ${params_json} ${args} --out report.html --versions-out "${task.process}" versions.yml
+    outcome-report --biomarkers ${biomarkers} --associations ${associations} --km ${km} --primary ${primary} --irecist ${irecist} --multivariable ${multivariable} --validation ${validation} ${optional} --rejects ${rejects} --params ${params_json} ${args} --out report.html --versions-out "${task.process}" versions.yml
     """
 
     stub:

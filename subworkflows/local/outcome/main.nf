@@ -28,6 +28,8 @@ workflow OUTCOME {
     km           = ASSOCIATIONS.out.km
     primary      = ASSOCIATIONS.out.primary     // cohort/primary_endpoint.tsv
     irecist      = ASSOCIATIONS.out.irecist     // cohort/irecist.tsv
+    multivariable = ASSOCIATIONS.out.multivariable // cohort/multivariable.tsv
+    validation   = ASSOCIATIONS.out.validation  // cohort/model_validation.tsv
     rejects      = CLINICAL_ENDPOINTS.out.rejects.mix(MERGE_BIOMARKERS.out.rejects)
     versions     = CLINICAL_ENDPOINTS.out.versions.mix(MERGE_BIOMARKERS.out.versions, ASSOCIATIONS.out.versions)
 }

@@ -1,0 +1,130 @@
+"""The report's "Multivariable model" section (outcome.report calls ``multivariable_section``):
+the hazard ratios of the pre-specified model (multivariable.tsv, every analysis present:
+complete case, and multiple imputation when given), its internal validation
+(model_validation.tsv: apparent and optimism-corrected C and calibration slope, failed
+resamples) and the 6-month calibration figure (mean predicted vs Kaplan-Meier observed PFS per
+tertile of predicted risk, with the observed CI).
+"""
+
+from __future__ import annotations
+
+import html
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+TITLE = "Multivariable model: PFS ~ arm + baseline biomarkers, stratified by histology and line"
+VALIDATION_SHOWN = [
+    "quantity",
+    "n",
+    "events",
+    "apparent",
+    "optimism",
+    "corrected",
+    "bootstraps_requested",
+    "bootstraps_valid",
+    "bootstraps_failed",
+    "failure_reasons",
+    "seed",
+    "note",
+]
+CALIBRATION_SHOWN = ["group", "n", "events", "predicted", "observed", "ci_low", "ci_high", "note"]
+
+
+def _interval(row) -> str:
+    if pd.isna(row["hr"]):
+        return "NA"
+    return f"{row['hr']:.3g} ({row['ci_low']:.3g}-{row['ci_high']:.3g})"
+
+
+def hazard_ratio_table(multivariable: pd.DataFrame) -> pd.DataFrame:
+    """One row per analysis and term: HR (95 % CI), p, n, events and the note."""
+    table = multivariable.assign(**{"HR (95% CI)": multivariable.apply(_interval, axis=1)})
+    shown = ["analysis", "term", "transform", "n", "events", "HR (95% CI)", "p_value", "ph_p"]
+    shown += ["note"]
+    return table[[c for c in shown if c in table]]
+
+
+def calibration_figure(validation: pd.DataFrame) -> Figure:
+    """Mean predicted vs observed (KM) PFS at the horizon per risk group, observed CI bars."""
+    rows = validation[
+        (validation["quantity"] == "calibration_6m")
+        & (validation["group"] != "all")
+        & validation["observed"].notna()
+    ]
+    figure, axis = plt.subplots(figsize=(4.5, 4.5))
+    predicted, observed = rows["predicted"].to_numpy(float), rows["observed"].to_numpy(float)
+    axis.errorbar(
+        predicted,
+        observed,
+        yerr=[
+            observed - rows["ci_low"].to_numpy(float),
+            rows["ci_high"].to_numpy(float) - observed,
+        ],
+        fmt="o",
+        color="black",
+        capsize=3,
+    )
+    for x, y, label in zip(predicted, observed, rows["group"], strict=True):
+        axis.annotate(
+            str(label).split(" (")[0],
+            (x, y),
+            fontsize="x-small",
+            xytext=(4, -10),
+            textcoords="offset points",
+        )
+    axis.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1)
+    horizon = rows["horizon_days"].iloc[0] if len(rows) else np.nan
+    axis.set_xlabel(f"predicted PFS at {horizon:g} days (mean in group)")
+    axis.set_ylabel("observed PFS (Kaplan-Meier, 95 % CI)")
+    axis.set_title("Calibration by tertile of predicted risk", fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def multivariable_section(inputs) -> str:
+    """HTML of the section (outcome.report.ReportInputs: multivariable, validation)."""
+    from outcome import report
+
+    model, checks = inputs.multivariable, inputs.validation
+    if model is None or model.empty:
+        return report._section(TITLE, report._none("multivariable.tsv not given"))
+    first = model.iloc[0]
+    parts = [
+        f"<p>Pre-specified Cox model (Efron ties) of PFS on the arm and "
+        f"{html.escape(', '.join(model['term'].iloc[1:].astype(str).unique()))}, stratified by "
+        "the randomisation strata; covariates on their registry scales (log2: HR per "
+        "doubling). Complete cases: "
+        f"{first['n']} patients, {first['events']} events"
+        + (
+            f", {first['n_excluded']} left out for a missing covariate"
+            if "n_excluded" in model
+            else ""
+        )
+        + ". Multiple imputation rows, when present, are the sensitivity analysis.</p>",
+        report._table(hazard_ratio_table(model)),
+    ]
+    if checks is None or checks.empty:
+        parts.append(report._none("model_validation.tsv not given"))
+        return report._section(TITLE, "\n".join(parts))
+    summary = checks[checks["quantity"] != "calibration_6m"]
+    calibration = checks[checks["quantity"] == "calibration_6m"]
+    parts += [
+        "<p>Internal validation (Harrell 1996 bootstrap): optimism = mean over resamples of "
+        "the refitted model's value on its resample minus its value on the original data; "
+        "corrected = apparent - optimism. Failed resamples are counted, not used.</p>",
+        report._table(summary[[c for c in VALIDATION_SHOWN if c in summary]]),
+    ]
+    if calibration["observed"].notna().any():
+        parts.append(report._image(calibration_figure(checks)))
+    parts += [
+        "<p>Apparent calibration at 6 months: mean predicted PFS (stratified Cox, Breslow "
+        "baseline per stratum) against the Kaplan-Meier estimate in tertiles of predicted "
+        "risk.</p>",
+        report._table(calibration[[c for c in CALIBRATION_SHOWN if c in calibration]]),
+    ]
+    return report._section(TITLE, "\n".join(parts))
