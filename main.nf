@@ -45,21 +45,10 @@ def pipelineInfo = file("${params.outdir}/pipeline_info")
 pipelineInfo.mkdirs()
 pipelineInfo.resolve('params_summary.txt').text = StereosarcSummary.launch(launchInfo, params, nonDefault, stageWarnings) + '\n'
 
-def workflowVersions() {
-    "\"Workflow\":\n  nextflow: ${workflow.nextflow.version.toString()}\n  stereosarc-biomarkers: ${workflow.manifest.version}\n".toString()
-}
-
 workflow {
     INITIALISE(file(params.input, checkIfExists: true))
     STEREOSARC(INITIALISE.out.samplesheet, INITIALISE.out.tumours, INITIALISE.out.plasma,
-               INITIALISE.out.params_json)
-    // pipeline_info/software_versions.yml: one entry per process (its first task's: the tasks
-    // of a process share one environment), sorted
-    INITIALISE.out.versions.mix(STEREOSARC.out.versions)
-        .map { it.text }
-        .unique { it.readLines()[0] }
-        .mix(Channel.of(workflowVersions()))
-        .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info", sort: true)
+               INITIALISE.out.params_json, INITIALISE.out.versions)
 }
 
 workflow.onComplete {

@@ -13,6 +13,8 @@ include { IMMUNE_BLOOD                } from '../subworkflows/local/immune_blood
 include { OUTCOME                     } from '../subworkflows/local/outcome/main'
 include { COLLECT_REJECTS             } from '../modules/local/collect_rejects/main'
 include { REPORT                      } from '../modules/local/report/main'
+include { QC_TABLES                   } from '../modules/local/qc_tables/main'
+include { MULTIQC                     } from '../modules/local/multiqc/main'
 
 // A table read only once pre-flight passed: emitted when the validated samplesheet exists.
 def afterPreflight(samplesheet, table) {
@@ -25,6 +27,7 @@ workflow STEREOSARC {
     tumours       // [meta, vcf, bam or [], bam_index or []]
     plasma        // [meta, bam, bam_index]
     params_json   // pipeline_info/params.json
+    init_versions // versions.yml of the initialisation tasks
 
     main:
     def clinical = optionalFile(params.clinical)
@@ -41,6 +44,7 @@ workflow STEREOSARC {
     ch_ctdna = Channel.empty()
     ch_dynamics = Channel.empty()
     ch_cn = Channel.empty()
+    ch_count_tables = [sites: Channel.empty(), depth: Channel.empty(), background: Channel.empty()]
     if (params.ctdna_targets) {
         CIRCULATING_TUMOUR_DNA(samplesheet, tumours, plasma, optionalFile(params.ctdna_targets),
                                optionalFile(params.fasta), optionalFile(params.ctdna_sites),
@@ -48,6 +52,8 @@ workflow STEREOSARC {
         ch_ctdna = CIRCULATING_TUMOUR_DNA.out.ctdna
         ch_dynamics = CIRCULATING_TUMOUR_DNA.out.dynamics
         ch_cn = CIRCULATING_TUMOUR_DNA.out.cn
+        ch_count_tables = [sites: CIRCULATING_TUMOUR_DNA.out.sites, depth: CIRCULATING_TUMOUR_DNA.out.depth,
+                           background: CIRCULATING_TUMOUR_DNA.out.background]
         ch_rejects = ch_rejects.mix(CIRCULATING_TUMOUR_DNA.out.rejects)
         ch_versions = ch_versions.mix(CIRCULATING_TUMOUR_DNA.out.versions)
     }
@@ -78,6 +84,26 @@ workflow STEREOSARC {
         ch_versions = ch_versions.mix(REPORT.out.versions)
     }
 
+    // QC view: per-sample QC tables, then MultiQC over them and the run's software versions
+    QC_TABLES(samplesheet, ch_tmb.ifEmpty([]), ch_ctdna.ifEmpty([]), ch_count_tables.sites.ifEmpty([]),
+              ch_count_tables.depth.ifEmpty([]), ch_count_tables.background.ifEmpty([]))
+    ch_versions = ch_versions.mix(QC_TABLES.out.versions)
+
+    // pipeline_info/software_versions.yml: one entry per process (its first task's: the tasks
+    // of a process share one environment), sorted; MultiQC, which reads it, is the last task
+    ch_versions_yml = init_versions.mix(ch_versions)
+        .map { it.text }
+        .unique { it.readLines()[0] }
+        .mix(Channel.of(workflowVersions()))
+        .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info", sort: true)
+    MULTIQC(QC_TABLES.out.tmb.mix(QC_TABLES.out.ctdna).collect().ifEmpty([]), ch_versions_yml,
+            file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true))
+
     emit:
     versions = ch_versions
+    qc_report = MULTIQC.out.report
+}
+
+def workflowVersions() {
+    "\"Workflow\":\n  nextflow: ${workflow.nextflow.version.toString()}\n  stereosarc-biomarkers: ${workflow.manifest.version}\n".toString()
 }

@@ -55,6 +55,21 @@ def test_every_cohort_table_exists_is_non_empty_and_schema_valid(first_run):
     assert "<img" in html and "data:image/png;base64," in html
 
 
+def test_qc_view_has_a_row_per_sample_and_a_multiqc_report(first_run, demo):
+    launch, _ = first_run
+    sheet = pd.read_csv(demo / "samplesheet.csv", dtype=str)
+    qc = launch / "results" / "qc"
+    ctdna = read_output_table(qc / "ctdna_qc.tsv")
+    validate_frame(ctdna, "qc_ctdna")
+    assert sorted(ctdna["sample"]) == sorted(sheet.loc[sheet["type"] != "tumour", "sample"])
+    tmb = read_output_table(qc / "tmb_qc.tsv")
+    validate_frame(tmb, "qc_tmb")
+    cohort_tmb = read_output_table(launch / "results" / "cohort" / "tmb.tsv")
+    assert sorted(tmb["sample"]) == sorted(cohort_tmb["sample"])
+    html = (launch / "results" / "multiqc" / "multiqc_report.html").read_text()
+    assert "ctdna_qc_table" in html and "tmb_qc_table" in html
+
+
 def test_pipeline_info_records_versions_and_parameters(first_run):
     launch, _ = first_run
     info = launch / "results" / "pipeline_info"

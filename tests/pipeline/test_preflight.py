@@ -18,7 +18,10 @@ from tests.pipeline.nf import REPO, latest_trace, nextflow
 
 pytestmark = pytest.mark.pipeline
 
-SNV = "chr17\t7675088\t.\tC\tT\t.\tPASS\tCSQ=T|missense_variant|MODERATE|TP53|\tGT:AD:DP\t0/1:60,40:100"
+SNV = (
+    "chr17\t7675088\t.\tC\tT\t.\tPASS\tCSQ=T|missense_variant|MODERATE|TP53|"
+    "\tGT:AD:DP\t0/1:60,40:100"
+)
 CLINICAL_HEADER = (
     "patient,arm,histology,line,start_date,progression_date,death_date,"
     "last_assessment_date,last_followup_date,diagnosis_date,best_response\n"
@@ -89,8 +92,8 @@ def test_help_lists_every_parameter_of_the_schema_and_one_in_full(tmp_path):
     one = nextflow(tmp_path, "--help", "tmb_min_vaf")
     assert one.returncode == 0
     assert (
-        "--tmb_min_vaf\n    Minimum tumour VAF.\n    type: number\n    minimum: 0\n    maximum: 1\n"
-        "    default: 0.05" in one.stdout
+        "--tmb_min_vaf\n    Minimum tumour VAF.\n    type: number\n    minimum: 0\n"
+        "    maximum: 1\n    default: 0.05" in one.stdout
     )
     assert not list((tmp_path / "work").glob("??/*"))
 
@@ -126,7 +129,8 @@ def refused(batch, tmp_path_factory) -> tuple[str, Path]:
     (folder / "clinical.csv").write_text(
         CLINICAL_HEADER
         + "P1,SBRT,leiomyosarcoma,1,10/01/2021,,,2021-06-01,2021-07-01,2019-05-01,SD\n"
-        + "P2,SBRT + atezolizumab,liposarcoma,first,2021-03-10,2021-02-01,,2021-08-01,2022-01-01,2019-05-01,PR\n"
+        + "P2,SBRT + atezolizumab,liposarcoma,first,2021-03-10,2021-02-01,,2021-08-01,"
+        "2022-01-01,2019-05-01,PR\n"
     )
     (folder / "labs.csv").write_text("patient,date,analyte,value\nP1,2021-01-05,crp,<5\n")
     (folder / "samplesheet.csv").write_text(
@@ -153,8 +157,8 @@ def refused(batch, tmp_path_factory) -> tuple[str, Path]:
     [
         "clinical.csv row 2, column start_date: '10/01/2021' is not an ISO date YYYY-MM-DD "
         "(looks like DD/MM/YYYY or MM/DD/YYYY)",
-        "clinical.csv row 3, column arm: 'SBRT + atezolizumab' is not one of SBRT, SBRT+atezolizumab "
-        "(did you mean 'SBRT+atezolizumab'?)",
+        "clinical.csv row 3, column arm: 'SBRT + atezolizumab' is not one of SBRT, "
+        "SBRT+atezolizumab (did you mean 'SBRT+atezolizumab'?)",
         "clinical.csv row 3, column line: 'first' is not one of 1, 2",
         "clinical.csv row 3, column progression_date: 2021-02-01 is before start_date 2021-03-10",
         "labs.csv: missing required column(s) unit; found patient, date, analyte, value",
@@ -207,10 +211,8 @@ def test_run_summary_counts_rejects_and_task_warnings(small_demo, tmp_path):
     assert f"Rejects (cohort/rejects.tsv): {len(rejects)}" in summary
     for stage, count in rejects["stage"].value_counts().items():
         assert f"  {stage:<21}: {count}" in summary
-    assert (
-        f"per-patient merge    : {len(pd.read_csv(outdir / 'cohort' / 'biomarkers.tsv', sep=chr(9)))} row(s)"
-        in summary
-    )
+    merged = len(pd.read_csv(outdir / "cohort" / "biomarkers.tsv", sep="\t"))
+    assert f"per-patient merge    : {merged} row(s)" in summary
     assert "TMB                  : not run" in summary
     assert (
         "INITIALISE:VALIDATE (samplesheet.csv): WARNING stereosarc.validate: ihc.csv row"

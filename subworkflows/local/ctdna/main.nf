@@ -35,13 +35,18 @@ workflow CIRCULATING_TUMOUR_DNA {
             [meta, bam, index, entries.collect { it[1] }, entries.collect { it[2] }]
         }
     CTDNA_COUNT(ch_counting, targets, fasta, sites)
-    CTDNA_CALL(samplesheet, sortedTables(CTDNA_COUNT.out.sites), sortedTables(CTDNA_COUNT.out.depth),
-               sortedTables(CTDNA_COUNT.out.background), tissue_cn, clinical)
+    ch_sites = sortedTables(CTDNA_COUNT.out.sites)
+    ch_depth = sortedTables(CTDNA_COUNT.out.depth)
+    ch_background = sortedTables(CTDNA_COUNT.out.background)
+    CTDNA_CALL(samplesheet, ch_sites, ch_depth, ch_background, tissue_cn, clinical)
 
     emit:
     ctdna     = CTDNA_CALL.out.ctdna        // cohort/ctdna.tsv
     dynamics  = CTDNA_CALL.out.dynamics     // cohort/ctdna_dynamics.tsv
     cn        = CTDNA_CALL.out.cn           // cohort/ctdna_cn.tsv (with tissue copy number)
+    sites     = ch_sites                    // every sample's site counts, sorted (for QC)
+    depth     = ch_depth                    // every sample's target depth, sorted
+    background = ch_background              // every sample's background errors, sorted
     rejects   = CTDNA_CALL.out.rejects.mix(CTDNA_COUNT.out.rejects.map { meta, table -> table })
     versions  = CTDNA_COUNT.out.versions.mix(CTDNA_CALL.out.versions)
 }

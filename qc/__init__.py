@@ -1,0 +1,1 @@
+"""Per-sample quality-control tables (TMB VCFs, ctDNA plasma and PoN samples) for MultiQC."""
