@@ -186,8 +186,11 @@ def _imputation_matrix(model_frame, covariates, strata) -> pd.DataFrame:
         },
         index=model_frame.index,
     )
-    dummies = pd.get_dummies(model_frame[list(strata)].astype(str), drop_first=True, dtype=float)
-    return pd.concat([model_frame[covariates].astype(float), outcome, dummies], axis=1)
+    parts = [model_frame[covariates].astype(float), outcome]
+    if strata:
+        strata_text = model_frame[list(strata)].astype(str)
+        parts.append(pd.get_dummies(strata_text, drop_first=True, dtype=float))
+    return pd.concat(parts, axis=1)
 
 
 def impute(
