@@ -36,7 +36,7 @@ from scipy import stats
 
 from outcome import survival
 from outcome.exceptions import OutcomeInputError
-from outcome.family import STRATA, baseline_markers
+from outcome.family import STRATA, Settings, baseline_markers
 
 LOG = logging.getLogger("outcome.missing_data")
 GROUP_TYPES = ("overall", "arm", "histology")  # rows of missingness.tsv per variable
@@ -65,8 +65,8 @@ MICE_COLUMNS = [
     "fmi",
     "note",
 ]  # shared with the complete-case rows of the multivariable model (outcome.multivariable)
-MICE_IMPUTATIONS = 20  # m; White, Royston & Wood (Stat Med 2011): m >= % incomplete cases
-MICE_ITERATIONS = 10  # chained-equation cycles; van Buuren (FIMD 2018, 6.5.2): 5-20 suffice
+MICE_IMPUTATIONS = Settings().mice_imputations  # default m (source: outcome.family.Settings)
+MICE_ITERATIONS = Settings().mice_iterations  # default cycles (outcome.family.Settings)
 LAMBDA_FLOOR = 1e-4  # lower bound of lambda in the df of R mice:::barnard.rubin
 MIN_DF = 0.001  # df floor of the p-value in R mice summary.mipo (pmax(df, 0.001))
 

@@ -3,8 +3,8 @@
 Inputs are read with stereosarc.tables.read_table (strings, ``_row``). In biomarkers.tsv the
 endpoints and every analysed biomarker must be numbers (otherwise a one-line error naming
 file, row and column); other columns, and the report's optional tables, become numbers
-where every value is one and stay text otherwise. Outputs: associations.tsv, km.tsv and
-primary_endpoint.tsv (schema-checked), report.html (atomic write).
+where every value is one and stay text otherwise. Outputs: associations.tsv, km.tsv,
+primary_endpoint.tsv and missingness.tsv (schema-checked), report.html (atomic write).
 """
 
 from __future__ import annotations
@@ -145,6 +145,11 @@ def write_associations(table: pd.DataFrame, km: pd.DataFrame, out, out_km) -> No
 def write_primary(table: pd.DataFrame, out) -> None:
     """primary_endpoint.tsv (outcome.primary), schema-checked, atomic."""
     write_table(table, out, "primary_endpoint")
+
+
+def write_missingness(table: pd.DataFrame, out) -> None:
+    """missingness.tsv (outcome.missing_data), schema-checked, atomic."""
+    write_table(table, out, "missingness")
 
 
 def write_report(html: str, out) -> None:

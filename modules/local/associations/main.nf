@@ -10,18 +10,19 @@ process ASSOCIATIONS {
     path 'associations.tsv', emit: table
     path 'km.tsv',           emit: km
     path 'primary_endpoint.tsv', emit: primary
+    path 'missingness.tsv',  emit: missingness
     path 'versions.yml',     emit: versions
 
     script:
     def args = task.ext.args ?: ''
     def ctdna_arg = ctdna ? "--ctdna ${ctdna}" : ''
     """
-    outcome-associate --biomarkers ${biomarkers} ${ctdna_arg} ${args} --out associations.tsv --out-km km.tsv --out-primary primary_endpoint.tsv --versions-out "${task.process}" versions.yml
+    outcome-associate --biomarkers ${biomarkers} ${ctdna_arg} ${args} --out associations.tsv --out-km km.tsv --out-primary primary_endpoint.tsv --out-missingness missingness.tsv --versions-out "${task.process}" versions.yml
     """
 
     stub:
     """
-    touch associations.tsv km.tsv primary_endpoint.tsv
+    touch associations.tsv km.tsv primary_endpoint.tsv missingness.tsv
     printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }

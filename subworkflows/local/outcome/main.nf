@@ -27,6 +27,7 @@ workflow OUTCOME {
     associations = ASSOCIATIONS.out.table       // cohort/associations.tsv
     km           = ASSOCIATIONS.out.km
     primary      = ASSOCIATIONS.out.primary     // cohort/primary_endpoint.tsv
+    missingness  = ASSOCIATIONS.out.missingness // cohort/missingness.tsv
     rejects      = CLINICAL_ENDPOINTS.out.rejects.mix(MERGE_BIOMARKERS.out.rejects)
     versions     = CLINICAL_ENDPOINTS.out.versions.mix(MERGE_BIOMARKERS.out.versions, ASSOCIATIONS.out.versions)
 }
