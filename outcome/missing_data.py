@@ -7,14 +7,16 @@ sensitivity analysis of a stratified Cox model (method: docs/statistics.md, Miss
   ``missing_by_arm_p``: two-sided Fisher's exact test of the 2 x 2 table arm x (missing, not
   missing); NA when nothing or everything is missing (no test is possible).
 - MICE (``impute``, ``mice_cox``): multiple imputation by chained equations (van Buuren &
-  Groothuis-Oudshoorn 2011) with scikit-learn ``IterativeImputer`` (Bayesian ridge per
-  covariate, ``sample_posterior=True``: each imputed value is a draw from the predictive
-  distribution, as mice's ``norm`` method). The imputation model holds the covariates, the
-  event indicator and the Nelson–Aalen cumulative hazard H(T) at each patient's time (White &
-  Royston, Stat Med 2009) and the strata as indicator columns. Binary (0/1) covariates are
-  drawn on [0, 1] (truncated predictive normal) and rounded to 0/1. Dataset i (i = 0..m−1)
-  uses seed + i. The same stratified Cox model (outcome.survival.fit_cox, Efron ties) is fitted
-  on each completed dataset.
+  Groothuis-Oudshoorn 2011) with statsmodels ``MICEData``: per covariate a linear model on all
+  other columns, its coefficients drawn from their approximate posterior N(beta-hat, cov)
+  (proper imputation), then predictive mean matching with 5 donors (R mice default ``pmm``):
+  each missing value is the observed value of one of the 5 patients with the closest
+  predicted mean, so binary covariates stay 0/1 and values stay in the observed range. The
+  imputation model holds the covariates, the event indicator and the Nelson–Aalen cumulative
+  hazard H(T) at each patient's time (White & Royston, Stat Med 2009) and the strata as
+  indicator columns. Dataset i (i = 0..m−1) is an independent chain seeded seed + i, after
+  ``max_iter`` cycles. The same stratified Cox model (outcome.survival.fit_cox, Efron ties)
+  is fitted on each completed dataset.
 - Pooling (``rubin_pool``), exactly as R ``mice::pool`` (rule "rubin1987") and its
   ``summary(conf.int = TRUE)``: qbar = mean of the m estimates, ubar = mean within variance,
   b = between variance (m − 1 denominator), t = ubar + (1 + 1/m) b, se = sqrt(t),
@@ -69,6 +71,7 @@ MICE_IMPUTATIONS = Settings().mice_imputations  # default m (source: outcome.fam
 MICE_ITERATIONS = Settings().mice_iterations  # default cycles (outcome.family.Settings)
 LAMBDA_FLOOR = 1e-4  # lower bound of lambda in the df of R mice:::barnard.rubin
 MIN_DF = 0.001  # df floor of the p-value in R mice summary.mipo (pmax(df, 0.001))
+PMM_DONORS = 5  # predictive mean matching donors: R mice default (donors = 5L)
 
 
 def analysed_columns(columns) -> list[str]:
@@ -173,24 +176,25 @@ def nelson_aalen_at_own_time(time, event) -> np.ndarray:
     return fitter.cumulative_hazard_at_times(np.asarray(time, float)).to_numpy()
 
 
-def _binary(values: pd.Series) -> bool:
-    return bool(values.dropna().isin([0, 1]).all())
-
-
-def _imputation_matrix(model_frame, covariates, strata) -> pd.DataFrame:
-    """Covariates, event, H(T) and stratum indicators (first level dropped)."""
+def _imputation_frame(model_frame, covariates, strata) -> pd.DataFrame:
+    """Covariates, event, H(T) and stratum indicators (first level dropped), index 0..n−1."""
     outcome = pd.DataFrame(
         {
-            "_event": model_frame["pfs_event"].to_numpy(float),
-            "_cumhaz": nelson_aalen_at_own_time(model_frame["pfs_days"], model_frame["pfs_event"]),
+            "mice_event": model_frame["pfs_event"].to_numpy(float),
+            "mice_cumhaz": nelson_aalen_at_own_time(
+                model_frame["pfs_days"], model_frame["pfs_event"]
+            ),
         },
         index=model_frame.index,
     )
     parts = [model_frame[covariates].astype(float), outcome]
     if strata:
-        strata_text = model_frame[list(strata)].astype(str)
-        parts.append(pd.get_dummies(strata_text, drop_first=True, dtype=float))
-    return pd.concat(parts, axis=1)
+        indicators = pd.get_dummies(
+            model_frame[list(strata)].astype(str), drop_first=True, dtype=float
+        )
+        names = [f"mice_stratum{i}" for i in range(indicators.shape[1])]  # formula-safe names
+        parts.append(indicators.set_axis(names, axis=1))
+    return pd.concat(parts, axis=1).reset_index(drop=True)
 
 
 def impute(
@@ -202,30 +206,18 @@ def impute(
     max_iter: int = MICE_ITERATIONS,
 ) -> list[pd.DataFrame]:
     """m completed copies of ``model_frame`` (covariates imputed; module docstring)."""
-    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-    from sklearn.impute import IterativeImputer
+    from statsmodels.imputation.mice import MICEData
 
-    matrix = _imputation_matrix(model_frame, covariates, strata)
-    binary = [_binary(model_frame[c]) for c in covariates]
-    extra = matrix.shape[1] - len(covariates)
-    low = np.array([0.0 if b else -np.inf for b in binary] + [-np.inf] * extra)
-    high = np.array([1.0 if b else np.inf for b in binary] + [np.inf] * extra)
+    matrix = _imputation_frame(model_frame, covariates, strata)
     completed = []
     for i in range(m):
-        imputer = IterativeImputer(
-            sample_posterior=True,
-            max_iter=max_iter,
-            random_state=seed + i,
-            min_value=low,
-            max_value=high,
-            skip_complete=True,
-        )
+        chain = MICEData(matrix, k_pmm=PMM_DONORS, rng=seed + i)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # ConvergenceWarning: draws do not converge
-            filled = imputer.fit_transform(matrix.to_numpy(float))
+            warnings.simplefilter("ignore")  # near-singular imputation models warn; PMM copes
+            chain.update_all(max_iter)
         copy = model_frame.copy()
-        for j, column in enumerate(covariates):
-            copy[column] = np.round(filled[:, j]) if binary[j] else filled[:, j]
+        for column in covariates:
+            copy[column] = chain.data[column].to_numpy()
         completed.append(copy)
     return completed
 
