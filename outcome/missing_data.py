@@ -317,3 +317,21 @@ def mice_cox(
     LOG.info("MICE Cox: %s", base["note"])
     completed = impute(frame, covariates, strata, m, seed, max_iter)
     return pool_cox(completed, covariates, strata, level).assign(note=base["note"])
+
+
+def mice_rows(
+    model_frame: pd.DataFrame, covariates: list[str], settings: Settings
+) -> pd.DataFrame:
+    """``mice_cox`` with the analysis settings (m, iterations, seed, refusal rules, CI level):
+    the MICE rows of the multivariable model for outcome-associate."""
+    return mice_cox(
+        model_frame,
+        covariates,
+        STRATA,
+        settings.mice_imputations,
+        settings.seed,
+        settings.mice_iterations,
+        settings.min_n,
+        settings.min_events_per_variable,
+        settings.level,
+    )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from outcome import missing_data
+from outcome import missing_data, survival
 from tests.crosscheck.rsurvival import requires_r, run_r
 
 SEED = 20240601
@@ -95,3 +95,57 @@ def test_mice_cox_is_impute_then_pool():
         .iloc[0]
         .startswith(f"{int(frame[['x', 'z']].notna().all(axis=1).sum())}/80 complete cases")
     )
+
+
+IMPUTE_SCRIPT = r"""
+suppressMessages({library(survival); library(mice)})
+a <- commandArgs(TRUE)
+d <- read.csv(a[1])
+d$H <- nelsonaalen(d, pfs_days, pfs_event)
+p <- make.predictorMatrix(d)
+p[, "pfs_days"] <- 0
+imp <- mice(d, m = as.integer(a[2]), maxit = 5, method = "pmm", predictorMatrix = p,
+            printFlag = FALSE, seed = 1)
+s <- summary(pool(with(imp, coxph(Surv(pfs_days, pfs_event) ~ x + z))))
+cat("estimate", s$estimate, "\n")
+cat("std_error", s$std.error, "\n")
+"""
+
+
+def test_imputation_agrees_with_r_mice_pmm(tmp_path):
+    """The whole MICE (imputation included) against R mice (pmm, event and Nelson-Aalen
+    H(T) as predictors, White & Royston 2009) on one cohort of 1,000 with x missing more
+    after an event (MAR): pooled log HRs differ by less than 4 Monte Carlo SDs of the
+    difference of two independent MI runs, sqrt(2 b / m), and the SEs by < 15 %. Imputing
+    without the outcome attenuates the log HR of x by far more than this tolerance."""
+    m = 20
+    frame = _cohort(n=1000)
+    frame.drop(columns=["histology", "line"]).to_csv(tmp_path / "cohort.csv", index=False)
+    r = run_r(IMPUTE_SCRIPT, tmp_path, "cohort.csv", str(m))
+    completed = missing_data.impute(frame, ["x", "z"], (), m=m, seed=SEED, max_iter=5)
+    fits = [survival.fit_cox(d, "pfs_days", "pfs_event", ["x", "z"], None) for d in completed]
+    estimates = np.array([f.summary["coef"].to_numpy() for f in fits])
+    variances = np.array([f.summary["se"].to_numpy() ** 2 for f in fits])
+    ours = missing_data.rubin_pool(estimates, variances, fits[0].events, 2)
+    tolerance = 4 * np.sqrt(2 * ours["b"] / m)
+    assert np.all(np.abs(ours["estimate"] - r["estimate"]) < tolerance)
+    np.testing.assert_allclose(ours["se"], r["std_error"], rtol=0.15)
+    ignoring_outcome = survival.fit_cox(
+        _impute_without_outcome(frame, SEED), "pfs_days", "pfs_event", ["x", "z"], None
+    )
+    print(
+        f"seed {SEED}; ours {ours['estimate'].tolist()}, R {r['estimate'].tolist()}, "
+        f"tolerance {tolerance.tolist()}, outcome ignored {ignoring_outcome.summary['coef']['x']}"
+    )
+    assert ours["estimate"][0] - ignoring_outcome.summary["coef"]["x"] > tolerance[0]
+
+
+def _impute_without_outcome(frame, seed):
+    """One PMM draw of x and z from each other only (the outcome left out: attenuates);
+    patients missing both are left out (MICEData drops all-missing rows)."""
+    from statsmodels.imputation.mice import MICEData
+
+    frame = frame[frame[["x", "z"]].notna().any(axis=1)]
+    chain = MICEData(frame[["x", "z"]].reset_index(drop=True), k_pmm=5, rng=seed)
+    chain.update_all(5)
+    return frame.assign(x=chain.data["x"].to_numpy(), z=chain.data["z"].to_numpy())

@@ -9,6 +9,7 @@ from scipy import stats
 
 from outcome import missing_data, survival
 from outcome.exceptions import OutcomeInputError
+from outcome.family import Settings
 
 SEED = 20240601
 
@@ -191,3 +192,13 @@ def test_missing_model_column_is_an_input_error():
         missing_data.mice_cox(_cohort().drop(columns="line"), ["x"], m=2)
     with pytest.raises(OutcomeInputError, match="m >= 2"):
         missing_data.mice_cox(_cohort(), ["x"], m=1)
+
+
+def test_mice_rows_take_m_iterations_and_seed_from_the_settings():
+    frame = _cohort()
+    frame.loc[::6, "x"] = np.nan
+    settings = Settings(seed=11, mice_imputations=3, mice_iterations=2)
+    rows = missing_data.mice_rows(frame, ["x", "z"], settings)
+    direct = missing_data.mice_cox(frame, ["x", "z"], m=3, seed=11, max_iter=2)
+    pd.testing.assert_frame_equal(rows, direct)
+    assert (rows["m_imputations"] == 3).all() and "seeds 11..13" in rows["note"].iloc[0]
