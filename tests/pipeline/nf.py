@@ -20,6 +20,7 @@ COHORT_TABLES = {
     "associations": "associations",
     "rejects": "rejects",
     "primary_endpoint": "primary_endpoint",
+    "missingness": "missingness",
 }
 # cohort/ files every full demo run writes (assert_same_cohort compares all files found)
 COHORT_FILES = (
@@ -31,6 +32,7 @@ COHORT_FILES = (
     "biomarkers.parquet",
     "associations.tsv",
     "primary_endpoint.tsv",
+    "missingness.tsv",
     "rejects.tsv",
 )
 COHORT_LEVEL = {
