@@ -206,7 +206,7 @@ def merge_main(argv=None) -> int:
 ASSOCIATE_EXAMPLE = (
     "outcome-associate --biomarkers biomarkers.tsv --ctdna ctdna.tsv "
     "--seed 20240601 --out associations.tsv --out-km km.tsv "
-    "--out-primary primary_endpoint.tsv"
+    "--out-primary primary_endpoint.tsv --out-missingness missingness.tsv"
 )
 
 
@@ -288,17 +288,28 @@ def associate_parser() -> argparse.ArgumentParser:
         help="PFS censoring rule of the primary analysis; the others are "
         "sensitivity analyses (default: %(default)s, DESIGN.md)",
     )
+    for name, default, what in (
+        ("imputations", defaults.mice_imputations, "m, completed datasets (>= 2)"),
+        ("iterations", defaults.mice_iterations, "chained-equation cycles per dataset"),
+    ):
+        parser.add_argument(
+            f"--mice-{name}",
+            type=int,
+            default=default,
+            help=f"MICE sensitivity analysis: {what} (default: %(default)s)",
+        )
     parser.add_argument("--out", required=True, help="associations.tsv")
     parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
     parser.add_argument("--out-primary", help="primary_endpoint.tsv (primary endpoint table)")
     parser.add_argument("--out-irecist", help="irecist.tsv (iRECIST analyses beside RECIST)")
     multivariable_cli.add_arguments(parser)
+    parser.add_argument("--out-missingness", help="missingness.tsv (by arm and histology)")
     return parser
 
 
 def _associate(args: argparse.Namespace) -> None:
     """outcome-associate: read, run the analysis family, write both tables."""
-    from outcome import associations, irecist_analysis, primary, stats_io
+    from outcome import associations, irecist_analysis, missing_data, primary, stats_io
 
     if (
         args.min_events <= 0
@@ -313,6 +324,8 @@ def _associate(args: argparse.Namespace) -> None:
         )
     if not 0 < args.primary_alpha < 0.5:
         raise OutcomeInputError("--primary-alpha must be in (0, 0.5)")
+    if args.mice_imputations < 2 or args.mice_iterations < 1:
+        raise OutcomeInputError("--mice-imputations must be >= 2, --mice-iterations >= 1")
     biomarkers = stats_io.read_biomarkers(args.biomarkers)
     ctdna = stats_io.read_optional(args.ctdna, ["patient", "sample", "timepoint"])
     settings = associations.Settings(
@@ -323,8 +336,14 @@ def _associate(args: argparse.Namespace) -> None:
         landmark_window_days=args.landmark_window_days,
         n_bootstrap=args.n_bootstrap,
         enet_repeats=max(args.enet_repeats, 0),
+        mice_imputations=args.mice_imputations,
+        mice_iterations=args.mice_iterations,
     )
     multivariable_cli.run(args, biomarkers, settings)
+    if args.out_missingness:
+        stats_io.write_missingness(
+            missing_data.missingness_table(biomarkers), args.out_missingness
+        )
     table, km = associations.associate(biomarkers, ctdna, settings)
     km = irecist_analysis.with_ipfs_curves(km, biomarkers, settings)
     refused = table["note"].fillna("").str.contains("not fitted|not tested|skipped")

@@ -146,6 +146,8 @@ class Settings:
     n_bootstrap: int = response.N_BOOTSTRAP
     enet_repeats: int = 10  # repeats of 5-fold CV of the elastic net, 0: off (assumption)
     enet_max_missing: float = 0.3  # markers missing in > 30 % left out of it (assumption)
+    mice_imputations: int = 20  # MICE m; White, Royston & Wood (Stat Med 2011): m >= % incomplete
+    mice_iterations: int = 10  # chained-equation cycles; van Buuren (FIMD 2018): 5-20 suffice
 
 
 def prepare(biomarkers: pd.DataFrame) -> pd.DataFrame:

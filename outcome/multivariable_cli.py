@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from outcome import multivariable, validation
+import pandas as pd
+
+from outcome import missing_data, multivariable, validation
 from outcome.exceptions import OutcomeInputError
 
 LOG = logging.getLogger("outcome.multivariable_cli")
@@ -38,6 +40,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out-validation", help="model_validation.tsv (its validation)")
 
 
+def with_mice(rows: pd.DataFrame, biomarkers, spec, settings) -> pd.DataFrame:
+    """The complete-case rows followed by the MICE rows of the same model (the missing-data
+    sensitivity analysis, outcome.missing_data), in the columns of multivariable.tsv."""
+    frame = multivariable.model_frame(biomarkers, spec)
+    mice = missing_data.mice_rows(frame, spec.terms, settings)
+    mice = mice.reindex(columns=rows.columns).astype(rows.dtypes.to_dict(), errors="ignore")
+    return pd.concat([rows, mice], ignore_index=True)
+
+
 def run(args: argparse.Namespace, biomarkers, settings) -> None:
     """Fit, validate and write what was asked (nothing when neither output is given)."""
     from outcome import stats_io
@@ -54,7 +65,9 @@ def run(args: argparse.Namespace, biomarkers, settings) -> None:
     )
     model = multivariable.fit_complete_case(biomarkers, spec)
     if args.out_multivariable:
-        stats_io.write_multivariable(model.to_frame(), args.out_multivariable)
+        stats_io.write_multivariable(
+            with_mice(model.to_frame(), biomarkers, spec, settings), args.out_multivariable
+        )
     if args.out_validation:
         design = validation.ValidationSettings(
             args.validation_bootstraps, settings.seed, settings.pfs_horizon_days

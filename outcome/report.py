@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from outcome import associations as assoc
-from outcome import figures, report_irecist, report_multivariable, report_tables
+from outcome import figures, missing_data, report_irecist, report_multivariable, report_tables
 
 SHOWN_COLUMNS = [
     "biomarker",
@@ -183,16 +183,17 @@ def _samples(ctdna: pd.DataFrame) -> pd.DataFrame:
 
 
 def missingness_section(inputs: ReportInputs) -> str:
-    """Share of patients missing each biomarker."""
+    """Missing data: share of patients missing each biomarker (figure) and missingness by arm
+    and histology (outcome.missing_data, as cohort/missingness.tsv)."""
     columns = [m.column for m in assoc.baseline_markers(inputs.biomarkers.columns)]
     columns += [c for c in assoc.LANDMARK_MARKERS if c in inputs.biomarkers]
     if not columns:
-        return _section("Missingness", _none("no biomarker column in biomarkers.tsv"))
-    missing = inputs.biomarkers[columns].isna().sum().rename("missing").reset_index()
-    missing.columns = ["biomarker", "missing"]
-    missing["of"] = len(inputs.biomarkers)
-    body = _image(figures.missingness_figure(inputs.biomarkers, columns)) + _table(missing)
-    return _section("Missingness", body)
+        return _section("Missing data", _none("no biomarker column in biomarkers.tsv"))
+    by_group = report_tables.missingness_by_group(
+        missing_data.missingness_table(inputs.biomarkers)
+    )
+    body = _image(figures.missingness_figure(inputs.biomarkers, columns)) + _table(by_group)
+    return _section("Missing data", body + f"<p>{html.escape(report_tables.MISSINGNESS_NOTE)}</p>")
 
 
 def _rows(inputs: ReportInputs, mask) -> pd.DataFrame:

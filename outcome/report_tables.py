@@ -5,6 +5,8 @@ outcome.report renders them.
   the primary censoring rule: per-arm KM rates, the tested difference, the binary version,
   follow-up) and the sensitivity table (the tested KM-rate difference per population and
   censoring rule).
+- ``missingness_by_group(missingness)``: missingness.tsv (outcome.missing_data) as one row
+  per variable and one column per group ("missing/n (percent)"), with the arm Fisher p.
 """
 
 from __future__ import annotations
@@ -104,3 +106,33 @@ def prognostic_predictive(associations: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+MISSINGNESS_NOTE = (
+    "Cells: patients with the value missing / patients in the group (percent). Fisher p: "
+    "two-sided exact test of missing vs present between arms (descriptive). Biomarker analyses "
+    "are complete case; multiple imputation by chained equations of the multivariable model is "
+    "the sensitivity analysis, valid if data are missing at random (docs/statistics.md)."
+)  # under the table
+
+
+def missingness_by_group(missingness: pd.DataFrame) -> pd.DataFrame:
+    """One row per variable; a column per group (all patients, each arm, each histology) with
+    "n_missing/n (percent %)"; last column the Fisher p of missingness by arm."""
+    cells = missingness.assign(
+        cell=[
+            f"{k}/{n} ({p:.0f} %)" if n else "0/0"
+            for k, n, p in zip(
+                missingness["n_missing"],
+                missingness["n"],
+                missingness["percent_missing"],
+                strict=True,
+            )
+        ]
+    )
+    wide = cells.pivot(index="variable", columns="group", values="cell")
+    wide = wide.reindex(
+        index=list(dict.fromkeys(cells["variable"])), columns=list(dict.fromkeys(cells["group"]))
+    ).reset_index()
+    arm_p = missingness.groupby("variable", sort=False)["missing_by_arm_p"].first()
+    return wide.assign(**{"missing differs by arm (Fisher p)": wide["variable"].map(arm_p)})

@@ -3,8 +3,8 @@
 Inputs are read with stereosarc.tables.read_table (strings, ``_row``). In biomarkers.tsv the
 endpoints and every analysed biomarker must be numbers (otherwise a one-line error naming
 file, row and column); other columns, and the report's optional tables, become numbers
-where every value is one and stay text otherwise. Outputs: associations.tsv, km.tsv and
-primary_endpoint.tsv (schema-checked), report.html (atomic write).
+where every value is one and stay text otherwise. Outputs: associations.tsv, km.tsv,
+primary_endpoint.tsv and missingness.tsv (schema-checked), report.html (atomic write).
 """
 
 from __future__ import annotations
@@ -150,6 +150,11 @@ def write_primary(table: pd.DataFrame, out) -> None:
 def write_irecist(table: pd.DataFrame, out) -> None:
     """irecist.tsv (outcome.irecist_analysis), schema-checked, atomic."""
     write_table(table, out, "irecist")
+
+
+def write_missingness(table: pd.DataFrame, out) -> None:
+    """missingness.tsv (outcome.missing_data), schema-checked, atomic."""
+    write_table(table, out, "missingness")
 
 
 def write_report(html: str, out) -> None:

@@ -4,7 +4,7 @@
 #   .nextflow-dist/   Nextflow resolved from Maven Central, with its launcher in bin/
 # Usage: scripts/setup.sh [--test-tools]
 #   --test-tools  also install the independent tools the tests compare against
-#                 (Debian: samtools, bcftools, tabix, mosdepth, r-base-core, r-cran-survival;
+#                 (Debian: samtools, bcftools, tabix, mosdepth, r-base-core, r-cran-survival, r-cran-mice;
 #                 PyPI: cnvkit into its own .venv-cnvkit) and
 #                 the real SLURM daemons the cluster test starts (slurm-wlm, munge) and
 #                 the container engine of the image test (podman, runc, debootstrap)
@@ -66,6 +66,8 @@ setup_test_tools() {
   if ! command -v Rscript >/dev/null || ! Rscript -e 'library(survival)' >/dev/null 2>&1; then
     missing+=(r-base-core r-cran-survival)
   fi
+  # multiple-imputation cross-check (tests/crosscheck/test_mice_r.py): R mice::pool
+  Rscript -e 'library(mice)' >/dev/null 2>&1 || missing+=(r-cran-mice)
   [ -x /usr/sbin/slurmctld ] || missing+=(slurm-wlm)
   [ -x /usr/sbin/munged ] || missing+=(munge)
   command -v podman >/dev/null || missing+=(podman)

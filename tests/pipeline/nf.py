@@ -22,6 +22,7 @@ COHORT_TABLES = {
     "primary_endpoint": "primary_endpoint",
     "multivariable": "multivariable",
     "model_validation": "model_validation",
+    "missingness": "missingness",
 }
 # cohort/ files every full demo run writes (assert_same_cohort compares all files found)
 COHORT_FILES = (
@@ -36,6 +37,7 @@ COHORT_FILES = (
     "irecist.tsv",
     "multivariable.tsv",
     "model_validation.tsv",
+    "missingness.tsv",
     "rejects.tsv",
 )
 COHORT_LEVEL = {

@@ -53,8 +53,10 @@ def test_cli_writes_the_model_and_its_validation(tmp_path):
     assert status == 0
     model = read_output_table(tmp_path / "multivariable.tsv")
     assert list(model.columns) == multivariable.COLUMNS
-    assert list(model["term"]) == ["arm_experimental", "ctdna_baseline_detected", "nlr"]
-    assert model["hr"].notna().all() and (model["analysis"] == "complete_case").all()
+    terms = ["arm_experimental", "ctdna_baseline_detected", "nlr"]
+    assert list(model["term"]) == terms * 2  # complete case, then the MICE sensitivity rows
+    assert list(model["analysis"]) == ["complete_case"] * 3 + ["mice"] * 3
+    assert model["hr"].notna().all() and (model.loc[3:, "m_imputations"] == 20).all()
     checks = read_output_table(tmp_path / "model_validation.tsv")
     assert list(checks.columns) == validation.COLUMNS
     c_row = checks[checks["quantity"] == "c_index"].iloc[0]

@@ -30,6 +30,7 @@ workflow OUTCOME {
     irecist      = ASSOCIATIONS.out.irecist     // cohort/irecist.tsv
     multivariable = ASSOCIATIONS.out.multivariable // cohort/multivariable.tsv
     validation   = ASSOCIATIONS.out.validation  // cohort/model_validation.tsv
+    missingness  = ASSOCIATIONS.out.missingness // cohort/missingness.tsv
     rejects      = CLINICAL_ENDPOINTS.out.rejects.mix(MERGE_BIOMARKERS.out.rejects)
     versions     = CLINICAL_ENDPOINTS.out.versions.mix(MERGE_BIOMARKERS.out.versions, ASSOCIATIONS.out.versions)
 }
