@@ -98,7 +98,7 @@ def validate_long(long: pd.DataFrame, identifier) -> tuple[pd.DataFrame, list[di
                 "source_row": row.src_row,
             }
         )
-    return _rows_frame(kept), rejects
+    return rows_frame(kept), rejects
 
 
 def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
@@ -137,7 +137,8 @@ def source_rows(table: pd.DataFrame):
     return table.rename(columns={"_row": "src_row", "_file": "src_file"}).itertuples(index=False)
 
 
-def _rows_frame(rows: list[dict]) -> pd.DataFrame:
+def rows_frame(rows: list[dict]) -> pd.DataFrame:
+    """Block-metric rows (patient, sample, marker, metric, value, source_file, source_row)."""
     columns = ROW_KEYS + ["value", "source_file", "source_row"]
     return pd.DataFrame(rows, columns=columns).astype({"value": float})
 
@@ -181,7 +182,7 @@ def qupath_rows(
         rejects.append(make_reject(export["_file"].iloc[0], int(row), None, patient, reason))
     used = export[~ignored & ~unusable]
     if used.empty:
-        return _rows_frame([]), rejects
+        return rows_frame([]), rejects
     density, percent = _qupath_counts(used)
     file = export["_file"].iloc[0]
     rows = [
@@ -201,7 +202,7 @@ def qupath_rows(
         problem = None if np.isnan(value) else _value_problem(value, metric)
         if problem:
             rejects.append(make_reject(file, None, None, patient, problem[1]))
-    return _rows_frame(rows), rejects
+    return rows_frame(rows), rejects
 
 
 def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
@@ -237,7 +238,7 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
                 )
                 for r in group.itertuples(index=False)
             ]
-    return _rows_frame([]) if not keep else pd.DataFrame(keep).reset_index(drop=True), rejects
+    return rows_frame([]) if not keep else pd.DataFrame(keep).reset_index(drop=True), rejects
 
 
 def _show_row(row) -> str:

@@ -1,4 +1,4 @@
-"""Reading and writing for ihc-markers and labs-markers.
+"""Reading and writing for ihc-markers.
 
 Inputs are read as strings (stereosarc.tables.read_table) with ``_row`` (1-based data row)
 and ``_file`` (base name) kept for messages and rejects. QuPath annotation-measurement
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ihc.exceptions import IhcInputError, LabsInputError, QuPathFormatError
+from ihc.exceptions import IhcInputError, QuPathFormatError
 from stereosarc.errors import InputError
 from stereosarc.tables import (
     MISSING_TOKENS,
@@ -32,7 +32,6 @@ IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # DESIGN.md identifier
 FILE_COLUMN = "_file"  # base name of the input file of a row, for messages and rejects
 IHC_COLUMNS = ["patient", "sample", "marker", "metric", "value"]  # DESIGN.md IHC long format
 MANIFEST_COLUMNS = ["file", "patient", "sample", "marker"]  # task contract of --qupath
-LABS_COLUMNS = ["patient", "date", "analyte", "value", "unit"]  # DESIGN.md blood long format
 UM2_PER_MM2 = 1e6  # 1 mm² = 10^6 µm²
 # micro sign as QuPath exports show it: µ, Greek μ, their UTF-8 bytes decoded as Latin-1
 # (a UTF-8 file re-saved by a Latin-1 tool), and lossy replacements ('?', U+FFFD)
@@ -173,14 +172,9 @@ def _numbers(values: pd.Series, path: Path, column: str) -> np.ndarray:
     return numbers.to_numpy(dtype=float)
 
 
-def read_labs(path) -> pd.DataFrame:
-    """The blood long table: patient, date, analyte, value, unit (strings), _row, _file."""
-    return _read(path, LABS_COLUMNS, LabsInputError)
-
-
 def read_clinical_starts(path) -> pd.DataFrame:
     """patient and start_date (strings) of the clinical table, with _row and _file."""
-    return _read(path, ["patient", "start_date"], LabsInputError)
+    return _read(path, ["patient", "start_date"], IhcInputError)
 
 
 def rejects_frame(rows: list[dict]) -> pd.DataFrame:

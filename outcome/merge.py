@@ -29,8 +29,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from blood import analytes as labs
 from ctdna import dynamics
-from ihc import densities, labs
+from ihc import densities
 
 TMB_HIGH_CUT = 10.0  # mut/Mb: FDA TMB-H cut-off (Marabelle et al., Lancet Oncol 2020)
 CPS_CUT = 1.0  # CPS ≥ 1: 22C3 pharmDx positivity cut-off (KEYNOTE-048, Burtness, Lancet 2019)

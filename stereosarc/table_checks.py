@@ -27,7 +27,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ihc import densities, labs, labs_draws, pdl1
+from blood import analytes as labs
+from blood import draws as labs_draws
+from ihc import densities, pdl1
 from outcome import endpoints
 from stereosarc.tables import ROW_COLUMN, spreadsheet_row
 
