@@ -15,6 +15,7 @@ import pandas as pd
 from stereosarc import tables, validate
 from stereosarc.clikit import make_parser, run_cli
 from stereosarc.errors import InputError
+from stereosarc.rejects import reject_table
 
 log = logging.getLogger("stereosarc")
 
@@ -143,13 +144,8 @@ def collect_main(argv: Sequence[str] | None = None) -> int:
 
 
 def _rejects(args: argparse.Namespace) -> None:
-    frames = [tables.read_output_table(path) for path in args.files]
-    combined = pd.concat([tables.reject_frame(), *frames], ignore_index=True)
-    order = [c for c in ("stage", "file", "row", "column", "patient", "reason") if c in combined]
-    combined = combined.drop_duplicates().sort_values(order, kind="mergesort", na_position="first")
-    tables.write_table(
-        combined[order + [c for c in combined.columns if c not in order]], args.out, "rejects"
-    )
+    combined = reject_table([tables.read_output_table(path) for path in args.files])
+    tables.write_table(combined, args.out, "rejects")
     log.info("%d rejected rows from %d stage files", len(combined), len(args.files))
 
 
