@@ -333,8 +333,9 @@ def _patient_row(patient: str, group: pd.DataFrame, rule: str) -> dict:
             else _joined(group[f"{score}_na_reason"])
             or f"no block selected by block rule {rule!r}"
         )
-    row["pdl1_ic_percent"] = _combine(group["ic_percent"], rule) if len(group) else np.nan
-    row["pdl1_ic_category"] = pdl1.ic_category(row["pdl1_ic_percent"])
+    ic_percent = _combine(group["ic_percent"], rule) if len(group) else np.nan
+    row["pdl1_ic_percent"] = ic_percent
+    row["pdl1_ic_category"] = pdl1.ic_category(ic_percent)
     return row
 
 

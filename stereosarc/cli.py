@@ -30,7 +30,6 @@ DEFAULT_VERSION_PACKAGES = (
     "lifelines",
     "pysam",
     "cyvcf2",
-    "pyranges",
     "jsonschema",
     "matplotlib",
     "statsmodels",
