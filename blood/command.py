@@ -8,7 +8,6 @@ rows in canonical units (blood.rows), choose baseline and on-treatment values
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +15,9 @@ import pandas as pd
 
 from blood import draws, io, markers, rows
 from blood.exceptions import LabsInputError
-from stereosarc.validate import ID_PATTERN
+from stereosarc import protocol
 
 LOG = logging.getLogger("blood.command")
-IDENTIFIER = re.compile(ID_PATTERN)  # DESIGN.md identifier rule
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ def labs_markers(options: LabsOptions) -> LabsResult:
     """Normalise units, check plausibility, pick baseline, derive markers (module doc)."""
     table = io.read_labs(options.labs)
     starts, start_problems = rows.start_dates(io.read_clinical_starts(options.clinical))
-    usable, rejects = rows.normalise(table, starts, start_problems, IDENTIFIER)
+    usable, rejects = rows.normalise(table, starts, start_problems, protocol.IDENTIFIER)
     usable, bad = rows.deduplicate(usable)
     rejects += bad
     baseline, on_treatment, bad = markers.select_values(

@@ -13,7 +13,8 @@ import pandas as pd
 
 from blood.exceptions import LabsInputError
 from stereosarc.errors import InputError
-from stereosarc.tables import REJECT_COLUMNS, read_table, write_table
+from stereosarc.rejects import reject_table
+from stereosarc.tables import read_table, write_table
 
 LOG = logging.getLogger("blood.io")
 FILE_COLUMN = "_file"  # base name of the input file of a row, for messages and rejects
@@ -42,18 +43,11 @@ def read_clinical_starts(path) -> pd.DataFrame:
     return _read(path, CLINICAL_COLUMNS)
 
 
-def rejects_frame(rows: list[dict]) -> pd.DataFrame:
-    """A rejects table (schema rejects), sorted by file, row, column, reason."""
-    frame = pd.DataFrame(rows, columns=REJECT_COLUMNS)
-    frame["row"] = pd.array(frame["row"], dtype="Int64")
-    keys = ["file", "row", "column", "reason"]
-    return frame.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
-
-
-def write_outputs(table: pd.DataFrame, out, rejects: list[dict], rejects_out) -> None:
-    """Write labs_patient (validated against its schema) and the rejects table."""
+def write_outputs(table: pd.DataFrame, out, rejects: list, rejects_out) -> None:
+    """Write labs_patient (validated against its schema) and the rejects table (the one
+    collector, stereosarc.rejects.reject_table: one order, one dedupe rule)."""
     write_table(table, out, "labs_patient")
-    write_table(rejects_frame(rejects), rejects_out, "rejects")
+    write_table(reject_table(rejects), rejects_out, "rejects")
     LOG.info(
         "wrote %s (%d patients) and %s (%d rejects)", out, len(table), rejects_out, len(rejects)
     )

@@ -30,6 +30,7 @@ import pandas as pd
 from blood import draws
 from blood.analytes import ANALYTES, CANONICAL
 from blood.rows import reject
+from stereosarc.rejects import Reject
 
 BASELINE_WINDOW_DAYS = 15  # DESIGN.md: last value within 15 days before start_date
 ON_TREATMENT_DAYS = 42  # project choice: two 21-day atezolizumab cycles after start_date
@@ -41,7 +42,7 @@ def select_values(
     rows: pd.DataFrame,
     window_days: int = BASELINE_WINDOW_DAYS,
     on_treatment_days: int = ON_TREATMENT_DAYS,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Reject]]:
     """(baseline rows, on-treatment rows, rejects of every other row) per patient/analyte."""
     rows = rows.sort_values(["patient", "analyte", "day"], kind="stable")
     in_window = rows["day"].between(-window_days, 0)

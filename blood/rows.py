@@ -14,6 +14,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+import stereosarc.rejects
 from blood import draws
 from blood.analytes import (
     ANALYTES,
@@ -23,21 +24,15 @@ from blood.analytes import (
     UNUSUAL_RANGE,
     convert,
 )
+from stereosarc.rejects import Reject
 
 STAGE = "labs"  # stage column of this package's rejects
 SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the same value
 
 
-def reject(file, row, column, patient, reason) -> dict:
-    """One rejects row of stage labs."""
-    return {
-        "stage": STAGE,
-        "file": file,
-        "row": row,
-        "column": column,
-        "patient": patient,
-        "reason": reason,
-    }
+def reject(file, row, column, patient, reason) -> Reject:
+    """One rejects row of stage labs (stereosarc.rejects.reject with the stage bound)."""
+    return stereosarc.rejects.reject(STAGE, file, row, reason, column=column, patient=patient)
 
 
 def parse_iso_date(text) -> date | None:
@@ -97,7 +92,7 @@ def _row_problem(row, starts, start_problems, identifier):
 
 def normalise(
     labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[str, str], identifier
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """Usable rows in canonical units with day (from start_date) and an unusual flag."""
     kept, rejects = [], []
     for row in labs.rename(columns={"_row": "src_row", "_file": "src_file"}).itertuples(
@@ -134,7 +129,7 @@ def normalise(
     return pd.DataFrame(kept, columns=columns), rejects
 
 
-def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """One value per patient, analyte and day: equal duplicates keep the first row; values
     that conflict are all rejected."""
     keep, rejects = [], []

@@ -40,7 +40,7 @@ def _fraction(text: str) -> float:
 
 def call_parser() -> argparse.ArgumentParser:
     """Arguments of ctdna-call."""
-    parser = make_parser("ctdna-call", call_main.__doc__ or "", EXAMPLE)
+    parser = make_parser("ctdna-call", call_main.__doc__, EXAMPLE)
     add = parser.add_argument
     add("--samplesheet", required=True, help="samplesheet.valid.csv from stereosarc-validate")
     add("--site-counts", nargs="*", default=[], help="*.site_counts.tsv files (ctdna-count)")

@@ -19,7 +19,8 @@ from ctdna import background as background_model
 from ctdna import counting, fragcore, io, site_checks
 from ctdna import sites as site_selection
 from ctdna.exceptions import CtdnaInputError
-from stereosarc.tables import REJECT_COLUMNS
+from stereosarc import protocol
+from stereosarc.rejects import Reject, reject_table
 
 LOG = logging.getLogger("ctdna.count")
 DEPTH_TABLE_COLUMNS = [
@@ -53,10 +54,8 @@ class CountOptions:
 
     def __post_init__(self) -> None:
         """Refuse a bad sample id, a reserved tumour id or bad thresholds before any file."""
-        if not io.IDENTIFIER.match(self.sample):
-            raise CtdnaInputError(
-                f"--sample {self.sample!r} does not match {io.IDENTIFIER.pattern}"
-            )
+        if not protocol.is_identifier(self.sample):
+            raise CtdnaInputError(f"--sample {self.sample!r} does not match {protocol.ID_PATTERN}")
         for name in ("min_mapq", "min_baseq"):
             if getattr(self, name) < 0:
                 raise CtdnaInputError(f"--{name.replace('_', '-')} must be >= 0")
@@ -96,9 +95,9 @@ def count_sample(options: CountOptions) -> CountTables:
             fasta.close()
 
 
-def _stage_rejects(rows: list[dict]) -> list[dict]:
+def _stage_rejects(rows: list[dict]) -> list[Reject]:
     """Site-selection rejects as rows of stage ctdna (no patient: samples only here)."""
-    return [{**r, "stage": site_checks.STAGE, "patient": None} for r in rows]
+    return [site_checks.reject(r["file"], r["row"], r["column"], r["reason"]) for r in rows]
 
 
 def _load_sites(options: CountOptions, targets: pd.DataFrame, rejects: list) -> pd.DataFrame:
@@ -145,7 +144,7 @@ def _fixed_sites(path: Path, targets: pd.DataFrame, rejects: list) -> pd.DataFra
 
 def _count_open(options: CountOptions, targets: pd.DataFrame, bam, fasta) -> CountTables:
     """The four tables from the opened inputs."""
-    rejects: list[dict] = []
+    rejects: list[Reject] = []
     targets_name = Path(options.targets).name
     targets = site_checks.usable_targets(targets, bam, targets_name, rejects)
     if fasta is not None:
@@ -178,9 +177,7 @@ def _count_open(options: CountOptions, targets: pd.DataFrame, bam, fasta) -> Cou
     if background is not None:
         background.insert(0, "sample", options.sample)
     depth = depth.sort_values(["chrom", "start", "end"], kind="stable")[DEPTH_TABLE_COLUMNS]
-    return CountTables(
-        site_table, depth, background, pd.DataFrame(rejects, columns=REJECT_COLUMNS)
-    )
+    return CountTables(site_table, depth, background, reject_table(rejects))
 
 
 def _log_counts(site_table: pd.DataFrame, depth: pd.DataFrame, rejects: list) -> None:

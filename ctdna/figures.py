@@ -21,8 +21,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from ctdna.cn import AMP_LOG2  # noqa: E402
+from stereosarc import protocol  # noqa: E402
 
-TIMEPOINTS = ["baseline", "month6", "relapse"]  # x-axis order, protocol timepoints
+TIMEPOINTS = list(protocol.TIMEPOINTS)  # x-axis order, protocol timepoints
 TF_FLOOR = 1e-4  # display floor of the log axis: 0.01 %, below any reported tumour fraction
 
 

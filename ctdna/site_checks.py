@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+import stereosarc.rejects
 from ctdna import sites as site_selection
 from ctdna.exceptions import ReferenceMismatchError
+from stereosarc.rejects import Reject
 
 STAGE = "ctdna"  # stage column of this package's rejects
 SITE_TABLE_COLUMNS = [
@@ -37,16 +39,9 @@ SITE_TABLE_COLUMNS = [
 ]
 
 
-def reject(file: str, row, column, reason: str) -> dict:
+def reject(file: str, row, column, reason: str) -> Reject:
     """One rejects row of stage ctdna (no patient: ctdna-count sees samples only)."""
-    return {
-        "stage": STAGE,
-        "file": file,
-        "row": row,
-        "column": column,
-        "patient": None,
-        "reason": reason,
-    }
+    return stereosarc.rejects.reject(STAGE, file, row, reason, column=column)
 
 
 def usable_targets(targets: pd.DataFrame, bam, targets_name: str, rejects: list) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ihc import pdl1
+from stereosarc.rejects import Reject, reject
 
 IMMUNE_MARKERS = ("CD3", "CD4", "CD8", "CD20", "CD45", "CD68", "CD163", "FOXP3")  # DESIGN.md
 PDL1 = "PD-L1"
@@ -30,18 +31,12 @@ MAX_DENSITY_PER_MM2 = 5.1e4  # geometric bound: 1 mm² / area of a 5-µm-diamete
 IGNORED_CLASSES = ("Ignore*", "Ignore")  # QuPath convention: objects classed Ignore* are excluded
 SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the same value
 ROW_KEYS = ["patient", "sample", "marker", "metric"]
+STAGE = "ihc"  # stage column of this package's rejects
 
 
-def make_reject(file, row, column, patient, reason) -> dict:
-    """One rejects row of stage ihc."""
-    return {
-        "stage": "ihc",
-        "file": file,
-        "row": row,
-        "column": column,
-        "patient": patient,
-        "reason": reason,
-    }
+def make_reject(file, row, column, patient, reason) -> Reject:
+    """One rejects row of stage ihc (stereosarc.rejects.reject with the stage bound)."""
+    return reject(STAGE, file, row, reason, column=column, patient=patient)
 
 
 def _row_problem(row, identifier) -> tuple[str, str] | None:
@@ -76,7 +71,7 @@ def _value_problem(text, metric) -> tuple[str, str] | None:
     return None
 
 
-def validate_long(long: pd.DataFrame, identifier) -> tuple[pd.DataFrame, list[dict]]:
+def validate_long(long: pd.DataFrame, identifier) -> tuple[pd.DataFrame, list[Reject]]:
     """Usable rows (patient, sample, marker, metric, value float, source_file, source_row)
     and a reject per unusable row."""
     kept, rejects = [], []
@@ -101,7 +96,7 @@ def validate_long(long: pd.DataFrame, identifier) -> tuple[pd.DataFrame, list[di
     return rows_frame(kept), rejects
 
 
-def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """Reject every row of a sample id used for more than one patient (ids are unique)."""
     patients = rows.groupby("sample")["patient"].transform("nunique")
     shared = rows[patients > 1]
@@ -120,7 +115,7 @@ def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]
 
 def reject_unknown_patients(
     rows: pd.DataFrame, patients: set[str]
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """Reject every input row whose patient is not randomised (absent from the clinical table)."""
     known = rows["patient"].isin(patients)
     rejects = [
@@ -166,7 +161,7 @@ def _qupath_counts(export: pd.DataFrame) -> tuple[float, float]:
 
 def qupath_rows(
     export: pd.DataFrame, patient: str, sample: str, marker: str
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """Long-format density/percent rows of one QuPath export; excluded annotations rejected."""
     rejects = []
     ignored = export["class"].isin(IGNORED_CLASSES)
@@ -205,7 +200,7 @@ def qupath_rows(
     return rows_frame(rows), rejects
 
 
-def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """One row per patient/sample/marker/metric: identical duplicates keep the first, rows
     with conflicting values are all rejected."""
     keep, rejects = [], []
@@ -245,7 +240,7 @@ def _show_row(row) -> str:
     return "NA" if row is None or pd.isna(row) else str(int(row))
 
 
-def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """Reject PD-L1+ tumour-cell counts above the viable tumour-cell count of the block."""
     wide = rows[rows["marker"] == PDL1].pivot_table(
         index=["patient", "sample"], columns="metric", values="value", aggfunc="first"
@@ -272,7 +267,7 @@ def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
 
 def block_table(
     rows: pd.DataFrame, min_viable: int = pdl1.MIN_VIABLE_TUMOUR_CELLS
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """One row per patient and block (sample): densities, percentages and PD-L1 scores."""
     rows, rejects = _impossible_counts(rows)
     blocks = []
@@ -339,8 +334,9 @@ def _patient_row(patient: str, group: pd.DataFrame, rule: str) -> dict:
             else _joined(group[f"{score}_na_reason"])
             or f"no block selected by block rule {rule!r}"
         )
-    row["pdl1_ic_percent"] = _combine(group["ic_percent"], rule) if len(group) else np.nan
-    row["pdl1_ic_category"] = pdl1.ic_category(row["pdl1_ic_percent"])
+    ic_percent = _combine(group["ic_percent"], rule) if len(group) else np.nan
+    row["pdl1_ic_percent"] = ic_percent
+    row["pdl1_ic_category"] = pdl1.ic_category(ic_percent)
     return row
 
 
@@ -355,7 +351,7 @@ def cd8_foxp3_ratio(cd8, foxp3) -> tuple[float, str | None]:
 
 def patient_table(
     blocks: pd.DataFrame, rows: pd.DataFrame, rule: str = "mean"
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """One row per patient after the block rule; rows of blocks not selected are rejected."""
     selected = _select_blocks(blocks, rule)
     chosen = set(zip(selected["patient"], selected["sample"]))

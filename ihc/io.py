@@ -18,17 +18,13 @@ import numpy as np
 import pandas as pd
 
 from ihc.exceptions import IhcInputError, QuPathFormatError
+from stereosarc import protocol
 from stereosarc.errors import InputError
-from stereosarc.tables import (
-    MISSING_TOKENS,
-    REJECT_COLUMNS,
-    read_table,
-    table_separator,
-    write_table,
-)
+from stereosarc.rejects import reject_table
+from stereosarc.tables import MISSING_TOKENS, read_table, table_separator, write_table
 
 LOG = logging.getLogger("ihc.io")
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # DESIGN.md identifier rule
+IDENTIFIER = protocol.IDENTIFIER  # DESIGN.md identifier rule (stereosarc.protocol)
 FILE_COLUMN = "_file"  # base name of the input file of a row, for messages and rejects
 IHC_COLUMNS = ["patient", "sample", "marker", "metric", "value"]  # DESIGN.md IHC long format
 MANIFEST_COLUMNS = ["file", "patient", "sample", "marker"]  # task contract of --qupath
@@ -177,12 +173,10 @@ def read_clinical_starts(path) -> pd.DataFrame:
     return _read(path, ["patient", "start_date"], IhcInputError)
 
 
-def rejects_frame(rows: list[dict]) -> pd.DataFrame:
-    """A rejects table (schema rejects), sorted by file, row, column, reason."""
-    frame = pd.DataFrame(rows, columns=REJECT_COLUMNS)
-    frame["row"] = pd.array(frame["row"], dtype="Int64")
-    keys = ["file", "row", "column", "reason"]
-    return frame.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
+def rejects_frame(rows: list) -> pd.DataFrame:
+    """A rejects table (schema rejects): stereosarc.rejects.reject_table (one order, one
+    dedupe rule)."""
+    return reject_table(rows)
 
 
 def write_outputs(table: pd.DataFrame, schema: str, out, rejects: list[dict], rejects_out) -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ihc import densities, io, pdl1
 from ihc.exceptions import IhcInputError
+from stereosarc import protocol
 
 LOG = logging.getLogger("ihc.scoring")
 BLOCK_RULES = ("mean", "max", "first")  # besides a sample id of the input (docs/ihc.md)
@@ -50,7 +51,7 @@ def _manifest_problem(row) -> tuple[str, str] | None:
     """(column, reason) why a manifest row cannot be used; None when it can."""
     for column in ("patient", "sample"):
         value = getattr(row, column)
-        if value is None or not io.IDENTIFIER.match(value):
+        if value is None or not protocol.is_identifier(value):
             return column, f"{column} {value!r} is missing or not a valid identifier"
     if row.file is None:
         return "file", "no file given"

@@ -7,8 +7,6 @@
 - ``forest_per_arm_figure(associations)``: the same HRs fitted within each arm (per_arm
   rows), one colour per arm, for reading effect modification beside the ratio of HRs.
 - ``missingness_figure(biomarkers, columns)``: share of patients with each biomarker missing.
-- ``trajectories_fallback(ctdna)``: tumour fraction per patient across timepoints, used only
-  when ctdna.figures.trajectories_figure is not importable.
 - ``to_base64_png(figure)``: PNG bytes, base64-encoded, for embedding in HTML.
 """
 
@@ -26,11 +24,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from stereosarc import protocol  # noqa: E402
+
 DPI = 100  # PNG resolution: legible on screen, keeps the HTML small
-TIMEPOINTS = ["baseline", "month6", "relapse"]  # protocol plasma timepoints (DESIGN.md)
-TF_FLOOR = 1e-4  # display floor of the log axis for tumour fraction 0 or undetected
 FOREST_METHODS = ("cox_stratified", "cox_landmark", "cox_time_varying")  # HR rows plotted
-ARM_COLOURS = {"SBRT": "tab:blue", "SBRT+atezolizumab": "tab:orange"}  # per-arm forest plot
+ARM_COLOURS = dict(zip(protocol.ARMS, ("tab:blue", "tab:orange"), strict=True))  # forest plot
 PER_ARM_METHODS = ("cox_stratified_per_arm", "cox_landmark_per_arm")  # per-arm HR rows
 FOREST_SUFFIX = {"cox_landmark": " (6-month landmark)", "cox_time_varying": " (time-varying)"}
 
@@ -149,20 +147,5 @@ def missingness_figure(biomarkers: pd.DataFrame, columns: list[str]) -> Figure:
     axis.set_yticks(np.arange(len(share)), list(share.index), fontsize="small")
     axis.set_xlim(0, 100)
     axis.set_xlabel("% of patients missing")
-    figure.tight_layout()
-    return figure
-
-
-def trajectories_fallback(ctdna: pd.DataFrame) -> Figure:
-    """Tumour fraction per patient across timepoints (log axis, floor TF_FLOOR)."""
-    figure, axis = plt.subplots(figsize=(6, 4))
-    position = {tp: i for i, tp in enumerate(TIMEPOINTS)}
-    for _, rows in ctdna[ctdna["timepoint"].isin(TIMEPOINTS)].groupby("patient"):
-        rows = rows.assign(x=rows["timepoint"].map(position)).sort_values("x")
-        tf = pd.to_numeric(rows["tumour_fraction"], errors="coerce").clip(lower=TF_FLOOR)
-        axis.plot(rows["x"], tf, "o-", alpha=0.6)
-    axis.set_yscale("log")
-    axis.set_xticks(range(len(TIMEPOINTS)), TIMEPOINTS)
-    axis.set_ylabel("tumour fraction")
     figure.tight_layout()
     return figure

@@ -30,7 +30,7 @@ PROJECT_PACKAGES = {"tmb", "ctdna", "ihc", "blood", "outcome", "stereosarc"}  # 
 IMPORT_NAMES = {"scikit-learn": "sklearn"}  # distributions whose import name is not the dist name
 
 
-def make_parser(prog: str, description: str, example: str) -> argparse.ArgumentParser:
+def make_parser(prog: str, description: str | None, example: str) -> argparse.ArgumentParser:
     """An ArgumentParser with --version, --log-level and an example in --help."""
     parser = argparse.ArgumentParser(
         prog=prog,

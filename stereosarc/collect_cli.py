@@ -27,7 +27,7 @@ def collect_main(argv: Sequence[str] | None = None) -> int:
     """stereosarc-collect: concatenate per-sample tables into one sorted, schema-checked table."""
     parser = make_parser(
         "stereosarc-collect",
-        collect_main.__doc__ or "",
+        collect_main.__doc__,
         "stereosarc-collect --schema tmb --out tmb.tsv S1.tmb.tsv S2.tmb.tsv",
     )
     parser.add_argument("--schema", required=True, help="schema name in assets/schemas")

@@ -1,4 +1,5 @@
-"""stereosarc-rejects: gather every stage's rejects into cohort/rejects.tsv."""
+"""stereosarc-rejects: gather every stage's rejects into cohort/rejects.tsv (the one collector,
+stereosarc.rejects.reject_table: one order, one dedupe rule)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,16 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-import pandas as pd
-
 from stereosarc import tables
 from stereosarc.clikit import make_parser, run_cli
+from stereosarc.rejects import reject_table
 
 log = logging.getLogger("stereosarc")
 
 
 def _rejects(args: argparse.Namespace) -> None:
-    frames = [tables.read_output_table(path) for path in args.files]
-    combined = pd.concat([tables.reject_frame(), *frames], ignore_index=True)
-    order = [c for c in ("stage", "file", "row", "column", "patient", "reason") if c in combined]
-    combined = combined.drop_duplicates().sort_values(order, kind="mergesort", na_position="first")
-    tables.write_table(
-        combined[order + [c for c in combined.columns if c not in order]], args.out, "rejects"
-    )
+    combined = reject_table([tables.read_output_table(path) for path in args.files])
+    tables.write_table(combined, args.out, "rejects")
     log.info("%d rejected rows from %d stage files", len(combined), len(args.files))
 
 
@@ -29,7 +24,7 @@ def rejects_main(argv: Sequence[str] | None = None) -> int:
     """stereosarc-rejects: gather every stage's rejects into cohort/rejects.tsv."""
     parser = make_parser(
         "stereosarc-rejects",
-        rejects_main.__doc__ or "",
+        rejects_main.__doc__,
         "stereosarc-rejects --out rejects.tsv rejects_labs.tsv rejects_ihc.tsv",
     )
     parser.add_argument("--out", required=True)

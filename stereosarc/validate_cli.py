@@ -68,7 +68,7 @@ def validate_main(argv: Sequence[str] | None = None) -> int:
     assets = Path(tables.schema_dir()).parent
     parser = make_parser(
         "stereosarc-validate",
-        validate_main.__doc__ or "",
+        validate_main.__doc__,
         "stereosarc-validate --input samplesheet.csv --clinical clinical.csv "
         "--panel-bed panel.bed --out samplesheet.valid.csv",
     )

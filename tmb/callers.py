@@ -51,7 +51,6 @@ SIGNATURES = (  # (caller, header pattern), first match wins
     ("freebayes", re.compile(r"^##source=freeBayes", re.M | re.I)),
     ("vardict", re.compile(r"^##source=VarDict", re.M | re.I)),
 )
-TUMOUR_NAMES = ("TUMOR", "TUMOUR")  # Strelka2 / VarScan2 somatic sample names
 ALT_DEPTH_ROLES = {"AD", "ALTD", "AO", "TIR", "AU", "CU", "GU", "TU"}  # give alt reads
 REF_DEPTH_ROLES = {"AD", "RD", "RO", "TAR", "AU", "CU", "GU", "TU"}
 

@@ -10,9 +10,9 @@ the summary row is returned for the caller to write.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, replace
 
+from stereosarc import protocol
 from tmb import burden, drivers, filters, io, outputs, vcf_io
 from tmb.exceptions import TmbInputError
 from tmb.mnv import LastSnv
@@ -28,7 +28,6 @@ from tmb.regions import (
 )
 
 LOG = logging.getLogger("tmb")
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # project identifier rule (DESIGN.md)
 # Population-frequency fields looked up in CSQ/ANN sub-fields and INFO (VEP --af_gnomade,
 # --af_gnomadg, --max_af, --af; snpEff/SnpSift gnomAD and dbNSFP annotations). INFO/AF never.
 POPULATION_FIELDS = (
@@ -95,7 +94,7 @@ class TmbOptions:
     def __post_init__(self) -> None:
         """Refuse bad identifiers and contradictory settings before any file is opened."""
         for name in ("sample", "patient"):
-            if not ID_RE.match(getattr(self, name)):
+            if not protocol.is_identifier(getattr(self, name)):
                 raise TmbInputError(f"--{name} '{getattr(self, name)}' is not a valid identifier")
         if self.no_cosmic and self.cosmic_field:
             raise TmbInputError("--cosmic-field and --no-cosmic contradict each other")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from stereosarc import genomics
 from tmb import io, vcf_io
 from tmb.exceptions import TmbInputError
 
@@ -73,5 +74,5 @@ def hotspot_list(vcf, args):
             "or --no-hotspots"
         )
     names = set(vcf.seqnames)
-    strip_chr = bool(names) and not any(n.startswith("chr") for n in names)
-    return io.read_hotspots(bundled_hotspots(), strip_chr=strip_chr), f"bundled:{HOTSPOT_FILE}"
+    chr_prefixed = not names or genomics.uses_chr_prefix(names)
+    return io.read_hotspots(bundled_hotspots(), chr_prefixed), f"bundled:{HOTSPOT_FILE}"
