@@ -19,7 +19,7 @@ import pandas as pd
 
 from stereosarc import filechecks, protocol, table_checks
 from stereosarc.errors import InputError
-from stereosarc.parameters import (  # noqa: F401 (re-exported: stereosarc.cli, tests)
+from stereosarc.parameters import (  # noqa: F401 (re-exported: stereosarc.validate_cli, tests)
     canonical_parameter,
     schema_parameters,
     unknown_parameters,
