@@ -38,7 +38,7 @@ def trajectories_figure(ctdna: pd.DataFrame) -> Figure:
         tf = pd.to_numeric(rows["tumour_fraction"], errors="coerce").clip(lower=TF_FLOOR)
         (line,) = axis.plot(rows["x"], tf, "-", alpha=0.6, label=str(patient))
         detected = pd.to_numeric(rows["detected"], errors="coerce")
-        for x, y, flag in zip(rows["x"], tf, detected):
+        for x, y, flag in zip(rows["x"], tf, detected, strict=False):
             if np.isnan(flag):
                 axis.plot(x, TF_FLOOR, "x", color=line.get_color())
             else:

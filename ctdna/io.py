@@ -1,4 +1,5 @@
-"""File boundary of ctdna-count: BAM/CRAM, tumour VCFs, site list, targets BED, FASTA in; tables out.
+"""File boundary of ctdna-count: BAM/CRAM, tumour VCFs, site list, targets BED, FASTA in;
+tables out.
 
 Library errors (pysam, cyvcf2, OSError) are wrapped here into ``CtdnaInputError`` subclasses
 that name the file and suggest the fix. cyvcf2's -1 / NaN sentinels become NaN here.
@@ -205,7 +206,7 @@ def _record_rows(record, number: int, column: int | None) -> list[list]:
     vafs = _tissue_vafs(record, column, len(record.ALT))
     return [
         [record.CHROM, int(record.POS), record.REF, alt, passed, vaf, number]
-        for alt, vaf in zip(record.ALT, vafs)
+        for alt, vaf in zip(record.ALT, vafs, strict=False)
     ]
 
 

@@ -272,7 +272,10 @@ def block_table(
     rows, rejects = _impossible_counts(rows)
     blocks = []
     for (patient, sample), group in rows.groupby(["patient", "sample"], sort=True):
-        values = {(m, k): v for m, k, v in zip(group["marker"], group["metric"], group["value"])}
+        values = {
+            (m, k): v
+            for m, k, v in zip(group["marker"], group["metric"], group["value"], strict=False)
+        }
         block = {"patient": patient, "sample": sample}
         for marker in IMMUNE_MARKERS:
             block[f"{marker.lower()}_density"] = values.get((marker, "density_per_mm2"), np.nan)
@@ -354,7 +357,7 @@ def patient_table(
 ) -> tuple[pd.DataFrame, list[Reject]]:
     """One row per patient after the block rule; rows of blocks not selected are rejected."""
     selected = _select_blocks(blocks, rule)
-    chosen = set(zip(selected["patient"], selected["sample"]))
+    chosen = set(zip(selected["patient"], selected["sample"], strict=False))
     rejects = [
         make_reject(
             r.source_file,

@@ -88,7 +88,7 @@ def forest_figure(associations: pd.DataFrame) -> Figure:
     )
     labels = [
         (f"{b} [{t}]" if isinstance(t, str) and t != "none" else str(b)) + FOREST_SUFFIX.get(m, "")
-        for b, t, m in zip(rows["biomarker"], rows["transform"], rows["method"])
+        for b, t, m in zip(rows["biomarker"], rows["transform"], rows["method"], strict=False)
     ]
     axis.set_yticks(y, labels, fontsize="small")
     axis.axvline(1.0, color="red", lw=0.8)
@@ -106,15 +106,16 @@ def forest_per_arm_figure(associations: pd.DataFrame) -> Figure:
     rows = rows.assign(method=rows["method"].str.removesuffix("_per_arm"))
     labels = list(
         dict.fromkeys(
-            f"{b}" + FOREST_SUFFIX.get(m, "") for b, m in zip(rows["biomarker"], rows["method"])
+            f"{b}" + FOREST_SUFFIX.get(m, "")
+            for b, m in zip(rows["biomarker"], rows["method"], strict=False)
         )
     )
     figure, axis = plt.subplots(figsize=(7, 0.45 * max(len(labels), 3) + 1.2))
-    for shift, (arm, colour) in zip((-0.15, 0.15), ARM_COLOURS.items()):
+    for shift, (arm, colour) in zip((-0.15, 0.15), ARM_COLOURS.items(), strict=False):
         part = rows[rows["group"] == arm]
         y = [
             len(labels) - 1 - labels.index(f"{b}" + FOREST_SUFFIX.get(m, "")) + shift
-            for b, m in zip(part["biomarker"], part["method"])
+            for b, m in zip(part["biomarker"], part["method"], strict=False)
         ]
         estimate = part["estimate"].to_numpy(float)
         axis.errorbar(

@@ -131,7 +131,10 @@ def unknown_patients(
     rejects = [
         reject(STAGE, f, r, f"patient not in the clinical table ({label})", "patient", p)
         for f, r, p in zip(
-            table.loc[~known, "_file"], table.loc[~known, "_row"], table.loc[~known, "patient"]
+            table.loc[~known, "_file"],
+            table.loc[~known, "_row"],
+            table.loc[~known, "patient"],
+            strict=False,
         )
     ]
     return table[known], rejects
@@ -212,7 +215,7 @@ def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
             column="sample",
             patient=r.patient,
         )
-        for r, n in zip(_tuples(ctdna[counts > 1]), counts[counts > 1])
+        for r, n in zip(_tuples(ctdna[counts > 1]), counts[counts > 1], strict=False)
     ]
     single = ctdna[counts == 1]
     wide = pd.DataFrame(index=pd.Index(sorted(set(single["patient"])), name="patient"))

@@ -17,6 +17,7 @@ IDENTIFIER = re.compile(ID_PATTERN)  # the compiled identifier rule
 
 SAMPLE_TYPES = ("tumour", "plasma", "pon")  # DESIGN.md samplesheet `type`
 TIMEPOINTS = ("baseline", "month6", "relapse")  # DESIGN.md plasma timepoints, protocol order
+POST_BASELINE = TIMEPOINTS[1:]  # on-treatment plasma samples, which can anticipate progression
 
 ARM_REFERENCE = "SBRT"  # DESIGN.md clinical table: control arm
 ARM_EXPERIMENTAL = "SBRT+atezolizumab"  # DESIGN.md clinical table: experimental arm

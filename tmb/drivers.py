@@ -66,7 +66,7 @@ def hotspot_list(vcf, args):
         return None, None
     if args.hotspots:
         return io.read_hotspots(args.hotspots), Path(args.hotspots).name
-    lengths = dict(zip(vcf.seqnames, vcf.seqlens)) if vcf.seqnames else {}
+    lengths = dict(zip(vcf.seqnames, vcf.seqlens, strict=False)) if vcf.seqnames else {}
     if GRCH37_CHR1 in (lengths.get("chr1"), lengths.get("1")):
         raise TmbInputError(
             f"{args.vcf}: the VCF is on GRCh37 (chr1 length {GRCH37_CHR1}) but "

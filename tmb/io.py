@@ -108,7 +108,7 @@ def _table_rows(path: Path, required: tuple[str, ...]):
             f"{path} row {lines[0][0]}: missing column(s) {', '.join(missing)} "
             f"(found {', '.join(header)})"
         )
-    for (row, _), values in zip(lines[1:], reader):
+    for (row, _), values in zip(lines[1:], reader, strict=False):
         padded = values + [""] * (len(header) - len(values))
         yield row, {name: padded[i].strip() for i, name in enumerate(header)}
 
@@ -145,5 +145,5 @@ def bam_depth(path: str | Path, regions: Regions, min_mapq: int, min_baseq: int)
         counts = counting.target_counts(path, table, min_mapq=min_mapq, min_baseq=min_baseq)
     except CtdnaInputError as err:
         raise TmbInputError(f"cannot count BAM {path}: {err}") from err
-    for chrom, start, count in zip(merged.chrom, merged.start, counts):
+    for chrom, start, count in zip(merged.chrom, merged.start, counts, strict=False):
         yield chrom, int(start), count.acgt.sum(axis=0)

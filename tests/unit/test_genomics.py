@@ -113,3 +113,30 @@ def test_header_naming_an_absent_sample_is_ignored():
 
 def test_sites_only_vcf_has_no_tumour_column():
     assert genomics.tumour_column([], MUTECT_HEADER, "T1") is None
+
+
+def test_tmb_and_ctdna_readers_apply_the_one_interval_rule(tmp_path):
+    """tmb used to accept end == start (a zero-base interval); both now refuse it."""
+    from ctdna import io as ctdna_io
+    from ctdna.exceptions import CtdnaInputError
+    from tmb import io as tmb_io
+    from tmb.exceptions import RegionError
+
+    path = _bed(tmp_path, "chr1\t100\t200\tTP53\nchr1\t300\t300\tMDM2\n")
+    with pytest.raises(RegionError, match="row 2, column end: interval 300-300"):
+        tmb_io.read_bed(path, "panel BED")
+    with pytest.raises(CtdnaInputError, match="row 2, column end: interval 300-300"):
+        ctdna_io.read_targets(path)
+
+
+def test_ground_floor_imports_without_pandas():
+    """tmb-calc's start-up: the ground modules import neither pandas nor pyarrow."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, stereosarc.protocol, stereosarc.rejects, stereosarc.genomics, "
+        "stereosarc.tables; print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"

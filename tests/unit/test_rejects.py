@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stereosarc import rejects
 
@@ -90,3 +92,23 @@ def test_order_does_not_depend_on_input_order():
     backward = rejects.reject_table(parts[::-1])
     pd.testing.assert_frame_equal(forward, backward)
     assert list(forward["file"]) == ["c.csv", "a.csv", "b.csv"]
+
+
+TEXTS = st.one_of(st.none(), st.sampled_from(["", "a", "b", "P1", "P10", "P2"]))
+
+
+ROWS = st.one_of(st.none(), st.integers(0, 12))
+FILES = st.sampled_from(["x.csv", "y.tsv"])
+REJECT_ROWS = st.tuples(TEXTS, FILES, ROWS, TEXTS, TEXTS, st.sampled_from(["r1", "r2"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(REJECT_ROWS, max_size=12))
+def test_collector_is_idempotent_and_order_free(rows):
+    """Stage files are collected again into cohort/rejects.tsv: collecting twice changes
+    nothing, and the input order never matters."""
+    parts = [rejects.reject(s, f, r, why, column=c, patient=p) for s, f, r, c, p, why in rows]
+    once = rejects.reject_table(parts)
+    pd.testing.assert_frame_equal(rejects.reject_table(once), once)
+    pd.testing.assert_frame_equal(rejects.reject_table(parts[::-1]), once)
+    assert len(once) == len(set(parts))
