@@ -23,6 +23,7 @@ from ctdna import lod as lod_model
 from ctdna import markers as markers_model
 from ctdna import snv as snv_model
 from ctdna.exceptions import CtdnaInputError
+from stereosarc.schemas import load_schema
 
 LOG = logging.getLogger("ctdna.call")
 CN_GENES = ("MDM2", "CDK4")  # 12q13-15 amplicon of well-/dedifferentiated liposarcoma (WHO 2020)
@@ -67,21 +68,7 @@ SITE_DETAIL_COLUMNS = [
     "site_p_value",
     "site_called",
 ]
-CN_TABLE_COLUMNS = [
-    "patient",
-    "sample",
-    "type",
-    "chrom",
-    "start",
-    "end",
-    "gene",
-    "role",
-    "fragments",
-    "mean_fragment_depth",
-    "norm_depth",
-    "pon_norm_depth",
-    "log2_ratio",
-]
+CN_TABLE_COLUMNS = list(load_schema("ctdna_cn")["properties"])  # columns, in order: the schema
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,12 @@ from ctdna import sites as site_selection
 from ctdna.exceptions import CtdnaInputError
 from stereosarc import protocol
 from stereosarc.rejects import Reject, reject_table
+from stereosarc.schemas import load_schema
 
 LOG = logging.getLogger("ctdna.count")
-DEPTH_TABLE_COLUMNS = [
-    "sample",
-    "chrom",
-    "start",
-    "end",
-    "gene",
-    "length",
-    "fragments",
-    "covered_bases",
-    "mean_fragment_depth",
-]
+DEPTH_TABLE_COLUMNS = list(
+    load_schema("ctdna_target_depth")["properties"]
+)  # columns, in order: the schema
 
 
 @dataclass(frozen=True)

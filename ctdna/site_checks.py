@@ -16,27 +16,12 @@ import stereosarc.rejects
 from ctdna import sites as site_selection
 from ctdna.exceptions import ReferenceMismatchError
 from stereosarc.rejects import Reject
+from stereosarc.schemas import load_schema
 
 STAGE = "ctdna"  # stage column of this package's rejects
-SITE_TABLE_COLUMNS = [
-    "sample",
-    "tumour_sample",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "gene",
-    "variant_type",
-    "tissue_vaf",
-    "ref_fragments",
-    "alt_fragments",
-    "other_fragments",
-    "discordant_fragments",
-    "lowqual_fragments",
-    "depth_fragments",
-    "vaf",
-    "reads",
-]
+SITE_TABLE_COLUMNS = list(
+    load_schema("ctdna_site_counts")["properties"]
+)  # columns, in order: the schema
 
 
 def reject(file: str, row, column, reason: str) -> Reject:
