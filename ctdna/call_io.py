@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ctdna.exceptions import CtdnaInputError
+from stereosarc import rejects
+from stereosarc.rejects import Reject
 from stereosarc.tables import ROW_COLUMN, read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -249,21 +251,11 @@ def write_outputs(outdir: str | Path, tables: dict[str, pd.DataFrame]) -> None:
         log.info("wrote %s (%d rows)", outdir / name, len(frame))
 
 
-def reject(file: str, row, patient, reason: str, column: str | None = None) -> dict:
-    """One rejects row of this stage (schema rejects)."""
-    row = None if row is None or pd.isna(row) else int(row)
-    return {
-        "stage": STAGE,
-        "file": file,
-        "row": row,
-        "column": column,
-        "patient": patient,
-        "reason": reason,
-    }
+def reject(file: str, row, patient, reason: str, column: str | None = None) -> Reject:
+    """One rejects row of this stage (stereosarc.rejects.reject with the stage bound)."""
+    return rejects.reject(STAGE, file, row, reason, column=column, patient=patient)
 
 
-def rejects_frame(rows: list[dict]) -> pd.DataFrame:
-    """rejects_ctdna.tsv rows sorted by file and row."""
-    frame = pd.DataFrame(rows, columns=["stage", "file", "row", "column", "patient", "reason"])
-    frame["row"] = frame["row"].astype("Int64")
-    return frame.sort_values(["file", "row", "reason"], na_position="first", kind="mergesort")
+def rejects_frame(rows: list) -> pd.DataFrame:
+    """rejects_ctdna.tsv: stereosarc.rejects.reject_table (its one order and dedupe rule)."""
+    return rejects.reject_table(rows)

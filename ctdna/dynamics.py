@@ -26,9 +26,11 @@ import math
 import numpy as np
 import pandas as pd
 
-TIMEPOINTS = ("baseline", "month6", "relapse")  # protocol ctDNA timepoints (DESIGN.md)
+from stereosarc import protocol
+
+TIMEPOINTS = protocol.TIMEPOINTS  # protocol ctDNA timepoints (stereosarc.protocol)
 RESPONSE_DECREASE = 0.5  # molecular response: >= 50 % decrease baseline -> month 6 (issue 5)
-POST_BASELINE = ("month6", "relapse")  # samples that can anticipate progression
+POST_BASELINE = protocol.POST_BASELINE  # samples that can anticipate progression
 
 
 def select_timepoint_samples(levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

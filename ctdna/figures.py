@@ -21,8 +21,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from ctdna.cn import AMP_LOG2  # noqa: E402
+from stereosarc import protocol  # noqa: E402
 
-TIMEPOINTS = ["baseline", "month6", "relapse"]  # x-axis order, protocol timepoints
+TIMEPOINTS = list(protocol.TIMEPOINTS)  # x-axis order, protocol timepoints
 TF_FLOOR = 1e-4  # display floor of the log axis: 0.01 %, below any reported tumour fraction
 
 
@@ -37,7 +38,7 @@ def trajectories_figure(ctdna: pd.DataFrame) -> Figure:
         tf = pd.to_numeric(rows["tumour_fraction"], errors="coerce").clip(lower=TF_FLOOR)
         (line,) = axis.plot(rows["x"], tf, "-", alpha=0.6, label=str(patient))
         detected = pd.to_numeric(rows["detected"], errors="coerce")
-        for x, y, flag in zip(rows["x"], tf, detected):
+        for x, y, flag in zip(rows["x"], tf, detected, strict=False):
             if np.isnan(flag):
                 axis.plot(x, TF_FLOOR, "x", color=line.get_color())
             else:

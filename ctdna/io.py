@@ -1,4 +1,5 @@
-"""File boundary of ctdna-count: BAM/CRAM, tumour VCFs, site list, targets BED, FASTA in; tables out.
+"""File boundary of ctdna-count: BAM/CRAM, tumour VCFs, site list, targets BED, FASTA in;
+tables out.
 
 Library errors (pysam, cyvcf2, OSError) are wrapped here into ``CtdnaInputError`` subclasses
 that name the file and suggest the fix. cyvcf2's -1 / NaN sentinels become NaN here.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +16,12 @@ import pandas as pd
 import pysam
 
 from ctdna.exceptions import BamIndexError, CtdnaInputError, EmptyBamError
+from stereosarc import genomics, protocol
 from stereosarc.errors import InputError
 from stereosarc.tables import ROW_COLUMN, read_table, write_table
 
 LOG = logging.getLogger(__name__)
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # DESIGN.md identifier rule
-BED_SKIP = ("#", "track", "browser")  # UCSC BED header lines
+IDENTIFIER = protocol.IDENTIFIER  # DESIGN.md identifier rule (stereosarc.protocol)
 
 
 def parse_tumour_arg(value: str) -> tuple[str, Path]:
@@ -29,7 +29,7 @@ def parse_tumour_arg(value: str) -> tuple[str, Path]:
     tumour_id, sep, path = value.partition("=")
     if not sep or not path:
         raise CtdnaInputError(f"--tumour {value!r}: expected TUMOUR_ID=path/to/tumour.vcf.gz")
-    if not IDENTIFIER.match(tumour_id):
+    if not protocol.is_identifier(tumour_id):
         raise CtdnaInputError(
             f"--tumour {value!r}: tumour id {tumour_id!r} does not match {IDENTIFIER.pattern}"
         )
@@ -41,9 +41,11 @@ def open_alignments(path: str | Path, fasta: str | Path | None = None) -> pysam.
     path = Path(path)
     if not path.exists():
         raise CtdnaInputError(f"{path}: BAM file not found")
-    options = {"reference_filename": str(fasta)} if fasta else {}
+    mode = "rc" if path.suffix == ".cram" else "rb"
     try:
-        bam = pysam.AlignmentFile(str(path), "rc" if path.suffix == ".cram" else "rb", **options)
+        bam = pysam.AlignmentFile(
+            str(path), mode, reference_filename=str(fasta) if fasta else None
+        )
     except (OSError, ValueError) as err:
         raise CtdnaInputError(f"cannot read BAM {path}: {err}") from err
     if not bam.has_index():
@@ -91,48 +93,22 @@ def open_fasta(path: str | Path | None) -> pysam.FastaFile | None:
 def read_targets(path: str | Path) -> pd.DataFrame:
     """Targets BED -> chrom, start (0-based), end, gene (column 4, NA if absent), _row.
 
-    Header lines (#, track, browser) are skipped; a row with fewer than 3 columns, a
-    non-integer or negative coordinate, or end <= start raises with file, row and column.
+    The one BED rule of stereosarc.genomics: header lines (#, track, browser) skipped; fewer
+    than 3 columns, a non-integer or negative coordinate, or end <= start raises with file,
+    row and column.
     """
-    path = Path(path)
-    if not path.exists():
-        raise CtdnaInputError(f"{path}: targets BED not found")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith(BED_SKIP):
-            continue
-        rows.append(_bed_row(path.name, number, line.rstrip("\n").split("\t")))
-    if not rows:
-        raise CtdnaInputError(f"{path}: targets BED has no interval")
-    targets = pd.DataFrame(rows, columns=["chrom", "start", "end", "gene", "_row"])
+    try:
+        intervals = genomics.read_bed(path, "targets BED")
+    except genomics.BedError as err:
+        raise CtdnaInputError(str(err)) from err
+    targets = pd.DataFrame(intervals, columns=["chrom", "start", "end", "gene", "_row"])
     LOG.info(
         "%s: %d targets, %s bp",
-        path.name,
+        Path(path).name,
         len(targets),
         f"{int((targets['end'] - targets['start']).sum()):,}",
     )
     return targets
-
-
-def _bed_row(name: str, number: int, fields: list[str]) -> list:
-    """One BED line as [chrom, start, end, gene, row]; errors name file, row and column."""
-    if len(fields) < 3:
-        raise CtdnaInputError(
-            f"{name} row {number}: expected at least 3 tab-separated "
-            f"columns (chrom, start, end), found {len(fields)}"
-        )
-    try:
-        start, end = int(fields[1]), int(fields[2])
-    except ValueError as err:
-        raise CtdnaInputError(
-            f"{name} row {number}, column start/end: {fields[1]!r}/{fields[2]!r} are not integers"
-        ) from err
-    if start < 0 or end <= start:
-        raise CtdnaInputError(
-            f"{name} row {number}, column end: interval {start}-{end} is empty or negative"
-        )
-    gene = fields[3].strip() if len(fields) > 3 and fields[3].strip() else None
-    return [fields[0], start, end, gene, number]
 
 
 SITE_LIST_COLUMNS = [
@@ -184,8 +160,9 @@ def read_tumour_vcf(path: str | Path, tumour_id: str) -> pd.DataFrame:
 
     Columns: chrom, pos (1-based), ref, alt, filter_pass (bool), tissue_vaf (FORMAT AF of the
     tumour sample, else AD alt / sum AD; NaN when neither), _row (1-based record number).
-    The tumour sample is the VCF column named ``tumour_id``, else the ``##tumor_sample``
-    header (Mutect2), else the only sample; otherwise an error lists the samples.
+    The tumour sample is chosen by stereosarc.genomics.tumour_column (the VCF column named
+    ``tumour_id``, else the only sample, else the one ``##tumor_sample`` header sample, else
+    the one TUMOR/TUMOUR column); otherwise an error lists the samples.
     """
     from cyvcf2 import VCF  # imported here: only the VCF path needs it
 
@@ -215,21 +192,12 @@ def read_tumour_vcf(path: str | Path, tumour_id: str) -> pd.DataFrame:
 
 
 def _tumour_column(vcf, tumour_id: str, path: Path) -> int | None:
-    """Index of the tumour sample column (None for a sites-only VCF)."""
-    samples = list(vcf.samples)
-    if not samples:
-        return None
-    if tumour_id in samples:
-        return samples.index(tumour_id)
-    header = re.search(r"^##tumor_sample=(\S+)$", vcf.raw_header, flags=re.M)
-    if header and header.group(1) in samples:
-        return samples.index(header.group(1))
-    if len(samples) == 1:
-        return 0
-    raise CtdnaInputError(
-        f"{path}: cannot tell the tumour sample: no column named "
-        f"{tumour_id!r} and no ##tumor_sample header among {samples}"
-    )
+    """Index of the tumour sample column (None for a sites-only VCF): the one rule of
+    stereosarc.genomics.tumour_column."""
+    try:
+        return genomics.tumour_column(list(vcf.samples), vcf.raw_header, tumour_id)
+    except genomics.TumourColumnError as err:
+        raise CtdnaInputError(f"{path}: cannot tell the tumour sample: {err}") from err
 
 
 def _record_rows(record, number: int, column: int | None) -> list[list]:
@@ -238,7 +206,7 @@ def _record_rows(record, number: int, column: int | None) -> list[list]:
     vafs = _tissue_vafs(record, column, len(record.ALT))
     return [
         [record.CHROM, int(record.POS), record.REF, alt, passed, vaf, number]
-        for alt, vaf in zip(record.ALT, vafs)
+        for alt, vaf in zip(record.ALT, vafs, strict=False)
     ]
 
 
@@ -282,9 +250,13 @@ def write_counts(
     paths: dict[str, Path | None],
 ) -> None:
     """Write the site, target-depth, background and rejects tables (schema-checked, atomic)."""
-    write_table(sites, paths["sites"], "ctdna_site_counts")
-    write_table(depth, paths["targets"], "ctdna_target_depth")
-    if background is not None and paths.get("background"):
-        write_table(background, paths["background"], "ctdna_background")
-    if paths.get("rejects"):
-        write_table(rejects, paths["rejects"], "rejects")
+    sites_path, targets_path = paths["sites"], paths["targets"]
+    background_path, rejects_path = paths.get("background"), paths.get("rejects")
+    if sites_path is None or targets_path is None:
+        raise ValueError("write_counts: the sites and targets paths are required")
+    write_table(sites, sites_path, "ctdna_site_counts")
+    write_table(depth, targets_path, "ctdna_target_depth")
+    if background is not None and background_path:
+        write_table(background, background_path, "ctdna_background")
+    if rejects_path:
+        write_table(rejects, rejects_path, "rejects")

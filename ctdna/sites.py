@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ctdna.exceptions import ContigMismatchError
+from stereosarc import genomics
 
 FIXED_SITES = (
     "fixed_sites"  # tumour_sample of the rows from a fixed site list (--sites), not a sample id
@@ -55,13 +56,6 @@ def classify_alleles(ref: str, alt: str) -> tuple[str, str, str | None]:
     return ref, alt, None
 
 
-def alternate_name(contig: str) -> str:
-    """'17' <-> 'chr17' (and 'MT' <-> 'chrM'): the other common spelling of a contig."""
-    if contig in ("MT", "chrM"):
-        return "chrM" if contig == "MT" else "MT"
-    return contig[3:] if contig.startswith("chr") else f"chr{contig}"
-
-
 def check_contig_naming(
     used: set[str], available: set[str], used_label: str, available_label: str
 ) -> None:
@@ -69,15 +63,13 @@ def check_contig_naming(
 
     E.g. sites on '17' while the BAM header has 'chr17' would otherwise count as zero.
     """
-    if not used or used & available:
-        return
-    renamed = {alternate_name(c) for c in used}
-    if renamed & available:
+    if genomics.naming_mismatch(used, available):
         example = sorted(used)[0]
+        other = genomics.alternate_name(example)
         raise ContigMismatchError(
             f"contig naming mismatch: {used_label} uses '{example}' but {available_label} "
-            f"uses '{alternate_name(example)}'; rename one of them (e.g. bcftools annotate "
-            f"--rename-chrs) so both follow the same reference naming"
+            f"uses '{other}'; rename one of them (e.g. bcftools annotate --rename-chrs) so "
+            "both follow the same reference naming"
         )
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ihc import pdl1
+from stereosarc.rejects import Reject, reject
 
 IMMUNE_MARKERS = ("CD3", "CD4", "CD8", "CD20", "CD45", "CD68", "CD163", "FOXP3")  # DESIGN.md
 PDL1 = "PD-L1"
@@ -30,18 +31,12 @@ MAX_DENSITY_PER_MM2 = 5.1e4  # geometric bound: 1 mm² / area of a 5-µm-diamete
 IGNORED_CLASSES = ("Ignore*", "Ignore")  # QuPath convention: objects classed Ignore* are excluded
 SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the same value
 ROW_KEYS = ["patient", "sample", "marker", "metric"]
+STAGE = "ihc"  # stage column of this package's rejects
 
 
-def make_reject(file, row, column, patient, reason) -> dict:
-    """One rejects row of stage ihc."""
-    return {
-        "stage": "ihc",
-        "file": file,
-        "row": row,
-        "column": column,
-        "patient": patient,
-        "reason": reason,
-    }
+def make_reject(file, row, column, patient, reason) -> Reject:
+    """One rejects row of stage ihc (stereosarc.rejects.reject with the stage bound)."""
+    return reject(STAGE, file, row, reason, column=column, patient=patient)
 
 
 def _row_problem(row, identifier) -> tuple[str, str] | None:
@@ -76,7 +71,7 @@ def _value_problem(text, metric) -> tuple[str, str] | None:
     return None
 
 
-def validate_long(long: pd.DataFrame, identifier) -> tuple[pd.DataFrame, list[dict]]:
+def validate_long(long: pd.DataFrame, identifier) -> tuple[pd.DataFrame, list[Reject]]:
     """Usable rows (patient, sample, marker, metric, value float, source_file, source_row)
     and a reject per unusable row."""
     kept, rejects = [], []
@@ -98,10 +93,10 @@ def validate_long(long: pd.DataFrame, identifier) -> tuple[pd.DataFrame, list[di
                 "source_row": row.src_row,
             }
         )
-    return _rows_frame(kept), rejects
+    return rows_frame(kept), rejects
 
 
-def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """Reject every row of a sample id used for more than one patient (ids are unique)."""
     patients = rows.groupby("sample")["patient"].transform("nunique")
     shared = rows[patients > 1]
@@ -120,7 +115,7 @@ def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]
 
 def reject_unknown_patients(
     rows: pd.DataFrame, patients: set[str]
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """Reject every input row whose patient is not randomised (absent from the clinical table)."""
     known = rows["patient"].isin(patients)
     rejects = [
@@ -137,7 +132,8 @@ def source_rows(table: pd.DataFrame):
     return table.rename(columns={"_row": "src_row", "_file": "src_file"}).itertuples(index=False)
 
 
-def _rows_frame(rows: list[dict]) -> pd.DataFrame:
+def rows_frame(rows: list[dict]) -> pd.DataFrame:
+    """Block-metric rows (patient, sample, marker, metric, value, source_file, source_row)."""
     columns = ROW_KEYS + ["value", "source_file", "source_row"]
     return pd.DataFrame(rows, columns=columns).astype({"value": float})
 
@@ -165,7 +161,7 @@ def _qupath_counts(export: pd.DataFrame) -> tuple[float, float]:
 
 def qupath_rows(
     export: pd.DataFrame, patient: str, sample: str, marker: str
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """Long-format density/percent rows of one QuPath export; excluded annotations rejected."""
     rejects = []
     ignored = export["class"].isin(IGNORED_CLASSES)
@@ -181,7 +177,7 @@ def qupath_rows(
         rejects.append(make_reject(export["_file"].iloc[0], int(row), None, patient, reason))
     used = export[~ignored & ~unusable]
     if used.empty:
-        return _rows_frame([]), rejects
+        return rows_frame([]), rejects
     density, percent = _qupath_counts(used)
     file = export["_file"].iloc[0]
     rows = [
@@ -201,10 +197,10 @@ def qupath_rows(
         problem = None if np.isnan(value) else _value_problem(value, metric)
         if problem:
             rejects.append(make_reject(file, None, None, patient, problem[1]))
-    return _rows_frame(rows), rejects
+    return rows_frame(rows), rejects
 
 
-def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """One row per patient/sample/marker/metric: identical duplicates keep the first, rows
     with conflicting values are all rejected."""
     keep, rejects = [], []
@@ -237,14 +233,14 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
                 )
                 for r in group.itertuples(index=False)
             ]
-    return _rows_frame([]) if not keep else pd.DataFrame(keep).reset_index(drop=True), rejects
+    return rows_frame([]) if not keep else pd.DataFrame(keep).reset_index(drop=True), rejects
 
 
 def _show_row(row) -> str:
     return "NA" if row is None or pd.isna(row) else str(int(row))
 
 
-def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """Reject PD-L1+ tumour-cell counts above the viable tumour-cell count of the block."""
     wide = rows[rows["marker"] == PDL1].pivot_table(
         index=["patient", "sample"], columns="metric", values="value", aggfunc="first"
@@ -271,12 +267,15 @@ def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
 
 def block_table(
     rows: pd.DataFrame, min_viable: int = pdl1.MIN_VIABLE_TUMOUR_CELLS
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """One row per patient and block (sample): densities, percentages and PD-L1 scores."""
     rows, rejects = _impossible_counts(rows)
     blocks = []
     for (patient, sample), group in rows.groupby(["patient", "sample"], sort=True):
-        values = {(m, k): v for m, k, v in zip(group["marker"], group["metric"], group["value"])}
+        values = {
+            (m, k): v
+            for m, k, v in zip(group["marker"], group["metric"], group["value"], strict=False)
+        }
         block = {"patient": patient, "sample": sample}
         for marker in IMMUNE_MARKERS:
             block[f"{marker.lower()}_density"] = values.get((marker, "density_per_mm2"), np.nan)
@@ -338,8 +337,9 @@ def _patient_row(patient: str, group: pd.DataFrame, rule: str) -> dict:
             else _joined(group[f"{score}_na_reason"])
             or f"no block selected by block rule {rule!r}"
         )
-    row["pdl1_ic_percent"] = _combine(group["ic_percent"], rule) if len(group) else np.nan
-    row["pdl1_ic_category"] = pdl1.ic_category(row["pdl1_ic_percent"])
+    ic_percent = _combine(group["ic_percent"], rule) if len(group) else np.nan
+    row["pdl1_ic_percent"] = ic_percent
+    row["pdl1_ic_category"] = pdl1.ic_category(ic_percent)
     return row
 
 
@@ -354,10 +354,10 @@ def cd8_foxp3_ratio(cd8, foxp3) -> tuple[float, str | None]:
 
 def patient_table(
     blocks: pd.DataFrame, rows: pd.DataFrame, rule: str = "mean"
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """One row per patient after the block rule; rows of blocks not selected are rejected."""
     selected = _select_blocks(blocks, rule)
-    chosen = set(zip(selected["patient"], selected["sample"]))
+    chosen = set(zip(selected["patient"], selected["sample"], strict=False))
     rejects = [
         make_reject(
             r.source_file,

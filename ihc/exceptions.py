@@ -1,4 +1,4 @@
-"""Typed errors of the ihc package (IHC markers and blood markers); the CLI turns them into
+"""Typed errors of the ihc package (IHC markers); the CLI turns them into
 one-line messages with exit status 2."""
 
 from stereosarc.errors import InputError
@@ -10,7 +10,3 @@ class IhcInputError(InputError):
 
 class QuPathFormatError(IhcInputError):
     """A QuPath export lacks the columns needed for a density (area and positive counts)."""
-
-
-class LabsInputError(InputError):
-    """A blood-marker or clinical table cannot be used; names file, row and column."""

@@ -1,4 +1,4 @@
-"""Reading and writing for ihc-markers and labs-markers.
+"""Reading and writing for ihc-markers.
 
 Inputs are read as strings (stereosarc.tables.read_table) with ``_row`` (1-based data row)
 and ``_file`` (base name) kept for messages and rejects. QuPath annotation-measurement
@@ -17,22 +17,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ihc.exceptions import IhcInputError, LabsInputError, QuPathFormatError
+from ihc.exceptions import IhcInputError, QuPathFormatError
+from stereosarc import protocol
 from stereosarc.errors import InputError
-from stereosarc.tables import (
-    MISSING_TOKENS,
-    REJECT_COLUMNS,
-    read_table,
-    table_separator,
-    write_table,
-)
+from stereosarc.rejects import reject_table
+from stereosarc.tables import MISSING_TOKENS, read_table, table_separator, write_table
 
 LOG = logging.getLogger("ihc.io")
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # DESIGN.md identifier rule
+IDENTIFIER = protocol.IDENTIFIER  # DESIGN.md identifier rule (stereosarc.protocol)
 FILE_COLUMN = "_file"  # base name of the input file of a row, for messages and rejects
 IHC_COLUMNS = ["patient", "sample", "marker", "metric", "value"]  # DESIGN.md IHC long format
 MANIFEST_COLUMNS = ["file", "patient", "sample", "marker"]  # task contract of --qupath
-LABS_COLUMNS = ["patient", "date", "analyte", "value", "unit"]  # DESIGN.md blood long format
 UM2_PER_MM2 = 1e6  # 1 mm² = 10^6 µm²
 # micro sign as QuPath exports show it: µ, Greek μ, their UTF-8 bytes decoded as Latin-1
 # (a UTF-8 file re-saved by a Latin-1 tool), and lossy replacements ('?', U+FFFD)
@@ -173,22 +168,15 @@ def _numbers(values: pd.Series, path: Path, column: str) -> np.ndarray:
     return numbers.to_numpy(dtype=float)
 
 
-def read_labs(path) -> pd.DataFrame:
-    """The blood long table: patient, date, analyte, value, unit (strings), _row, _file."""
-    return _read(path, LABS_COLUMNS, LabsInputError)
-
-
 def read_clinical_starts(path) -> pd.DataFrame:
     """patient and start_date (strings) of the clinical table, with _row and _file."""
-    return _read(path, ["patient", "start_date"], LabsInputError)
+    return _read(path, ["patient", "start_date"], IhcInputError)
 
 
-def rejects_frame(rows: list[dict]) -> pd.DataFrame:
-    """A rejects table (schema rejects), sorted by file, row, column, reason."""
-    frame = pd.DataFrame(rows, columns=REJECT_COLUMNS)
-    frame["row"] = pd.array(frame["row"], dtype="Int64")
-    keys = ["file", "row", "column", "reason"]
-    return frame.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
+def rejects_frame(rows: list) -> pd.DataFrame:
+    """A rejects table (schema rejects): stereosarc.rejects.reject_table (one order, one
+    dedupe rule)."""
+    return reject_table(rows)
 
 
 def write_outputs(table: pd.DataFrame, schema: str, out, rejects: list[dict], rejects_out) -> None:

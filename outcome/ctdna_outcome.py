@@ -24,8 +24,9 @@ from scipy import stats
 
 from outcome import response
 from outcome.family import row
+from stereosarc import protocol
 
-POST_BASELINE = ("month6", "relapse")  # samples that can anticipate progression (ctdna.dynamics)
+POST_BASELINE = protocol.POST_BASELINE  # samples that can anticipate progression
 
 
 def _dates(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from outcome import landmark, response, survival
+from stereosarc import protocol
 
-ARM_REFERENCE = "SBRT"  # control arm (protocol); HR/OR of the arm are atezolizumab vs SBRT
-ARM_EXPERIMENTAL = "SBRT+atezolizumab"
+ARM_REFERENCE = protocol.ARM_REFERENCE  # control arm; HR/OR of the arm: atezolizumab vs SBRT
+ARM_EXPERIMENTAL = protocol.ARM_EXPERIMENTAL  # experimental arm (stereosarc.protocol)
 STRATA = ("histology", "line")  # randomisation strata (protocol, DESIGN.md)
 
 # Continuous markers analysed at baseline with their transform (issue 7: log2 for TMB,
@@ -128,7 +129,7 @@ KM_COLUMNS = [
     "ci_low",
     "ci_high",
 ]
-PFS_HORIZON_DAYS = 182.625  # 6 months = 365.25 / 2 days: DESIGN.md pfs_6m horizon
+PFS_HORIZON_DAYS = protocol.PFS_6M_DAYS  # 182.625 days: DESIGN.md pfs_6m horizon
 SEED = 20240601  # project default seed (docs/development.md)
 
 

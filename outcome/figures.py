@@ -7,8 +7,6 @@
 - ``forest_per_arm_figure(associations)``: the same HRs fitted within each arm (per_arm
   rows), one colour per arm, for reading effect modification beside the ratio of HRs.
 - ``missingness_figure(biomarkers, columns)``: share of patients with each biomarker missing.
-- ``trajectories_fallback(ctdna)``: tumour fraction per patient across timepoints, used only
-  when ctdna.figures.trajectories_figure is not importable.
 - ``to_base64_png(figure)``: PNG bytes, base64-encoded, for embedding in HTML.
 """
 
@@ -26,11 +24,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from stereosarc import protocol  # noqa: E402
+
 DPI = 100  # PNG resolution: legible on screen, keeps the HTML small
-TIMEPOINTS = ["baseline", "month6", "relapse"]  # protocol plasma timepoints (DESIGN.md)
-TF_FLOOR = 1e-4  # display floor of the log axis for tumour fraction 0 or undetected
 FOREST_METHODS = ("cox_stratified", "cox_landmark", "cox_time_varying")  # HR rows plotted
-ARM_COLOURS = {"SBRT": "tab:blue", "SBRT+atezolizumab": "tab:orange"}  # per-arm forest plot
+ARM_COLOURS = dict(zip(protocol.ARMS, ("tab:blue", "tab:orange"), strict=True))  # forest plot
 PER_ARM_METHODS = ("cox_stratified_per_arm", "cox_landmark_per_arm")  # per-arm HR rows
 FOREST_SUFFIX = {"cox_landmark": " (6-month landmark)", "cox_time_varying": " (time-varying)"}
 
@@ -90,7 +88,7 @@ def forest_figure(associations: pd.DataFrame) -> Figure:
     )
     labels = [
         (f"{b} [{t}]" if isinstance(t, str) and t != "none" else str(b)) + FOREST_SUFFIX.get(m, "")
-        for b, t, m in zip(rows["biomarker"], rows["transform"], rows["method"])
+        for b, t, m in zip(rows["biomarker"], rows["transform"], rows["method"], strict=False)
     ]
     axis.set_yticks(y, labels, fontsize="small")
     axis.axvline(1.0, color="red", lw=0.8)
@@ -108,15 +106,16 @@ def forest_per_arm_figure(associations: pd.DataFrame) -> Figure:
     rows = rows.assign(method=rows["method"].str.removesuffix("_per_arm"))
     labels = list(
         dict.fromkeys(
-            f"{b}" + FOREST_SUFFIX.get(m, "") for b, m in zip(rows["biomarker"], rows["method"])
+            f"{b}" + FOREST_SUFFIX.get(m, "")
+            for b, m in zip(rows["biomarker"], rows["method"], strict=False)
         )
     )
     figure, axis = plt.subplots(figsize=(7, 0.45 * max(len(labels), 3) + 1.2))
-    for shift, (arm, colour) in zip((-0.15, 0.15), ARM_COLOURS.items()):
+    for shift, (arm, colour) in zip((-0.15, 0.15), ARM_COLOURS.items(), strict=False):
         part = rows[rows["group"] == arm]
         y = [
             len(labels) - 1 - labels.index(f"{b}" + FOREST_SUFFIX.get(m, "")) + shift
-            for b, m in zip(part["biomarker"], part["method"])
+            for b, m in zip(part["biomarker"], part["method"], strict=False)
         ]
         estimate = part["estimate"].to_numpy(float)
         axis.errorbar(
@@ -149,20 +148,5 @@ def missingness_figure(biomarkers: pd.DataFrame, columns: list[str]) -> Figure:
     axis.set_yticks(np.arange(len(share)), list(share.index), fontsize="small")
     axis.set_xlim(0, 100)
     axis.set_xlabel("% of patients missing")
-    figure.tight_layout()
-    return figure
-
-
-def trajectories_fallback(ctdna: pd.DataFrame) -> Figure:
-    """Tumour fraction per patient across timepoints (log axis, floor TF_FLOOR)."""
-    figure, axis = plt.subplots(figsize=(6, 4))
-    position = {tp: i for i, tp in enumerate(TIMEPOINTS)}
-    for _, rows in ctdna[ctdna["timepoint"].isin(TIMEPOINTS)].groupby("patient"):
-        rows = rows.assign(x=rows["timepoint"].map(position)).sort_values("x")
-        tf = pd.to_numeric(rows["tumour_fraction"], errors="coerce").clip(lower=TF_FLOOR)
-        axis.plot(rows["x"], tf, "o-", alpha=0.6)
-    axis.set_yscale("log")
-    axis.set_xticks(range(len(TIMEPOINTS)), TIMEPOINTS)
-    axis.set_ylabel("tumour fraction")
     figure.tight_layout()
     return figure

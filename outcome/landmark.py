@@ -19,7 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-LANDMARK_DAYS = 182.625  # 6 months = 365.25 / 2 days: DESIGN.md pfs_6m horizon
+from stereosarc import protocol
+
+LANDMARK_DAYS = protocol.PFS_6M_DAYS  # 182.625 days: DESIGN.md pfs_6m horizon
 LANDMARK_WINDOW_DAYS = 42.0  # project choice: month-6 draw at most 6 weeks before L (2 cycles)
 REASONS = (
     "sample_without_date",

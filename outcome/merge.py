@@ -29,15 +29,18 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from blood import analytes as labs
 from ctdna import dynamics
-from ihc import densities, labs
+from ihc import densities
+from stereosarc import protocol
+from stereosarc.rejects import Reject, reject, reject_table
 
-TMB_HIGH_CUT = 10.0  # mut/Mb: FDA TMB-H cut-off (Marabelle et al., Lancet Oncol 2020)
+TMB_HIGH_CUT = protocol.TMB_HIGH_CUTOFF  # mut/Mb: FDA TMB-H cut-off (stereosarc.protocol)
 CPS_CUT = 1.0  # CPS ≥ 1: 22C3 pharmDx positivity cut-off (KEYNOTE-048, Burtness, Lancet 2019)
 NLR_CUT = 5.0  # NLR ≥ 5: SBRT-sarcoma cut-off (Somasundaram et al. 2023)
 MGPS_CUT = 1.0  # mGPS ≥ 1: elevated CRP (McMillan, Cancer Treat Rev 2013)
-CUT_RTOL = 1e-12  # forgives binary rounding only (0.35 / 0.07 = 4.999999999999999 is NLR 5)
-TIMEPOINTS = ("baseline", "month6", "relapse")  # DESIGN.md samplesheet timepoints
+TIMEPOINTS = protocol.TIMEPOINTS  # DESIGN.md samplesheet timepoints
+STAGE = "merge"  # stage column of this module's rejects
 ENDPOINT_COLUMNS = [
     "patient",
     "arm",
@@ -110,60 +113,54 @@ PRIMARY_ENDPOINT_COLUMNS = [
 ]  # population and censoring rules (outcome.censoring)
 
 
-def _reject(file, row, column, patient, reason) -> dict:
-    return {
-        "stage": "merge",
-        "file": file,
-        "row": row,
-        "column": column,
-        "patient": patient,
-        "reason": reason,
-    }
-
-
 def cut_name(prefix: str, cut: float) -> str:
     """Column name of a dichotomy: cps_ge_1, nlr_ge_5, nlr_ge_2p5."""
     return f"{prefix}_ge_{cut:g}".replace(".", "p")
 
 
-def at_least(values: pd.Series, cut: float, rtol: float = CUT_RTOL) -> pd.Series:
-    """1 when value ≥ cut (unrounded; only binary floating-point error is forgiven),
-    0 below, NA when NA."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    return (numbers >= cut - rtol * abs(cut)).astype("Int64").mask(numbers.isna())
+def at_least(values: pd.Series, cut: float) -> pd.Series:
+    """stereosarc.protocol.at_least (the one dichotomy rule, shared with tmb-calc's
+    tmb_high) on each value: 1 when value ≥ cut, 0 below, NA when NA."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    calls = [protocol.at_least(value, cut) for value in numbers]
+    return pd.Series(pd.array(calls, dtype="Int64"), index=values.index)
 
 
 def unknown_patients(
     table: pd.DataFrame, patients: set, label: str
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """Rows whose patient is in ``patients``; the others rejected naming the table."""
     known = table["patient"].isin(patients)
     rejects = [
-        _reject(f, r, "patient", p, f"patient not in the clinical table ({label})")
+        reject(STAGE, f, r, f"patient not in the clinical table ({label})", "patient", p)
         for f, r, p in zip(
-            table.loc[~known, "_file"], table.loc[~known, "_row"], table.loc[~known, "patient"]
+            table.loc[~known, "_file"],
+            table.loc[~known, "_row"],
+            table.loc[~known, "patient"],
+            strict=False,
         )
     ]
     return table[known], rejects
 
 
-def one_row_per_patient(table: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[dict]]:
+def one_row_per_patient(table: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[Reject]]:
     """A per-patient table with each patient once; every row of a repeated patient rejected."""
     repeated = table["patient"].duplicated(keep=False)
     rejects = [
-        _reject(
+        reject(
+            STAGE,
             r._file,
             r._row,
-            "patient",
-            r.patient,
             f"patient listed more than once in the {label} table: all rows rejected",
+            column="patient",
+            patient=r.patient,
         )
         for r in _tuples(table[repeated])
     ]
     return table[~repeated], rejects
 
 
-def tmb_per_patient(tmb: pd.DataFrame, rule: str = "first") -> tuple[pd.DataFrame, list[dict]]:
+def tmb_per_patient(tmb: pd.DataFrame, rule: str = "first") -> tuple[pd.DataFrame, list[Reject]]:
     """One TMB row per patient under ``rule`` (max or first); unselected samples rejected."""
     ordered = tmb.sort_values(["patient", "sample"], kind="stable")
     if rule == "max":
@@ -172,13 +169,14 @@ def tmb_per_patient(tmb: pd.DataFrame, rule: str = "first") -> tuple[pd.DataFram
         )
     chosen = ordered.groupby("patient", sort=True).head(1).set_index("patient")
     rejects = [
-        _reject(
+        reject(
+            STAGE,
             r._file,
             r._row,
-            "sample",
-            r.patient,
             f"tumour sample {r.sample} not selected by TMB rule {rule!r} "
             f"(selected {chosen.loc[r.patient, 'sample']})",
+            column="sample",
+            patient=r.patient,
         )
         for r in _tuples(tmb)
         if chosen.loc[r.patient, "sample"] != r.sample
@@ -194,31 +192,33 @@ def _tuples(table: pd.DataFrame):
         yield SimpleNamespace(**record)
 
 
-def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """Wide ctDNA columns per patient; unknown or duplicated timepoints rejected."""
     rejects = []
     known = ctdna["timepoint"].isin(TIMEPOINTS)
     rejects += [
-        _reject(
+        reject(
+            STAGE,
             r._file,
             r._row,
-            "timepoint",
-            r.patient,
             f"timepoint {r.timepoint!r} not in {', '.join(TIMEPOINTS)}",
+            column="timepoint",
+            patient=r.patient,
         )
         for r in _tuples(ctdna[~known])
     ]
     ctdna = ctdna[known]
     counts = ctdna.groupby(["patient", "timepoint"])["sample"].transform("size")
     rejects += [
-        _reject(
+        reject(
+            STAGE,
             r._file,
             r._row,
-            "sample",
-            r.patient,
             f"{int(n)} plasma samples at timepoint {r.timepoint}: cannot choose",
+            column="sample",
+            patient=r.patient,
         )
-        for r, n in zip(_tuples(ctdna[counts > 1]), counts[counts > 1])
+        for r, n in zip(_tuples(ctdna[counts > 1]), counts[counts > 1], strict=False)
     ]
     single = ctdna[counts == 1]
     wide = pd.DataFrame(index=pd.Index(sorted(set(single["patient"])), name="patient"))
@@ -245,7 +245,8 @@ def month6_dynamics(wide: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
             else np.nan,
         }
 
-    cleared, responded = [], []
+    cleared: list[object] = []  # 1, 0 or pd.NA
+    responded: list[object] = []
     for _, row in wide.iterrows():
         baseline, month6 = state(row, "baseline"), state(row, "month6")
         for values, rule in (
@@ -274,7 +275,7 @@ def merge(
     labs_table=None,
     cuts: dict | None = None,
     tmb_rule: str = "first",
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[pd.DataFrame, list[Reject]]:
     """biomarkers (one row per patient of ``endpoints``, sorted) and the merge's rejects."""
     cuts = {"tmb": TMB_HIGH_CUT, "cps": CPS_CUT, "nlr": NLR_CUT, "mgps": MGPS_CUT, **(cuts or {})}
     patients, rejects, parts = set(endpoints["patient"]), [], []
@@ -321,19 +322,7 @@ def missingness(biomarkers: pd.DataFrame, columns: list[str] | None = None) -> p
     return pd.DataFrame(rows, columns=["biomarker", "n", "n_missing", "percent_missing"])
 
 
-def combine_rejects(frames: list[pd.DataFrame], own: list[dict]) -> pd.DataFrame:
-    """All stage rejects plus the merge's own, sorted by stage, file, row, column, patient,
-    reason (missing values first) so reruns give identical files."""
-    columns = ["stage", "file", "row", "column", "patient", "reason"]
-    parts = [f.reindex(columns=columns) for f in frames] + [pd.DataFrame(own, columns=columns)]
-    table = (
-        pd.concat([p for p in parts if len(p)], ignore_index=True)
-        if any(len(p) for p in parts)
-        else pd.DataFrame(columns=columns)
-    )
-    table["row"] = pd.to_numeric(table["row"], errors="coerce").astype("Int64")
-    for column in ("stage", "file", "column", "patient", "reason"):
-        table[column] = table[column].astype(object).where(table[column].notna(), None)
-    keys = table.assign(**{c: table[c].fillna("") for c in columns if c != "row"})
-    order = keys.sort_values(columns, na_position="first", kind="stable").index
-    return table.loc[order].reset_index(drop=True)
+def combine_rejects(frames: list[pd.DataFrame], own: list) -> pd.DataFrame:
+    """All stage rejects plus the merge's own: stereosarc.rejects.reject_table (one sort
+    order, one dedupe rule, so reruns give identical files)."""
+    return reject_table(frames, own)

@@ -14,11 +14,13 @@ import pandas as pd
 
 from outcome import endpoints, merge
 from outcome.exceptions import OutcomeInputError
+from stereosarc import protocol
 from stereosarc.errors import InputError
-from stereosarc.tables import REJECT_COLUMNS, numeric_columns, read_table, write_table
+from stereosarc.rejects import REJECT_COLUMNS
+from stereosarc.tables import numeric_columns, read_table, write_table
 
 LOG = logging.getLogger("outcome.merge_io")
-IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # DESIGN.md identifier rule
+IDENTIFIER_PATTERN = protocol.ID_PATTERN  # DESIGN.md identifier rule (stereosarc.protocol)
 
 
 def _read(path, required: list[str]) -> pd.DataFrame:

@@ -285,10 +285,8 @@ def arm_section(a: pd.DataFrame) -> str:
 
 
 def _trajectories(ctdna: pd.DataFrame):
-    try:
-        from ctdna.figures import trajectories_figure
-    except ImportError:
-        return figures.trajectories_fallback(ctdna)
+    from ctdna.figures import trajectories_figure  # one trajectories figure (ctdna.figures)
+
     return trajectories_figure(ctdna)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from outcome import associations
 from outcome.exceptions import OutcomeInputError
+from stereosarc import protocol
 from stereosarc.errors import InputError
 from stereosarc.tables import atomic_write, numeric_columns, read_table, write_table
 
@@ -39,7 +40,7 @@ NUMERIC_ENDPOINTS = (
     "os_event",
     "objective_response",
 )  # must be numbers: an error names the row
-ARMS = ("SBRT", "SBRT+atezolizumab")  # DESIGN.md clinical table arms
+ARMS = protocol.ARMS  # DESIGN.md clinical table arms (stereosarc.protocol)
 PRIMARY_NUMERIC = (
     "per_protocol",
     "pfs_days_new_therapy",

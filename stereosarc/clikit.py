@@ -26,10 +26,11 @@ from stereosarc.errors import InputError, SchemaError
 EXIT_INPUT_ERROR = 2  # bad input or arguments, the convention of argparse and POSIX tools
 EXIT_INTERNAL_ERROR = 3  # a schema violation on output: a bug, not the user's input
 DISTRIBUTION = "stereosarc-biomarkers"  # pyproject.toml [project] name
+PROJECT_PACKAGES = {"tmb", "ctdna", "ihc", "blood", "outcome", "stereosarc"}  # pyproject packages
 IMPORT_NAMES = {"scikit-learn": "sklearn"}  # distributions whose import name is not the dist name
 
 
-def make_parser(prog: str, description: str, example: str) -> argparse.ArgumentParser:
+def make_parser(prog: str, description: str | None, example: str) -> argparse.ArgumentParser:
     """An ArgumentParser with --version, --log-level and an example in --help."""
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -84,7 +85,7 @@ def run_cli(
         print(f"{parser.prog}: internal error: {_one_line(err)}", file=sys.stderr)
         return EXIT_INTERNAL_ERROR
     except ValueError as err:
-        if type(err).__module__.split(".")[0] in {"tmb", "ctdna", "ihc", "outcome", "stereosarc"}:
+        if type(err).__module__.split(".")[0] in PROJECT_PACKAGES:
             print(f"{parser.prog}: error: {_one_line(err)}", file=sys.stderr)
             return EXIT_INPUT_ERROR
         raise

@@ -9,6 +9,7 @@ import gzip
 import zlib
 from pathlib import Path
 
+from stereosarc import genomics
 from stereosarc.errors import InputError
 
 BAM_INDEX_SUFFIXES = (".bai", ".csi")  # samtools index writes x.bam.bai (or x.bai, .csi with -c)
@@ -103,31 +104,17 @@ def bam_contigs(path: Path, fasta: Path | None = None) -> set[str]:
 
 
 def bed_contigs(path: Path, need_name: bool = False) -> set[str]:
-    """Contigs of a BED file, checking every interval line (start < end, integers)."""
-    contigs: set[str] = set()
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < (4 if need_name else 3):
-                raise InputError(
-                    f"{path} line {number}: expected "
-                    f"{'4 (chrom, start, end, gene)' if need_name else '3'} "
-                    f"tab-separated columns, found {len(fields)}"
-                )
-            try:
-                start, end = int(fields[1]), int(fields[2])
-            except ValueError as err:
-                raise InputError(f"{path} line {number}: start/end are not integers") from err
-            if start < 0 or end <= start:
-                raise InputError(
-                    f"{path} line {number}: interval {start}-{end} is empty or negative"
-                )
-            contigs.add(fields[0])
-    if not contigs:
-        raise InputError(f"{path}: no intervals")
-    return contigs
+    """Contigs of a BED file, every interval checked by the one BED rule of
+    stereosarc.genomics (0 <= start < end, integers); ``need_name``: column 4 (the gene)
+    must be present on every line."""
+    intervals = genomics.read_bed(path)
+    unnamed = next((i for i in intervals if i.name is None), None) if need_name else None
+    if unnamed is not None:
+        raise InputError(
+            f"{path} row {unnamed.line}: expected 4 tab-separated columns "
+            "(chrom, start, end, gene), the gene column is missing or empty"
+        )
+    return {interval.chrom for interval in intervals}
 
 
 def check_contig_naming(
@@ -136,10 +123,9 @@ def check_contig_naming(
     """Refuse a 17 vs chr17 mismatch between a data file and a BED (no overlap at all)."""
     if not data_contigs or data_contigs & bed_contigs_:
         return
-    flipped = {c[3:] if c.startswith("chr") else f"chr{c}" for c in data_contigs}
     hint = (
         " (one uses 'chr' prefixes, the other does not: rename contigs so they match)"
-        if flipped & bed_contigs_
+        if genomics.naming_mismatch(data_contigs, bed_contigs_)
         else ""
     )
     raise InputError(

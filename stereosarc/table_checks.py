@@ -27,20 +27,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ihc import densities, labs, labs_draws, pdl1
+from blood import analytes as labs
+from blood import draws as labs_draws
+from ihc import densities, pdl1
 from outcome import endpoints, irecist
+from stereosarc import protocol
 from stereosarc.tables import ROW_COLUMN, spreadsheet_row
 
 REFUSE, WARN = "refuse", "warn"
 DMY_PATTERN = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$")  # 10/01/2021, 10.01.2021, 10-01-2021
 # DESIGN.md clinical table: start_date <= each of these; diagnosis_date <= start_date
 AFTER_START = ("progression_date", "death_date", "last_assessment_date", "last_followup_date")
-VOCABULARIES = {  # clinical column -> accepted values (outcome.endpoints, DESIGN.md)
-    "arm": endpoints.ARMS,
-    "histology": endpoints.HISTOLOGIES,
-    "line": endpoints.LINES,
-    "best_response": endpoints.RESPONSES,
-    "best_response_irecist": endpoints.IRESPONSES,
+VOCABULARIES = {  # clinical column -> accepted values (stereosarc.protocol, DESIGN.md)
+    "arm": protocol.ARMS,
+    "histology": protocol.HISTOLOGIES,
+    "line": protocol.LINES,
+    "best_response": protocol.RESPONSES,
+    "best_response_irecist": protocol.IRESPONSES,
 }
 REQUIRED_VALUES = (
     "arm",
@@ -141,11 +144,11 @@ def _clinical_dates(row: pd.Series, name: str) -> list[Finding]:
         return found
     found += [_finding(name, row, c, m) for c, m in irecist.consistency_problems(dates)]
     for column in AFTER_START:
-        if column in dates and dates[column] < start:
-            found.append(
-                _finding(name, row, column, f"{dates[column]} is before start_date {start}")
-            )
-    if "diagnosis_date" in dates and dates["diagnosis_date"] > start:
+        when = dates.get(column)
+        if when is not None and when < start:
+            found.append(_finding(name, row, column, f"{when} is before start_date {start}"))
+    diagnosis = dates.get("diagnosis_date")
+    if diagnosis is not None and diagnosis > start:
         found.append(
             _finding(
                 name,
@@ -289,7 +292,8 @@ def check_tissue_cn(table: pd.DataFrame, name: str) -> list[Finding]:
     value per patient (the rules of ctdna.call_io.read_tissue_cn, checked before any task)."""
     found = []
     for _, row in table.iterrows():
-        if _number(row["copy_number"]) is None or _number(row["copy_number"]) < 0:
+        copy_number = _number(row["copy_number"])
+        if copy_number is None or copy_number < 0:
             found.append(
                 _finding(
                     name,

@@ -3,24 +3,36 @@
 Conventions (docs/outputs.md): TSV with a header, ``NA`` for missing (``.`` never used),
 booleans written as 1/0, floats with 10 significant digits, rows written atomically
 (temporary name in the same folder, then rename), so no partial file is ever left behind.
+
+The one table writer of the project. Its core (schema column check, value checks, cell
+formatting, atomic files) needs only numpy, so tmb-calc writes through it without importing
+pandas (about 0.35 CPU s per run; docs/tmb.md, "Benchmark"): pandas is imported inside the
+DataFrame readers and writers only.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import os
 import tempfile
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from stereosarc.errors import InputError, SchemaError
 from stereosarc.schemas import FLOAT_FORMAT, NA_REP, load_schema, schema_dir  # noqa: F401 (re-exported)
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 ROW_COLUMN = "_row"  # 1-based data-row number (the header is row 0), kept for error messages
 HEADER_ROWS = 1  # pre-flight messages count rows as a spreadsheet does: header = row 1
-REJECT_COLUMNS = ["stage", "file", "row", "column", "patient", "reason"]
 MISSING_TOKENS = {"", "NA", "NaN", "nan", "N/A", "na", "null", "NULL", "None"}
+NUMERIC_TYPES = {"integer", "number", "boolean"}  # JSON-schema types stored as numbers
+MISSING_PROBLEM = "has missing values but the schema does not allow null"
 
 
 def table_separator(path: str | os.PathLike) -> str:
@@ -39,6 +51,8 @@ def read_table(path: str | os.PathLike, required: list[str] | None = None) -> pd
     Cells are stripped; empty cells and NA tokens become None. Raises InputError naming the
     file for a missing, empty or malformed file, or for missing required columns.
     """
+    import pandas as pd
+
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
@@ -83,6 +97,8 @@ def numeric_columns(
 
     Text in one of them is ``error`` naming file ``name``, its row and column.
     """
+    import pandas as pd
+
     for column in columns:
         if column not in table.columns:
             continue
@@ -98,57 +114,90 @@ def numeric_columns(
     return table
 
 
-def reject_frame(rows: list[dict] | None = None) -> pd.DataFrame:
-    """A rejects table (stage, file, row, column, patient, reason), empty or from dicts."""
-    frame = pd.DataFrame(rows or [], columns=REJECT_COLUMNS)
-    frame["row"] = frame["row"].astype("Int64")
-    return frame
-
-
-def _column_problem(values: pd.Series, spec: dict) -> str | None:
-    """Why a column breaks its schema property ``spec`` (None when it conforms)."""
+def schema_types(spec: dict) -> set:
+    """The JSON-schema ``type`` of a column property as a set."""
     types = spec.get("type", [])
-    types = [types] if isinstance(types, str) else list(types)
-    present = values.dropna()
-    if "null" not in types and len(present) != len(values):
-        return "has missing values but the schema does not allow null"
-    if present.empty:
+    return {types} if isinstance(types, str) else set(types)
+
+
+def missing_problem(missing: bool, spec: dict) -> str | None:
+    """MISSING_PROBLEM when a value is missing and the column does not allow null."""
+    return MISSING_PROBLEM if missing and "null" not in schema_types(spec) else None
+
+
+def number_problem(present, spec: dict) -> str | None:
+    """Why present (non-missing) numbers break ``spec``: non-integer, bounds, enum."""
+    numbers = np.asarray(present, dtype=np.float64)
+    if not len(numbers):
         return None
-    if "integer" in types or "number" in types or "boolean" in types:
-        numeric = pd.to_numeric(present, errors="coerce")
-        if numeric.isna().any():
-            return f"has non-numeric values such as {present[numeric.isna()].iloc[0]!r}"
-        if "integer" in types or "boolean" in types:
-            if not np.all(np.isclose(numeric, np.round(numeric))):
-                return "has non-integer values"
-        if "minimum" in spec and (numeric < spec["minimum"]).any():
-            return f"has values below the minimum {spec['minimum']}"
-        if "maximum" in spec and (numeric > spec["maximum"]).any():
-            return f"has values above the maximum {spec['maximum']}"
-        present = numeric
+    types = schema_types(spec)
+    if types & {"integer", "boolean"} and not np.all(np.isclose(numbers, np.round(numbers))):
+        return "has non-integer values"
+    if "minimum" in spec and numbers.min() < spec["minimum"]:
+        return f"has values below the minimum {spec['minimum']}"
+    if "maximum" in spec and numbers.max() > spec["maximum"]:
+        return f"has values above the maximum {spec['maximum']}"
     if "enum" in spec:
-        allowed = {v for v in spec["enum"] if v is not None}
-        bad = present[~present.isin(allowed)]
-        if len(bad):
-            shown = bad.iloc[0].item() if hasattr(bad.iloc[0], "item") else bad.iloc[0]
+        allowed = [v for v in spec["enum"] if v is not None]
+        outside = np.flatnonzero(~np.isin(numbers, allowed))
+        if len(outside):
+            shown = list(present)[outside[0]]
+            shown = shown.item() if hasattr(shown, "item") else shown
             return f"has value {shown!r} outside {sorted(allowed, key=str)}"
     return None
 
 
-def validate_frame(frame: pd.DataFrame, name: str) -> None:
-    """Check ``frame`` against schema ``name``: required columns and each column's type."""
+def text_problem(texts, spec: dict) -> str | None:
+    """Why present (non-missing) texts break ``spec``: text in a numeric column, enum."""
+    texts = list(texts)
+    if not texts:
+        return None
+    if schema_types(spec) & NUMERIC_TYPES:
+        return f"has non-numeric values such as {texts[0]!r}"
+    if "enum" in spec:
+        allowed = {v for v in spec["enum"] if v is not None}
+        outside = [t for t in texts if t not in allowed]
+        if outside:
+            return f"has value {outside[0]!r} outside {sorted(allowed, key=str)}"
+    return None
+
+
+def _column_problem(values: pd.Series, spec: dict) -> str | None:
+    """Why a column breaks its schema property ``spec`` (None when it conforms)."""
+    import pandas as pd
+
+    present = values.dropna()
+    problem = missing_problem(len(present) != len(values), spec)
+    if problem or present.empty:
+        return problem
+    if schema_types(spec) & NUMERIC_TYPES:
+        numeric = pd.to_numeric(present, errors="coerce")
+        if numeric.isna().any():
+            return text_problem(present[numeric.isna()], spec)
+        return number_problem(numeric, spec)
+    return text_problem(present, spec)
+
+
+def check_columns(name: str, present: list) -> dict:
+    """The properties of schema ``name``; SchemaError when a required column is not in
+    ``present`` (or an undocumented one is and the schema forbids it)."""
     schema = load_schema(name)
     required = schema.get("required", [])
-    missing = [c for c in required if c not in frame.columns]
+    missing = [c for c in required if c not in present]
     if missing:
         raise SchemaError(
-            f"table {name}: expected columns {required}; "
-            f"missing {missing}; found {list(frame.columns)}"
+            f"table {name}: expected columns {required}; missing {missing}; found {list(present)}"
         )
     properties = schema.get("properties", {})
-    undocumented = [c for c in frame.columns if c not in properties]
+    undocumented = [c for c in present if c not in properties]
     if undocumented and schema.get("additionalProperties", True) is not True:
         raise SchemaError(f"table {name}: columns {undocumented} are not in its schema")
+    return properties
+
+
+def validate_frame(frame: pd.DataFrame, name: str) -> None:
+    """Check ``frame`` against schema ``name``: required columns and each column's type."""
+    properties = check_columns(name, list(frame.columns))
     for column, spec in properties.items():
         if column in frame.columns:
             problem = _column_problem(frame[column], spec)
@@ -158,6 +207,8 @@ def validate_frame(frame: pd.DataFrame, name: str) -> None:
 
 def _formatted(frame: pd.DataFrame) -> pd.DataFrame:
     """Booleans to 1/0 (nullable), everything else untouched."""
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == bool or str(out[column].dtype) == "boolean":
@@ -177,19 +228,83 @@ def _current_umask() -> int:
     return mask
 
 
-def atomic_write(path: str | os.PathLike, write) -> None:
-    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see a partial file."""
+def open_atomic(path: str | os.PathLike) -> tuple[IO[bytes], str]:
+    """A binary handle on a temporary file beside ``path`` and its name (commit_atomic or
+    discard_atomic afterwards): a writer appending over time leaves no partial file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
+    return os.fdopen(handle, "wb"), tmp
+
+
+def commit_atomic(tmp: str, path: str | os.PathLike) -> None:
+    """Give the finished temporary file the usual permissions and rename it onto ``path``."""
+    os.chmod(tmp, 0o666 & ~_current_umask())
+    os.replace(tmp, path)
+
+
+def discard_atomic(tmp: str) -> None:
+    Path(tmp).unlink(missing_ok=True)
+
+
+def atomic_write(path: str | os.PathLike, write) -> None:
+    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see a partial file."""
+    handle, tmp = open_atomic(path)
+    handle.close()
     try:
         write(tmp)
-        os.chmod(tmp, 0o666 & ~_current_umask())
-        os.replace(tmp, path)
+        commit_atomic(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        discard_atomic(tmp)
         raise
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN or pandas.NA (without importing pandas)."""
+    if value is None or type(value).__name__ == "NAType":
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+def format_cell(value: Any) -> str:
+    """One cell as write_table writes it: NA, booleans 1/0, floats FLOAT_FORMAT, else str."""
+    if _missing(value):
+        return NA_REP
+    if isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return FLOAT_FORMAT % value
+    return str(value)
+
+
+def _cell_problem(value: Any, spec: dict) -> str | None:
+    if _missing(value):
+        return missing_problem(True, spec)
+    if isinstance(value, str):
+        return text_problem([value], spec)
+    return number_problem([float(value)], spec)
+
+
+def write_records(records: list[dict], path: str | os.PathLike, schema: str) -> None:
+    """Validate a few rows given as dicts (same keys, in column order) against ``schema``
+    and write them as write_table would, without pandas (tmb-calc's one-row summary)."""
+    columns = list(records[0]) if records else []
+    properties = check_columns(schema, columns)
+    for column, spec in properties.items():
+        for record in records if column in columns else []:
+            problem = _cell_problem(record[column], spec)
+            if problem:
+                raise SchemaError(f"table {schema}: column '{column}' {problem}")
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter="\t", lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([format_cell(record[c]) for c in columns] for record in records)
+    atomic_write(path, lambda tmp: _write_text(tmp, text.getvalue()))
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
 
 
 def write_table(
@@ -219,4 +334,6 @@ def write_table(
 
 def read_output_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a TSV written by write_table back, with NA as missing and numbers parsed."""
+    import pandas as pd
+
     return pd.read_csv(path, sep="\t", na_values=[NA_REP], keep_default_na=False)

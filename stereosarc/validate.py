@@ -1,4 +1,6 @@
-"""Pre-flight validation of parameters, samplesheet and input tables, before any task runs.
+"""Pre-flight validation of the samplesheet and input tables, before any task runs.
+
+Parameters are checked by stereosarc.parameters, problems collected by stereosarc.problems.
 
 Every problem names file, spreadsheet row (header = row 1, first data row = row 2) and column;
 all problems of all tables are listed before the run is refused (docs/usage.md). Values are
@@ -8,23 +10,27 @@ readable values (rejected row by row by their stage) are listed as warnings.
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import jsonschema
 import pandas as pd
 
-from stereosarc import filechecks, table_checks
+from stereosarc import filechecks, protocol, table_checks
 from stereosarc.errors import InputError
+from stereosarc.parameters import (  # noqa: F401 (re-exported: stereosarc.validate_cli, tests)
+    canonical_parameter,
+    schema_parameters,
+    unknown_parameters,
+    validate_params,
+)
+from stereosarc.problems import Problems
 from stereosarc.tables import ROW_COLUMN, read_table, spreadsheet_row
 
 log = logging.getLogger(__name__)
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # DESIGN.md: ids reach file names and shell commands
+ID_PATTERN = protocol.ID_PATTERN  # DESIGN.md: ids reach file names and shell commands
 SAMPLESHEET_COLUMNS = [
     "patient",
     "sample",
@@ -73,35 +79,6 @@ TYPE_REQUIRES = {
     "plasma": ("patient", "timepoint", "bam"),
     "pon": ("bam",),
 }  # assets/schema_input.json allOf, for one-line missing columns
-
-
-@dataclass
-class Problems:
-    """Collects refusal messages (each logged as it is found); raise_if_any() refuses with
-    the first one and the count of the others, all of which are in the log above it."""
-
-    messages: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def add(self, message: str) -> None:
-        self.messages.append(message)
-        log.error(message)
-
-    def add_findings(self, findings: list[table_checks.Finding]) -> None:
-        for finding in findings:
-            if finding.severity == table_checks.WARN:
-                self.warnings.append(str(finding))
-                log.warning(str(finding))
-            else:
-                self.add(str(finding))
-
-    def raise_if_any(self) -> None:
-        if self.messages:
-            more = len(self.messages) - 1
-            suffix = (
-                f" (+{more} more problem{'s' if more > 1 else ''} listed above)" if more else ""
-            )
-            raise InputError(self.messages[0] + suffix)
 
 
 def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
@@ -164,7 +141,7 @@ def check_samplesheet_rows(
     schema: dict,
     name: str,
     problems: Problems,
-    absent: set[str] = frozenset(),
+    absent: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     """Schema of each row (columns absent from the header were reported once), unique ids."""
     validator = jsonschema.Draft202012Validator(schema)
@@ -183,10 +160,11 @@ def check_samplesheet_rows(
 
 
 def resolve_paths(sheet: pd.DataFrame, base: Path, name: str, problems: Problems) -> pd.DataFrame:
-    """Make vcf/bam paths absolute (relative ones against the samplesheet's folder) and check them."""
+    """Make vcf/bam paths absolute (relative ones against the samplesheet's folder) and check
+    them."""
     sheet = sheet.copy()
     for column in ("vcf", "bam"):
-        resolved = []
+        resolved: list[str | None] = []
         for _, row in sheet.iterrows():
             value = row[column]
             if value is None:
@@ -236,7 +214,7 @@ def check_data_files(
 def _check_vcf(path: Path, panel: set[str] | None, panel_bed: Path | None) -> str | None:
     header = filechecks.read_vcf_header(path)
     filechecks.check_vcf_annotation(header, path)
-    if panel is not None:
+    if panel is not None and panel_bed is not None:
         filechecks.check_contig_naming(
             filechecks.vcf_contigs(header, path), path, panel, panel_bed
         )
@@ -275,7 +253,7 @@ def validate_samplesheet(
     InputError is raised. Files are opened only when every row is well formed.
     """
     own = problems is None
-    problems = Problems() if own else problems
+    problems = problems if problems is not None else Problems()
     before = len(problems.messages)
     name = path.name
     try:
@@ -286,7 +264,8 @@ def validate_samplesheet(
     if sheet is not None and sheet.empty:
         problems.add(f"{name}: no sample rows")
     if len(problems.messages) > before:
-        return _refused(problems, own)
+        _refused(problems, own)
+        return None
     header = list(sheet.columns)
     unknown = [c for c in header if c not in SAMPLESHEET_COLUMNS + [ROW_COLUMN]]
     if unknown:
@@ -303,7 +282,8 @@ def validate_samplesheet(
     if len(problems.messages) == before:
         sheet = check_data_files(sheet, name, panel_bed, ctdna_targets, fasta, problems)
     if len(problems.messages) > before:
-        return _refused(problems, own)
+        _refused(problems, own)
+        return None
     counts = sheet["type"].value_counts().to_dict()
     log.info(
         "%s: %d samples (%s)",
@@ -331,15 +311,17 @@ def validate_table(path: Path, kind: str, problems: Problems | None = None) -> p
     Problems go to ``problems`` when given, otherwise the first raises InputError.
     """
     own = problems is None
-    problems = Problems() if own else problems
+    problems = problems if problems is not None else Problems()
     try:
         table = read_table(path, required=TABLE_REQUIRED[kind])
     except InputError as err:
         problems.add(_file_message(err, path))
-        return _refused(problems, own)
+        _refused(problems, own)
+        return None
     if table.empty:
         problems.add(f"{path.name}: no data rows")
-        return _refused(problems, own)
+        _refused(problems, own)
+        return None
     before = len(problems.messages)
     for column in ID_COLUMNS:
         if column in table.columns:
@@ -370,58 +352,3 @@ def _check_site_positions(table: pd.DataFrame, name: str, problems: Problems) ->
                 f"{_where(name, row)}, column pos: {row['pos']!r} is not a "
                 f"1-based position (integer >= 1)"
             )
-
-
-def schema_parameters(schema: dict) -> dict[str, dict]:
-    """{name: property} of every parameter in nextflow_schema.json (all groups)."""
-    return {
-        name: spec
-        for group in schema.get("$defs", {}).values()
-        for name, spec in group.get("properties", {}).items()
-    }
-
-
-def canonical_parameter(name: str) -> str:
-    """The snake_case name Nextflow's --kebab-case or camelCase spelling stands for."""
-    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-    return snake.replace("-", "_")
-
-
-def unknown_parameters(params: dict, known) -> list[str]:
-    """One message per unknown parameter (its CLI spelling, with the closest valid name).
-
-    Nextflow stores ``--panel-bed`` as both 'panel-bed' and 'panelBed': they are one
-    parameter, reported once under the spelling the user typed.
-    """
-    known = set(known)
-    typed: dict[str, str] = {}  # canonical name -> the spelling shown (kebab-case first)
-    for name in sorted((n for n in params if n not in known), key=lambda n: ("-" not in n, n)):
-        typed.setdefault(canonical_parameter(name), name)
-    messages = []
-    for canonical, name in sorted(typed.items()):
-        match = (
-            [canonical]
-            if canonical in known
-            else difflib.get_close_matches(
-                canonical, sorted(known), n=1, cutoff=table_checks.CLOSE_MATCH_CUTOFF
-            )
-        )
-        hint = f"; did you mean --{match[0]}?" if match else "; see --help for the parameters"
-        messages.append(f"unknown parameter --{name}{hint}")
-    return messages
-
-
-def validate_params(params: dict, schema_path: Path, problems: Problems | None = None) -> None:
-    """Parameters against nextflow_schema.json: no unknown name, every set value valid."""
-    own = problems is None
-    problems = Problems() if own else problems
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    for message in unknown_parameters(params, schema_parameters(schema)):
-        problems.add(message)
-    known = schema_parameters(schema)
-    given = {k: v for k, v in params.items() if k in known and v is not None and v != ""}
-    for error in sorted(jsonschema.Draft202012Validator(schema).iter_errors(given), key=str):
-        where = ".".join(str(p) for p in error.path) or "params"
-        problems.add(f"parameter --{where}: {error.message}")
-    if own:
-        problems.raise_if_any()

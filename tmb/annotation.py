@@ -8,13 +8,12 @@ transcripts, the gene symbols, the largest population allele frequency among the
 population fields, and the largest COSMIC count. pyTMB cannot read a raw CSQ field nor split
 ``&``; we do both.
 
-The entries are read by the compiled reader (tmb/_vcfcore.c, one implementation); the
-functions below run it on single values (one record) and are what the unit tests exercise.
+The entries are read by the compiled reader (tmb/_vcfcore.c, one implementation);
+tests/unit/tmb_single_values.py runs it on single values (one record) for the unit tests.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 # Field names per annotator (VEP --vcf output; snpEff ANN specification, pcingola.github.io/SnpEff)
@@ -79,56 +78,3 @@ def build_layout(
         cosmic=index.get(cosmic_field) if cosmic_field else None,
         width=max(i for i in used if i is not None) + 1,
     )
-
-
-def _encode(text: str) -> bytes:
-    return text.encode("utf-8", TEXT_ERRORS)
-
-
-def _decode(data: bytes) -> str:
-    return data.decode("utf-8", TEXT_ERRORS)
-
-
-def vep_allele_keys(ref: str, alts: list[str]) -> list[str]:
-    """How VEP writes each ALT in CSQ ``Allele``: the first base trimmed when REF and all
-    ALTs of the record share it (an empty allele becomes ``-``); otherwise the ALT as written."""
-    from tmb import core
-
-    keys = core.module().vep_allele_keys(_encode(ref), [_encode(alt) for alt in alts])
-    return [_decode(key) for key in keys]
-
-
-def max_number(text: str) -> float:
-    """Largest number (a VCF Float) among ``&``-joined terms; NaN when none is one."""
-    from tmb import core
-
-    return core.module().max_number(_encode(text))
-
-
-@dataclass
-class AlleleAnnotation:
-    """What the annotation says about one ALT allele, over all its transcripts."""
-
-    consequences: set
-    genes: set
-    population_af: float = math.nan
-    cosmic_count: float = math.nan
-
-
-def summarise(value: str | None, layout: AnnotationLayout, allele_keys: list[str]) -> list:
-    """One AlleleAnnotation per ALT of ``allele_keys`` (spelt as the annotation spells them)
-    from one CSQ/ANN value, as the VCF reader computes it."""
-    from tmb import core
-
-    notes = core.module().annotate(
-        _encode(value or ""), [_encode(k) for k in allele_keys], core.annotation_plan(layout)
-    )
-    return [
-        AlleleAnnotation(
-            set(_decode(c).split("&")) if c else set(),
-            set(_decode(g).split(",")) if g else set(),
-            pop,
-            cosmic,
-        )
-        for c, g, pop, cosmic in notes
-    ]

@@ -7,7 +7,9 @@ panel BED intersected with the coding BED (or declared coding-only), restricted 
 the tumour BAM covers at fragment depth >= min_depth when a BAM is given (the DRAGEN
 "effective panel size").
 The 95 % interval is the exact (Garwood 1936) Poisson interval on the count divided by
-panel_mb: low = chi2.ppf(a/2, 2k)/2, high = chi2.ppf(1 - a/2, 2k + 2)/2 (low = 0 when k = 0).
+panel_mb: low = chi2.ppf(a/2, 2k)/2, high = chi2.ppf(1 - a/2, 2k + 2)/2 (low = 0 when k = 0),
+computed as scipy.special.gammaincinv (chi2.ppf(p, 2k) / 2 == P^-1(k, p)).
+tmb_high is the protocol dichotomy stereosarc.protocol.at_least (the rule outcome-merge uses).
 """
 
 from __future__ import annotations
@@ -16,23 +18,24 @@ import logging
 import math
 
 import numpy as np
+from scipy.special import gammaincinv
 
+from stereosarc import protocol
 from tmb.exceptions import PanelTooSmallError
-from tmb.gamma import lower_regularized_inverse
 
 LOG = logging.getLogger(__name__)
 
 WARN_PANEL_MB = 0.667  # FoCR: TMB unstable below ~0.667 Mb (Merino et al. 2020, JITC)
 REFUSE_PANEL_MB = 0.2  # below this a single variant moves TMB by >= 5 mut/Mb (issue 3)
-TMB_HIGH = 10.0  # FDA pembrolizumab TMB-high, >= 10 mut/Mb (KEYNOTE-158, June 2020)
+TMB_HIGH = protocol.TMB_HIGH_CUTOFF  # FDA TMB-high, >= 10 mut/Mb (KEYNOTE-158, June 2020)
 CI_LEVEL = 0.95  # two-sided confidence level of the reported interval
 
 
 def poisson_exact_ci(count: int, level: float = CI_LEVEL) -> tuple[float, float]:
     """Garwood exact two-sided interval for a Poisson mean given ``count`` events."""
     alpha = 1.0 - level  # chi2.ppf(p, 2k) / 2 == P^-1(k, p), the regularized gamma inverse
-    low = 0.0 if count == 0 else lower_regularized_inverse(count, alpha / 2)
-    high = lower_regularized_inverse(count + 1, 1 - alpha / 2)
+    low = 0.0 if count == 0 else float(gammaincinv(count, alpha / 2))
+    high = float(gammaincinv(count + 1, 1 - alpha / 2))
     return low, high
 
 
@@ -43,7 +46,8 @@ def check_panel_size(
     refuse_mb: float = REFUSE_PANEL_MB,
     label: str = "panel",
 ) -> bool:
-    """True when the panel is below ``warn_mb`` (logged); raise below ``refuse_mb`` unless forced."""
+    """True when the panel is below ``warn_mb`` (logged); raise below ``refuse_mb`` unless
+    forced."""
     if panel_mb < refuse_mb and not force:
         raise PanelTooSmallError(
             f"{label}: denominator {panel_mb:.6g} Mb is below {refuse_mb} Mb; TMB from so few "
@@ -69,18 +73,17 @@ def tmb_estimate(
 ) -> dict:
     """TMB, its exact Poisson interval, the TMB-high call and the WES-calibrated value.
 
-    tmb = count / panel_mb (mut/Mb); tmb_high = tmb >= tmb_high (unrounded comparison);
-    tmb_wes_calibrated = slope * tmb + intercept (NA when no calibration is given).
-    A zero-length denominator gives NA values rather than an invented number.
+    tmb = count / panel_mb (mut/Mb); tmb_high = protocol.at_least(tmb, tmb_high) (unrounded
+    value, binary rounding forgiven); tmb_wes_calibrated = slope * tmb + intercept (NA when no
+    calibration is given). A zero-length denominator gives NA values (tmb_high None) rather
+    than an invented number.
     """
     if panel_mb <= 0 or math.isnan(panel_mb):
-        import pandas as pd  # its NA is the missing integer of the output tables
-
         return {
             "tmb": math.nan,
             "tmb_ci_low": math.nan,
             "tmb_ci_high": math.nan,
-            "tmb_high": pd.NA,
+            "tmb_high": None,
             "tmb_wes_calibrated": math.nan,
         }
     low, high = poisson_exact_ci(count, level)
@@ -90,7 +93,7 @@ def tmb_estimate(
         "tmb": tmb,
         "tmb_ci_low": low / panel_mb,
         "tmb_ci_high": high / panel_mb,
-        "tmb_high": int(tmb >= tmb_high),
+        "tmb_high": protocol.at_least(tmb, tmb_high),
         "tmb_wes_calibrated": calibrated,
     }
 
@@ -148,8 +151,9 @@ class Tally:
         self.counted += int(np.count_nonzero(trace.counted))
         self.driver_excluded += int(np.count_nonzero(driver_excluded(trace.outcomes)))
         for column, name in FAILURE_COLUMNS.items():
-            if self.failures[name] is not None:
-                self.failures[name] += int(np.count_nonzero(trace.outcomes[column] == 0))
+            failures = self.failures[name]
+            if failures is not None:
+                self.failures[name] = failures + int(np.count_nonzero(trace.outcomes[column] == 0))
 
     def as_dict(self) -> dict:
         return {
@@ -159,12 +163,3 @@ class Tally:
             "alleles_driver_excluded": self.driver_excluded,
             "variants_counted": self.counted,
         }
-
-
-def __getattr__(name: str):
-    """``burden.pd``: pandas, imported only when asked for (tmb-calc does not need it)."""
-    if name == "pd":
-        import pandas
-
-        return pandas
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

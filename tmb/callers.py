@@ -8,7 +8,7 @@ VAF (issue 15). Detected from the header; the compiled reader then reads the key
 | VarDict | ``##source=VarDict`` | AD (Number=R) | DP | AF |
 | FreeBayes | ``##source=freeBayes`` | AD, else RO + AO | DP | from depths |
 | VarScan2 | ``##source=VarScan2`` | RD + AD (AD = alt depth, Number=1) | DP | FREQ (%) |
-| Strelka2 | ``##source=strelka`` | SNV: tier-1 AU/CU/GU/TU of REF and ALT; indel: tier-1 TAR, TIR | DP | from depths |
+| Strelka2 | ``##source=strelka`` | tier-1 AU/CU/GU/TU (SNV); TAR, TIR (indel) | DP | from depths |
 | other | (none of these) | AD | DP | AF |
 
 Strelka2 writes two numbers per tier key (tier 1: reads passing its mapping-quality rule;
@@ -51,7 +51,6 @@ SIGNATURES = (  # (caller, header pattern), first match wins
     ("freebayes", re.compile(r"^##source=freeBayes", re.M | re.I)),
     ("vardict", re.compile(r"^##source=VarDict", re.M | re.I)),
 )
-TUMOUR_NAMES = ("TUMOR", "TUMOUR")  # Strelka2 / VarScan2 somatic sample names
 ALT_DEPTH_ROLES = {"AD", "ALTD", "AO", "TIR", "AU", "CU", "GU", "TU"}  # give alt reads
 REF_DEPTH_ROLES = {"AD", "RD", "RO", "TAR", "AU", "CU", "GU", "TU"}
 

@@ -1,60 +1,22 @@
 """tmb-calc: targeted-panel TMB of one tumour sample, with a per-allele trace.
 
-Thin layer: parse arguments, read inputs (tmb.io, tmb.vcf_io), compute (tmb.regions,
-tmb.filters, tmb.burden), write the one-row summary and the trace (tmb.outputs). The only
-place that exits. Imports neither pandas nor scipy (start-up cost; docs/tmb.md, "Choices
-made"); tmb.process sets the command's thread and allocator options.
+Thin: parse, build tmb.command.TmbOptions, call tmb.command.tmb_sample (which streams the
+trace), write the one-row summary (tmb.outputs). The only place that exits. Imports neither
+pandas nor scipy (start-up cost; docs/tmb.md, "Choices made"); tmb.process sets the
+command's thread and allocator options.
 """
 
 from __future__ import annotations
 
 from tmb import process
 
-process.limit_blas_threads()  # before numpy (imported below) loads OpenBLAS
+process.limit_blas_threads()  # before numpy (imported by the modules below) loads OpenBLAS
 
 import argparse  # noqa: E402
-import logging  # noqa: E402
-import re  # noqa: E402
 
 from stereosarc.clikit import make_parser, run_cli  # noqa: E402
-from tmb import burden, drivers, filters, io, outputs, vcf_io  # noqa: E402
-from tmb.exceptions import TmbInputError  # noqa: E402
-from tmb.mnv import LastSnv  # noqa: E402
-from tmb.presence import FieldPresence  # noqa: E402
-from tmb.regions import (
-    BASES_PER_MB,
-    RegionIndex,
-    Regions,
-    intersect_regions,  # noqa: E402
-    merge_regions,
-    runs_at_or_above,
-    total_bases,
-)
+from tmb import burden, command, drivers, filters, outputs, vcf_io  # noqa: E402
 
-LOG = logging.getLogger("tmb")
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # project identifier rule (DESIGN.md)
-# Population-frequency fields looked up in CSQ/ANN sub-fields and INFO (VEP --af_gnomade,
-# --af_gnomadg, --max_af, --af; snpEff/SnpSift gnomAD and dbNSFP annotations). INFO/AF never.
-POPULATION_FIELDS = (
-    "gnomADe_AF",
-    "gnomADg_AF",
-    "gnomAD_AF",
-    "MAX_AF",
-    "AF",
-    "gnomAD_exomes_AF",
-    "gnomAD_genomes_AF",
-    "dbNSFP_gnomAD_exomes_AF",
-    "dbNSFP_gnomAD_genomes_AF",
-)
-# The numerator counts coding alleles, so the denominator is coding territory (FoCR, TSO500,
-# F1CDx, cBioPortal); a whole-panel BED with intronic/UTR/backbone targets dilutes TMB (issue 15).
-NO_TERRITORY = (
-    "no coding territory for the denominator: give --coding-bed CDS.bed (panel_mb "
-    "= panel ∩ coding) or --panel-is-coding if the panel BED holds coding targets only"
-)
-BAM_MIN_MAPQ = 20  # as ctdna-count (ctdna.counting.MIN_MAPQ; Phred 20 = 1 % misplacement)
-BAM_MIN_BASEQ = 20  # as ctdna-count (ctdna.counting.MIN_BASEQ; Phred 20 = 1 % error)
-TERRITORY = {True: "panel_and_coding_bed", False: "panel_declared_coding"}  # summary values
 EXAMPLE = (
     "tmb-calc --vcf S1.vcf.gz --sample S1 --patient P01 --panel-bed panel.bed "
     "--coding-bed cds.bed "
@@ -76,7 +38,7 @@ def _calibration(text: str) -> tuple[float, float]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = make_parser("tmb-calc", __doc__.splitlines()[0], EXAMPLE)
-    d = filters.FilterSettings()
+    d = command.DEFAULTS
     add = parser.add_argument
     add("--vcf", required=True, help="somatic VCF (.vcf/.vcf.gz), VEP CSQ or snpEff ANN annotated")
     add("--sample", required=True, help="sample id (also the tumour column name looked for)")
@@ -86,13 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--min-mapq",
         type=int,
-        default=BAM_MIN_MAPQ,
+        default=command.BAM_MIN_MAPQ,
         help="BAM denominator: minimum mapping quality (default: %(default)s, as ctdna-count)",
     )
     add(
         "--min-baseq",
         type=int,
-        default=BAM_MIN_BASEQ,
+        default=command.BAM_MIN_BASEQ,
         help="BAM denominator: minimum base quality (default: %(default)s, as ctdna-count)",
     )
     add(
@@ -124,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--pop-af-fields",
         type=_csv_list,
-        default=POPULATION_FIELDS,
-        help="population AF fields, comma-separated (default: %s)" % ",".join(POPULATION_FIELDS),
+        default=command.POPULATION_FIELDS,
+        help="population AF fields, comma-separated (default: "
+        f"{','.join(command.POPULATION_FIELDS)})",
     )
     add(
         "--hotspots",
@@ -136,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--cosmic-field",
         help="CSQ/ANN sub-field or INFO field holding a COSMIC count (default: "
-        "the first of %s the VCF declares)" % ",".join(drivers.COSMIC_FIELDS),
+        f"the first of {','.join(drivers.COSMIC_FIELDS)} the VCF declares)",
     )
     add(
         "--max-cosmic",
@@ -157,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ch-genes",
         type=_csv_list,
         default=d.ch_genes,
-        help="CH genes (default: %s)" % ",".join(d.ch_genes),
+        help=f"CH genes (default: {','.join(d.ch_genes)})",
     )
     add(
         "--allow-empty-fields",
@@ -196,221 +159,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from(args) -> filters.FilterSettings:
-    for name in ("sample", "patient"):
-        if not ID_RE.match(getattr(args, name)):
-            raise TmbInputError(f"--{name} '{getattr(args, name)}' is not a valid identifier")
-    if args.no_cosmic and args.cosmic_field:
-        raise TmbInputError("--cosmic-field and --no-cosmic contradict each other")
-    if not args.coding_bed and not args.panel_is_coding:
-        raise TmbInputError(NO_TERRITORY)
-    if not 0 <= args.min_vaf <= args.max_vaf:
-        raise TmbInputError(
-            f"--min-vaf {args.min_vaf} / --max-vaf {args.max_vaf}: need 0 <= min <= max"
-        )
-    return filters.FilterSettings(
+def _options(args: argparse.Namespace) -> command.TmbOptions:
+    return command.TmbOptions(
+        vcf=args.vcf,
+        sample=args.sample,
+        patient=args.patient,
+        panel_bed=args.panel_bed,
+        out_trace=args.out_trace,
+        coding_bed=args.coding_bed,
+        panel_is_coding=args.panel_is_coding,
+        bam=args.bam,
+        min_mapq=args.min_mapq,
+        min_baseq=args.min_baseq,
+        mode=args.mode,
         min_vaf=args.min_vaf,
         max_vaf=args.max_vaf,
         min_depth=args.min_depth,
         min_alt=args.min_alt,
         max_pop_af=args.max_pop_af,
-        mode=args.mode,
+        pop_af_fields=tuple(args.pop_af_fields),
+        hotspots=args.hotspots,
+        no_hotspots=args.no_hotspots,
+        cosmic_field=args.cosmic_field,
+        max_cosmic=args.max_cosmic,
+        no_cosmic=args.no_cosmic,
+        mnv_vaf_tolerance=args.mnv_vaf_tolerance,
         exclude_ch=args.exclude_ch,
         ch_genes=tuple(args.ch_genes),
-        max_cosmic=args.max_cosmic if args.cosmic_field else None,
-        mnv_vaf_tolerance=args.mnv_vaf_tolerance,
+        allow_empty_fields=args.allow_empty_fields,
+        tmb_high=args.tmb_high,
+        calibration=args.calibration,
+        ci_level=args.ci_level,
+        warn_panel_mb=args.warn_panel_mb,
+        refuse_panel_mb=args.refuse_panel_mb,
+        force_small_panel=args.force_small_panel,
+        chunk_records=args.chunk_records,
     )
 
 
-def coding_territory(panel: Regions, coding_bed) -> Regions:
-    """Panel ∩ coding BED; a coding BED sharing no contig with the panel is a naming error."""
-    coding = io.read_bed(coding_bed, "coding BED")
-    if not set(coding.chrom) & set(panel.chrom):
-        raise TmbInputError(
-            f"{coding_bed}: no contig in common with the panel BED (e.g. "
-            f"{coding.chrom[0]} vs {panel.chrom[0]}); check chr-prefix naming"
-        )
-    territory = intersect_regions(panel, coding)
-    LOG.info(
-        "coding territory: %d of %d panel bases (%s)",
-        total_bases(territory),
-        total_bases(panel),
-        coding_bed,
-    )
-    return territory
-
-
-def denominator(
-    args, min_depth: int, vcf_contigs: list[str]
-) -> tuple[dict, Regions, Regions | None]:
-    """Panel (∩ coding) regions, BAM-covered regions (or None), and their sizes in Mb."""
-    bed = io.read_bed(args.panel_bed, "panel BED")
-    io.check_contigs(bed, args.panel_bed, vcf_contigs)
-    panel = merge_regions(bed)
-    sizes = {
-        "panel_bed_mb": total_bases(panel) / BASES_PER_MB,
-        "coding_restricted": 0,
-        "denominator_territory": TERRITORY[bool(args.coding_bed)],
-        "coverage_restricted": 0,
-    }
-    if args.coding_bed:
-        panel = coding_territory(panel, args.coding_bed)
-        sizes["coding_restricted"] = 1
-    covered = None
-    if args.bam:
-        pieces = [
-            runs_at_or_above(c, s, d, min_depth)
-            for c, s, d in io.bam_depth(args.bam, panel, args.min_mapq, args.min_baseq)
-        ]
-        covered = merge_regions(Regions.concat(pieces))
-        sizes["coverage_restricted"] = 1
-    sizes["panel_mb"] = total_bases(covered if covered is not None else panel) / BASES_PER_MB
-    return sizes, panel, covered
-
-
-def needs_from(settings: filters.FilterSettings, args) -> vcf_io.FieldNeeds:
-    return vcf_io.FieldNeeds(
-        vaf=settings.vaf_active,
-        depth=settings.min_depth > 0,
-        alt_reads=settings.min_alt > 0,
-        population=settings.population_active,
-        population_fields=tuple(args.pop_af_fields),
-        cosmic_field=args.cosmic_field,
-    )
-
-
-def check_variant_contigs(contigs: set, panel: RegionIndex, args) -> None:
-    """Variants exist but none lies on a panel contig: a naming mismatch, not a TMB of 0."""
-    if contigs and not contigs & panel.contigs:
-        shown = ", ".join(sorted(contigs)[:3])
-        raise TmbInputError(
-            f"{args.vcf}: none of its variant contigs ({shown}) is in the "
-            f"panel BED {args.panel_bed}; check chr-prefix naming"
-        )
-
-
-def check_presence(presence: FieldPresence, plan, args) -> None:
-    """Refuse (or warn, with --allow-empty-fields) when a field an active filter reads is
-    declared but empty in every record."""
-    message = presence.message(args.vcf, plan.layout.tag)
-    if message and not args.allow_empty_fields:
-        raise TmbInputError(message)
-    if message:
-        LOG.warning("%s", message)
-
-
-def stream_trace(
-    vcf, plan, args, settings, panel, covered, hotspots
-) -> tuple[burden.Tally, FieldPresence]:
-    """Judge every allele chunk by chunk, append it to the trace; return the tally and the
-    values found per field."""
-    inactive = filters.inactive_filters(settings, covered is not None, hotspots is not None)
-    tally, counted_keys, contigs, last_snv = burden.Tally(inactive), set(), set(), LastSnv()
-    presence = FieldPresence.of(plan, needs_from(settings, args))
-    writer = outputs.TraceWriter(args.out_trace, {"patient": args.patient, "sample": args.sample})
-    try:
-        for n_records, alleles in vcf_io.iter_allele_chunks(
-            vcf, plan, args.chunk_records, presence=presence
-        ):
-            trace = filters.judge_alleles(
-                alleles, settings, panel, covered, hotspots, counted_keys, last_snv
-            )
-            tally.add(n_records, trace)
-            presence.annotated_alleles += int((alleles.columns["consequences"] >= 0).sum())
-            contigs.update(alleles.contigs())
-            writer.write(trace)
-        check_variant_contigs(contigs, panel, args)
-        check_presence(presence, plan, args)
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
-    return tally, presence
-
-
-def summary_row(
-    args, settings, plan, sizes: dict, small: bool, counts: dict, empty_fields: str | None = None
-) -> dict:
-    """The one-row summary: required columns first, then settings, denominator and counts."""
-    estimate = burden.tmb_estimate(
-        counts["variants_counted"],
-        sizes["panel_mb"],
-        args.tmb_high,
-        args.calibration,
-        args.ci_level,
-    )
-    return {
-        "patient": args.patient,
-        "sample": args.sample,
-        "variants_counted": counts["variants_counted"],
-        "panel_mb": sizes["panel_mb"],
-        **estimate,
-        "ci_level": args.ci_level,
-        "tmb_high_cutoff": args.tmb_high,
-        "mode": settings.mode,
-        "annotation": plan.layout.tag,
-        "caller": plan.caller,
-        "vcf_sample": plan.sample_name,
-        **sizes,
-        "small_panel": int(small),
-        "empty_fields": empty_fields,
-        **counts,
-    }
-
-
-def run(args) -> None:
-    vcf = vcf_io.open_vcf(args.vcf)
-    try:
-        args.cosmic_field = drivers.cosmic_field(vcf, args)
-        settings = settings_from(args)
-        plan = vcf_io.plan_reading(vcf, args.vcf, args.sample, needs_from(settings, args))
-        LOG.info(
-            "%s: tumour column '%s', annotation %s", args.vcf, plan.sample_name, plan.layout.tag
-        )
-        sizes, panel, covered = denominator(args, settings.min_depth, list(vcf.seqnames))
-        small = burden.check_panel_size(
-            sizes["panel_mb"],
-            args.force_small_panel,
-            args.warn_panel_mb,
-            args.refuse_panel_mb,
-            label=str(args.panel_bed),
-        )
-        hotspots, hotspot_list = drivers.hotspot_list(vcf, args)
-        covered_index = RegionIndex.build(covered) if covered is not None else None
-        tally, presence = stream_trace(
-            vcf, plan, args, settings, RegionIndex.build(panel), covered_index, hotspots
-        )
-    finally:
-        vcf.close()
-    counts = tally.as_dict()
-    LOG.info(
-        "%s: %d records, %d alleles, %d counted; failing: %s",
-        args.sample,
-        counts["records_read"],
-        counts["alleles_total"],
-        counts["variants_counted"],
-        ", ".join(
-            f"{k}={v}"
-            for k, v in counts.items()
-            if k.startswith("alleles_") and k != "alleles_total"
-        ),
-    )
-    row = summary_row(args, settings, plan, sizes, small, counts, presence.names())
-    row.update(hotspot_list=hotspot_list, cosmic_field=args.cosmic_field)
-    outputs.write_summary(row, args.out_summary)
-    LOG.info(
-        "%s: TMB %.4g mut/Mb (%d / %.4g Mb)",
-        args.sample,
-        row["tmb"],
-        counts["variants_counted"],
-        sizes["panel_mb"],
-    )
+def _run(args: argparse.Namespace) -> None:
+    outputs.write_summary(command.tmb_sample(_options(args)), args.out_summary)
 
 
 def main(argv=None) -> int:
+    """Entry point of tmb-calc."""
     process.keep_freed_memory()
     process.freeze_imported_objects()
-    return run_cli(build_parser(), run, argv)
+    return run_cli(build_parser(), _run, argv)
 
 
 if __name__ == "__main__":

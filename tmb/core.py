@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING
 
+from tmb.annotation import AnnotationLayout
 from tmb.exceptions import VcfCoreError
-
-if TYPE_CHECKING:
-    from tmb.annotation import AnnotationLayout
 
 FIRST_SAMPLE = 9  # VCF 4.x: CHROM POS ID REF ALT QUAL FILTER INFO FORMAT, then the samples
 MAX_KEYS = 8  # FORMAT keys per plan the core accepts (tmb/_vcfcore.h MAX_KEYS)
@@ -72,8 +69,3 @@ class BodyPlan:
             tuple(f"{key}=".encode() for key in self.info_population),
             f"{self.info_cosmic}=".encode() if self.info_cosmic else b"",
         )
-
-
-def annotation_plan(layout: AnnotationLayout) -> tuple:
-    """A plan tuple reading only the annotation (the single-value hooks of the core)."""
-    return BodyPlan(FIRST_SAMPLE + 1, 0, layout, (), (), None).as_tuple()

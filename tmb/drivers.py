@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from stereosarc import genomics
 from tmb import io, vcf_io
 from tmb.exceptions import TmbInputError
 
@@ -65,7 +66,7 @@ def hotspot_list(vcf, args):
         return None, None
     if args.hotspots:
         return io.read_hotspots(args.hotspots), Path(args.hotspots).name
-    lengths = dict(zip(vcf.seqnames, vcf.seqlens)) if vcf.seqnames else {}
+    lengths = dict(zip(vcf.seqnames, vcf.seqlens, strict=False)) if vcf.seqnames else {}
     if GRCH37_CHR1 in (lengths.get("chr1"), lengths.get("1")):
         raise TmbInputError(
             f"{args.vcf}: the VCF is on GRCh37 (chr1 length {GRCH37_CHR1}) but "
@@ -73,5 +74,5 @@ def hotspot_list(vcf, args):
             "or --no-hotspots"
         )
     names = set(vcf.seqnames)
-    strip_chr = bool(names) and not any(n.startswith("chr") for n in names)
-    return io.read_hotspots(bundled_hotspots(), strip_chr=strip_chr), f"bundled:{HOTSPOT_FILE}"
+    chr_prefixed = not names or genomics.uses_chr_prefix(names)
+    return io.read_hotspots(bundled_hotspots(), chr_prefixed), f"bundled:{HOTSPOT_FILE}"

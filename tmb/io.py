@@ -6,67 +6,33 @@ for a hotspot table alone, by stereosarc.tables.read_table).
 
 from __future__ import annotations
 
-import gzip
 import logging
 from pathlib import Path
 
 import numpy as np
 
+from stereosarc import genomics
 from tmb.exceptions import RegionError, TmbInputError
 from tmb.filters import Hotspots
 from tmb.regions import RegionIndex, Regions, merge_regions
 
 LOG = logging.getLogger(__name__)
-BED_SKIP_PREFIXES = ("#", "track", "browser")  # UCSC BED header lines
-
-
-def _open_text(path: Path):
-    return gzip.open(path, "rt") if path.suffix == ".gz" else open(path, encoding="utf-8")
 
 
 def read_bed(path: str | Path, label: str = "BED") -> Regions:
-    """Intervals of a BED file (0-based half-open, unmerged), with their line numbers."""
-    path = Path(path)
-    if not path.exists():
-        raise RegionError(f"{path}: {label} file not found")
-    rows = []
+    """Intervals of a BED file (0-based half-open, unmerged), with their line numbers; the
+    one BED rule of stereosarc.genomics (0 <= start < end, else refused with file and line)."""
     try:
-        with _open_text(path) as handle:
-            for line_no, line in enumerate(handle, start=1):
-                if not line.strip() or line.startswith(BED_SKIP_PREFIXES):
-                    continue
-                rows.append(_bed_interval(path, line_no, line.rstrip("\n\r").split("\t")))
-    except (OSError, UnicodeDecodeError, EOFError) as err:
-        raise RegionError(f"{path}: cannot read {label} ({err})") from err
-    if not rows:
-        raise RegionError(f"{path}: {label} has no intervals")
-    chrom, start, end, line = zip(*rows)
+        intervals = genomics.read_bed(path, label)
+    except genomics.BedError as err:
+        raise RegionError(str(err)) from err
+    chrom, start, end, _, line = zip(*intervals, strict=True)
     return Regions(
         np.array(chrom, dtype=object),
         np.array(start, np.int64),
         np.array(end, np.int64),
         np.array(line, np.int64),
     )
-
-
-def _bed_interval(path: Path, line_no: int, fields: list[str]) -> tuple:
-    if len(fields) < 3:
-        raise RegionError(
-            f"{path} row {line_no}: expected at least 3 tab-separated columns "
-            f"(chrom, start, end), found {len(fields)}"
-        )
-    try:
-        start, end = int(fields[1]), int(fields[2])
-    except ValueError as err:
-        raise RegionError(
-            f"{path} row {line_no}, column start/end: '{fields[1]}'/'{fields[2]}' are not integers"
-        ) from err
-    if start < 0 or end < start:
-        raise RegionError(
-            f"{path} row {line_no}, column end: interval {start}-{end} is "
-            "negative or reversed (BED is 0-based, start <= end)"
-        )
-    return fields[0], start, end, line_no
 
 
 def check_contigs(bed: Regions, path: str | Path, vcf_contigs: list[str]) -> None:
@@ -77,16 +43,18 @@ def check_contigs(bed: Regions, path: str | Path, vcf_contigs: list[str]) -> Non
     unknown = [i for i, chrom in enumerate(bed.chrom) if chrom not in known]
     if unknown:
         first = unknown[0]
+        line = bed.rows[first] if bed.rows is not None else first + 1
         raise RegionError(
-            f"{path} row {bed.rows[first]}, column chrom: contig '{bed.chrom[first]}' "
+            f"{path} row {line}, column chrom: contig '{bed.chrom[first]}' "
             f"is not a contig of the VCF header (e.g. {', '.join(vcf_contigs[:3])}); "
             "check chr-prefix naming"
         )
 
 
-def read_hotspots(path: str | Path, strip_chr: bool = False) -> Hotspots:
+def read_hotspots(path: str | Path, chr_prefixed: bool = True) -> Hotspots:
     """Hotspot exclusions: a BED (regions) or a CSV/TSV with chrom, pos (1-based)[, ref, alt]
-    ('#' lines are comments). ``strip_chr``: drop a leading 'chr' (a VCF named 1, 2, ...)."""
+    ('#' lines are comments). Table contigs are spelt in the VCF's naming: ``chr_prefixed``
+    False (a VCF named 1, 2, ...) renames chr7 to 7 (stereosarc.genomics.in_naming_of)."""
     path = Path(path)
     if path.name.lower().removesuffix(".gz").endswith(".bed"):
         return Hotspots(regions=RegionIndex.build(read_bed(path, "hotspot BED")))
@@ -98,8 +66,8 @@ def read_hotspots(path: str | Path, strip_chr: bool = False) -> Hotspots:
                 f"{path.name} row {row}, column pos: '{pos}' is not a 1-based "
                 "position on a named chrom"
             )
-        if strip_chr and chrom.startswith("chr"):
-            chrom = chrom[3:]
+        if not chr_prefixed:
+            chrom = genomics.in_naming_of(chrom, chr_prefixed=False)
         key = f"{chrom}:{int(pos)}"
         if record.get("ref") and record.get("alt"):
             spots.alleles.add(f"{key}:{record['ref']}:{record['alt']}")
@@ -122,7 +90,7 @@ def _table_rows(path: Path, required: tuple[str, ...]):
         raise TmbInputError(f"{path}: hotspot list not found")
     delimiter = "," if path.name.lower().removesuffix(".gz").endswith(".csv") else "\t"
     try:
-        with _open_text(path) as handle:
+        with genomics.open_text(path) as handle:
             lines = [
                 (n, line)
                 for n, line in enumerate(handle, start=1)
@@ -140,7 +108,7 @@ def _table_rows(path: Path, required: tuple[str, ...]):
             f"{path} row {lines[0][0]}: missing column(s) {', '.join(missing)} "
             f"(found {', '.join(header)})"
         )
-    for (row, _), values in zip(lines[1:], reader):
+    for (row, _), values in zip(lines[1:], reader, strict=False):
         padded = values + [""] * (len(header) - len(values))
         yield row, {name: padded[i].strip() for i, name in enumerate(header)}
 
@@ -177,5 +145,5 @@ def bam_depth(path: str | Path, regions: Regions, min_mapq: int, min_baseq: int)
         counts = counting.target_counts(path, table, min_mapq=min_mapq, min_baseq=min_baseq)
     except CtdnaInputError as err:
         raise TmbInputError(f"cannot count BAM {path}: {err}") from err
-    for chrom, start, count in zip(merged.chrom, merged.start, counts):
+    for chrom, start, count in zip(merged.chrom, merged.start, counts, strict=False):
         yield chrom, int(start), count.acgt.sum(axis=0)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import queue
-import re
 import threading
 import zlib
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stereosarc import genomics
 from tmb import annotation, callers, core, hts
 from tmb.alleles import ALLELE_COLUMNS, AlleleTable  # noqa: F401  (re-exported: allele columns)
 from tmb.exceptions import VcfError
@@ -38,7 +38,6 @@ BGZF_EOF = bytes.fromhex(
 )  # SAM spec 4.1.2
 ANNOTATION_TAGS = ("CSQ", "ANN")  # VEP, snpEff; CSQ preferred when both are present
 CALLER_AF = "AF"  # INFO/AF is the caller's allele frequency, never a population frequency
-TUMOR_SAMPLE_RE = re.compile(r"^##tumor_sample=(\S+)", re.MULTILINE)  # Mutect2/GATK header line
 FLOAT32_DECIMALS = 7  # float32 carries ~7.2 significant digits (IEEE 754 binary32)
 
 
@@ -111,24 +110,19 @@ def open_vcf(path: str | Path):
 
 
 def choose_tumour_column(vcf, path, sample: str) -> tuple[int, str]:
-    """The VCF sample named ``sample``; else the only sample; else ``##tumor_sample=``; else
-    the one sample named TUMOR/TUMOUR (Strelka2, VarScan2)."""
+    """The tumour sample column and its name (stereosarc.genomics.tumour_column: the sample
+    named ``sample``; else the only sample; else the one ``##tumor_sample=``; else the one
+    TUMOR/TUMOUR column); a sites-only VCF is refused (TMB needs the tumour's FORMAT)."""
     samples = list(vcf.samples)
-    if sample in samples:
-        return samples.index(sample), sample
-    if len(samples) == 1:
-        return 0, samples[0]
-    declared = [name for name in TUMOR_SAMPLE_RE.findall(vcf.raw_header) if name in samples]
-    if len(declared) == 1:  # several (Mutect2 multi-sample): --sample must name the column
-        return samples.index(declared[0]), declared[0]
-    named = [s for s in samples if s.upper() in callers.TUMOUR_NAMES]  # Strelka2, VarScan2
-    if len(named) == 1:
-        return samples.index(named[0]), named[0]
-    raise VcfError(
-        f"{path}: tumour sample '{sample}' not found among VCF samples "
-        f"{samples or '(none: sites-only VCF)'} and no single ##tumor_sample= header "
-        "or TUMOR column to fall back on"
-    )
+    try:
+        column = genomics.tumour_column(samples, vcf.raw_header, sample)
+    except genomics.TumourColumnError as err:
+        raise VcfError(f"{path}: {err}") from err
+    if column is None:
+        raise VcfError(
+            f"{path}: tumour sample '{sample}' not found among VCF samples (none: sites-only VCF)"
+        )
+    return column, samples[column]
 
 
 def _has(vcf, kind: str, name: str) -> bool:

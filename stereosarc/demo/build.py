@@ -26,6 +26,7 @@ from stereosarc.demo import (
     readme,
     reference,
     samples,
+    variant_files,
     variants,
 )
 from stereosarc.demo.cohort import clinical_table, simulate_patients
@@ -132,7 +133,7 @@ def _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, 
     )
     io.write_tsv(pathology.tissue_cn(patients), outdir / "tissue_cn.tsv", "demo_tissue_cn")
     io.write_tsv(
-        variants.fixed_site_list(patients, by_patient),
+        variant_files.fixed_site_list(patients, by_patient),
         outdir / "ctdna_sites.tsv",
         "demo_ctdna_sites",
     )
@@ -162,7 +163,8 @@ def _write_vcfs(outdir: Path, patients: pd.DataFrame, by_patient: dict) -> None:
     for patient in tumours:
         sample = f"{patient}-T"
         io.write_vcf(
-            variants.vcf_text(sample, by_patient[patient]), outdir / "vcf" / f"{sample}.vcf.gz"
+            variant_files.vcf_text(sample, by_patient[patient]),
+            outdir / "vcf" / f"{sample}.vcf.gz",
         )
     log.info("%d tumour VCFs written", len(tumours))
 

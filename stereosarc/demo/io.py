@@ -112,7 +112,9 @@ def write_bam(
                 "qual",
             )
         ]
-        for name, flag, tid, pos, mapq, cigar, mate_pos, tlen, seq, qual in zip(*columns):
+        for name, flag, tid, pos, mapq, cigar, mate_pos, tlen, seq, qual in zip(
+            *columns, strict=True
+        ):
             record.query_name = name
             record.flag = flag
             record.reference_id = tid

@@ -120,7 +120,8 @@ def ihc_table(patients: pd.DataFrame, plan: dict) -> tuple[pd.DataFrame, dict]:
 def qupath_exports(plan: dict) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Manifest (file, patient, sample, marker) and one annotation table per file name."""
     rng = np.random.default_rng([plan["seed"], 5])
-    manifest, files = [], {}
+    manifest: list[tuple[str, str, str, str]] = []
+    files: dict[str, pd.DataFrame] = {}
     for k, patient in enumerate(plan["qupath"]):
         for marker in QUPATH_MARKERS:
             name = f"{patient}-T_{marker}.tsv"
@@ -150,8 +151,12 @@ def _annotations(rng, patient: str, marker: str, density: float, legacy: bool) -
             f"Centroid Y {um}": [f"{y:.1f}" for y in rng.uniform(2000, 30000, n)],
             "Num Detections": detections,
             "Num Positive": positive,
-            "Positive %": [f"{100 * p / d:.4f}" for p, d in zip(positive, detections)],
-            "Num Positive per mm^2": [f"{p / (a / 1e6):.4f}" for p, a in zip(positive, area_um2)],
+            "Positive %": [
+                f"{100 * p / d:.4f}" for p, d in zip(positive, detections, strict=True)
+            ],
+            "Num Positive per mm^2": [
+                f"{p / (a / 1e6):.4f}" for p, a in zip(positive, area_um2, strict=True)
+            ],
             f"Area {um}^2": [f"{a:.1f}" for a in area_um2],
         }
     )

@@ -34,7 +34,7 @@ QUALITY_POOL = 32  # distinct quality strings drawn once (fixed seed) and reused
 def quality_pool(size: int = QUALITY_POOL) -> list[np.ndarray]:
     """Binned base-quality arrays (fixed seed: a property of the sequencer, not the cohort)."""
     rng = np.random.default_rng(11)
-    values, p = zip(*QUALITY_BINS)
+    values, p = zip(*QUALITY_BINS, strict=True)
     return [rng.choice(values, READ_LENGTH, p=p).astype(np.uint8) for _ in range(size)]
 
 
@@ -43,7 +43,7 @@ def capture_efficiency(targets: pd.DataFrame) -> np.ndarray:
     return np.random.default_rng(5).lognormal(0.0, CAPTURE_SD, len(targets))
 
 
-def _events(sites: pd.DataFrame) -> list[tuple[int, str, str, int, int]]:
+def _events(sites: pd.DataFrame) -> list[tuple[int, str, str, int, int, str]]:
     """(anchor0, ref, alt, need_from0, need_to0, chrom): need_* = bases a fragment must cover."""
     events = []
     for s in sites.itertuples(index=False):
@@ -71,7 +71,8 @@ def _haplotype(chrom: str, start: int, end: int, events) -> tuple[str, list]:
 
 
 def cigar_of(refpos: list) -> tuple[int, list[tuple[int, int]]]:
-    """(reference start, CIGAR tuples) of a read whose bases map to ``refpos`` (None = inserted)."""
+    """(reference start, CIGAR tuples) of a read whose bases map to ``refpos``
+    (None = inserted)."""
     aligned = [i for i, p in enumerate(refpos) if p is not None]
     first, last = aligned[0], aligned[-1]
     ops: list[list[int]] = [[4, first]] if first else []
@@ -91,7 +92,7 @@ def cigar_of(refpos: list) -> tuple[int, list[tuple[int, int]]]:
         previous = p if p is not None else previous
     if last < len(refpos) - 1:
         ops.append([4, len(refpos) - 1 - last])
-    return refpos[first], [tuple(o) for o in ops]
+    return refpos[first], [(o[0], o[1]) for o in ops]
 
 
 def _fragments(rng, target, n_mean: float, tf: float, events) -> dict:
@@ -120,7 +121,8 @@ def _fragments(rng, target, n_mean: float, tf: float, events) -> dict:
 
 
 def _mutant_mates(chrom: str, start: int, end: int, events):
-    """(left, right) mates of a fragment carrying ``events``: (ref start, cigar tuples, sequence)."""
+    """(left, right) mates of a fragment carrying ``events``: (ref start, cigar tuples,
+    sequence)."""
     bases, refpos = _haplotype(chrom, start, end, events)
     size = min(READ_LENGTH, len(bases))
     left_start, left_cigar = cigar_of(refpos[:size])
@@ -134,7 +136,7 @@ def _add_errors(rng, seqs: list[str], rate: float) -> list[str]:
     for i in np.flatnonzero(n_errors):
         bases = bytearray(seqs[i], "ascii")
         for where, shift in zip(
-            rng.integers(0, len(bases), n_errors[i]), rng.integers(1, 4, n_errors[i])
+            rng.integers(0, len(bases), n_errors[i]), rng.integers(1, 4, n_errors[i]), strict=True
         ):
             bases[where] = b"ACGT"[("ACGT".index(chr(bases[where])) + shift) % 4]
         seqs[i] = bases.decode("ascii")
@@ -204,7 +206,7 @@ def sample_reads(
         )
         here = [e for e in events if e[5] == target.chrom]  # neighbouring targets' sites too
         parts.append(_target_reads(rng, sample, t, target, n_mean, tf, here, error_rate))
-    columns = {k: [] for k in parts[0]}
+    columns: dict[str, list] = {k: [] for k in parts[0]}
     for part in parts:
         for k, v in part.items():
             columns[k].extend(v.tolist() if isinstance(v, np.ndarray) else v)

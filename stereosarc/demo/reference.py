@@ -211,10 +211,11 @@ def merged_length(bed: pd.DataFrame) -> int:
     """Total bp of the union of the BED intervals (overlaps counted once)."""
     total = 0
     for _, group in sort_bed(bed).groupby("chrom", sort=False):
-        current_start, current_end = None, None
-        for start, end in zip(group["start"], group["end"]):
-            if current_end is None or start > current_end:
-                total += 0 if current_end is None else current_end - current_start
+        starts, ends = group["start"].tolist(), group["end"].tolist()
+        current_start, current_end = starts[0], ends[0]
+        for start, end in zip(starts[1:], ends[1:], strict=True):
+            if start > current_end:
+                total += current_end - current_start
                 current_start, current_end = start, end
             else:
                 current_end = max(current_end, end)

@@ -79,7 +79,8 @@ def plasma_plan(patients: pd.DataFrame, n_pon: int, seed: int) -> pd.DataFrame:
         1 + 5 * plan["tumour_fraction"]
     )
     plan["cfdna_ng_per_ml"] = np.round(yield_, 2)
-    plan["error_rate"] = np.exp(rng.uniform(*np.log(ERROR_RATE_RANGE), len(plan)))
+    low, high = np.log(ERROR_RATE_RANGE)
+    plan["error_rate"] = np.exp(rng.uniform(low, high, len(plan)))
     plan["sample_seed"] = rng.integers(0, 2**31, len(plan))
     return plan
 

@@ -289,17 +289,6 @@ def test_every_cli_output_is_written_to_a_temporary_name_then_renamed(demo, tmp_
         "--out",
         "report.html",
     )
-    run_cli(
-        "stereosarc-versions",
-        out / "versions",
-        "--process",
-        "TEST",
-        "--packages",
-        "stereosarc-biomarkers",
-        "pandas",
-        "--out",
-        "versions.yml",
-    )
 
 
 def write_in_place(argv) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ihc.cli import ihc_main, labs_main
+from blood.cli import labs_main
+from ihc.cli import ihc_main
 from outcome.cli import clinical_main, merge_main
 from stereosarc.tables import read_output_table
 

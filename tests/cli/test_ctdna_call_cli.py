@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctdna.cli import call_main
+from ctdna.call_cli import call_main
 from stereosarc.tables import read_output_table
 
 REFERENCE = [100.0, 200.0, 300.0, 400.0]  # BACKBONE depths: median 250
@@ -267,7 +267,7 @@ def test_ctdna_count_outputs_feed_ctdna_call(tmp_path):
     """Contract with the counting step: BAMs built with known fragments -> ctdna-count ->
     ctdna-call. Every fragment lies inside its 500-bp target (150 bp long), so the mean
     fragment depth is n x 150 / 500 and the normalised depth n_MDM2 / n_BACKBONE."""
-    from ctdna.cli import count_main
+    from ctdna.count_cli import count_main
     from tests.unit.test_ctdna_count_fixtures import (
         pair,
         write_bam,

@@ -13,7 +13,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ctdna.cli import call_main, count_main
+from ctdna.call_cli import call_main
+from ctdna.count_cli import count_main
 from stereosarc.tables import read_output_table
 from tests.unit.test_ctdna_count_fixtures import (
     pair,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stereosarc.cli import validate_main
+from stereosarc.validate_cli import validate_main
 from tests.conftest import write_bam, write_vcf
 
 SNV = "chr17\t7675088\t.\tC\tT\t.\tPASS\tCSQ=T|missense_variant|MODERATE|TP53|\tGT:AD:DP\t0/1:60,40:100"

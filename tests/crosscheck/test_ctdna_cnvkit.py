@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctdna.cli import call_main, count_main
+from ctdna.call_cli import call_main
+from ctdna.count_cli import count_main
 from stereosarc.tables import read_output_table
 from tests.conftest import require_tool
 

@@ -40,7 +40,7 @@ import pandas as pd
 import pysam
 import pytest
 
-from ctdna.cli import count_main
+from ctdna.count_cli import count_main
 from tests.conftest import require_tool
 from tests.unit.test_ctdna_count_fixtures import (
     READ_LENGTH,

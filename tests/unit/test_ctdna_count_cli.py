@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ctdna.cli import count_main
+from ctdna.count_cli import count_main
 from stereosarc.tables import read_output_table
 from tests.unit.test_ctdna_count_fixtures import (
     pair,
@@ -336,7 +336,7 @@ def test_site_list_ref_mismatch_is_a_reject_and_reserved_id_refused(inputs, caps
 )
 def test_preflight_checks_the_site_list(tmp_path, capsys, row, message):
     """stereosarc-validate --ctdna-sites (the pipeline's pre-flight of --ctdna_sites)."""
-    from stereosarc.cli import validate_main
+    from stereosarc.validate_cli import validate_main
     from tests.conftest import write_bam as write_plasma_bam
 
     write_plasma_bam(tmp_path / "P1-B.bam")

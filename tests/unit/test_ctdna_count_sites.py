@@ -9,6 +9,7 @@ import pytest
 
 from ctdna import io, sites
 from ctdna.exceptions import ContigMismatchError, CtdnaInputError
+from stereosarc import genomics
 from tests.unit.test_ctdna_count_fixtures import write_tumour_vcf
 
 
@@ -31,9 +32,9 @@ def test_classify_alleles(ref, alt, expected):
 
 
 def test_alternate_contig_names():
-    assert sites.alternate_name("17") == "chr17"
-    assert sites.alternate_name("chr17") == "17"
-    assert sites.alternate_name("MT") == "chrM"
+    assert genomics.alternate_name("17") == "chr17"
+    assert genomics.alternate_name("chr17") == "17"
+    assert genomics.alternate_name("MT") == "chrM"
 
 
 def test_contig_mismatch_is_refused():

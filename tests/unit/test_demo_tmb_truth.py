@@ -15,7 +15,8 @@ import numpy as np
 from stereosarc.demo import io
 from stereosarc.demo.cohort import simulate_patients
 from stereosarc.demo.reference import coding_bed, ctdna_targets, merged_length, panel_bed
-from stereosarc.demo.variants import tmb_count, tumour_variants, vcf_text
+from stereosarc.demo.variant_files import vcf_text
+from stereosarc.demo.variants import tmb_count, tumour_variants
 from tests.conftest import require_tool
 from tmb.drivers import bundled_hotspots
 

@@ -8,7 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from ihc import labs, labs_draws
+import blood.draws
+import blood.markers
 
 
 def rows(spec):
@@ -44,7 +45,9 @@ def rows(spec):
     ],
 )  # the window is a parameter
 def test_baseline_window_edges(window, day, used):
-    baseline, _, rejects = labs.select_values(rows([("crp", day, 5.0)]), window_days=window)
+    baseline, _, rejects = blood.markers.select_values(
+        rows([("crp", day, 5.0)]), window_days=window
+    )
     assert (len(baseline) == 1) is used
     assert (len(rejects) == 0) is (used or day == 1)  # day 1 is on-treatment, not rejected
     if not used and day < 0:
@@ -52,7 +55,7 @@ def test_baseline_window_edges(window, day, used):
 
 
 def test_baseline_is_the_last_value_in_the_window():
-    baseline, _, rejects = labs.select_values(
+    baseline, _, rejects = blood.markers.select_values(
         rows([("crp", -10, 5.0), ("crp", -2, 7.0), ("crp", -20, 9.0)])
     )
     assert baseline["value"].tolist() == [7.0]
@@ -63,7 +66,7 @@ def test_baseline_is_the_last_value_in_the_window():
 
 
 def test_on_treatment_is_the_first_value_within_42_days():
-    _, later, rejects = labs.select_values(
+    _, later, rejects = blood.markers.select_values(
         rows([("crp", 30, 20.0), ("crp", 10, 15.0), ("crp", 43, 1.0)]), on_treatment_days=42
     )
     assert later[["day", "value"]].values.tolist() == [[10, 15.0]]
@@ -85,7 +88,7 @@ def test_on_treatment_is_the_first_value_within_42_days():
     ],
 )
 def test_mgps_boundaries(crp, albumin, score):
-    result = labs.mgps(
+    result = blood.markers.mgps(
         float("nan") if crp is None else crp, float("nan") if albumin is None else albumin
     )
     assert (result is pd.NA) if score is None else result == score
@@ -102,9 +105,9 @@ def test_patient_row_ratios_and_change():
         ("neutrophils", 14, 3.0),
         ("lymphocytes", 14, 1.5),
     ]
-    baseline, later, _ = labs.select_values(rows(spec))
-    pairs = labs_draws.same_draw_pairs(rows(spec), labs.BASELINE_WINDOW_DAYS)
-    row = labs.patient_table(baseline, later, {"P1": date(2024, 3, 1)}, pairs).iloc[0]
+    baseline, later, _ = blood.markers.select_values(rows(spec))
+    pairs = blood.draws.same_draw_pairs(rows(spec), blood.markers.BASELINE_WINDOW_DAYS)
+    row = blood.markers.patient_table(baseline, later, {"P1": date(2024, 3, 1)}, pairs).iloc[0]
     assert row["nlr"] == pytest.approx(4.0)  # 6 / 1.5
     assert row["plr"] == pytest.approx(200.0)  # 300 / 1.5
     assert row["lmr"] == pytest.approx(3.0)  # 1.5 / 0.5
@@ -117,4 +120,6 @@ def test_patient_row_ratios_and_change():
 
 
 def test_zero_lymphocytes_give_na_ratios():
-    assert math.isnan(labs.ratio(5.0, 0.0)) and math.isnan(labs.ratio(float("nan"), 2.0))
+    assert math.isnan(blood.markers.ratio(5.0, 0.0)) and math.isnan(
+        blood.markers.ratio(float("nan"), 2.0)
+    )

@@ -1,4 +1,4 @@
-"""Blood ratios from one draw and censored values (ihc.labs_draws, ihc.labs)."""
+"""Blood ratios from one draw and censored values (blood.draws, blood.markers)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from ihc import labs, labs_draws
+import blood.draws
+import blood.markers
+import blood.rows
 
 START = {"P1": date(2024, 3, 1)}
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -35,13 +37,13 @@ def long_table(spec):
 
 def markers(spec, tolerance=0):
     """labs_patient row of P1 through the labs-markers steps; and the rejects."""
-    rows, rejects = labs.normalise(long_table(spec), START, {}, IDENTIFIER)
-    rows, bad = labs.deduplicate(rows)
-    baseline, later, bad2 = labs.select_values(rows)
-    pairs = labs_draws.same_draw_pairs(rows, labs.BASELINE_WINDOW_DAYS, tolerance)
-    used = labs_draws.used_rows(pairs)
+    rows, rejects = blood.rows.normalise(long_table(spec), START, {}, IDENTIFIER)
+    rows, bad = blood.rows.deduplicate(rows)
+    baseline, later, bad2 = blood.markers.select_values(rows)
+    pairs = blood.draws.same_draw_pairs(rows, blood.markers.BASELINE_WINDOW_DAYS, tolerance)
+    used = blood.draws.used_rows(pairs)
     rejects += bad + [r for r in bad2 if (r["file"], r["row"]) not in used]
-    return labs.patient_table(baseline, later, START, pairs, tolerance).iloc[0], rejects
+    return blood.markers.patient_table(baseline, later, START, pairs, tolerance).iloc[0], rejects
 
 
 # The issue's two-line example: neutrophils of day -14 with lymphocytes of day -1 cross NLR 5.
@@ -111,9 +113,9 @@ def test_crp_and_albumin_of_different_draws_are_flagged():
 
 
 def test_censored_value_parsing_and_text_refused():
-    assert labs_draws.parse_value(" >250 ") == (250.0, ">")
-    assert labs_draws.parse_value("12.5") == (12.5, None)
-    _, rejects = labs.normalise(
+    assert blood.draws.parse_value(" >250 ") == (250.0, ">")
+    assert blood.draws.parse_value("12.5") == (12.5, None)
+    _, rejects = blood.rows.normalise(
         long_table([("2024-02-29", "crp", "<<5", "mg/L"), ("2024-02-29", "crp", "neg", "mg/L")]),
         START,
         {},

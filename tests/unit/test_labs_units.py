@@ -7,7 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from ihc import labs
+import blood.analytes
+import blood.markers
+import blood.rows
 from ihc.io import IDENTIFIER
 
 STARTS = {"P1": date(2024, 3, 1)}
@@ -36,7 +38,7 @@ def lab_rows(rows):
     ],
 )
 def test_conversions(analyte, value, unit, expected):
-    assert labs.convert(analyte, value, unit) == pytest.approx(expected, rel=1e-12)
+    assert blood.analytes.convert(analyte, value, unit) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +52,7 @@ def test_conversions(analyte, value, unit, expected):
     ],
 )
 def test_unknown_or_wrong_units_are_not_guessed(analyte, unit):
-    assert labs.convert(analyte, 1.0, unit) is None
+    assert blood.analytes.convert(analyte, 1.0, unit) is None
 
 
 def test_bad_rows_are_rejected_naming_row_column_and_reason():
@@ -66,7 +68,7 @@ def test_bad_rows_are_rejected_naming_row_column_and_reason():
             ("P1", "2024-02-29", "albumin", "15", "g/L"),  # kept, unusual
         ]
     )
-    rows, rejects = labs.normalise(table, STARTS, {}, IDENTIFIER)
+    rows, rejects = blood.rows.normalise(table, STARTS, {}, IDENTIFIER)
     assert [(r["row"], r["column"]) for r in rejects] == [
         (1, "unit"),
         (2, "value"),
@@ -87,9 +89,9 @@ def test_patient_with_invalid_start_date_is_rejected():
     clinical = pd.DataFrame(
         {"patient": ["P1", "P2", "P2"], "start_date": ["2024-03-01", "2024-03-01", "2024-03-02"]}
     )
-    starts, problems = labs.start_dates(clinical)
+    starts, problems = blood.rows.start_dates(clinical)
     assert starts == STARTS and "no single valid start_date" in problems["P2"]
-    rows, rejects = labs.normalise(
+    rows, rejects = blood.rows.normalise(
         lab_rows([("P2", "2024-02-29", "crp", "5", "mg/L")]), starts, problems, IDENTIFIER
     )
     assert rows.empty and "no single valid start_date" in rejects[0]["reason"]
@@ -104,7 +106,7 @@ def test_conflicting_same_day_values_are_all_rejected_after_conversion():
             ("P1", "2024-02-28", "albumin", "30", "g/L"),
         ]
     )  # conflict
-    rows, _ = labs.normalise(table, STARTS, {}, IDENTIFIER)
-    kept, rejects = labs.deduplicate(rows)
+    rows, _ = blood.rows.normalise(table, STARTS, {}, IDENTIFIER)
+    kept, rejects = blood.rows.deduplicate(rows)
     assert kept[["analyte", "value"]].values.tolist() == [["crp", 12.0]]
     assert sorted(r["row"] for r in rejects) == [2, 3, 4]

@@ -88,3 +88,45 @@ def test_parquet_copy_has_the_same_rows(tmp_path, toy_schema):
     tables.write_table(frame, tmp_path / "t.tsv", "toy", parquet=True)
     back = pd.read_parquet(tmp_path / "t.parquet")
     pd.testing.assert_frame_equal(back, frame)
+
+
+def test_value_checks_shared_by_both_writers():
+    spec = {"type": ["integer", "null"], "minimum": 0, "enum": [0, 1, None]}
+    assert tables.missing_problem(True, {"type": "string"}) == tables.MISSING_PROBLEM
+    assert tables.missing_problem(True, spec) is None
+    assert tables.number_problem([0, 1], spec) is None
+    assert tables.number_problem([0.5], spec) == "has non-integer values"
+    assert tables.number_problem([-1], {"type": "number", "minimum": 0}).startswith(
+        "has values below"
+    )
+    assert tables.number_problem([1, 2], spec) == "has value 2 outside [0, 1]"
+    assert tables.text_problem(["x"], spec) == "has non-numeric values such as 'x'"
+    assert tables.text_problem(["CR", "XX"], {"type": "string", "enum": ["CR"]}) == (
+        "has value 'XX' outside ['CR']"
+    )
+
+
+def test_write_records_equals_write_table(tmp_path, toy_schema):
+    rows = [
+        {"patient": "P1", "tmb": 1 / 3, "high": True},
+        {"patient": "P2", "tmb": None, "high": None},
+    ]
+    tables.write_records(rows, tmp_path / "records.tsv", "toy")
+    tables.write_table(pd.DataFrame(rows), tmp_path / "frame.tsv", "toy")
+    assert (tmp_path / "records.tsv").read_bytes() == (tmp_path / "frame.tsv").read_bytes()
+
+
+def test_write_records_refuses_before_writing(tmp_path, toy_schema):
+    with pytest.raises(SchemaError, match="column 'tmb' has values below the minimum 0"):
+        tables.write_records([{"patient": "P1", "tmb": -1.0}], tmp_path / "x.tsv", "toy")
+    with pytest.raises(SchemaError, match=r"missing \['tmb'\]"):
+        tables.write_records([{"patient": "P1"}], tmp_path / "x.tsv", "toy")
+    assert list(tmp_path.glob("*x.tsv*")) == []
+
+
+def test_discarded_atomic_file_leaves_nothing(tmp_path):
+    handle, tmp = tables.open_atomic(tmp_path / "trace.tsv")
+    handle.write(b"partial")
+    handle.close()
+    tables.discard_atomic(tmp)
+    assert list(tmp_path.iterdir()) == []

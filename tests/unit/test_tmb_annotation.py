@@ -1,9 +1,10 @@
-"""Reading VEP CSQ and snpEff ANN per allele: '&' splitting, several transcripts, allele matching."""
+"""Reading VEP CSQ and snpEff ANN per allele: '&' splitting, transcripts, allele matching."""
 
 import math
 
 import pytest
 
+from tests.unit import tmb_single_values as single
 from tmb import annotation
 
 POP = ["gnomADe_AF", "gnomADg_AF", "MAX_AF", "AF"]
@@ -41,7 +42,7 @@ def test_missing_consequence_subfield_is_reported():
     ],
 )
 def test_vep_allele_keys(ref, alts, keys):
-    assert annotation.vep_allele_keys(ref, alts) == keys
+    assert single.vep_allele_keys(ref, alts) == keys
 
 
 def test_several_transcripts_and_ampersand_consequences():
@@ -50,7 +51,7 @@ def test_several_transcripts_and_ampersand_consequences():
         "C|missense_variant|TP53||0.0002&0.004,"
         "C|intron_variant|WRAP53||"
     )
-    (allele,) = annotation.summarise(value, vep_layout(), ["C"])
+    (allele,) = single.summarise(value, vep_layout(), ["C"])
     assert allele.consequences == {
         "splice_region_variant",
         "synonymous_variant",
@@ -63,14 +64,14 @@ def test_several_transcripts_and_ampersand_consequences():
 
 def test_multiallelic_entries_go_to_their_own_allele():
     value = "C|missense_variant|KRAS|0.5|,G|synonymous_variant|KRAS||"
-    first, second = annotation.summarise(value, vep_layout(), ["C", "G"])
+    first, second = single.summarise(value, vep_layout(), ["C", "G"])
     assert first.consequences == {"missense_variant"} and first.population_af == 0.5
     assert second.consequences == {"synonymous_variant"} and math.isnan(second.population_af)
 
 
 def test_allele_num_takes_precedence():
     layout = vep_layout("Allele|Consequence|ALLELE_NUM")
-    first, second = annotation.summarise(
+    first, second = single.summarise(
         "-|frameshift_variant|2,T|missense_variant|1", layout, ["T", "-"]
     )
     assert first.consequences == {"missense_variant"}
@@ -80,19 +81,17 @@ def test_allele_num_takes_precedence():
 def test_snpeff_entries():
     names = ["Allele", "Annotation", "Annotation_Impact", "Gene_Name"]
     layout = annotation.build_layout("ANN", names, POP, None)
-    (allele,) = annotation.summarise(
-        "T|stop_gained&splice_region_variant|HIGH|MDM2", layout, ["T"]
-    )
+    (allele,) = single.summarise("T|stop_gained&splice_region_variant|HIGH|MDM2", layout, ["T"])
     assert allele.consequences == {"stop_gained", "splice_region_variant"} and allele.genes == {
         "MDM2"
     }
 
 
 def test_empty_annotation_gives_empty_alleles():
-    (allele,) = annotation.summarise(None, vep_layout(), ["C"])
+    (allele,) = single.summarise(None, vep_layout(), ["C"])
     assert allele.consequences == set() and math.isnan(allele.population_af)
 
 
 def test_max_number_ignores_non_numeric_terms():
-    assert annotation.max_number("0.1&.&0.3") == 0.3
-    assert math.isnan(annotation.max_number("."))
+    assert single.max_number("0.1&.&0.3") == 0.3
+    assert math.isnan(single.max_number("."))

@@ -37,7 +37,21 @@ def test_calibration_is_linear():
 
 def test_zero_panel_gives_na_not_a_number():
     est = burden.tmb_estimate(3, 0.0)
-    assert math.isnan(est["tmb"]) and est["tmb_high"] is burden.pd.NA
+    assert math.isnan(est["tmb"]) and est["tmb_high"] is None
+
+
+def test_tmb_high_at_the_cut_off_agrees_with_the_merge_rule():
+    """tmb.tsv and biomarkers.tsv make one call at the cut-off (issue 16): 3 variants on
+    0.1 * 3 Mb is 9.999999999999998 in binary, exactly 10 mut/Mb on paper."""
+    import pandas as pd
+
+    from outcome import merge
+
+    panel_mb = 0.1 * 3
+    est = burden.tmb_estimate(3, panel_mb)
+    assert est["tmb"] < 10.0 and est["tmb_high"] == 1
+    assert merge.at_least(pd.Series([est["tmb"]]), burden.TMB_HIGH).tolist() == [1]
+    assert burden.tmb_estimate(3, 0.31)["tmb_high"] == 0  # 9.68 mut/Mb: a real shortfall
 
 
 def test_panel_guard(caplog):

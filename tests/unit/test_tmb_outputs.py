@@ -1,4 +1,4 @@
-"""tmb-calc's pandas-free output writers against the project's shared writer
+"""tmb-calc's writers (stereosarc.tables' pandas-free core) against its DataFrame writer
 (stereosarc.tables.write_table / validate_frame): same bytes, same verdicts."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def summary_row(**changes) -> dict:
     "changes",
     [
         {},
-        {"panel_mb": 0.0, **burden.tmb_estimate(3, 0.0)},  # pandas NA TMB-high, NaN TMB
+        {"panel_mb": 0.0, **burden.tmb_estimate(3, 0.0)},  # missing TMB-high, NaN TMB
         {"vcf_sample": 'T "1"\tx', "tmb_wes_calibrated": -0.0},  # quoting, negative zero
         {"tmb": 1e-12, "tmb_ci_high": 123456789012.5, "records_read": 10**12},
     ],
@@ -116,3 +116,15 @@ def test_trace_verdicts_equal_the_shared_validator(tmp_path, count, valid):
         writer.write(trace)
     writer.abort()
     assert not list(tmp_path.glob("*trace*"))
+
+
+def test_trace_columns_are_the_schema_columns_in_order():
+    """The trace column list is pinned by the compiled reader's layout (tmb/_vcfcore.c); the
+    schema is the source: both must list the same columns in the same order."""
+    from tmb.filters import TRACE_COLUMNS
+
+    properties = list(outputs.load_schema("tmb_trace")["properties"])
+    assert ["patient", "sample"] + TRACE_COLUMNS == properties
+    assert outputs.text_columns() == [
+        "chrom", "ref", "alt", "filter", "vaf_source", "consequences", "genes", "reason"
+    ]  # fmt: skip

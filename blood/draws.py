@@ -81,7 +81,7 @@ def used_rows(pairs: pd.DataFrame) -> set[tuple]:
     return {
         (f, r)
         for side in ("num", "den")
-        for f, r in zip(pairs[f"source_file_{side}"], pairs[f"source_row_{side}"])
+        for f, r in zip(pairs[f"source_file_{side}"], pairs[f"source_row_{side}"], strict=True)
     }
 
 

@@ -1,0 +1,166 @@
+"""From lab rows to usable values: identity, date, unit, plausibility, duplicates.
+
+Each usable row gets its value in the canonical unit (blood.analytes), its day counted from
+start_date (day 0 = start_date) and an ``unusual`` flag; every other row becomes a reject
+naming file, row, column and reason.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+import stereosarc.rejects
+from blood import draws
+from blood.analytes import (
+    ANALYTES,
+    CANONICAL,
+    IMPOSSIBLE_ABOVE,
+    UNIT_FACTORS,
+    UNUSUAL_RANGE,
+    convert,
+)
+from stereosarc.rejects import Reject
+
+STAGE = "labs"  # stage column of this package's rejects
+SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the same value
+
+
+def reject(file, row, column, patient, reason) -> Reject:
+    """One rejects row of stage labs (stereosarc.rejects.reject with the stage bound)."""
+    return stereosarc.rejects.reject(STAGE, file, row, reason, column=column, patient=patient)
+
+
+def parse_iso_date(text) -> date | None:
+    """A date from strict ISO YYYY-MM-DD text; None when missing or invalid."""
+    if text is None or len(str(text)) != 10:
+        return None
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+def start_dates(clinical: pd.DataFrame) -> tuple[dict[str, date], dict[str, str]]:
+    """({patient: start_date}, {patient: why no usable start date}) from the clinical table."""
+    starts, problems = {}, {}
+    for patient, group in clinical.groupby("patient", sort=True):
+        parsed = {parse_iso_date(v) for v in group["start_date"]}
+        valid = {d for d in parsed if d is not None}
+        if len(parsed) != 1 or not valid:
+            values = ", ".join(sorted({str(v) for v in group["start_date"]}))
+            problems[patient] = f"no single valid start_date in the clinical table ({values})"
+        else:
+            starts[patient] = valid.pop()
+    return starts, problems
+
+
+def _row_problem(row, starts, start_problems, identifier):
+    """(column, reason) why a lab row cannot be used, or (None, canonical value)."""
+    if row.patient is None or not identifier.match(row.patient):
+        return "patient", f"patient {row.patient!r} is missing or not a valid identifier"
+    if row.patient in start_problems:
+        return "patient", start_problems[row.patient]
+    if row.patient not in starts:
+        return "patient", "patient not in the clinical table"
+    analyte = (row.analyte or "").lower()
+    if analyte not in ANALYTES:
+        return "analyte", f"unknown analyte {row.analyte!r}"
+    if parse_iso_date(row.date) is None:
+        return "date", f"{row.date!r} is not an ISO date (YYYY-MM-DD)"
+    try:
+        value, sign = draws.parse_value(row.value)
+    except (TypeError, ValueError):
+        return "value", f"value {row.value!r} is not a number (nor <x / >x)"
+    canonical = convert(analyte, value, row.unit)
+    if canonical is None:
+        return "unit", (
+            f"unknown unit {row.unit!r} for {analyte} (accepted: "
+            f"{', '.join(UNIT_FACTORS[analyte])})"
+        )
+    if not math.isfinite(canonical) or canonical < 0 or canonical > IMPOSSIBLE_ABOVE[analyte]:
+        return "value", (
+            f"impossible {analyte} value {row.value} {row.unit} (= {canonical:g} "
+            f"{CANONICAL[analyte]}; allowed 0 to {IMPOSSIBLE_ABOVE[analyte]:g})"
+        )
+    return None, (canonical, sign)
+
+
+def normalise(
+    labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[str, str], identifier
+) -> tuple[pd.DataFrame, list[Reject]]:
+    """Usable rows in canonical units with day (from start_date) and an unusual flag."""
+    kept, rejects = [], []
+    for row in labs.rename(columns={"_row": "src_row", "_file": "src_file"}).itertuples(
+        index=False
+    ):
+        column, outcome = _row_problem(row, starts, start_problems, identifier)
+        if column is not None:
+            rejects.append(reject(row.src_file, row.src_row, column, row.patient, outcome))
+            continue
+        analyte, (value, sign) = row.analyte.lower(), outcome
+        low, high = UNUSUAL_RANGE[analyte]
+        kept.append(
+            {
+                "patient": row.patient,
+                "analyte": analyte,
+                "value": value,
+                "censored": sign,
+                "day": (cast(date, parse_iso_date(row.date)) - starts[row.patient]).days,
+                "unusual": not low <= value <= high,
+                "source_file": row.src_file,
+                "source_row": row.src_row,
+            }
+        )
+    columns = [
+        "patient",
+        "analyte",
+        "value",
+        "censored",
+        "day",
+        "unusual",
+        "source_file",
+        "source_row",
+    ]
+    return pd.DataFrame(kept, columns=columns), rejects
+
+
+def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
+    """One value per patient, analyte and day: equal duplicates keep the first row; values
+    that conflict are all rejected."""
+    keep, rejects = [], []
+    for _, group in rows.groupby(["patient", "analyte", "day"], sort=True):
+        first = group.iloc[0]
+        signs = group["censored"].fillna("") if "censored" in group else pd.Series([""])
+        if (
+            np.isclose(group["value"], first["value"], rtol=SAME_VALUE_RTOL, atol=0).all()
+            and signs.nunique() == 1
+        ):
+            keep.append(first)
+            rejects += [
+                reject(
+                    r.source_file,
+                    r.source_row,
+                    "value",
+                    r.patient,
+                    f"duplicate of row {first['source_row']} (same value)",
+                )
+                for r in group.iloc[1:].itertuples(index=False)
+            ]
+        else:
+            shown = ", ".join(f"{v:g}" for v in group["value"])
+            rejects += [
+                reject(
+                    r.source_file,
+                    r.source_row,
+                    "value",
+                    r.patient,
+                    f"conflicting {r.analyte} values on the same date: {shown}",
+                )
+                for r in group.itertuples(index=False)
+            ]
+    return pd.DataFrame(keep, columns=rows.columns).reset_index(drop=True), rejects

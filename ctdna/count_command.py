@@ -1,0 +1,191 @@
+"""ctdna-count as a library call: options in, the four per-sample tables out.
+
+One plasma (or PoN) BAM: fragment alleles at the tumour-informed sites (and the fixed sites
+of a tumour-naive list), fragment depth per capture target, and the sample's own error
+background. Method: docs/ctdna_counting.md. Which targets and sites may be counted is
+decided in ctdna.site_checks; the counting itself is ctdna.counting (htslib core).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ctdna import background as background_model
+from ctdna import counting, fragcore, io, site_checks
+from ctdna import sites as site_selection
+from ctdna.exceptions import CtdnaInputError
+from stereosarc import protocol
+from stereosarc.rejects import Reject, reject_table
+from stereosarc.schemas import load_schema
+
+LOG = logging.getLogger("ctdna.count")
+DEPTH_TABLE_COLUMNS = list(
+    load_schema("ctdna_target_depth")["properties"]
+)  # columns, in order: the schema
+
+
+@dataclass(frozen=True)
+class CountOptions:
+    """What ctdna-count reads and the read filters it applies (defaults: ctdna.counting)."""
+
+    bam: Path  # plasma/PoN BAM or CRAM, indexed
+    sample: str  # sample id, written in every row
+    targets: Path  # ctDNA targets BED (gene in column 4)
+    tumours: tuple[tuple[str, Path], ...] = ()  # (tumour id, VCF) of the patient (pon: all)
+    sites: Path | None = None  # fixed site list (tumour-naive tracking)
+    fasta: Path | None = None  # reference: checks site REF; needed for CRAM
+    min_mapq: int = counting.MIN_MAPQ
+    min_baseq: int = counting.MIN_BASEQ
+    umi_tag: str | None = None  # collapse UMI families by this tag (MI or RX)
+    max_background_vaf: float = background_model.MAX_BACKGROUND_VAF
+    background: bool = True  # also estimate the sample's error background
+
+    def __post_init__(self) -> None:
+        """Refuse a bad sample id, a reserved tumour id or bad thresholds before any file."""
+        if not protocol.is_identifier(self.sample):
+            raise CtdnaInputError(f"--sample {self.sample!r} does not match {protocol.ID_PATTERN}")
+        for name in ("min_mapq", "min_baseq"):
+            if getattr(self, name) < 0:
+                raise CtdnaInputError(f"--{name.replace('_', '-')} must be >= 0")
+        if not 0 < self.max_background_vaf <= 1:
+            raise CtdnaInputError("--max-background-vaf must be in (0, 1]")
+        for tumour_id, path in self.tumours:
+            if tumour_id == site_selection.FIXED_SITES:
+                raise CtdnaInputError(
+                    f"--tumour '{tumour_id}={path}': {tumour_id!r} is reserved for the rows "
+                    f"of --sites; rename the tumour sample"
+                )
+
+
+@dataclass(frozen=True)
+class CountTables:
+    """ctdna_site_counts, ctdna_target_depth, ctdna_background (None when not asked) and
+    the rejects of ctdna-count."""
+
+    sites: pd.DataFrame
+    targets: pd.DataFrame
+    background: pd.DataFrame | None
+    rejects: pd.DataFrame
+
+
+def count_sample(options: CountOptions) -> CountTables:
+    """Read the inputs, count, and return the four tables (module doc)."""
+    core = fragcore.core()
+    LOG.info("counting core: htslib %s (%s)", core.version, core.library)
+    targets = io.read_targets(options.targets)
+    bam = io.open_alignments(options.bam, options.fasta)
+    fasta = io.open_fasta(options.fasta)
+    try:
+        return _count_open(options, targets, bam, fasta)
+    finally:
+        bam.close()
+        if fasta is not None:
+            fasta.close()
+
+
+def _stage_rejects(rows: list[dict]) -> list[Reject]:
+    """Site-selection rejects as rows of stage ctdna (no patient: samples only here)."""
+    return [site_checks.reject(r["file"], r["row"], r["column"], r["reason"]) for r in rows]
+
+
+def _load_sites(options: CountOptions, targets: pd.DataFrame, rejects: list) -> pd.DataFrame:
+    """Sites of every tumour VCF inside the targets and of the site list, a log line each."""
+    per_tumour = [_fixed_sites(options.sites, targets, rejects)] if options.sites else []
+    for tumour_id, path in options.tumours:
+        variants = io.read_tumour_vcf(path, tumour_id)
+        found, bad, counts = site_selection.select_sites(variants, targets, tumour_id, path.name)
+        rejects.extend(_stage_rejects(bad))
+        LOG.info(
+            "%s: %d records x ALT; %d not PASS; %d outside targets; %d unsupported "
+            "alleles; %d repeated; %d sites",
+            path.name,
+            counts["records"],
+            counts["not_pass"],
+            counts["outside_targets"],
+            counts["unsupported"],
+            counts["repeated"],
+            counts["sites"],
+        )
+        per_tumour.append(found)
+    if not options.tumours and not options.sites:
+        LOG.info("no --tumour VCF and no --sites: empty site table, target depths only")
+    return site_selection.merge_sites(per_tumour)
+
+
+def _fixed_sites(path: Path, targets: pd.DataFrame, rejects: list) -> pd.DataFrame:
+    """Sites of the site list inside the targets; the other rows become rejects."""
+    listed = io.read_site_list(path)
+    name = Path(path).name
+    found, bad, counts = site_selection.select_fixed_sites(listed, targets, name)
+    rejects.extend(_stage_rejects(bad))
+    LOG.info(
+        "%s: %d listed; %d outside targets; %d unsupported alleles; %d repeated; %d sites",
+        name,
+        counts["rows"],
+        counts["outside_targets"],
+        counts["unsupported"],
+        counts["repeated"],
+        counts["sites"],
+    )
+    return found
+
+
+def _count_open(options: CountOptions, targets: pd.DataFrame, bam, fasta) -> CountTables:
+    """The four tables from the opened inputs."""
+    rejects: list[Reject] = []
+    targets_name = Path(options.targets).name
+    targets = site_checks.usable_targets(targets, bam, targets_name, rejects)
+    if fasta is not None:
+        site_selection.check_contig_naming(
+            set(targets["chrom"]),
+            set(fasta.references),
+            f"targets BED {targets_name}",
+            "the FASTA",
+        )
+    sites = site_checks.checked_sites(_load_sites(options, targets, rejects), bam, fasta, rejects)
+    read_filters: dict[str, Any] = {
+        "reference": str(options.fasta) if options.fasta else None,
+        "min_mapq": options.min_mapq,
+        "min_baseq": options.min_baseq,
+        "umi_tag": options.umi_tag,
+    }
+    counts = counting.count_sites(str(options.bam), sites, **read_filters)
+    per_target = counting.target_counts(str(options.bam), targets, **read_filters)
+    depth = counting.target_depth(targets, per_target)
+    background = (
+        background_model.sample_background(
+            targets, per_target, sites, fasta, max_background_vaf=options.max_background_vaf
+        )
+        if options.background
+        else None
+    )
+    site_table = site_checks.site_table(options.sample, sites, counts)
+    _log_counts(site_table, depth, rejects)
+    depth.insert(0, "sample", options.sample)
+    if background is not None:
+        background.insert(0, "sample", options.sample)
+    depth = depth.sort_values(["chrom", "start", "end"], kind="stable")[DEPTH_TABLE_COLUMNS]
+    return CountTables(site_table, depth, background, reject_table(rejects))
+
+
+def _log_counts(site_table: pd.DataFrame, depth: pd.DataFrame, rejects: list) -> None:
+    """What was counted, for people reading the log."""
+    zero = int((pd.to_numeric(site_table["depth_fragments"]) == 0).sum())
+    LOG.info(
+        "%d site rows counted (%d with no fragment); %d targets, median fragment depth "
+        "%.1f; %d rejects",
+        len(site_table),
+        zero,
+        len(depth),
+        float(depth["mean_fragment_depth"].median()) if len(depth) else float("nan"),
+        len(rejects),
+    )
+    if zero:
+        LOG.warning("%d site rows have no passing fragment (depth_fragments = 0)", zero)
+    if len(depth) and int(depth["fragments"].sum()) == 0:
+        LOG.warning("no passing fragment in any target: check the BAM, targets and filters")

@@ -1,0 +1,116 @@
+"""Rejected input rows: one record, one builder, one collector (cohort/rejects.tsv).
+
+A reject says which stage did not use which row of which file and why (DESIGN.md: nothing
+is dropped silently). The columns are the properties of assets/schemas/rejects.schema.json,
+in its order; nothing else declares them.
+
+The one collector (``reject_table``) takes any mix of Reject records, dicts and rejects
+tables, and applies:
+
+- one dedupe rule: a row equal to an earlier one in all six columns is dropped (a rerun of
+  a stage, or the same reject gathered from two files, is reported once);
+- one sort order: stage, file, row, column, patient, reason, missing values first, rows
+  numerically, texts by code point; stable, so reruns give identical files.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from stereosarc.schemas import load_schema
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+REJECTS_SCHEMA = "rejects"  # assets/schemas/rejects.schema.json
+REJECT_COLUMNS = list(load_schema(REJECTS_SCHEMA)["properties"])  # stage .. reason
+TEXT_COLUMNS = [c for c in REJECT_COLUMNS if c != "row"]  # every column but the row number
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One input row (or sample, site, file) not used: where it came from and why."""
+
+    stage: str | None  # pipeline stage that refused it (validate, tmb, ctdna, ihc, ...)
+    file: str  # base name of the input file
+    row: int | None  # 1-based data row (header = row 0); None for a whole file or derived item
+    column: str | None  # column whose value caused it; None when not one column
+    patient: str | None  # patient id, when known
+    reason: str  # why, in words
+
+    def __getitem__(self, column: str) -> Any:
+        """``r["reason"]`` as ``r.reason``: a Reject reads like the rejects-table row it is."""
+        if column not in REJECT_COLUMNS:
+            raise KeyError(column)
+        return getattr(self, column)
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN, pandas.NA or NaT (without importing pandas)."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def reject(
+    stage: str | None,
+    file: Any,
+    row: Any,
+    reason: str,
+    column: str | None = None,
+    patient: Any = None,
+) -> Reject:
+    """The one builder: a Reject with ``row`` as an int (None when missing or NaN) and a
+    missing ``patient`` as None."""
+    number = None if _missing(row) else int(row)
+    if number is not None and isinstance(row, float) and not math.isclose(row, number):
+        raise ValueError(f"reject row {row!r} is not a whole row number")
+    return Reject(
+        stage=stage,
+        file=str(file),
+        row=number,
+        column=None if _missing(column) else column,
+        patient=None if _missing(patient) else str(patient),
+        reason=reason,
+    )
+
+
+def _records(part: Any) -> list[dict]:
+    if isinstance(part, Reject):
+        return [asdict(part)]
+    if isinstance(part, dict):
+        return [part]
+    if hasattr(part, "to_dict"):  # a rejects DataFrame
+        return part.reindex(columns=REJECT_COLUMNS).to_dict("records")
+    return [record for item in part for record in _records(item)]
+
+
+def _as_reject(record: dict) -> Reject:
+    return reject(
+        record.get("stage"),
+        record["file"],
+        record.get("row"),
+        record["reason"],
+        column=record.get("column"),
+        patient=record.get("patient"),
+    )
+
+
+def reject_table(*parts: Any) -> pd.DataFrame:
+    """The one collector: every reject of ``parts`` (Reject records, dicts, rejects tables or
+    lists of these) as one table of REJECT_COLUMNS, deduplicated and sorted (module doc)."""
+    import pandas as pd
+
+    rows = [asdict(_as_reject(record)) for part in parts for record in _records(part)]
+    table = pd.DataFrame(rows, columns=REJECT_COLUMNS)
+    table["row"] = pd.array(table["row"], dtype="Int64")
+    for column in TEXT_COLUMNS:
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
+    table = table.drop_duplicates(ignore_index=True)
+    keys = table.assign(
+        **{c: table[c].notna().map(int).astype(str) + table[c].fillna("") for c in TEXT_COLUMNS}
+    )
+    order = keys.sort_values(REJECT_COLUMNS, na_position="first", kind="stable").index
+    return table.loc[order].reset_index(drop=True)

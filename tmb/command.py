@@ -1,0 +1,324 @@
+"""tmb-calc as a library call: options in, the one-row TMB summary out (docs/tmb.md).
+
+Recipe: open the VCF, choose its tumour column and annotation (tmb.vcf_io), build the
+denominator (panel, ∩ coding, ∩ BAM coverage: tmb.regions), judge every allele chunk by
+chunk (tmb.filters), count (tmb.burden). The per-allele trace is streamed to its file as the
+chunks are judged (memory stays flat in VCF size: docs/tmb.md), so its path is an option;
+the summary row is returned for the caller to write.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from stereosarc import protocol
+from tmb import burden, drivers, filters, io, outputs, vcf_io
+from tmb.exceptions import TmbInputError
+from tmb.mnv import LastSnv
+from tmb.presence import FieldPresence
+from tmb.regions import (
+    BASES_PER_MB,
+    RegionIndex,
+    Regions,
+    intersect_regions,
+    merge_regions,
+    runs_at_or_above,
+    total_bases,
+)
+
+LOG = logging.getLogger("tmb")
+# Population-frequency fields looked up in CSQ/ANN sub-fields and INFO (VEP --af_gnomade,
+# --af_gnomadg, --max_af, --af; snpEff/SnpSift gnomAD and dbNSFP annotations). INFO/AF never.
+POPULATION_FIELDS = (
+    "gnomADe_AF",
+    "gnomADg_AF",
+    "gnomAD_AF",
+    "MAX_AF",
+    "AF",
+    "gnomAD_exomes_AF",
+    "gnomAD_genomes_AF",
+    "dbNSFP_gnomAD_exomes_AF",
+    "dbNSFP_gnomAD_genomes_AF",
+)
+# The numerator counts coding alleles, so the denominator is coding territory (FoCR, TSO500,
+# F1CDx, cBioPortal); a whole-panel BED with intronic/UTR/backbone targets dilutes TMB (issue 15).
+NO_TERRITORY = (
+    "no coding territory for the denominator: give --coding-bed CDS.bed (panel_mb "
+    "= panel ∩ coding) or --panel-is-coding if the panel BED holds coding targets only"
+)
+BAM_MIN_MAPQ = 20  # as ctdna-count (ctdna.counting.MIN_MAPQ; Phred 20 = 1 % misplacement)
+BAM_MIN_BASEQ = 20  # as ctdna-count (ctdna.counting.MIN_BASEQ; Phred 20 = 1 % error)
+TERRITORY = {True: "panel_and_coding_bed", False: "panel_declared_coding"}  # summary values
+DEFAULTS = filters.FilterSettings()  # filter thresholds with their sources (tmb.filters)
+
+
+@dataclass(frozen=True)
+class TmbOptions:
+    """What tmb-calc reads, its filters and its TMB settings; paths as given (text)."""
+
+    vcf: str  # somatic VCF, VEP CSQ or snpEff ANN annotated
+    sample: str  # sample id, also the tumour column name looked for
+    patient: str
+    panel_bed: str  # panel targets (merged; overlaps counted once)
+    out_trace: str  # the trace is streamed here while the alleles are judged
+    coding_bed: str | None = None  # denominator = panel ∩ coding
+    panel_is_coding: bool = False  # the panel BED holds coding targets only
+    bam: str | None = None  # denominator restricted to bases with depth >= min_depth
+    min_mapq: int = BAM_MIN_MAPQ
+    min_baseq: int = BAM_MIN_BASEQ
+    mode: str = DEFAULTS.mode
+    min_vaf: float = DEFAULTS.min_vaf
+    max_vaf: float = DEFAULTS.max_vaf
+    min_depth: int = DEFAULTS.min_depth
+    min_alt: int = DEFAULTS.min_alt
+    max_pop_af: float = DEFAULTS.max_pop_af
+    pop_af_fields: tuple[str, ...] = POPULATION_FIELDS
+    hotspots: str | None = None  # exclusion list; None: the bundled cancerhotspots v2 list
+    no_hotspots: bool = False
+    cosmic_field: str | None = None  # None: the first of drivers.COSMIC_FIELDS declared
+    max_cosmic: float = drivers.MAX_COSMIC
+    no_cosmic: bool = False
+    mnv_vaf_tolerance: float = DEFAULTS.mnv_vaf_tolerance
+    exclude_ch: bool = False
+    ch_genes: tuple[str, ...] = DEFAULTS.ch_genes
+    allow_empty_fields: bool = False  # warn instead of refusing a declared but empty field
+    tmb_high: float = burden.TMB_HIGH
+    calibration: tuple[float, float] | None = None  # SLOPE, INTERCEPT panel-to-WES
+    ci_level: float = burden.CI_LEVEL
+    warn_panel_mb: float = burden.WARN_PANEL_MB
+    refuse_panel_mb: float = burden.REFUSE_PANEL_MB
+    force_small_panel: bool = False
+    chunk_records: int = vcf_io.CHUNK_RECORDS
+
+    def __post_init__(self) -> None:
+        """Refuse bad identifiers and contradictory settings before any file is opened."""
+        for name in ("sample", "patient"):
+            if not protocol.is_identifier(getattr(self, name)):
+                raise TmbInputError(f"--{name} '{getattr(self, name)}' is not a valid identifier")
+        if self.no_cosmic and self.cosmic_field:
+            raise TmbInputError("--cosmic-field and --no-cosmic contradict each other")
+        if not self.coding_bed and not self.panel_is_coding:
+            raise TmbInputError(NO_TERRITORY)
+        if not 0 <= self.min_vaf <= self.max_vaf:
+            raise TmbInputError(
+                f"--min-vaf {self.min_vaf} / --max-vaf {self.max_vaf}: need 0 <= min <= max"
+            )
+
+
+def filter_settings(options: TmbOptions) -> filters.FilterSettings:
+    """The allele filters; the COSMIC count filter only when a COSMIC field is in use."""
+    return filters.FilterSettings(
+        min_vaf=options.min_vaf,
+        max_vaf=options.max_vaf,
+        min_depth=options.min_depth,
+        min_alt=options.min_alt,
+        max_pop_af=options.max_pop_af,
+        mode=options.mode,
+        exclude_ch=options.exclude_ch,
+        ch_genes=tuple(options.ch_genes),
+        max_cosmic=options.max_cosmic if options.cosmic_field else None,
+        mnv_vaf_tolerance=options.mnv_vaf_tolerance,
+    )
+
+
+def coding_territory(panel: Regions, coding_bed) -> Regions:
+    """Panel ∩ coding BED; a coding BED sharing no contig with the panel is a naming error."""
+    coding = io.read_bed(coding_bed, "coding BED")
+    if not set(coding.chrom) & set(panel.chrom):
+        raise TmbInputError(
+            f"{coding_bed}: no contig in common with the panel BED (e.g. "
+            f"{coding.chrom[0]} vs {panel.chrom[0]}); check chr-prefix naming"
+        )
+    territory = intersect_regions(panel, coding)
+    LOG.info(
+        "coding territory: %d of %d panel bases (%s)",
+        total_bases(territory),
+        total_bases(panel),
+        coding_bed,
+    )
+    return territory
+
+
+def denominator(
+    options: TmbOptions, min_depth: int, vcf_contigs: list[str]
+) -> tuple[dict, Regions, Regions | None]:
+    """Panel (∩ coding) regions, BAM-covered regions (or None), and their sizes in Mb."""
+    bed = io.read_bed(options.panel_bed, "panel BED")
+    io.check_contigs(bed, options.panel_bed, vcf_contigs)
+    panel = merge_regions(bed)
+    sizes = {
+        "panel_bed_mb": total_bases(panel) / BASES_PER_MB,
+        "coding_restricted": 0,
+        "denominator_territory": TERRITORY[bool(options.coding_bed)],
+        "coverage_restricted": 0,
+    }
+    if options.coding_bed:
+        panel = coding_territory(panel, options.coding_bed)
+        sizes["coding_restricted"] = 1
+    covered = None
+    if options.bam:
+        pieces = [
+            runs_at_or_above(c, s, d, min_depth)
+            for c, s, d in io.bam_depth(options.bam, panel, options.min_mapq, options.min_baseq)
+        ]
+        covered = merge_regions(Regions.concat(pieces))
+        sizes["coverage_restricted"] = 1
+    sizes["panel_mb"] = total_bases(covered if covered is not None else panel) / BASES_PER_MB
+    return sizes, panel, covered
+
+
+def field_needs(settings: filters.FilterSettings, options: TmbOptions) -> vcf_io.FieldNeeds:
+    """The VCF fields the active filters read."""
+    return vcf_io.FieldNeeds(
+        vaf=settings.vaf_active,
+        depth=settings.min_depth > 0,
+        alt_reads=settings.min_alt > 0,
+        population=settings.population_active,
+        population_fields=tuple(options.pop_af_fields),
+        cosmic_field=options.cosmic_field,
+    )
+
+
+def check_variant_contigs(contigs: set, panel: RegionIndex, options: TmbOptions) -> None:
+    """Variants exist but none lies on a panel contig: a naming mismatch, not a TMB of 0."""
+    if contigs and not contigs & panel.contigs:
+        shown = ", ".join(sorted(contigs)[:3])
+        raise TmbInputError(
+            f"{options.vcf}: none of its variant contigs ({shown}) is in the "
+            f"panel BED {options.panel_bed}; check chr-prefix naming"
+        )
+
+
+def check_presence(presence: FieldPresence, plan, options: TmbOptions) -> None:
+    """Refuse (or warn, with allow_empty_fields) when a field an active filter reads is
+    declared but empty in every record."""
+    message = presence.message(options.vcf, plan.layout.tag)
+    if message and not options.allow_empty_fields:
+        raise TmbInputError(message)
+    if message:
+        LOG.warning("%s", message)
+
+
+def stream_trace(
+    vcf, plan, options: TmbOptions, settings, panel, covered, hotspots
+) -> tuple[burden.Tally, FieldPresence]:
+    """Judge every allele chunk by chunk, append it to the trace; return the tally and the
+    values found per field."""
+    inactive = filters.inactive_filters(settings, covered is not None, hotspots is not None)
+    tally, last_snv = burden.Tally(inactive), LastSnv()
+    counted_keys: set = set()  # keys of the alleles counted so far (repeats count once)
+    contigs: set[str] = set()  # contigs of the VCF's alleles
+    presence = FieldPresence.of(plan, field_needs(settings, options))
+    writer = outputs.TraceWriter(
+        options.out_trace, {"patient": options.patient, "sample": options.sample}
+    )
+    try:
+        for n_records, alleles in vcf_io.iter_allele_chunks(
+            vcf, plan, options.chunk_records, presence=presence
+        ):
+            trace = filters.judge_alleles(
+                alleles, settings, panel, covered, hotspots, counted_keys, last_snv
+            )
+            tally.add(n_records, trace)
+            presence.annotated_alleles += int((alleles.columns["consequences"] >= 0).sum())
+            contigs.update(alleles.contigs())
+            writer.write(trace)
+        check_variant_contigs(contigs, panel, options)
+        check_presence(presence, plan, options)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return tally, presence
+
+
+def summary_row(
+    options: TmbOptions,
+    settings: filters.FilterSettings,
+    plan,
+    sizes: dict,
+    small: bool,
+    counts: dict,
+    empty_fields: str | None = None,
+) -> dict:
+    """The one-row summary: required columns first, then settings, denominator and counts."""
+    estimate = burden.tmb_estimate(
+        counts["variants_counted"],
+        sizes["panel_mb"],
+        options.tmb_high,
+        options.calibration,
+        options.ci_level,
+    )
+    return {
+        "patient": options.patient,
+        "sample": options.sample,
+        "variants_counted": counts["variants_counted"],
+        "panel_mb": sizes["panel_mb"],
+        **estimate,
+        "ci_level": options.ci_level,
+        "tmb_high_cutoff": options.tmb_high,
+        "mode": settings.mode,
+        "annotation": plan.layout.tag,
+        "caller": plan.caller,
+        "vcf_sample": plan.sample_name,
+        **sizes,
+        "small_panel": int(small),
+        "empty_fields": empty_fields,
+        **counts,
+    }
+
+
+def tmb_sample(options: TmbOptions) -> dict:
+    """The tmb summary row of one tumour sample; the trace is written to options.out_trace."""
+    vcf = vcf_io.open_vcf(options.vcf)
+    try:
+        options = replace(options, cosmic_field=drivers.cosmic_field(vcf, options))
+        settings = filter_settings(options)
+        plan = vcf_io.plan_reading(
+            vcf, options.vcf, options.sample, field_needs(settings, options)
+        )
+        LOG.info(
+            "%s: tumour column '%s', annotation %s",
+            options.vcf,
+            plan.sample_name,
+            plan.layout.tag,
+        )
+        sizes, panel, covered = denominator(options, settings.min_depth, list(vcf.seqnames))
+        small = burden.check_panel_size(
+            sizes["panel_mb"],
+            options.force_small_panel,
+            options.warn_panel_mb,
+            options.refuse_panel_mb,
+            label=str(options.panel_bed),
+        )
+        hotspots, hotspot_list = drivers.hotspot_list(vcf, options)
+        covered_index = RegionIndex.build(covered) if covered is not None else None
+        tally, presence = stream_trace(
+            vcf, plan, options, settings, RegionIndex.build(panel), covered_index, hotspots
+        )
+    finally:
+        vcf.close()
+    counts = tally.as_dict()
+    LOG.info(
+        "%s: %d records, %d alleles, %d counted; failing: %s",
+        options.sample,
+        counts["records_read"],
+        counts["alleles_total"],
+        counts["variants_counted"],
+        ", ".join(
+            f"{k}={v}"
+            for k, v in counts.items()
+            if k.startswith("alleles_") and k != "alleles_total"
+        ),
+    )
+    row = summary_row(options, settings, plan, sizes, small, counts, presence.names())
+    row.update(hotspot_list=hotspot_list, cosmic_field=options.cosmic_field)
+    LOG.info(
+        "%s: TMB %.4g mut/Mb (%d / %.4g Mb)",
+        options.sample,
+        row["tmb"],
+        counts["variants_counted"],
+        sizes["panel_mb"],
+    )
+    return row
