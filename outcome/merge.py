@@ -29,11 +29,11 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from blood import analytes as labs
 from ctdna import dynamics
 from ihc import densities
 from stereosarc import protocol
 from stereosarc.rejects import Reject, reject, reject_table
+from stereosarc.schemas import flagged_columns
 
 TMB_HIGH_CUT = protocol.TMB_HIGH_CUTOFF  # mut/Mb: FDA TMB-H cut-off (stereosarc.protocol)
 CPS_CUT = 1.0  # CPS ≥ 1: 22C3 pharmDx positivity cut-off (KEYNOTE-048, Burtness, Lancet 2019)
@@ -82,17 +82,7 @@ CTDNA_COLUMNS = [
 IHC_COLUMNS = [
     c for c in densities.PATIENT_COLUMNS if c.endswith(("_density", "_percent_positive"))
 ] + ["cd8_foxp3_ratio", "cps", "tps", "pdl1_ic_percent", "pdl1_ic_category"]
-LABS_COLUMNS = [labs.CANONICAL[a] for a in labs.ANALYTES] + [
-    "nlr",
-    "plr",
-    "lmr",
-    "car",
-    "mgps",
-    "nlr_on_treatment",
-    "nlr_change",
-    "crp_change",
-    "albumin_change",
-]
+LABS_COLUMNS = flagged_columns("labs_patient")  # labs_patient columns flagged x-biomarker
 EXTRA_ENDPOINTS = [
     "start_date",
     "best_response_irecist",

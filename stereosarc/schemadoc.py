@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 
+from stereosarc.schemas import expanded
 from stereosarc.tables import schema_dir
 
 HEADER = """# Output tables
@@ -77,7 +78,7 @@ def render() -> str:
 
 
 def _load(path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return expanded(json.loads(path.read_text(encoding="utf-8")))
 
 
 def render_parameters() -> str:

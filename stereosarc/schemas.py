@@ -27,11 +27,33 @@ def schema_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "assets" / "schemas"
 
 
+INCLUDE_KEY = "x-include"  # {"schema": other table, "flag": property flag}: columns taken over
+BIOMARKER_FLAG = "x-biomarker"  # a stage table's column carried into biomarkers.tsv
+
+
 @cache
 def load_schema(name: str) -> dict:
-    """The JSON schema of output table ``name`` (assets/schemas/<name>.schema.json)."""
+    """The JSON schema of output table ``name`` (assets/schemas/<name>.schema.json), with the
+    columns it includes from other schemas (``x-include``) appended to its properties."""
     path = schema_dir() / f"{name}.schema.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        schema = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
         raise SchemaError(f"no schema for table '{name}': {path} is missing") from err
+    return expanded(schema)
+
+
+def flagged_columns(name: str, flag: str = BIOMARKER_FLAG) -> list[str]:
+    """Columns of schema ``name`` whose property carries ``flag`` (true), in schema order."""
+    return [c for c, spec in load_schema(name)["properties"].items() if spec.get(flag)]
+
+
+def expanded(schema: dict) -> dict:
+    """``schema`` with every ``x-include`` column (flagged property of another schema, its
+    description and type kept whole) appended to ``properties``: one home per column."""
+    properties = dict(schema.get("properties", {}))
+    for include in schema.get(INCLUDE_KEY, []):
+        source = load_schema(include["schema"])["properties"]
+        for column in flagged_columns(include["schema"], include["flag"]):
+            properties.setdefault(column, source[column])
+    return {**schema, "properties": properties}
