@@ -27,8 +27,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from outcome import primary, response, survival
-from outcome.family import ARM_EXPERIMENTAL, ARM_REFERENCE, STRATA, Settings, prepare
+from outcome import pfs_rows, primary, response, survival
+from outcome.family import (
+    ARM_EXPERIMENTAL,
+    ARM_REFERENCE,
+    KM_COLUMNS,
+    STRATA,
+    Settings,
+    prepare,
+)
 
 COLUMNS = [
     "endpoint",
@@ -274,13 +281,11 @@ def analyse(biomarkers: pd.DataFrame, settings: Settings | None = None) -> pd.Da
 def km_curves(biomarkers: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
     """km.tsv rows of the iPFS curves per arm (endpoint ipfs, curve KM_CURVE); empty when no
     patient has iPFS."""
-    from outcome import associations
-
     settings = settings or Settings()
     if "ipfs_days" not in biomarkers or biomarkers["ipfs_days"].isna().all():
-        return pd.DataFrame(columns=associations.KM_COLUMNS)
+        return pd.DataFrame(columns=KM_COLUMNS)
     frame = irecist_population(biomarkers)
-    curves, _ = associations.km_rows(
+    curves, _ = pfs_rows.km_rows(
         frame,
         frame["arm_experimental"],
         KM_CURVE,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from outcome import associations
+from outcome import family
 from outcome.exceptions import OutcomeInputError
 from stereosarc import protocol
 from stereosarc.errors import InputError
@@ -78,8 +78,8 @@ def _numbers_where_possible(table: pd.DataFrame) -> pd.DataFrame:
 def read_biomarkers(path) -> pd.DataFrame:
     """biomarkers.tsv: one row per patient; arms checked, patients unique."""
     table = _read(path, BIOMARKER_REQUIRED)
-    analysed = [m.column for m in associations.baseline_markers(table.columns)]
-    numeric = [*NUMERIC_ENDPOINTS, *analysed, *associations.LANDMARK_MARKERS, *PRIMARY_NUMERIC]
+    analysed = [m.column for m in family.baseline_markers(table.columns)]
+    numeric = [*NUMERIC_ENDPOINTS, *analysed, *family.LANDMARK_MARKERS, *PRIMARY_NUMERIC]
     table = _numbers_where_possible(_numeric(table, path, numeric))
     table["line"] = table["line"].map(lambda v: None if pd.isna(v) else f"{v:g}")
     name = Path(path).name
