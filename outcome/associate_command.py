@@ -11,7 +11,7 @@ analyses. Tables that were not asked for are not computed (None in the result).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
@@ -88,18 +88,13 @@ class AssociateOptions:
         multivariable.parse_covariates(",".join(self.covariates))
 
     def settings(self) -> Settings:
-        """The settings of the analysis family (outcome.family.Settings)."""
-        return Settings(
-            seed=self.seed,
-            min_n=self.min_n,
-            min_events_per_variable=self.min_events_per_variable,
-            landmark_days=self.landmark_days,
-            landmark_window_days=self.landmark_window_days,
-            n_bootstrap=self.n_bootstrap,
-            enet_repeats=max(self.enet_repeats, 0),
-            mice_imputations=self.mice_imputations,
-            mice_iterations=self.mice_iterations,
-        )
+        """The settings of the analysis family (outcome.family.Settings): the fields both
+        share taken from the options (a negative enet_repeats is 0), the others defaults."""
+        shared = {field.name for field in fields(Settings)} & {
+            field.name for field in fields(self)
+        }
+        values = {name: getattr(self, name) for name in shared}
+        return Settings(**values | {"enet_repeats": max(self.enet_repeats, 0)})
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ NUMERIC_ENDPOINTS = (
     "os_event",
     "objective_response",
 )  # must be numbers: an error names the row
-ARMS = protocol.ARMS  # DESIGN.md clinical table arms (stereosarc.protocol)
 PRIMARY_NUMERIC = (
     "per_protocol",
     "pfs_days_new_therapy",
@@ -83,7 +82,7 @@ def read_biomarkers(path) -> pd.DataFrame:
     table = _numbers_where_possible(_numeric(table, path, numeric))
     table["line"] = table["line"].map(lambda v: None if pd.isna(v) else f"{v:g}")
     name = Path(path).name
-    for column, allowed in (("arm", ARMS),):
+    for column, allowed in (("arm", protocol.ARMS),):
         bad = table[~table[column].isin(allowed)]
         if len(bad):
             first = bad.iloc[0]

@@ -117,3 +117,13 @@ def test_merge_command_returns_what_outcome_merge_writes(clinical_csv, tmp_path)
     assert list(written["tmb_high"]) == list(result.biomarkers["tmb_high"]) == [1, 1]
     assert written["cps"].isna().all()  # IHC absent: NA, never 0
     assert len(read_output_table(rejects)) == len(result.rejects) == 2
+
+
+def test_associate_options_give_the_family_settings():
+    """Every shared field reaches outcome.family.Settings; a negative enet_repeats is off."""
+    from outcome.family import Settings
+
+    given = dict(seed=3, min_n=5, min_events_per_variable=4.0, landmark_days=100.0)
+    options = AssociateOptions(B, **given, n_bootstrap=7, mice_iterations=2, enet_repeats=-1)
+    expected = Settings(**given, n_bootstrap=7, mice_iterations=2, enet_repeats=0)
+    assert options.settings() == expected
