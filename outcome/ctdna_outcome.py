@@ -132,7 +132,7 @@ def agreement_rows(frame: pd.DataFrame, settings) -> list[dict]:
             estimate_type="kappa",
             n=len(pair),
             events=int(pair["recist"].sum()),
-            **cohen_kappa(*cells, settings.level),
+            **cohen_kappa(cells[0], cells[1], cells[2], cells[3], settings.level),
             note=f"p: z-test of kappa = 0; {table}",
         ),
         row(

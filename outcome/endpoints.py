@@ -24,13 +24,10 @@ import numpy as np
 import pandas as pd
 
 from outcome import censoring, irecist
+from stereosarc import protocol
+from stereosarc.rejects import Reject, reject
 
-ARMS = ("SBRT", "SBRT+atezolizumab")  # DESIGN.md clinical table
-HISTOLOGIES = ("leiomyosarcoma", "liposarcoma", "undifferentiated")  # DESIGN.md strata
-LINES = ("1", "2")  # DESIGN.md: metastatic line, randomisation stratum
-RESPONSES = ("CR", "PR", "SD", "PD", "NE")  # RECIST 1.1 best overall response
-IRESPONSES = ("iCR", "iPR", "iSD", "iUPD", "iCPD", "NE")  # iRECIST (Seymour 2017)
-PFS_6M_DAYS = 182.625  # DESIGN.md: 6 months = 365.25 / 2 days
+STAGE = "clinical"  # the stage column of this step's rejects
 DATE_COLUMNS = (
     "start_date",
     "progression_date",
@@ -85,15 +82,11 @@ OPTIONAL_COLUMNS = (
 )  # optional clinical columns (docs/clinical.md)
 
 
-def _reject(row, column, reason) -> dict:
-    return {
-        "stage": "clinical",
-        "file": row["_file"],
-        "row": row["_row"],
-        "column": column,
-        "patient": row.get("patient"),
-        "reason": reason,
-    }
+def _reject(row: dict, column: str, reason: str) -> Reject:
+    """A reject of one clinical row (stereosarc.rejects, the one builder)."""
+    return reject(
+        STAGE, row["_file"], row["_row"], reason, column=column, patient=row.get("patient")
+    )
 
 
 def parse_date(text) -> date | None:
@@ -105,11 +98,15 @@ def parse_date(text) -> date | None:
     return date.fromisoformat(str(text))
 
 
-def _row_refusal(row: dict, identifier) -> tuple[str, str] | None:
+def _row_refusal(row: dict) -> tuple[str, str] | None:
     """(column, reason) why a whole clinical row cannot be used."""
-    if row["patient"] is None or not identifier.match(row["patient"]):
+    if not protocol.is_identifier(row["patient"]):
         return "patient", f"patient {row['patient']!r} is missing or not a valid identifier"
-    for column, allowed in (("arm", ARMS), ("histology", HISTOLOGIES), ("line", LINES)):
+    for column, allowed in (
+        ("arm", protocol.ARMS),
+        ("histology", protocol.HISTOLOGIES),
+        ("line", protocol.LINES),
+    ):
         if row[column] not in allowed:
             return column, f"{column} {row[column]!r} not in {', '.join(allowed)}"
     try:
@@ -157,8 +154,12 @@ def _check_order(row: dict, dates: dict, rejects: list, blocked: set) -> None:
             )
 
 
-def pfs(start: date, progression, death, last_assessment) -> tuple[float, object, str | None]:
+def pfs(
+    start: date | None, progression, death, last_assessment
+) -> tuple[float, object, str | None]:
     """(PFS days, event 1/0, note when NA)."""
+    if start is None:  # a row without start_date is refused before (_row_refusal)
+        return np.nan, pd.NA, "PFS NA: no start_date"
     events = [d for d in (progression, death) if d is not None]
     if events:
         return float((min(events) - start).days), 1, None
@@ -167,7 +168,7 @@ def pfs(start: date, progression, death, last_assessment) -> tuple[float, object
     return float((last_assessment - start).days), 0, None
 
 
-def pfs_6m(pfs_days: float, event, horizon: float = PFS_6M_DAYS):
+def pfs_6m(pfs_days: float, event, horizon: float = protocol.PFS_6M_DAYS):
     """1 progression-free beyond ``horizon`` days, 0 event by then, NA censored by then."""
     if pd.isna(pfs_days):
         return pd.NA
@@ -264,7 +265,7 @@ def _rule_columns(row: dict, dates: dict, rejects: list, rules: dict) -> dict:
 def endpoint_row(
     row: dict,
     rejects: list,
-    horizon: float = PFS_6M_DAYS,
+    horizon: float = protocol.PFS_6M_DAYS,
     ne_is_non_response: bool = True,
     rules: dict | None = None,
 ) -> dict:
@@ -288,8 +289,8 @@ def endpoint_row(
     if "os" in blocked:
         os_days, os_event, note = np.nan, pd.NA, "OS NA: invalid or inconsistent dates"
     notes.append(note)
-    best = _response(row, "best_response", RESPONSES, rejects)
-    ibest = _response(row, "best_response_irecist", IRESPONSES, rejects)
+    best = _response(row, "best_response", protocol.RESPONSES, rejects)
+    ibest = _response(row, "best_response_irecist", protocol.IRESPONSES, rejects)
     return {
         "patient": row["patient"],
         "arm": row["arm"],
@@ -372,20 +373,20 @@ def _duplicates(clinical: pd.DataFrame, rejects: list) -> pd.DataFrame:
 
 def derive(
     clinical: pd.DataFrame,
-    identifier,
-    horizon: float = PFS_6M_DAYS,
+    horizon: float = protocol.PFS_6M_DAYS,
     ne_is_non_response: bool = True,
     interval: float = censoring.ASSESSMENT_INTERVAL_DAYS,
     window: float = censoring.ASSESSMENT_WINDOW_DAYS,
     unconfirmed: str = irecist.UNCONFIRMED_RULE,
-) -> tuple[pd.DataFrame, list[dict]]:
-    """clinical_endpoints (one row per accepted patient, sorted) and the rejects."""
-    rejects: list[dict] = []
+) -> tuple[pd.DataFrame, list[Reject]]:
+    """clinical_endpoints (one row per accepted patient, sorted) and the rejects. A patient
+    id must obey the identifier rule in full (stereosarc.protocol.is_identifier)."""
+    rejects: list[Reject] = []
     rules = default_rules(clinical.columns, interval, window, unconfirmed)
     clinical = clinical.assign(**{c: None for c in OPTIONAL_COLUMNS if c not in clinical})
     rows = []
     for row in _duplicates(clinical, rejects).to_dict("records"):
-        refusal = _row_refusal(row, identifier)
+        refusal = _row_refusal(row)
         if refusal:
             rejects.append(_reject(row, refusal[0], refusal[1] + "; row not used"))
             continue

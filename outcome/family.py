@@ -169,3 +169,8 @@ def row(**values) -> dict:
     values_by_column = dict.fromkeys(COLUMNS, np.nan)
     values_by_column.update(values)
     return values_by_column
+
+
+def join_notes(*parts: str) -> str:
+    """The note of a row: its non-empty parts joined by "; "."""
+    return "; ".join(filter(None, parts))

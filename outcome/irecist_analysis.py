@@ -27,8 +27,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from outcome import primary, response, survival
-from outcome.family import ARM_EXPERIMENTAL, ARM_REFERENCE, STRATA, Settings, prepare
+from outcome import pfs_rows, primary, response, survival
+from outcome.family import (
+    ARM_EXPERIMENTAL,
+    ARM_REFERENCE,
+    KM_COLUMNS,
+    STRATA,
+    Settings,
+    prepare,
+)
 
 COLUMNS = [
     "endpoint",
@@ -51,7 +58,7 @@ COLUMNS = [
 ]
 TIME_ENDPOINTS = {"ipfs": ("ipfs_days", "ipfs_event"), "pfs": ("pfs_days", "pfs_event")}
 RESPONSE_ENDPOINTS = ("objective_response_irecist", "objective_response")
-ARMS = (ARM_EXPERIMENTAL, ARM_REFERENCE)
+ARM_ORDER = (ARM_EXPERIMENTAL, ARM_REFERENCE)  # row order of irecist.tsv: experimental arm first
 KM_CURVE = "arm (iPFS)"  # km.tsv curve name of the iPFS curves per arm
 NUMERIC = ("ipfs_days", "ipfs_event", "pseudoprogression", "objective_response_irecist")
 
@@ -74,7 +81,7 @@ def km_rows(frame: pd.DataFrame, endpoint: str, settings: Settings) -> list[dict
     """Per-arm S(h) (log-log CI) and median (log CI) of iPFS or PFS."""
     days, event = TIME_ENDPOINTS[endpoint]
     rows = []
-    for arm in ARMS:
+    for arm in ARM_ORDER:
         data = frame.loc[frame["arm"] == arm, [days, event]].dropna()
         common = dict(endpoint=endpoint, group=arm, n=len(data), events=int(data[event].sum()))
         rate = primary.km_rate(data[days], data[event], settings.pfs_horizon_days, settings.level)
@@ -167,7 +174,7 @@ def orr_rows(frame: pd.DataFrame, endpoint: str, settings: Settings) -> list[dic
     data = frame[["arm", endpoint]].dropna()
     counts = []
     rows = []
-    for arm in ARMS:
+    for arm in ARM_ORDER:
         y = pd.to_numeric(data.loc[data["arm"] == arm, endpoint])
         counts.append((int(y.sum()), len(y)))
         rows.append(
@@ -210,7 +217,7 @@ def concordance_rows(frame: pd.DataFrame) -> list[dict]:
     """Counts of (RECIST, iRECIST) best-response pairs per arm and overall."""
     data = frame[["arm", "best_response", "best_response_irecist"]].dropna()
     rows = []
-    for group in (*ARMS, "all"):
+    for group in (*ARM_ORDER, "all"):
         part = data if group == "all" else data[data["arm"] == group]
         pairs = part.groupby(["best_response", "best_response_irecist"]).size()
         rows += [
@@ -232,7 +239,7 @@ def concordance_rows(frame: pd.DataFrame) -> list[dict]:
 def pseudoprogression_rows(frame: pd.DataFrame, settings: Settings) -> list[dict]:
     """Pseudo-progressions among RECIST progressions with known confirmation, per arm."""
     rows = []
-    for group in (*ARMS, "all"):
+    for group in (*ARM_ORDER, "all"):
         part = frame if group == "all" else frame[frame["arm"] == group]
         flag = part["pseudoprogression"].dropna()
         rows.append(
@@ -274,13 +281,11 @@ def analyse(biomarkers: pd.DataFrame, settings: Settings | None = None) -> pd.Da
 def km_curves(biomarkers: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
     """km.tsv rows of the iPFS curves per arm (endpoint ipfs, curve KM_CURVE); empty when no
     patient has iPFS."""
-    from outcome import associations
-
     settings = settings or Settings()
     if "ipfs_days" not in biomarkers or biomarkers["ipfs_days"].isna().all():
-        return pd.DataFrame(columns=associations.KM_COLUMNS)
+        return pd.DataFrame(columns=KM_COLUMNS)
     frame = irecist_population(biomarkers)
-    curves, _ = associations.km_rows(
+    curves, _ = pfs_rows.km_rows(
         frame,
         frame["arm_experimental"],
         KM_CURVE,

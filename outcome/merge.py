@@ -39,7 +39,6 @@ TMB_HIGH_CUT = protocol.TMB_HIGH_CUTOFF  # mut/Mb: FDA TMB-H cut-off (stereosarc
 CPS_CUT = 1.0  # CPS ≥ 1: 22C3 pharmDx positivity cut-off (KEYNOTE-048, Burtness, Lancet 2019)
 NLR_CUT = 5.0  # NLR ≥ 5: SBRT-sarcoma cut-off (Somasundaram et al. 2023)
 MGPS_CUT = 1.0  # mGPS ≥ 1: elevated CRP (McMillan, Cancer Treat Rev 2013)
-TIMEPOINTS = protocol.TIMEPOINTS  # DESIGN.md samplesheet timepoints
 STAGE = "merge"  # stage column of this module's rejects
 ENDPOINT_COLUMNS = [
     "patient",
@@ -77,7 +76,7 @@ REQUIRED = ENDPOINT_COLUMNS + [
 ]  # DESIGN.md cohort/biomarkers.tsv required columns, in order
 TMB_COLUMNS = ["tmb", "tmb_ci_low", "tmb_ci_high", "tmb_sample", "tmb_n_samples"]
 CTDNA_COLUMNS = [
-    f"ctdna_{t}_{s}" for t in TIMEPOINTS for s in ("detected", "tf", "sample", "date")
+    f"ctdna_{t}_{s}" for t in protocol.TIMEPOINTS for s in ("detected", "tf", "sample", "date")
 ]
 IHC_COLUMNS = [
     c for c in densities.PATIENT_COLUMNS if c.endswith(("_density", "_percent_positive"))
@@ -185,13 +184,13 @@ def _tuples(table: pd.DataFrame):
 def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """Wide ctDNA columns per patient; unknown or duplicated timepoints rejected."""
     rejects = []
-    known = ctdna["timepoint"].isin(TIMEPOINTS)
+    known = ctdna["timepoint"].isin(protocol.TIMEPOINTS)
     rejects += [
         reject(
             STAGE,
             r._file,
             r._row,
-            f"timepoint {r.timepoint!r} not in {', '.join(TIMEPOINTS)}",
+            f"timepoint {r.timepoint!r} not in {', '.join(protocol.TIMEPOINTS)}",
             column="timepoint",
             patient=r.patient,
         )
@@ -212,7 +211,7 @@ def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     ]
     single = ctdna[counts == 1]
     wide = pd.DataFrame(index=pd.Index(sorted(set(single["patient"])), name="patient"))
-    for timepoint in TIMEPOINTS:
+    for timepoint in protocol.TIMEPOINTS:
         at = single[single["timepoint"] == timepoint].set_index("patient")
         wide[f"ctdna_{timepoint}_detected"] = at["detected"]
         wide[f"ctdna_{timepoint}_tf"] = at["tumour_fraction"]

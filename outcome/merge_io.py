@@ -14,13 +14,11 @@ import pandas as pd
 
 from outcome import endpoints, merge
 from outcome.exceptions import OutcomeInputError
-from stereosarc import protocol
 from stereosarc.errors import InputError
 from stereosarc.rejects import REJECT_COLUMNS
 from stereosarc.tables import numeric_columns, read_table, write_table
 
 LOG = logging.getLogger("outcome.merge_io")
-IDENTIFIER_PATTERN = protocol.ID_PATTERN  # DESIGN.md identifier rule (stereosarc.protocol)
 
 
 def _read(path, required: list[str]) -> pd.DataFrame:

@@ -253,8 +253,9 @@ def binary_rows(frame, days: str, event: str, settings: PrimarySettings, common:
     diff = x1 / n1 - x0 / n0
     if 0 < x1 + x0 < n1 + n0:
         z, _ = proportions_ztest([x1, x0], [n1, n0], alternative="two-sided")
-        test = {"statistic": float(z), "p_value": _p(float(z), settings.sided)}
-        test["reject_null"] = int(test["p_value"] < settings.alpha)
+        p_value = _p(float(z), settings.sided)
+        test: dict[str, float | str] = {"statistic": float(z), "p_value": p_value}
+        test["reject_null"] = int(p_value < settings.alpha)
     else:
         test = {"note": "no test: every evaluable patient has the same status"}
     for level, tested in ((settings.design_level, True), (CONVENTIONAL_LEVEL, False)):

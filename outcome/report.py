@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from outcome import associations as assoc
 from outcome import figures, missing_data, report_irecist, report_multivariable, report_tables
+from outcome.family import LANDMARK_MARKERS, Settings, baseline_markers
 
 SHOWN_COLUMNS = [
     "biomarker",
@@ -185,8 +185,8 @@ def _samples(ctdna: pd.DataFrame) -> pd.DataFrame:
 def missingness_section(inputs: ReportInputs) -> str:
     """Missing data: share of patients missing each biomarker (figure) and missingness by arm
     and histology (outcome.missing_data, as cohort/missingness.tsv)."""
-    columns = [m.column for m in assoc.baseline_markers(inputs.biomarkers.columns)]
-    columns += [c for c in assoc.LANDMARK_MARKERS if c in inputs.biomarkers]
+    columns = [m.column for m in baseline_markers(inputs.biomarkers.columns)]
+    columns += [c for c in LANDMARK_MARKERS if c in inputs.biomarkers]
     if not columns:
         return _section("Missing data", _none("no biomarker column in biomarkers.tsv"))
     by_group = report_tables.missingness_by_group(
@@ -196,8 +196,8 @@ def missingness_section(inputs: ReportInputs) -> str:
     return _section("Missing data", body + f"<p>{html.escape(report_tables.MISSINGNESS_NOTE)}</p>")
 
 
-def _rows(inputs: ReportInputs, mask) -> pd.DataFrame:
-    frame = inputs.associations[mask]
+def _rows(associations: pd.DataFrame, mask) -> pd.DataFrame:
+    frame = associations[mask]
     return frame[[c for c in SHOWN_COLUMNS if c in frame]]
 
 
@@ -235,25 +235,25 @@ def association_sections(inputs: ReportInputs) -> str:
     arm = a["biomarker"] == "arm"
     out = _section(
         "Primary comparison: SBRT+atezolizumab vs SBRT",
-        _km_images(inputs, ["arm"]) + _table(_rows(inputs, arm)),
+        _km_images(inputs, ["arm"]) + _table(_rows(a, arm)),
     )
     tests = a["family"].isin(["biomarker", "supportive", "exploratory"])
     forest = a["method"].isin(figures.FOREST_METHODS) & a["estimate"].notna()
     body = _image(figures.forest_figure(a)) if forest.any() else _none("no fitted Cox model")
     out += _section(
         "Biomarker associations (BH q-values across the biomarker family)",
-        body + _table(_rows(inputs, tests)),
+        body + _table(_rows(a, tests)),
     )
     out += arm_section(a)
     shown_apart = {"arm", report_irecist.KM_CURVE}
     curves = sorted(set(inputs.km["curve"]) - shown_apart) if inputs.km is not None else []
     out += _section("Kaplan-Meier curves by biomarker group", _km_images(inputs, curves))
     described = (a["family"] == "descriptive") & ~arm
-    out += _section("Medians, 6-month PFS and ORR by group", _table(_rows(inputs, described)))
+    out += _section("Medians, 6-month PFS and ORR by group", _table(_rows(a, described)))
     refused = a["note"].fillna("").str.contains("not fitted|not tested|skipped")
     out += _section(
         "Models refused or skipped (with reason)",
-        _table(_rows(inputs, refused)) if refused.any() else "<p>None.</p>",
+        _table(_rows(a, refused)) if refused.any() else "<p>None.</p>",
     )
     return out
 
@@ -317,7 +317,7 @@ def ctdna_section(inputs: ReportInputs) -> str:
 def _parameter_values(params: dict | None) -> tuple[dict, str]:
     """Value of each analysis parameter (params.json where it has it, else the
     outcome-associate default) and a sentence saying which came from where."""
-    settings, params = assoc.Settings(), params or {}
+    settings, params = Settings(), params or {}
     value, given_names = {}, []
     for name in (
         "seed",

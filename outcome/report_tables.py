@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from stereosarc import protocol
+
 PRIMARY_SHOWN = [
     "population",
     "censoring",
@@ -80,8 +82,8 @@ def prognostic_predictive(associations: pd.DataFrame) -> pd.DataFrame:
         pick = {}
         within = same & (a["method"] == f"{item.method}_per_arm")
         for key, mask in (
-            ("SBRT", within & (a["group"] == "SBRT")),
-            ("atezo", within & (a["group"] == "SBRT+atezolizumab")),
+            ("SBRT", within & (a["group"] == protocol.ARM_REFERENCE)),
+            ("atezo", within & (a["group"] == protocol.ARM_EXPERIMENTAL)),
             ("ratio", same & (a["method"] == COX_METHODS[item.method])),
         ):
             found = a[mask]

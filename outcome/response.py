@@ -9,7 +9,8 @@
 - Logistic regression (statsmodels, Wald CI); Firth's penalised likelihood (Firth 1993,
   Heinze & Schemper 2002; outcome.firth) when the data are separated, with the profile
   penalised-likelihood CI and the penalised likelihood-ratio p (logistf semantics).
-- ROC AUC = P(marker of a responder > marker of a non-responder) + ½ P(tie) (Mann–Whitney),
+- ROC AUC = P(marker of a responder > marker of a non-responder) + ½ P(tie) (Mann–Whitney;
+  scikit-learn ``roc_auc_score``),
   with a percentile bootstrap interval (resampling patients, seeded), and the Wilcoxon
   rank-sum p-value (the SAP's t/Wilcoxon comparison), as R ``wilcox.test``.
 """
@@ -20,6 +21,7 @@ import warnings
 
 import numpy as np
 from scipy import optimize, stats
+from sklearn.metrics import roc_auc_score
 
 from outcome import firth
 
@@ -169,13 +171,12 @@ def logistic(marker: np.ndarray, response: np.ndarray, level: float = CI_LEVEL) 
 
 
 def auc(marker: np.ndarray, response: np.ndarray) -> float:
-    """Mann–Whitney AUC: P(responder's marker > non-responder's) + ½ P(tie)."""
+    """ROC AUC (scikit-learn ``roc_auc_score``): P(responder's marker > non-responder's) +
+    ½ P(tie), the Mann–Whitney U / (n1 n0); NaN without both classes."""
     marker, response = np.asarray(marker, float), np.asarray(response, int)
-    n1, n0 = response.sum(), (1 - response).sum()
-    if n1 == 0 or n0 == 0:
+    if len(response) == 0 or response.min() == response.max():
         return np.nan
-    ranks = stats.rankdata(marker)
-    return float((ranks[response == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    return float(roc_auc_score(response, marker))
 
 
 WILCOXON_EXACT_MAX_N = 50  # exact null distribution below this size without ties (R wilcox.test)
@@ -208,7 +209,12 @@ def wilcoxon_p(marker, response_flag) -> float:
 def auc_bootstrap(
     marker, response, seed: int, n_boot: int = N_BOOTSTRAP, level: float = CI_LEVEL
 ) -> dict:
-    """AUC with a percentile bootstrap CI (resamples without both classes are skipped)."""
+    """AUC with a percentile bootstrap CI (resamples without both classes are skipped).
+
+    The resamples' AUCs are the Mann–Whitney U / (n1 n0) from the mid-ranks of all
+    resamples at once (one ``rankdata`` over the n_boot x n matrix): equal to
+    ``roc_auc_score`` per resample (tests/unit/test_response_stats.py) and about 180 times
+    faster than calling it 2,000 times (docs/development.md)."""
     marker, response = np.asarray(marker, float), np.asarray(response, int)
     rng = np.random.default_rng(seed)
     index = rng.integers(0, len(marker), size=(n_boot, len(marker)))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from outcome import associations
+from outcome import family
 from outcome.exceptions import OutcomeInputError
 from stereosarc import protocol
 from stereosarc.errors import InputError
@@ -40,7 +40,6 @@ NUMERIC_ENDPOINTS = (
     "os_event",
     "objective_response",
 )  # must be numbers: an error names the row
-ARMS = protocol.ARMS  # DESIGN.md clinical table arms (stereosarc.protocol)
 PRIMARY_NUMERIC = (
     "per_protocol",
     "pfs_days_new_therapy",
@@ -78,12 +77,12 @@ def _numbers_where_possible(table: pd.DataFrame) -> pd.DataFrame:
 def read_biomarkers(path) -> pd.DataFrame:
     """biomarkers.tsv: one row per patient; arms checked, patients unique."""
     table = _read(path, BIOMARKER_REQUIRED)
-    analysed = [m.column for m in associations.baseline_markers(table.columns)]
-    numeric = [*NUMERIC_ENDPOINTS, *analysed, *associations.LANDMARK_MARKERS, *PRIMARY_NUMERIC]
+    analysed = [m.column for m in family.baseline_markers(table.columns)]
+    numeric = [*NUMERIC_ENDPOINTS, *analysed, *family.LANDMARK_MARKERS, *PRIMARY_NUMERIC]
     table = _numbers_where_possible(_numeric(table, path, numeric))
     table["line"] = table["line"].map(lambda v: None if pd.isna(v) else f"{v:g}")
     name = Path(path).name
-    for column, allowed in (("arm", ARMS),):
+    for column, allowed in (("arm", protocol.ARMS),):
         bad = table[~table[column].isin(allowed)]
         if len(bad):
             first = bad.iloc[0]

@@ -11,7 +11,8 @@ import pytest
 
 from blood.cli import labs_main
 from ihc.cli import ihc_main
-from outcome.cli import clinical_main, merge_main
+from outcome.clinical_cli import clinical_main
+from outcome.merge_cli import merge_main
 from stereosarc.tables import read_output_table
 
 CLINICAL = """patient,arm,histology,line,start_date,progression_date,death_date,last_assessment_date,last_followup_date,diagnosis_date,best_response

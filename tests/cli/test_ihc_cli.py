@@ -9,7 +9,8 @@ import pytest
 
 from blood.cli import labs_main
 from ihc.cli import ihc_main
-from outcome.cli import clinical_main, merge_main
+from outcome.clinical_cli import clinical_main
+from outcome.merge_cli import merge_main
 from stereosarc.tables import read_output_table
 
 SEED = 20240601  # project seed (docs/development.md)

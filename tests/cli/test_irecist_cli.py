@@ -8,7 +8,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from outcome.cli import associate_main, clinical_main, merge_main, report_main
+from outcome.associate_cli import associate_main
+from outcome.clinical_cli import clinical_main
+from outcome.merge_cli import merge_main
+from outcome.report_cli import report_main
 from stereosarc.tables import read_output_table
 
 SEED = 20240601

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from outcome import associations
-from outcome.cli import associate_main
+from outcome.associate_cli import associate_main
 from stereosarc.tables import read_output_table
 from tests.unit.test_associations_degenerate import cohort
 

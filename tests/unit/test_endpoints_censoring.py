@@ -3,14 +3,11 @@ primary-endpoint table (outcome.primary) on hand-derived cases and a published e
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from outcome import endpoints, primary
-from outcome.merge_io import IDENTIFIER_PATTERN
 
 BASE = {
     "arm": "SBRT",
@@ -31,7 +28,7 @@ def derive(rows: list[dict], **settings):
     frame = pd.DataFrame(
         [BASE | {"patient": f"P{i}", "_row": i + 2} | r for i, r in enumerate(rows)]
     )
-    return endpoints.derive(frame, re.compile(IDENTIFIER_PATTERN), **settings)
+    return endpoints.derive(frame, **settings)
 
 
 def test_event_after_two_missed_assessments_is_censored_at_the_last_one():

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 import pytest
 
 from outcome import endpoints
 
-IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 BASE = {
     "patient": "P1",
     "arm": "SBRT",
@@ -34,7 +32,7 @@ def clinical(*changes):
 
 
 def one(**change):
-    table, rejects = endpoints.derive(clinical(change), IDENT)
+    table, rejects = endpoints.derive(clinical(change))
     return (table.iloc[0] if len(table) else None), rejects
 
 
@@ -138,9 +136,9 @@ def test_unknown_best_response_is_rejected_and_na():
 
 
 def test_duplicate_patients():
-    same, rejects = endpoints.derive(clinical({}, {}), IDENT)
+    same, rejects = endpoints.derive(clinical({}, {}))
     assert len(same) == 1 and len(rejects) == 1 and "identical copy" in rejects[0]["reason"]
-    conflict, rejects = endpoints.derive(clinical({}, {"arm": "SBRT+atezolizumab"}), IDENT)
+    conflict, rejects = endpoints.derive(clinical({}, {"arm": "SBRT+atezolizumab"}))
     assert conflict.empty and [r["row"] for r in rejects] == [1, 2]
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from outcome import report, report_tables
-from outcome.cli import associate_main
+from outcome.associate_cli import associate_main
 from stereosarc.tables import read_output_table, validate_frame
 from tests.unit.test_missing_data import _tiny
 

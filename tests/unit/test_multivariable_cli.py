@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from outcome import multivariable, report, validation
-from outcome.cli import associate_main, report_main
+from outcome.associate_cli import associate_main
+from outcome.report_cli import report_main
 from stereosarc.tables import read_output_table
 from tests.unit.test_multivariable_model import cohort
 

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from outcome import associations, report
-from outcome.cli import report_main
+from outcome.report_cli import report_main
 from tests.unit.test_associations_degenerate import cohort
 
 NO_ENET = associations.Settings(n_bootstrap=20, enet_repeats=0)  # fast settings

@@ -21,10 +21,11 @@ from tmb.command import TmbOptions
 from tmb.exceptions import TmbInputError
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("tmb", "ctdna", "ihc", "blood", "stereosarc")
+PACKAGES = ("tmb", "ctdna", "ihc", "blood", "outcome", "stereosarc")
 # modules allowed to use argparse: the CLI files and the shared entry-point shape
 CLI_MODULES = {"cli.py", "count_cli.py", "call_cli.py", "validate_cli.py", "collect_cli.py"}
 CLI_MODULES |= {"rejects_cli.py", "clikit.py"}
+CLI_MODULES |= {"clinical_cli.py", "merge_cli.py", "associate_cli.py", "report_cli.py"}  # outcome
 LABS = """patient,date,analyte,value,unit
 P01,2024-02-28,neutrophils,4.2,10^9/L
 P01,2024-02-28,lymphocytes,1.4,G/L

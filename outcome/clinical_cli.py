@@ -1,0 +1,83 @@
+"""outcome-clinical: clinical endpoints per randomised patient (method: docs/clinical.md).
+
+Thin: parse, build outcome.clinical_command.ClinicalOptions, call
+outcome.clinical_command.clinical_endpoints, write.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from outcome import censoring, irecist, merge_io
+from outcome.clinical_command import ClinicalOptions, clinical_endpoints
+from stereosarc import protocol
+from stereosarc.clikit import make_parser, run_cli
+
+EXAMPLE = (
+    "outcome-clinical --clinical clinical.csv --out clinical_endpoints.tsv "
+    "--rejects rejects_clinical.tsv"
+)
+
+
+def clinical_parser() -> argparse.ArgumentParser:
+    """Arguments of outcome-clinical."""
+    parser = make_parser(
+        "outcome-clinical",
+        "PFS, 6-month PFS, OS and objective response per randomised patient.",
+        EXAMPLE,
+    )
+    parser.add_argument("--clinical", required=True, help="clinical table (DESIGN.md)")
+    parser.add_argument(
+        "--pfs-horizon-days",
+        type=float,
+        default=protocol.PFS_6M_DAYS,
+        help="pfs_6m horizon in days (default: %(default)s, DESIGN.md)",
+    )
+    parser.add_argument(
+        "--ne-missing",
+        action="store_true",
+        help="best response NE gives objective_response NA instead of 0",
+    )
+    parser.add_argument(
+        "--assessment-interval-days",
+        type=float,
+        default=censoring.ASSESSMENT_INTERVAL_DAYS,
+        help="scheduled tumour-assessment interval for the missed-assessment "
+        "PFS censoring rule (default: %(default)s; to confirm against "
+        "the protocol)",
+    )
+    parser.add_argument(
+        "--assessment-window-days",
+        type=float,
+        default=censoring.ASSESSMENT_WINDOW_DAYS,
+        help="visit window added to 2 intervals (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--irecist-unconfirmed",
+        choices=irecist.UNCONFIRMED_RULES,
+        default=irecist.UNCONFIRMED_RULE,
+        help="iPFS of an unconfirmed iUPD with no later assessment: event at the iUPD date "
+        "or censored there (default: %(default)s, Seymour et al. 2017; docs/statistics.md)",
+    )
+    parser.add_argument("--out", required=True, help="clinical_endpoints.tsv")
+    parser.add_argument("--rejects", required=True, help="rejects_clinical.tsv")
+    return parser
+
+
+def _clinical(args: argparse.Namespace) -> None:
+    options = ClinicalOptions(
+        clinical=Path(args.clinical),
+        pfs_horizon_days=args.pfs_horizon_days,
+        ne_is_non_response=not args.ne_missing,
+        assessment_interval_days=args.assessment_interval_days,
+        assessment_window_days=args.assessment_window_days,
+        irecist_unconfirmed=args.irecist_unconfirmed,
+    )
+    result = clinical_endpoints(options)
+    merge_io.write_endpoints(result.endpoints, result.rejects, args.out, args.rejects)
+
+
+def clinical_main(argv=None) -> int:
+    """Entry point of outcome-clinical."""
+    return run_cli(clinical_parser(), _clinical, argv)
