@@ -40,7 +40,8 @@ CONTINUOUS = {
     "cd68_density": "per_sd",
     "cd163_density": "per_sd",
 }
-BINARY_FIXED = ("tmb_high", "ctdna_baseline_detected")  # dichotomies without a _ge_ suffix
+BINARY_FIXED = ("tmb_high", "ctdna_baseline_detected")  # first, then the other dichotomies
+DICHOTOMY_SUFFIX = "_high"  # outcome.merge.dichotomy_name: <marker>_high = marker ≥ its cut
 LANDMARK_MARKERS = {
     "ctdna_month6_detected": "binary",
     "ctdna_month6_tf": "log2",
@@ -64,7 +65,7 @@ def baseline_markers(columns) -> list[Marker]:
     columns = list(columns)
     markers = [Marker(c, "continuous", t) for c, t in CONTINUOUS.items() if c in columns]
     binary = [c for c in BINARY_FIXED if c in columns]
-    binary += sorted(c for c in columns if "_ge_" in c)
+    binary += sorted(c for c in columns if c.endswith(DICHOTOMY_SUFFIX) and c not in binary)
     return markers + [Marker(c, "binary", "none") for c in binary]
 
 

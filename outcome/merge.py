@@ -16,9 +16,9 @@ Rules:
 - ctdna_month6_clearance and ctdna_month6_molecular_response: baseline -> month-6 change by the
   rules of ctdna.dynamics (NA unless baseline detected); whether the month-6 sample was known
   at the landmark is decided by the analysis (outcome.landmark), not here.
-- Dichotomies compare the unrounded value with ``>=``: tmb_high = tmb ≥ 10 mut/Mb; cps_ge_1
-  = CPS ≥ 1; nlr_ge_5 = NLR ≥ 5; mgps_ge_1 = mGPS ≥ 1. Names follow the cut
-  (``cps_ge_10`` with a cut of 10; ``nlr_ge_2p5`` with 2.5). NA stays NA.
+- Dichotomies compare the unrounded value with ``>=``: tmb_high = tmb ≥ 10 mut/Mb; cps_high
+  = CPS ≥ 1; nlr_high = NLR ≥ 5; mgps_high = mGPS ≥ 1 (default cuts). Names are stable
+  whatever the cut: the cut of the run is in ``<name>_cutoff`` beside it. NA stays NA.
 - Rows of TMB/ctDNA/IHC/labs tables whose patient is not in clinical_endpoints are rejected.
 """
 
@@ -102,9 +102,12 @@ PRIMARY_ENDPOINT_COLUMNS = [
 ]  # population and censoring rules (outcome.censoring)
 
 
-def cut_name(prefix: str, cut: float) -> str:
-    """Column name of a dichotomy: cps_ge_1, nlr_ge_5, nlr_ge_2p5."""
-    return f"{prefix}_ge_{cut:g}".replace(".", "p")
+DICHOTOMIES = ("tmb", "cps", "nlr", "mgps")  # <marker>_high = marker ≥ its cut
+
+
+def dichotomy_name(prefix: str) -> str:
+    """Column of a dichotomy, the same whatever its cut: tmb_high, cps_high, nlr_high."""
+    return f"{prefix}_high"
 
 
 def at_least(values: pd.Series, cut: float) -> pd.Series:
@@ -288,9 +291,10 @@ def merge(
     merged["ctdna_month6_clearance"], merged["ctdna_month6_molecular_response"] = month6_dynamics(
         merged
     )
-    merged["tmb_high"] = at_least(merged["tmb"], cuts["tmb"])
-    for prefix in ("cps", "nlr", "mgps"):
-        merged[cut_name(prefix, cuts[prefix])] = at_least(merged[prefix], cuts[prefix])
+    for prefix in DICHOTOMIES:
+        merged[dichotomy_name(prefix)] = at_least(merged[prefix], cuts[prefix])
+    for prefix in DICHOTOMIES:
+        merged[f"{dichotomy_name(prefix)}_cutoff"] = float(cuts[prefix])
     extras = [c for c in merged.columns if c not in REQUIRED]
     return merged[REQUIRED + extras].sort_values("patient").reset_index(drop=True), rejects
 

@@ -34,7 +34,7 @@ import pandas as pd
 
 from outcome import diagnostics, survival
 from outcome.exceptions import OutcomeInputError
-from outcome.family import BINARY_FIXED, CONTINUOUS, STRATA, prepare, transform
+from outcome.family import BINARY_FIXED, CONTINUOUS, DICHOTOMY_SUFFIX, STRATA, prepare, transform
 
 LOG = logging.getLogger("outcome.multivariable")
 
@@ -94,9 +94,9 @@ def marker_transform(column: str) -> str:
     dichotomy; an unknown column is an error listing the allowed ones."""
     if column in CONTINUOUS:
         return CONTINUOUS[column]
-    if column in BINARY_FIXED or "_ge_" in column:
+    if column in BINARY_FIXED or column.endswith(DICHOTOMY_SUFFIX):
         return "none"
-    allowed = ", ".join([*CONTINUOUS, *BINARY_FIXED, "<marker>_ge_<cut>"])
+    allowed = ", ".join([*CONTINUOUS, *BINARY_FIXED, f"<marker>{DICHOTOMY_SUFFIX}"])
     raise OutcomeInputError(
         f"multivariable covariate {column!r} is not a baseline biomarker of the registry "
         f"(outcome.family): use one of {allowed}"

@@ -265,8 +265,8 @@ def test_merge_end_to_end(tmp_path, capsys):
     table = read_output_table(tmp_path / "bm.tsv")
     assert table["patient"].tolist() == ["P01", "P02", "P03"]
     assert table["cps"].isna().all() and table["ctdna_baseline_tf"].isna().all()
-    assert table.loc[0, ["tmb_high", "pfs_days", "pfs_6m", "mgps_ge_1"]].tolist() == [1, 92, 0, 1]
-    assert np.isnan(table.loc[0, "nlr_ge_5"])  # neutrophils and lymphocytes of different days
+    assert table.loc[0, ["tmb_high", "pfs_days", "pfs_6m", "mgps_high"]].tolist() == [1, 92, 0, 1]
+    assert np.isnan(table.loc[0, "nlr_high"])  # neutrophils and lymphocytes of different days
     assert np.isnan(table.loc[2, "pfs_days"]) and table.loc[2, "os_days"] == 488
     parquet = pd.read_parquet(tmp_path / "bm.parquet")
     assert list(parquet.columns) == list(table.columns) and len(parquet) == 3
@@ -360,7 +360,7 @@ def test_labs_and_clinical_malformed_file_is_one_line_error(
 def test_cps_just_below_1_stays_below_the_cut_through_the_written_tables(tmp_path, capsys):
     """CPS from counts, written to ihc_patient.tsv, read by outcome-merge: the cut compares
     the unrounded score. Hand-derived: (19,000 + 900 + 99) / 2,000,000 × 100 = 0.99995
-    (a writer rounding to 4 significant digits would turn it into 1 and flip cps_ge_1)."""
+    (a writer rounding to 4 significant digits would turn it into 1 and flip cps_high)."""
     pipeline(tmp_path, capsys)
     counts = {
         "viable_tumour_cells": 2_000_000,
@@ -407,8 +407,8 @@ def test_cps_just_below_1_stays_below_the_cut_through_the_written_tables(tmp_pat
     table = read_output_table(tmp_path / "bm.tsv").set_index("patient")
     assert table.loc["P01", "cps"] == pytest.approx(0.99995, rel=1e-12)
     assert table.loc["P01", "tps"] == pytest.approx(0.95, rel=1e-12)  # 19,000 / 2,000,000
-    assert table.loc["P01", "cps_ge_1"] == 0 and table.loc["P02", "cps_ge_1"] == 1
-    assert pd.isna(table.loc["P03", "cps_ge_1"])  # no IHC: NA, not 0
+    assert table.loc["P01", "cps_high"] == 0 and table.loc["P02", "cps_high"] == 1
+    assert pd.isna(table.loc["P03", "cps_high"])  # no IHC: NA, not 0
 
 
 def test_labs_baseline_window_is_a_parameter(tmp_path, capsys):

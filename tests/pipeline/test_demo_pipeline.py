@@ -137,10 +137,10 @@ def test_planted_effects_come_out_in_the_right_direction_from_the_calls(first_ru
         < km.loc["ctdna_month6_detected = 0", "estimate"]
     )  # median PFS days after the landmark
     for biomarker, method, harmful in (
-        ("nlr_ge_5", "cox_stratified", True),
-        ("cps_ge_1", "cox_stratified", False),
+        ("nlr_high", "cox_stratified", True),
+        ("cps_high", "cox_stratified", False),
         ("arm", "cox_stratified", False),
-        ("cps_ge_1", "fisher_exact", True),
+        ("cps_high", "fisher_exact", True),
     ):
         row = table[(table["biomarker"] == biomarker) & (table["method"] == method)].iloc[0]
         assert (row["estimate"] > 1) == harmful, (biomarker, method, row["estimate"])

@@ -51,7 +51,7 @@ def test_cli_writes_associations_and_km(tmp_path):
     } <= set(table.columns)
     assert table.loc[0, "family"] == "primary"
     km = read_output_table(tmp_path / "km.tsv")
-    assert set(km["curve"]) == {"arm", "nlr_ge_5"}
+    assert set(km["curve"]) == {"arm", "nlr_high"}
 
 
 def test_cli_error_names_file_row_and_column(tmp_path, capsys):

@@ -26,7 +26,7 @@ def cohort(n=60, seed=SEED) -> pd.DataFrame:
             "pfs_event": (rng.random(n) < 0.8) * 1,
             "objective_response": (rng.random(n) < 0.3) * 1,
             "tmb": rng.lognormal(1, 1, n),
-            "nlr_ge_5": rng.integers(0, 2, n),
+            "nlr_high": rng.integers(0, 2, n),
             "cd8_density": rng.normal(300, 80, n),
         }
     )
@@ -56,15 +56,15 @@ def frame_quantiles_contain(values: pd.Series, cut: float) -> bool:
 
 
 def test_single_value_biomarker_gives_a_reason_not_an_estimate():
-    table, _ = associations.associate(cohort().assign(nlr_ge_5=1), settings=FAST)
-    cox = _row(table, "nlr_ge_5", "cox_stratified")
+    table, _ = associations.associate(cohort().assign(nlr_high=1), settings=FAST)
+    cox = _row(table, "nlr_high", "cox_stratified")
     assert np.isnan(cox["estimate"]) and "single value" in cox["note"]
-    assert "not tested" in _row(table, "nlr_ge_5", "fisher_exact")["note"]
+    assert "not tested" in _row(table, "nlr_high", "fisher_exact")["note"]
 
 
 def test_all_censored_gives_reasons_everywhere():
     table, _ = associations.associate(cohort().assign(pfs_event=0), settings=FAST)
-    for biomarker in ("arm", "tmb", "nlr_ge_5", "cd8_density"):
+    for biomarker in ("arm", "tmb", "nlr_high", "cd8_density"):
         row = _row(table, biomarker, "cox_stratified")
         assert np.isnan(row["estimate"]) and "all censored" in row["note"]
 
@@ -124,11 +124,11 @@ def test_log2_with_zeros_uses_half_the_smallest_positive_value():
 
 
 def test_near_separation_gives_a_reason_not_a_meaningless_hazard_ratio():
-    frame = cohort().assign(nlr_ge_5=0)
-    frame.loc[:9, "nlr_ge_5"] = 1
+    frame = cohort().assign(nlr_high=0)
+    frame.loc[:9, "nlr_high"] = 1
     frame.loc[:9, "pfs_event"] = 0
     frame.loc[0, ["pfs_event", "pfs_days"]] = [1, 5000]  # the group's one event comes last
-    row = _row(associations.associate(frame, settings=FAST)[0], "nlr_ge_5", "cox_stratified")
+    row = _row(associations.associate(frame, settings=FAST)[0], "nlr_high", "cox_stratified")
     assert np.isnan(row["estimate"]) and "unstable" in row["note"]
 
 

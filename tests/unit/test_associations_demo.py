@@ -29,8 +29,8 @@ def biomarkers_from_truth(patients: pd.DataFrame) -> pd.DataFrame:
             "pfs_event": patients["pfs_event"].astype(int),
             "objective_response": patients["best_response"].isin(["CR", "PR"]).astype(int),
             "tmb_high": patients["tmb_high"].astype(int),
-            "cps_ge_1": patients["cps_high"].astype(int),
-            "nlr_ge_5": patients["nlr_high"].astype(int),
+            "cps_high": patients["cps_high"].astype(int),
+            "nlr_high": patients["nlr_high"].astype(int),
             "ctdna_month6_detected": patients["ctdna_month6_positive"].astype(int),
             "start_date": "2021-01-04",
             "ctdna_month6_date": MONTH6_DRAWN,
@@ -55,8 +55,8 @@ def estimate(table, biomarker, method) -> float:
     "biomarker, method, harmful",
     [
         ("ctdna_month6_detected", "cox_landmark", True),
-        ("nlr_ge_5", "cox_stratified", True),
-        ("cps_ge_1", "cox_stratified", False),
+        ("nlr_high", "cox_stratified", True),
+        ("cps_high", "cox_stratified", False),
         ("arm", "cox_stratified", False),
     ],
 )
@@ -66,7 +66,7 @@ def test_planted_hazard_ratio_direction(demo_table, biomarker, method, harmful):
 
 
 def test_cps_raises_response(demo_table):
-    assert estimate(demo_table, "cps_ge_1", "fisher_exact") > 1
+    assert estimate(demo_table, "cps_high", "fisher_exact") > 1
 
 
 def test_tmb_effect_in_the_atezolizumab_arm_of_a_larger_cohort():

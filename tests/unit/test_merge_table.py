@@ -36,7 +36,7 @@ def test_no_optional_input_gives_all_columns_na():
     table, rejects = merge.merge(ENDPOINTS)
     assert table["patient"].tolist() == ["P1", "P2", "P3"] and rejects == []
     assert list(table.columns[: len(merge.REQUIRED)]) == merge.REQUIRED
-    assert {"cps_ge_1", "nlr_ge_5", "mgps_ge_1"} <= set(table.columns)
+    assert {"cps_high", "nlr_high", "mgps_high"} <= set(table.columns)
     assert table[merge.REQUIRED[len(merge.ENDPOINT_COLUMNS) :]].isna().all().all()
 
 
@@ -48,17 +48,19 @@ def test_dichotomies_compare_unrounded_values_with_ge():
     tmb = frame([("P1", "T1", 9.99), ("P2", "T2", 10.0)], ["patient", "sample", "tmb"], "tmb.tsv")
     table, _ = merge.merge(ENDPOINTS, tmb=tmb, ihc=ihc, labs_table=labs)
     as_list = lambda c: [None if pd.isna(v) else int(v) for v in table[c]]  # noqa: E731
-    assert as_list("cps_ge_1") == [0, 1, None]
-    assert as_list("nlr_ge_5") == [0, 1, 1]
-    assert as_list("mgps_ge_1") == [0, 1, 1]
+    assert as_list("cps_high") == [0, 1, None]
+    assert as_list("nlr_high") == [0, 1, 1]
+    assert as_list("mgps_high") == [0, 1, 1]
     assert as_list("tmb_high") == [0, 1, None]
 
 
-def test_cut_parameters_rename_columns():
+def test_cut_parameters_keep_the_column_names_and_record_the_cut():
     labs = frame([("P1", 3.0)], ["patient", "nlr"], "labs.tsv")
     table, _ = merge.merge(ENDPOINTS, labs_table=labs, cuts={"nlr": 2.5, "cps": 10})
-    assert "nlr_ge_2p5" in table.columns and "cps_ge_10" in table.columns
-    assert table.loc[table["patient"] == "P1", "nlr_ge_2p5"].item() == 1
+    assert not [c for c in table.columns if "_ge_" in c]
+    row = table.loc[table["patient"] == "P1"].iloc[0]
+    assert row["nlr_high"] == 1 and row["nlr_high_cutoff"] == 2.5  # NLR 3 >= 2.5
+    assert row["cps_high_cutoff"] == 10 and row["tmb_high_cutoff"] == 10
 
 
 def test_rows_of_patients_absent_from_clinical_are_rejected():
