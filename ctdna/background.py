@@ -3,7 +3,7 @@
 Input: ``counting.TargetCounts`` per target (each molecule, i.e. fragment or UMI family,
 counted once per position, and only where all its reads agree: overlapping mates that
 disagree, as at a site, are discordant and left out). For ``ctdna-call`` when no PoN is
-given (``snv.background_from_sample``).
+given (``snv_background.background_from_sample``).
 
 Per class (pyrimidine strand) r>b: error_count = molecules showing b at positions of
 reference base r; opportunity_count = molecules showing A/C/G/T at positions of reference r.

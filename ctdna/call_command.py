@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ctdna import call_io, call_rejects, pon_check, site_calls
+from ctdna import call_io, call_rejects, pon_check, site_calls, snv_background
 from ctdna import cn as cn_model
 from ctdna import dynamics as dynamics_model
 from ctdna import levels as levels_model
@@ -23,6 +23,7 @@ from ctdna import lod as lod_model
 from ctdna import markers as markers_model
 from ctdna import snv as snv_model
 from ctdna.exceptions import CtdnaInputError
+from ctdna.level_markers import CallSettings
 from stereosarc.schemas import load_schema
 
 LOG = logging.getLogger("ctdna.call")
@@ -235,9 +236,9 @@ def _snv(
     plasma, tumour = sheet[sheet["type"] == "plasma"], sheet[sheet["type"] == "tumour"]
     pon_sites = sites[sites["sample"].isin(sheet.loc[sheet["type"] == "pon", "sample"])]
     pon_background = (
-        snv_model.background_from_pon(pon_sites)
+        snv_background.background_from_pon(pon_sites)
         if not pon_sites.empty
-        else pd.DataFrame(columns=snv_model.BACKGROUND_COLUMNS)
+        else pd.DataFrame(columns=snv_background.BACKGROUND_COLUMNS)
     )
     LOG.info(
         "SNV background: %d PoN sites, %d black-listed",
@@ -286,12 +287,12 @@ def _pon_check(sheet: pd.DataFrame, sites: pd.DataFrame, alpha: float) -> pd.Dat
     return check
 
 
-def _call_settings(options: CallOptions, gene, sites: pd.DataFrame) -> levels_model.CallSettings:
+def _call_settings(options: CallOptions, gene, sites: pd.DataFrame) -> CallSettings:
     """Per-test level alpha / k over the run's test kinds (ctdna.markers) and thresholds."""
     cn_test = gene is not None and bool(pd.to_numeric(gene["z"], errors="coerce").notna().any())
     k = markers_model.family_size(not sites.empty, cn_test)
     LOG.info("detection family: %d test kind(s), each at alpha/k = %g", k, options.alpha / k)
-    return levels_model.CallSettings(
+    return CallSettings(
         test_level=options.alpha / k,
         max_lod=options.max_lod,
         amp_log2=options.amp_log2,

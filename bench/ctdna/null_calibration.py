@@ -4,7 +4,7 @@ SNV: per cell (donor-level SD, sample-level SD, sites per sample, fragments per 
 replicates. Each PoN: 25 donors x 40 panel sites (C>T), site error rates e_s = 2e-4 x
 lognormal(SD 1) (site to site), donor rate p_js = e_s W_j V_js with W_j (shared by a
 sample's sites) and V_js lognormal with mean 1 and log-SD sd_sample, sd_donor; alt ~
-Binomial(depth, p_js), depth fixed per cell. The background is ``snv.background_from_pon``;
+Binomial(depth, p_js), depth fixed per cell. The background is ``snv_background.background_from_pon``;
 the test sites are the first 1 or 3 panel sites it does not black-list. New null samples
 draw their own W and V; a sample is detected when its pooled alt count reaches max(k_min, 2)
 (k_min from ``snv.pooled_test`` on the fitted null: the same decision as ``call_sample``,
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from ctdna import cn, pon_check, snv  # noqa: E402
+from ctdna import cn, pon_check, snv, snv_background  # noqa: E402
 
 N_DONORS, N_PANEL = 25, 40  # PoN size (realistic 20-30 donors) and cohort site panel
 FALLBACK_DONORS = 5  # a PoN below ctdna.overdispersion.MIN_PON_DONORS
@@ -109,7 +109,7 @@ def snv_cell(
     n_null = n_sens = 0
     for _ in range(replicates):
         rates, pon = simulate_pon(rng, sd_donor, sd_sample, depth, n_donors)
-        background = snv.background_from_pon(pon)
+        background = snv_background.background_from_pon(pon)
         index, k_new, k_old = thresholds(background, n_sites, depth)
         if len(index) < n_sites:
             continue

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctdna import fixed, snv
+from ctdna import fixed, snv_background
 from tests.unit.test_ctdna_snv_spikein import N_PON, simulated_pon, site_frame
 
 SEED = 20240603
@@ -48,7 +48,7 @@ def simulate(
             hit = bool(call.per_site["site_called"].fillna(False).iloc[mutated])
             rows.append({"tf": tf, **call.to_dict(), "mutated_called": hit})
         for i in range(N_PON if loo else 0):
-            others = snv.background_from_pon(pon[pon["sample"] != f"N{i}"])
+            others = snv_background.background_from_pon(pon[pon["sample"] != f"N{i}"])
             call = fixed.call_fixed(_frame(pon_alt[i], pon_depth[i]), others)
             rows.append({"tf": "pon", **call.to_dict(), "mutated_called": False})
     return pd.DataFrame(rows)
