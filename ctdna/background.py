@@ -24,7 +24,9 @@ import pysam
 
 from ctdna.counting import TargetCounts
 
-MAX_BACKGROUND_VAF = 0.05  # a position with a non-reference allele >= 5 % is a variant, not noise (same cut as the PoN VAF black list)
+# a position with a non-reference allele >= 5 % is a variant, not noise (same cut as the PoN VAF
+# black list)
+MAX_BACKGROUND_VAF = 0.05
 BASE_INDEX = {"A": 0, "C": 1, "G": 2, "T": 3}  # row order of TargetCounts.acgt
 ERROR_CLASSES = ["C>A", "C>G", "C>T", "T>A", "T>C", "T>G", "insertion", "deletion"]
 PYRIMIDINE_CLASS = {

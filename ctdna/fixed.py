@@ -136,9 +136,9 @@ def call_fixed(
     """Per-site tumour-naive test of one plasma sample's fixed sites (module docstring).
 
     ``site_counts``: the sample's fixed-site rows (already without the sites that are
-    tumour-informed sites of its patient); ``background``: ``snv_background.background_from_pon`` or
-    ``snv_background.background_from_sample`` output. ``per_site`` adds site_set, site_p_value and
-    site_called to the columns of ``snv.site_table``.
+    tumour-informed sites of its patient); ``background``: ``snv_background.background_from_pon``
+    or ``snv_background.background_from_sample`` output. ``per_site`` adds site_set, site_p_value
+    and site_called to the columns of ``snv.site_table``.
     """
     if site_counts.empty:
         return no_fixed_call(None)

@@ -47,10 +47,8 @@ MIN_ALT_FRAGMENTS = 2
 # bound)
 EVAL_TF = 0.01
 HAPLOID_GENOME_PG = 3.3  # mass of one haploid human genome, pg (issue 4; Signatera hGE convention)
-MULTIPLICITY_RANGE = (
-    0.25,
-    2.0,
-)  # clip of the tissue-VAF multiplicity: 2 = LOH/duplicated site (choice)
+# clip of the tissue-VAF multiplicity: 2 = LOH/duplicated site (choice)
+MULTIPLICITY_RANGE = (0.25, 2.0)
 
 
 @dataclass

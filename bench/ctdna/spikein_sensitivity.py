@@ -29,7 +29,8 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     print(f"seed {args.seed}, {args.replicates} samples per cell, ~3,000 fragments per site\n")
     print(
-        "| sites | TF | n | detected | evaluable | median TF / true | within ±25 % | 95 % CI covers |"
+        "| sites | TF | n | detected | evaluable | median TF / true | within ±25 % "
+        "| 95 % CI covers |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for n_sites in (1, 3):

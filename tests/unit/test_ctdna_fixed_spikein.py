@@ -38,7 +38,7 @@ def simulate(
     """One row per simulated plasma sample (tf = 'pon' for leave-one-out donors) with its
     FixedCall fields and ``mutated_called`` (the mutated site is among the called ones)."""
     rows = []
-    for replicate in range(replicates):
+    for _replicate in range(replicates):
         rates, pon_alt, pon_depth, pon, background = simulated_pon(rng, n_sites, depth, np.nan)
         for tf in [t for t in tf_grid for _ in range(samples_per_tf)]:
             d, mutated = rng.poisson(depth, n_sites), rng.integers(n_sites)
