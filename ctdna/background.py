@@ -52,7 +52,8 @@ def sample_background(
     ``targets`` rows and ``counts`` correspond (``counting.target_counts``); ``sites`` has
     chrom, pos (1-based) and ref of the sites to leave out.
     """
-    errors, opportunities = Counter(), Counter()
+    errors: Counter[str] = Counter()
+    opportunities: Counter[str] = Counter()
     for target, count in zip(targets.itertuples(index=False), counts):
         reference = _reference_index(count.acgt, fasta, target)
         usable = _background_mask(count.acgt, reference, sites, target, max_background_vaf)

@@ -65,7 +65,7 @@ def no_fixed_call(reason: str | None) -> FixedCall:
     return FixedCall(0, 0, None, None, None, False, reason)
 
 
-def _site_test(site: pd.DataFrame, level: float) -> tuple[float, int]:
+def _site_test(site: pd.DataFrame, level: float) -> tuple[float, int | None]:
     """(p_s, k_s) of one used site (a one-row frame) at level ``level``: snv.pooled_test on
     one site with the background's null (snv.null_parameters)."""
     error = np.clip(site["error_rate"].to_numpy(dtype=float), snv.ERROR_FLOOR, 1 - snv.ERROR_FLOOR)

@@ -110,8 +110,8 @@ def call_sample(
     per_site = site_table(site_counts, background, multiplicity, multiplicity_range)
     used = per_site[per_site["used"]]
     if used.empty:
-        reason = "no usable site" if len(per_site) else "no site in the targets"
-        return SnvCall(0, None, None, None, None, None, None, None, None, False, reason, per_site)
+        empty = "no usable site" if len(per_site) else "no site in the targets"
+        return SnvCall(0, None, None, None, None, None, None, None, None, False, empty, per_site)
     alt = used["alt_fragments"].to_numpy(dtype=np.int64)
     depth = used["depth_fragments"].to_numpy(dtype=np.int64)
     error = np.clip(used["error_rate"].to_numpy(dtype=float), ERROR_FLOOR, 1 - ERROR_FLOOR)
