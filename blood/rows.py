@@ -14,7 +14,6 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-import stereosarc.rejects
 from blood import draws
 from blood.analytes import (
     ANALYTES,
@@ -24,15 +23,11 @@ from blood.analytes import (
     UNUSUAL_RANGE,
     convert,
 )
-from stereosarc.rejects import Reject
+from stereosarc import protocol
+from stereosarc.rejects import Reject, reject
 
 STAGE = "labs"  # stage column of this package's rejects
 SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the same value
-
-
-def reject(file, row, column, patient, reason) -> Reject:
-    """One rejects row of stage labs (stereosarc.rejects.reject with the stage bound)."""
-    return stereosarc.rejects.reject(STAGE, file, row, reason, column=column, patient=patient)
 
 
 def parse_iso_date(text) -> date | None:
@@ -59,10 +54,11 @@ def start_dates(clinical: pd.DataFrame) -> tuple[dict[str, date], dict[str, str]
     return starts, problems
 
 
-def _row_problem(row, starts, start_problems, identifier):
+def _row_problem(row, starts, start_problems):
     """(column, reason) why a lab row cannot be used, or (None, canonical value)."""
-    if row.patient is None or not identifier.match(row.patient):
-        return "patient", f"patient {row.patient!r} is missing or not a valid identifier"
+    problem = protocol.identifier_problem(row, ("patient",))
+    if problem:
+        return problem
     if row.patient in start_problems:
         return "patient", start_problems[row.patient]
     if row.patient not in starts:
@@ -91,16 +87,20 @@ def _row_problem(row, starts, start_problems, identifier):
 
 
 def normalise(
-    labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[str, str], identifier
+    labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[str, str]
 ) -> tuple[pd.DataFrame, list[Reject]]:
     """Usable rows in canonical units with day (from start_date) and an unusual flag."""
     kept, rejects = [], []
     for row in labs.rename(columns={"_row": "src_row", "_file": "src_file"}).itertuples(
         index=False
     ):
-        column, outcome = _row_problem(row, starts, start_problems, identifier)
+        column, outcome = _row_problem(row, starts, start_problems)
         if column is not None:
-            rejects.append(reject(row.src_file, row.src_row, column, row.patient, outcome))
+            rejects.append(
+                reject(
+                    STAGE, row.src_file, row.src_row, outcome, column=column, patient=row.patient
+                )
+            )
             continue
         analyte, (value, sign) = row.analyte.lower(), outcome
         low, high = UNUSUAL_RANGE[analyte]
@@ -143,11 +143,12 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
             keep.append(first)
             rejects += [
                 reject(
+                    STAGE,
                     r.source_file,
                     r.source_row,
-                    "value",
-                    r.patient,
                     f"duplicate of row {first['source_row']} (same value)",
+                    column="value",
+                    patient=r.patient,
                 )
                 for r in group.iloc[1:].itertuples(index=False)
             ]
@@ -155,11 +156,12 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
             shown = ", ".join(f"{v:g}" for v in group["value"])
             rejects += [
                 reject(
+                    STAGE,
                     r.source_file,
                     r.source_row,
-                    "value",
-                    r.patient,
                     f"conflicting {r.analyte} values on the same date: {shown}",
+                    column="value",
+                    patient=r.patient,
                 )
                 for r in group.itertuples(index=False)
             ]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ctdna import call_io, call_rejects, pon_check, site_calls, snv_background
+from ctdna import STAGE, call_io, call_rejects, pon_check, site_calls, snv_background
 from ctdna import cn as cn_model
 from ctdna import dynamics as dynamics_model
 from ctdna import levels as levels_model
@@ -24,6 +24,7 @@ from ctdna import markers as markers_model
 from ctdna import snv as snv_model
 from ctdna.exceptions import CtdnaInputError
 from ctdna.level_markers import CallSettings
+from stereosarc.rejects import reject, reject_table
 from stereosarc.schemas import load_schema
 
 LOG = logging.getLogger("ctdna.call")
@@ -167,7 +168,7 @@ def call_cohort(options: CallOptions) -> dict[str, pd.DataFrame]:
         "ctdna_blacklist": pon_background[pon_background["blacklisted"].astype(bool)],
         "ctdna_cn": targets,
         "ctdna_pon_check": _pon_check(sheet, sites, options.alpha),
-        "rejects": call_io.rejects_frame(rejects),
+        "rejects": reject_table(rejects),
     }
 
 
@@ -176,13 +177,14 @@ def _known_rows(table: pd.DataFrame, known: set, what: str, rejects: list) -> pd
     unknown = table[~table["sample"].isin(known)]
     for row in unknown.to_dict("records"):
         rejects.append(
-            call_io.reject(
+            reject(
+                STAGE,
                 row[call_io.FILE_COLUMN],
                 row[call_io.ROW_COLUMN],
-                None,
                 f"{what} of sample {row['sample']!r}, not a plasma or pon sample of the "
                 "samplesheet",
-                "sample",
+                column="sample",
+                patient=None,
             )
         )
     if len(unknown):

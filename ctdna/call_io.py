@@ -14,8 +14,6 @@ import numpy as np
 import pandas as pd
 
 from ctdna.exceptions import CtdnaInputError
-from stereosarc import rejects
-from stereosarc.rejects import Reject
 from stereosarc.tables import ROW_COLUMN, read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -49,7 +47,6 @@ SITE_INTEGERS = [
 TISSUE_CN_REQUIRED = ["patient", "gene", "copy_number"]
 FILE_COLUMN = "_file"  # base name of the file a row came from, for messages and rejects
 BACKGROUND_REQUIRED = ["sample", "error_class", "error_count", "opportunity_count"]
-STAGE = "ctdna"  # rejects.stage value of this step
 
 
 def _parse_numbers(
@@ -249,13 +246,3 @@ def write_outputs(outdir: str | Path, tables: dict[str, pd.DataFrame]) -> None:
         name = "rejects_ctdna.tsv" if schema == "rejects" else f"{schema}.tsv"
         write_table(frame, outdir / name, schema)
         log.info("wrote %s (%d rows)", outdir / name, len(frame))
-
-
-def reject(file: str, row, patient, reason: str, column: str | None = None) -> Reject:
-    """One rejects row of this stage (stereosarc.rejects.reject with the stage bound)."""
-    return rejects.reject(STAGE, file, row, reason, column=column, patient=patient)
-
-
-def rejects_frame(rows: list) -> pd.DataFrame:
-    """rejects_ctdna.tsv: stereosarc.rejects.reject_table (its one order and dedupe rule)."""
-    return rejects.reject_table(rows)

@@ -15,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from ihc import densities, io, pdl1
+from ihc.densities import STAGE
 from ihc.exceptions import IhcInputError
 from stereosarc import protocol
+from stereosarc.rejects import reject
 
 LOG = logging.getLogger("ihc.scoring")
 BLOCK_RULES = ("mean", "max", "first")  # besides a sample id of the input (docs/ihc.md)
@@ -49,10 +51,9 @@ class IhcResult:
 
 def _manifest_problem(row) -> tuple[str, str] | None:
     """(column, reason) why a manifest row cannot be used; None when it can."""
-    for column in ("patient", "sample"):
-        value = getattr(row, column)
-        if value is None or not protocol.is_identifier(value):
-            return column, f"{column} {value!r} is missing or not a valid identifier"
+    problem = protocol.identifier_problem(row)
+    if problem:
+        return problem
     if row.file is None:
         return "file", "no file given"
     if (row.marker or "").upper() not in densities.IMMUNE_MARKERS:
@@ -71,8 +72,13 @@ def qupath_long(manifest_path, rejects: list) -> pd.DataFrame:
         problem = _manifest_problem(row)
         if problem:
             rejects.append(
-                densities.make_reject(
-                    row.src_file, row.src_row, problem[0], row.patient, problem[1]
+                reject(
+                    STAGE,
+                    row.src_file,
+                    row.src_row,
+                    problem[1],
+                    column=problem[0],
+                    patient=row.patient,
                 )
             )
             continue
@@ -89,7 +95,7 @@ def _input_rows(options: IhcOptions, rejects: list) -> pd.DataFrame:
     frames = []
     if options.ihc:
         long = io.read_ihc_long(options.ihc)
-        rows, bad = densities.validate_long(long, io.IDENTIFIER)
+        rows, bad = densities.validate_long(long)
         LOG.info("%s: %d rows read, %d rejected", options.ihc, len(long), len(bad))
         frames.append(rows)
         rejects += bad

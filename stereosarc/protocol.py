@@ -41,6 +41,19 @@ def is_identifier(value: object) -> bool:
     return isinstance(value, str) and IDENTIFIER.fullmatch(value) is not None
 
 
+def identifier_problem(
+    row: object, columns: tuple[str, ...] = ("patient", "sample")
+) -> tuple[str, str] | None:
+    """(column, reason) for the first of ``columns`` (attributes of ``row``, e.g. a
+    namedtuple of an input table) that is missing or breaks the identifier rule; None when
+    all obey it. The reason is the one every stage writes to rejects.tsv."""
+    for column in columns:
+        value = getattr(row, column)
+        if not is_identifier(value):
+            return column, f"{column} {value!r} is missing or not a valid identifier"
+    return None
+
+
 def at_least(value: float, cut: float, rtol: float = CUT_RTOL) -> int | None:
     """The protocol dichotomy: 1 when ``value`` >= ``cut`` on the unrounded value (only a
     binary floating-point error of relative size ``rtol`` is forgiven), 0 below, None when
