@@ -11,7 +11,6 @@ import math
 from datetime import date
 from typing import cast
 
-import numpy as np
 import pandas as pd
 
 from blood import draws
@@ -24,10 +23,10 @@ from blood.analytes import (
     convert,
 )
 from stereosarc import protocol
+from stereosarc.duplicates import resolve_duplicates, same_values, value_reject
 from stereosarc.rejects import Reject, reject
 
 STAGE = "labs"  # stage column of this package's rejects
-SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the same value
 
 
 def parse_iso_date(text) -> date | None:
@@ -130,39 +129,23 @@ def normalise(
 
 
 def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
-    """One value per patient, analyte and day: equal duplicates keep the first row; values
-    that conflict are all rejected."""
-    keep, rejects = [], []
-    for _, group in rows.groupby(["patient", "analyte", "day"], sort=True):
-        first = group.iloc[0]
+    """One value per patient, analyte and day: equal duplicates (same value and censoring
+    sign) keep the first row; values that conflict are all rejected (stereosarc.duplicates)."""
+
+    def agree(group) -> bool:
         signs = group["censored"].fillna("") if "censored" in group else pd.Series([""])
-        if (
-            np.isclose(group["value"], first["value"], rtol=SAME_VALUE_RTOL, atol=0).all()
-            and signs.nunique() == 1
-        ):
-            keep.append(first)
-            rejects += [
-                reject(
-                    STAGE,
-                    r.source_file,
-                    r.source_row,
-                    f"duplicate of row {first['source_row']} (same value)",
-                    column="value",
-                    patient=r.patient,
-                )
-                for r in group.iloc[1:].itertuples(index=False)
-            ]
-        else:
-            shown = ", ".join(f"{v:g}" for v in group["value"])
-            rejects += [
-                reject(
-                    STAGE,
-                    r.source_file,
-                    r.source_row,
-                    f"conflicting {r.analyte} values on the same date: {shown}",
-                    column="value",
-                    patient=r.patient,
-                )
-                for r in group.itertuples(index=False)
-            ]
+        return same_values(group["value"]) and signs.nunique() == 1
+
+    def duplicate(first, r) -> Reject:
+        reason = f"duplicate of row {first['source_row']} (same value)"
+        return value_reject(STAGE, r, reason)
+
+    def conflicting(group, r) -> Reject:
+        shown = ", ".join(f"{v:g}" for v in group["value"])
+        reason = f"conflicting {r.analyte} values on the same date: {shown}"
+        return value_reject(STAGE, r, reason)
+
+    keep, rejects = resolve_duplicates(
+        rows, ["patient", "analyte", "day"], agree, duplicate, conflicting
+    )
     return pd.DataFrame(keep, columns=rows.columns).reset_index(drop=True), rejects

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ihc import pdl1
 from stereosarc import protocol
+from stereosarc.duplicates import resolve_duplicates, same_values, value_reject
 from stereosarc.rejects import Reject, reject
 
 IMMUNE_MARKERS = ("CD3", "CD4", "CD8", "CD20", "CD45", "CD68", "CD163", "FOXP3")  # DESIGN.md
@@ -30,7 +31,6 @@ PDL1_METRICS = ("cps", "tps", "ic_percent") + pdl1.COUNT_METRICS
 PERCENT_METRICS = ("percent_positive", "tps", "ic_percent", "cps")  # scale 0–100 by definition
 MAX_DENSITY_PER_MM2 = 5.1e4  # geometric bound: 1 mm² / area of a 5-µm-diameter cell ≈ 51,000
 IGNORED_CLASSES = ("Ignore*", "Ignore")  # QuPath convention: objects classed Ignore* are excluded
-SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the same value
 ROW_KEYS = ["patient", "sample", "marker", "metric"]
 STAGE = "ihc"  # stage column of this package's rejects
 
@@ -66,6 +66,12 @@ def _value_problem(text, metric) -> tuple[str, str] | None:
     return None
 
 
+def row_reject(row, problem: tuple[str, str]) -> Reject:
+    """The reject of an input row (``source_rows`` item) for ``problem`` = (column, reason)."""
+    column, reason = problem
+    return reject(STAGE, row.src_file, row.src_row, reason, column=column, patient=row.patient)
+
+
 def validate_long(long: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """Usable rows (patient, sample, marker, metric, value float, source_file, source_row)
     and a reject per unusable row."""
@@ -73,16 +79,7 @@ def validate_long(long: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     for row in source_rows(long):
         problem = _row_problem(row)
         if problem:
-            rejects.append(
-                reject(
-                    STAGE,
-                    row.src_file,
-                    row.src_row,
-                    problem[1],
-                    column=problem[0],
-                    patient=row.patient,
-                )
-            )
+            rejects.append(row_reject(row, problem))
             continue
         kept.append(
             {
@@ -212,39 +209,23 @@ def qupath_rows(
 
 def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """One row per patient/sample/marker/metric: identical duplicates keep the first, rows
-    with conflicting values are all rejected."""
-    keep, rejects = [], []
-    for _, group in rows.groupby(ROW_KEYS, sort=True, dropna=False):
-        first = group.iloc[0]
-        same = np.isclose(group["value"], first["value"], rtol=SAME_VALUE_RTOL, atol=0).all()
-        if len(group) == 1 or same:
-            keep.append(first)
-            where = f"{first['source_file']} row {_show_row(first['source_row'])}"
-            rejects += [
-                reject(
-                    STAGE,
-                    r.source_file,
-                    r.source_row,
-                    f"duplicate of {where} (same value)",
-                    column="value",
-                    patient=r.patient,
-                )
-                for r in group.iloc[1:].itertuples(index=False)
-            ]
-        else:
-            values = ", ".join(f"{v:g}" for v in group["value"])
-            rejects += [
-                reject(
-                    STAGE,
-                    r.source_file,
-                    r.source_row,
-                    f"conflicting duplicate {r.marker} {r.metric} values for "
-                    f"sample {r.sample}: {values}",
-                    column="value",
-                    patient=r.patient,
-                )
-                for r in group.itertuples(index=False)
-            ]
+    with conflicting values are all rejected (stereosarc.duplicates)."""
+
+    def duplicate(first, r) -> Reject:
+        where = f"{first['source_file']} row {_show_row(first['source_row'])}"
+        return value_reject(STAGE, r, f"duplicate of {where} (same value)")
+
+    def conflicting(group, r) -> Reject:
+        values = ", ".join(f"{v:g}" for v in group["value"])
+        return value_reject(
+            STAGE,
+            r,
+            f"conflicting duplicate {r.marker} {r.metric} values for sample {r.sample}: {values}",
+        )
+
+    keep, rejects = resolve_duplicates(
+        rows, ROW_KEYS, lambda group: same_values(group["value"]), duplicate, conflicting, False
+    )
     return rows_frame([]) if not keep else pd.DataFrame(keep).reset_index(drop=True), rejects
 
 

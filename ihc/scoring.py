@@ -15,10 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from ihc import densities, io, pdl1
-from ihc.densities import STAGE
 from ihc.exceptions import IhcInputError
 from stereosarc import protocol
-from stereosarc.rejects import reject
 
 LOG = logging.getLogger("ihc.scoring")
 BLOCK_RULES = ("mean", "max", "first")  # besides a sample id of the input (docs/ihc.md)
@@ -71,16 +69,7 @@ def qupath_long(manifest_path, rejects: list) -> pd.DataFrame:
     for row in densities.source_rows(manifest):
         problem = _manifest_problem(row)
         if problem:
-            rejects.append(
-                reject(
-                    STAGE,
-                    row.src_file,
-                    row.src_row,
-                    problem[1],
-                    column=problem[0],
-                    patient=row.patient,
-                )
-            )
+            rejects.append(densities.row_reject(row, problem))
             continue
         export = io.read_qupath_export(row.path)
         found, bad = densities.qupath_rows(export, row.patient, row.sample, row.marker.upper())
