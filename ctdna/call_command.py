@@ -29,47 +29,9 @@ from stereosarc.schemas import load_schema
 
 LOG = logging.getLogger("ctdna.call")
 CN_GENES = ("MDM2", "CDK4")  # 12q13-15 amplicon of well-/dedifferentiated liposarcoma (WHO 2020)
-CN_EXCLUDE = (
-    "TP53",
-)  # SNV gene, not a diploid reference: TP53 loss is common in sarcoma (choice)
-SITE_DETAIL_COLUMNS = [
-    "patient",
-    "sample",
-    "tumour_sample",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "gene",
-    "variant_type",
-    "tissue_vaf",
-    "ref_fragments",
-    "alt_fragments",
-    "other_fragments",
-    "discordant_fragments",
-    "depth_fragments",
-    "vaf",
-    "error_rate",
-    "prior_rate",
-    "background_source",
-    "pon_alt_fragments",
-    "pon_depth_fragments",
-    "n_pon_samples",
-    "n_pon_samples_with_alt",
-    "max_pon_vaf",
-    "blacklisted",
-    "blacklist_reason",
-    "tissue_copy_number",
-    "tissue_purity",
-    "copies",
-    "multiplicity",
-    "multiplicity_source",
-    "site_set",
-    "used",
-    "not_used_reason",
-    "site_p_value",
-    "site_called",
-]
+# SNV gene, not a diploid reference: TP53 loss is common in sarcoma (choice)
+CN_EXCLUDE = ("TP53",)
+SITE_DETAIL_COLUMNS = list(load_schema("ctdna_sites")["properties"])  # ctdna_sites.tsv, in order
 CN_TABLE_COLUMNS = list(load_schema("ctdna_cn")["properties"])  # columns, in order: the schema
 
 
