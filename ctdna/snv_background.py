@@ -118,24 +118,19 @@ def background_from_pon(
     return site[BACKGROUND_COLUMNS]
 
 
+PON_SUMMARY_COLUMNS = [
+    "pon_alt_fragments",
+    "pon_depth_fragments",
+    "n_pon_samples",
+    "n_pon_samples_with_alt",
+    "n_pon_samples_carrying",
+    "max_pon_vaf",
+]  # what the PoN says about a site (NA in a sample background)
 BACKGROUND_COLUMNS = (
     SITE_KEY
-    + [
-        "variant_type",
-        "error_rate",
-        "beta_a",
-        "beta_b",
-        "prior_rate",
-        "pon_alt_fragments",
-        "pon_depth_fragments",
-        "n_pon_samples",
-        "n_pon_samples_with_alt",
-        "n_pon_samples_carrying",
-        "max_pon_vaf",
-        "blacklisted",
-        "blacklist_reason",
-        "background_source",
-    ]
+    + ["variant_type", "error_rate", "beta_a", "beta_b", "prior_rate"]
+    + PON_SUMMARY_COLUMNS
+    + ["blacklisted", "blacklist_reason", "background_source"]
     + overdispersion.DISPERSION_COLUMNS
 )
 
@@ -221,14 +216,7 @@ def background_from_sample(
     }
     sites["beta_a"] = [by_class[c][0] if c in by_class else np.nan for c in classes]
     sites["beta_b"] = [by_class[c][1] if c in by_class else np.nan for c in classes]
-    for column in [
-        "pon_alt_fragments",
-        "pon_depth_fragments",
-        "n_pon_samples",
-        "n_pon_samples_with_alt",
-        "n_pon_samples_carrying",
-        "max_pon_vaf",
-    ]:
+    for column in PON_SUMMARY_COLUMNS:
         sites[column] = np.nan
     sites["blacklisted"] = False
     sites["blacklist_reason"] = None
