@@ -35,3 +35,10 @@ def load_schema(name: str) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
         raise SchemaError(f"no schema for table '{name}': {path} is missing") from err
+
+
+def samplesheet_columns() -> list[str]:
+    """The samplesheet columns, in order: the properties of assets/schema_input.json (the
+    schema Nextflow's pre-flight validates the samplesheet against)."""
+    path = schema_dir().parent / "schema_input.json"
+    return list(json.loads(path.read_text(encoding="utf-8"))["properties"])
