@@ -208,6 +208,11 @@ def site_weights(
     return weights / weights.sum()
 
 
+# (VAF range, depth range) of the decoys that fail the read filters: a VAF below 5 % at good
+# depth, and a depth below 50 at a clear VAF (the tmb-calc defaults, nextflow.config)
+FAILING_READS = {"low_vaf": ((0.012, 0.035), (300, 900)), "low_depth": ((0.2, 0.5), (15, 40))}
+
+
 def _decoy(rng, kind: str, panel, weights, positions) -> dict:
     chrom, pos, name = _panel_site(rng, panel, weights, positions)
     gene, depth = _gene(name), int(rng.integers(*COUNTED_DEPTH))
@@ -228,28 +233,10 @@ def _decoy(rng, kind: str, panel, weights, positions) -> dict:
             pop_af=f"{rng.uniform(0.005, 0.3):.4f}",
             category=kind,
         )
-    if kind == "low_vaf":
-        return _snv(
-            rng,
-            chrom,
-            pos,
-            "missense_variant",
-            gene,
-            rng.uniform(0.012, 0.035),
-            int(rng.integers(300, 900)),
-            category=kind,
-        )
-    if kind == "low_depth":
-        return _snv(
-            rng,
-            chrom,
-            pos,
-            "missense_variant",
-            gene,
-            rng.uniform(0.2, 0.5),
-            int(rng.integers(15, 40)),
-            category=kind,
-        )
+    if kind in FAILING_READS:
+        vaf_range, depth_range = FAILING_READS[kind]
+        low_vaf, low_depth = rng.uniform(*vaf_range), int(rng.integers(*depth_range))
+        return _snv(rng, chrom, pos, "missense_variant", gene, low_vaf, low_depth, category=kind)
     if kind == "not_pass":
         return _snv(
             rng,
