@@ -122,7 +122,7 @@ def decided_above(value: float, sign: str | None, cut: float) -> bool | None:
     return bool(value > cut)
 
 
-MIRRORED_SIGN = {"<": ">", ">": "<"}  # a censoring sign seen on the negated value
+MIRRORED_SIGN: dict[str | None, str | None] = {"<": ">", ">": "<"}  # the sign of -x
 
 
 def decided_below(value: float, sign: str | None, cut: float) -> bool | None:
