@@ -27,6 +27,16 @@ LINES = ("1", "2")  # DESIGN.md: metastatic line, randomisation stratum (as writ
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")  # RECIST 1.1 best overall response (Eisenhauer 2009)
 IRESPONSES = ("iCR", "iPR", "iSD", "iUPD", "iCPD", "NE")  # iRECIST (Seymour et al. 2017)
 OBJECTIVE_RESPONSES = ("CR", "PR")  # DESIGN.md: objective response = CR or PR
+CLINICAL_DATES = (
+    "start_date",
+    "progression_date",
+    "death_date",
+    "last_assessment_date",
+    "last_followup_date",
+    "diagnosis_date",
+)  # DESIGN.md clinical table: the dates the endpoints are derived from
+# DESIGN.md clinical table: required columns (best_response_irecist is optional)
+CLINICAL_REQUIRED = ("patient", "arm", "histology", "line", *CLINICAL_DATES, "best_response")
 
 DAYS_PER_YEAR = 365.25  # Julian year: months are 365.25 / 12 days throughout
 PFS_6M_DAYS = DAYS_PER_YEAR / 2  # 182.625: DESIGN.md primary endpoint horizon (PFS at 6 months)

@@ -33,19 +33,7 @@ log = logging.getLogger(__name__)
 
 SAMPLESHEET_COLUMNS = samplesheet_columns()  # assets/schema_input.json
 TABLE_REQUIRED = {  # DESIGN.md input contracts
-    "clinical": [
-        "patient",
-        "arm",
-        "histology",
-        "line",
-        "start_date",
-        "progression_date",
-        "death_date",
-        "last_assessment_date",
-        "last_followup_date",
-        "diagnosis_date",
-        "best_response",
-    ],
+    "clinical": list(protocol.CLINICAL_REQUIRED),
     "ihc": ["patient", "sample", "marker", "metric", "value"],
     "qupath": ["file", "patient", "marker"],
     "labs": ["patient", "date", "analyte", "value", "unit"],
