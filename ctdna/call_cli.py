@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from pathlib import Path
 
 from ctdna import call_io
 from ctdna import cn as cn_model
@@ -110,20 +109,10 @@ def call_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _paths(values: list[str]) -> tuple[Path, ...]:
-    return tuple(Path(value) for value in values)
-
-
 def _options(args: argparse.Namespace) -> CallOptions:
     return options_from(
         CallOptions,
         args,
-        samplesheet=Path(args.samplesheet),
-        site_counts=_paths(args.site_counts),
-        target_depth=_paths(args.target_depth),
-        background=_paths(args.background),
-        tissue_cn=Path(args.tissue_cn) if args.tissue_cn else None,
-        clinical=Path(args.clinical) if args.clinical else None,
         cn_genes=_genes(args.cn_genes),
         cn_exclude=_genes(args.cn_exclude),
     )

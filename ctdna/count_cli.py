@@ -84,19 +84,11 @@ def count_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _optional_path(value: str | None) -> Path | None:
-    return Path(value) if value else None
-
-
 def _options(args: argparse.Namespace) -> CountOptions:
     return options_from(
         CountOptions,
         args,
-        bam=Path(args.bam),
-        targets=Path(args.targets),
         tumours=tuple(io.parse_tumour_arg(value) for value in args.tumour),
-        sites=_optional_path(args.sites),
-        fasta=_optional_path(args.fasta),
         background=not args.no_background,
     )
 
