@@ -17,6 +17,7 @@ import argparse  # noqa: E402
 from stereosarc.clikit import make_parser, options_from, run_cli  # noqa: E402
 from tmb import burden, command, drivers, filters, outputs, vcf_io  # noqa: E402
 
+DEFAULT = "default: %(default)s"  # argparse fills in the option's default
 EXAMPLE = (
     "tmb-calc --vcf S1.vcf.gz --sample S1 --patient P01 --panel-bed panel.bed "
     "--coding-bed cds.bed "
@@ -139,19 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_calibration,
         help="SLOPE,INTERCEPT of a linear panel-to-WES calibration",
     )
-    add("--ci-level", type=float, default=burden.CI_LEVEL, help="default: %(default)s")
-    add(
-        "--warn-panel-mb",
-        type=float,
-        default=burden.WARN_PANEL_MB,
-        help="default: %(default)s (FoCR)",
-    )
-    add(
-        "--refuse-panel-mb",
-        type=float,
-        default=burden.REFUSE_PANEL_MB,
-        help="default: %(default)s",
-    )
+    add("--ci-level", type=float, default=burden.CI_LEVEL, help=DEFAULT)
+    add("--warn-panel-mb", type=float, default=burden.WARN_PANEL_MB, help=DEFAULT + " (FoCR)")
+    add("--refuse-panel-mb", type=float, default=burden.REFUSE_PANEL_MB, help=DEFAULT)
     add("--force-small-panel", action="store_true", help="compute TMB below --refuse-panel-mb")
     add("--chunk-records", type=int, default=vcf_io.CHUNK_RECORDS, help=argparse.SUPPRESS)
     add("--out-summary", required=True, help="one-row table, schema tmb")
