@@ -11,19 +11,18 @@ headers and the C library (docs/tmb.md, "How the VCF is read").
 import pysam
 from setuptools import Extension, setup
 
+HTSBIND = "stereosarc/_htsbind.c"  # run-time binding of htslib, shared by both cores
+INCLUDE_DIRS = [*pysam.get_include(), "stereosarc"]  # htslib headers (pysam) and _htsbind.h
+WARNINGS = ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"]
+
 setup(
     ext_modules=[
         Extension(
             "ctdna._fragcore",
-            sources=["ctdna/_fragcore.c"],
-            include_dirs=pysam.get_include(),
-            extra_compile_args=[
-                "-O2",
-                "-Wall",
-                "-Wextra",
-                "-Wno-unused-parameter",
-                "-Wno-missing-field-initializers",
-            ],
+            sources=["ctdna/_fragcore.c", HTSBIND],
+            include_dirs=INCLUDE_DIRS,
+            depends=["stereosarc/_htsbind.h"],
+            extra_compile_args=WARNINGS,
         ),
         # -ffp-contract=off: no fused multiply-add, trace rounding as written
         Extension(
@@ -31,20 +30,13 @@ setup(
             sources=[
                 f"tmb/_vcfcore{part}.c"
                 for part in ("", "_parse", "_format", "_annotation", "_text", "_trace", "_hts")
-            ],
-            include_dirs=pysam.get_include(),
-            depends=["tmb/_vcfcore.h"],
+            ]
+            + [HTSBIND],
+            include_dirs=INCLUDE_DIRS,
+            depends=["tmb/_vcfcore.h", "stereosarc/_htsbind.h"],
             # hidden: only PyInit is exported; the functions the sources
             # share cannot be interposed, so they are inlined where hot
-            extra_compile_args=[
-                "-O2",
-                "-Wall",
-                "-Wextra",
-                "-Wno-unused-parameter",
-                "-Wno-missing-field-initializers",
-                "-ffp-contract=off",
-                "-fvisibility=hidden",
-            ],
+            extra_compile_args=[*WARNINGS, "-ffp-contract=off", "-fvisibility=hidden"],
         ),
     ]
 )

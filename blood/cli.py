@@ -6,10 +6,9 @@ Thin: parse, build blood.command.LabsOptions, call blood.command.labs_markers, w
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from blood import command, draws, io, markers
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import make_parser, options_from, run_cli
 
 EXAMPLE = (
     "labs-markers --labs labs.csv --clinical clinical.csv --baseline-window-days 15 "
@@ -50,14 +49,7 @@ def labs_parser() -> argparse.ArgumentParser:
 
 
 def _labs(args: argparse.Namespace) -> None:
-    options = command.LabsOptions(
-        labs=Path(args.labs),
-        clinical=Path(args.clinical),
-        baseline_window_days=args.baseline_window_days,
-        on_treatment_days=args.on_treatment_days,
-        same_day_tolerance_days=args.same_day_tolerance_days,
-    )
-    result = command.labs_markers(options)
+    result = command.labs_markers(options_from(command.LabsOptions, args))
     io.write_outputs(result.patients, args.out, result.rejects, args.rejects)
 
 

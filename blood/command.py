@@ -15,7 +15,6 @@ import pandas as pd
 
 from blood import draws, io, markers, rows
 from blood.exceptions import LabsInputError
-from stereosarc import protocol
 
 LOG = logging.getLogger("blood.command")
 
@@ -54,7 +53,7 @@ def labs_markers(options: LabsOptions) -> LabsResult:
     """Normalise units, check plausibility, pick baseline, derive markers (module doc)."""
     table = io.read_labs(options.labs)
     starts, start_problems = rows.start_dates(io.read_clinical_starts(options.clinical))
-    usable, rejects = rows.normalise(table, starts, start_problems, protocol.IDENTIFIER)
+    usable, rejects = rows.normalise(table, starts, start_problems)
     usable, bad = rows.deduplicate(usable)
     rejects += bad
     baseline, on_treatment, bad = markers.select_values(

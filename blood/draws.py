@@ -122,12 +122,12 @@ def decided_above(value: float, sign: str | None, cut: float) -> bool | None:
     return bool(value > cut)
 
 
+MIRRORED_SIGN: dict[str | None, str | None] = {"<": ">", ">": "<"}  # the sign of -x
+
+
 def decided_below(value: float, sign: str | None, cut: float) -> bool | None:
-    """True when surely < cut, False when surely ≥ cut, None when open or NA."""
+    """True when surely < cut, False when surely ≥ cut, None when open or NA: decided_above
+    on the mirrored line (x < cut is -x > -cut, and '<x' becomes '>-x')."""
     if pd.isna(value):
         return None
-    if sign == "<":
-        return True if value <= cut else None
-    if sign == ">":
-        return False if value >= cut else None
-    return bool(value < cut)
+    return decided_above(-value, MIRRORED_SIGN.get(sign, sign), -cut)

@@ -29,8 +29,8 @@ import pandas as pd
 
 from blood import draws
 from blood.analytes import ANALYTES, CANONICAL
-from blood.rows import reject
-from stereosarc.rejects import Reject
+from blood.rows import STAGE
+from stereosarc.rejects import Reject, reject
 
 BASELINE_WINDOW_DAYS = 15  # DESIGN.md: last value within 15 days before start_date
 ON_TREATMENT_DAYS = 42  # project choice: two 21-day atezolizumab cycles after start_date
@@ -52,11 +52,12 @@ def select_values(
     used = set(baseline.index) | set(first_on.index)
     rejects = [
         reject(
+            STAGE,
             r.source_file,
             r.source_row,
-            "date",
-            r.patient,
             _unused_reason(r.day, window_days, on_treatment_days),
+            column="date",
+            patient=r.patient,
         )
         for r in rows[~rows.index.isin(used)].itertuples(index=False)
     ]

@@ -11,10 +11,8 @@ import math
 from datetime import date
 from typing import cast
 
-import numpy as np
 import pandas as pd
 
-import stereosarc.rejects
 from blood import draws
 from blood.analytes import (
     ANALYTES,
@@ -24,15 +22,11 @@ from blood.analytes import (
     UNUSUAL_RANGE,
     convert,
 )
-from stereosarc.rejects import Reject
+from stereosarc import protocol
+from stereosarc.duplicates import resolve_duplicates, same_values, value_reject
+from stereosarc.rejects import Reject, reject
 
 STAGE = "labs"  # stage column of this package's rejects
-SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the same value
-
-
-def reject(file, row, column, patient, reason) -> Reject:
-    """One rejects row of stage labs (stereosarc.rejects.reject with the stage bound)."""
-    return stereosarc.rejects.reject(STAGE, file, row, reason, column=column, patient=patient)
 
 
 def parse_iso_date(text) -> date | None:
@@ -59,10 +53,11 @@ def start_dates(clinical: pd.DataFrame) -> tuple[dict[str, date], dict[str, str]
     return starts, problems
 
 
-def _row_problem(row, starts, start_problems, identifier):
+def _row_problem(row, starts, start_problems):
     """(column, reason) why a lab row cannot be used, or (None, canonical value)."""
-    if row.patient is None or not identifier.match(row.patient):
-        return "patient", f"patient {row.patient!r} is missing or not a valid identifier"
+    problem = protocol.identifier_problem(row, ("patient",))
+    if problem:
+        return problem
     if row.patient in start_problems:
         return "patient", start_problems[row.patient]
     if row.patient not in starts:
@@ -91,16 +86,20 @@ def _row_problem(row, starts, start_problems, identifier):
 
 
 def normalise(
-    labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[str, str], identifier
+    labs: pd.DataFrame, starts: dict[str, date], start_problems: dict[str, str]
 ) -> tuple[pd.DataFrame, list[Reject]]:
     """Usable rows in canonical units with day (from start_date) and an unusual flag."""
     kept, rejects = [], []
     for row in labs.rename(columns={"_row": "src_row", "_file": "src_file"}).itertuples(
         index=False
     ):
-        column, outcome = _row_problem(row, starts, start_problems, identifier)
+        column, outcome = _row_problem(row, starts, start_problems)
         if column is not None:
-            rejects.append(reject(row.src_file, row.src_row, column, row.patient, outcome))
+            rejects.append(
+                reject(
+                    STAGE, row.src_file, row.src_row, outcome, column=column, patient=row.patient
+                )
+            )
             continue
         analyte, (value, sign) = row.analyte.lower(), outcome
         low, high = UNUSUAL_RANGE[analyte]
@@ -130,37 +129,23 @@ def normalise(
 
 
 def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
-    """One value per patient, analyte and day: equal duplicates keep the first row; values
-    that conflict are all rejected."""
-    keep, rejects = [], []
-    for _, group in rows.groupby(["patient", "analyte", "day"], sort=True):
-        first = group.iloc[0]
+    """One value per patient, analyte and day: equal duplicates (same value and censoring
+    sign) keep the first row; values that conflict are all rejected (stereosarc.duplicates)."""
+
+    def agree(group) -> bool:
         signs = group["censored"].fillna("") if "censored" in group else pd.Series([""])
-        if (
-            np.isclose(group["value"], first["value"], rtol=SAME_VALUE_RTOL, atol=0).all()
-            and signs.nunique() == 1
-        ):
-            keep.append(first)
-            rejects += [
-                reject(
-                    r.source_file,
-                    r.source_row,
-                    "value",
-                    r.patient,
-                    f"duplicate of row {first['source_row']} (same value)",
-                )
-                for r in group.iloc[1:].itertuples(index=False)
-            ]
-        else:
-            shown = ", ".join(f"{v:g}" for v in group["value"])
-            rejects += [
-                reject(
-                    r.source_file,
-                    r.source_row,
-                    "value",
-                    r.patient,
-                    f"conflicting {r.analyte} values on the same date: {shown}",
-                )
-                for r in group.itertuples(index=False)
-            ]
+        return same_values(group["value"]) and signs.nunique() == 1
+
+    def duplicate(first, r) -> Reject:
+        reason = f"duplicate of row {first['source_row']} (same value)"
+        return value_reject(STAGE, r, reason)
+
+    def conflicting(group, r) -> Reject:
+        shown = ", ".join(f"{v:g}" for v in group["value"])
+        reason = f"conflicting {r.analyte} values on the same date: {shown}"
+        return value_reject(STAGE, r, reason)
+
+    keep, rejects = resolve_duplicates(
+        rows, ["patient", "analyte", "day"], agree, duplicate, conflicting
+    )
     return pd.DataFrame(keep, columns=rows.columns).reset_index(drop=True), rejects

@@ -18,7 +18,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <dlfcn.h>
+#include "_htsbind.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +57,7 @@ static const char NT16[] = "=ACMGRSVTWYHKDBN"; /* BAM 4-bit base codes (SAM spec
 static PyObject *bind(PyObject *self, PyObject *args) {
     const char *path;
     if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
-    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) return PyErr_Format(PyExc_OSError, "cannot load htslib %s: %s", path, dlerror());
-    struct { const char *name; void **slot; } table[] = {
+    const hts_symbol_t table[] = {
         {"hts_version", (void **)&H.version}, {"hts_open", (void **)&H.open},
         {"hts_close", (void **)&H.close}, {"hts_set_fai_filename", (void **)&H.set_fai_filename},
         {"sam_hdr_read", (void **)&H.hdr_read},
@@ -70,14 +68,7 @@ static PyObject *bind(PyObject *self, PyObject *args) {
         {"bam_init1", (void **)&H.init1}, {"bam_destroy1", (void **)&H.destroy1},
         {"bam_aux_get", (void **)&H.aux_get}, {"bam_aux2i", (void **)&H.aux2i},
         {"bam_aux2Z", (void **)&H.aux2Z}};
-    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-        *table[i].slot = dlsym(lib, table[i].name);
-        if (!*table[i].slot) {
-            bound = 0;
-            return PyErr_Format(PyExc_OSError, "htslib %s has no symbol %s", path, table[i].name);
-        }
-    }
-    bound = 1;
+    if (hts_bind_symbols(path, table, sizeof table / sizeof table[0], &bound) < 0) return NULL;
     return PyUnicode_FromString(H.version());
 }
 

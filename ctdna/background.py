@@ -3,7 +3,7 @@
 Input: ``counting.TargetCounts`` per target (each molecule, i.e. fragment or UMI family,
 counted once per position, and only where all its reads agree: overlapping mates that
 disagree, as at a site, are discordant and left out). For ``ctdna-call`` when no PoN is
-given (``snv.background_from_sample``).
+given (``snv_background.background_from_sample``).
 
 Per class (pyrimidine strand) r>b: error_count = molecules showing b at positions of
 reference base r; opportunity_count = molecules showing A/C/G/T at positions of reference r.
@@ -24,7 +24,9 @@ import pysam
 
 from ctdna.counting import TargetCounts
 
-MAX_BACKGROUND_VAF = 0.05  # a position with a non-reference allele >= 5 % is a variant, not noise (same cut as the PoN VAF black list)
+# a position with a non-reference allele >= 5 % is a variant, not noise (same cut as the PoN VAF
+# black list)
+MAX_BACKGROUND_VAF = 0.05
 BASE_INDEX = {"A": 0, "C": 1, "G": 2, "T": 3}  # row order of TargetCounts.acgt
 ERROR_CLASSES = ["C>A", "C>G", "C>T", "T>A", "T>C", "T>G", "insertion", "deletion"]
 PYRIMIDINE_CLASS = {
@@ -50,7 +52,8 @@ def sample_background(
     ``targets`` rows and ``counts`` correspond (``counting.target_counts``); ``sites`` has
     chrom, pos (1-based) and ref of the sites to leave out.
     """
-    errors, opportunities = Counter(), Counter()
+    errors: Counter[str] = Counter()
+    opportunities: Counter[str] = Counter()
     for target, count in zip(targets.itertuples(index=False), counts):
         reference = _reference_index(count.acgt, fasta, target)
         usable = _background_mask(count.acgt, reference, sites, target, max_background_vaf)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from pathlib import Path
 
 from ctdna import call_io
 from ctdna import cn as cn_model
@@ -17,7 +16,7 @@ from ctdna import lod as lod_model
 from ctdna import markers as markers_model
 from ctdna import snv as snv_model
 from ctdna.call_command import CN_EXCLUDE, CN_GENES, CallOptions, call_cohort
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import make_parser, options_from, run_cli
 
 EXAMPLE = (
     "ctdna-call --samplesheet samplesheet.valid.csv --site-counts *.site_counts.tsv "
@@ -110,30 +109,12 @@ def call_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _paths(values: list[str]) -> tuple[Path, ...]:
-    return tuple(Path(value) for value in values)
-
-
 def _options(args: argparse.Namespace) -> CallOptions:
-    return CallOptions(
-        samplesheet=Path(args.samplesheet),
-        site_counts=_paths(args.site_counts),
-        target_depth=_paths(args.target_depth),
-        background=_paths(args.background),
-        tissue_cn=Path(args.tissue_cn) if args.tissue_cn else None,
-        clinical=Path(args.clinical) if args.clinical else None,
-        alpha=args.alpha,
-        ci_level=args.ci_level,
-        multiplicity=args.multiplicity,
-        max_lod=args.max_lod,
-        tissue_amp_cn=args.tissue_amp_cn,
+    return options_from(
+        CallOptions,
+        args,
         cn_genes=_genes(args.cn_genes),
         cn_exclude=_genes(args.cn_exclude),
-        amp_log2=args.amp_log2,
-        amp_z=args.amp_z,
-        min_pon=args.min_pon,
-        default_cn=args.default_cn,
-        molecular_response=args.molecular_response,
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ctdna import call_io, call_rejects, pon_check, site_calls
+from ctdna import STAGE, call_io, call_rejects, pon_check, site_calls, snv_background
 from ctdna import cn as cn_model
 from ctdna import dynamics as dynamics_model
 from ctdna import levels as levels_model
@@ -23,51 +23,15 @@ from ctdna import lod as lod_model
 from ctdna import markers as markers_model
 from ctdna import snv as snv_model
 from ctdna.exceptions import CtdnaInputError
+from ctdna.level_markers import CallSettings
+from stereosarc.rejects import reject, reject_table
 from stereosarc.schemas import load_schema
 
 LOG = logging.getLogger("ctdna.call")
 CN_GENES = ("MDM2", "CDK4")  # 12q13-15 amplicon of well-/dedifferentiated liposarcoma (WHO 2020)
-CN_EXCLUDE = (
-    "TP53",
-)  # SNV gene, not a diploid reference: TP53 loss is common in sarcoma (choice)
-SITE_DETAIL_COLUMNS = [
-    "patient",
-    "sample",
-    "tumour_sample",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "gene",
-    "variant_type",
-    "tissue_vaf",
-    "ref_fragments",
-    "alt_fragments",
-    "other_fragments",
-    "discordant_fragments",
-    "depth_fragments",
-    "vaf",
-    "error_rate",
-    "prior_rate",
-    "background_source",
-    "pon_alt_fragments",
-    "pon_depth_fragments",
-    "n_pon_samples",
-    "n_pon_samples_with_alt",
-    "max_pon_vaf",
-    "blacklisted",
-    "blacklist_reason",
-    "tissue_copy_number",
-    "tissue_purity",
-    "copies",
-    "multiplicity",
-    "multiplicity_source",
-    "site_set",
-    "used",
-    "not_used_reason",
-    "site_p_value",
-    "site_called",
-]
+# SNV gene, not a diploid reference: TP53 loss is common in sarcoma (choice)
+CN_EXCLUDE = ("TP53",)
+SITE_DETAIL_COLUMNS = list(load_schema("ctdna_sites")["properties"])  # ctdna_sites.tsv, in order
 CN_TABLE_COLUMNS = list(load_schema("ctdna_cn")["properties"])  # columns, in order: the schema
 
 
@@ -166,7 +130,7 @@ def call_cohort(options: CallOptions) -> dict[str, pd.DataFrame]:
         "ctdna_blacklist": pon_background[pon_background["blacklisted"].astype(bool)],
         "ctdna_cn": targets,
         "ctdna_pon_check": _pon_check(sheet, sites, options.alpha),
-        "rejects": call_io.rejects_frame(rejects),
+        "rejects": reject_table(rejects),
     }
 
 
@@ -175,13 +139,14 @@ def _known_rows(table: pd.DataFrame, known: set, what: str, rejects: list) -> pd
     unknown = table[~table["sample"].isin(known)]
     for row in unknown.to_dict("records"):
         rejects.append(
-            call_io.reject(
+            reject(
+                STAGE,
                 row[call_io.FILE_COLUMN],
                 row[call_io.ROW_COLUMN],
-                None,
                 f"{what} of sample {row['sample']!r}, not a plasma or pon sample of the "
                 "samplesheet",
-                "sample",
+                column="sample",
+                patient=None,
             )
         )
     if len(unknown):
@@ -235,9 +200,9 @@ def _snv(
     plasma, tumour = sheet[sheet["type"] == "plasma"], sheet[sheet["type"] == "tumour"]
     pon_sites = sites[sites["sample"].isin(sheet.loc[sheet["type"] == "pon", "sample"])]
     pon_background = (
-        snv_model.background_from_pon(pon_sites)
+        snv_background.background_from_pon(pon_sites)
         if not pon_sites.empty
-        else pd.DataFrame(columns=snv_model.BACKGROUND_COLUMNS)
+        else pd.DataFrame(columns=snv_background.BACKGROUND_COLUMNS)
     )
     LOG.info(
         "SNV background: %d PoN sites, %d black-listed",
@@ -286,12 +251,12 @@ def _pon_check(sheet: pd.DataFrame, sites: pd.DataFrame, alpha: float) -> pd.Dat
     return check
 
 
-def _call_settings(options: CallOptions, gene, sites: pd.DataFrame) -> levels_model.CallSettings:
+def _call_settings(options: CallOptions, gene, sites: pd.DataFrame) -> CallSettings:
     """Per-test level alpha / k over the run's test kinds (ctdna.markers) and thresholds."""
     cn_test = gene is not None and bool(pd.to_numeric(gene["z"], errors="coerce").notna().any())
     k = markers_model.family_size(not sites.empty, cn_test)
     LOG.info("detection family: %d test kind(s), each at alpha/k = %g", k, options.alpha / k)
-    return levels_model.CallSettings(
+    return CallSettings(
         test_level=options.alpha / k,
         max_lod=options.max_lod,
         amp_log2=options.amp_log2,

@@ -14,30 +14,12 @@ import numpy as np
 import pandas as pd
 
 from ctdna.exceptions import CtdnaInputError
-from stereosarc import rejects
-from stereosarc.rejects import Reject
+from stereosarc.schemas import load_schema
 from stereosarc.tables import ROW_COLUMN, read_table, write_table
 
 log = logging.getLogger(__name__)
 
 SAMPLESHEET_REQUIRED = ["patient", "sample", "type"]
-DEPTH_REQUIRED = ["sample", "chrom", "start", "end", "gene", "fragments", "mean_fragment_depth"]
-SITE_REQUIRED = [
-    "sample",
-    "tumour_sample",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "gene",
-    "variant_type",
-    "tissue_vaf",
-    "ref_fragments",
-    "alt_fragments",
-    "other_fragments",
-    "discordant_fragments",
-    "depth_fragments",
-]
 SITE_INTEGERS = [
     "pos",
     "ref_fragments",
@@ -48,8 +30,6 @@ SITE_INTEGERS = [
 ]
 TISSUE_CN_REQUIRED = ["patient", "gene", "copy_number"]
 FILE_COLUMN = "_file"  # base name of the file a row came from, for messages and rejects
-BACKGROUND_REQUIRED = ["sample", "error_class", "error_count", "opportunity_count"]
-STAGE = "ctdna"  # rejects.stage value of this step
 
 
 def _parse_numbers(
@@ -150,10 +130,8 @@ def _parse_each_file(
 def read_target_depth(paths: list[str | Path]) -> pd.DataFrame:
     """All *.target_depth.tsv rows (sample, chrom, start, end, gene, fragments,
     mean_fragment_depth) with numbers parsed."""
-    table = _read_many(paths, DEPTH_REQUIRED)
-    table = _parse_each_file(
-        table, ["start", "end", "fragments", "mean_fragment_depth"], ["start", "end", "fragments"]
-    )
+    integers = ["start", "end", "fragments"]
+    table = _read_counts(paths, "ctdna_target_depth", [*integers, "mean_fragment_depth"], integers)
     repeated = table.duplicated(["sample", "chrom", "start", "end", "gene"])
     if repeated.any():
         row = table[repeated].iloc[0]
@@ -162,33 +140,39 @@ def read_target_depth(paths: list[str | Path]) -> pd.DataFrame:
             f"{row['chrom']}:{int(row['start'])}-{int(row['end'])} of sample "
             f"{row['sample']!r} given twice (same sample in two depth files?)"
         )
-    log.info(
-        "target depth: %d rows for %d samples from %d files",
-        len(table),
-        table["sample"].nunique(),
-        len(paths),
-    )
+    _log_counts("target depth", table, paths)
     return table
 
 
 def read_site_counts(paths: list[str | Path]) -> pd.DataFrame:
     """All *.site_counts.tsv rows with fragment counts and tissue VAF parsed."""
-    table = _read_many(paths, SITE_REQUIRED)
-    table = _parse_each_file(table, [*SITE_INTEGERS, "tissue_vaf"], SITE_INTEGERS)
-    log.info(
-        "site counts: %d rows for %d samples from %d files",
-        len(table),
-        table["sample"].nunique(),
-        len(paths),
-    )
+    table = _read_counts(paths, "ctdna_site_counts", [*SITE_INTEGERS, "tissue_vaf"], SITE_INTEGERS)
+    _log_counts("site counts", table, paths)
     return table
 
 
 def read_background(paths: list[str | Path] | None) -> pd.DataFrame:
     """All *.background.tsv rows (sample, error_class, error_count, opportunity_count)."""
-    table = _read_many(paths or [], BACKGROUND_REQUIRED)
     counts = ["error_count", "opportunity_count"]
-    return _parse_each_file(table, counts, counts)
+    return _read_counts(paths or [], "ctdna_background", counts, counts)
+
+
+def _read_counts(
+    paths: list, schema: str, numbers: list[str], integers: list[str]
+) -> pd.DataFrame:
+    """The rows of every ctdna-count table of ``paths`` (its schema's required columns), with
+    ``numbers`` parsed (``integers`` whole)."""
+    return _parse_each_file(_read_many(paths, load_schema(schema)["required"]), numbers, integers)
+
+
+def _log_counts(what: str, table: pd.DataFrame, paths: list) -> None:
+    log.info(
+        "%s: %d rows for %d samples from %d files",
+        what,
+        len(table),
+        table["sample"].nunique(),
+        len(paths),
+    )
 
 
 def read_tissue_cn(path: str | Path | None) -> pd.DataFrame:
@@ -249,13 +233,3 @@ def write_outputs(outdir: str | Path, tables: dict[str, pd.DataFrame]) -> None:
         name = "rejects_ctdna.tsv" if schema == "rejects" else f"{schema}.tsv"
         write_table(frame, outdir / name, schema)
         log.info("wrote %s (%d rows)", outdir / name, len(frame))
-
-
-def reject(file: str, row, patient, reason: str, column: str | None = None) -> Reject:
-    """One rejects row of this stage (stereosarc.rejects.reject with the stage bound)."""
-    return rejects.reject(STAGE, file, row, reason, column=column, patient=patient)
-
-
-def rejects_frame(rows: list) -> pd.DataFrame:
-    """rejects_ctdna.tsv: stereosarc.rejects.reject_table (its one order and dedupe rule)."""
-    return rejects.reject_table(rows)

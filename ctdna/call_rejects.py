@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ctdna import call_io
+from ctdna import STAGE, call_io
 from ctdna import cn as cn_model
+from stereosarc.rejects import reject
 
 
 def site_rejects(detail: pd.DataFrame, rejects: list) -> None:
@@ -16,12 +17,13 @@ def site_rejects(detail: pd.DataFrame, rejects: list) -> None:
     for row in detail[~detail["used"].astype(bool)].to_dict("records"):
         extra = f" ({row['blacklist_reason']})" if row.get("blacklist_reason") else ""
         rejects.append(
-            call_io.reject(
+            reject(
+                STAGE,
                 row.get(call_io.FILE_COLUMN),
                 row.get(call_io.ROW_COLUMN),
-                row["patient"],
                 f"site {row['chrom']}:{int(row['pos'])} {row['ref']}>{row['alt']} of "
                 f"{row['sample']} not used: {row['not_used_reason']}{extra}",
+                patient=row["patient"],
             )
         )
 
@@ -31,21 +33,23 @@ def sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects, det
     rows = sheet.set_index("sample")[call_io.ROW_COLUMN]
     for item in ctdna[ctdna["evaluable"] != True].itertuples():  # noqa: E712
         rejects.append(
-            call_io.reject(
+            reject(
+                STAGE,
                 name,
                 rows[item.sample],
-                item.patient,
                 f"plasma sample {item.sample} not evaluable: {item.reason}",
+                patient=item.patient,
             )
         )
     for item in unused.itertuples():
         rejects.append(
-            call_io.reject(
+            reject(
+                STAGE,
                 name,
                 rows[item.sample],
-                item.patient,
                 f"second {item.timepoint} sample of the patient: not used "
                 "in ctdna_dynamics (earliest collection kept)",
+                patient=item.patient,
             )
         )
     plasma_patients = set(ctdna["patient"])
@@ -64,10 +68,11 @@ def sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects, det
                 else "patient has no plasma sample"
             )
             rejects.append(
-                call_io.reject(
+                reject(
+                    STAGE,
                     tissue_name,
                     item[call_io.ROW_COLUMN],
-                    patient,
                     f"tissue copy number not used: {why}",
+                    patient=patient,
                 )
             )

@@ -46,7 +46,9 @@ from scipy import stats
 
 TARGET_KEY = ["chrom", "start", "end", "gene"]
 AMP_LOG2 = 0.2  # CNVkit `call` default gain threshold (cnvlib/call.py: -1.1,-0.25,0.2,0.7)
-AMP_Z = 3.0  # z >= 3 against control plasmas (MRDetect-CNA; NIPT z-score convention), applied as the level Phi(-3)
+# z >= 3 against control plasmas (MRDetect-CNA; NIPT z-score convention), applied as the level
+# Phi(-3)
+AMP_Z = 3.0
 MIN_PON = 3  # at least 3 PoN samples so that a leave-one-out spread (n-1 >= 2) exists
 CI_LEVEL = 0.95  # two-sided interval level, as the SNV tumour-fraction interval
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from ctdna import background as background_model
 from ctdna import counting, io
 from ctdna.count_command import CountOptions, count_sample
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import make_parser, options_from, run_cli
 
 EXAMPLE = (
     "ctdna-count --bam P01-B.bam --sample P01-B --tumour P01-T=P01-T.vcf.gz "
@@ -84,22 +84,11 @@ def count_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _optional_path(value: str | None) -> Path | None:
-    return Path(value) if value else None
-
-
 def _options(args: argparse.Namespace) -> CountOptions:
-    return CountOptions(
-        bam=Path(args.bam),
-        sample=args.sample,
-        targets=Path(args.targets),
+    return options_from(
+        CountOptions,
+        args,
         tumours=tuple(io.parse_tumour_arg(value) for value in args.tumour),
-        sites=_optional_path(args.sites),
-        fasta=_optional_path(args.fasta),
-        min_mapq=args.min_mapq,
-        min_baseq=args.min_baseq,
-        umi_tag=args.umi_tag,
-        max_background_vaf=args.max_background_vaf,
         background=not args.no_background,
     )
 

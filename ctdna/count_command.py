@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from ctdna import STAGE, counting, fragcore, io, site_checks
 from ctdna import background as background_model
-from ctdna import counting, fragcore, io, site_checks
 from ctdna import sites as site_selection
 from ctdna.exceptions import CtdnaInputError
 from stereosarc import protocol
-from stereosarc.rejects import Reject, reject_table
+from stereosarc.rejects import Reject, reject, reject_table
 from stereosarc.schemas import load_schema
 
 LOG = logging.getLogger("ctdna.count")
@@ -90,7 +90,7 @@ def count_sample(options: CountOptions) -> CountTables:
 
 def _stage_rejects(rows: list[dict]) -> list[Reject]:
     """Site-selection rejects as rows of stage ctdna (no patient: samples only here)."""
-    return [site_checks.reject(r["file"], r["row"], r["column"], r["reason"]) for r in rows]
+    return [reject(STAGE, r["file"], r["row"], r["reason"], column=r["column"]) for r in rows]
 
 
 def _load_sites(options: CountOptions, targets: pd.DataFrame, rejects: list) -> pd.DataFrame:

@@ -75,7 +75,8 @@ def excluded_flags(umi_tag: str | None) -> int:
 
 
 def parse_token(token: str):
-    """Core observation token ('A', 'A+2GT', 'A-2', '*') -> (base, indel length, inserted) or DELETED."""
+    """Core observation token ('A', 'A+2GT', 'A-2', '*') -> (base, indel length, inserted), or
+    DELETED."""
     if token == DELETED:
         return DELETED
     if len(token) == 1:
@@ -87,7 +88,7 @@ def parse_token(token: str):
 
 
 def allele_of(observation, ref: str, alt: str, variant_type: str) -> str:
-    """'ref', 'alt' or 'other' for one read observation at a site (rules in the module docstring)."""
+    """'ref', 'alt' or 'other' for one read observation at a site (rules: module docstring)."""
     if observation == DELETED:
         return "other"
     base, indel, inserted = observation

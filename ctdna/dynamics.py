@@ -28,7 +28,6 @@ import pandas as pd
 
 from stereosarc import protocol
 
-TIMEPOINTS = protocol.TIMEPOINTS  # protocol ctDNA timepoints (stereosarc.protocol)
 RESPONSE_DECREASE = 0.5  # molecular response: >= 50 % decrease baseline -> month 6 (issue 5)
 POST_BASELINE = protocol.POST_BASELINE  # samples that can anticipate progression
 
@@ -130,12 +129,12 @@ def patient_dynamics(
 ) -> dict:
     """One patient's dynamics row from their selected samples (one per timepoint)."""
     by_timepoint = {row["timepoint"]: row for _, row in samples.iterrows()}
-    states = {tp: _state(by_timepoint.get(tp)) for tp in TIMEPOINTS}
+    states = {tp: _state(by_timepoint.get(tp)) for tp in protocol.TIMEPOINTS}
     log2_fc, percent = fold_change(states["baseline"]["tf"], states["month6"]["tf"])
     response = molecular_response(states["baseline"], states["month6"], decrease)
     days, first_positive = lead_time(samples, progression_date)
     row = {"patient": samples["patient"].iloc[0]}
-    for tp in TIMEPOINTS:
+    for tp in protocol.TIMEPOINTS:
         row.update(
             {
                 f"{tp}_sample": states[tp]["sample"],
@@ -181,7 +180,7 @@ def dynamics_columns() -> list[str]:
     """Column order of ctdna_dynamics.tsv."""
     per_timepoint = [
         f"{tp}_{field}"
-        for tp in TIMEPOINTS
+        for tp in protocol.TIMEPOINTS
         for field in ("sample", "tf", "tf_source", "detected", "lod95_tf")
     ]
     return [

@@ -23,16 +23,15 @@ from matplotlib.figure import Figure  # noqa: E402
 from ctdna.cn import AMP_LOG2  # noqa: E402
 from stereosarc import protocol  # noqa: E402
 
-TIMEPOINTS = list(protocol.TIMEPOINTS)  # x-axis order, protocol timepoints
 TF_FLOOR = 1e-4  # display floor of the log axis: 0.01 %, below any reported tumour fraction
 
 
 def trajectories_figure(ctdna: pd.DataFrame) -> Figure:
     """Tumour fraction per patient across the protocol timepoints (log axis)."""
     figure, axis = plt.subplots(figsize=(6, 4))
-    position = {tp: i for i, tp in enumerate(TIMEPOINTS)}
+    position = {tp: i for i, tp in enumerate(protocol.TIMEPOINTS)}
     for patient, rows in ctdna.sort_values("patient").groupby("patient"):
-        rows = rows[rows["timepoint"].isin(TIMEPOINTS)].copy()
+        rows = rows[rows["timepoint"].isin(protocol.TIMEPOINTS)].copy()
         rows["x"] = rows["timepoint"].map(position)
         rows = rows.sort_values("x")
         tf = pd.to_numeric(rows["tumour_fraction"], errors="coerce").clip(lower=TF_FLOOR)
@@ -50,7 +49,7 @@ def trajectories_figure(ctdna: pd.DataFrame) -> Figure:
                     markerfacecolor=line.get_color() if flag else "white",
                 )
     axis.set_yscale("log")
-    axis.set_xticks(range(len(TIMEPOINTS)), TIMEPOINTS)
+    axis.set_xticks(range(len(protocol.TIMEPOINTS)), list(protocol.TIMEPOINTS))
     axis.set_ylabel(f"tumour fraction (values < {TF_FLOOR:g} drawn at {TF_FLOOR:g})")
     axis.set_title("ctDNA trajectories (filled: detected; x: not evaluable; ^: no TF)")
     if 0 < ctdna["patient"].nunique() <= 20:

@@ -65,7 +65,7 @@ def no_fixed_call(reason: str | None) -> FixedCall:
     return FixedCall(0, 0, None, None, None, False, reason)
 
 
-def _site_test(site: pd.DataFrame, level: float) -> tuple[float, int]:
+def _site_test(site: pd.DataFrame, level: float) -> tuple[float, int | None]:
     """(p_s, k_s) of one used site (a one-row frame) at level ``level``: snv.pooled_test on
     one site with the background's null (snv.null_parameters)."""
     error = np.clip(site["error_rate"].to_numpy(dtype=float), snv.ERROR_FLOOR, 1 - snv.ERROR_FLOOR)
@@ -136,9 +136,9 @@ def call_fixed(
     """Per-site tumour-naive test of one plasma sample's fixed sites (module docstring).
 
     ``site_counts``: the sample's fixed-site rows (already without the sites that are
-    tumour-informed sites of its patient); ``background``: ``snv.background_from_pon`` or
-    ``snv.background_from_sample`` output. ``per_site`` adds site_set, site_p_value and
-    site_called to the columns of ``snv.site_table``.
+    tumour-informed sites of its patient); ``background``: ``snv_background.background_from_pon``
+    or ``snv_background.background_from_sample`` output. ``per_site`` adds site_set, site_p_value
+    and site_called to the columns of ``snv.site_table``.
     """
     if site_counts.empty:
         return no_fixed_call(None)

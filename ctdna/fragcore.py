@@ -18,6 +18,7 @@ same with either (tests/crosscheck/test_ctdna_samtools.py runs both).
 from __future__ import annotations
 
 import ctypes.util
+import importlib
 import logging
 import os
 import re
@@ -64,7 +65,9 @@ def system_htslib() -> str | None:
 
 def _version_ok(version: str) -> bool:
     match = re.match(r"(\d+)\.(\d+)", version)
-    return bool(match) and (int(match.group(1)), int(match.group(2))) >= MIN_HTSLIB
+    if match is None:
+        return False
+    return (int(match.group(1)), int(match.group(2))) >= MIN_HTSLIB
 
 
 def _candidates(choice: str) -> list[str]:
@@ -90,7 +93,8 @@ def core(choice: str | None = None) -> Binding:
     global _bound
     choice = choice or os.environ.get(ENVIRONMENT, "auto")
     try:
-        from ctdna import _fragcore
+        # by name: the compiled module has no source or stub for the type checker
+        _fragcore = importlib.import_module("ctdna._fragcore")
     except ImportError as err:
         raise CountingCoreError(BUILD_FIX) from err
     candidates = _candidates(choice)

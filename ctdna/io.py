@@ -21,7 +21,6 @@ from stereosarc.errors import InputError
 from stereosarc.tables import ROW_COLUMN, read_table, write_table
 
 LOG = logging.getLogger(__name__)
-IDENTIFIER = protocol.IDENTIFIER  # DESIGN.md identifier rule (stereosarc.protocol)
 
 
 def parse_tumour_arg(value: str) -> tuple[str, Path]:
@@ -31,7 +30,7 @@ def parse_tumour_arg(value: str) -> tuple[str, Path]:
         raise CtdnaInputError(f"--tumour {value!r}: expected TUMOUR_ID=path/to/tumour.vcf.gz")
     if not protocol.is_identifier(tumour_id):
         raise CtdnaInputError(
-            f"--tumour {value!r}: tumour id {tumour_id!r} does not match {IDENTIFIER.pattern}"
+            f"--tumour {value!r}: tumour id {tumour_id!r} does not match {protocol.ID_PATTERN}"
         )
     return tumour_id, Path(path)
 

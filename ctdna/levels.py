@@ -36,16 +36,23 @@ mean_vaf`` (SNV mean VAF; NA without SNV sites).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ctdna import cn as cn_model
 from ctdna import fixed as fixed_model
-from ctdna import lod as lod_model
 from ctdna import markers
 from ctdna import snv as snv_model
+from ctdna.level_markers import (
+    CallSettings,
+    deciding_p_value,
+    detection_source,
+    flag,
+    marker_tests,
+    number,
+    reason_words,
+)
+from stereosarc.schemas import load_schema
 
 SNV_COLUMNS = [
     "n_sites",
@@ -110,18 +117,6 @@ def snv_frame(
     return pd.DataFrame(rows, columns=["sample", *SNV_COLUMNS, *FIXED_COLUMNS])
 
 
-def _number(value) -> float:
-    """None/NA as NaN, anything else as float."""
-    return math.nan if value is None or pd.isna(value) else float(value)
-
-
-def _flag(value) -> bool | None:
-    """A 1/0/True/False/NA cell as True/False/None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return None
-    return bool(value)
-
-
 def choose_source(snv_detected, snv_tf, amplified, tf_cn) -> str:
     """'snv', 'cn' or 'none' by the module's combination rule."""
     if snv_detected is True:
@@ -135,116 +130,7 @@ def choose_source(snv_detected, snv_tf, amplified, tf_cn) -> str:
     return "none"
 
 
-@dataclass
-class CallSettings:
-    """Levels and thresholds of the sample call (``ctdna.markers``, ``ctdna.lod``).
-
-    ``test_level``: per-test level alpha / k; ``max_lod``: largest LoD95 TF at which a
-    negative counts; ``amp_log2`` and ``amp_z``: the MDM2 amplification rule (its LoD uses
-    the one-sided normal level of ``amp_z``); ``tissue_amp_cn``: tissue copy number from which
-    MDM2 is informative.
-    """
-
-    test_level: float = snv_model.ALPHA
-    max_lod: float = lod_model.MAX_LOD_TF
-    amp_log2: float = cn_model.AMP_LOG2
-    amp_z: float = cn_model.AMP_Z
-    tissue_amp_cn: float = markers.TISSUE_AMP_CN
-
-
-SNV_INFORMATIVE_REASONS = (
-    "no usable site",
-    "no PoN site counts and no sample background",
-)  # the tumour has sites in the targets, none testable here
-
-
-def marker_tests(
-    snv: dict, cn: dict, tissue_cn: float, naive: bool, settings: CallSettings
-) -> list[markers.MarkerTest]:
-    """The site test (tumour-informed or fixed) and the MDM2 test of one sample."""
-    tests = []
-    if naive:
-        tests.append(
-            markers.MarkerTest(
-                "fixed",
-                False,
-                np.isfinite(snv["fixed_p_value"]),
-                _flag(snv["fixed_detected"]) is True,
-            )
-        )
-    else:
-        tested = snv["n_sites"] > 0
-        informative = tested or snv.get("reason") in SNV_INFORMATIVE_REASONS
-        tests.append(
-            markers.MarkerTest(
-                "snv", informative, tested, _flag(snv["detected"]) is True, snv["lod95_tf"]
-            )
-        )
-    amplified = _flag(cn["amplified"])
-    informative = markers.tissue_amplified(tissue_cn, settings.tissue_amp_cn) is True
-    positive = amplified is True and cn["p_value"] < settings.test_level
-    pon_n = int(cn["pon_n"]) if np.isfinite(cn["pon_n"]) else 0  # NA without PoN or depth
-    lod = (
-        lod_model.cn_lod(
-            cn["pon_mean"],
-            cn["pon_sd"],
-            pon_n,
-            tissue_cn,
-            settings.amp_log2,
-            cn_model.amplification_level(settings.amp_z),
-        )
-        if informative
-        else math.nan
-    )
-    tests.append(markers.MarkerTest("mdm2", informative, amplified is not None, positive, lod))
-    return tests
-
-
-def _detection_source(tests: list[markers.MarkerTest], call: markers.SampleCall) -> str:
-    """Positive signals as 'snv', 'fixed', 'cn' joined by '+' ('none' when none)."""
-    names = {"snv": "snv", "fixed": "fixed", "mdm2": "cn"}
-    positive = call.markers_positive.split(";")
-    return "+".join(names[t.name] for t in tests if t.name in positive) or "none"
-
-
-def _p_value(point: tuple[str, bool | None, float], cn: dict, amplified) -> tuple[float, str]:
-    """(p-value, source) of the signal that decided detection (module rule); ``point`` =
-    (name, detected, p) of the point-mutation signal: the SNV test, or in tumour-naive mode
-    the fixed-site test."""
-    name, point_detected, point_p = point
-    if point_detected is True or (amplified is not True and point_detected is False):
-        value, source = point_p, name
-    else:
-        value, source = cn["p_value"], "cn"
-    return (value, source) if np.isfinite(value) else (math.nan, "none")
-
-
-REASON_WORDS = {
-    markers.NO_INFORMATIVE: "no informative marker (no tumour site in the targets, "
-    "no tissue MDM2 amplification): a negative would say nothing",
-    markers.BELOW_LOD: "informative markers tested, none with LoD95 low enough for a negative",
-    markers.NOT_ASSESSABLE: "informative markers, none testable in this sample",
-}
-
-
-def _reason(
-    snv: dict, amplified, source: str, cn_reason, naive: bool, call: markers.SampleCall
-) -> str | None:
-    """What was not assessable, in words (None when every signal was)."""
-    notes = [REASON_WORDS[call.reason_code]] if call.reason_code else []
-    if _flag(snv["detected"]) is None:
-        reason = snv.get("reason")
-        notes.append(f"SNV: {reason}" if reason else "SNV: no usable site")
-    if naive:
-        notes.append("tumour-naive call on the fixed sites (no tumour fraction from them)")
-    if snv.get("fixed_reason"):
-        notes.append(f"fixed sites: {snv['fixed_reason']}")
-    if amplified is None or source == "none":
-        notes.append(f"copy number: {cn_reason}" if cn_reason else "copy number not assessed")
-    return "; ".join(notes) or None
-
-
-FLAG_FIELDS = ("detected", "fixed_detected", "amplified")  # 1/0/NA cells, read by _flag
+FLAG_FIELDS = ("detected", "fixed_detected", "amplified")  # 1/0/NA cells, read by flag
 TEXT_FIELDS = ("reason", "snv_mode", "fixed_reason", "tf_model")  # words, NA as None
 
 
@@ -256,7 +142,7 @@ def _text(value) -> str | None:
 def _parsed(values: dict) -> dict:
     """Numbers as floats (None/NA as NaN), text as str or None; flags untouched."""
     return {
-        k: (_text(v) if k in TEXT_FIELDS else v if k in FLAG_FIELDS else _number(v))
+        k: (_text(v) if k in TEXT_FIELDS else v if k in FLAG_FIELDS else number(v))
         for k, v in values.items()
     }
 
@@ -272,11 +158,11 @@ def sample_level(
     copy-number dicts and its patient's tissue MDM2 copy number (NA when none)."""
     settings = settings or CallSettings()
     snv, cn = _parsed({**EMPTY_FIXED, **EMPTY_SNV, **snv}), _parsed({**EMPTY_CN, **cn})
-    snv_detected, amplified = _flag(snv["detected"]), _flag(cn["amplified"])
+    snv_detected, amplified = flag(snv["detected"]), flag(cn["amplified"])
     snv["snv_mode"] = snv["snv_mode"] or "none"
     naive = snv["snv_mode"] == "tumour_naive"
-    fixed_detected = _flag(snv["fixed_detected"])
-    tests = marker_tests(snv, cn, _number(tissue_cn), naive, settings)
+    fixed_detected = flag(snv["fixed_detected"])
+    tests = marker_tests(snv, cn, number(tissue_cn), naive, settings)
     call = markers.sample_call(tests, settings.max_lod)
     source = choose_source(snv_detected, snv["tumour_fraction"], amplified, cn["tf_cn"])
     estimate = {
@@ -289,8 +175,8 @@ def sample_level(
         if naive
         else ("snv", snv_detected, snv["p_value"])
     )
-    p_value, p_source = _p_value(point, cn, amplified)
-    hge = _number(snv_model.hge_per_ml(cfdna_ng_per_ml))
+    p_value, p_source = deciding_p_value(point, cn, amplified)
+    hge = number(snv_model.hge_per_ml(cfdna_ng_per_ml))
     mean_vaf = None if math.isnan(snv["mean_vaf"]) else snv["mean_vaf"]
     return {
         "n_sites": snv["n_sites"],
@@ -305,7 +191,7 @@ def sample_level(
         "p_value": p_value,
         "p_value_source": p_source,
         "detected": call.detected,
-        "detection_source": _detection_source(tests, call),
+        "detection_source": detection_source(tests, call),
         "evaluable": call.detected is not None,
         "method": METHOD,
         "reason_code": call.reason_code,
@@ -317,7 +203,7 @@ def sample_level(
         "mdm2_lod95_tf": tests[-1].lod95_tf,
         "test_level": settings.test_level,
         "hge_per_ml": hge,
-        "mutant_molecules_per_ml": _number(
+        "mutant_molecules_per_ml": number(
             snv_model.mutant_molecules_per_ml(None if math.isnan(hge) else hge, mean_vaf)
         ),
         "snv_tumour_fraction": snv["tumour_fraction"],
@@ -328,14 +214,14 @@ def sample_level(
         "tf_cn_low": cn["tf_cn_low"],
         "tf_cn_high": cn["tf_cn_high"],
         "tissue_copy_number": cn["copy_number"],
-        "tissue_mdm2_copy_number": _number(tissue_cn),
+        "tissue_mdm2_copy_number": number(tissue_cn),
         "mdm2_informative": tests[-1].informative,
         "mdm2_log2_ratio": cn["log2_ratio"],
         "mdm2_pon_sd": cn["pon_sd"],
         "mdm2_z": cn["z"],
         "mdm2_p_value": cn["p_value"],
         "mdm2_amplified": amplified,
-        "reason": _reason(snv, amplified, source, cn.get("reason"), naive, call),
+        "reason": reason_words(snv, amplified, source, cn.get("reason"), naive, call),
     }
 
 
@@ -412,57 +298,5 @@ def cohort_levels(
 
 
 def level_columns() -> list[str]:
-    """Column order of ctdna.tsv (DESIGN.md required columns first)."""
-    return [
-        "patient",
-        "sample",
-        "timepoint",
-        "n_sites",
-        "alt_fragments",
-        "total_fragments",
-        "mean_vaf",
-        "tumour_fraction",
-        "tf_ci_low",
-        "tf_ci_high",
-        "p_value",
-        "detected",
-        "hge_per_ml",
-        "mutant_molecules_per_ml",
-        "mdm2_log2_ratio",
-        "mdm2_amplified",
-        "tf_source",
-        "detection_source",
-        "p_value_source",
-        "evaluable",
-        "method",
-        "reason_code",
-        "markers_informative",
-        "markers_tested",
-        "markers_positive",
-        "lod95_tf",
-        "snv_lod95_tf",
-        "mdm2_lod95_tf",
-        "test_level",
-        "tf_model",
-        "mdm2_informative",
-        "tissue_mdm2_copy_number",
-        "mdm2_pon_sd",
-        "mdm2_z",
-        "mdm2_p_value",
-        "tf_cn",
-        "tf_cn_low",
-        "tf_cn_high",
-        "tissue_copy_number",
-        "snv_tumour_fraction",
-        "snv_p_value",
-        "snv_detected",
-        "snv_mode",
-        "fixed_n_sites",
-        "fixed_n_called",
-        "fixed_p_value",
-        "fixed_detected",
-        "fixed_max_vaf",
-        "collection_date",
-        "cfdna_ng_per_ml",
-        "reason",
-    ]
+    """Column order of ctdna.tsv: the schema's (DESIGN.md required columns first)."""
+    return list(load_schema("ctdna")["properties"])

@@ -30,7 +30,9 @@ from scipy import optimize, stats
 from ctdna import tumour_fraction as tf_model
 
 LOD_POWER = 0.95  # LoD convention: concentration detected with 95 % probability (CLSI EP17-A2)
-MAX_LOD_TF = 0.05  # a negative is conclusive only when the sample's LoD95 is <= 5 % TF (docs/ctdna.md "Limit of detection")
+# a negative is conclusive only when the sample's LoD95 is <= 5 % TF (docs/ctdna.md "Limit of
+# detection")
+MAX_LOD_TF = 0.05
 TF_FLOOR = 1e-6  # smallest TF searched: below the deduplicated error rate of any site (numerical)
 
 

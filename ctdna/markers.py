@@ -38,7 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-TISSUE_AMP_CN = 4.0  # MDM2 amplified in tissue at copy number >= 4: the FISH criterion MDM2/CEP12 ratio >= 2 (WD/DD liposarcoma diagnosis, WHO 2020) in a diploid genome
+# MDM2 amplified in tissue at copy number >= 4: the FISH criterion MDM2/CEP12 ratio >= 2 (WD/DD
+# liposarcoma diagnosis, WHO 2020) in a diploid genome
+TISSUE_AMP_CN = 4.0
 NO_INFORMATIVE = (
     "no_informative_marker"  # reason_code: the tumour carries no marker the panel follows
 )

@@ -50,26 +50,37 @@ import pandas as pd
 from numpy.polynomial import hermite_e
 from scipy import stats
 
-MIN_PON_DONORS = 10  # below 10 donors a variance (df <= 8) and its upper limit are too unstable: defaults instead (choice, docs/ctdna_null_model.md)
-DISPERSION_PRIOR_WEIGHT = 200.0  # class c^2 counts as a site with sum of squared expected errors 200 (25 donors x 2.8 errors each); smaller let noisy site values through (issue-12 bench)
-DEFAULT_SITE_DISPERSION = (
-    math.e - 1.0
-)  # within-sample t^2 of a log-normal donor-level factor with SD 1 (largest of the issue-12 bench): fallback floor
-DEFAULT_SAMPLE_DISPERSION = (
-    math.exp(0.25) - 1.0
-)  # omega of a log-normal sample factor with SD 0.5 (issue-12 bench): fallback floor
-DISPERSION_UPPER_QUANTILE = 0.025  # variance components enter at their one-sided 97.5 % upper limit (chi2, n-1 df): MoM variances from 20-30 donors are skewed low (issue-12 bench)
-QUADRATURE_NODES = 48  # Gauss-Hermite nodes over log W: tail probabilities within 1e-3 (relative) of adaptive quadrature at p >= 0.01 (test_ctdna_null_model)
-MAX_NODE_RATE = (
-    0.5  # per-node error mean capped at 50 %: an error rate above is not noise (numerical guard)
-)
+# below 10 donors a variance (df <= 8) and its upper limit are too unstable: defaults instead
+# (choice, docs/ctdna_null_model.md)
+MIN_PON_DONORS = 10
+# class c^2 counts as a site with sum of squared expected errors 200 (25 donors x 2.8 errors each);
+# smaller let noisy site values through (issue-12 bench)
+DISPERSION_PRIOR_WEIGHT = 200.0
+# within-sample t^2 of a log-normal donor-level factor with SD 1 (largest of the issue-12 bench):
+# fallback floor
+DEFAULT_SITE_DISPERSION = math.e - 1.0
+# omega of a log-normal sample factor with SD 0.5 (issue-12 bench): fallback floor
+DEFAULT_SAMPLE_DISPERSION = math.exp(0.25) - 1.0
+# variance components enter at their one-sided 97.5 % upper limit (chi2, n-1 df): MoM variances
+# from 20-30 donors are skewed low (issue-12 bench)
+DISPERSION_UPPER_QUANTILE = 0.025
+# Gauss-Hermite nodes over log W: tail probabilities within 1e-3 (relative) of adaptive quadrature
+# at p >= 0.01 (test_ctdna_null_model)
+QUADRATURE_NODES = 48
+# per-node error mean capped at 50 %: an error rate above is not noise (numerical guard)
+MAX_NODE_RATE = 0.5
 MIN_PRECISION = 1e-6  # floor of the Beta precision a + b at extreme nodes (numerical guard)
-MAX_SUPPORT = 4000  # largest pooled count tabulated for an observed count; beyond, P(X >= K) is reported (an upper bound)
+# largest pooled count tabulated for an observed count; beyond, P(X >= K) is reported (an upper
+# bound)
+MAX_SUPPORT = 4000
 NULL_TAIL_SD = (
     50.0  # independent null tabulated to lambda + 50 sd + 50: mass beyond is < 1e-300 (numerical)
 )
-TRIM_MASS = 1e-20  # a site law is convolved only up to where its remaining mass is < 1e-20 (numerical; below float resolution of 1 - mass)
-SUPPORT_SD = 10.0  # tabulate up to mean + 10 SD at the W quantile 1 - alpha/10; extended while no k_min (numerical)
+# a site law is convolved only up to where its remaining mass is < 1e-20 (numerical; below float
+# resolution of 1 - mass)
+TRIM_MASS = 1e-20
+# tabulate up to mean + 10 SD at the W quantile 1 - alpha/10; extended while no k_min (numerical)
+SUPPORT_SD = 10.0
 DISPERSION_COLUMNS = [
     "site_dispersion",
     "within_dispersion",

@@ -1,13 +1,12 @@
 """Leave-one-donor-out check of the panel of normals (PoN) under the overdispersed null.
 
-Each PoN donor is a sample without ctDNA: it is tested against the background fitted on the
-other donors (``snv.background_from_pon`` without it), on its own counts at the sites that
-background does not black-list, once per site set, the way plasma samples are tested: the
-sites of one tumour VCF (``tumour_sample`` of the site counts; all sites form one set when
-the column is absent). Per donor and site set: ``p_value`` of the pooled test
-(``snv.pooled_test`` with the background's null, ``snv.null_parameters``) and ``detected``
-= p_value < alpha and at least ``snv.MIN_ALT_FRAGMENTS`` alt fragments (the rule of
-``snv.call_sample``).
+Each PoN donor is a sample without ctDNA: it is tested against the background fitted on the other
+donors (``snv_background.background_from_pon`` without it), on its own counts at the sites that
+background does not black-list, once per site set, the way plasma samples are tested: the sites of
+one tumour VCF (``tumour_sample`` of the site counts; all sites form one set when the column is
+absent). Per donor and site set: ``p_value`` of the pooled test (``snv.pooled_test`` with the
+background's null, ``snv.null_parameters``) and ``detected`` = p_value < alpha and at least
+``snv.MIN_ALT_FRAGMENTS`` alt fragments (the rule of ``snv.call_sample``).
 
 Under a calibrated null the share of detected tests (``summary``: false_positive_rate, with
 the upper end of its exact Clopper-Pearson 95 % interval) is at most alpha, up to sampling
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ctdna import snv
+from ctdna import snv, snv_background
 
 PON_CHECK_COLUMNS = [
     "sample",
@@ -67,16 +66,19 @@ def leave_one_donor_out(
 ) -> pd.DataFrame:
     """One row per PoN donor and site set (PON_CHECK_COLUMNS), tested against the others.
 
-    ``pon_counts``: site_counts rows of the PoN samples, as for ``snv.background_from_pon``
-    (which receives ``background_options``), with ``tumour_sample`` naming the site set;
-    ``n_pon_donors`` is the size of the PoN the donor was tested against.
+    ``pon_counts``: site_counts rows of the PoN samples, as for
+    ``snv_background.background_from_pon`` (which receives ``background_options``), with
+    ``tumour_sample`` naming the site set; ``n_pon_donors`` is the size of the PoN the donor was
+    tested against.
     """
     counts = pon_counts.copy()
     if "tumour_sample" not in counts.columns:
         counts["tumour_sample"] = ALL_SITES
     rows = []
     for donor in sorted(counts["sample"].unique()):
-        others = snv.background_from_pon(counts[counts["sample"] != donor], **background_options)
+        others = snv_background.background_from_pon(
+            counts[counts["sample"] != donor], **background_options
+        )
         n_donors = int(others["n_pon_donors"].max()) if len(others) else 0
         own = counts[counts["sample"] == donor]
         for site_set, rows_of_set in own.groupby("tumour_sample", sort=True):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ctdna import fixed as fixed_model
 from ctdna import snv as snv_model
+from ctdna import snv_background
 from ctdna.sites import FIXED_SITES
 
 
@@ -36,7 +37,7 @@ def _sample_background(
         return pon_background
     if sample_backgrounds is not None and sample in set(sample_backgrounds["sample"]):
         own_rates = sample_backgrounds[sample_backgrounds["sample"] == sample]
-        return snv_model.background_from_sample(own, own_rates)
+        return snv_background.background_from_sample(own, own_rates)
     return None
 
 

@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-import stereosarc.rejects
+from ctdna import STAGE
 from ctdna import sites as site_selection
 from ctdna.exceptions import ReferenceMismatchError
-from stereosarc.rejects import Reject
+from stereosarc.rejects import reject
 from stereosarc.schemas import load_schema
 
-STAGE = "ctdna"  # stage column of this package's rejects
 SITE_TABLE_COLUMNS = list(
     load_schema("ctdna_site_counts")["properties"]
 )  # columns, in order: the schema
-
-
-def reject(file: str, row, column, reason: str) -> Reject:
-    """One rejects row of stage ctdna (no patient: ctdna-count sees samples only)."""
-    return stereosarc.rejects.reject(STAGE, file, row, reason, column=column)
 
 
 def usable_targets(targets: pd.DataFrame, bam, targets_name: str, rejects: list) -> pd.DataFrame:
@@ -39,10 +33,11 @@ def usable_targets(targets: pd.DataFrame, bam, targets_name: str, rejects: list)
     for chrom, row in zip(targets.loc[absent, "chrom"], targets.loc[absent, "_row"], strict=True):
         rejects.append(
             reject(
+                STAGE,
                 targets_name,
                 int(row),
-                "chrom",
                 f"target contig {chrom!r} is not in the BAM header",
+                column="chrom",
             )
         )
     return targets[~absent].reset_index(drop=True)
@@ -59,10 +54,11 @@ def checked_sites(sites: pd.DataFrame, bam, fasta, rejects: list) -> pd.DataFram
     for row in sites[~ok].itertuples(index=False):
         rejects.append(
             reject(
+                STAGE,
                 row.vcf_file,
                 row.vcf_row,
-                _column(row, "CHROM"),
                 f"site contig {row.chrom!r} is not in the BAM header",
+                column=_column(row, "CHROM"),
             )
         )
     if fasta is not None:
@@ -91,11 +87,12 @@ def _ref_matches(sites: pd.DataFrame, fasta, rejects: list):
         if genome != row.ref:
             rejects.append(
                 reject(
+                    STAGE,
                     row.vcf_file,
                     row.vcf_row,
-                    _column(row, "REF"),
                     f"{row.chrom}:{row.pos} REF {row.ref!r} does not match the "
                     f"FASTA {genome or 'contig absent'!r}",
+                    column=_column(row, "REF"),
                 )
             )
     if sites.size and not any(matches):

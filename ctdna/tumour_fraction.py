@@ -28,7 +28,9 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 DIPLOID = 2.0  # normal cells and the default tumour copy number at a site (het diploid clonal)
-QUANTILE_POINTS = 32  # Beta quantiles averaged over for the background error (midpoint rule; 32 -> < 1e-3 relative change in the demo's log-likelihoods)
+# Beta quantiles averaged over for the background error (midpoint rule; 32 -> < 1e-3 relative
+# change in the demo's log-likelihoods)
+QUANTILE_POINTS = 32
 PROBABILITY_FLOOR = (
     1e-12  # keeps log-likelihoods finite when a probability is exactly 0 or 1 (numerical)
 )
@@ -36,7 +38,8 @@ HET_DIPLOID = "het_diploid_assumed"  # tf_model: no site had tissue copy number
 TISSUE_CN = "tissue_cn"  # tf_model: every used site had tissue copy number and multiplicity
 TISSUE_CN_PARTIAL = "tissue_cn_partial"  # tf_model: some used sites had them
 TISSUE_CN_HET = "tissue_cn_m_assumed"  # tf_model: copy number given, no purity/VAF: m_s = 1
-RELATIVE = "tissue_vaf_relative"  # tf_model of --multiplicity tissue_vaf: m_s from VAF / median VAF, C_s = 2
+# tf_model of --multiplicity tissue_vaf: m_s from VAF / median VAF, C_s = 2
+RELATIVE = "tissue_vaf_relative"
 
 
 def site_multiplicity(

@@ -6,10 +6,9 @@ Thin: parse, build ihc.scoring.IhcOptions, call ihc.scoring.ihc_markers, write.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ihc import io, pdl1, scoring
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import make_parser, options_from, run_cli
 
 EXAMPLE = (
     "ihc-markers --ihc ihc.csv --qupath qupath/manifest.csv --block-rule mean "
@@ -46,19 +45,8 @@ def ihc_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _optional_path(value: str | None) -> Path | None:
-    return Path(value) if value else None
-
-
 def _ihc(args: argparse.Namespace) -> None:
-    options = scoring.IhcOptions(
-        ihc=_optional_path(args.ihc),
-        qupath=_optional_path(args.qupath),
-        clinical=_optional_path(args.clinical),
-        block_rule=args.block_rule,
-        min_viable_tumour_cells=args.min_viable_tumour_cells,
-    )
-    result = scoring.ihc_markers(options)
+    result = scoring.ihc_markers(options_from(scoring.IhcOptions, args))
     io.write_outputs(result.patients, "ihc_patient", args.out, result.rejects, args.rejects)
 
 

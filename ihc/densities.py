@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ihc import pdl1
+from stereosarc import protocol
+from stereosarc.duplicates import resolve_duplicates, same_values, value_reject
 from stereosarc.rejects import Reject, reject
 
 IMMUNE_MARKERS = ("CD3", "CD4", "CD8", "CD20", "CD45", "CD68", "CD163", "FOXP3")  # DESIGN.md
@@ -29,22 +31,15 @@ PDL1_METRICS = ("cps", "tps", "ic_percent") + pdl1.COUNT_METRICS
 PERCENT_METRICS = ("percent_positive", "tps", "ic_percent", "cps")  # scale 0–100 by definition
 MAX_DENSITY_PER_MM2 = 5.1e4  # geometric bound: 1 mm² / area of a 5-µm-diameter cell ≈ 51,000
 IGNORED_CLASSES = ("Ignore*", "Ignore")  # QuPath convention: objects classed Ignore* are excluded
-SAME_VALUE_RTOL = 1e-9  # duplicates within this relative difference are the same value
 ROW_KEYS = ["patient", "sample", "marker", "metric"]
 STAGE = "ihc"  # stage column of this package's rejects
 
 
-def make_reject(file, row, column, patient, reason) -> Reject:
-    """One rejects row of stage ihc (stereosarc.rejects.reject with the stage bound)."""
-    return reject(STAGE, file, row, reason, column=column, patient=patient)
-
-
-def _row_problem(row, identifier) -> tuple[str, str] | None:
+def _row_problem(row) -> tuple[str, str] | None:
     """(column, reason) why a long-table row cannot be used, None when it can."""
-    for column in ("patient", "sample"):
-        value = getattr(row, column)
-        if value is None or not identifier.match(value):
-            return column, f"{column} {value!r} is missing or not a valid identifier"
+    problem = protocol.identifier_problem(row)
+    if problem:
+        return problem
     marker, metric = (row.marker or "").upper(), row.metric
     if marker not in IMMUNE_MARKERS + (PDL1,):
         return "marker", f"unknown marker {row.marker!r}"
@@ -71,16 +66,20 @@ def _value_problem(text, metric) -> tuple[str, str] | None:
     return None
 
 
-def validate_long(long: pd.DataFrame, identifier) -> tuple[pd.DataFrame, list[Reject]]:
+def row_reject(row, problem: tuple[str, str]) -> Reject:
+    """The reject of an input row (``source_rows`` item) for ``problem`` = (column, reason)."""
+    column, reason = problem
+    return reject(STAGE, row.src_file, row.src_row, reason, column=column, patient=row.patient)
+
+
+def validate_long(long: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """Usable rows (patient, sample, marker, metric, value float, source_file, source_row)
     and a reject per unusable row."""
     kept, rejects = [], []
     for row in source_rows(long):
-        problem = _row_problem(row, identifier)
+        problem = _row_problem(row)
         if problem:
-            rejects.append(
-                make_reject(row.src_file, row.src_row, problem[0], row.patient, problem[1])
-            )
+            rejects.append(row_reject(row, problem))
             continue
         kept.append(
             {
@@ -101,12 +100,13 @@ def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject
     patients = rows.groupby("sample")["patient"].transform("nunique")
     shared = rows[patients > 1]
     rejects = [
-        make_reject(
+        reject(
+            STAGE,
             r.source_file,
             r.source_row,
-            "sample",
-            r.patient,
             f"sample {r.sample} is listed for several patients",
+            column="sample",
+            patient=r.patient,
         )
         for r in shared.itertuples(index=False)
     ]
@@ -119,8 +119,13 @@ def reject_unknown_patients(
     """Reject every input row whose patient is not randomised (absent from the clinical table)."""
     known = rows["patient"].isin(patients)
     rejects = [
-        make_reject(
-            r.source_file, r.source_row, "patient", r.patient, "patient not in the clinical table"
+        reject(
+            STAGE,
+            r.source_file,
+            r.source_row,
+            "patient not in the clinical table",
+            column="patient",
+            patient=r.patient,
         )
         for r in rows[~known].itertuples(index=False)
     ]
@@ -174,7 +179,9 @@ def qupath_rows(
         (r, "annotation without a positive area cannot be pooled")
         for r in export.loc[unusable, "_row"]
     ]:
-        rejects.append(make_reject(export["_file"].iloc[0], int(row), None, patient, reason))
+        rejects.append(
+            reject(STAGE, export["_file"].iloc[0], int(row), reason, column=None, patient=patient)
+        )
     used = export[~ignored & ~unusable]
     if used.empty:
         return rows_frame([]), rejects
@@ -196,43 +203,29 @@ def qupath_rows(
     for metric, value in (("density_per_mm2", density), ("percent_positive", percent)):
         problem = None if np.isnan(value) else _value_problem(value, metric)
         if problem:
-            rejects.append(make_reject(file, None, None, patient, problem[1]))
+            rejects.append(reject(STAGE, file, None, problem[1], column=None, patient=patient))
     return rows_frame(rows), rejects
 
 
 def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """One row per patient/sample/marker/metric: identical duplicates keep the first, rows
-    with conflicting values are all rejected."""
-    keep, rejects = [], []
-    for _, group in rows.groupby(ROW_KEYS, sort=True, dropna=False):
-        first = group.iloc[0]
-        same = np.isclose(group["value"], first["value"], rtol=SAME_VALUE_RTOL, atol=0).all()
-        if len(group) == 1 or same:
-            keep.append(first)
-            where = f"{first['source_file']} row {_show_row(first['source_row'])}"
-            rejects += [
-                make_reject(
-                    r.source_file,
-                    r.source_row,
-                    "value",
-                    r.patient,
-                    f"duplicate of {where} (same value)",
-                )
-                for r in group.iloc[1:].itertuples(index=False)
-            ]
-        else:
-            values = ", ".join(f"{v:g}" for v in group["value"])
-            rejects += [
-                make_reject(
-                    r.source_file,
-                    r.source_row,
-                    "value",
-                    r.patient,
-                    f"conflicting duplicate {r.marker} {r.metric} values for "
-                    f"sample {r.sample}: {values}",
-                )
-                for r in group.itertuples(index=False)
-            ]
+    with conflicting values are all rejected (stereosarc.duplicates)."""
+
+    def duplicate(first, r) -> Reject:
+        where = f"{first['source_file']} row {_show_row(first['source_row'])}"
+        return value_reject(STAGE, r, f"duplicate of {where} (same value)")
+
+    def conflicting(group, r) -> Reject:
+        values = ", ".join(f"{v:g}" for v in group["value"])
+        return value_reject(
+            STAGE,
+            r,
+            f"conflicting duplicate {r.marker} {r.metric} values for sample {r.sample}: {values}",
+        )
+
+    keep, rejects = resolve_duplicates(
+        rows, ROW_KEYS, lambda group: same_values(group["value"]), duplicate, conflicting, False
+    )
     return rows_frame([]) if not keep else pd.DataFrame(keep).reset_index(drop=True), rejects
 
 
@@ -253,12 +246,13 @@ def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
         & (rows["metric"] == "pdl1_pos_tumour_cells").to_numpy()
     )
     rejects = [
-        make_reject(
+        reject(
+            STAGE,
             r.source_file,
             r.source_row,
-            "value",
-            r.patient,
             "impossible: more PD-L1+ tumour cells than viable tumour cells",
+            column="value",
+            patient=r.patient,
         )
         for r in rows[mask].itertuples(index=False)
     ]
@@ -359,12 +353,13 @@ def patient_table(
     selected = _select_blocks(blocks, rule)
     chosen = set(zip(selected["patient"], selected["sample"], strict=False))
     rejects = [
-        make_reject(
+        reject(
+            STAGE,
             r.source_file,
             r.source_row,
-            None,
-            r.patient,
             f"block {r.sample} not selected by block rule {rule!r}",
+            column=None,
+            patient=r.patient,
         )
         for r in rows.itertuples(index=False)
         if (r.patient, r.sample) not in chosen

@@ -18,13 +18,11 @@ import numpy as np
 import pandas as pd
 
 from ihc.exceptions import IhcInputError, QuPathFormatError
-from stereosarc import protocol
 from stereosarc.errors import InputError
 from stereosarc.rejects import reject_table
 from stereosarc.tables import MISSING_TOKENS, read_table, table_separator, write_table
 
 LOG = logging.getLogger("ihc.io")
-IDENTIFIER = protocol.IDENTIFIER  # DESIGN.md identifier rule (stereosarc.protocol)
 FILE_COLUMN = "_file"  # base name of the input file of a row, for messages and rejects
 IHC_COLUMNS = ["patient", "sample", "marker", "metric", "value"]  # DESIGN.md IHC long format
 MANIFEST_COLUMNS = ["file", "patient", "sample", "marker"]  # task contract of --qupath
@@ -173,16 +171,10 @@ def read_clinical_starts(path) -> pd.DataFrame:
     return _read(path, ["patient", "start_date"], IhcInputError)
 
 
-def rejects_frame(rows: list) -> pd.DataFrame:
-    """A rejects table (schema rejects): stereosarc.rejects.reject_table (one order, one
-    dedupe rule)."""
-    return reject_table(rows)
-
-
 def write_outputs(table: pd.DataFrame, schema: str, out, rejects: list[dict], rejects_out) -> None:
     """Write the patient table (validated against ``schema``) and its rejects table."""
     write_table(table, out, schema)
-    write_table(rejects_frame(rejects), rejects_out, "rejects")
+    write_table(reject_table(rejects), rejects_out, "rejects")
     LOG.info(
         "wrote %s (%d patients) and %s (%d rejects)", out, len(table), rejects_out, len(rejects)
     )

@@ -49,10 +49,9 @@ class IhcResult:
 
 def _manifest_problem(row) -> tuple[str, str] | None:
     """(column, reason) why a manifest row cannot be used; None when it can."""
-    for column in ("patient", "sample"):
-        value = getattr(row, column)
-        if value is None or not protocol.is_identifier(value):
-            return column, f"{column} {value!r} is missing or not a valid identifier"
+    problem = protocol.identifier_problem(row)
+    if problem:
+        return problem
     if row.file is None:
         return "file", "no file given"
     if (row.marker or "").upper() not in densities.IMMUNE_MARKERS:
@@ -70,11 +69,7 @@ def qupath_long(manifest_path, rejects: list) -> pd.DataFrame:
     for row in densities.source_rows(manifest):
         problem = _manifest_problem(row)
         if problem:
-            rejects.append(
-                densities.make_reject(
-                    row.src_file, row.src_row, problem[0], row.patient, problem[1]
-                )
-            )
+            rejects.append(densities.row_reject(row, problem))
             continue
         export = io.read_qupath_export(row.path)
         found, bad = densities.qupath_rows(export, row.patient, row.sample, row.marker.upper())
@@ -89,7 +84,7 @@ def _input_rows(options: IhcOptions, rejects: list) -> pd.DataFrame:
     frames = []
     if options.ihc:
         long = io.read_ihc_long(options.ihc)
-        rows, bad = densities.validate_long(long, io.IDENTIFIER)
+        rows, bad = densities.validate_long(long)
         LOG.info("%s: %d rows read, %d rejected", options.ihc, len(long), len(bad))
         frames.append(rows)
         rejects += bad

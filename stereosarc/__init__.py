@@ -1,3 +1,3 @@
-"""Shared plumbing of stereosarc-biomarkers: tables, schemas, pre-flight validation, demo cohort."""
+"""Shared ground floor of stereosarc-biomarkers: tables, schemas, pre-flight, demo cohort."""
 
 __version__ = "0.1.0"

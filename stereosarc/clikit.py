@@ -18,7 +18,9 @@ import platform
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from stereosarc import __version__
 from stereosarc.errors import InputError, SchemaError
@@ -158,3 +160,24 @@ def write_versions(process: str, path: str) -> None:
     temporary = f"{path}.tmp{os.getpid()}"
     Path(temporary).write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(temporary, path)
+
+
+PATH_FIELDS = {  # options field annotation -> how an argument's text becomes that value
+    "Path": Path,
+    "Path | None": lambda text: Path(text) if text else None,
+    "tuple[Path, ...]": lambda texts: tuple(Path(text) for text in texts),
+}
+
+
+def options_from(options_class: type, args: argparse.Namespace, **converted: Any) -> Any:
+    """The options dataclass of a command from its parsed arguments: every field named like
+    an argument takes that argument's value (as a Path, optional Path or tuple of Paths when
+    the field is annotated so), ``converted`` gives the others (tuples, parsed values); the
+    namespace itself goes no further than the CLI."""
+    given = vars(args)
+    values = {
+        f.name: PATH_FIELDS.get(str(f.type), lambda value: value)(given[f.name])
+        for f in fields(options_class)
+        if f.init and f.name in given
+    }
+    return options_class(**{**values, **converted})

@@ -27,6 +27,16 @@ LINES = ("1", "2")  # DESIGN.md: metastatic line, randomisation stratum (as writ
 RESPONSES = ("CR", "PR", "SD", "PD", "NE")  # RECIST 1.1 best overall response (Eisenhauer 2009)
 IRESPONSES = ("iCR", "iPR", "iSD", "iUPD", "iCPD", "NE")  # iRECIST (Seymour et al. 2017)
 OBJECTIVE_RESPONSES = ("CR", "PR")  # DESIGN.md: objective response = CR or PR
+CLINICAL_DATES = (
+    "start_date",
+    "progression_date",
+    "death_date",
+    "last_assessment_date",
+    "last_followup_date",
+    "diagnosis_date",
+)  # DESIGN.md clinical table: the dates the endpoints are derived from
+# DESIGN.md clinical table: required columns (best_response_irecist is optional)
+CLINICAL_REQUIRED = ("patient", "arm", "histology", "line", *CLINICAL_DATES, "best_response")
 
 DAYS_PER_YEAR = 365.25  # Julian year: months are 365.25 / 12 days throughout
 PFS_6M_DAYS = DAYS_PER_YEAR / 2  # 182.625: DESIGN.md primary endpoint horizon (PFS at 6 months)
@@ -39,6 +49,19 @@ def is_identifier(value: object) -> bool:
     """True when ``value`` is a string obeying the identifier rule (ID_PATTERN) in full: a
     trailing newline, which ``$`` alone would let through, is refused."""
     return isinstance(value, str) and IDENTIFIER.fullmatch(value) is not None
+
+
+def identifier_problem(
+    row: object, columns: tuple[str, ...] = ("patient", "sample")
+) -> tuple[str, str] | None:
+    """(column, reason) for the first of ``columns`` (attributes of ``row``, e.g. a
+    namedtuple of an input table) that is missing or breaks the identifier rule; None when
+    all obey it. The reason is the one every stage writes to rejects.tsv."""
+    for column in columns:
+        value = getattr(row, column)
+        if not is_identifier(value):
+            return column, f"{column} {value!r} is missing or not a valid identifier"
+    return None
 
 
 def at_least(value: float, cut: float, rtol: float = CUT_RTOL) -> int | None:

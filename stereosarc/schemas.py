@@ -57,3 +57,10 @@ def expanded(schema: dict) -> dict:
         for column in flagged_columns(include["schema"], include["flag"]):
             properties.setdefault(column, source[column])
     return {**schema, "properties": properties}
+
+
+def samplesheet_columns() -> list[str]:
+    """The samplesheet columns, in order: the properties of assets/schema_input.json (the
+    schema Nextflow's pre-flight validates the samplesheet against)."""
+    path = schema_dir().parent / "schema_input.json"
+    return list(json.loads(path.read_text(encoding="utf-8"))["properties"])

@@ -26,35 +26,14 @@ from stereosarc.parameters import (  # noqa: F401 (re-exported: stereosarc.valid
     validate_params,
 )
 from stereosarc.problems import Problems
+from stereosarc.schemas import samplesheet_columns
 from stereosarc.tables import ROW_COLUMN, read_table, spreadsheet_row
 
 log = logging.getLogger(__name__)
 
-ID_PATTERN = protocol.ID_PATTERN  # DESIGN.md: ids reach file names and shell commands
-SAMPLESHEET_COLUMNS = [
-    "patient",
-    "sample",
-    "type",
-    "timepoint",
-    "vcf",
-    "bam",
-    "cfdna_ng_per_ml",
-    "collection_date",
-]
+SAMPLESHEET_COLUMNS = samplesheet_columns()  # assets/schema_input.json
 TABLE_REQUIRED = {  # DESIGN.md input contracts
-    "clinical": [
-        "patient",
-        "arm",
-        "histology",
-        "line",
-        "start_date",
-        "progression_date",
-        "death_date",
-        "last_assessment_date",
-        "last_followup_date",
-        "diagnosis_date",
-        "best_response",
-    ],
+    "clinical": list(protocol.CLINICAL_REQUIRED),
     "ihc": ["patient", "sample", "marker", "metric", "value"],
     "qupath": ["file", "patient", "marker"],
     "labs": ["patient", "date", "analyte", "value", "unit"],
@@ -92,7 +71,8 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[str, str]:
     if error.validator == "pattern" and column in ID_COLUMNS:
         return (
             column,
-            f"{error.instance!r} is not a valid identifier ({ID_PATTERN}: letters, digits, . _ -)",
+            f"{error.instance!r} is not a valid identifier "
+            f"({protocol.ID_PATTERN}: letters, digits, . _ -)",
         )
     if error.validator == "enum":
         return column, f"{error.instance!r} is not one of {', '.join(error.validator_value)}"
@@ -325,11 +305,13 @@ def validate_table(path: Path, kind: str, problems: Problems | None = None) -> p
     before = len(problems.messages)
     for column in ID_COLUMNS:
         if column in table.columns:
-            bad = table[table[column].notna() & ~table[column].str.fullmatch(ID_PATTERN[1:-1])]
+            bad = table[
+                table[column].notna() & ~table[column].str.fullmatch(protocol.ID_PATTERN[1:-1])
+            ]
             for _, row in bad.iterrows():
                 problems.add(
                     f"{_where(path.name, row)}, column {column}: "
-                    f"{row[column]!r} is not a valid identifier ({ID_PATTERN})"
+                    f"{row[column]!r} is not a valid identifier ({protocol.ID_PATTERN})"
                 )
     if kind in VALUE_CHECKS:
         problems.add_findings(VALUE_CHECKS[kind](table, path.name))

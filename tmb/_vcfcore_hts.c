@@ -7,8 +7,7 @@
  * written back as VCF lines with vcf_format, so one tokeniser (_vcfcore_parse.c) reads both.
  * Lines are returned in blocks of whole lines; the GIL is released while a block is read.
  */
-#include <dlfcn.h>
-
+#include "_htsbind.h"
 #include "_vcfcore.h"
 #include "htslib/hts.h"
 #include "htslib/vcf.h"
@@ -34,20 +33,14 @@ static int bound = 0;
 PyObject *hts_bind(PyObject *self, PyObject *args) {
     const char *path;
     if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
-    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) return PyErr_Format(PyExc_OSError, "cannot load htslib %s: %s", path, dlerror());
-    struct { const char *name; void **slot; } table[] = {
+    const hts_symbol_t table[] = {
         {"hts_version", (void **)&H.version}, {"hts_open", (void **)&H.open},
         {"hts_close", (void **)&H.close}, {"hts_getline", (void **)&H.getline},
         {"hts_get_format", (void **)&H.format}, {"bcf_hdr_read", (void **)&H.hdr_read},
         {"bcf_hdr_destroy", (void **)&H.hdr_destroy}, {"bcf_init", (void **)&H.init},
         {"bcf_destroy", (void **)&H.destroy}, {"bcf_read", (void **)&H.read},
         {"vcf_format", (void **)&H.format_line}};
-    bound = 0;
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (!(*table[i].slot = dlsym(lib, table[i].name)))
-            return PyErr_Format(PyExc_OSError, "htslib %s has no symbol %s", path, table[i].name);
-    bound = 1;
+    if (hts_bind_symbols(path, table, sizeof table / sizeof table[0], &bound) < 0) return NULL;
     return PyUnicode_FromString(H.version());
 }
 

@@ -85,14 +85,14 @@ class AlleleTable:
     def from_frame(cls, frame) -> AlleleTable:
         """The table of a pandas DataFrame with the ALLELE_COLUMNS."""
         frame = frame.reset_index(drop=True)
-        columns, tables = {}, {}
+        columns, tables, joined = {}, {}, {}
         for name in CODED:
             columns[name], tables[name] = _coded(frame[name].tolist())
         for name in ("ref", "alt"):
             texts = [encode(str(v)) for v in frame[name].tolist()]
             ends = np.cumsum([len(t) for t in texts], dtype=np.int64)
             columns[f"{name}_start"], columns[f"{name}_end"] = ends - [len(t) for t in texts], ends
-            tables[f"{name}_text"] = b"".join(texts)
+            joined[name] = b"".join(texts)
         for name in ("pos", "allele_index"):
             columns[name] = frame[name].to_numpy(dtype=np.int64)
         for name in ("depth", "alt_reads", "vaf", "population_af", "cosmic_count"):
@@ -102,7 +102,7 @@ class AlleleTable:
             [sources.get(v, -1) for v in frame["vaf_source"]], np.int8
         )
         columns = {name: np.ascontiguousarray(columns[name], DTYPES[name]) for name in DTYPES}
-        return cls(columns, tables, tables.pop("ref_text"), tables.pop("alt_text"))
+        return cls(columns, tables, joined["ref"], joined["alt"])
 
     @classmethod
     def empty(cls) -> AlleleTable:

@@ -14,9 +14,10 @@ process.limit_blas_threads()  # before numpy (imported by the modules below) loa
 
 import argparse  # noqa: E402
 
-from stereosarc.clikit import make_parser, run_cli  # noqa: E402
+from stereosarc.clikit import make_parser, options_from, run_cli  # noqa: E402
 from tmb import burden, command, drivers, filters, outputs, vcf_io  # noqa: E402
 
+DEFAULT = "default: %(default)s"  # argparse fills in the option's default
 EXAMPLE = (
     "tmb-calc --vcf S1.vcf.gz --sample S1 --patient P01 --panel-bed panel.bed "
     "--coding-bed cds.bed "
@@ -139,19 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_calibration,
         help="SLOPE,INTERCEPT of a linear panel-to-WES calibration",
     )
-    add("--ci-level", type=float, default=burden.CI_LEVEL, help="default: %(default)s")
-    add(
-        "--warn-panel-mb",
-        type=float,
-        default=burden.WARN_PANEL_MB,
-        help="default: %(default)s (FoCR)",
-    )
-    add(
-        "--refuse-panel-mb",
-        type=float,
-        default=burden.REFUSE_PANEL_MB,
-        help="default: %(default)s",
-    )
+    add("--ci-level", type=float, default=burden.CI_LEVEL, help=DEFAULT)
+    add("--warn-panel-mb", type=float, default=burden.WARN_PANEL_MB, help=DEFAULT + " (FoCR)")
+    add("--refuse-panel-mb", type=float, default=burden.REFUSE_PANEL_MB, help=DEFAULT)
     add("--force-small-panel", action="store_true", help="compute TMB below --refuse-panel-mb")
     add("--chunk-records", type=int, default=vcf_io.CHUNK_RECORDS, help=argparse.SUPPRESS)
     add("--out-summary", required=True, help="one-row table, schema tmb")
@@ -160,40 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> command.TmbOptions:
-    return command.TmbOptions(
-        vcf=args.vcf,
-        sample=args.sample,
-        patient=args.patient,
-        panel_bed=args.panel_bed,
-        out_trace=args.out_trace,
-        coding_bed=args.coding_bed,
-        panel_is_coding=args.panel_is_coding,
-        bam=args.bam,
-        min_mapq=args.min_mapq,
-        min_baseq=args.min_baseq,
-        mode=args.mode,
-        min_vaf=args.min_vaf,
-        max_vaf=args.max_vaf,
-        min_depth=args.min_depth,
-        min_alt=args.min_alt,
-        max_pop_af=args.max_pop_af,
+    return options_from(
+        command.TmbOptions,
+        args,
         pop_af_fields=tuple(args.pop_af_fields),
-        hotspots=args.hotspots,
-        no_hotspots=args.no_hotspots,
-        cosmic_field=args.cosmic_field,
-        max_cosmic=args.max_cosmic,
-        no_cosmic=args.no_cosmic,
-        mnv_vaf_tolerance=args.mnv_vaf_tolerance,
-        exclude_ch=args.exclude_ch,
         ch_genes=tuple(args.ch_genes),
-        allow_empty_fields=args.allow_empty_fields,
-        tmb_high=args.tmb_high,
-        calibration=args.calibration,
-        ci_level=args.ci_level,
-        warn_panel_mb=args.warn_panel_mb,
-        refuse_panel_mb=args.refuse_panel_mb,
-        force_small_panel=args.force_small_panel,
-        chunk_records=args.chunk_records,
     )
 
 

@@ -8,6 +8,7 @@ pure-Python reader beside it: a missing build is an error that names the fix.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -25,11 +26,10 @@ BUILD_FIX = (
 
 def module() -> ModuleType:
     """The extension module; VcfCoreError when it is not built."""
-    try:
-        from tmb import _vcfcore
+    try:  # by name: the compiled module has no source or stub for the type checker
+        return importlib.import_module("tmb._vcfcore")
     except ImportError as err:
         raise VcfCoreError(BUILD_FIX) from err
-    return _vcfcore
 
 
 def _index(value: int | None) -> int:

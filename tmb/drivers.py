@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stereosarc import genomics
 from tmb import io, vcf_io
 from tmb.exceptions import TmbInputError
+
+if TYPE_CHECKING:  # tmb.command imports this module
+    from tmb.command import TmbOptions
 
 LOG = logging.getLogger(__name__)
 
@@ -42,34 +46,35 @@ def bundled_hotspots() -> Path:
     return schema_dir().parent / "tmb" / HOTSPOT_FILE
 
 
-def cosmic_field(vcf, args) -> str | None:
-    """--cosmic-field; else the first COSMIC_FIELDS name the header declares; None when off."""
-    if args.no_cosmic:
+def cosmic_field(vcf, options: TmbOptions) -> str | None:
+    """``options.cosmic_field``; else the first COSMIC_FIELDS name the header declares; None
+    when off (``options.no_cosmic``)."""
+    if options.no_cosmic:
         return None
-    if args.cosmic_field:
-        return args.cosmic_field
+    if options.cosmic_field:
+        return options.cosmic_field
     declared = vcf_io.declared_fields(vcf)
     found = next((name for name in COSMIC_FIELDS if name in declared), None)
     if found:
         LOG.info(
             "COSMIC count field %s found: alleles with count > %g are excluded",
             found,
-            args.max_cosmic,
+            options.max_cosmic,
         )
     return found
 
 
-def hotspot_list(vcf, args):
-    """``(Hotspots or None, label for the summary)``: --hotspots, else the bundled list
+def hotspot_list(vcf, options: TmbOptions):
+    """``(Hotspots or None, label for the summary)``: ``options.hotspots``, else the bundled list
     (refused on a GRCh37 VCF, contig names matched to the VCF's chr prefix)."""
-    if args.no_hotspots:
+    if options.no_hotspots:
         return None, None
-    if args.hotspots:
-        return io.read_hotspots(args.hotspots), Path(args.hotspots).name
+    if options.hotspots:
+        return io.read_hotspots(options.hotspots), Path(options.hotspots).name
     lengths = dict(zip(vcf.seqnames, vcf.seqlens, strict=False)) if vcf.seqnames else {}
     if GRCH37_CHR1 in (lengths.get("chr1"), lengths.get("1")):
         raise TmbInputError(
-            f"{args.vcf}: the VCF is on GRCh37 (chr1 length {GRCH37_CHR1}) but "
+            f"{options.vcf}: the VCF is on GRCh37 (chr1 length {GRCH37_CHR1}) but "
             f"the bundled hotspot list is GRCh38; give --hotspots LIST on GRCh37 "
             "or --no-hotspots"
         )

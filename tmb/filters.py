@@ -320,7 +320,8 @@ def judge_alleles(
     table = AlleleTable.from_frame(alleles) if frame else alleles
     counted_keys = set() if counted_keys is None else counted_keys
     n = len(table)
-    outcomes, names = {}, []
+    outcomes: dict = {}
+    names: list[str] = []
     eligible, failed = np.ones(n, dtype=bool), np.zeros(n, dtype=np.int64)
     for column, (ok, active, reason) in _checks(table, settings, panel, covered, hotspots).items():
         if not active:
@@ -358,6 +359,6 @@ def trace_frame(trace: Trace):
     frame = trace.alleles.to_frame()
     for column in OUTCOME_COLUMNS + ["counted"]:
         values = trace.outcomes[column] if column != "counted" else trace.counted
-        frame[column] = pd.array(np.where(values == NA, None, values), dtype="Int64")
+        frame[column] = pd.arrays.IntegerArray(values.astype(np.int64), values == NA)
     frame["reason"] = [trace.reasons[code] for code in trace.reason]
     return frame

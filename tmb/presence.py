@@ -37,7 +37,8 @@ class FieldPresence:
 
     @classmethod
     def of(cls, plan, needs) -> FieldPresence:
-        """Fields of ``plan`` (tmb.vcf_io.ReadPlan) and whether ``needs`` (FieldNeeds) uses them."""
+        """Fields of ``plan`` (tmb.vcf_io.ReadPlan) and whether ``needs`` (FieldNeeds) uses
+        them."""
         layout = plan.layout
         labels = [f"FORMAT/{key}" for key, _ in plan.format_keys]
         roles = [callers.ROLES[role] for _, role in plan.format_keys]

@@ -42,11 +42,12 @@ import pysam
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+# imports after the sys.path insertion above: the bench runs as a script from any folder
 from ctdna import counting, fragcore  # noqa: E402
-from tests.unit.test_ctdna_count_fixtures import (
+from tests.unit.test_ctdna_count_fixtures import (  # noqa: E402
     READ_LENGTH,
     pair,
-    write_bam,  # noqa: E402
+    write_bam,
     write_reference,
     write_targets,
     write_tumour_vcf,

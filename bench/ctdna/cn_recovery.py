@@ -11,12 +11,12 @@ Usage: .venv/bin/python bench/ctdna/cn_recovery.py [--replicates 20] [--seed 202
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from benchlib import bench_arguments, print_table_header
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from ctdna import cn  # noqa: E402
@@ -73,17 +73,21 @@ def _cell(cells: pd.DataFrame, f: float, column: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=20240601)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, 20, 20240601)
     rng = np.random.default_rng(args.seed)
     print(f"seed {args.seed}, {args.replicates} replicates per cell, C = 15 / 20 / 40\n")
-    print(
-        "| noise | MDM2 targets | PoN sd (log2) | f = 1 % | f = 2 % | f = 5 % | f = 10 % "
-        "| called at f = 2 % | 95 % CI coverage (f >= 2 %) | PoN calls |"
+    print_table_header(
+        "noise",
+        "MDM2 targets",
+        "PoN sd (log2)",
+        "f = 1 %",
+        "f = 2 %",
+        "f = 5 %",
+        "f = 10 %",
+        "called at f = 2 %",
+        "95 % CI coverage (f >= 2 %)",
+        "PoN calls",
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
     for noise, n_mdm2 in SETTINGS:
         out = run_setting(rng, noise, n_mdm2, args.replicates)
         cells = out["cells"]

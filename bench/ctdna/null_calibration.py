@@ -1,16 +1,15 @@
 """Calibration of the ctDNA null models (issue 12): SNV overdispersed null and MDM2 t-test.
 
 SNV: per cell (donor-level SD, sample-level SD, sites per sample, fragments per site), R PoN
-replicates. Each PoN: 25 donors x 40 panel sites (C>T), site error rates e_s = 2e-4 x
-lognormal(SD 1) (site to site), donor rate p_js = e_s W_j V_js with W_j (shared by a
-sample's sites) and V_js lognormal with mean 1 and log-SD sd_sample, sd_donor; alt ~
-Binomial(depth, p_js), depth fixed per cell. The background is ``snv.background_from_pon``;
-the test sites are the first 1 or 3 panel sites it does not black-list. New null samples
-draw their own W and V; a sample is detected when its pooled alt count reaches max(k_min, 2)
-(k_min from ``snv.pooled_test`` on the fitted null: the same decision as ``call_sample``,
-depths being fixed). Beside the new null: the previous null (Beta posterior of the pooled
-rate, independent sites; ``beta`` columns). Sensitivity: heterozygous clonal mutation,
-alt probability TF/2 (1 - p) + (1 - TF/2) p. Leave-one-donor-out check
+replicates. Each PoN: 25 donors x 40 panel sites (C>T), site error rates e_s = 2e-4 x lognormal(SD
+1) (site to site), donor rate p_js = e_s W_j V_js with W_j (shared by a sample's sites) and V_js
+lognormal with mean 1 and log-SD sd_sample, sd_donor; alt ~ Binomial(depth, p_js), depth fixed per
+cell. The background is ``snv_background.background_from_pon``; the test sites are the first 1 or 3
+panel sites it does not black-list. New null samples draw their own W and V; a sample is detected
+when its pooled alt count reaches max(k_min, 2) (k_min from ``snv.pooled_test`` on the fitted null:
+the same decision as ``call_sample``, depths being fixed). Beside the new null: the previous null
+(Beta posterior of the pooled rate, independent sites; ``beta`` columns). Sensitivity: heterozygous
+clonal mutation, alt probability TF/2 (1 - p) + (1 - TF/2) p. Leave-one-donor-out check
 (``ctdna.pon_check``) on a few PoNs per (SD, SD, depth).
 
 MDM2: gene log2 ratios of n PoN samples and of new samples ~ Normal(0, 0.05) (null); an
@@ -32,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from ctdna import cn, pon_check, snv  # noqa: E402
+from ctdna import cn, pon_check, snv, snv_background  # noqa: E402
 
 N_DONORS, N_PANEL = 25, 40  # PoN size (realistic 20-30 donors) and cohort site panel
 FALLBACK_DONORS = 5  # a PoN below ctdna.overdispersion.MIN_PON_DONORS
@@ -109,7 +108,7 @@ def snv_cell(
     n_null = n_sens = 0
     for _ in range(replicates):
         rates, pon = simulate_pon(rng, sd_donor, sd_sample, depth, n_donors)
-        background = snv.background_from_pon(pon)
+        background = snv_background.background_from_pon(pon)
         index, k_new, k_old = thresholds(background, n_sites, depth)
         if len(index) < n_sites:
             continue
@@ -232,7 +231,8 @@ def main() -> None:
         f"pooled test per site set of 3 sites (14 sets of {N_PANEL} sites); "
         f"{args.loo_replicates} PoNs per row)",
         "",
-        "| donor SD | sample SD | fragments/site | donor x set tests | false positives | FPR | upper |",
+        "| donor SD | sample SD | fragments/site | donor x set tests | false positives | FPR "
+        "| upper |",
         "|---|---|---|---|---|---|---|",
     ]
     for sd_d, sd_s, depth in itertools.product(SDS, SDS, (1000, 10000)):

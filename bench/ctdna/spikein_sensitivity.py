@@ -8,11 +8,11 @@ Usage: .venv/bin/python bench/ctdna/spikein_sensitivity.py [--replicates 200] [-
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
+from benchlib import bench_arguments, print_table_header
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.unit.test_ctdna_snv_spikein import simulate  # noqa: E402
@@ -21,17 +21,19 @@ TF_GRID = [0.0, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--null-replicates", type=int, default=2000)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, 200, 20240601, null_replicates=2000)
     rng = np.random.default_rng(args.seed)
     print(f"seed {args.seed}, {args.replicates} samples per cell, ~3,000 fragments per site\n")
-    print(
-        "| sites | TF | n | detected | evaluable | median TF / true | within ±25 % | 95 % CI covers |"
+    print_table_header(
+        "sites",
+        "TF",
+        "n",
+        "detected",
+        "evaluable",
+        "median TF / true",
+        "within ±25 %",
+        "95 % CI covers",
     )
-    print("|---|---|---|---|---|---|---|---|")
     for n_sites in (1, 3):
         table = simulate(rng, TF_GRID, n_sites, args.replicates)
         for tf, cell in table.groupby(table["tf"].astype(str), sort=False):

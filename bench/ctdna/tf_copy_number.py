@@ -13,9 +13,8 @@ Usage: .venv/bin/python bench/ctdna/tf_copy_number.py [--replicates 200] [--dept
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
+from benchlib import bench_arguments, print_table_header
 
 from ctdna import tumour_fraction as tfm
 
@@ -56,21 +55,22 @@ def _cell(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=200)
-    parser.add_argument("--depth", type=int, default=3000)
-    parser.add_argument("--seed", type=int, default=20261207)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, 200, 20261207, depth=3000)
     rng = np.random.default_rng(args.seed)
     print(
         f"{args.replicates} replicates per cell, 3 sites x {args.depth} fragments, "
         f"error {ERROR:g} (Beta, {PON_FRAGMENTS:g} PoN fragments), seed {args.seed}\n"
     )
-    print(
-        "| C | m | TF | median TF/truth (tissue) | within ±25 % (tissue) | 95 % CI coverage "
-        "| median TF/truth (het diploid default) | within ±25 % (default) |"
+    print_table_header(
+        "C",
+        "m",
+        "TF",
+        "median TF/truth (tissue)",
+        "within ±25 % (tissue)",
+        "95 % CI coverage",
+        "median TF/truth (het diploid default)",
+        "within ±25 % (default)",
     )
-    print("|---|---|---|---|---|---|---|---|")
     for copies, mult in STATES:
         for truth in TRUE_TF:
             r = _cell(copies, mult, truth, args.depth, args.replicates, rng)

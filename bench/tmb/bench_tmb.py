@@ -55,7 +55,7 @@ def timed(command: list[str], log: Path) -> tuple[float, float, float]:
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
-    line = [l for l in log.read_text().splitlines() if l.startswith("BENCH ")][-1]
+    line = [row for row in log.read_text().splitlines() if row.startswith("BENCH ")][-1]
     wall, user, system, rss_kb = (float(v) for v in line.split()[1:])
     return wall, user + system, rss_kb / 1024
 

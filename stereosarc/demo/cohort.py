@@ -16,13 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stereosarc import protocol
 from stereosarc.demo import irecist
 
-ARMS = ("SBRT+atezolizumab", "SBRT")
-HISTOLOGIES = ("leiomyosarcoma", "liposarcoma", "undifferentiated")
 HISTOLOGY_P = (0.4, 0.3, 0.3)  # demo mix of the three randomisation strata (assumption)
 LINE_P = (0.55, 0.45)  # first vs second metastatic line (assumption)
-BLOCK = ("SBRT+atezolizumab", "SBRT+atezolizumab", "SBRT")  # 2:1 permuted block (protocol ratio)
+# 2:1 permuted block (protocol ratio)
+BLOCK = (protocol.ARM_EXPERIMENTAL, protocol.ARM_EXPERIMENTAL, protocol.ARM_REFERENCE)
 ACCRUAL = ("2019-01-07", "2021-09-30")  # enrolment window; all dates stay in 2019-2022 (issue 2)
 DATA_CUTOFF = "2022-12-31"  # administrative censoring date
 BASE_MEDIAN_DAYS = 300.0  # PFS median with no risk factor; gives a cohort median of ~7 months
@@ -92,7 +92,7 @@ def _biomarkers(rng: np.random.Generator, n: int, histology: np.ndarray) -> dict
 
 
 def _log_hazard_ratio(frame: pd.DataFrame) -> np.ndarray:
-    atezo = (frame["arm"] == ARMS[0]).to_numpy()
+    atezo = (frame["arm"] == protocol.ARM_EXPERIMENTAL).to_numpy()
     return (
         np.log(HR_CTDNA) * frame["ctdna_month6_positive"].to_numpy()
         + np.log(HR_NLR) * frame["nlr_high"].to_numpy()
@@ -107,8 +107,8 @@ def _log_hazard_ratio(frame: pd.DataFrame) -> np.ndarray:
 def simulate_patients(n: int, seed: int) -> pd.DataFrame:
     """One row per patient P001..Pn: arm, strata, latent biomarkers, PFS/OS times and dates."""
     rng = np.random.default_rng([seed, 1])
-    histology = rng.choice(HISTOLOGIES, n, p=HISTOLOGY_P)
-    line = rng.choice(["1", "2"], n, p=LINE_P)
+    histology = rng.choice(protocol.HISTOLOGIES, n, p=HISTOLOGY_P)
+    line = rng.choice(protocol.LINES, n, p=LINE_P)
     frame = pd.DataFrame(
         {"patient": [f"P{i:03d}" for i in range(1, n + 1)], "histology": histology, "line": line}
     )
@@ -166,7 +166,7 @@ def _outcomes(rng: np.random.Generator, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _best_response(rng: np.random.Generator, frame: pd.DataFrame) -> np.ndarray:
     """RECIST best response consistent with the PFS course; atezolizumab x CPS/TMB raise ORR."""
-    atezo = (frame["arm"] == ARMS[0]).to_numpy()
+    atezo = (frame["arm"] == protocol.ARM_EXPERIMENTAL).to_numpy()
     logit = (
         -1.9
         + atezo * (1.2 * frame["cps_high"] + 1.0 * frame["tmb_high"])

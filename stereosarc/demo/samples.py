@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stereosarc.schemas import samplesheet_columns
+
 BASELINE_P = 0.95  # share of patients with a baseline plasma (issue 2: ~95 %)
 MONTH6_P = 0.85  # share of patients still on study at month 6 who give a sample (~80 % overall)
 RELAPSE_P = 0.8  # share of progressing patients with a relapse plasma (issue 2: "most")
@@ -22,16 +24,7 @@ NON_RESPONDER_CHANGE = (0.7, 1.6)  # month-6 TF / baseline TF in other month-6-p
 RELAPSE_RISE = (1.3, 3.0)  # relapse TF / max(baseline, month-6 TF) (planted "rises")
 CFDNA_MEDIAN_NG_ML = 6.0  # cfDNA yield in ng/mL plasma, typical of cancer patients
 ERROR_RATE_RANGE = (1e-4, 1e-3)  # per-base sequencing error rate, log-uniform (issue 2)
-SAMPLESHEET_COLUMNS = [
-    "patient",
-    "sample",
-    "type",
-    "timepoint",
-    "vcf",
-    "bam",
-    "cfdna_ng_per_ml",
-    "collection_date",
-]
+SAMPLESHEET_COLUMNS = samplesheet_columns()  # assets/schema_input.json
 
 
 def plasma_plan(patients: pd.DataFrame, n_pon: int, seed: int) -> pd.DataFrame:

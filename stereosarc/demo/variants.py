@@ -9,6 +9,8 @@ are drawn well inside those limits and decoys well outside, so the truth does no
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -208,6 +210,11 @@ def site_weights(
     return weights / weights.sum()
 
 
+# (VAF range, depth range) of the decoys that fail the read filters: a VAF below 5 % at good
+# depth, and a depth below 50 at a clear VAF (the tmb-calc defaults, nextflow.config)
+FAILING_READS = {"low_vaf": ((0.012, 0.035), (300, 900)), "low_depth": ((0.2, 0.5), (15, 40))}
+
+
 def _decoy(rng, kind: str, panel, weights, positions) -> dict:
     chrom, pos, name = _panel_site(rng, panel, weights, positions)
     gene, depth = _gene(name), int(rng.integers(*COUNTED_DEPTH))
@@ -216,52 +223,15 @@ def _decoy(rng, kind: str, panel, weights, positions) -> dict:
         return _snv(rng, chrom, pos, "synonymous_variant", gene, vaf, depth, category=kind)
     if kind == "intronic":
         return _snv(rng, chrom, pos, "intron_variant", gene, vaf, depth, category=kind)
+    missense = partial(_snv, rng, chrom, pos, "missense_variant", gene, category=kind)
     if kind == "gnomad_common":
-        return _snv(
-            rng,
-            chrom,
-            pos,
-            "missense_variant",
-            gene,
-            rng.uniform(0.42, 0.55),
-            depth,
-            pop_af=f"{rng.uniform(0.005, 0.3):.4f}",
-            category=kind,
-        )
-    if kind == "low_vaf":
-        return _snv(
-            rng,
-            chrom,
-            pos,
-            "missense_variant",
-            gene,
-            rng.uniform(0.012, 0.035),
-            int(rng.integers(300, 900)),
-            category=kind,
-        )
-    if kind == "low_depth":
-        return _snv(
-            rng,
-            chrom,
-            pos,
-            "missense_variant",
-            gene,
-            rng.uniform(0.2, 0.5),
-            int(rng.integers(15, 40)),
-            category=kind,
-        )
+        return missense(rng.uniform(0.42, 0.55), depth, pop_af=f"{rng.uniform(0.005, 0.3):.4f}")
+    if kind in FAILING_READS:
+        vaf_range, depth_range = FAILING_READS[kind]
+        return missense(rng.uniform(*vaf_range), int(rng.integers(*depth_range)))
     if kind == "not_pass":
-        return _snv(
-            rng,
-            chrom,
-            pos,
-            "missense_variant",
-            gene,
-            vaf,
-            depth,
-            filt=str(rng.choice(["weak_evidence", "strand_bias", "clustered_events"])),
-            category=kind,
-        )
+        filt = str(rng.choice(["weak_evidence", "strand_bias", "clustered_events"]))
+        return missense(vaf, depth, filt=filt)
     if kind == "high_vaf":
         return _snv(
             rng, chrom, pos, "stop_gained", gene, rng.uniform(0.95, 0.99), depth, category=kind

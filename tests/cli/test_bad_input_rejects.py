@@ -14,11 +14,15 @@ from ihc.cli import ihc_main
 from outcome.clinical_cli import clinical_main
 from outcome.merge_cli import merge_main
 from stereosarc.tables import read_output_table
+from tests.cli.immune_blood_fixtures import CLINICAL_HEADER
 
-CLINICAL = """patient,arm,histology,line,start_date,progression_date,death_date,last_assessment_date,last_followup_date,diagnosis_date,best_response
+CLINICAL = (
+    CLINICAL_HEADER
+    + """
 P1,SBRT,leiomyosarcoma,1,2021-01-10,2021-06-01,,2021-06-01,2022-01-01,2019-05-01,SD
 P2,SBRT+atezolizumab,liposarcoma,2,2021-03-10,2021-02-01,,2021-08-01,2022-01-01,2019-05-01,PD
 """
+)
 
 
 @pytest.fixture()

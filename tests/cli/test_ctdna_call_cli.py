@@ -296,7 +296,7 @@ def test_ctdna_count_outputs_feed_ctdna_call(tmp_path):
     ]
     for sample, n_mdm2 in mdm2.items():
         reads = []
-        for chrom, start, end, gene in targets:
+        for _chrom, start, end, gene in targets:
             count = n_mdm2 if gene == "MDM2" else 40
             for i in range(count):
                 first = start + (i * 7) % (end - start - 150)

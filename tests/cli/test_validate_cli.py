@@ -12,7 +12,10 @@ import pytest
 from stereosarc.validate_cli import validate_main
 from tests.conftest import write_bam, write_vcf
 
-SNV = "chr17\t7675088\t.\tC\tT\t.\tPASS\tCSQ=T|missense_variant|MODERATE|TP53|\tGT:AD:DP\t0/1:60,40:100"
+SNV = (
+    "chr17\t7675088\t.\tC\tT\t.\tPASS\tCSQ=T|missense_variant|MODERATE|TP53|\t"
+    "GT:AD:DP\t0/1:60,40:100"
+)
 
 
 @pytest.fixture()

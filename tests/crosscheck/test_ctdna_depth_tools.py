@@ -7,11 +7,12 @@ in the overlap, and targets of 60-500 bp, adjacent targets and an empty target.
 
 What each tool computes (all per base, summed over the target's bases):
 
-| quantity | tool and options | overlapping mates | deletions (D) |
-|---|---|---|---|
-| fragment depth (ours: ``covered_bases``) | ``mosdepth -Q 20 -F 3844`` per-base output | once (proper pairs only, flag 0x2) | not covered |
-| read depth | ``samtools bedcov -Q 20 -G 0x800 -j`` | twice (no overlap removal) | not covered (``-j``) |
-| read span depth | ``samtools bedcov -Q 20 -G 0x800`` == ``mosdepth -x`` | twice | covered |
+- fragment depth (ours: ``covered_bases``): ``mosdepth -Q 20 -F 3844`` per-base output;
+  overlapping mates once (proper pairs only, flag 0x2); deletions (D) not covered;
+- read depth: ``samtools bedcov -Q 20 -G 0x800 -j``; overlapping mates twice (no overlap
+  removal); deletions not covered (``-j``);
+- read span depth: ``samtools bedcov -Q 20 -G 0x800`` == ``mosdepth -x``; overlapping mates
+  twice; deletions covered.
 
 -F 3844 = 0xF04 = mosdepth's default 1796 (0x704: unmapped, secondary, QC fail, duplicate)
 plus 0x800 supplementary; bedcov's default exclusion is 0x704, ``-G 0x800`` adds 0x800.

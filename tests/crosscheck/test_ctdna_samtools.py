@@ -12,8 +12,8 @@ core bound to each htslib (pysam's bundled one and the system libhts).
   the same mpileup calls at every target position merged by read name (a fragment counts
   when all its reads agree);
 - mean_fragment_depth == `samtools depth -a -s -Q MQ -G 0x800` summed over the target /
-  length (-s: overlapping mates once), away from the deletion (see the test); fragments == distinct names of `samtools view -q MQ
-  -F 0xF04` over the target;
+  length (-s: overlapping mates once), away from the deletion (see the test); fragments ==
+  distinct names of `samtools view -q MQ -F 0xF04` over the target;
 - on pairs that do not overlap, covered_bases == `samtools bedcov -Q MQ -G 0x800 -j`.
 """
 

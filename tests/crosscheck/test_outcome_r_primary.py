@@ -2,7 +2,8 @@
 
 On R's own datasets, with a two-level variable as the arm (survival::lung: sex 2 = female as
 "SBRT+atezolizumab"; survival::veteran: trt 2 = test treatment), on a seeded synthetic
-table with ties and on the demo cohort's PFS (stereosarc.demo, 103 patients): KM S(182.625) per arm with its Greenwood SE and log-log CI
+table with ties and on the demo cohort's PFS (stereosarc.demo, 103 patients): KM S(182.625)
+per arm with its Greenwood SE and log-log CI
 (``summary(survfit(conf.type = "log-log"), times = 182.625)``), the difference with its SE,
 Z and one-sided p computed in R from those, reverse-KM median follow-up with its CI
 (``survfit(Surv(time, 1 - status) ~ 1)``), Wilson intervals and the pooled Z test

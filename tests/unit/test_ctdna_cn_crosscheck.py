@@ -1,7 +1,8 @@
 """ctdna.cn against an independent base-R implementation of the same definitions
 (normalisation by the reference-target median, scaling to the PoN reference by the median
 ratio over reference targets, two-pass PoN median per target, gene log2 ratio,
-leave-one-out PoN predictive t and its pt() p-value, f = 2 (R - 1) / (C - 2)) on a seeded simulated cohort."""
+leave-one-out PoN predictive t and its pt() p-value, f = 2 (R - 1) / (C - 2)) on a seeded
+simulated cohort."""
 
 from __future__ import annotations
 

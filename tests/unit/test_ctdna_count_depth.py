@@ -1,4 +1,5 @@
-"""Per-target fragment depth and the sample error background (ctdna.counting, ctdna.background), by hand."""
+"""Per-target fragment depth and the sample error background (ctdna.counting,
+ctdna.background), by hand."""
 
 from __future__ import annotations
 

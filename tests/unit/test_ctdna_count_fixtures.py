@@ -31,7 +31,8 @@ def write_reference(
 
 @dataclass
 class Read:
-    """One alignment to write; ``variant`` = ('snv', pos0, base) | ('del', anchor0, n) | ('ins', anchor0, seq)."""
+    """One alignment to write; ``variant`` = ('snv', pos0, base) | ('del', anchor0, n) |
+    ('ins', anchor0, seq)."""
 
     name: str
     start: int

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, special
 
-from ctdna import fixed, levels, site_calls, snv
+from ctdna import fixed, levels, site_calls, snv, snv_background
 from ctdna.sites import FIXED_SITES
 
 F1, F2 = ("chr17", 7675088, "C", "T"), ("chr17", 7674220, "C", "T")
@@ -86,7 +86,9 @@ def cohort(plasma_rows: list[dict], sample_backgrounds=None, pon=True):
     table = pd.DataFrame(plasma_rows + (pon_rows() if pon else []))
     pon_frame = table[table["sample"].str.startswith("N")]
     background = (
-        snv.background_from_pon(pon_frame) if pon else pd.DataFrame(columns=snv.BACKGROUND_COLUMNS)
+        snv_background.background_from_pon(pon_frame)
+        if pon
+        else pd.DataFrame(columns=snv_background.BACKGROUND_COLUMNS)
     )
     calls, fixed_calls, detail = site_calls.call_snv_cohort(
         table, SHEET, TUMOUR, background, sample_backgrounds
@@ -175,7 +177,7 @@ def test_tf_zero_sample_and_pon_donors_are_not_detected():
     for i in range(4):  # every PoN donor against the other three (leave-one-out)
         donor = f"N{i + 1}"
         table = pd.DataFrame(pon_rows())
-        others = snv.background_from_pon(table[table["sample"] != donor])
+        others = snv_background.background_from_pon(table[table["sample"] != donor])
         own = table[(table["sample"] == donor) & (table["tumour_sample"] == FIXED_SITES)]
         assert fixed.call_fixed(own, others).detected == False, donor
 
@@ -308,7 +310,7 @@ def test_tumour_naive_with_mdm2_amplification():
     extra=st.integers(1, 10),
 )
 def test_more_alt_fragments_never_weaken_the_fixed_call(alts, site, extra):
-    background = snv.background_from_pon(pd.DataFrame(pon_rows()))
+    background = snv_background.background_from_pon(pd.DataFrame(pon_rows()))
     sites = [F1, F2, F3]
     before = fixed.call_fixed(
         pd.DataFrame(rows("X", FIXED_SITES, dict(zip(sites, alts)))), background

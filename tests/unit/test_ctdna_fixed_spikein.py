@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctdna import fixed, snv
+from ctdna import fixed, snv_background
 from tests.unit.test_ctdna_snv_spikein import N_PON, simulated_pon, site_frame
 
 SEED = 20240603
@@ -38,7 +38,7 @@ def simulate(
     """One row per simulated plasma sample (tf = 'pon' for leave-one-out donors) with its
     FixedCall fields and ``mutated_called`` (the mutated site is among the called ones)."""
     rows = []
-    for replicate in range(replicates):
+    for _replicate in range(replicates):
         rates, pon_alt, pon_depth, pon, background = simulated_pon(rng, n_sites, depth, np.nan)
         for tf in [t for t in tf_grid for _ in range(samples_per_tf)]:
             d, mutated = rng.poisson(depth, n_sites), rng.integers(n_sites)
@@ -48,7 +48,7 @@ def simulate(
             hit = bool(call.per_site["site_called"].fillna(False).iloc[mutated])
             rows.append({"tf": tf, **call.to_dict(), "mutated_called": hit})
         for i in range(N_PON if loo else 0):
-            others = snv.background_from_pon(pon[pon["sample"] != f"N{i}"])
+            others = snv_background.background_from_pon(pon[pon["sample"] != f"N{i}"])
             call = fixed.call_fixed(_frame(pon_alt[i], pon_depth[i]), others)
             rows.append({"tf": "pon", **call.to_dict(), "mutated_called": False})
     return pd.DataFrame(rows)

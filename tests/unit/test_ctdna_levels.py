@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from ctdna import levels
+from ctdna import level_markers, levels
 from ctdna.snv import SnvCall
 
 NAN = math.nan
@@ -145,7 +145,7 @@ def test_plasma_mdm2_amplification_without_tissue_data_is_positive():
 
 
 def test_mdm2_positive_needs_the_per_test_level():
-    settings = levels.CallSettings(test_level=0.005)
+    settings = level_markers.CallSettings(test_level=0.005)
     row = levels.sample_level(NO_SNV, cn(True, p=0.01), 5.0, settings=settings)
     assert row["detected"] is None and row["test_level"] == 0.005
 

@@ -1,4 +1,4 @@
-"""Overdispersed SNV null (ctdna.overdispersion, snv.background_from_pon, snv.pooled_test)
+"""Overdispersed SNV null (ctdna.overdispersion, snv_background.background_from_pon,
 and the leave-one-donor-out PoN check (ctdna.pon_check), on tiny fixtures named for the case.
 
 Independent references: moment estimates worked by hand in the comments; scipy's maximum
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from ctdna import overdispersion, pon_check, snv
+from ctdna import overdispersion, pon_check, snv, snv_background
 
 SEED = 20261207
 
@@ -84,7 +84,7 @@ def test_deep_homogeneous_pon_gives_a_near_binomial_null():
     heterogeneity): the fitted spread is small and the test of a 3,000-fragment sample is
     within a few % of the binomial tail at the fitted rate, with the same threshold."""
     rng = np.random.default_rng(SEED + 1)
-    background = snv.background_from_pon(
+    background = snv_background.background_from_pon(
         pon_counts(rng.binomial(100_000, 1e-4, (30, 20)), 100_000)
     )
     site = background.iloc[[0]]
@@ -106,8 +106,12 @@ def test_heterogeneous_pon_widens_the_null_tail():
     fragments, larger k_min, and larger than the former pooled-rate Beta null."""
     rng = np.random.default_rng(SEED + 2)
     factor = np.exp(rng.normal(-0.5, 1.0, (25, 20)))
-    calm = snv.background_from_pon(pon_counts(rng.binomial(10_000, 2e-4, (25, 20)), 10_000))
-    noisy = snv.background_from_pon(pon_counts(rng.binomial(10_000, 2e-4 * factor), 10_000))
+    calm = snv_background.background_from_pon(
+        pon_counts(rng.binomial(10_000, 2e-4, (25, 20)), 10_000)
+    )
+    noisy = snv_background.background_from_pon(
+        pon_counts(rng.binomial(10_000, 2e-4 * factor), 10_000)
+    )
     tests = {}
     for name, background in (("calm", calm), ("noisy", noisy)):
         site = background[~background["blacklisted"]].iloc[[0]]
@@ -167,7 +171,9 @@ def test_small_pon_falls_back_to_documented_defaults():
     (log-normal SD 0.5) and the site relative variance e^1.25 - 1, whose within-sample part
     is e - 1 (log-normal SD 1); none is estimated."""
     rng = np.random.default_rng(SEED + 3)
-    background = snv.background_from_pon(pon_counts(rng.binomial(3000, 2e-4, (5, 6)), 3000))
+    background = snv_background.background_from_pon(
+        pon_counts(rng.binomial(3000, 2e-4, (5, 6)), 3000)
+    )
     assert (background["dispersion_source"] == "default").all()
     assert (background["n_pon_donors"] == 5).all()
     assert background["site_dispersion"].to_numpy() == pytest.approx(math.exp(1.25) - 1)
@@ -183,7 +189,7 @@ def test_sample_background_keeps_the_beta_null():
     own = pd.DataFrame(
         {"sample": "S", "error_class": ["C>T"], "error_count": [9], "opportunity_count": [9999]}
     )
-    background = snv.background_from_sample(counts, own)
+    background = snv_background.background_from_sample(counts, own)
     assert background["within_dispersion"].isna().all()
     assert set(snv.null_parameters(background)) == {"beta"}
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctdna import snv
+from ctdna import snv, snv_background
 
 
 def _pon(rows):
@@ -41,7 +41,7 @@ def test_background_from_pon_by_hand():
             ("N2", "chr17", 30, "CA", "C", "deletion", 0, 0),
         ]
     )
-    background = snv.background_from_pon(pon, prior_weight=1000).set_index("pos")
+    background = snv_background.background_from_pon(pon, prior_weight=1000).set_index("pos")
     # SNV prior pooled over non-black-listed SNV rows (pos 10 only): (1 + 0.5) / (2000 + 1)
     prior = 1.5 / 2001
     assert background.loc[10, "prior_rate"] == pytest.approx(prior)
@@ -67,7 +67,7 @@ def test_background_recurrent_and_high_error_black_list():
     rows += [
         (f"N{i}", "chr17", 70, "T", "G", "snv", 30, 1000) for i in range(10)
     ]  # 3 % everywhere
-    background = snv.background_from_pon(_pon(rows)).set_index("pos")
+    background = snv_background.background_from_pon(_pon(rows)).set_index("pos")
     assert background.loc[10, "blacklist_reason"] == "recurrent_in_pon"
     assert background.loc[10, "n_pon_samples_carrying"] == 3
     assert background.loc[70, "blacklist_reason"] == "recurrent_in_pon;high_error"  # 300/10000
@@ -77,7 +77,7 @@ def test_background_recurrent_and_high_error_black_list():
 
 
 def test_background_from_empty_pon():
-    assert snv.background_from_pon(_pon([])).empty
+    assert snv_background.background_from_pon(_pon([])).empty
 
 
 def test_background_from_sample_by_class():
@@ -97,10 +97,10 @@ def test_background_from_sample_by_class():
             "opportunity_count": [9999, 9999, 1e6],
         }
     )
-    background = snv.background_from_sample(counts, own).set_index("pos")
+    background = snv_background.background_from_sample(counts, own).set_index("pos")
     assert background.loc[10, "error_rate"] == pytest.approx(9.5 / 10000)  # G>A is C>T
     assert background.loc[20, "error_rate"] == pytest.approx(
-        max(0.5 / 1000001, snv.MIN_PRIOR_RATE)
+        max(0.5 / 1000001, snv_background.MIN_PRIOR_RATE)
     )
     assert math.isnan(background.loc[30, "error_rate"])  # no insertion row
     assert not background["blacklisted"].any()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctdna import counting, snv
+from ctdna import counting, snv, snv_background
 from tests.unit.test_ctdna_count_fixtures import pair, write_bam, write_reference
 
 SEED = 20240601
@@ -49,7 +49,7 @@ class SimulatedPon(NamedTuple):
     alt: np.ndarray  # (N_PON, sites) alt fragments
     depth: np.ndarray  # (N_PON, sites) fragments
     counts: pd.DataFrame  # long per-site counts of every donor (sample N0..)
-    background: pd.DataFrame  # snv.background_from_pon(counts)
+    background: pd.DataFrame  # snv_background.background_from_pon(counts)
 
 
 def simulated_pon(
@@ -66,7 +66,9 @@ def simulated_pon(
         ],
         ignore_index=True,
     )
-    return SimulatedPon(rates, pon_alt, pon_depth, counts, snv.background_from_pon(counts))
+    return SimulatedPon(
+        rates, pon_alt, pon_depth, counts, snv_background.background_from_pon(counts)
+    )
 
 
 def simulate(
@@ -86,7 +88,7 @@ def simulate(
             )
         if replicate < 1:  # leave-one-out PoN calls, once per site count
             for i in range(N_PON):
-                others = snv.background_from_pon(pon[pon["sample"] != f"N{i}"])
+                others = snv_background.background_from_pon(pon[pon["sample"] != f"N{i}"])
                 call = snv.call_sample(site_frame(pon_alt[i], pon_depth[i]), others)
                 rows.append(
                     {
@@ -167,7 +169,7 @@ def test_bam_level_spike_in_through_counting(tmp_path):
         return counting.count_sites(path, sites, min_mapq=20, min_baseq=20)
 
     pon = pd.concat([counts(sample_bam(f"N{i}", 0.0)).assign(sample=f"N{i}") for i in range(3)])
-    background = snv.background_from_pon(pon)
+    background = snv_background.background_from_pon(pon)
     plasma = counts(sample_bam("P", 0.04))
     call = snv.call_sample(plasma.assign(tissue_vaf=0.3), background)
     assert plasma["depth_fragments"].iloc[0] == 3000  # every fragment covers the site once

@@ -1,4 +1,5 @@
-"""Plasma read simulation: CIGARs, planted allele fractions (samtools mpileup), copy number, errors."""
+"""Plasma read simulation: CIGARs, planted allele fractions (samtools mpileup), copy number,
+errors."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ def tumour_bam(tmp_path_factory):
 
 
 def _pileup(bam, chrom: str, pos: int) -> tuple[list[str], list[str]]:
-    """(bases, indel tokens like '-2' or '+1G') of samtools mpileup at one position, no overlap removal."""
+    """(bases, indel tokens like '-2' or '+1G') of samtools mpileup at one position, no overlap
+    removal."""
     samtools = require_tool("samtools")
     out = subprocess.run(
         [

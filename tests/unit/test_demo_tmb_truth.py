@@ -32,7 +32,10 @@ NONSYNONYMOUS = {
     "splice_acceptor_variant",
     "splice_donor_variant",
 }
-FORMAT = r"%CHROM\t%POS\t%REF\t%ALT\t%Consequence\t%gnomADe_AF\t%gnomADg_AF\t%MAX_AF\t[%AF]\t[%DP]\t[%AD]\n"
+FORMAT = (
+    r"%CHROM\t%POS\t%REF\t%ALT\t%Consequence\t%gnomADe_AF\t%gnomADg_AF\t%MAX_AF\t"
+    r"[%AF]\t[%DP]\t[%AD]\n"
+)
 
 
 def _bcftools_count(bcftools: str, vcf, panel, coding=None) -> int:

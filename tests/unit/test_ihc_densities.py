@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from ihc import densities
-from ihc.io import IDENTIFIER
 
 
 def long_table(rows):
@@ -32,7 +31,7 @@ def test_bad_rows_are_rejected_with_column_and_reason():
             ("P1", "P1-A", "cd8", "density_per_mm2", "12.5"),  # kept (case-insensitive)
         ]
     )
-    rows, rejects = densities.validate_long(table, IDENTIFIER)
+    rows, rejects = densities.validate_long(table)
     assert [(r["row"], r["column"]) for r in rejects] == [
         (1, "marker"),
         (2, "metric"),
@@ -56,8 +55,7 @@ def test_identical_duplicates_keep_one_conflicting_duplicates_reject_all():
                 ("P1", "A", "CD4", "density_per_mm2", "50"),
                 ("P1", "A", "CD4", "density_per_mm2", "51"),
             ]
-        ),
-        IDENTIFIER,
+        )
     )
     kept, rejects = densities.deduplicate(rows)
     assert kept[["marker", "value"]].values.tolist() == [["CD3", 50.0]]
@@ -69,7 +67,7 @@ def test_identical_duplicates_keep_one_conflicting_duplicates_reject_all():
 
 
 def blocks_of(rows_spec, rule):
-    rows, _ = densities.validate_long(long_table(rows_spec), IDENTIFIER)
+    rows, _ = densities.validate_long(long_table(rows_spec))
     blocks, _ = densities.block_table(rows)
     return densities.patient_table(blocks, rows, rule)
 
@@ -127,8 +125,7 @@ def test_more_positive_than_viable_tumour_cells_is_rejected():
                 ("P1", "A", "PD-L1", "viable_tumour_cells", "100"),
                 ("P1", "A", "PD-L1", "pdl1_pos_tumour_cells", "150"),
             ]
-        ),
-        IDENTIFIER,
+        )
     )
     blocks, rejects = densities.block_table(rows)
     assert rejects[0]["row"] == 2 and "more PD-L1+ tumour cells" in rejects[0]["reason"]
@@ -136,7 +133,7 @@ def test_more_positive_than_viable_tumour_cells_is_rejected():
 
 
 def test_empty_table_gives_no_patient():
-    rows, _ = densities.validate_long(long_table([]), IDENTIFIER)
+    rows, _ = densities.validate_long(long_table([]))
     blocks, _ = densities.block_table(rows)
     table, rejects = densities.patient_table(blocks, rows, "mean")
     assert table.empty and rejects == [] and list(table.columns) == densities.PATIENT_COLUMNS
@@ -150,8 +147,7 @@ def test_sample_id_shared_by_two_patients_is_rejected():
                 ("P2", "S1", "CD3", "density_per_mm2", "5"),
                 ("P2", "S2", "CD3", "density_per_mm2", "7"),
             ]
-        ),
-        IDENTIFIER,
+        )
     )
     rows, rejects = densities.reject_shared_samples(rows)
     assert rows["sample"].tolist() == ["S2"] and [r["row"] for r in rejects] == [1, 2]

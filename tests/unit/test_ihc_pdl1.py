@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ihc import pdl1
 
@@ -78,10 +80,6 @@ def test_given_pathologist_cps_wins_over_counts():
 def test_block_without_pdl1_has_reason():
     scores = pdl1.block_scores({})
     assert math.isnan(scores["cps"]) and scores["cps_na_reason"] == "no CPS or PD-L1 counts"
-
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)

@@ -123,3 +123,21 @@ def test_zero_lymphocytes_give_na_ratios():
     assert math.isnan(blood.markers.ratio(5.0, 0.0)) and math.isnan(
         blood.markers.ratio(float("nan"), 2.0)
     )
+
+
+@pytest.mark.parametrize(
+    "value, sign, expected",
+    [
+        (3.0, None, True),  # 3 < 5
+        (5.0, None, False),  # 5 is not below 5
+        (7.0, None, False),
+        (5.0, "<", True),  # '<5': every possible value is below 5
+        (6.0, "<", None),  # '<6' may be 5.5 or 4
+        (5.0, ">", False),  # '>5': never below 5
+        (4.0, ">", None),  # '>4' may be 4.5 or 6
+        (float("nan"), None, None),
+    ],
+)
+def test_decided_below_by_hand(value, sign, expected):
+    """Albumin below its cut (mGPS), with censored values, worked by hand at cut 5."""
+    assert blood.draws.decided_below(value, sign, 5.0) is expected

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from datetime import date
 
 import pandas as pd
@@ -14,7 +13,6 @@ import blood.markers
 import blood.rows
 
 START = {"P1": date(2024, 3, 1)}
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def long_table(spec):
@@ -37,7 +35,7 @@ def long_table(spec):
 
 def markers(spec, tolerance=0):
     """labs_patient row of P1 through the labs-markers steps; and the rejects."""
-    rows, rejects = blood.rows.normalise(long_table(spec), START, {}, IDENTIFIER)
+    rows, rejects = blood.rows.normalise(long_table(spec), START, {})
     rows, bad = blood.rows.deduplicate(rows)
     baseline, later, bad2 = blood.markers.select_values(rows)
     pairs = blood.draws.same_draw_pairs(rows, blood.markers.BASELINE_WINDOW_DAYS, tolerance)
@@ -119,7 +117,6 @@ def test_censored_value_parsing_and_text_refused():
         long_table([("2024-02-29", "crp", "<<5", "mg/L"), ("2024-02-29", "crp", "neg", "mg/L")]),
         START,
         {},
-        IDENTIFIER,
     )
     assert [r["reason"] for r in rejects] == [
         "value '<<5' is not a number (nor <x / >x)",

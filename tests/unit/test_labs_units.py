@@ -10,7 +10,6 @@ import pytest
 import blood.analytes
 import blood.markers
 import blood.rows
-from ihc.io import IDENTIFIER
 
 STARTS = {"P1": date(2024, 3, 1)}
 
@@ -68,7 +67,7 @@ def test_bad_rows_are_rejected_naming_row_column_and_reason():
             ("P1", "2024-02-29", "albumin", "15", "g/L"),  # kept, unusual
         ]
     )
-    rows, rejects = blood.rows.normalise(table, STARTS, {}, IDENTIFIER)
+    rows, rejects = blood.rows.normalise(table, STARTS, {})
     assert [(r["row"], r["column"]) for r in rejects] == [
         (1, "unit"),
         (2, "value"),
@@ -92,7 +91,7 @@ def test_patient_with_invalid_start_date_is_rejected():
     starts, problems = blood.rows.start_dates(clinical)
     assert starts == STARTS and "no single valid start_date" in problems["P2"]
     rows, rejects = blood.rows.normalise(
-        lab_rows([("P2", "2024-02-29", "crp", "5", "mg/L")]), starts, problems, IDENTIFIER
+        lab_rows([("P2", "2024-02-29", "crp", "5", "mg/L")]), starts, problems
     )
     assert rows.empty and "no single valid start_date" in rejects[0]["reason"]
 
@@ -106,7 +105,7 @@ def test_conflicting_same_day_values_are_all_rejected_after_conversion():
             ("P1", "2024-02-28", "albumin", "30", "g/L"),
         ]
     )  # conflict
-    rows, _ = blood.rows.normalise(table, STARTS, {}, IDENTIFIER)
+    rows, _ = blood.rows.normalise(table, STARTS, {})
     kept, rejects = blood.rows.deduplicate(rows)
     assert kept[["analyte", "value"]].values.tolist() == [["crp", 12.0]]
     assert sorted(r["row"] for r in rejects) == [2, 3, 4]

@@ -45,7 +45,8 @@ def test_every_clinical_problem_is_listed_with_its_spreadsheet_row(tmp_path):
         "refuse: c.csv row 4, column progression_date: '2021-13-01' is not an ISO date YYYY-MM-DD",
         "refuse: c.csv row 5, column best_response: 'XX' is not one of CR, PR, SD, PD, NE",
         "refuse: c.csv row 5, column progression_date: 2020-12-31 is before start_date 2021-01-10",
-        "refuse: c.csv row 5, column last_followup_date: 2020-01-01 is before start_date 2021-01-10",
+        "refuse: c.csv row 5, column last_followup_date: 2020-01-01 is before start_date "
+        "2021-01-10",
         "refuse: c.csv row 5, column diagnosis_date: 2021-02-01 is after start_date 2021-01-10",
     ]
 
@@ -88,8 +89,9 @@ def test_labs_censored_values_pass_and_every_problem_is_listed(tmp_path):
     assert findings(tmp_path, "l.csv", text, table_checks.check_labs) == [
         "refuse: l.csv row 4, column date: '05/01/2021' is not an ISO date YYYY-MM-DD "
         "(looks like DD/MM/YYYY or MM/DD/YYYY)",
-        "refuse: l.csv row 5, column analyte: 'neutrophil' is not one of neutrophils, lymphocytes, "
-        "monocytes, platelets, leukocytes, crp, albumin (did you mean 'neutrophils'?)",
+        "refuse: l.csv row 5, column analyte: 'neutrophil' is not one of neutrophils, "
+        "lymphocytes, monocytes, platelets, leukocytes, crp, albumin "
+        "(did you mean 'neutrophils'?)",
         "refuse: l.csv row 6, column value: 'high' is not a number (nor a censored value such as "
         "<5 or >200)",
         "refuse: l.csv row 7, column unit: 'mmol/L' is not an accepted unit for crp (mg/L, mg/dL, "

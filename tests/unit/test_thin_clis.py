@@ -4,7 +4,9 @@ called), and a library command returns what its console script writes."""
 
 from __future__ import annotations
 
+import argparse
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from ctdna.call_command import CallOptions
 from ctdna.count_command import CountOptions
 from ctdna.exceptions import CtdnaInputError
 from ctdna.sites import FIXED_SITES
+from stereosarc import clikit
 from stereosarc.tables import read_output_table
 from tmb.command import TmbOptions
 from tmb.exceptions import TmbInputError
@@ -142,3 +145,23 @@ def test_labs_command_returns_what_labs_markers_writes(tmp_path):
     assert written.loc[0, "nlr"] == pytest.approx(result.patients.loc[0, "nlr"]) == 3.0
     assert written.loc[0, "albumin_g_l"] == pytest.approx(39.0)  # 3.9 g/dL
     assert len(read_output_table(rejects)) == len(result.rejects) == 2  # furlongs, P09
+
+
+@dataclasses.dataclass(frozen=True)
+class _ToyOptions:
+    table: Path
+    extra: Path | None = None
+    parts: tuple[Path, ...] = ()
+    level: float = 0.5
+    genes: tuple[str, ...] = ()
+
+
+def test_options_from_takes_arguments_by_field_name_and_types_paths():
+    args = argparse.Namespace(
+        table="t.tsv", extra="", parts=["a.tsv", "b.tsv"], level=0.1, genes="A,B", out="x"
+    )
+    options = clikit.options_from(_ToyOptions, args, genes=("A", "B"))
+    assert options == _ToyOptions(
+        Path("t.tsv"), None, (Path("a.tsv"), Path("b.tsv")), 0.1, ("A", "B")
+    )
+    assert clikit.options_from(_ToyOptions, argparse.Namespace(table="t")).level == 0.5

@@ -55,7 +55,9 @@ def run(tmp_path, vcf: Path, *extra) -> tuple:
 
 def bundled_rows() -> list[list[str]]:
     lines = [
-        l for l in drivers.bundled_hotspots().read_text().splitlines() if not l.startswith("#")
+        line
+        for line in drivers.bundled_hotspots().read_text().splitlines()
+        if not line.startswith("#")
     ]
     return [line.split("\t") for line in lines[1:]]
 
@@ -65,7 +67,7 @@ def test_bundled_list_cites_its_source_and_is_well_formed():
     assert "cancerhotspots.org v2" in text and "Chang" in text and "GRCh38" in text
     rows = bundled_rows()
     assert len(rows) >= 40 and {r[4] for r in rows} >= {"TP53", "KRAS", "PIK3CA", "NRAS"}
-    for chrom, pos, ref, alt, gene, change in rows:
+    for chrom, pos, ref, alt, _gene, change in rows:
         assert chrom.startswith("chr") and int(pos) > 0 and ref in "ACGT" and alt in "ACGT"
         assert ref != alt and change.startswith("p.")
     # published GRCh38 alleles (ClinVar/CIViC), written independently of the list
@@ -124,9 +126,9 @@ def bcftools_not_listed(tmp_path) -> set:
         text=True,
     ).stdout
     return {
-        tuple(l.split("\t")[i] for i in (0, 1, 3, 4))
-        for l in out.splitlines()
-        if not l.startswith("#")
+        tuple(line.split("\t")[i] for i in (0, 1, 3, 4))
+        for line in out.splitlines()
+        if not line.startswith("#")
     }
 
 
@@ -149,7 +151,7 @@ def test_default_excludes_listed_alleles_and_cosmic_count_like_bcftools(tmp_path
         capture_output=True,
         text=True,
     ).stdout
-    low_cosmic = {tuple(l.split("\t")[i] for i in (0, 1, 3, 4)) for l in out.splitlines()}
+    low_cosmic = {tuple(line.split("\t")[i] for i in (0, 1, 3, 4)) for line in out.splitlines()}
     assert {k for k, ok in zip(keys, trace["cosmic_ok"]) if ok == 1} == low_cosmic
     assert {k for k, c in zip(keys, trace["counted"]) if c == 1} == not_listed & low_cosmic
     assert trace["reason"].tolist() == [

@@ -50,8 +50,9 @@ def allele(
     )
 
 
-def judge(rows, filter_settings=FilterSettings(), **kw):
-    return judge_alleles(pd.DataFrame(rows, columns=ALLELE_COLUMNS), filter_settings, PANEL, **kw)
+def judge(rows, filter_settings=None, **kw):
+    frame = pd.DataFrame(rows, columns=ALLELE_COLUMNS)
+    return judge_alleles(frame, filter_settings or FilterSettings(), PANEL, **kw)
 
 
 def test_each_default_filter_excludes_its_case():

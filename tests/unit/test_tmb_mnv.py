@@ -112,7 +112,7 @@ def test_without_the_rule_every_snv_counts(tmp_path):
 def test_indel_membership_over_the_affected_bases_equals_bcftools_variant_overlap(tmp_path):
     _, trace = run(tmp_path)
     ids, _ = bcftools_events()
-    lines = [l.split("\t") for l in VCF.read_text().splitlines() if not l.startswith("#")]
+    lines = [row.split("\t") for row in VCF.read_text().splitlines() if not row.startswith("#")]
     in_panel = {f[2] for f, ok in zip(lines, trace["in_panel"]) if ok == 1}
     passing = {f[2] for f in lines if f[6] == "PASS"}
     assert in_panel & passing == ids

@@ -16,8 +16,9 @@ PANEL_MB = 1.3
 def test_interval_matches_r_poisson_test():
     rscript = require_tool("Rscript")
     code = (
-        "for (k in c(%s)) { ci <- poisson.test(k, T = %s)$conf.int; "
-        "cat(sprintf('%%.15g %%.15g\\n', ci[1], ci[2])) }" % (",".join(map(str, COUNTS)), PANEL_MB)
+        f"for (k in c({','.join(map(str, COUNTS))})) {{ "
+        f"ci <- poisson.test(k, T = {PANEL_MB})$conf.int; "
+        "cat(sprintf('%.15g %.15g\\n', ci[1], ci[2])) }"
     )
     out = subprocess.run([rscript, "-e", code], check=True, capture_output=True, text=True).stdout
     expected = [tuple(map(float, line.split())) for line in out.strip().splitlines()]

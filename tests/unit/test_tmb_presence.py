@@ -56,7 +56,7 @@ def run(tmp_path, vcf: Path, *extra) -> int:
 
 
 def error_line(capsys) -> str:
-    lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("tmb-calc")]
+    lines = [row for row in capsys.readouterr().err.splitlines() if row.startswith("tmb-calc")]
     assert len(lines) == 1
     return lines[0]
 

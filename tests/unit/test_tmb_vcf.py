@@ -27,12 +27,16 @@ def needs(**kw):
     return vcf_io.FieldNeeds(**{**base, **kw})
 
 
-def trace_of(path, sample="T1", settings=FilterSettings(), chunk=2, **kw):
+def trace_of(path, sample="T1", settings=None, chunk=2, **kw):
     vcf = vcf_io.open_vcf(path)
     plan = vcf_io.plan_reading(vcf, path, sample, needs(**kw))
     seen, parts = set(), []
     for _, alleles in vcf_io.iter_allele_chunks(vcf, plan, chunk):
-        parts.append(trace_frame(judge_alleles(alleles, settings, PANEL, counted_keys=seen)))
+        parts.append(
+            trace_frame(
+                judge_alleles(alleles, settings or FilterSettings(), PANEL, counted_keys=seen)
+            )
+        )
     return pd.concat(parts, ignore_index=True), plan
 
 
@@ -90,7 +94,8 @@ def test_snpeff_ann_with_info_population_field(tmp_path):
     path = write_vcf(tmp_path / "snpeff.vcf", records, annotation="ANN", extra=extra)
     trace, plan = trace_of(path)
     assert plan.layout.tag == "ANN"
-    # 100: gnomAD 0.002 > 0.001; 200: stop_gained (after '&' split), no AF = 0 -> counted; 300 synonymous
+    # 100: gnomAD 0.002 > 0.001; 200: stop_gained (after '&' split), no AF = 0 -> counted;
+    # 300 synonymous
     assert trace["counted"].tolist() == [0, 1, 0]
 
 
@@ -196,7 +201,7 @@ def test_corruption_after_the_first_blocks_is_an_error_naming_the_file(tmp_path)
             100 + i,
             "A",
             "C",
-            "CSQ=" + csq("C", "missense_variant", gene="G%08d" % rng.randrange(10**8)),
+            "CSQ=" + csq("C", "missense_variant", gene=f"G{rng.randrange(10**8):08d}"),
         )
         for i in range(4000)
     ]

@@ -1,0 +1,22 @@
+/* Binding an htslib shared library at run time (declarations and contract: _htsbind.h). */
+#include "_htsbind.h"
+
+#include <dlfcn.h>
+
+int hts_bind_symbols(const char *path, const hts_symbol_t *table, size_t n, int *bound) {
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        PyErr_Format(PyExc_OSError, "cannot load htslib %s: %s", path, dlerror());
+        return -1;
+    }
+    *bound = 0;
+    for (size_t i = 0; i < n; i++) {
+        *table[i].slot = dlsym(lib, table[i].name);
+        if (!*table[i].slot) {
+            PyErr_Format(PyExc_OSError, "htslib %s has no symbol %s", path, table[i].name);
+            return -1;
+        }
+    }
+    *bound = 1;
+    return 0;
+}

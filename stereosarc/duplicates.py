@@ -1,0 +1,54 @@
+"""Repeated input rows, one rule for every stage (ihc long table, labs).
+
+Rows sharing a key are one record when they agree: the first is kept and every other one
+becomes a reject ("duplicate"). Rows sharing a key that disagree are all rejected
+("conflicting"): which one is right cannot be told. Each stage words its own reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from stereosarc.rejects import Reject, reject
+
+# duplicates within this relative difference are the same value (a number typed twice and
+# parsed through different units or binary rounding)
+SAME_VALUE_RTOL = 1e-9
+
+
+def same_values(values: pd.Series) -> bool:
+    """True when every value equals the first one up to SAME_VALUE_RTOL (relative)."""
+    return bool(np.isclose(values, values.iloc[0], rtol=SAME_VALUE_RTOL, atol=0).all())
+
+
+def value_reject(stage: str, row: Any, reason: str) -> Reject:
+    """The reject of the value of a repeated row (attributes source_file, source_row, patient)."""
+    return reject(
+        stage, row.source_file, row.source_row, reason, column="value", patient=row.patient
+    )
+
+
+def resolve_duplicates(
+    rows: pd.DataFrame,
+    keys: list[str],
+    agree: Callable[[pd.DataFrame], bool],
+    duplicate: Callable[[pd.Series, Any], Reject],
+    conflicting: Callable[[pd.DataFrame, Any], Reject],
+    dropna: bool = True,
+) -> tuple[list[pd.Series], list[Reject]]:
+    """(first row of every key group whose rows ``agree``, rejects in key order):
+    ``duplicate(first, row)`` for the other rows of such a group, ``conflicting(group, row)``
+    for every row of a group that does not agree. ``dropna`` as in pandas ``groupby``."""
+    keep, rejects = [], []
+    for _, group in rows.groupby(keys, sort=True, dropna=dropna):
+        first = group.iloc[0]
+        if len(group) == 1 or agree(group):
+            keep.append(first)
+            rejects += [duplicate(first, r) for r in group.iloc[1:].itertuples(index=False)]
+        else:
+            rejects += [conflicting(group, r) for r in group.itertuples(index=False)]
+    return keep, rejects
