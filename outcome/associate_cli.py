@@ -8,12 +8,15 @@ outcome.associate_command.associate_cohort, write each table that was asked for.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from outcome import censoring, multivariable, primary, stats_io, validation
 from outcome.associate_command import DEFAULTS, AssociateOptions, associate_cohort
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import make_parser, options_from, run_cli
 
+DESCRIPTION = (
+    "Association of every biomarker with PFS and objective response "
+    "(Cox, log-rank, KM, Fisher, logistic, BH)."
+)
 EXAMPLE = (
     "outcome-associate --biomarkers biomarkers.tsv --ctdna ctdna.tsv "
     "--seed 20240601 --out associations.tsv --out-km km.tsv "
@@ -134,12 +137,7 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 def associate_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-associate."""
-    parser = make_parser(
-        "outcome-associate",
-        "Association of every biomarker with PFS and "
-        "objective response (Cox, log-rank, KM, Fisher, logistic, BH).",
-        EXAMPLE,
-    )
+    parser = make_parser("outcome-associate", DESCRIPTION, EXAMPLE)
     parser.add_argument("--biomarkers", required=True, help="biomarkers.tsv (outcome-merge)")
     parser.add_argument("--ctdna", help="ctdna.tsv (one row per plasma sample; optional)")
     _add_family_arguments(parser)
@@ -152,23 +150,11 @@ def associate_parser() -> argparse.ArgumentParser:
 
 
 def _associate(args: argparse.Namespace) -> None:
-    options = AssociateOptions(
-        biomarkers=Path(args.biomarkers),
-        ctdna=Path(args.ctdna) if args.ctdna else None,
-        seed=args.seed,
-        min_n=args.min_n,
+    options = options_from(
+        AssociateOptions,
+        args,
         min_events_per_variable=args.min_events,
-        landmark_days=args.landmark_days,
-        landmark_window_days=args.landmark_window_days,
-        n_bootstrap=args.n_bootstrap,
-        enet_repeats=args.enet_repeats,
-        mice_imputations=args.mice_imputations,
-        mice_iterations=args.mice_iterations,
-        primary_alpha=args.primary_alpha,
-        primary_sided=args.primary_sided,
-        primary_censoring=args.primary_censoring,
         covariates=multivariable.parse_covariates(args.multivariable_covariates),
-        validation_bootstraps=args.validation_bootstraps,
         **{f"{table}_table": bool(getattr(args, option)) for option, _, table in OPTIONAL_OUTPUTS},
     )
     result = associate_cohort(options)

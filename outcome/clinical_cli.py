@@ -7,13 +7,13 @@ outcome.clinical_command.clinical_endpoints, write.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from outcome import censoring, irecist, merge_io
 from outcome.clinical_command import ClinicalOptions, clinical_endpoints
 from stereosarc import protocol
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import make_parser, options_from, run_cli
 
+DESCRIPTION = "PFS, 6-month PFS, OS and objective response per randomised patient."
 EXAMPLE = (
     "outcome-clinical --clinical clinical.csv --out clinical_endpoints.tsv "
     "--rejects rejects_clinical.tsv"
@@ -22,11 +22,7 @@ EXAMPLE = (
 
 def clinical_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-clinical."""
-    parser = make_parser(
-        "outcome-clinical",
-        "PFS, 6-month PFS, OS and objective response per randomised patient.",
-        EXAMPLE,
-    )
+    parser = make_parser("outcome-clinical", DESCRIPTION, EXAMPLE)
     parser.add_argument("--clinical", required=True, help="clinical table (DESIGN.md)")
     parser.add_argument(
         "--pfs-horizon-days",
@@ -66,14 +62,7 @@ def clinical_parser() -> argparse.ArgumentParser:
 
 
 def _clinical(args: argparse.Namespace) -> None:
-    options = ClinicalOptions(
-        clinical=Path(args.clinical),
-        pfs_horizon_days=args.pfs_horizon_days,
-        ne_is_non_response=not args.ne_missing,
-        assessment_interval_days=args.assessment_interval_days,
-        assessment_window_days=args.assessment_window_days,
-        irecist_unconfirmed=args.irecist_unconfirmed,
-    )
+    options = options_from(ClinicalOptions, args, ne_is_non_response=not args.ne_missing)
     result = clinical_endpoints(options)
     merge_io.write_endpoints(result.endpoints, result.rejects, args.out, args.rejects)
 

@@ -7,28 +7,24 @@ outcome.merge_command.merge_biomarkers, write.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from outcome import merge, merge_io
 from outcome.merge_command import TMB_RULES, MergeOptions, merge_biomarkers
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import make_parser, options_from, run_cli
 
 EXAMPLE = (
     "outcome-merge --clinical-endpoints clinical_endpoints.tsv --tmb tmb.tsv "
     "--ctdna ctdna.tsv --ihc ihc_patient.tsv --labs labs_patient.tsv --rejects "
     "rejects_ihc.tsv rejects_labs.tsv --out biomarkers.tsv --out-rejects rejects.tsv"
 )
-OPTIONAL_INPUTS = ("tmb", "ctdna", "ihc", "labs")  # absent: NA columns
+DESCRIPTION = (
+    "One row per randomised patient: endpoints and biomarkers, with the pre-specified dichotomies."
+)
 
 
 def merge_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-merge."""
-    parser = make_parser(
-        "outcome-merge",
-        "One row per randomised patient: endpoints and "
-        "biomarkers, with the pre-specified dichotomies.",
-        EXAMPLE,
-    )
+    parser = make_parser("outcome-merge", DESCRIPTION, EXAMPLE)
     parser.add_argument("--clinical-endpoints", required=True, help="clinical_endpoints.tsv")
     parser.add_argument("--tmb", help="cohort/tmb.tsv (one row per tumour sample)")
     parser.add_argument("--ctdna", help="ctdna.tsv (one row per plasma sample)")
@@ -59,18 +55,7 @@ def merge_parser() -> argparse.ArgumentParser:
 
 
 def _merge(args: argparse.Namespace) -> None:
-    given = {name: Path(getattr(args, name)) for name in OPTIONAL_INPUTS if getattr(args, name)}
-    options = MergeOptions(
-        clinical_endpoints=Path(args.clinical_endpoints),
-        **given,
-        rejects=tuple(Path(path) for path in args.rejects),
-        tmb_rule=args.tmb_rule,
-        tmb_high=args.tmb_high,
-        cps_cut=args.cps_cut,
-        nlr_cut=args.nlr_cut,
-        mgps_cut=args.mgps_cut,
-    )
-    result = merge_biomarkers(options)
+    result = merge_biomarkers(options_from(MergeOptions, args))  # absent inputs: NA columns
     merge_io.write_merge(result.biomarkers, result.rejects, args.out, args.out_rejects)
 
 
