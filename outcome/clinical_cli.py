@@ -11,12 +11,28 @@ import argparse
 from outcome import censoring, irecist, merge_io
 from outcome.clinical_command import ClinicalOptions, clinical_endpoints
 from stereosarc import protocol
-from stereosarc.clikit import make_parser, options_from, run_cli
+from stereosarc.clikit import add_options, make_parser, options_from, run_cli
 
 DESCRIPTION = "PFS, 6-month PFS, OS and objective response per randomised patient."
 EXAMPLE = (
     "outcome-clinical --clinical clinical.csv --out clinical_endpoints.tsv "
     "--rejects rejects_clinical.tsv"
+)
+
+ASSESSMENT_OPTIONS = (  # flag, type, default, help: the missed-assessment censoring rule
+    (
+        "--assessment-interval-days",
+        float,
+        censoring.ASSESSMENT_INTERVAL_DAYS,
+        "scheduled tumour-assessment interval for the missed-assessment PFS censoring rule "
+        "(default: %(default)s; to confirm against the protocol)",
+    ),
+    (
+        "--assessment-window-days",
+        float,
+        censoring.ASSESSMENT_WINDOW_DAYS,
+        "visit window added to 2 intervals (default: %(default)s)",
+    ),
 )
 
 
@@ -35,20 +51,7 @@ def clinical_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="best response NE gives objective_response NA instead of 0",
     )
-    parser.add_argument(
-        "--assessment-interval-days",
-        type=float,
-        default=censoring.ASSESSMENT_INTERVAL_DAYS,
-        help="scheduled tumour-assessment interval for the missed-assessment "
-        "PFS censoring rule (default: %(default)s; to confirm against "
-        "the protocol)",
-    )
-    parser.add_argument(
-        "--assessment-window-days",
-        type=float,
-        default=censoring.ASSESSMENT_WINDOW_DAYS,
-        help="visit window added to 2 intervals (default: %(default)s)",
-    )
+    add_options(parser, ASSESSMENT_OPTIONS)
     parser.add_argument(
         "--irecist-unconfirmed",
         choices=irecist.UNCONFIRMED_RULES,

@@ -10,7 +10,7 @@ import argparse
 
 from outcome import merge, merge_io
 from outcome.merge_command import TMB_RULES, MergeOptions, merge_biomarkers
-from stereosarc.clikit import make_parser, options_from, run_cli
+from stereosarc.clikit import add_option_family, make_parser, options_from, run_cli
 
 EXAMPLE = (
     "outcome-merge --clinical-endpoints clinical_endpoints.tsv --tmb tmb.tsv "
@@ -37,18 +37,15 @@ def merge_parser() -> argparse.ArgumentParser:
         default="first",
         help="several tumour samples: max TMB or smallest sample id (default: %(default)s)",
     )
-    for name, default, source in (
+    cuts = (
         ("tmb-high", merge.TMB_HIGH_CUT, "FDA TMB-H"),
         ("cps-cut", merge.CPS_CUT, "22C3 CPS ≥ 1"),
         ("nlr-cut", merge.NLR_CUT, "Somasundaram et al. 2023"),
         ("mgps-cut", merge.MGPS_CUT, "McMillan 2013"),
-    ):
-        parser.add_argument(
-            f"--{name}",
-            type=float,
-            default=default,
-            help=f"dichotomy: value >= cut (default: %(default)s, {source})",
-        )
+    )
+    add_option_family(
+        parser, "--{}", float, "dichotomy: value >= cut (default: %(default)s, {})", cuts
+    )
     parser.add_argument("--out", required=True, help="biomarkers.tsv (.parquet beside it)")
     parser.add_argument("--out-rejects", required=True, help="cohort rejects.tsv")
     return parser
