@@ -7,30 +7,21 @@ and ``_file`` (base name) kept for messages and rejects.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pandas as pd
 
 from blood.exceptions import LabsInputError
-from stereosarc.errors import InputError
 from stereosarc.rejects import reject_table
-from stereosarc.tables import read_table, write_table
+from stereosarc.tables import read_file_table, write_table
 
 LOG = logging.getLogger("blood.io")
-FILE_COLUMN = "_file"  # base name of the input file of a row, for messages and rejects
 LABS_COLUMNS = ["patient", "date", "analyte", "value", "unit"]  # DESIGN.md blood long format
 CLINICAL_COLUMNS = ["patient", "start_date"]  # of the clinical table, what labs-markers reads
 
 
 def _read(path, required: list[str]) -> pd.DataFrame:
     """read_table as LabsInputError (message unchanged: it names the file), with _file."""
-    path = Path(path)
-    try:
-        table = read_table(path, required=required)
-    except InputError as err:
-        raise LabsInputError(str(err)) from err
-    table[FILE_COLUMN] = path.name
-    return table
+    return read_file_table(path, required, LabsInputError)
 
 
 def read_labs(path) -> pd.DataFrame:

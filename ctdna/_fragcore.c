@@ -55,8 +55,6 @@ static const char NT16[] = "=ACMGRSVTWYHKDBN"; /* BAM 4-bit base codes (SAM spec
 /* ---------------------------------------------------------------- binding htslib */
 
 static PyObject *bind(PyObject *self, PyObject *args) {
-    const char *path;
-    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
     const hts_symbol_t table[] = {
         {"hts_version", (void **)&H.version}, {"hts_open", (void **)&H.open},
         {"hts_close", (void **)&H.close}, {"hts_set_fai_filename", (void **)&H.set_fai_filename},
@@ -68,8 +66,7 @@ static PyObject *bind(PyObject *self, PyObject *args) {
         {"bam_init1", (void **)&H.init1}, {"bam_destroy1", (void **)&H.destroy1},
         {"bam_aux_get", (void **)&H.aux_get}, {"bam_aux2i", (void **)&H.aux2i},
         {"bam_aux2Z", (void **)&H.aux2Z}};
-    if (hts_bind_symbols(path, table, sizeof table / sizeof table[0], &bound) < 0) return NULL;
-    return PyUnicode_FromString(H.version());
+    return hts_bind_from_args(args, table, sizeof table / sizeof table[0], &bound, &H.version);
 }
 
 /* ---------------------------------------------------------------- small buffers */

@@ -16,13 +16,15 @@ from ctdna import lod as lod_model
 from ctdna import markers as markers_model
 from ctdna import snv as snv_model
 from ctdna.call_command import CN_EXCLUDE, CN_GENES, CallOptions, call_cohort
-from stereosarc.clikit import make_parser, options_from, run_cli
+from stereosarc.clikit import add_options, make_parser, options_from, run_cli
 
 EXAMPLE = (
     "ctdna-call --samplesheet samplesheet.valid.csv --site-counts *.site_counts.tsv "
     "--target-depth *.target_depth.tsv --tissue-cn tissue_cn.tsv "
     "--clinical clinical.csv --outdir ."
 )
+
+DEFAULT = " (default: %(default)s)"  # argparse fills in the option's default
 
 
 def _genes(text: str) -> tuple[str, ...]:
@@ -35,6 +37,44 @@ def _fraction(text: str) -> float:
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"{text} is not in (0, 1)")
     return value
+
+
+CALL_OPTIONS = (  # flag, type, default, help: the level, copy-number and dynamics settings
+    (
+        "--max-lod",
+        _fraction,
+        lod_model.MAX_LOD_TF,
+        "largest LoD95 tumour fraction at which a negative counts" + DEFAULT,
+    ),
+    (
+        "--tissue-amp-cn",
+        float,
+        markers_model.TISSUE_AMP_CN,
+        "tissue MDM2 copy number from which MDM2 is informative" + DEFAULT,
+    ),
+    ("--cn-genes", None, ",".join(CN_GENES), "copy-number genes, not reference" + DEFAULT),
+    ("--cn-exclude", None, ",".join(CN_EXCLUDE), "genes neither reference nor called" + DEFAULT),
+    ("--amp-log2", float, cn_model.AMP_LOG2, "MDM2 log2 ratio threshold" + DEFAULT),
+    (
+        "--amp-z",
+        float,
+        cn_model.AMP_Z,
+        "MDM2 test level as a z equivalent: predictive t p-value <= Phi(-z)" + DEFAULT,
+    ),
+    ("--min-pon", int, cn_model.MIN_PON, "PoN samples needed for z" + DEFAULT),
+    (
+        "--default-cn",
+        float,
+        None,
+        "MDM2 tumour copy number when tissue_cn has none (default: none, TF from CN NA)",
+    ),
+    (
+        "--molecular-response",
+        _fraction,
+        dynamics_model.RESPONSE_DECREASE,
+        "TF decrease baseline->month6 defining molecular response" + DEFAULT,
+    ),
+)
 
 
 def call_parser() -> argparse.ArgumentParser:
@@ -52,59 +92,16 @@ def call_parser() -> argparse.ArgumentParser:
     )
     add("--tissue-cn", help="tissue copy number table: patient, gene, copy_number[, purity]")
     add("--clinical", help="clinical table (progression_date, for the lead time)")
-    dflt = " (default: %(default)s)"
-    add("--alpha", type=_fraction, default=snv_model.ALPHA, help="SNV detection level" + dflt)
-    add("--ci-level", type=_fraction, default=cn_model.CI_LEVEL, help="interval level" + dflt)
+    add("--alpha", type=_fraction, default=snv_model.ALPHA, help="SNV detection level" + DEFAULT)
+    add("--ci-level", type=_fraction, default=cn_model.CI_LEVEL, help="interval level" + DEFAULT)
     add(
         "--multiplicity",
         choices=["auto", "het", "tissue_vaf"],
         default="auto",
         help="SNV site copy-state model of ctdna.snv (auto: tissue copy number, purity "
-        "and VAF where given)" + dflt,
+        "and VAF where given)" + DEFAULT,
     )
-    add(
-        "--max-lod",
-        type=_fraction,
-        default=lod_model.MAX_LOD_TF,
-        help="largest LoD95 tumour fraction at which a negative counts" + dflt,
-    )
-    add(
-        "--tissue-amp-cn",
-        type=float,
-        default=markers_model.TISSUE_AMP_CN,
-        help="tissue MDM2 copy number from which MDM2 is informative" + dflt,
-    )
-    add("--cn-genes", default=",".join(CN_GENES), help="copy-number genes, not reference" + dflt)
-    add(
-        "--cn-exclude",
-        default=",".join(CN_EXCLUDE),
-        help="genes neither reference nor called" + dflt,
-    )
-    add(
-        "--amp-log2",
-        type=float,
-        default=cn_model.AMP_LOG2,
-        help="MDM2 log2 ratio threshold" + dflt,
-    )
-    add(
-        "--amp-z",
-        type=float,
-        default=cn_model.AMP_Z,
-        help="MDM2 test level as a z equivalent: predictive t p-value <= Phi(-z)" + dflt,
-    )
-    add("--min-pon", type=int, default=cn_model.MIN_PON, help="PoN samples needed for z" + dflt)
-    add(
-        "--default-cn",
-        type=float,
-        default=None,
-        help="MDM2 tumour copy number when tissue_cn has none (default: none, TF from CN NA)",
-    )
-    add(
-        "--molecular-response",
-        type=_fraction,
-        default=dynamics_model.RESPONSE_DECREASE,
-        help="TF decrease baseline->month6 defining molecular response" + dflt,
-    )
+    add_options(parser, CALL_OPTIONS)
     add("--outdir", default=".", help="output folder")
     return parser
 

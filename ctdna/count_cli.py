@@ -12,7 +12,7 @@ from pathlib import Path
 from ctdna import background as background_model
 from ctdna import counting, io
 from ctdna.count_command import CountOptions, count_sample
-from stereosarc.clikit import make_parser, options_from, run_cli
+from stereosarc.clikit import add_option_family, make_parser, options_from, run_cli
 
 EXAMPLE = (
     "ctdna-count --bam P01-B.bam --sample P01-B --tumour P01-T=P01-T.vcf.gz "
@@ -43,18 +43,11 @@ def count_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--targets", required=True, help="ctDNA targets BED (gene in column 4)")
     parser.add_argument("--fasta", help="reference FASTA (checks site REF; needed for CRAM)")
-    parser.add_argument(
-        "--min-mapq",
-        type=int,
-        default=counting.MIN_MAPQ,
-        help="minimum mapping quality (default: %(default)s)",
+    qualities = (
+        ("mapq", counting.MIN_MAPQ, "mapping quality"),
+        ("baseq", counting.MIN_BASEQ, "base quality at the site"),
     )
-    parser.add_argument(
-        "--min-baseq",
-        type=int,
-        default=counting.MIN_BASEQ,
-        help="minimum base quality at the site (default: %(default)s)",
-    )
+    add_option_family(parser, "--min-{}", int, "minimum {} (default: %(default)s)", qualities)
     parser.add_argument(
         "--umi-tag",
         choices=["MI", "RX"],

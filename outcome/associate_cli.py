@@ -8,12 +8,22 @@ outcome.associate_command.associate_cohort, write each table that was asked for.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from outcome import censoring, multivariable, primary, stats_io, validation
 from outcome.associate_command import DEFAULTS, AssociateOptions, associate_cohort
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import (
+    add_option_family,
+    add_options,
+    make_parser,
+    options_from,
+    run_cli,
+)
 
+DESCRIPTION = (
+    "Association of every biomarker with PFS and objective response "
+    "(Cox, log-rank, KM, Fisher, logistic, BH)."
+)
+DEFAULT = " (default: %(default)s)"  # argparse fills in the option's default
 EXAMPLE = (
     "outcome-associate --biomarkers biomarkers.tsv --ctdna ctdna.tsv "
     "--seed 20240601 --out associations.tsv --out-km km.tsv "
@@ -27,6 +37,38 @@ OPTIONAL_OUTPUTS = (
     ("out_validation", "model_validation.tsv (its validation)", "validation"),
     ("out_missingness", "missingness.tsv (by arm and histology)", "missingness"),
 )
+FAMILY_OPTIONS = (  # flag, type, default, help
+    ("--seed", int, DEFAULTS.seed, "bootstrap seed (default: %(default)s, project default)"),
+    (
+        "--min-events",
+        float,
+        DEFAULTS.min_events_per_variable,
+        "events per model parameter below which a model is refused "
+        "(default: %(default)s, Peduzzi 1996)",
+    ),
+    ("--min-n", int, DEFAULTS.min_n, "patients below which no model is fitted" + DEFAULT),
+    (
+        "--landmark-days",
+        float,
+        DEFAULTS.landmark_days,
+        "landmark for month-6 ctDNA (default: %(default)s = 6 months)",
+    ),
+    (
+        "--landmark-window-days",
+        float,
+        DEFAULTS.landmark_window_days,
+        "a month-6 sample counts at the landmark only when drawn in "
+        "[landmark - window, landmark] and before progression "
+        "(default: %(default)s days)",
+    ),
+    ("--n-bootstrap", int, DEFAULTS.n_bootstrap, "bootstrap resamples for the AUC" + DEFAULT),
+    (
+        "--enet-repeats",
+        int,
+        DEFAULTS.enet_repeats,
+        "repeats of 5-fold CV of the elastic-net Cox (0: skip; default: %(default)s)",
+    ),
+)
 WRITERS = {
     "primary": stats_io.write_primary,
     "irecist": stats_io.write_irecist,
@@ -36,53 +78,23 @@ WRITERS = {
 }
 
 
+def associate_parser() -> argparse.ArgumentParser:
+    """Arguments of outcome-associate."""
+    parser = make_parser("outcome-associate", DESCRIPTION, EXAMPLE)
+    parser.add_argument("--biomarkers", required=True, help="biomarkers.tsv (outcome-merge)")
+    parser.add_argument("--ctdna", help="ctdna.tsv (one row per plasma sample; optional)")
+    _add_family_arguments(parser)
+    _add_model_arguments(parser)
+    parser.add_argument("--out", required=True, help="associations.tsv")
+    parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
+    for option, what, _ in OPTIONAL_OUTPUTS:
+        parser.add_argument(f"--{option.replace('_', '-')}", help=what)
+    return parser
+
+
 def _add_family_arguments(parser: argparse.ArgumentParser) -> None:
     """Seed, model thresholds, landmark and resampling of the association family."""
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=DEFAULTS.seed,
-        help="bootstrap seed (default: %(default)s, project default)",
-    )
-    parser.add_argument(
-        "--min-events",
-        type=float,
-        default=DEFAULTS.min_events_per_variable,
-        help="events per model parameter below which a model is refused "
-        "(default: %(default)s, Peduzzi 1996)",
-    )
-    parser.add_argument(
-        "--min-n",
-        type=int,
-        default=DEFAULTS.min_n,
-        help="patients below which no model is fitted (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--landmark-days",
-        type=float,
-        default=DEFAULTS.landmark_days,
-        help="landmark for month-6 ctDNA (default: %(default)s = 6 months)",
-    )
-    parser.add_argument(
-        "--landmark-window-days",
-        type=float,
-        default=DEFAULTS.landmark_window_days,
-        help="a month-6 sample counts at the landmark only when drawn in "
-        "[landmark - window, landmark] and before progression "
-        "(default: %(default)s days)",
-    )
-    parser.add_argument(
-        "--n-bootstrap",
-        type=int,
-        default=DEFAULTS.n_bootstrap,
-        help="bootstrap resamples for the AUC (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--enet-repeats",
-        type=int,
-        default=DEFAULTS.enet_repeats,
-        help="repeats of 5-fold CV of the elastic-net Cox (0: skip; default: %(default)s)",
-    )
+    add_options(parser, FAMILY_OPTIONS)
 
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,68 +119,38 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
         help="PFS censoring rule of the primary analysis; the others are "
         "sensitivity analyses (default: %(default)s, DESIGN.md)",
     )
-    for name, default, what in (
+    mice = (
         ("imputations", DEFAULTS.mice_imputations, "m, completed datasets (>= 2)"),
         ("iterations", DEFAULTS.mice_iterations, "chained-equation cycles per dataset"),
-    ):
-        parser.add_argument(
-            f"--mice-{name}",
-            type=int,
-            default=default,
-            help=f"MICE sensitivity analysis: {what} (default: %(default)s)",
-        )
-    parser.add_argument(
-        "--multivariable-covariates",
-        default=",".join(multivariable.DEFAULT_COVARIATES),
-        help="comma-separated biomarkers.tsv columns of the pre-specified multivariable Cox "
-        "model, each on its registry scale (default: %(default)s)",
     )
-    parser.add_argument(
-        "--validation-bootstraps",
-        type=int,
-        default=validation.N_BOOTSTRAP,
-        help="bootstrap resamples of the optimism-corrected C and calibration slope "
-        "(default: %(default)s, Harrell 1996)",
+    add_option_family(parser, "--mice-{}", int, "MICE sensitivity analysis: {}" + DEFAULT, mice)
+    add_options(
+        parser,
+        (
+            (
+                "--multivariable-covariates",
+                None,
+                ",".join(multivariable.DEFAULT_COVARIATES),
+                "comma-separated biomarkers.tsv columns of the pre-specified multivariable Cox "
+                "model, each on its registry scale (default: %(default)s)",
+            ),
+            (
+                "--validation-bootstraps",
+                int,
+                validation.N_BOOTSTRAP,
+                "bootstrap resamples of the optimism-corrected C and calibration slope "
+                "(default: %(default)s, Harrell 1996)",
+            ),
+        ),
     )
-
-
-def associate_parser() -> argparse.ArgumentParser:
-    """Arguments of outcome-associate."""
-    parser = make_parser(
-        "outcome-associate",
-        "Association of every biomarker with PFS and "
-        "objective response (Cox, log-rank, KM, Fisher, logistic, BH).",
-        EXAMPLE,
-    )
-    parser.add_argument("--biomarkers", required=True, help="biomarkers.tsv (outcome-merge)")
-    parser.add_argument("--ctdna", help="ctdna.tsv (one row per plasma sample; optional)")
-    _add_family_arguments(parser)
-    _add_model_arguments(parser)
-    parser.add_argument("--out", required=True, help="associations.tsv")
-    parser.add_argument("--out-km", required=True, help="km.tsv (KM curves for the report)")
-    for option, what, _ in OPTIONAL_OUTPUTS:
-        parser.add_argument(f"--{option.replace('_', '-')}", help=what)
-    return parser
 
 
 def _associate(args: argparse.Namespace) -> None:
-    options = AssociateOptions(
-        biomarkers=Path(args.biomarkers),
-        ctdna=Path(args.ctdna) if args.ctdna else None,
-        seed=args.seed,
-        min_n=args.min_n,
+    options = options_from(
+        AssociateOptions,
+        args,
         min_events_per_variable=args.min_events,
-        landmark_days=args.landmark_days,
-        landmark_window_days=args.landmark_window_days,
-        n_bootstrap=args.n_bootstrap,
-        enet_repeats=args.enet_repeats,
-        mice_imputations=args.mice_imputations,
-        mice_iterations=args.mice_iterations,
-        primary_alpha=args.primary_alpha,
-        primary_sided=args.primary_sided,
-        primary_censoring=args.primary_censoring,
         covariates=multivariable.parse_covariates(args.multivariable_covariates),
-        validation_bootstraps=args.validation_bootstraps,
         **{f"{table}_table": bool(getattr(args, option)) for option, _, table in OPTIONAL_OUTPUTS},
     )
     result = associate_cohort(options)

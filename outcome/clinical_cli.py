@@ -7,26 +7,38 @@ outcome.clinical_command.clinical_endpoints, write.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from outcome import censoring, irecist, merge_io
 from outcome.clinical_command import ClinicalOptions, clinical_endpoints
 from stereosarc import protocol
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import add_options, make_parser, options_from, run_cli
 
+DESCRIPTION = "PFS, 6-month PFS, OS and objective response per randomised patient."
 EXAMPLE = (
     "outcome-clinical --clinical clinical.csv --out clinical_endpoints.tsv "
     "--rejects rejects_clinical.tsv"
 )
 
+ASSESSMENT_OPTIONS = (  # flag, type, default, help: the missed-assessment censoring rule
+    (
+        "--assessment-interval-days",
+        float,
+        censoring.ASSESSMENT_INTERVAL_DAYS,
+        "scheduled tumour-assessment interval for the missed-assessment PFS censoring rule "
+        "(default: %(default)s; to confirm against the protocol)",
+    ),
+    (
+        "--assessment-window-days",
+        float,
+        censoring.ASSESSMENT_WINDOW_DAYS,
+        "visit window added to 2 intervals (default: %(default)s)",
+    ),
+)
+
 
 def clinical_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-clinical."""
-    parser = make_parser(
-        "outcome-clinical",
-        "PFS, 6-month PFS, OS and objective response per randomised patient.",
-        EXAMPLE,
-    )
+    parser = make_parser("outcome-clinical", DESCRIPTION, EXAMPLE)
     parser.add_argument("--clinical", required=True, help="clinical table (DESIGN.md)")
     parser.add_argument(
         "--pfs-horizon-days",
@@ -39,20 +51,7 @@ def clinical_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="best response NE gives objective_response NA instead of 0",
     )
-    parser.add_argument(
-        "--assessment-interval-days",
-        type=float,
-        default=censoring.ASSESSMENT_INTERVAL_DAYS,
-        help="scheduled tumour-assessment interval for the missed-assessment "
-        "PFS censoring rule (default: %(default)s; to confirm against "
-        "the protocol)",
-    )
-    parser.add_argument(
-        "--assessment-window-days",
-        type=float,
-        default=censoring.ASSESSMENT_WINDOW_DAYS,
-        help="visit window added to 2 intervals (default: %(default)s)",
-    )
+    add_options(parser, ASSESSMENT_OPTIONS)
     parser.add_argument(
         "--irecist-unconfirmed",
         choices=irecist.UNCONFIRMED_RULES,
@@ -66,14 +65,7 @@ def clinical_parser() -> argparse.ArgumentParser:
 
 
 def _clinical(args: argparse.Namespace) -> None:
-    options = ClinicalOptions(
-        clinical=Path(args.clinical),
-        pfs_horizon_days=args.pfs_horizon_days,
-        ne_is_non_response=not args.ne_missing,
-        assessment_interval_days=args.assessment_interval_days,
-        assessment_window_days=args.assessment_window_days,
-        irecist_unconfirmed=args.irecist_unconfirmed,
-    )
+    options = options_from(ClinicalOptions, args, ne_is_non_response=not args.ne_missing)
     result = clinical_endpoints(options)
     merge_io.write_endpoints(result.endpoints, result.rejects, args.out, args.rejects)
 

@@ -7,28 +7,24 @@ outcome.merge_command.merge_biomarkers, write.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from outcome import merge, merge_io
 from outcome.merge_command import TMB_RULES, MergeOptions, merge_biomarkers
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import add_option_family, make_parser, options_from, run_cli
 
 EXAMPLE = (
     "outcome-merge --clinical-endpoints clinical_endpoints.tsv --tmb tmb.tsv "
     "--ctdna ctdna.tsv --ihc ihc_patient.tsv --labs labs_patient.tsv --rejects "
     "rejects_ihc.tsv rejects_labs.tsv --out biomarkers.tsv --out-rejects rejects.tsv"
 )
-OPTIONAL_INPUTS = ("tmb", "ctdna", "ihc", "labs")  # absent: NA columns
+DESCRIPTION = (
+    "One row per randomised patient: endpoints and biomarkers, with the pre-specified dichotomies."
+)
 
 
 def merge_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-merge."""
-    parser = make_parser(
-        "outcome-merge",
-        "One row per randomised patient: endpoints and "
-        "biomarkers, with the pre-specified dichotomies.",
-        EXAMPLE,
-    )
+    parser = make_parser("outcome-merge", DESCRIPTION, EXAMPLE)
     parser.add_argument("--clinical-endpoints", required=True, help="clinical_endpoints.tsv")
     parser.add_argument("--tmb", help="cohort/tmb.tsv (one row per tumour sample)")
     parser.add_argument("--ctdna", help="ctdna.tsv (one row per plasma sample)")
@@ -41,36 +37,22 @@ def merge_parser() -> argparse.ArgumentParser:
         default="first",
         help="several tumour samples: max TMB or smallest sample id (default: %(default)s)",
     )
-    for name, default, source in (
+    cuts = (
         ("tmb-high", merge.TMB_HIGH_CUT, "FDA TMB-H"),
         ("cps-cut", merge.CPS_CUT, "22C3 CPS ≥ 1"),
         ("nlr-cut", merge.NLR_CUT, "Somasundaram et al. 2023"),
         ("mgps-cut", merge.MGPS_CUT, "McMillan 2013"),
-    ):
-        parser.add_argument(
-            f"--{name}",
-            type=float,
-            default=default,
-            help=f"dichotomy: value >= cut (default: %(default)s, {source})",
-        )
+    )
+    add_option_family(
+        parser, "--{}", float, "dichotomy: value >= cut (default: %(default)s, {})", cuts
+    )
     parser.add_argument("--out", required=True, help="biomarkers.tsv (.parquet beside it)")
     parser.add_argument("--out-rejects", required=True, help="cohort rejects.tsv")
     return parser
 
 
 def _merge(args: argparse.Namespace) -> None:
-    given = {name: Path(getattr(args, name)) for name in OPTIONAL_INPUTS if getattr(args, name)}
-    options = MergeOptions(
-        clinical_endpoints=Path(args.clinical_endpoints),
-        **given,
-        rejects=tuple(Path(path) for path in args.rejects),
-        tmb_rule=args.tmb_rule,
-        tmb_high=args.tmb_high,
-        cps_cut=args.cps_cut,
-        nlr_cut=args.nlr_cut,
-        mgps_cut=args.mgps_cut,
-    )
-    result = merge_biomarkers(options)
+    result = merge_biomarkers(options_from(MergeOptions, args))  # absent inputs: NA columns
     merge_io.write_merge(result.biomarkers, result.rejects, args.out, args.out_rejects)
 
 

@@ -14,21 +14,15 @@ import pandas as pd
 
 from outcome import endpoints, merge
 from outcome.exceptions import OutcomeInputError
-from stereosarc.errors import InputError
 from stereosarc.rejects import REJECT_COLUMNS
-from stereosarc.tables import numeric_columns, read_table, write_table
+from stereosarc.tables import numeric_columns, read_file_table, write_table
 
 LOG = logging.getLogger("outcome.merge_io")
 
 
 def _read(path, required: list[str]) -> pd.DataFrame:
-    path = Path(path)
-    try:
-        table = read_table(path, required=required)
-    except InputError as err:
-        raise OutcomeInputError(str(err)) from err
-    table["_file"] = path.name
-    return table
+    """read_table as OutcomeInputError (message unchanged: it names the file), with _file."""
+    return read_file_table(path, required, OutcomeInputError)
 
 
 def _numeric(table: pd.DataFrame, columns, path) -> pd.DataFrame:

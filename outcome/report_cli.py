@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 from outcome import stats_io
 from outcome.report_command import ReportOptions, report_html
-from stereosarc.clikit import make_parser, run_cli
+from stereosarc.clikit import make_parser, options_from, run_cli
 
 LOG = logging.getLogger("outcome.report_cli")
+DESCRIPTION = (
+    "Self-contained HTML report: flow, missingness, KM plots, forest plot, ctDNA "
+    "trajectories, methods."
+)
 EXAMPLE = (
     "outcome-report --biomarkers biomarkers.tsv --associations associations.tsv "
     "--km km.tsv --ctdna ctdna.tsv --rejects rejects.tsv --params params.json "
@@ -36,12 +39,7 @@ OPTIONAL_INPUTS = (
 
 def report_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-report."""
-    parser = make_parser(
-        "outcome-report",
-        "Self-contained HTML report: flow, missingness, KM "
-        "plots, forest plot, ctDNA trajectories, methods.",
-        EXAMPLE,
-    )
+    parser = make_parser("outcome-report", DESCRIPTION, EXAMPLE)
     parser.add_argument("--biomarkers", required=True, help="biomarkers.tsv")
     parser.add_argument("--associations", required=True, help="associations.tsv")
     for name, what in OPTIONAL_INPUTS:
@@ -51,9 +49,7 @@ def report_parser() -> argparse.ArgumentParser:
 
 
 def _report(args: argparse.Namespace) -> None:
-    given = {name: Path(getattr(args, name)) for name, _ in OPTIONAL_INPUTS if getattr(args, name)}
-    options = ReportOptions(Path(args.biomarkers), Path(args.associations), **given)
-    html = report_html(options)
+    html = report_html(options_from(ReportOptions, args))
     LOG.info("report: %d bytes", len(html))
     stats_io.write_report(html, args.out)
 

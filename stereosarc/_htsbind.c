@@ -20,3 +20,11 @@ int hts_bind_symbols(const char *path, const hts_symbol_t *table, size_t n, int 
     *bound = 1;
     return 0;
 }
+
+PyObject *hts_bind_from_args(PyObject *args, const hts_symbol_t *table, size_t n, int *bound,
+                             const char *(**version)(void)) {
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    if (hts_bind_symbols(path, table, n, bound) < 0) return NULL;
+    return PyUnicode_FromString((*version)());
+}

@@ -22,4 +22,12 @@ __attribute__((visibility("hidden"))) int hts_bind_symbols(const char *path,
                                                         const hts_symbol_t *table, size_t n,
                                                         int *bound);
 
+/* The Python face of hts_bind_symbols, the ``bind`` of each core: the library path from
+ * ``args`` (one str), then ``table`` bound; returns ``version()`` (hts_version, a slot of the
+ * table) as a str, or NULL with the Python error set. */
+__attribute__((visibility("hidden"))) PyObject *hts_bind_from_args(PyObject *args,
+                                                                const hts_symbol_t *table,
+                                                                size_t n, int *bound,
+                                                                const char *(**version)(void));
+
 #endif

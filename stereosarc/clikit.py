@@ -17,7 +17,7 @@ import os
 import platform
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,28 @@ def make_parser(prog: str, description: str | None, example: str) -> argparse.Ar
         "and every htslib loaded into it",
     )
     return parser
+
+
+def add_options(
+    parser: argparse.ArgumentParser, rows: Iterable[tuple[str, Any, Any, str]]
+) -> None:
+    """One option per row ``(flag, type, default, help)``: the options of a command that take
+    one typed value with a default, declared as a table rather than one call each (type None:
+    the text as given)."""
+    for flag, kind, default, text in rows:
+        parser.add_argument(flag, type=kind, default=default, help=text)
+
+
+def add_option_family(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    kind: Any,
+    text: str,
+    rows: Iterable[tuple[str, Any, str]],
+) -> None:
+    """Options that differ only in name, default and a word of their help: one per row
+    ``(name, default, detail)``, flag ``flag.format(name)``, help ``text.format(detail)``."""
+    add_options(parser, ((flag.format(n), kind, d, text.format(w)) for n, d, w in rows))
 
 
 def setup_logging(level: str) -> None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 ROW_COLUMN = "_row"  # 1-based data-row number (the header is row 0), kept for error messages
+FILE_COLUMN = "_file"  # base name of the input file of a row, for messages and rejects
 HEADER_ROWS = 1  # pre-flight messages count rows as a spreadsheet does: header = row 1
 MISSING_TOKENS = {"", "NA", "NaN", "nan", "N/A", "na", "null", "NULL", "None"}
 NUMERIC_TYPES = {"integer", "number", "boolean"}  # JSON-schema types stored as numbers
@@ -82,6 +83,20 @@ def read_table(path: str | os.PathLike, required: list[str] | None = None) -> pd
     table = table.apply(lambda col: col.str.strip())
     table = table.mask(table.isin(MISSING_TOKENS), None)
     table[ROW_COLUMN] = np.arange(1, len(table) + 1)
+    return table
+
+
+def read_file_table(
+    path: str | os.PathLike, required: list[str], error: type[InputError] = InputError
+) -> pd.DataFrame:
+    """read_table plus a ``_file`` column (the file's base name, for messages and rejects);
+    its InputError raised again as ``error``, a package's own, with the message unchanged."""
+    path = Path(path)
+    try:
+        table = read_table(path, required=required)
+    except InputError as err:
+        raise error(str(err)) from err
+    table[FILE_COLUMN] = path.name
     return table
 
 

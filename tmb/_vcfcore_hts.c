@@ -31,17 +31,20 @@ static struct {
 static int bound = 0;
 
 PyObject *hts_bind(PyObject *self, PyObject *args) {
-    const char *path;
-    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
     const hts_symbol_t table[] = {
-        {"hts_version", (void **)&H.version}, {"hts_open", (void **)&H.open},
-        {"hts_close", (void **)&H.close}, {"hts_getline", (void **)&H.getline},
-        {"hts_get_format", (void **)&H.format}, {"bcf_hdr_read", (void **)&H.hdr_read},
-        {"bcf_hdr_destroy", (void **)&H.hdr_destroy}, {"bcf_init", (void **)&H.init},
-        {"bcf_destroy", (void **)&H.destroy}, {"bcf_read", (void **)&H.read},
-        {"vcf_format", (void **)&H.format_line}};
-    if (hts_bind_symbols(path, table, sizeof table / sizeof table[0], &bound) < 0) return NULL;
-    return PyUnicode_FromString(H.version());
+        {"hts_version", (void **)&H.version},
+        {"hts_open", (void **)&H.open},
+        {"hts_close", (void **)&H.close},
+        {"hts_getline", (void **)&H.getline},
+        {"hts_get_format", (void **)&H.format},
+        {"bcf_hdr_read", (void **)&H.hdr_read},
+        {"bcf_hdr_destroy", (void **)&H.hdr_destroy},
+        {"bcf_init", (void **)&H.init},
+        {"bcf_destroy", (void **)&H.destroy},
+        {"bcf_read", (void **)&H.read},
+        {"vcf_format", (void **)&H.format_line},
+    };
+    return hts_bind_from_args(args, table, sizeof table / sizeof table[0], &bound, &H.version);
 }
 
 typedef struct {

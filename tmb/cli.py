@@ -14,7 +14,13 @@ process.limit_blas_threads()  # before numpy (imported by the modules below) loa
 
 import argparse  # noqa: E402
 
-from stereosarc.clikit import make_parser, options_from, run_cli  # noqa: E402
+from stereosarc.clikit import (  # noqa: E402
+    add_option_family,
+    add_options,
+    make_parser,
+    options_from,
+    run_cli,
+)
 from tmb import burden, command, drivers, filters, outputs, vcf_io  # noqa: E402
 
 DEFAULT = "default: %(default)s"  # argparse fills in the option's default
@@ -46,17 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--patient", required=True, help="patient id")
     add("--panel-bed", required=True, help="panel target BED (merged; overlaps counted once)")
     add("--bam", help="tumour BAM: restrict the denominator to bases with depth >= --min-depth")
-    add(
-        "--min-mapq",
-        type=int,
-        default=command.BAM_MIN_MAPQ,
-        help="BAM denominator: minimum mapping quality (default: %(default)s, as ctdna-count)",
-    )
-    add(
-        "--min-baseq",
-        type=int,
-        default=command.BAM_MIN_BASEQ,
-        help="BAM denominator: minimum base quality (default: %(default)s, as ctdna-count)",
+    add_option_family(
+        parser,
+        "--min-{}",
+        int,
+        "BAM denominator: minimum {} quality (default: %(default)s, as ctdna-count)",
+        (("mapq", command.BAM_MIN_MAPQ, "mapping"), ("baseq", command.BAM_MIN_BASEQ, "base")),
     )
     add(
         "--coding-bed",
@@ -74,22 +75,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=d.mode,
         help="counted consequences (default: %(default)s)",
     )
-    add("--min-vaf", type=float, default=d.min_vaf, help="default: %(default)s (TSO500)")
-    add("--max-vaf", type=float, default=d.max_vaf, help="default: %(default)s (germline guard)")
-    add("--min-depth", type=int, default=d.min_depth, help="default: %(default)s (TSO500)")
-    add("--min-alt", type=int, default=d.min_alt, help="default: %(default)s (FoCR)")
-    add(
-        "--max-pop-af",
-        type=float,
-        default=d.max_pop_af,
-        help="largest population AF allowed; >= 1 disables the filter (default: %(default)s)",
-    )
-    add(
-        "--pop-af-fields",
-        type=_csv_list,
-        default=command.POPULATION_FIELDS,
-        help="population AF fields, comma-separated (default: "
-        f"{','.join(command.POPULATION_FIELDS)})",
+    fields = ",".join(command.POPULATION_FIELDS)
+    add_options(
+        parser,
+        (
+            ("--min-vaf", float, d.min_vaf, DEFAULT + " (TSO500)"),
+            ("--max-vaf", float, d.max_vaf, DEFAULT + " (germline guard)"),
+            ("--min-depth", int, d.min_depth, DEFAULT + " (TSO500)"),
+            ("--min-alt", int, d.min_alt, DEFAULT + " (FoCR)"),
+            (
+                "--max-pop-af",
+                float,
+                d.max_pop_af,
+                "largest population AF allowed; >= 1 disables the filter (default: %(default)s)",
+            ),
+            (
+                "--pop-af-fields",
+                _csv_list,
+                command.POPULATION_FIELDS,
+                f"population AF fields, comma-separated (default: {fields})",
+            ),
+        ),
     )
     add(
         "--hotspots",
@@ -140,9 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_calibration,
         help="SLOPE,INTERCEPT of a linear panel-to-WES calibration",
     )
-    add("--ci-level", type=float, default=burden.CI_LEVEL, help=DEFAULT)
-    add("--warn-panel-mb", type=float, default=burden.WARN_PANEL_MB, help=DEFAULT + " (FoCR)")
-    add("--refuse-panel-mb", type=float, default=burden.REFUSE_PANEL_MB, help=DEFAULT)
+    add_options(
+        parser,
+        (
+            ("--ci-level", float, burden.CI_LEVEL, DEFAULT),
+            ("--warn-panel-mb", float, burden.WARN_PANEL_MB, DEFAULT + " (FoCR)"),
+            ("--refuse-panel-mb", float, burden.REFUSE_PANEL_MB, DEFAULT),
+        ),
+    )
     add("--force-small-panel", action="store_true", help="compute TMB below --refuse-panel-mb")
     add("--chunk-records", type=int, default=vcf_io.CHUNK_RECORDS, help=argparse.SUPPRESS)
     add("--out-summary", required=True, help="one-row table, schema tmb")
