@@ -36,26 +36,9 @@ from outcome.family import (
     Settings,
     prepare,
 )
+from stereosarc.schemas import table_columns
 
-COLUMNS = [
-    "endpoint",
-    "analysis",
-    "group",
-    "estimate_type",
-    "recist",
-    "irecist",
-    "n",
-    "events",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "ci_level",
-    "ci_method",
-    "statistic",
-    "p_value",
-    "note",
-]
+COLUMNS = table_columns("irecist")  # irecist.tsv, in schema order
 TIME_ENDPOINTS = {"ipfs": ("ipfs_days", "ipfs_event"), "pfs": ("pfs_days", "pfs_event")}
 RESPONSE_ENDPOINTS = ("objective_response_irecist", "objective_response")
 ARM_ORDER = (ARM_EXPERIMENTAL, ARM_REFERENCE)  # row order of irecist.tsv: experimental arm first

@@ -54,13 +54,7 @@ def read_endpoints(path) -> pd.DataFrame:
     return _numeric(
         table,
         [
-            "line",
-            "pfs_days",
-            "pfs_event",
-            "pfs_6m",
-            "os_days",
-            "os_event",
-            "objective_response",
+            *merge.NUMERIC_ENDPOINTS,
             "objective_response_irecist",
             "ipfs_days",
             "ipfs_event",

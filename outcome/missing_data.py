@@ -39,34 +39,12 @@ from scipy import stats
 from outcome import survival
 from outcome.exceptions import OutcomeInputError
 from outcome.family import STRATA, Settings, baseline_markers
+from stereosarc.schemas import required_columns, table_columns
 
 LOG = logging.getLogger("outcome.missing_data")
 GROUP_TYPES = ("overall", "arm", "histology")  # rows of missingness.tsv per variable
-MISSINGNESS_COLUMNS = [
-    "variable",
-    "group_type",
-    "group",
-    "n",
-    "n_missing",
-    "percent_missing",
-    "missing_by_arm_p",
-]
-MICE_COLUMNS = [
-    "analysis",
-    "term",
-    "n",
-    "events",
-    "m_imputations",
-    "estimate",
-    "se",
-    "hr",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "df",
-    "fmi",
-    "note",
-]  # shared with the complete-case rows of the multivariable model (outcome.multivariable)
+MISSINGNESS_COLUMNS = table_columns("missingness")  # missingness.tsv, in schema order
+MICE_COLUMNS = required_columns("multivariable")  # the multivariable.tsv columns MICE rows fill
 MICE_IMPUTATIONS = Settings().mice_imputations  # default m (source: outcome.family.Settings)
 MICE_ITERATIONS = Settings().mice_iterations  # default cycles (outcome.family.Settings)
 LAMBDA_FLOOR = 1e-4  # lower bound of lambda in the df of R mice:::barnard.rubin

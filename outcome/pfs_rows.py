@@ -24,6 +24,7 @@ from outcome.family import (
     KM_COLUMNS,
     STRATA,
     join_notes,
+    row_fields,
 )
 from outcome.family import row as _row
 
@@ -147,17 +148,8 @@ def interaction_row(
 def logrank_row(frame, x, biomarker, settings, family="supportive", note="") -> dict:
     """Log-rank test of a dichotomy, stratified by histology and line."""
     data = _pfs_data(frame, x)
-    base = dict(
-        family=family,
-        biomarker=biomarker,
-        endpoint="pfs",
-        method="logrank_stratified",
-        transform="none",
-        estimate_type="chisq",
-        n=len(data),
-        events=int(data["pfs_event"].sum()),
-        note=note,
-    )
+    base = row_fields(family, biomarker, "pfs", "logrank_stratified", "chisq", data, "pfs_event")
+    base["note"] = note
     if len(data) < settings.min_n or data["x"].nunique() < 2 or data["pfs_event"].sum() == 0:
         why = "not tested: fewer than min_n patients, one group or no events"
         return _row(**base | {"note": join_notes(note, why)})

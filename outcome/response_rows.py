@@ -16,6 +16,7 @@ import pandas as pd
 
 from outcome import response
 from outcome.family import row as _row
+from outcome.family import row_fields
 
 
 def _response_data(frame, x):
@@ -53,18 +54,8 @@ def orr_rows(frame, x, biomarker, groups: dict, settings) -> list[dict]:
 def fisher_row(frame, x, biomarker, settings, family="biomarker") -> dict:
     """Fisher's exact test of a dichotomy vs response; conditional MLE odds ratio."""
     data, missing = _response_data(frame, x)
-    base = dict(
-        family=family,
-        biomarker=biomarker,
-        endpoint="objective_response",
-        method="fisher_exact",
-        transform="none",
-        estimate_type="OR",
-        n=len(data),
-        n_missing=missing,
-        events=int(data["y"].sum()),
-        ci_level=settings.level,
-    )
+    base = row_fields(family, biomarker, "objective_response", "fisher_exact", "OR", data, "y")
+    base |= {"n_missing": missing, "ci_level": settings.level}
     if len(data) < settings.min_n or data["x"].nunique() < 2 or data["y"].nunique() < 2:
         return _row(
             **base,
@@ -110,29 +101,21 @@ def continuous_response_rows(
         else (f"events per variable {minority} < {settings.min_events_per_variable:g}: unstable")
     )
     fit = response.logistic(data["x"], data["y"], settings.level)
+    logistic = _row(
+        **base,
+        family="biomarker",
+        estimate_type="OR",
+        events_per_variable=minority,
+        note=note,
+        **fit,
+    )
     if not with_auc:
-        return [
-            _row(
-                **base,
-                family="biomarker",
-                estimate_type="OR",
-                events_per_variable=minority,
-                note=note,
-                **fit,
-            )
-        ]
+        return [logistic]
     roc = response.auc_bootstrap(
         data["x"], data["y"], settings.seed, settings.n_bootstrap, settings.level
     )
     return [
-        _row(
-            **base,
-            family="biomarker",
-            estimate_type="OR",
-            events_per_variable=minority,
-            note=note,
-            **fit,
-        ),
+        logistic,
         _row(
             **base,
             family="exploratory",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from outcome import family
+from outcome import family, merge
 from outcome.exceptions import OutcomeInputError
 from stereosarc import protocol
 from stereosarc.errors import InputError
@@ -31,24 +31,8 @@ BIOMARKER_REQUIRED = [
     "pfs_event",
     "objective_response",
 ]  # the minimum for the primary analyses
-NUMERIC_ENDPOINTS = (
-    "line",
-    "pfs_days",
-    "pfs_event",
-    "pfs_6m",
-    "os_days",
-    "os_event",
-    "objective_response",
-)  # must be numbers: an error names the row
-PRIMARY_NUMERIC = (
-    "per_protocol",
-    "pfs_days_new_therapy",
-    "pfs_event_new_therapy",
-    "pfs_days_missed_visits",
-    "pfs_event_missed_visits",
-    "pfs_days_fda",
-    "pfs_event_fda",
-)  # optional population / censoring-rule columns
+NUMERIC_ENDPOINTS = merge.NUMERIC_ENDPOINTS  # must be numbers: an error names the row
+PRIMARY_NUMERIC = tuple(merge.PRIMARY_ENDPOINT_COLUMNS)  # optional population / censoring rules
 
 
 def _read(path, required: list[str]) -> pd.DataFrame:
