@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from outcome import cutpoints, elastic_net, survival, timevarying
-from outcome.family import STRATA, baseline_markers, row, row_fields, transform
+from outcome.family import STRATA, baseline_markers, estimate_fields, row, row_fields, transform
 
 
 def maxstat_row(frame, column, settings) -> dict:
@@ -76,10 +76,7 @@ def time_varying_row(frame: pd.DataFrame, ctdna: pd.DataFrame | None, settings) 
         )
     return row(
         **base,
-        estimate=fit["estimate"],
-        ci_low=fit["ci_low"],
-        ci_high=fit["ci_high"],
-        p_value=fit["p_value"],
+        **estimate_fields(fit),
         note=note,
     )
 

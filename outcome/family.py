@@ -139,16 +139,16 @@ def row(**values) -> dict:
 def row_fields(family, biomarker, endpoint, method, estimate_type, data, event_column) -> dict:
     """The fields a test row of untransformed ``data`` shares: n its rows, events the sum of
     its ``event_column`` (1 = event or responder)."""
-    return dict(
-        family=family,
-        biomarker=biomarker,
-        endpoint=endpoint,
-        method=method,
-        transform="none",
-        estimate_type=estimate_type,
-        n=len(data),
-        events=int(data[event_column].sum()),
-    )
+    named = dict(family=family, biomarker=biomarker, endpoint=endpoint, method=method)
+    counts = dict(n=len(data), events=int(data[event_column].sum()))
+    return named | dict(transform="none", estimate_type=estimate_type) | counts
+
+
+def estimate_fields(result, estimate: str = "estimate") -> dict:
+    """estimate (``result[estimate]``), ci_low, ci_high and p_value of a test or fit."""
+    return {"estimate": result[estimate]} | {
+        k: result[k] for k in ("ci_low", "ci_high", "p_value")
+    }
 
 
 def join_notes(*parts: str) -> str:

@@ -16,7 +16,7 @@ from outcome import endpoints, merge
 from outcome.exceptions import OutcomeInputError
 from stereosarc.errors import InputError
 from stereosarc.rejects import REJECT_COLUMNS
-from stereosarc.tables import numeric_columns, read_table, write_table
+from stereosarc.tables import numeric_columns, read_table, refuse_repeats, write_table
 
 LOG = logging.getLogger("outcome.merge_io")
 
@@ -44,13 +44,7 @@ def read_clinical(path) -> pd.DataFrame:
 def read_endpoints(path) -> pd.DataFrame:
     """clinical_endpoints.tsv with its numeric columns as numbers."""
     table = _read(path, merge.ENDPOINT_COLUMNS)
-    repeated = table[table["patient"].duplicated()]
-    if len(repeated):
-        first = repeated.iloc[0]
-        raise OutcomeInputError(
-            f"{Path(path).name} row {first['_row']}, column patient: "
-            f"{first['patient']!r} appears more than once"
-        )
+    refuse_repeats(table, "patient", Path(path).name, OutcomeInputError)
     return _numeric(
         table,
         [

@@ -23,6 +23,7 @@ from outcome.family import (
     ARM_REFERENCE,
     KM_COLUMNS,
     STRATA,
+    estimate_fields,
     join_notes,
     row_fields,
 )
@@ -99,10 +100,7 @@ def cox_row(
     )
     return _row(
         **base | {"note": join_notes(note, why)},
-        estimate=term["hr"],
-        ci_low=term["ci_low"],
-        ci_high=term["ci_high"],
-        p_value=term["p_value"],
+        **estimate_fields(term, "hr"),
         interaction_p=np.nan if product is None else product["p_value"],
         ph_p=fit.ph_p,
         c_index=fit.c_index,
@@ -137,10 +135,7 @@ def interaction_row(
         )
     return _row(
         **base,
-        estimate=product["hr"],
-        ci_low=product["ci_low"],
-        ci_high=product["ci_high"],
-        p_value=product["p_value"],
+        **estimate_fields(product, "hr"),
         note=note,
     )
 

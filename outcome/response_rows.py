@@ -15,8 +15,8 @@ from __future__ import annotations
 import pandas as pd
 
 from outcome import response
+from outcome.family import estimate_fields, row_fields
 from outcome.family import row as _row
-from outcome.family import row_fields
 
 
 def _response_data(frame, x):
@@ -121,10 +121,7 @@ def continuous_response_rows(
             family="exploratory",
             method="roc_auc",
             estimate_type="AUC",
-            estimate=roc["estimate"],
-            ci_low=roc["ci_low"],
-            ci_high=roc["ci_high"],
-            p_value=roc["p_value"],
+            **estimate_fields(roc),
             note=f"p: Wilcoxon rank-sum; CI: percentile "
             f"bootstrap, {roc['n_boot_valid']} resamples, seed {settings.seed}",
         ),

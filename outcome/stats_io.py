@@ -19,7 +19,13 @@ from outcome import family, merge
 from outcome.exceptions import OutcomeInputError
 from stereosarc import protocol
 from stereosarc.errors import InputError
-from stereosarc.tables import atomic_write, numeric_columns, read_table, write_table
+from stereosarc.tables import (
+    atomic_write,
+    numeric_columns,
+    read_table,
+    refuse_repeats,
+    write_table,
+)
 
 LOG = logging.getLogger("outcome.stats_io")
 BIOMARKER_REQUIRED = [
@@ -81,13 +87,7 @@ def read_biomarkers(path) -> pd.DataFrame:
                 f"{name} row {missing.iloc[0]['_row']}, column {column}: "
                 "missing value (randomisation stratum / id required)"
             )
-    repeated = table[table["patient"].duplicated()]
-    if len(repeated):
-        first = repeated.iloc[0]
-        raise OutcomeInputError(
-            f"{name} row {first['_row']}, column patient: "
-            f"{first['patient']!r} appears more than once"
-        )
+    refuse_repeats(table, "patient", name, OutcomeInputError)
     LOG.info(
         "%s: %d patients; %d with PFS; %d with objective response",
         name,

@@ -49,7 +49,7 @@ def replicate(rng, args, mechanism, seed) -> dict:
     cc = survival.fit_cox(frame.dropna(), "pfs_days", "pfs_event", ["x", "z"], None, ph_test=False)
     cc_x = cc.summary.loc["x"]
     mi = missing_data.mice_cox(
-        frame, ["x", "z"], strata=(), m=args.m, seed=seed, max_iter=args.iterations
+        frame, ["x", "z"], strata=(), chains=missing_data.Chains(args.m, seed, args.iterations)
     ).iloc[0]
     return {
         "missing": frame["x"].isna().mean(),
