@@ -144,6 +144,9 @@ def row_fields(family, biomarker, endpoint, method, estimate_type, data, event_c
     return named | dict(transform="none", estimate_type=estimate_type) | counts
 
 
+INTERVAL = ("estimate", "ci_low", "ci_high")  # a point estimate and its CI, in this order
+
+
 def estimate_fields(result, estimate: str = "estimate") -> dict:
     """estimate (``result[estimate]``), ci_low, ci_high and p_value of a test or fit."""
     return {"estimate": result[estimate]} | {

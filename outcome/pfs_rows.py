@@ -21,6 +21,7 @@ from outcome import arms, survival
 from outcome.family import (
     ARM_EXPERIMENTAL,
     ARM_REFERENCE,
+    INTERVAL,
     KM_COLUMNS,
     STRATA,
     estimate_fields,
@@ -180,36 +181,17 @@ def km_rows(frame, x, curve, groups: dict, settings, duration="pfs_days", event=
                 endpoint="pfs", curve=curve, group=label
             )
         )
-        common = dict(
-            family="descriptive",
-            biomarker=curve,
-            endpoint="pfs",
-            method="km",
-            transform="none",
-            group=label,
-            n=len(data),
-            events=int(data[event].sum()),
-            ci_level=settings.level,
-        )
-        median = survival.km_median(table)
-        rate = survival.km_at(table, settings.pfs_horizon_days)
-        summaries.append(
-            _row(
-                **common,
-                estimate_type="median_days",
-                estimate=median[0],
-                ci_low=median[1],
-                ci_high=median[2],
+        common = row_fields("descriptive", curve, "pfs", "km", "", data, event)
+        common |= {"group": label, "ci_level": settings.level}
+        estimates = {
+            "median_days": survival.km_median(table),
+            f"surv_{settings.pfs_horizon_days:g}d": survival.km_at(
+                table, settings.pfs_horizon_days
+            ),
+        }
+        for estimate_type, values in estimates.items():
+            summaries.append(
+                _row(**common | {"estimate_type": estimate_type}, **dict(zip(INTERVAL, values)))
             )
-        )
-        summaries.append(
-            _row(
-                **common,
-                estimate_type=f"surv_{settings.pfs_horizon_days:g}d",
-                estimate=rate[0],
-                ci_low=rate[1],
-                ci_high=rate[2],
-            )
-        )
     curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
     return curves.reindex(columns=KM_COLUMNS), summaries

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from outcome import response
-from outcome.family import estimate_fields, row_fields
+from outcome.family import INTERVAL, estimate_fields, row_fields
 from outcome.family import row as _row
 
 
@@ -31,23 +31,17 @@ def orr_rows(frame, x, biomarker, groups: dict, settings) -> list[dict]:
     for value, label in groups.items():
         y = data.loc[data["x"] == value, "y"]
         rate = response.clopper_pearson(int(y.sum()), len(y), settings.level)
-        rows.append(
-            _row(
-                family="descriptive",
-                biomarker=biomarker,
-                endpoint="objective_response",
-                method="clopper_pearson",
-                transform="none",
-                group=label,
-                estimate_type="ORR",
-                n=len(y),
-                events=int(y.sum()),
-                estimate=rate[0],
-                ci_low=rate[1],
-                ci_high=rate[2],
-                ci_level=settings.level,
-            )
+        fields = row_fields(
+            "descriptive",
+            biomarker,
+            "objective_response",
+            "clopper_pearson",
+            "ORR",
+            y.to_frame(),
+            "y",
         )
+        fields |= {"group": label, "ci_level": settings.level}
+        rows.append(_row(**fields, **dict(zip(INTERVAL, rate))))
     return rows
 
 

@@ -75,13 +75,13 @@ def summary_rows(results: pd.DataFrame, mechanism: str) -> list[str]:
     return lines
 
 
+INTEGER_OPTIONS = dict(n=200, replicates=40, m=10, iterations=5, seed=20240601)  # option: default
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--replicates", type=int, default=40)
-    parser.add_argument("--m", type=int, default=10)
-    parser.add_argument("--iterations", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=20240601)
+    for name, default in INTEGER_OPTIONS.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
     args = parser.parse_args()
     start = time.time()
     lines = [
