@@ -15,7 +15,7 @@ import pandas as pd
 
 from ctdna.exceptions import CtdnaInputError
 from stereosarc.schemas import load_schema
-from stereosarc.tables import ROW_COLUMN, read_table, write_table
+from stereosarc.tables import ROW_COLUMN, read_table, refuse_repeats, write_table
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +83,7 @@ def read_samplesheet(path: str | Path) -> pd.DataFrame:
             table[column] = None
     _parse_numbers(table, ["cfdna_ng_per_ml"], Path(path).name)
     _parse_dates(table, "collection_date", Path(path).name)
-    duplicated = table["sample"].duplicated()
-    if duplicated.any():
-        row = table[duplicated].iloc[0]
-        raise CtdnaInputError(
-            f"{Path(path).name} row {row[ROW_COLUMN]}, column sample: "
-            f"{row['sample']!r} appears more than once"
-        )
+    refuse_repeats(table, "sample", Path(path).name, CtdnaInputError)
     counts = table["type"].value_counts().to_dict()
     log.info(
         "%s: %d samples (%s)",

@@ -26,17 +26,11 @@ import pandas as pd
 from outcome import censoring, irecist
 from stereosarc import protocol
 from stereosarc.rejects import Reject, reject
+from stereosarc.schemas import table_columns
 
 STAGE = "clinical"  # the stage column of this step's rejects
-DATE_COLUMNS = (
-    "start_date",
-    "progression_date",
-    "death_date",
-    "last_assessment_date",
-    "last_followup_date",
-    "diagnosis_date",
-)
-REQUIRED_COLUMNS = ["patient", "arm", "histology", "line", *DATE_COLUMNS, "best_response"]
+DATE_COLUMNS = protocol.CLINICAL_DATES  # the dates the endpoints are derived from
+REQUIRED_COLUMNS = list(protocol.CLINICAL_REQUIRED)  # DESIGN.md clinical table
 PFS_DATES = ("progression_date", "death_date", "last_assessment_date")
 OS_DATES = ("diagnosis_date", "death_date", "last_followup_date")
 # (earlier column, later column, endpoints made NA when later < earlier)
@@ -51,28 +45,7 @@ ORDER_RULES = (
     ("last_assessment_date", "last_followup_date", ("os",)),
     ("last_followup_date", "death_date", ("os",)),
 )
-OUTPUT_COLUMNS = [
-    "patient",
-    "arm",
-    "histology",
-    "line",
-    "start_date",
-    "pfs_days",
-    "pfs_event",
-    "pfs_6m",
-    "os_days",
-    "os_event",
-    "best_response",
-    "objective_response",
-    "best_response_irecist",
-    "objective_response_irecist",
-    "progression_date",
-    "endpoint_notes",
-    "per_protocol",
-    *censoring.RULE_COLUMNS,
-    "pfs_censoring_notes",
-    *irecist.OUTPUT_COLUMNS,
-]
+OUTPUT_COLUMNS = table_columns("clinical_endpoints")  # clinical_endpoints.tsv, in schema order
 OPTIONAL_COLUMNS = (
     "best_response_irecist",
     "per_protocol",

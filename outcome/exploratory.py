@@ -9,21 +9,14 @@ from __future__ import annotations
 import pandas as pd
 
 from outcome import cutpoints, elastic_net, survival, timevarying
-from outcome.family import STRATA, baseline_markers, row, transform
+from outcome.family import STRATA, baseline_markers, estimate_fields, row, row_fields, transform
 
 
 def maxstat_row(frame, column, settings) -> dict:
     """Data-driven cut-point (maximally selected log-rank, Lausen–Schumacher adjusted p)."""
     data = frame[["pfs_days", "pfs_event"]].assign(x=pd.to_numeric(frame[column])).dropna()
-    base = dict(
-        family="exploratory",
-        biomarker=column,
-        endpoint="pfs",
-        method="maxstat_logrank",
-        transform="none",
-        estimate_type="cutpoint",
-        n=len(data),
-        events=int(data["pfs_event"].sum()),
+    base = row_fields(
+        "exploratory", column, "pfs", "maxstat_logrank", "cutpoint", data, "pfs_event"
     )
     if len(data) < settings.min_n or data["x"].nunique() < 2 or data["pfs_event"].sum() == 0:
         return row(**base, note="not tested: fewer than min_n patients, one value or no events")
@@ -83,10 +76,7 @@ def time_varying_row(frame: pd.DataFrame, ctdna: pd.DataFrame | None, settings) 
         )
     return row(
         **base,
-        estimate=fit["estimate"],
-        ci_low=fit["ci_low"],
-        ci_high=fit["ci_high"],
-        p_value=fit["p_value"],
+        **estimate_fields(fit),
         note=note,
     )
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from outcome import landmark, response, survival
 from stereosarc import protocol
+from stereosarc.schemas import table_columns
 
 ARM_REFERENCE = protocol.ARM_REFERENCE  # control arm; HR/OR of the arm: atezolizumab vs SBRT
 ARM_EXPERIMENTAL = protocol.ARM_EXPERIMENTAL  # experimental arm (stereosarc.protocol)
@@ -91,45 +92,8 @@ def transform(values: pd.Series, how: str) -> tuple[pd.Series, str]:
     return values, "none"
 
 
-COLUMNS = [
-    "family",
-    "biomarker",
-    "endpoint",
-    "method",
-    "transform",
-    "group",
-    "estimate_type",
-    "n",
-    "n_missing",
-    "events",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "ci_level",
-    "statistic",
-    "df",
-    "p_value",
-    "q_value",
-    "interaction_p",
-    "ph_p",
-    "c_index",
-    "events_per_variable",
-    "adjusted_for",
-    "detectable_hr",
-    "note",
-]
-KM_COLUMNS = [
-    "endpoint",
-    "curve",
-    "group",
-    "time",
-    "n_risk",
-    "n_event",
-    "n_censor",
-    "surv",
-    "ci_low",
-    "ci_high",
-]
+COLUMNS = table_columns("associations")  # associations.tsv, in schema order
+KM_COLUMNS = table_columns("km")  # km.tsv, in schema order
 PFS_HORIZON_DAYS = protocol.PFS_6M_DAYS  # 182.625 days: DESIGN.md pfs_6m horizon
 SEED = 20240601  # project default seed (docs/development.md)
 
@@ -170,6 +134,24 @@ def row(**values) -> dict:
     values_by_column = dict.fromkeys(COLUMNS, np.nan)
     values_by_column.update(values)
     return values_by_column
+
+
+def row_fields(family, biomarker, endpoint, method, estimate_type, data, event_column) -> dict:
+    """The fields a test row of untransformed ``data`` shares: n its rows, events the sum of
+    its ``event_column`` (1 = event or responder)."""
+    named = dict(family=family, biomarker=biomarker, endpoint=endpoint, method=method)
+    counts = dict(n=len(data), events=int(data[event_column].sum()))
+    return named | dict(transform="none", estimate_type=estimate_type) | counts
+
+
+INTERVAL = ("estimate", "ci_low", "ci_high")  # a point estimate and its CI, in this order
+
+
+def estimate_fields(result, estimate: str = "estimate") -> dict:
+    """estimate (``result[estimate]``), ci_low, ci_high and p_value of a test or fit."""
+    return {"estimate": result[estimate]} | {
+        k: result[k] for k in ("ci_low", "ci_high", "p_value")
+    }
 
 
 def join_notes(*parts: str) -> str:

@@ -66,6 +66,11 @@ def km_figure(km: pd.DataFrame, curve: str) -> Figure:
     return figure
 
 
+def ci_offsets(estimate: np.ndarray, rows: pd.DataFrame) -> list[np.ndarray]:
+    """Error-bar lengths (below, above) of ``estimate`` to its rows' ci_low and ci_high."""
+    return [estimate - rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float) - estimate]
+
+
 def forest_figure(associations: pd.DataFrame) -> Figure:
     """Forest plot of the Cox HRs (FOREST_METHODS rows of every family)."""
     rows = associations[
@@ -77,10 +82,7 @@ def forest_figure(associations: pd.DataFrame) -> Figure:
     axis.errorbar(
         estimate,
         y,
-        xerr=[
-            estimate - rows["ci_low"].to_numpy(float),
-            rows["ci_high"].to_numpy(float) - estimate,
-        ],
+        xerr=ci_offsets(estimate, rows),
         fmt="s",
         color="black",
         ecolor="grey",
@@ -121,10 +123,7 @@ def forest_per_arm_figure(associations: pd.DataFrame) -> Figure:
         axis.errorbar(
             estimate,
             y,
-            xerr=[
-                estimate - part["ci_low"].to_numpy(float),
-                part["ci_high"].to_numpy(float) - estimate,
-            ],
+            xerr=ci_offsets(estimate, part),
             fmt="s",
             color=colour,
             ecolor=colour,

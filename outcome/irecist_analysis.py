@@ -34,28 +34,12 @@ from outcome.family import (
     KM_COLUMNS,
     STRATA,
     Settings,
+    estimate_fields,
     prepare,
 )
+from stereosarc.schemas import table_columns
 
-COLUMNS = [
-    "endpoint",
-    "analysis",
-    "group",
-    "estimate_type",
-    "recist",
-    "irecist",
-    "n",
-    "events",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "ci_level",
-    "ci_method",
-    "statistic",
-    "p_value",
-    "note",
-]
+COLUMNS = table_columns("irecist")  # irecist.tsv, in schema order
 TIME_ENDPOINTS = {"ipfs": ("ipfs_days", "ipfs_event"), "pfs": ("pfs_days", "pfs_event")}
 RESPONSE_ENDPOINTS = ("objective_response_irecist", "objective_response")
 ARM_ORDER = (ARM_EXPERIMENTAL, ARM_REFERENCE)  # row order of irecist.tsv: experimental arm first
@@ -146,12 +130,9 @@ def cox_arm_row(frame: pd.DataFrame, endpoint: str, settings: Settings) -> dict:
     term = fit.summary.loc["arm_experimental"]
     return _row(
         **base,
-        estimate=term["hr"],
+        **estimate_fields(term, "hr"),
         se=term["se"],
-        ci_low=term["ci_low"],
-        ci_high=term["ci_high"],
         statistic=term["coef"] / term["se"],
-        p_value=term["p_value"],
     )
 
 
@@ -205,10 +186,7 @@ def orr_rows(frame: pd.DataFrame, endpoint: str, settings: Settings) -> list[dic
     return rows + [
         _row(
             **base,
-            estimate=test["estimate"],
-            ci_low=test["ci_low"],
-            ci_high=test["ci_high"],
-            p_value=test["p_value"],
+            **estimate_fields(test),
         )
     ]
 

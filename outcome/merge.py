@@ -31,49 +31,29 @@ import pandas as pd
 
 from ctdna import dynamics
 from ihc import densities
+from outcome import censoring
 from stereosarc import protocol
 from stereosarc.rejects import Reject, reject, reject_table
-from stereosarc.schemas import flagged_columns
+from stereosarc.schemas import flagged_columns, required_columns
 
 TMB_HIGH_CUT = protocol.TMB_HIGH_CUTOFF  # mut/Mb: FDA TMB-H cut-off (stereosarc.protocol)
 CPS_CUT = 1.0  # CPS ≥ 1: 22C3 pharmDx positivity cut-off (KEYNOTE-048, Burtness, Lancet 2019)
 NLR_CUT = 5.0  # NLR ≥ 5: SBRT-sarcoma cut-off (Somasundaram et al. 2023)
 MGPS_CUT = 1.0  # mGPS ≥ 1: elevated CRP (McMillan, Cancer Treat Rev 2013)
 STAGE = "merge"  # stage column of this module's rejects
+REQUIRED = required_columns("biomarkers")  # DESIGN.md cohort/biomarkers.tsv required columns
 ENDPOINT_COLUMNS = [
-    "patient",
-    "arm",
-    "histology",
+    c for c in REQUIRED if c in required_columns("clinical_endpoints")
+]  # its endpoint columns, patient to objective_response
+NUMERIC_ENDPOINTS = (
     "line",
     "pfs_days",
     "pfs_event",
     "pfs_6m",
     "os_days",
     "os_event",
-    "best_response",
     "objective_response",
-]
-REQUIRED = ENDPOINT_COLUMNS + [
-    "tmb",
-    "tmb_high",
-    "cps",
-    "tps",
-    "cd3_density",
-    "cd8_density",
-    "foxp3_density",
-    "cd8_foxp3_ratio",
-    "nlr",
-    "plr",
-    "crp_mg_l",
-    "albumin_g_l",
-    "car",
-    "mgps",
-    "ctdna_baseline_detected",
-    "ctdna_baseline_tf",
-    "ctdna_month6_detected",
-    "ctdna_month6_tf",
-    "ctdna_relapse_detected",
-]  # DESIGN.md cohort/biomarkers.tsv required columns, in order
+)  # endpoint columns that must be numbers
 TMB_COLUMNS = ["tmb", "tmb_ci_low", "tmb_ci_high", "tmb_sample", "tmb_n_samples"]
 CTDNA_COLUMNS = [
     f"ctdna_{t}_{s}" for t in protocol.TIMEPOINTS for s in ("detected", "tf", "sample", "date")
@@ -91,15 +71,7 @@ EXTRA_ENDPOINTS = [
     "ipfs_event",
     "pseudoprogression",
 ]
-PRIMARY_ENDPOINT_COLUMNS = [
-    "per_protocol",
-    "pfs_days_new_therapy",
-    "pfs_event_new_therapy",
-    "pfs_days_missed_visits",
-    "pfs_event_missed_visits",
-    "pfs_days_fda",
-    "pfs_event_fda",
-]  # population and censoring rules (outcome.censoring)
+PRIMARY_ENDPOINT_COLUMNS = ["per_protocol", *censoring.RULE_COLUMNS]  # population, censoring rules
 
 
 DICHOTOMIES = ("tmb", "cps", "nlr", "mgps")  # <marker>_high = marker ≥ its cut

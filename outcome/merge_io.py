@@ -15,7 +15,12 @@ import pandas as pd
 from outcome import endpoints, merge
 from outcome.exceptions import OutcomeInputError
 from stereosarc.rejects import REJECT_COLUMNS
-from stereosarc.tables import numeric_columns, read_file_table, write_table
+from stereosarc.tables import (
+    numeric_columns,
+    read_file_table,
+    refuse_repeats,
+    write_table,
+)
 
 LOG = logging.getLogger("outcome.merge_io")
 
@@ -38,23 +43,11 @@ def read_clinical(path) -> pd.DataFrame:
 def read_endpoints(path) -> pd.DataFrame:
     """clinical_endpoints.tsv with its numeric columns as numbers."""
     table = _read(path, merge.ENDPOINT_COLUMNS)
-    repeated = table[table["patient"].duplicated()]
-    if len(repeated):
-        first = repeated.iloc[0]
-        raise OutcomeInputError(
-            f"{Path(path).name} row {first['_row']}, column patient: "
-            f"{first['patient']!r} appears more than once"
-        )
+    refuse_repeats(table, "patient", Path(path).name, OutcomeInputError)
     return _numeric(
         table,
         [
-            "line",
-            "pfs_days",
-            "pfs_event",
-            "pfs_6m",
-            "os_days",
-            "os_event",
-            "objective_response",
+            *merge.NUMERIC_ENDPOINTS,
             "objective_response_irecist",
             "ipfs_days",
             "ipfs_event",

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,34 +40,12 @@ from scipy import stats
 from outcome import survival
 from outcome.exceptions import OutcomeInputError
 from outcome.family import STRATA, Settings, baseline_markers
+from stereosarc.schemas import required_columns, table_columns
 
 LOG = logging.getLogger("outcome.missing_data")
 GROUP_TYPES = ("overall", "arm", "histology")  # rows of missingness.tsv per variable
-MISSINGNESS_COLUMNS = [
-    "variable",
-    "group_type",
-    "group",
-    "n",
-    "n_missing",
-    "percent_missing",
-    "missing_by_arm_p",
-]
-MICE_COLUMNS = [
-    "analysis",
-    "term",
-    "n",
-    "events",
-    "m_imputations",
-    "estimate",
-    "se",
-    "hr",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "df",
-    "fmi",
-    "note",
-]  # shared with the complete-case rows of the multivariable model (outcome.multivariable)
+MISSINGNESS_COLUMNS = table_columns("missingness")  # missingness.tsv, in schema order
+MICE_COLUMNS = required_columns("multivariable")  # the multivariable.tsv columns MICE rows fill
 MICE_IMPUTATIONS = Settings().mice_imputations  # default m (source: outcome.family.Settings)
 MICE_ITERATIONS = Settings().mice_iterations  # default cycles (outcome.family.Settings)
 LAMBDA_FLOOR = 1e-4  # lower bound of lambda in the df of R mice:::barnard.rubin
@@ -197,15 +176,20 @@ def _imputation_frame(model_frame, covariates, strata) -> pd.DataFrame:
     return pd.concat(parts, axis=1).reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class Chains:
+    """The imputation chains: ``m`` of them, chain i seeded ``seed + i``, ``max_iter`` cycles."""
+
+    m: int = MICE_IMPUTATIONS
+    seed: int = 0
+    max_iter: int = MICE_ITERATIONS
+
+
 def impute(
-    model_frame: pd.DataFrame,
-    covariates: list[str],
-    strata=STRATA,
-    m: int = MICE_IMPUTATIONS,
-    seed: int = 0,
-    max_iter: int = MICE_ITERATIONS,
+    model_frame: pd.DataFrame, covariates: list[str], strata=STRATA, chains: Chains = Chains()
 ) -> list[pd.DataFrame]:
     """m completed copies of ``model_frame`` (covariates imputed; module docstring)."""
+    m, seed, max_iter = chains.m, chains.seed, chains.max_iter
     from statsmodels.imputation.mice import MICEData
 
     matrix = _imputation_frame(model_frame, covariates, strata)
@@ -278,9 +262,7 @@ def mice_cox(
     model_frame: pd.DataFrame,
     covariates: list[str],
     strata=STRATA,
-    m: int = MICE_IMPUTATIONS,
-    seed: int = 0,
-    max_iter: int = MICE_ITERATIONS,
+    chains: Chains = Chains(),
     min_n: int = survival.MIN_N,
     min_events_per_variable: float = survival.MIN_EVENTS_PER_VARIABLE,
     level: float = survival.CI_LEVEL,
@@ -293,6 +275,7 @@ def mice_cox(
     HR scale, p from t(df), Barnard–Rubin df and fmi; NA estimates with the reason in ``note``
     when the model cannot be fitted.
     """
+    m, seed, max_iter = chains.m, chains.seed, chains.max_iter
     wanted = ["pfs_days", "pfs_event", *strata, *covariates]
     absent = [c for c in wanted if c not in model_frame]
     if absent:
@@ -315,7 +298,7 @@ def mice_cox(
         LOG.info("MICE Cox not fitted: %s", refusal)
         return _rows(covariates, base | {"note": f"not fitted: {refusal}; {base['note']}"})
     LOG.info("MICE Cox: %s", base["note"])
-    completed = impute(frame, covariates, strata, m, seed, max_iter)
+    completed = impute(frame, covariates, strata, chains)
     return pool_cox(completed, covariates, strata, level).assign(note=base["note"])
 
 
@@ -328,9 +311,7 @@ def mice_rows(
         model_frame,
         covariates,
         STRATA,
-        settings.mice_imputations,
-        settings.seed,
-        settings.mice_iterations,
+        Chains(settings.mice_imputations, settings.seed, settings.mice_iterations),
         settings.min_n,
         settings.min_events_per_variable,
         settings.level,

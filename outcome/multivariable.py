@@ -35,6 +35,7 @@ import pandas as pd
 from outcome import diagnostics, survival
 from outcome.exceptions import OutcomeInputError
 from outcome.family import BINARY_FIXED, CONTINUOUS, DICHOTOMY_SUFFIX, STRATA, prepare, transform
+from stereosarc.schemas import table_columns
 
 LOG = logging.getLogger("outcome.multivariable")
 
@@ -45,27 +46,7 @@ DEFAULT_COVARIATES = ("ctdna_baseline_detected", "tmb", "cps", "nlr")
 ARM_TERM = "arm_experimental"  # 1 = SBRT+atezolizumab, 0 = SBRT (outcome.family.prepare)
 ENDPOINT = ("pfs_days", "pfs_event")
 COMPLETE_CASE = "complete_case"  # value of ``analysis`` for these rows (MICE rows: A's module)
-COLUMNS = [
-    "analysis",
-    "term",
-    "n",
-    "events",
-    "m_imputations",
-    "estimate",
-    "se",
-    "hr",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "df",
-    "fmi",
-    "note",
-    "transform",
-    "ci_level",
-    "n_excluded",
-    "events_per_variable",
-    "ph_p",
-]  # the first 14 are shared with the MICE rows (outcome.missing_data); the rest are optional
+COLUMNS = table_columns("multivariable")  # multivariable.tsv; MICE rows fill the required ones
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,12 @@ from outcome import arms, survival
 from outcome.family import (
     ARM_EXPERIMENTAL,
     ARM_REFERENCE,
+    INTERVAL,
     KM_COLUMNS,
     STRATA,
+    estimate_fields,
     join_notes,
+    row_fields,
 )
 from outcome.family import row as _row
 
@@ -98,10 +101,7 @@ def cox_row(
     )
     return _row(
         **base | {"note": join_notes(note, why)},
-        estimate=term["hr"],
-        ci_low=term["ci_low"],
-        ci_high=term["ci_high"],
-        p_value=term["p_value"],
+        **estimate_fields(term, "hr"),
         interaction_p=np.nan if product is None else product["p_value"],
         ph_p=fit.ph_p,
         c_index=fit.c_index,
@@ -136,10 +136,7 @@ def interaction_row(
         )
     return _row(
         **base,
-        estimate=product["hr"],
-        ci_low=product["ci_low"],
-        ci_high=product["ci_high"],
-        p_value=product["p_value"],
+        **estimate_fields(product, "hr"),
         note=note,
     )
 
@@ -147,17 +144,8 @@ def interaction_row(
 def logrank_row(frame, x, biomarker, settings, family="supportive", note="") -> dict:
     """Log-rank test of a dichotomy, stratified by histology and line."""
     data = _pfs_data(frame, x)
-    base = dict(
-        family=family,
-        biomarker=biomarker,
-        endpoint="pfs",
-        method="logrank_stratified",
-        transform="none",
-        estimate_type="chisq",
-        n=len(data),
-        events=int(data["pfs_event"].sum()),
-        note=note,
-    )
+    base = row_fields(family, biomarker, "pfs", "logrank_stratified", "chisq", data, "pfs_event")
+    base["note"] = note
     if len(data) < settings.min_n or data["x"].nunique() < 2 or data["pfs_event"].sum() == 0:
         why = "not tested: fewer than min_n patients, one group or no events"
         return _row(**base | {"note": join_notes(note, why)})
@@ -193,36 +181,17 @@ def km_rows(frame, x, curve, groups: dict, settings, duration="pfs_days", event=
                 endpoint="pfs", curve=curve, group=label
             )
         )
-        common = dict(
-            family="descriptive",
-            biomarker=curve,
-            endpoint="pfs",
-            method="km",
-            transform="none",
-            group=label,
-            n=len(data),
-            events=int(data[event].sum()),
-            ci_level=settings.level,
-        )
-        median = survival.km_median(table)
-        rate = survival.km_at(table, settings.pfs_horizon_days)
-        summaries.append(
-            _row(
-                **common,
-                estimate_type="median_days",
-                estimate=median[0],
-                ci_low=median[1],
-                ci_high=median[2],
+        common = row_fields("descriptive", curve, "pfs", "km", "", data, event)
+        common |= {"group": label, "ci_level": settings.level}
+        estimates = {
+            "median_days": survival.km_median(table),
+            f"surv_{settings.pfs_horizon_days:g}d": survival.km_at(
+                table, settings.pfs_horizon_days
+            ),
+        }
+        for estimate_type, values in estimates.items():
+            summaries.append(
+                _row(**common | {"estimate_type": estimate_type}, **dict(zip(INTERVAL, values)))
             )
-        )
-        summaries.append(
-            _row(
-                **common,
-                estimate_type=f"surv_{settings.pfs_horizon_days:g}d",
-                estimate=rate[0],
-                ci_low=rate[1],
-                ci_high=rate[2],
-            )
-        )
     curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
     return curves.reindex(columns=KM_COLUMNS), summaries

@@ -43,6 +43,7 @@ from statsmodels.stats.proportion import (
 
 from outcome import censoring, survival
 from outcome.family import ARM_EXPERIMENTAL, ARM_REFERENCE, PFS_HORIZON_DAYS
+from stereosarc.schemas import table_columns
 
 ALPHA = 0.10  # one-sided 10 %: randomised phase II screening design (Rubinstein et al., JCO
 # 2005); a choice to be confirmed against the STEREOSARC statistical analysis plan
@@ -51,28 +52,7 @@ CONVENTIONAL_LEVEL = 0.95  # descriptive intervals
 SIDES = ("one", "two")
 POPULATIONS = ("itt", "per_protocol")
 DIFFERENCE = f"{ARM_EXPERIMENTAL} - {ARM_REFERENCE}"
-COLUMNS = [
-    "population",
-    "censoring",
-    "analysis",
-    "group",
-    "estimate_type",
-    "n",
-    "events",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "ci_level",
-    "ci_method",
-    "statistic",
-    "p_value",
-    "sided",
-    "alpha",
-    "reject_null",
-    "primary",
-    "note",
-]
+COLUMNS = table_columns("primary_endpoint")  # primary_endpoint.tsv, in schema order
 
 
 @dataclass

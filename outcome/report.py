@@ -12,26 +12,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from outcome import figures, missing_data, report_irecist, report_multivariable, report_tables
+from outcome.family import COLUMNS as ASSOCIATION_COLUMNS
 from outcome.family import LANDMARK_MARKERS, Settings, baseline_markers
 
+DETAIL_COLUMNS = ("n_missing", "ci_level", "statistic", "df")  # in associations.tsv only
+MODEL_COLUMNS = ("events_per_variable", "adjusted_for", "detectable_hr")  # likewise
 SHOWN_COLUMNS = [
-    "biomarker",
-    "endpoint",
-    "method",
-    "transform",
-    "group",
-    "estimate_type",
-    "n",
-    "events",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "q_value",
-    "interaction_p",
-    "ph_p",
-    "c_index",
-    "note",
+    c for c in ASSOCIATION_COLUMNS if c not in ("family", *DETAIL_COLUMNS, *MODEL_COLUMNS)
 ]  # columns of the report tables
 PARAM_ALIASES = {
     "min_events_per_variable": "assoc_min_events",

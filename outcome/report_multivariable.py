@@ -15,21 +15,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from outcome.figures import ci_offsets
+from stereosarc.schemas import table_columns
+
 TITLE = "Multivariable model: PFS ~ arm + baseline biomarkers, stratified by histology and line"
+CALIBRATION_ONLY = ("group", "predicted", "observed", "ci_low", "ci_high", "ci_level")
 VALIDATION_SHOWN = [
-    "quantity",
-    "n",
-    "events",
-    "apparent",
-    "optimism",
-    "corrected",
-    "bootstraps_requested",
-    "bootstraps_valid",
-    "bootstraps_failed",
-    "failure_reasons",
-    "seed",
-    "note",
-]
+    c
+    for c in table_columns("model_validation")
+    if c not in ("analysis", "horizon_days", *CALIBRATION_ONLY)
+]  # model_validation.tsv columns of the optimism table
 CALIBRATION_SHOWN = ["group", "n", "events", "predicted", "observed", "ci_low", "ci_high", "note"]
 
 
@@ -59,10 +54,7 @@ def calibration_figure(validation: pd.DataFrame) -> Figure:
     axis.errorbar(
         predicted,
         observed,
-        yerr=[
-            observed - rows["ci_low"].to_numpy(float),
-            rows["ci_high"].to_numpy(float) - observed,
-        ],
+        yerr=ci_offsets(observed, rows),
         fmt="o",
         color="black",
         capsize=3,

@@ -14,25 +14,12 @@ from __future__ import annotations
 import pandas as pd
 
 from stereosarc import protocol
+from stereosarc.schemas import table_columns
 
 PRIMARY_SHOWN = [
-    "population",
-    "censoring",
-    "analysis",
-    "group",
-    "n",
-    "events",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "ci_level",
-    "statistic",
-    "p_value",
-    "sided",
-    "alpha",
-    "reject_null",
-    "note",
+    c
+    for c in table_columns("primary_endpoint")
+    if c not in ("estimate_type", "ci_method", "primary")
 ]  # primary_endpoint.tsv columns shown in the report
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from outcome import response
+from outcome.family import INTERVAL, estimate_fields, row_fields
 from outcome.family import row as _row
 
 
@@ -30,41 +31,25 @@ def orr_rows(frame, x, biomarker, groups: dict, settings) -> list[dict]:
     for value, label in groups.items():
         y = data.loc[data["x"] == value, "y"]
         rate = response.clopper_pearson(int(y.sum()), len(y), settings.level)
-        rows.append(
-            _row(
-                family="descriptive",
-                biomarker=biomarker,
-                endpoint="objective_response",
-                method="clopper_pearson",
-                transform="none",
-                group=label,
-                estimate_type="ORR",
-                n=len(y),
-                events=int(y.sum()),
-                estimate=rate[0],
-                ci_low=rate[1],
-                ci_high=rate[2],
-                ci_level=settings.level,
-            )
+        fields = row_fields(
+            "descriptive",
+            biomarker,
+            "objective_response",
+            "clopper_pearson",
+            "ORR",
+            y.to_frame(),
+            "y",
         )
+        fields |= {"group": label, "ci_level": settings.level}
+        rows.append(_row(**fields, **dict(zip(INTERVAL, rate))))
     return rows
 
 
 def fisher_row(frame, x, biomarker, settings, family="biomarker") -> dict:
     """Fisher's exact test of a dichotomy vs response; conditional MLE odds ratio."""
     data, missing = _response_data(frame, x)
-    base = dict(
-        family=family,
-        biomarker=biomarker,
-        endpoint="objective_response",
-        method="fisher_exact",
-        transform="none",
-        estimate_type="OR",
-        n=len(data),
-        n_missing=missing,
-        events=int(data["y"].sum()),
-        ci_level=settings.level,
-    )
+    base = row_fields(family, biomarker, "objective_response", "fisher_exact", "OR", data, "y")
+    base |= {"n_missing": missing, "ci_level": settings.level}
     if len(data) < settings.min_n or data["x"].nunique() < 2 or data["y"].nunique() < 2:
         return _row(
             **base,
@@ -110,38 +95,27 @@ def continuous_response_rows(
         else (f"events per variable {minority} < {settings.min_events_per_variable:g}: unstable")
     )
     fit = response.logistic(data["x"], data["y"], settings.level)
+    logistic = _row(
+        **base,
+        family="biomarker",
+        estimate_type="OR",
+        events_per_variable=minority,
+        note=note,
+        **fit,
+    )
     if not with_auc:
-        return [
-            _row(
-                **base,
-                family="biomarker",
-                estimate_type="OR",
-                events_per_variable=minority,
-                note=note,
-                **fit,
-            )
-        ]
+        return [logistic]
     roc = response.auc_bootstrap(
         data["x"], data["y"], settings.seed, settings.n_bootstrap, settings.level
     )
     return [
-        _row(
-            **base,
-            family="biomarker",
-            estimate_type="OR",
-            events_per_variable=minority,
-            note=note,
-            **fit,
-        ),
+        logistic,
         _row(
             **base,
             family="exploratory",
             method="roc_auc",
             estimate_type="AUC",
-            estimate=roc["estimate"],
-            ci_low=roc["ci_low"],
-            ci_high=roc["ci_high"],
-            p_value=roc["p_value"],
+            **estimate_fields(roc),
             note=f"p: Wilcoxon rank-sum; CI: percentile "
             f"bootstrap, {roc['n_boot_valid']} resamples, seed {settings.seed}",
         ),

@@ -15,11 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from outcome import family
+from outcome import family, merge
 from outcome.exceptions import OutcomeInputError
 from stereosarc import protocol
 from stereosarc.errors import InputError
-from stereosarc.tables import atomic_write, numeric_columns, read_table, write_table
+from stereosarc.tables import (
+    atomic_write,
+    numeric_columns,
+    read_table,
+    refuse_repeats,
+    write_table,
+)
 
 LOG = logging.getLogger("outcome.stats_io")
 BIOMARKER_REQUIRED = [
@@ -31,24 +37,8 @@ BIOMARKER_REQUIRED = [
     "pfs_event",
     "objective_response",
 ]  # the minimum for the primary analyses
-NUMERIC_ENDPOINTS = (
-    "line",
-    "pfs_days",
-    "pfs_event",
-    "pfs_6m",
-    "os_days",
-    "os_event",
-    "objective_response",
-)  # must be numbers: an error names the row
-PRIMARY_NUMERIC = (
-    "per_protocol",
-    "pfs_days_new_therapy",
-    "pfs_event_new_therapy",
-    "pfs_days_missed_visits",
-    "pfs_event_missed_visits",
-    "pfs_days_fda",
-    "pfs_event_fda",
-)  # optional population / censoring-rule columns
+NUMERIC_ENDPOINTS = merge.NUMERIC_ENDPOINTS  # must be numbers: an error names the row
+PRIMARY_NUMERIC = tuple(merge.PRIMARY_ENDPOINT_COLUMNS)  # optional population / censoring rules
 
 
 def _read(path, required: list[str]) -> pd.DataFrame:
@@ -97,13 +87,7 @@ def read_biomarkers(path) -> pd.DataFrame:
                 f"{name} row {missing.iloc[0]['_row']}, column {column}: "
                 "missing value (randomisation stratum / id required)"
             )
-    repeated = table[table["patient"].duplicated()]
-    if len(repeated):
-        first = repeated.iloc[0]
-        raise OutcomeInputError(
-            f"{name} row {first['_row']}, column patient: "
-            f"{first['patient']!r} appears more than once"
-        )
+    refuse_repeats(table, "patient", name, OutcomeInputError)
     LOG.info(
         "%s: %d patients; %d with PFS; %d with objective response",
         name,

@@ -34,31 +34,11 @@ import pandas as pd
 from outcome import calibration, coxfit, diagnostics, survival
 from outcome.family import PFS_HORIZON_DAYS, SEED
 from outcome.multivariable import COMPLETE_CASE, ModelSpec, MultivariableCox
+from stereosarc.schemas import table_columns
 
 LOG = logging.getLogger("outcome.validation")
 N_BOOTSTRAP = 200  # resamples of the optimism bootstrap (Harrell 1996 and rms::validate use 200)
-COLUMNS = [
-    "analysis",
-    "quantity",
-    "group",
-    "n",
-    "events",
-    "apparent",
-    "optimism",
-    "corrected",
-    "predicted",
-    "observed",
-    "ci_low",
-    "ci_high",
-    "ci_level",
-    "horizon_days",
-    "bootstraps_requested",
-    "bootstraps_valid",
-    "bootstraps_failed",
-    "failure_reasons",
-    "seed",
-    "note",
-]
+COLUMNS = table_columns("model_validation")  # model_validation.tsv, in schema order
 INTEGER_COLUMNS = [
     "n",
     "events",

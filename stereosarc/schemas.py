@@ -48,6 +48,16 @@ def flagged_columns(name: str, flag: str = BIOMARKER_FLAG) -> list[str]:
     return [c for c, spec in load_schema(name)["properties"].items() if spec.get(flag)]
 
 
+def table_columns(name: str) -> list[str]:
+    """Every column of output table ``name``, in schema order (the one list writers use)."""
+    return list(load_schema(name)["properties"])
+
+
+def required_columns(name: str) -> list[str]:
+    """The required columns of output table ``name``, in schema order."""
+    return list(load_schema(name).get("required", []))
+
+
 def expanded(schema: dict) -> dict:
     """``schema`` with every ``x-include`` column (flagged property of another schema, its
     description and type kept whole) appended to ``properties``: one home per column."""

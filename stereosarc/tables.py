@@ -129,6 +129,19 @@ def numeric_columns(
     return table
 
 
+def refuse_repeats(
+    table: pd.DataFrame, column: str, name: str, error: type[InputError] = InputError
+) -> None:
+    """``error`` naming file ``name``, the row and ``column`` of its first repeated value."""
+    repeated = table[table[column].duplicated()]
+    if len(repeated):
+        first = repeated.iloc[0]
+        raise error(
+            f"{name} row {first[ROW_COLUMN]}, column {column}: "
+            f"{first[column]!r} appears more than once"
+        )
+
+
 def schema_types(spec: dict) -> set:
     """The JSON-schema ``type`` of a column property as a set."""
     types = spec.get("type", [])

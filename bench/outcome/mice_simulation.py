@@ -49,7 +49,7 @@ def replicate(rng, args, mechanism, seed) -> dict:
     cc = survival.fit_cox(frame.dropna(), "pfs_days", "pfs_event", ["x", "z"], None, ph_test=False)
     cc_x = cc.summary.loc["x"]
     mi = missing_data.mice_cox(
-        frame, ["x", "z"], strata=(), m=args.m, seed=seed, max_iter=args.iterations
+        frame, ["x", "z"], strata=(), chains=missing_data.Chains(args.m, seed, args.iterations)
     ).iloc[0]
     return {
         "missing": frame["x"].isna().mean(),
@@ -75,13 +75,13 @@ def summary_rows(results: pd.DataFrame, mechanism: str) -> list[str]:
     return lines
 
 
+INTEGER_OPTIONS = dict(n=200, replicates=40, m=10, iterations=5, seed=20240601)  # option: default
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--replicates", type=int, default=40)
-    parser.add_argument("--m", type=int, default=10)
-    parser.add_argument("--iterations", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=20240601)
+    for name, default in INTEGER_OPTIONS.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
     args = parser.parse_args()
     start = time.time()
     lines = [

@@ -73,13 +73,15 @@ def external_values(model, external: pd.DataFrame) -> tuple[float, float]:
     return c_index, float(slope)
 
 
+INTEGER_OPTIONS = dict(
+    replicates=20, n=100, bootstraps=100, external=4000, seed=20240601
+)  # option: default
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=20)
-    parser.add_argument("--n", type=int, default=100)
-    parser.add_argument("--bootstraps", type=int, default=100)
-    parser.add_argument("--external", type=int, default=4000)
-    parser.add_argument("--seed", type=int, default=20240601)
+    for name, default in INTEGER_OPTIONS.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     rows = []

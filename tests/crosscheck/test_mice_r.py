@@ -61,7 +61,7 @@ def _cohort(n=80, seed=SEED) -> pd.DataFrame:
 def test_pooled_cox_matches_r_mice_pool(tmp_path):
     print(f"seed {SEED}")
     frame = _cohort()
-    completed = missing_data.impute(frame, ["x", "z"], m=5, seed=SEED, max_iter=5)
+    completed = missing_data.impute(frame, ["x", "z"], chains=missing_data.Chains(5, SEED, 5))
     files = []
     for i, data in enumerate(completed):
         assert data[["x", "z"]].notna().all().all()
@@ -85,8 +85,8 @@ def test_pooled_cox_matches_r_mice_pool(tmp_path):
 def test_mice_cox_is_impute_then_pool():
     """mice_cox with the same seed gives the pooled rows of the datasets checked above."""
     frame = _cohort()
-    rows = missing_data.mice_cox(frame, ["x", "z"], m=5, seed=SEED, max_iter=5)
-    completed = missing_data.impute(frame, ["x", "z"], m=5, seed=SEED, max_iter=5)
+    rows = missing_data.mice_cox(frame, ["x", "z"], chains=missing_data.Chains(5, SEED, 5))
+    completed = missing_data.impute(frame, ["x", "z"], chains=missing_data.Chains(5, SEED, 5))
     pooled = missing_data.pool_cox(completed, ["x", "z"])
     np.testing.assert_array_equal(rows["estimate"], pooled["estimate"])
     np.testing.assert_array_equal(rows["se"], pooled["se"])
@@ -122,7 +122,7 @@ def test_imputation_agrees_with_r_mice_pmm(tmp_path):
     frame = _cohort(n=1000)
     frame.drop(columns=["histology", "line"]).to_csv(tmp_path / "cohort.csv", index=False)
     r = run_r(IMPUTE_SCRIPT, tmp_path, "cohort.csv", str(m))
-    completed = missing_data.impute(frame, ["x", "z"], (), m=m, seed=SEED, max_iter=5)
+    completed = missing_data.impute(frame, ["x", "z"], (), chains=missing_data.Chains(m, SEED, 5))
     fits = [survival.fit_cox(d, "pfs_days", "pfs_event", ["x", "z"], None) for d in completed]
     estimates = np.array([f.summary["coef"].to_numpy() for f in fits])
     variances = np.array([f.summary["se"].to_numpy() ** 2 for f in fits])

@@ -117,7 +117,9 @@ def _cohort(n=60, seed=SEED) -> pd.DataFrame:
 
 def test_no_missing_value_gives_the_complete_case_fit_exactly():
     frame = _cohort()
-    rows = missing_data.mice_cox(frame, ["x", "z"], m=3, seed=SEED, max_iter=2).set_index("term")
+    rows = missing_data.mice_cox(
+        frame, ["x", "z"], chains=missing_data.Chains(3, SEED, 2)
+    ).set_index("term")
     cc = survival.fit_cox(frame, "pfs_days", "pfs_event", ["x", "z"], ["histology", "line"])
     np.testing.assert_array_equal(rows["estimate"], cc.summary.loc[["x", "z"], "coef"])
     np.testing.assert_array_equal(rows["se"], cc.summary.loc[["x", "z"], "se"])
@@ -128,7 +130,7 @@ def test_no_missing_value_gives_the_complete_case_fit_exactly():
 
 def test_all_missing_covariate_gives_na_with_note():
     frame = _cohort().assign(x=np.nan)
-    rows = missing_data.mice_cox(frame, ["x", "z"], m=3, seed=SEED, max_iter=2)
+    rows = missing_data.mice_cox(frame, ["x", "z"], chains=missing_data.Chains(3, SEED, 2))
     assert list(rows.columns) == missing_data.MICE_COLUMNS
     assert rows["estimate"].isna().all() and rows["hr"].isna().all()
     assert rows["note"].str.contains("not fitted: covariate x has no observed value").all()
@@ -139,7 +141,7 @@ def test_too_few_events_gives_na_with_note():
     frame = _cohort().assign(pfs_event=0.0)
     frame.loc[:4, "pfs_event"] = 1.0
     frame.loc[10:20, "x"] = np.nan
-    rows = missing_data.mice_cox(frame, ["x", "z"], m=3, seed=SEED, max_iter=2)
+    rows = missing_data.mice_cox(frame, ["x", "z"], chains=missing_data.Chains(3, SEED, 2))
     assert rows["estimate"].isna().all()
     assert rows["note"].str.contains("not fitted: 5 events < 10 per parameter x 2").all()
     assert (rows["events"] == 5).all()
@@ -150,7 +152,7 @@ def test_patients_without_pfs_or_stratum_are_left_out_and_counted():
     frame.loc[0, "pfs_days"] = np.nan
     frame.loc[1, "histology"] = np.nan
     frame.loc[5:14, "x"] = np.nan
-    rows = missing_data.mice_cox(frame, ["x", "z"], m=3, seed=SEED, max_iter=3)
+    rows = missing_data.mice_cox(frame, ["x", "z"], chains=missing_data.Chains(3, SEED, 3))
     assert (rows["n"] == 58).all()
     assert "48/58 complete cases" in rows["note"].iloc[0]
     assert "2 patients without PFS or stratum left out" in rows["note"].iloc[0]
@@ -161,14 +163,14 @@ def test_imputed_values_binary_stay_binary_and_observed_values_are_kept():
     frame = _cohort()
     frame.loc[::4, "z"] = np.nan
     frame.loc[1::5, "x"] = np.nan
-    completed = missing_data.impute(frame, ["x", "z"], m=2, seed=SEED, max_iter=3)
+    completed = missing_data.impute(frame, ["x", "z"], chains=missing_data.Chains(2, SEED, 3))
     for data in completed:
         assert set(data["z"]) == {0.0, 1.0}
         observed = frame["x"].notna()
         np.testing.assert_array_equal(data.loc[observed, "x"], frame.loc[observed, "x"])
     # different seeds give different draws (imputation uncertainty), same seed the same
     assert not completed[0]["x"].equals(completed[1]["x"])
-    again = missing_data.impute(frame, ["x", "z"], m=1, seed=SEED, max_iter=3)[0]
+    again = missing_data.impute(frame, ["x", "z"], chains=missing_data.Chains(1, SEED, 3))[0]
     pd.testing.assert_frame_equal(again, completed[0])
 
 
@@ -182,16 +184,18 @@ def test_imputation_draws_use_the_outcome():
     early = frame["pfs_days"] < frame["pfs_days"].median()
     frame.loc[rng.random(300) < 0.3, "x"] = np.nan
     hidden = frame["x"].isna()
-    data = missing_data.impute(frame, ["x", "z"], m=1, seed=SEED, max_iter=3)[0]
+    data = missing_data.impute(frame, ["x", "z"], chains=missing_data.Chains(1, SEED, 3))[0]
     gap = data.loc[hidden & early, "x"].mean() - data.loc[hidden & ~early, "x"].mean()
     assert gap > 0.5
 
 
 def test_missing_model_column_is_an_input_error():
     with pytest.raises(OutcomeInputError, match="lacks column"):
-        missing_data.mice_cox(_cohort().drop(columns="line"), ["x"], m=2)
+        missing_data.mice_cox(
+            _cohort().drop(columns="line"), ["x"], chains=missing_data.Chains(m=2)
+        )
     with pytest.raises(OutcomeInputError, match="m >= 2"):
-        missing_data.mice_cox(_cohort(), ["x"], m=1)
+        missing_data.mice_cox(_cohort(), ["x"], chains=missing_data.Chains(m=1))
 
 
 def test_mice_rows_take_m_iterations_and_seed_from_the_settings():
@@ -199,6 +203,6 @@ def test_mice_rows_take_m_iterations_and_seed_from_the_settings():
     frame.loc[::6, "x"] = np.nan
     settings = Settings(seed=11, mice_imputations=3, mice_iterations=2)
     rows = missing_data.mice_rows(frame, ["x", "z"], settings)
-    direct = missing_data.mice_cox(frame, ["x", "z"], m=3, seed=11, max_iter=2)
+    direct = missing_data.mice_cox(frame, ["x", "z"], chains=missing_data.Chains(3, 11, 2))
     pd.testing.assert_frame_equal(rows, direct)
     assert (rows["m_imputations"] == 3).all() and "seeds 11..13" in rows["note"].iloc[0]
