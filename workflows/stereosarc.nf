@@ -84,10 +84,16 @@ workflow STEREOSARC {
         ch_versions = ch_versions.mix(REPORT.out.versions)
     }
 
-    // QC view: per-sample QC tables, then MultiQC over them and the run's software versions
-    QC_TABLES(samplesheet, ch_tmb.ifEmpty([]), ch_ctdna.ifEmpty([]), ch_count_tables.sites.ifEmpty([]),
-              ch_count_tables.depth.ifEmpty([]), ch_count_tables.background.ifEmpty([]))
-    ch_versions = ch_versions.mix(QC_TABLES.out.versions)
+    // QC view (runs with a sequencing stage): per-sample QC tables, then MultiQC over them
+    // and the run's software versions
+    def qc_view = params.panel_bed || params.ctdna_targets
+    ch_qc_tables = Channel.empty()
+    if (qc_view) {
+        QC_TABLES(samplesheet, ch_tmb.ifEmpty([]), ch_ctdna.ifEmpty([]), ch_count_tables.sites.ifEmpty([]),
+                  ch_count_tables.depth.ifEmpty([]), ch_count_tables.background.ifEmpty([]))
+        ch_versions = ch_versions.mix(QC_TABLES.out.versions)
+        ch_qc_tables = QC_TABLES.out.tmb.mix(QC_TABLES.out.ctdna)
+    }
 
     // pipeline_info/software_versions.yml: one entry per process (its first task's: the tasks
     // of a process share one environment), sorted; MultiQC, which reads it, is the last task
@@ -96,12 +102,13 @@ workflow STEREOSARC {
         .unique { it.readLines()[0] }
         .mix(Channel.of(workflowVersions()))
         .collectFile(name: 'software_versions.yml', storeDir: "${params.outdir}/pipeline_info", sort: true)
-    MULTIQC(QC_TABLES.out.tmb.mix(QC_TABLES.out.ctdna).collect().ifEmpty([]), ch_versions_yml,
-            file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true))
+    if (qc_view) {
+        MULTIQC(ch_qc_tables.collect().ifEmpty([]), ch_versions_yml,
+                file("${projectDir}/assets/multiqc_config.yml", checkIfExists: true))
+    }
 
     emit:
     versions = ch_versions
-    qc_report = MULTIQC.out.report
 }
 
 def workflowVersions() {

@@ -46,6 +46,8 @@ COHORT_LEVEL = {
     "MERGE_BIOMARKERS",
     "ASSOCIATIONS",
     "COLLECT_REJECTS",
+    "QC_TABLES",
+    "MULTIQC",
     "REPORT",
 }
 

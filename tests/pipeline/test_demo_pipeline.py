@@ -225,4 +225,13 @@ def test_ctdna_only_batch_is_a_normal_run(small_demo, tmp_path):
         validate_frame(read_output_table(cohort / f"{name}.tsv"), name)
     assert not (cohort / "tmb.tsv").exists() and not (cohort / "biomarkers.tsv").exists()
     steps = set(latest_trace(tmp_path / "results")["step"])
-    assert steps == {"VALIDATE", "CTDNA_COUNT", "CTDNA_CALL", "COLLECT_REJECTS"}
+    assert steps == {
+        "VALIDATE",
+        "CTDNA_COUNT",
+        "CTDNA_CALL",
+        "COLLECT_REJECTS",
+        "QC_TABLES",
+        "MULTIQC",
+    }
+    assert (tmp_path / "results" / "qc" / "ctdna_qc.tsv").exists()
+    assert not (tmp_path / "results" / "qc" / "tmb_qc.tsv").exists()
