@@ -41,8 +41,9 @@ CONTINUOUS = {
     "cd68_density": "per_sd",
     "cd163_density": "per_sd",
 }
-BINARY_FIXED = ("tmb_high", "ctdna_baseline_detected")  # first, then the other dichotomies
-DICHOTOMY_SUFFIX = "_high"  # outcome.merge.dichotomy_name: <marker>_high = marker ≥ its cut
+# Binary baseline markers, in analysis order: the pre-specified dichotomies of outcome-merge
+# (<marker>_high = marker ≥ its cut, outcome.merge.dichotomy_name) and baseline ctDNA
+BINARY_FIXED = ("tmb_high", "ctdna_baseline_detected", "cps_high", "mgps_high", "nlr_high")
 LANDMARK_MARKERS = {
     "ctdna_month6_detected": "binary",
     "ctdna_month6_tf": "log2",
@@ -66,7 +67,6 @@ def baseline_markers(columns) -> list[Marker]:
     columns = list(columns)
     markers = [Marker(c, "continuous", t) for c, t in CONTINUOUS.items() if c in columns]
     binary = [c for c in BINARY_FIXED if c in columns]
-    binary += sorted(c for c in columns if c.endswith(DICHOTOMY_SUFFIX) and c not in binary)
     return markers + [Marker(c, "binary", "none") for c in binary]
 
 

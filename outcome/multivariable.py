@@ -34,7 +34,7 @@ import pandas as pd
 
 from outcome import diagnostics, survival
 from outcome.exceptions import OutcomeInputError
-from outcome.family import BINARY_FIXED, CONTINUOUS, DICHOTOMY_SUFFIX, STRATA, prepare, transform
+from outcome.family import BINARY_FIXED, CONTINUOUS, STRATA, prepare, transform
 from stereosarc.schemas import table_columns
 
 LOG = logging.getLogger("outcome.multivariable")
@@ -75,9 +75,9 @@ def marker_transform(column: str) -> str:
     dichotomy; an unknown column is an error listing the allowed ones."""
     if column in CONTINUOUS:
         return CONTINUOUS[column]
-    if column in BINARY_FIXED or column.endswith(DICHOTOMY_SUFFIX):
+    if column in BINARY_FIXED:
         return "none"
-    allowed = ", ".join([*CONTINUOUS, *BINARY_FIXED, f"<marker>{DICHOTOMY_SUFFIX}"])
+    allowed = ", ".join([*CONTINUOUS, *BINARY_FIXED])
     raise OutcomeInputError(
         f"multivariable covariate {column!r} is not a baseline biomarker of the registry "
         f"(outcome.family): use one of {allowed}"

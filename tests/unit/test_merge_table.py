@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from outcome import merge
+from outcome import family, merge
 
 
 def frame(rows, columns, file):
@@ -165,3 +165,9 @@ def test_tmb_default_rule_takes_the_first_sample_not_the_highest():
     tmb = frame([("P1", "T-a", 3.0), ("P1", "T-b", 12.0)], ["patient", "sample", "tmb"], "tmb.tsv")
     table, _ = merge.merge(ENDPOINTS, tmb=tmb)
     assert table.loc[table["patient"] == "P1", "tmb_sample"].iloc[0] == "T-a"
+
+
+def test_only_the_dichotomies_are_binary_markers_not_every_high_column():
+    columns = ["tmb_high", "tmb_ci_high", "nlr_high", "nlr", "nlr_high_cutoff"]
+    markers = {m.column: m.kind for m in family.baseline_markers(columns)}
+    assert markers == {"nlr": "continuous", "tmb_high": "binary", "nlr_high": "binary"}
