@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -148,14 +147,11 @@ def _count_open(options: CountOptions, targets: pd.DataFrame, bam, fasta) -> Cou
             "the FASTA",
         )
     sites = site_checks.checked_sites(_load_sites(options, targets, rejects), bam, fasta, rejects)
-    read_filters: dict[str, Any] = {
-        "reference": str(options.fasta) if options.fasta else None,
-        "min_mapq": options.min_mapq,
-        "min_baseq": options.min_baseq,
-        "umi_tag": options.umi_tag,
-    }
-    counts = counting.count_sites(str(options.bam), sites, **read_filters)
-    per_target = counting.target_counts(str(options.bam), targets, **read_filters)
+    reads = counting.ReadFilter(
+        options.fasta, options.min_mapq, options.min_baseq, options.umi_tag
+    )
+    counts = counting.count_sites(options.bam, sites, reads)
+    per_target = counting.target_counts(options.bam, targets, reads)
     depth = counting.target_depth(targets, per_target)
     background = (
         background_model.sample_background(

@@ -131,10 +131,31 @@ def tally(observed: tuple, ref: str, alt: str, variant_type: str) -> dict:
     return counts
 
 
-def _call_core(function: str, bam: str | Path, *args):
-    """Run a core function; its OSError/ValueError become CtdnaInputError naming the BAM."""
+@dataclass(frozen=True)
+class ReadFilter:
+    """Which reads and bases the counting core keeps, one object for every caller (ctDNA
+    sites and targets, the TMB coverage denominator): reads with MAPQ >= ``min_mapq``, bases
+    with base quality >= ``min_baseq``, the flags of ``excluded_flags(umi_tag)`` out;
+    ``reference``: the FASTA a CRAM needs."""
+
+    reference: str | Path | None = None
+    min_mapq: int = MIN_MAPQ
+    min_baseq: int = MIN_BASEQ
+    umi_tag: str | None = None
+
+    def core_arguments(self) -> tuple:
+        """The trailing arguments of every core call: MAPQ, BQ, excluded flags, UMI tag."""
+        return (self.min_mapq, self.min_baseq, excluded_flags(self.umi_tag), self.umi_tag)
+
+
+def _call_core(function: str, bam: str | Path, reads: ReadFilter, chrom, *args):
+    """Run a core function on one contig; its OSError/ValueError become CtdnaInputError
+    naming the BAM."""
+    reference = None if reads.reference is None else str(reads.reference)
     try:
-        return getattr(fragcore.core().module, function)(str(bam), *args)
+        return getattr(fragcore.core().module, function)(
+            str(bam), reference, str(chrom), *args, *reads.core_arguments()
+        )
     except (OSError, ValueError) as err:
         raise CtdnaInputError(f"{bam}: {err}") from err
 
@@ -142,31 +163,19 @@ def _call_core(function: str, bam: str | Path, *args):
 def count_sites(
     bam: str | Path,
     sites: pd.DataFrame,
-    *,
-    reference: str | Path | None = None,
-    min_mapq: int = MIN_MAPQ,
-    min_baseq: int = MIN_BASEQ,
-    umi_tag: str | None = None,
+    reads: ReadFilter = ReadFilter(),
 ) -> pd.DataFrame:
     """COUNT_COLUMNS for each distinct (chrom, pos, ref, alt, variant_type) of ``sites``.
 
-    ``bam``: indexed BAM/CRAM path (``reference``: its FASTA, needed for CRAM). One read
-    pass per position serves every ALT at that position.
+    ``bam``: indexed BAM/CRAM path; ``reads``: the read and base filters (and the FASTA a
+    CRAM needs). One read pass per position serves every ALT at that position.
     """
     distinct = sites[SITE_KEYS].drop_duplicates()
     observed = {}
     for chrom, group in distinct.groupby("chrom", sort=False):
         positions = sorted({int(p) for p in group["pos"]})
         per_position = _call_core(
-            "site_observations",
-            bam,
-            _optional(reference),
-            str(chrom),
-            [p - 1 for p in positions],
-            min_mapq,
-            min_baseq,
-            excluded_flags(umi_tag),
-            umi_tag,
+            "site_observations", bam, reads, chrom, [p - 1 for p in positions]
         )
         observed.update({(chrom, p): o for p, o in zip(positions, per_position)})
     rows = [
@@ -177,10 +186,6 @@ def count_sites(
         for site in distinct.itertuples(index=False)
     ]
     return pd.DataFrame(rows, columns=SITE_KEYS + COUNT_COLUMNS)
-
-
-def _optional(path) -> str | None:
-    return None if path is None else str(path)
 
 
 @dataclass
@@ -204,27 +209,13 @@ class TargetCounts:
 def target_counts(
     bam: str | Path,
     targets: pd.DataFrame,
-    *,
-    reference: str | Path | None = None,
-    min_mapq: int = MIN_MAPQ,
-    min_baseq: int = MIN_BASEQ,
-    umi_tag: str | None = None,
+    reads: ReadFilter = ReadFilter(),
 ) -> list[TargetCounts]:
     """One TargetCounts per row of ``targets`` (chrom, start, end: BED 0-based half-open)."""
     results: dict[int, TargetCounts] = {}
     for chrom, group in targets.groupby("chrom", sort=False):
-        raw = _call_core(
-            "target_molecules",
-            bam,
-            _optional(reference),
-            str(chrom),
-            [int(s) for s in group["start"]],
-            [int(e) for e in group["end"]],
-            min_mapq,
-            min_baseq,
-            excluded_flags(umi_tag),
-            umi_tag,
-        )
+        starts, ends = [int(s) for s in group["start"]], [int(e) for e in group["end"]]
+        raw = _call_core("target_molecules", bam, reads, chrom, starts, ends)
         for index, (fragments, covered, acgt, ins, dels) in zip(group.index, raw):
             results[index] = TargetCounts(
                 fragments,

@@ -11,6 +11,7 @@ import argparse
 
 from outcome import censoring, multivariable, primary, stats_io, validation
 from outcome.associate_command import DEFAULTS, AssociateOptions, associate_cohort
+from outcome.family import Settings
 from stereosarc.clikit import (
     add_option_family,
     add_options,
@@ -149,7 +150,7 @@ def _associate(args: argparse.Namespace) -> None:
     options = options_from(
         AssociateOptions,
         args,
-        min_events_per_variable=args.min_events,
+        family=options_from(Settings, args, min_events_per_variable=args.min_events),
         covariates=multivariable.parse_covariates(args.multivariable_covariates),
         **{f"{table}_table": bool(getattr(args, option)) for option, _, table in OPTIONAL_OUTPUTS},
     )

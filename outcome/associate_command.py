@@ -11,7 +11,7 @@ analyses. Tables that were not asked for are not computed (None in the result).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -39,15 +39,7 @@ class AssociateOptions:
 
     biomarkers: Path  # biomarkers.tsv (outcome-merge)
     ctdna: Path | None = None  # ctdna.tsv, for the time-varying ctDNA Cox row
-    seed: int = DEFAULTS.seed
-    min_n: int = DEFAULTS.min_n
-    min_events_per_variable: float = DEFAULTS.min_events_per_variable
-    landmark_days: float = DEFAULTS.landmark_days
-    landmark_window_days: float = DEFAULTS.landmark_window_days
-    n_bootstrap: int = DEFAULTS.n_bootstrap
-    enet_repeats: int = DEFAULTS.enet_repeats  # 0 or less: elastic net skipped
-    mice_imputations: int = DEFAULTS.mice_imputations
-    mice_iterations: int = DEFAULTS.mice_iterations
+    family: Settings = field(default_factory=Settings)  # enet_repeats <= 0: elastic net off
     primary_alpha: float = primary.ALPHA
     primary_sided: str = primary.SIDED
     primary_censoring: str = "standard"  # PFS censoring rule of the primary analysis
@@ -60,12 +52,13 @@ class AssociateOptions:
     missingness_table: bool = True  # missingness.tsv
 
     def __post_init__(self) -> None:
+        family = self.family
         if (
-            self.min_events_per_variable <= 0
-            or self.min_n < 2
-            or self.n_bootstrap < 1
-            or self.landmark_days <= 0
-            or self.landmark_window_days < 0
+            family.min_events_per_variable <= 0
+            or family.min_n < 2
+            or family.n_bootstrap < 1
+            or family.landmark_days <= 0
+            or family.landmark_window_days < 0
         ):
             raise OutcomeInputError(
                 "--min-events and --landmark-days must be > 0, --min-n >= 2, "
@@ -81,20 +74,16 @@ class AssociateOptions:
                 f"--primary-sided one of {', '.join(primary.SIDES)}, "
                 f"--primary-censoring one of {', '.join(censoring.RULES)}"
             )
-        if self.mice_imputations < 2 or self.mice_iterations < 1:
+        if family.mice_imputations < 2 or family.mice_iterations < 1:
             raise OutcomeInputError("--mice-imputations must be >= 2, --mice-iterations >= 1")
         if self.validation_bootstraps < 1:
             raise OutcomeInputError("--validation-bootstraps must be >= 1")
         multivariable.parse_covariates(",".join(self.covariates))
 
     def settings(self) -> Settings:
-        """The settings of the analysis family (outcome.family.Settings): the fields both
-        share taken from the options (a negative enet_repeats is 0), the others defaults."""
-        shared = {field.name for field in fields(Settings)} & {
-            field.name for field in fields(self)
-        }
-        values = {name: getattr(self, name) for name in shared}
-        return Settings(**values | {"enet_repeats": max(self.enet_repeats, 0)})
+        """The settings of the analysis family (outcome.family.Settings) with a negative
+        enet_repeats read as 0 (elastic net off)."""
+        return replace(self.family, enet_repeats=max(self.family.enet_repeats, 0))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ methods text filled with the parameter values used. A section whose input is abs
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -35,20 +35,18 @@ STYLE = (
 
 @dataclass
 class ReportInputs:
-    """Tables the report draws on; every one except biomarkers may be None."""
+    """What the report draws on: biomarkers.tsv, the other tables by name (the fields of
+    outcome.report_command.ReportOptions: associations, km, ctdna, dynamics, cn, rejects,
+    primary, irecist, multivariable, validation; a table not given is absent or None) and
+    the run's params.json."""
 
     biomarkers: pd.DataFrame
-    associations: pd.DataFrame | None = None
-    km: pd.DataFrame | None = None
-    ctdna: pd.DataFrame | None = None
-    dynamics: pd.DataFrame | None = None
-    cn: pd.DataFrame | None = None
-    rejects: pd.DataFrame | None = None
+    tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     params: dict | None = None
-    primary: pd.DataFrame | None = None
-    irecist: pd.DataFrame | None = None
-    multivariable: pd.DataFrame | None = None
-    validation: pd.DataFrame | None = None
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The table called ``name``, None when the run did not make it."""
+        return self.tables.get(name)
 
 
 def _amp_log2(params: dict | None) -> float:
@@ -100,30 +98,32 @@ def flow_section(inputs: ReportInputs) -> str:
         _table(counts),
         _excluded_patients(b),
     ]
-    if inputs.ctdna is not None:
+    ctdna = inputs.table("ctdna")
+    if ctdna is not None:
         parts += [
             "<p>Plasma samples per timepoint (ctdna.tsv). A sample has a detected "
             "status only when a test was positive or an informative marker (a tumour "
             "site in the targets, tissue MDM2 amplification) was tested with a limit of "
             "detection low enough; the other samples are NA, counted by reason: "
             "no_informative_marker, below_lod, not_assessable (docs/ctdna.md).</p>",
-            _table(_samples(inputs.ctdna)),
+            _table(_samples(ctdna)),
         ]
     else:
         parts.append(_none("ctdna.tsv not given"))
-    if inputs.rejects is None:
+    rejects = inputs.table("rejects")
+    if rejects is None:
         parts.append(_none("rejects.tsv not given (excluded rows unknown to the report)"))
-    elif inputs.rejects.empty:
+    elif rejects.empty:
         parts.append("<p>No input row was rejected.</p>")
     else:
-        keys = [c for c in ("stage", "file", "reason") if c in inputs.rejects]
-        by_reason = inputs.rejects.groupby(keys).size().rename("rows").reset_index()
+        keys = [c for c in ("stage", "file", "reason") if c in rejects]
+        by_reason = rejects.groupby(keys).size().rename("rows").reset_index()
         parts += [
-            f"<p>{len(inputs.rejects)} rejected rows (excluded, with reason):</p>",
+            f"<p>{len(rejects)} rejected rows (excluded, with reason):</p>",
             _table(by_reason),
         ]
-        if len(inputs.rejects) <= MAX_REJECT_ROWS:
-            parts.append(_table(inputs.rejects))
+        if len(rejects) <= MAX_REJECT_ROWS:
+            parts.append(_table(rejects))
     return _section("Patient and sample flow", "\n".join(parts))
 
 
@@ -189,10 +189,11 @@ def _rows(associations: pd.DataFrame, mask) -> pd.DataFrame:
 
 
 def _km_images(inputs: ReportInputs, curves: list[str]) -> str:
-    if inputs.km is None or inputs.km.empty:
+    km = inputs.table("km")
+    if km is None or km.empty:
         return _none("km.tsv not given")
-    present = [c for c in curves if c in set(inputs.km["curve"])]
-    return "\n".join(_image(figures.km_figure(inputs.km, c)) for c in present) or _none(
+    present = [c for c in curves if c in set(km["curve"])]
+    return "\n".join(_image(figures.km_figure(km, c)) for c in present) or _none(
         "no KM curve for these groups"
     )
 
@@ -201,9 +202,10 @@ def primary_section(inputs: ReportInputs) -> str:
     """The protocol's primary endpoint (primary_endpoint.tsv): the primary analysis, per-arm
     rates, follow-up and the sensitivity table across populations and censoring rules."""
     title = "Primary endpoint: PFS rate at 6 months, SBRT+atezolizumab vs SBRT"
-    if inputs.primary is None or inputs.primary.empty:
+    table = inputs.table("primary")
+    if table is None or table.empty:
         return _section(title, _none("primary_endpoint.tsv not given"))
-    main, sensitivity = report_tables.primary_tables(inputs.primary)
+    main, sensitivity = report_tables.primary_tables(table)
     return _section(
         title,
         "<p>Primary analysis (population ITT, design test) and "
@@ -216,9 +218,9 @@ def primary_section(inputs: ReportInputs) -> str:
 
 def association_sections(inputs: ReportInputs) -> str:
     """Primary comparison, biomarker tests with forest plot, KM plots, refused models."""
-    if inputs.associations is None or inputs.associations.empty:
+    a = inputs.table("associations")
+    if a is None or a.empty:
         return _section("Associations", _none("associations.tsv not given or empty"))
-    a = inputs.associations
     arm = a["biomarker"] == "arm"
     out = _section(
         "Primary comparison: SBRT+atezolizumab vs SBRT",
@@ -233,7 +235,8 @@ def association_sections(inputs: ReportInputs) -> str:
     )
     out += arm_section(a)
     shown_apart = {"arm", report_irecist.KM_CURVE}
-    curves = sorted(set(inputs.km["curve"]) - shown_apart) if inputs.km is not None else []
+    km = inputs.table("km")
+    curves = sorted(set(km["curve"]) - shown_apart) if km is not None else []
     out += _section("Kaplan-Meier curves by biomarker group", _km_images(inputs, curves))
     described = (a["family"] == "descriptive") & ~arm
     out += _section("Medians, 6-month PFS and ORR by group", _table(_rows(a, described)))
@@ -280,23 +283,22 @@ def _trajectories(ctdna: pd.DataFrame):
 def ctdna_section(inputs: ReportInputs) -> str:
     """Trajectories (ctdna.tsv), dynamics table, MDM2 figure when copy number is given."""
     parts = []
-    if inputs.ctdna is None or inputs.ctdna.empty:
+    ctdna, cn, dynamics = (inputs.table(name) for name in ("ctdna", "cn", "dynamics"))
+    if ctdna is None or ctdna.empty:
         parts.append(_none("ctdna.tsv not given"))
     else:
-        parts.append(_image(_trajectories(inputs.ctdna)))
-        if inputs.cn is not None:
+        parts.append(_image(_trajectories(ctdna)))
+        if cn is not None:
             try:
                 from ctdna.figures import mdm2_figure
 
-                parts.append(
-                    _image(mdm2_figure(inputs.ctdna, inputs.cn, _amp_log2(inputs.params)))
-                )
+                parts.append(_image(mdm2_figure(ctdna, cn, _amp_log2(inputs.params))))
             except (ImportError, KeyError, ValueError) as err:
                 parts.append(_none(f"MDM2 figure not drawn ({err})"))
-    if inputs.dynamics is None:
+    if dynamics is None:
         parts.append(_none("ctdna_dynamics.tsv not given"))
     else:
-        parts.append(_table(inputs.dynamics))
+        parts.append(_table(dynamics))
     parts.append("<p>Relapse samples are descriptive only (drawn after the event).</p>")
     return _section("ctDNA", "\n".join(parts))
 

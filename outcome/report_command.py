@@ -54,7 +54,7 @@ def report_html(options: ReportOptions) -> str:
     }
     inputs = report.ReportInputs(
         biomarkers=stats_io.read_biomarkers(options.biomarkers),
+        tables=tables,
         params=stats_io.read_params(options.params),
-        **tables,
     )
     return report.render(inputs)

@@ -42,9 +42,9 @@ def section(inputs) -> str:
     """HTML of the section (``inputs``: outcome.report.ReportInputs)."""
     from outcome import report
 
-    if inputs.irecist is None or inputs.irecist.empty:
+    table = inputs.table("irecist")
+    if table is None or table.empty:
         return report._section(TITLE, report._none("irecist.tsv not given"))
-    table = inputs.irecist
     if (table["analysis"] == "not_analysed").all():
         return report._section(TITLE, report._none("no patient with iRECIST data (iPFS)"))
     pseudo = table[table["analysis"] == "pseudoprogression"]

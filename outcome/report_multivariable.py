@@ -82,7 +82,7 @@ def multivariable_section(inputs) -> str:
     """HTML of the section (outcome.report.ReportInputs: multivariable, validation)."""
     from outcome import report
 
-    model, checks = inputs.multivariable, inputs.validation
+    model, checks = inputs.table("multivariable"), inputs.table("validation")
     if model is None or model.empty:
         return report._section(TITLE, report._none("multivariable.tsv not given"))
     first = model.iloc[0]

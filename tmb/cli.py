@@ -45,7 +45,7 @@ def _calibration(text: str) -> tuple[float, float]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = make_parser("tmb-calc", __doc__.splitlines()[0], EXAMPLE)
-    d = command.DEFAULTS
+    d = filters.FilterSettings()  # defaults with their sources (tmb.filters)
     add = parser.add_argument
     add("--vcf", required=True, help="somatic VCF (.vcf/.vcf.gz), VEP CSQ or snpEff ANN annotated")
     add("--sample", required=True, help="sample id (also the tumour column name looked for)")
@@ -166,7 +166,7 @@ def _options(args: argparse.Namespace) -> command.TmbOptions:
         command.TmbOptions,
         args,
         pop_af_fields=tuple(args.pop_af_fields),
-        ch_genes=tuple(args.ch_genes),
+        filters=options_from(filters.FilterSettings, args, ch_genes=tuple(args.ch_genes)),
     )
 
 

@@ -10,12 +10,11 @@ the summary row is returned for the caller to write.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from stereosarc import protocol
 from tmb import burden, drivers, filters, io, outputs, vcf_io
 from tmb.exceptions import TmbInputError
-from tmb.mnv import LastSnv
 from tmb.presence import FieldPresence
 from tmb.regions import (
     BASES_PER_MB,
@@ -50,7 +49,6 @@ NO_TERRITORY = (
 BAM_MIN_MAPQ = 20  # as ctdna-count (ctdna.counting.MIN_MAPQ; Phred 20 = 1 % misplacement)
 BAM_MIN_BASEQ = 20  # as ctdna-count (ctdna.counting.MIN_BASEQ; Phred 20 = 1 % error)
 TERRITORY = {True: "panel_and_coding_bed", False: "panel_declared_coding"}  # summary values
-DEFAULTS = filters.FilterSettings()  # filter thresholds with their sources (tmb.filters)
 
 
 @dataclass(frozen=True)
@@ -67,21 +65,13 @@ class TmbOptions:
     bam: str | None = None  # denominator restricted to bases with depth >= min_depth
     min_mapq: int = BAM_MIN_MAPQ
     min_baseq: int = BAM_MIN_BASEQ
-    mode: str = DEFAULTS.mode
-    min_vaf: float = DEFAULTS.min_vaf
-    max_vaf: float = DEFAULTS.max_vaf
-    min_depth: int = DEFAULTS.min_depth
-    min_alt: int = DEFAULTS.min_alt
-    max_pop_af: float = DEFAULTS.max_pop_af
+    filters: filters.FilterSettings = field(default_factory=filters.FilterSettings)  # alleles
     pop_af_fields: tuple[str, ...] = POPULATION_FIELDS
     hotspots: str | None = None  # exclusion list; None: the bundled cancerhotspots v2 list
     no_hotspots: bool = False
     cosmic_field: str | None = None  # None: the first of drivers.COSMIC_FIELDS declared
     max_cosmic: float = drivers.MAX_COSMIC
     no_cosmic: bool = False
-    mnv_vaf_tolerance: float = DEFAULTS.mnv_vaf_tolerance
-    exclude_ch: bool = False
-    ch_genes: tuple[str, ...] = DEFAULTS.ch_genes
     allow_empty_fields: bool = False  # warn instead of refusing a declared but empty field
     tmb_high: float = burden.TMB_HIGH
     calibration: tuple[float, float] | None = None  # SLOPE, INTERCEPT panel-to-WES
@@ -100,25 +90,17 @@ class TmbOptions:
             raise TmbInputError("--cosmic-field and --no-cosmic contradict each other")
         if not self.coding_bed and not self.panel_is_coding:
             raise TmbInputError(NO_TERRITORY)
-        if not 0 <= self.min_vaf <= self.max_vaf:
+        if not 0 <= self.filters.min_vaf <= self.filters.max_vaf:
             raise TmbInputError(
-                f"--min-vaf {self.min_vaf} / --max-vaf {self.max_vaf}: need 0 <= min <= max"
+                f"--min-vaf {self.filters.min_vaf} / --max-vaf {self.filters.max_vaf}: "
+                "need 0 <= min <= max"
             )
 
 
 def filter_settings(options: TmbOptions) -> filters.FilterSettings:
     """The allele filters; the COSMIC count filter only when a COSMIC field is in use."""
-    return filters.FilterSettings(
-        min_vaf=options.min_vaf,
-        max_vaf=options.max_vaf,
-        min_depth=options.min_depth,
-        min_alt=options.min_alt,
-        max_pop_af=options.max_pop_af,
-        mode=options.mode,
-        exclude_ch=options.exclude_ch,
-        ch_genes=tuple(options.ch_genes),
-        max_cosmic=options.max_cosmic if options.cosmic_field else None,
-        mnv_vaf_tolerance=options.mnv_vaf_tolerance,
+    return replace(
+        options.filters, max_cosmic=options.max_cosmic if options.cosmic_field else None
     )
 
 
@@ -206,8 +188,7 @@ def stream_trace(
     """Judge every allele chunk by chunk, append it to the trace; return the tally and the
     values found per field."""
     inactive = filters.inactive_filters(settings, covered is not None, hotspots is not None)
-    tally, last_snv = burden.Tally(inactive), LastSnv()
-    counted_keys: set = set()  # keys of the alleles counted so far (repeats count once)
+    tally, memory = burden.Tally(inactive), filters.ChunkMemory()
     contigs: set[str] = set()  # contigs of the VCF's alleles
     presence = FieldPresence.of(plan, field_needs(settings, options))
     writer = outputs.TraceWriter(
@@ -217,9 +198,7 @@ def stream_trace(
         for n_records, alleles in vcf_io.iter_allele_chunks(
             vcf, plan, options.chunk_records, presence=presence
         ):
-            trace = filters.judge_alleles(
-                alleles, settings, panel, covered, hotspots, counted_keys, last_snv
-            )
+            trace = filters.judge_alleles(alleles, settings, panel, covered, hotspots, memory)
             tally.add(n_records, trace)
             presence.annotated_alleles += int((alleles.columns["consequences"] >= 0).sum())
             contigs.update(alleles.contigs())

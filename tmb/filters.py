@@ -302,23 +302,31 @@ class Trace:
         return len(self.counted)
 
 
+@dataclass
+class ChunkMemory:
+    """What the chunks judged so far leave for the next one of the same VCF: the
+    CHROM:POS:REF:ALT keys already counted (a repeated allele counts once across the whole
+    VCF) and the last counted SNV (the MNV rule, tmb.mnv)."""
+
+    counted_keys: set = field(default_factory=set)
+    last_snv: LastSnv = field(default_factory=LastSnv)
+
+
 def judge_alleles(
     alleles,
     settings: FilterSettings,
     panel: RegionIndex,
     covered: RegionIndex | None = None,
     hotspots: Hotspots | None = None,
-    counted_keys: set | None = None,
-    last_snv: LastSnv | None = None,
+    memory: ChunkMemory | None = None,
 ):
     """The Trace of ``alleles`` (an AlleleTable; or a pandas DataFrame with the
-    ALLELE_COLUMNS, then a DataFrame is returned, see trace_frame). ``counted_keys`` holds the
-    CHROM:POS:REF:ALT already counted in earlier chunks; keys counted here are added to it
-    (so a repeated allele counts once across the whole VCF); ``last_snv`` likewise carries the
-    last counted SNV for the MNV rule (tmb.mnv)."""
+    ALLELE_COLUMNS, then a DataFrame is returned, see trace_frame). ``memory`` carries what
+    the earlier chunks of the same VCF leave (ChunkMemory) and is updated here; None: this
+    chunk is the whole VCF."""
     frame = not isinstance(alleles, AlleleTable)
     table = AlleleTable.from_frame(alleles) if frame else alleles
-    counted_keys = set() if counted_keys is None else counted_keys
+    memory = ChunkMemory() if memory is None else memory
     n = len(table)
     outcomes: dict = {}
     names: list[str] = []
@@ -332,15 +340,13 @@ def judge_alleles(
         eligible &= ok
         failed |= np.left_shift(~ok, len(names), dtype=np.int64)
         names.append(reason)
-    repeat = repeats(table, eligible, counted_keys)
+    repeat = repeats(table, eligible, memory.counted_keys)
     outcomes["unique_ok"] = (~repeat).view(np.int8)
     failed |= np.left_shift(repeat, len(names), dtype=np.int64)
     counted = eligible & ~repeat
     names.append(DUPLICATE_REASON)
     if settings.mnv_vaf_tolerance >= 0:
-        joined = continuations(
-            table, counted, settings.mnv_vaf_tolerance, LastSnv() if last_snv is None else last_snv
-        )
+        joined = continuations(table, counted, settings.mnv_vaf_tolerance, memory.last_snv)
         outcomes["mnv_ok"] = (~joined).view(np.int8)
         failed |= np.left_shift(joined, len(names), dtype=np.int64)
         names.append(MNV_REASON)

@@ -142,7 +142,9 @@ def bam_depth(path: str | Path, regions: Regions, min_mapq: int, min_baseq: int)
             raise TmbInputError(f"{path}: contig '{chrom}' of the panel is not in the BAM header")
     table = pd.DataFrame({"chrom": merged.chrom, "start": merged.start, "end": merged.end})
     try:
-        counts = counting.target_counts(path, table, min_mapq=min_mapq, min_baseq=min_baseq)
+        counts = counting.target_counts(
+            path, table, counting.ReadFilter(min_mapq=min_mapq, min_baseq=min_baseq)
+        )
     except CtdnaInputError as err:
         raise TmbInputError(f"cannot count BAM {path}: {err}") from err
     for chrom, start, count in zip(merged.chrom, merged.start, counts, strict=False):

@@ -60,21 +60,9 @@ SITE_TARGETS = 6  # targets holding the patient's sites: 6 sites + 4 second site
 SECOND_SITE_OFFSET = 37  # bp between two sites of one target
 TARGET_SPACING = 25_000  # bp between panel targets
 FILTERS = ["-q", "20", "-F", "0xF04"]
-MPILEUP = [
-    "samtools",
-    "mpileup",
-    "-B",
-    "-x",
-    "-A",
-    "-d",
-    "0",
-    "-q",
-    "20",
-    "-Q",
-    "20",
-    "--ff",
-    "0xF04",
-]
+# samtools mpileup: -B no BAQ, -x no overlap removal, -A anomalous pairs kept, -d 0 no cap
+MPILEUP = ["samtools", "mpileup", "-B", "-x", "-A", "-d", "0"]
+MPILEUP += ["-q", "20", "-Q", "20", "--ff", "0xF04"]
 
 
 def _fragment(
@@ -148,7 +136,7 @@ def tools(bam: Path, sites: pd.DataFrame, bed: Path, targets: Path, vcf: Path, f
     def ours(library: str):
         def action():
             os.environ[fragcore.ENVIRONMENT] = library
-            return counting.count_sites(bam, sites, min_mapq=20, min_baseq=20)
+            return counting.count_sites(bam, sites, counting.ReadFilter(min_mapq=20, min_baseq=20))
 
         return action
 

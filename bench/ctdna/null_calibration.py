@@ -49,20 +49,14 @@ def lognormal(rng, sd, size):
 
 
 def pon_frame(alt: np.ndarray, depth: int) -> pd.DataFrame:
+    """PoN count rows of an (donors x sites) alt-count matrix: one C>T site per column on
+    chr1, every donor at ``depth``, three sites per tumour."""
     n, sites = alt.shape
-    return pd.DataFrame(
-        {
-            "sample": np.repeat([f"N{i:02d}" for i in range(n)], sites),
-            "chrom": "chr1",
-            "pos": np.tile(np.arange(1, sites + 1), n),
-            "ref": "C",
-            "alt": "T",
-            "variant_type": "snv",
-            "alt_fragments": alt.ravel(),
-            "depth_fragments": depth,
-            "tumour_sample": [f"T{(i % sites) // 3:02d}" for i in range(n * sites)],
-        }
-    )
+    donors = np.repeat([f"N{i:02d}" for i in range(n)], sites)
+    frame = pd.DataFrame({"sample": donors, "pos": np.tile(np.arange(1, sites + 1), n)})
+    frame = frame.assign(chrom="chr1", ref="C", alt="T", variant_type="snv")
+    frame = frame.assign(alt_fragments=alt.ravel(), depth_fragments=depth)
+    return frame.assign(tumour_sample=[f"T{(i % sites) // 3:02d}" for i in range(n * sites)])
 
 
 def simulate_pon(rng, sd_donor, sd_sample, depth, n_donors=N_DONORS):

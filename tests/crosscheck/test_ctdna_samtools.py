@@ -250,7 +250,9 @@ def _sites(reference) -> pd.DataFrame:
 
 def test_site_counts_equal_samtools_mpileup(deep_bam, htslib):
     folder, reference, bam = deep_bam
-    counts = counting.count_sites(bam, _sites(reference), min_mapq=MQ, min_baseq=BQ)
+    counts = counting.count_sites(
+        bam, _sites(reference), counting.ReadFilter(min_mapq=MQ, min_baseq=BQ)
+    )
     reads_at = {}
     for site in counts.itertuples(index=False):
         reads = reads_at[site.pos] = _mpileup_reads(bam, site.pos)
@@ -304,7 +306,7 @@ def test_background_molecules_equal_samtools_mpileup(deep_bam, htslib):
         ("chr17", INS0 - 10, INS0 + 10, "TP53"),
     ]
     targets = pd.DataFrame(rows, columns=["chrom", "start", "end", "gene"])
-    counts = counting.target_counts(bam, targets, min_mapq=MQ, min_baseq=BQ)
+    counts = counting.target_counts(bam, targets, counting.ReadFilter(min_mapq=MQ, min_baseq=BQ))
     for target, got in zip(rows, counts):
         acgt, ins, dels = _mpileup_molecules(bam, target)
         assert got.acgt.tolist() == acgt.tolist(), target
@@ -319,7 +321,9 @@ def _samtools(*args) -> str:
 
 
 def _depth(bam, targets: pd.DataFrame) -> pd.DataFrame:
-    return counting.target_depth(targets, counting.target_counts(bam, targets, min_mapq=MQ))
+    return counting.target_depth(
+        targets, counting.target_counts(bam, targets, counting.ReadFilter(min_mapq=MQ))
+    )
 
 
 def test_target_depth_equals_samtools_depth_and_view(deep_bam, htslib):

@@ -27,7 +27,7 @@ def _count(bam_path, reference, umi_tag=None, **extra):
         columns=["chrom", "pos", "ref", "alt", "variant_type"],
     )
     counts = counting.count_sites(
-        bam_path, sites, min_mapq=20, min_baseq=20, umi_tag=umi_tag, **extra
+        bam_path, sites, counting.ReadFilter(min_mapq=20, min_baseq=20, umi_tag=umi_tag, **extra)
     )
     return counts.iloc[0].to_dict()
 
@@ -122,7 +122,7 @@ def test_indel_sites_from_cigar(tmp_path, reference):
         ],
         columns=["chrom", "pos", "ref", "alt", "variant_type"],
     )
-    counts = counting.count_sites(bam, sites, min_mapq=20, min_baseq=20)
+    counts = counting.count_sites(bam, sites, counting.ReadFilter(min_mapq=20, min_baseq=20))
     deletion_row, insertion_row = counts.iloc[0], counts.iloc[1]
     # deletion site: del_a, del_b alt; del_1bp, ins_a, ins_other other; ref_a ref; anchor_lowq none
     assert (

@@ -19,7 +19,7 @@ def _targets(*rows):
 
 def _depth(bam, targets, **options):
     return counting.target_depth(
-        targets, counting.target_counts(bam, targets, min_mapq=20, **options)
+        targets, counting.target_counts(bam, targets, counting.ReadFilter(min_mapq=20, **options))
     )
 
 
@@ -68,7 +68,7 @@ def test_sample_background_by_class(tmp_path):
     bam = write_bam(tmp_path / "bg.bam", reference, reads)
     sites = pd.DataFrame([("chr17", site + 1, "C", "T")], columns=["chrom", "pos", "ref", "alt"])
     targets = _targets(("chr17", 100, 300, "G"))
-    counts = counting.target_counts(bam, targets, min_mapq=20, min_baseq=20)
+    counts = counting.target_counts(bam, targets, counting.ReadFilter(min_mapq=20, min_baseq=20))
     with pysam.FastaFile(str(tmp_path / "ref.fa")) as fasta:
         background = sample_background(targets, counts, sites, fasta)
     table = background.set_index("error_class")
@@ -126,7 +126,9 @@ def test_background_counts_fragments_not_reads(tmp_path):
         reads += pair(f"p{i}", 100, 150, first, second)  # mates [100,200) and [150,250)
     bam = write_bam(tmp_path / "overlap.bam", reference, reads)
     targets = _targets(("chr17", 100, 300, "G"))
-    (counts,) = counting.target_counts(bam, targets, min_mapq=20, min_baseq=20)
+    (counts,) = counting.target_counts(
+        bam, targets, counting.ReadFilter(min_mapq=20, min_baseq=20)
+    )
     depth = counts.acgt.sum(axis=0)
     expected = np.array([30 if 100 <= p < 250 else 0 for p in range(100, 300)])
     expected[one - 100] -= 1  # the discordant fragment
@@ -156,7 +158,9 @@ def test_background_umi_family_counts_once(tmp_path):
         + pair("c1", 100, 300, None, tags=[("MI", "7")])
     )
     bam = write_bam(tmp_path / "umi_bg.bam", reference, reads)
-    (counts,) = counting.target_counts(bam, _targets(("chr17", 100, 200, "G")), umi_tag="MI")
+    (counts,) = counting.target_counts(
+        bam, _targets(("chr17", 100, 200, "G")), counting.ReadFilter(umi_tag="MI")
+    )
     assert (
         counts.acgt[3][where - 100] == 1 and counts.acgt[1][where - 100] == 1
     )  # T (family 5), C (7)

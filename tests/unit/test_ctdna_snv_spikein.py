@@ -166,7 +166,7 @@ def test_bam_level_spike_in_through_counting(tmp_path):
     )
 
     def counts(path):
-        return counting.count_sites(path, sites, min_mapq=20, min_baseq=20)
+        return counting.count_sites(path, sites, counting.ReadFilter(min_mapq=20, min_baseq=20))
 
     pon = pd.concat([counts(sample_bam(f"N{i}", 0.0)).assign(sample=f"N{i}") for i in range(3)])
     background = snv_background.background_from_pon(pon)

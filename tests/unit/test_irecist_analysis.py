@@ -74,14 +74,12 @@ def test_recist_rows_use_the_irecist_population_and_small_cox_is_refused():
 
 
 def test_report_section_says_no_data_when_no_patient_has_ipfs():
-    from types import SimpleNamespace
-
-    from outcome import report_irecist
+    from outcome import report, report_irecist
 
     none = irecist_analysis.analyse(cohort().assign(ipfs_days=np.nan))
-    html = report_irecist.section(SimpleNamespace(irecist=none, km=None))
+    html = report_irecist.section(report.ReportInputs(cohort(), {"irecist": none}))
     assert "No data: no patient with iRECIST data" in html
     full = report_irecist.section(
-        SimpleNamespace(irecist=irecist_analysis.analyse(cohort()), km=None)
+        report.ReportInputs(cohort(), {"irecist": irecist_analysis.analyse(cohort())})
     )
     assert "Pseudo-progressions" in full and "RECIST \\ iRECIST" in full

@@ -14,6 +14,7 @@ from outcome.associate_command import AssociateOptions
 from outcome.clinical_cli import clinical_main
 from outcome.clinical_command import ClinicalOptions, clinical_endpoints
 from outcome.exceptions import OutcomeInputError
+from outcome.family import Settings
 from outcome.merge_cli import merge_main
 from outcome.merge_command import MergeOptions, merge_biomarkers
 from outcome.report_command import REQUIRED_COLUMNS, ReportOptions
@@ -43,12 +44,12 @@ B = Path("biomarkers.tsv")
         lambda: ClinicalOptions(Path("c.csv"), assessment_window_days=-1),
         lambda: ClinicalOptions(Path("c.csv"), irecist_unconfirmed="maybe"),
         lambda: MergeOptions(Path("e.tsv"), tmb_rule="mean"),
-        lambda: AssociateOptions(B, min_n=1),
-        lambda: AssociateOptions(B, n_bootstrap=0),
+        lambda: AssociateOptions(B, family=Settings(min_n=1)),
+        lambda: AssociateOptions(B, family=Settings(n_bootstrap=0)),
         lambda: AssociateOptions(B, primary_alpha=0.5),
         lambda: AssociateOptions(B, primary_sided="three"),
         lambda: AssociateOptions(B, primary_censoring="lenient"),
-        lambda: AssociateOptions(B, mice_imputations=1),
+        lambda: AssociateOptions(B, family=Settings(mice_imputations=1)),
         lambda: AssociateOptions(B, validation_bootstraps=0),
         lambda: AssociateOptions(B, covariates=("tmb", "tmb")),
         lambda: AssociateOptions(B, covariates=("shoe_size",)),
@@ -119,11 +120,8 @@ def test_merge_command_returns_what_outcome_merge_writes(clinical_csv, tmp_path)
     assert len(read_output_table(rejects)) == len(result.rejects) == 2
 
 
-def test_associate_options_give_the_family_settings():
-    """Every shared field reaches outcome.family.Settings; a negative enet_repeats is off."""
-    from outcome.family import Settings
-
+def test_associate_options_read_negative_enet_repeats_as_off():
+    """The family settings reach the analyses as given, except a negative enet_repeats: 0."""
     given = dict(seed=3, min_n=5, min_events_per_variable=4.0, landmark_days=100.0)
-    options = AssociateOptions(B, **given, n_bootstrap=7, mice_iterations=2, enet_repeats=-1)
-    expected = Settings(**given, n_bootstrap=7, mice_iterations=2, enet_repeats=0)
-    assert options.settings() == expected
+    options = AssociateOptions(B, family=Settings(**given, n_bootstrap=7, enet_repeats=-1))
+    assert options.settings() == Settings(**given, n_bootstrap=7, enet_repeats=0)

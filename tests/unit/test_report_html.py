@@ -48,7 +48,11 @@ def test_full_report_is_self_contained_with_figures(tmp_path):
         }
     )
     html = report.render(
-        report.ReportInputs(frame, table, km, ctdna, rejects=rejects, params={"seed": 7})
+        report.ReportInputs(
+            frame,
+            {"associations": table, "km": km, "ctdna": ctdna, "rejects": rejects},
+            params={"seed": 7},
+        )
     )
     images = re.findall(r'<img alt="figure" src="data:image/png;base64,', html)
     assert len(images) >= 5  # missingness, arm KM, forest, biomarker KM, trajectories
@@ -87,7 +91,7 @@ def test_flow_lists_excluded_patients_with_reasons_and_samples_evaluable():
             "detected": [1, None, 0],
         }
     )
-    html = report.flow_section(report.ReportInputs(frame, ctdna=ctdna))
+    html = report.flow_section(report.ReportInputs(frame, {"ctdna": ctdna}))
     assert re.search(
         r"<td>P003</td>\s*<td>[^<]+</td>\s*<td>PFS analyses</td>\s*"
         r"<td>no PFS \(pfs_days NA\)</td>",
@@ -127,7 +131,11 @@ def test_primary_endpoint_and_prognostic_predictive_sections(tmp_path):
 
     frame = cohort()
     table, km = associations.associate(frame, settings=NO_ENET)
-    html = report.render(report.ReportInputs(frame, table, km, primary=primary.analyse(frame)))
+    html = report.render(
+        report.ReportInputs(
+            frame, {"associations": table, "km": km, "primary": primary.analyse(frame)}
+        )
+    )
     assert "Primary endpoint: PFS rate at 6 months" in html
     assert "No data: primary_endpoint.tsv" not in html
     section = html.split("Prognostic vs predictive")[1].split("<h2>")[0]
@@ -138,7 +146,7 @@ def test_primary_endpoint_and_prognostic_predictive_sections(tmp_path):
     fitted = table[(table["method"] == "cox_interaction") & table["estimate"].notna()].iloc[0]
     ratio = summary.set_index("biomarker").loc[fitted["biomarker"], "ratio of HRs"]
     assert ratio.startswith(f"{fitted['estimate']:.3g} (")
-    html = report.render(report.ReportInputs(frame, table, km))
+    html = report.render(report.ReportInputs(frame, {"associations": table, "km": km}))
     assert "No data: primary_endpoint.tsv not given" in html
 
 

@@ -22,6 +22,7 @@ from stereosarc import clikit
 from stereosarc.tables import read_output_table
 from tmb.command import TmbOptions
 from tmb.exceptions import TmbInputError
+from tmb.filters import FilterSettings
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("tmb", "ctdna", "ihc", "blood", "outcome", "stereosarc")
@@ -95,8 +96,7 @@ def test_library_modules_never_import_argparse():
                 "p.bed",
                 "t.tsv",
                 panel_is_coding=True,
-                min_vaf=0.5,
-                max_vaf=0.2,
+                filters=FilterSettings(min_vaf=0.5, max_vaf=0.2),
             ),
             TmbInputError,
         ),

@@ -14,7 +14,7 @@ from tests.unit.test_tmb_fixtures import csq, record, write_vcf
 from tests.unit.test_tmb_vcf import PANEL, needs, trace_of
 from tmb import core, vcf_io
 from tmb.exceptions import VcfCoreError, VcfError
-from tmb.filters import FilterSettings, judge_alleles, trace_frame
+from tmb.filters import ChunkMemory, FilterSettings, judge_alleles, trace_frame
 from tmb.outputs import TRACE_DECIMALS, trace_lines
 
 SEED = 20240601  # project default seed (docs/development.md)
@@ -24,9 +24,9 @@ def chunks_of(path, block_bytes, chunk=1000):
     """Trace frame of ``path`` read in text blocks of ``block_bytes``."""
     vcf = vcf_io.open_vcf(path)
     plan = vcf_io.plan_reading(vcf, path, "T1", needs())
-    seen, parts = set(), []
+    seen, parts = ChunkMemory(), []
     for _, alleles in vcf_io.iter_allele_chunks(vcf, plan, chunk, block_bytes=block_bytes):
-        parts.append(judge_alleles(alleles, FilterSettings(), PANEL, counted_keys=seen))
+        parts.append(judge_alleles(alleles, FilterSettings(), PANEL, memory=seen))
     return parts
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tmb.filters import FilterSettings, Hotspots, judge_alleles
+from tmb.filters import ChunkMemory, FilterSettings, Hotspots, judge_alleles
 from tmb.regions import RegionIndex
 from tmb.vcf_io import ALLELE_COLUMNS
 
@@ -98,11 +98,11 @@ def test_all_coding_mode_adds_synonymous():
 
 
 def test_identical_allele_counts_once_across_chunks():
-    seen = set()
-    first = judge([allele(), allele(), allele(alt="G")], counted_keys=seen)
+    seen = ChunkMemory()
+    first = judge([allele(), allele(), allele(alt="G")], memory=seen)
     assert first["counted"].tolist() == [1, 0, 1]
     assert first.loc[1, "reason"] == "duplicate_allele"
-    second = judge([allele(), allele(pos=300)], counted_keys=seen)
+    second = judge([allele(), allele(pos=300)], memory=seen)
     assert second["counted"].tolist() == [0, 1]
 
 

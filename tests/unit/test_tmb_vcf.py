@@ -8,7 +8,7 @@ import pytest
 from tests.unit.test_tmb_fixtures import csq, record, write_vcf
 from tmb import vcf_io
 from tmb.exceptions import VcfError
-from tmb.filters import FilterSettings, judge_alleles, trace_frame
+from tmb.filters import ChunkMemory, FilterSettings, judge_alleles, trace_frame
 from tmb.regions import RegionIndex
 
 PANEL = RegionIndex.build(pd.DataFrame([("chr1", 0, 100_000)], columns=["chrom", "start", "end"]))
@@ -30,12 +30,10 @@ def needs(**kw):
 def trace_of(path, sample="T1", settings=None, chunk=2, **kw):
     vcf = vcf_io.open_vcf(path)
     plan = vcf_io.plan_reading(vcf, path, sample, needs(**kw))
-    seen, parts = set(), []
+    seen, parts = ChunkMemory(), []
     for _, alleles in vcf_io.iter_allele_chunks(vcf, plan, chunk):
         parts.append(
-            trace_frame(
-                judge_alleles(alleles, settings or FilterSettings(), PANEL, counted_keys=seen)
-            )
+            trace_frame(judge_alleles(alleles, settings or FilterSettings(), PANEL, memory=seen))
         )
     return pd.concat(parts, ignore_index=True), plan
 
