@@ -24,16 +24,22 @@ Index: 21 mapped records (all but the unmapped one), 1 unmapped.
 
 from __future__ import annotations
 
+import array
 import shutil
 import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 from ctdna import read_stats
 from ctdna.count_cli import count_main
 from ctdna.counting import ReadFilter
+from stereosarc.demo import io as demo_io
+from stereosarc.demo import reads as demo_reads
+from stereosarc.demo.reads import quality_pool, sample_reads
+from stereosarc.demo.reference import ctdna_targets
 from stereosarc.tables import read_output_table
 from tests.unit.test_ctdna_count_fixtures import (
     CONTIG,
@@ -204,3 +210,36 @@ def test_single_end_reads_have_fragments_but_no_length(tmp_path, capsys):
     assert (row["fragments"], row["sized_fragments"]) == (3, 0)
     assert pd.isna(row["fragment_length_median"]) and pd.isna(row["short_fragment_fraction"])
     assert "fragment lengths are NA" in capsys.readouterr().err
+
+
+def test_demo_plasma_bam_matches_the_generator_truth(tmp_path):
+    """A demo plasma BAM (stereosarc.demo.reads, seed 11): fragment lengths are drawn from
+    N(FRAGMENT_MEAN, FRAGMENT_SD) rounded and clipped to FRAGMENT_RANGE, and a share
+    DUPLICATE_P of fragments is sequenced twice (the copy flagged 0x400)."""
+    reads = sample_reads(
+        "S1",
+        0.0,
+        2,
+        1e-4,
+        11,
+        ctdna_targets(),
+        pd.DataFrame(columns=["chrom", "pos", "ref", "alt"]),
+    )
+    bam = tmp_path / "S1.bam"
+    pool = [array.array("B", q.tolist()) for q in quality_pool()]
+    demo_io.write_bam(reads, bam, "S1", "test", pool)
+    merged = read_stats.territory(ctdna_targets())
+    row = read_stats.read_stats_row(
+        "S1", merged, read_stats.territory_reads(bam, merged, ReadFilter(min_mapq=0)), (0, 0)
+    )
+    truth = norm(demo_reads.FRAGMENT_MEAN, demo_reads.FRAGMENT_SD)
+    assert row["duplicate_fraction"] == pytest.approx(
+        demo_reads.DUPLICATE_P / (1 + demo_reads.DUPLICATE_P), abs=0.006
+    )  # copies / (fragments + copies): about 4 binomial SD at ~15,000 pairs
+    assert row["fragment_length_median"] == pytest.approx(demo_reads.FRAGMENT_MEAN, abs=1.5)
+    assert row["fragment_length_q25"] == pytest.approx(truth.ppf(0.25), abs=1.5)
+    assert row["fragment_length_q75"] == pytest.approx(truth.ppf(0.75), abs=1.5)
+    short = truth.cdf(150.5)  # lengths below 100 are clipped to 100: short
+    long = truth.cdf(220.5) - truth.cdf(150.5)
+    assert row["short_fragment_fraction"] == pytest.approx(short / (short + long), abs=0.015)
+    assert row["sized_fragments"] == row["fragments"]  # every demo fragment is a proper pair
