@@ -174,7 +174,10 @@ def _count_open(options: CountOptions, targets: pd.DataFrame, bam, fasta) -> Cou
 
 
 def _read_stats(
-    options: CountOptions, targets: pd.DataFrame, reads: counting.ReadFilter, index_counts
+    options: CountOptions,
+    targets: pd.DataFrame,
+    reads: counting.ReadFilter,
+    index_counts: tuple[int | None, int | None],
 ) -> pd.DataFrame:
     """The ctdna_read_stats row of the sample over its usable targets, with a log line."""
     merged = read_stats.territory(targets)
