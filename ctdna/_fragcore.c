@@ -6,6 +6,8 @@
  *     (the allele rules and the molecule consensus are applied in ctdna/counting.py);
  *   target_molecules: per capture target, molecule-level base counts (a molecule's base at a
  *     position counts once, and only when all its reads agree), covered bases and fragments.
+ *   territory_reads: over the union of the targets, each record once: reads, duplicates, kept
+ *     reads, molecules and one fragment length per molecule (the QC view's read statistics).
  * A molecule is the read name (both mates of a fragment), or the UMI family with umi_tag.
  *
  * htslib is not linked at build time: bind() resolves the functions below with dlsym() in an
@@ -633,6 +635,113 @@ done:
     return out;
 }
 
+/* ---------------------------------------------------------------- reads over the territory */
+
+/* Every record over the capture territory, once: primary mapped records and their duplicate
+ * flags; the kept reads, their distinct molecules and one fragment length per molecule (|TLEN|
+ * of its first kept proper-pair read with TLEN != 0; method: ctdna/read_stats.py). */
+typedef struct {
+    input_t in;
+    idmap_t molecules;
+    buf_t key;
+    uint8_t *sized; /* per molecule id: 1 once its length is recorded */
+    size_t cap_sized;
+    ivec_t lengths;
+    int64_t reads, duplicates, kept_reads;
+} territory_state_t;
+
+static void territory_state_free(territory_state_t *s) {
+    close_input(&s->in);
+    if (s->molecules.h) idmap_free(&s->molecules);
+    free(s->key.s), free(s->sized), free(s->lengths.v);
+}
+
+/* Record the length of molecule id once; -1: no memory. */
+static int size_molecule(territory_state_t *s, const bam1_t *b, int32_t id) {
+    if ((size_t)id >= s->cap_sized) {
+        size_t cap = (size_t)id * 2 + 1024;
+        uint8_t *grown = realloc(s->sized, cap);
+        if (!grown) return -1;
+        memset(grown + s->cap_sized, 0, cap - s->cap_sized);
+        s->sized = grown, s->cap_sized = cap;
+    }
+    if (s->sized[id] || !(b->core.flag & BAM_FPROPER_PAIR) || b->core.isize == 0) return 0;
+    int64_t tlen = b->core.isize < 0 ? -b->core.isize : b->core.isize;
+    s->sized[id] = 1;
+    return ivec_push(&s->lengths, tlen > INT32_MAX ? INT32_MAX : (int32_t)tlen);
+}
+
+/* Tally the records of one merged interval; records starting before prev_end (the previous
+ * interval's end on the same contig, else -1) overlap it and were tallied there. */
+static int territory_interval(territory_state_t *s, const char *path, int tid, hts_pos_t start,
+                              hts_pos_t end, hts_pos_t prev_end, int min_mapq, int exclude,
+                              const char *umi) {
+    hts_itr_t *itr = H.itr_queryi(s->in.idx, tid, start, end);
+    if (!itr) { PyErr_Format(PyExc_OSError, "htslib could not query %s", path); return -1; }
+    const bam1_t *b = s->in.b;
+    int r;
+    int32_t id;
+    while ((r = next_record(&s->in, itr, path)) == 0) {
+        if (b->core.pos < prev_end) continue;
+        if (!(b->core.flag & (BAM_FUNMAP | BAM_FSECONDARY | BAM_FSUPPLEMENTARY))) {
+            s->reads++;
+            s->duplicates += (b->core.flag & BAM_FDUP) != 0;
+        }
+        if (!kept(b, min_mapq, exclude)) continue;
+        s->kept_reads++;
+        if (molecule_key(b, umi, &s->key) || (id = idmap_get(&s->molecules, s->key.s)) < 0 ||
+            size_molecule(s, b, id)) { r = -2; break; }
+    }
+    H.itr_destroy(itr);
+    if (r == -2) PyErr_NoMemory();
+    return r < 0 ? -1 : 0;
+}
+
+static PyObject *territory_reads(PyObject *self, PyObject *args) {
+    const char *path, *reference, *umi;
+    PyObject *chroms, *starts, *ends;
+    int min_mapq, min_baseq, exclude;
+    if (!PyArg_ParseTuple(args, "szOOOiiiz", &path, &reference, &chroms, &starts, &ends,
+                          &min_mapq, &min_baseq, &exclude, &umi)) return NULL;
+    PyObject *names = PySequence_Fast(chroms, "chroms must be a sequence"), *out = NULL;
+    PyObject *lo = names ? PySequence_Fast(starts, "starts must be a sequence") : NULL;
+    PyObject *hi = lo ? PySequence_Fast(ends, "ends must be a sequence") : NULL;
+    territory_state_t s = {0};
+    if (!hi) goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(names);
+    if (PySequence_Fast_GET_SIZE(lo) != n || PySequence_Fast_GET_SIZE(hi) != n) {
+        PyErr_SetString(PyExc_ValueError, "chroms, starts and ends differ in length");
+        goto done;
+    }
+    if (!(s.molecules.h = kh_init(ids))) { PyErr_NoMemory(); goto done; }
+    if (open_input(&s.in, path, reference)) goto done;
+    int prev_tid = -1;
+    long long prev_end = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const char *chrom = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(names, i));
+        if (!chrom) goto done;
+        int tid = contig_id(&s.in, chrom);
+        long long start = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(lo, i));
+        long long end = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(hi, i));
+        if (tid < 0 || PyErr_Occurred()) goto done;
+        if (end <= start || start < 0 || (tid == prev_tid && start <= prev_end)) {
+            PyErr_SetString(PyExc_ValueError, "territory intervals must be merged and sorted");
+            goto done;
+        }
+        if (territory_interval(&s, path, tid, start, end, tid == prev_tid ? prev_end : -1,
+                               min_mapq, exclude, umi)) goto done;
+        prev_tid = tid, prev_end = end;
+    }
+    out = Py_BuildValue("(LLLiN)", (long long)s.reads, (long long)s.duplicates,
+                        (long long)s.kept_reads, s.molecules.n, int32_bytes(&s.lengths));
+done:
+    territory_state_free(&s);
+    Py_XDECREF(names);
+    Py_XDECREF(lo);
+    Py_XDECREF(hi);
+    return out;
+}
+
 /* ---------------------------------------------------------------- module */
 
 static PyMethodDef methods[] = {
@@ -646,6 +755,11 @@ static PyMethodDef methods[] = {
      "target_molecules(bam, reference, chrom, starts, ends, min_mapq, min_baseq, exclude_flags, "
      "umi_tag) -> per target (fragments, covered bases, ACGT int64 bytes [4 x length], "
      "insertions int64 bytes, deletions int64 bytes)."},
+    {"territory_reads", territory_reads, METH_VARARGS,
+     "territory_reads(bam, reference, chroms, starts, ends, min_mapq, min_baseq, exclude_flags, "
+     "umi_tag) -> over the merged, sorted intervals, each record once: (primary mapped reads, "
+     "duplicate-flagged among them, kept reads, distinct kept molecules, fragment lengths int32 "
+     "bytes (one per molecule with a kept proper-pair read, |TLEN|))."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fragcore",

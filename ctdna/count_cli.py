@@ -1,7 +1,7 @@
 """ctdna-count: count one plasma (or PoN) BAM at the tumour sites and per capture target.
 
 Thin: parse, build ctdna.count_command.CountOptions, call ctdna.count_command.count_sample,
-write the four tables (method: docs/ctdna_counting.md).
+write the per-sample tables (method: docs/ctdna_counting.md).
 """
 
 from __future__ import annotations
@@ -74,6 +74,11 @@ def count_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out-rejects", help="rejects TSV (default: SAMPLE.rejects_count.tsv beside --out-sites)"
     )
+    parser.add_argument(
+        "--out-read-stats",
+        help="reads, duplicates and fragment lengths over the targets, TSV (default: "
+        "SAMPLE.read_stats.tsv beside --out-sites)",
+    )
     return parser
 
 
@@ -94,8 +99,11 @@ def _count(args: argparse.Namespace) -> None:
         "targets": args.out_targets,
         "background": args.out_background or folder / f"{args.sample}.background.tsv",
         "rejects": args.out_rejects or folder / f"{args.sample}.rejects_count.tsv",
+        "read_stats": args.out_read_stats or folder / f"{args.sample}.read_stats.tsv",
     }
-    io.write_counts(tables.sites, tables.targets, tables.background, tables.rejects, paths)
+    io.write_counts(
+        tables.sites, tables.targets, tables.background, tables.rejects, paths, tables.read_stats
+    )
 
 
 def count_main(argv=None) -> int:

@@ -1,8 +1,9 @@
-"""ctdna-count as a library call: options in, the four per-sample tables out.
+"""ctdna-count as a library call: options in, the per-sample tables out.
 
 One plasma (or PoN) BAM: fragment alleles at the tumour-informed sites (and the fixed sites
-of a tumour-naive list), fragment depth per capture target, and the sample's own error
-background. Method: docs/ctdna_counting.md. Which targets and sites may be counted is
+of a tumour-naive list), fragment depth per capture target, the sample's own error
+background, and its reads, duplicates and fragment lengths over the targets (ctdna.read_stats,
+for the QC view). Method: docs/ctdna_counting.md. Which targets and sites may be counted is
 decided in ctdna.site_checks; the counting itself is ctdna.counting (htslib core).
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ctdna import STAGE, counting, fragcore, io, site_checks
+from ctdna import STAGE, counting, fragcore, io, read_stats, site_checks
 from ctdna import background as background_model
 from ctdna import sites as site_selection
 from ctdna.exceptions import CtdnaInputError
@@ -26,6 +27,7 @@ LOG = logging.getLogger("ctdna.count")
 DEPTH_TABLE_COLUMNS = list(
     load_schema("ctdna_target_depth")["properties"]
 )  # columns, in order: the schema
+READ_STATS_COLUMNS = list(load_schema("ctdna_read_stats")["properties"])  # likewise
 
 
 @dataclass(frozen=True)
@@ -63,17 +65,18 @@ class CountOptions:
 
 @dataclass(frozen=True)
 class CountTables:
-    """ctdna_site_counts, ctdna_target_depth, ctdna_background (None when not asked) and
-    the rejects of ctdna-count."""
+    """ctdna_site_counts, ctdna_target_depth, ctdna_background (None when not asked), the
+    rejects of ctdna-count and ctdna_read_stats (one row)."""
 
     sites: pd.DataFrame
     targets: pd.DataFrame
     background: pd.DataFrame | None
     rejects: pd.DataFrame
+    read_stats: pd.DataFrame
 
 
 def count_sample(options: CountOptions) -> CountTables:
-    """Read the inputs, count, and return the four tables (module doc)."""
+    """Read the inputs, count, and return the tables (module doc)."""
     core = fragcore.core()
     LOG.info("counting core: htslib %s (%s)", core.version, core.library)
     targets = io.read_targets(options.targets)
@@ -135,7 +138,7 @@ def _fixed_sites(path: Path, targets: pd.DataFrame, rejects: list) -> pd.DataFra
 
 
 def _count_open(options: CountOptions, targets: pd.DataFrame, bam, fasta) -> CountTables:
-    """The four tables from the opened inputs."""
+    """The tables from the opened inputs."""
     rejects: list[Reject] = []
     targets_name = Path(options.targets).name
     targets = site_checks.usable_targets(targets, bam, targets_name, rejects)
@@ -166,7 +169,38 @@ def _count_open(options: CountOptions, targets: pd.DataFrame, bam, fasta) -> Cou
     if background is not None:
         background.insert(0, "sample", options.sample)
     depth = depth.sort_values(["chrom", "start", "end"], kind="stable")[DEPTH_TABLE_COLUMNS]
-    return CountTables(site_table, depth, background, reject_table(rejects))
+    stats = _read_stats(options, targets, reads, io.index_counts(bam))
+    return CountTables(site_table, depth, background, reject_table(rejects), stats)
+
+
+def _read_stats(
+    options: CountOptions,
+    targets: pd.DataFrame,
+    reads: counting.ReadFilter,
+    index_counts: tuple[int | None, int | None],
+) -> pd.DataFrame:
+    """The ctdna_read_stats row of the sample over its usable targets, with a log line."""
+    merged = read_stats.territory(targets)
+    row = read_stats.read_stats_row(
+        options.sample,
+        merged,
+        read_stats.territory_reads(options.bam, merged, reads),
+        index_counts,
+    )
+    LOG.info(
+        "over %d bp of targets: %d reads (%d duplicates), %d kept, %d fragments, "
+        "%d with a length (median %s bp)",
+        row["territory_bp"],
+        row["reads"],
+        row["duplicate_reads"],
+        row["kept_reads"],
+        row["fragments"],
+        row["sized_fragments"],
+        "NA" if row["sized_fragments"] == 0 else f"{row['fragment_length_median']:.1f}",
+    )
+    if row["fragments"] and not row["sized_fragments"]:
+        LOG.warning("no kept read in a proper pair: fragment lengths are NA (single-end data?)")
+    return pd.DataFrame([row], columns=READ_STATS_COLUMNS)
 
 
 def _log_counts(site_table: pd.DataFrame, depth: pd.DataFrame, rejects: list) -> None:

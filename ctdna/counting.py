@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ctdna import fragcore
-from ctdna.exceptions import CtdnaInputError
+from ctdna.exceptions import CountingCoreError, CtdnaInputError
 
 # SAM flags excluded (SAM spec 1.6 section 1.4): 0x4 unmapped (no position), 0x100 secondary
 # and 0x800 supplementary (extra alignments of a read already counted by its primary),
@@ -67,6 +67,7 @@ DELETED = "*"
 ALLELE_CODE = {"ref": 0, "alt": 1, "other": 2}
 ALLELE_NAME = {0: "ref", 1: "alt", 2: "other"}
 NO_CALL = -1  # allele code of a low-quality read (and of a molecule without observation)
+REBUILD = "the build is older than ctdna/_fragcore.c; fix: rerun pip install -e ."
 
 
 def excluded_flags(umi_tag: str | None) -> int:
@@ -148,14 +149,15 @@ class ReadFilter:
         return (self.min_mapq, self.min_baseq, excluded_flags(self.umi_tag), self.umi_tag)
 
 
-def _call_core(function: str, bam: str | Path, reads: ReadFilter, chrom, *args):
-    """Run a core function on one contig; its OSError/ValueError become CtdnaInputError
-    naming the BAM."""
+def call_core(function: str, bam: str | Path, reads: ReadFilter, *args):
+    """Run a core function (bam, reference, ``args``, the read filter); its OSError/ValueError
+    become CtdnaInputError naming the BAM."""
     reference = None if reads.reference is None else str(reads.reference)
+    module = fragcore.core().module
+    if not hasattr(module, function):
+        raise CountingCoreError(f"the compiled counting core has no {function}: {REBUILD}")
     try:
-        return getattr(fragcore.core().module, function)(
-            str(bam), reference, str(chrom), *args, *reads.core_arguments()
-        )
+        return getattr(module, function)(str(bam), reference, *args, *reads.core_arguments())
     except (OSError, ValueError) as err:
         raise CtdnaInputError(f"{bam}: {err}") from err
 
@@ -174,8 +176,8 @@ def count_sites(
     observed = {}
     for chrom, group in distinct.groupby("chrom", sort=False):
         positions = sorted({int(p) for p in group["pos"]})
-        per_position = _call_core(
-            "site_observations", bam, reads, chrom, [p - 1 for p in positions]
+        per_position = call_core(
+            "site_observations", bam, reads, str(chrom), [p - 1 for p in positions]
         )
         observed.update({(chrom, p): o for p, o in zip(positions, per_position)})
     rows = [
@@ -215,7 +217,7 @@ def target_counts(
     results: dict[int, TargetCounts] = {}
     for chrom, group in targets.groupby("chrom", sort=False):
         starts, ends = [int(s) for s in group["start"]], [int(e) for e in group["end"]]
-        raw = _call_core("target_molecules", bam, reads, chrom, starts, ends)
+        raw = call_core("target_molecules", bam, reads, str(chrom), starts, ends)
         for index, (fragments, covered, acgt, ins, dels) in zip(group.index, raw):
             results[index] = TargetCounts(
                 fragments,

@@ -75,6 +75,17 @@ def _mapped_reads(bam: pysam.AlignmentFile) -> int | None:
         return None
 
 
+def index_counts(bam: pysam.AlignmentFile) -> tuple[int | None, int | None]:
+    """(mapped, unmapped) records of the whole file from its index, as ``samtools idxstats``
+    sums them (unplaced reads in unmapped); (None, None) for CRAM or an index without them."""
+    if bam.is_cram:
+        return None, None
+    try:
+        return int(bam.mapped), int(bam.unmapped)
+    except (ValueError, AttributeError):
+        return None, None
+
+
 def open_fasta(path: str | Path | None) -> pysam.FastaFile | None:
     """Open an indexed FASTA (None when not given); a .fai is built by pysam if missing."""
     if path is None:
@@ -247,8 +258,10 @@ def write_counts(
     background: pd.DataFrame | None,
     rejects: pd.DataFrame,
     paths: dict[str, Path | None],
+    read_stats: pd.DataFrame | None = None,
 ) -> None:
-    """Write the site, target-depth, background and rejects tables (schema-checked, atomic)."""
+    """Write the site, target-depth, background, rejects and read-statistics tables
+    (schema-checked, atomic; the optional ones when given with a path)."""
     sites_path, targets_path = paths["sites"], paths["targets"]
     background_path, rejects_path = paths.get("background"), paths.get("rejects")
     if sites_path is None or targets_path is None:
@@ -259,3 +272,6 @@ def write_counts(
         write_table(background, background_path, "ctdna_background")
     if rejects_path:
         write_table(rejects, rejects_path, "rejects")
+    read_stats_path = paths.get("read_stats")
+    if read_stats is not None and read_stats_path:
+        write_table(read_stats, read_stats_path, "ctdna_read_stats")

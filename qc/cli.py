@@ -12,7 +12,7 @@ from stereosarc.errors import InputError
 EXAMPLE = (
     "qc-tables --samplesheet samplesheet.valid.csv --tmb tmb.tsv --ctdna ctdna.tsv "
     "--site-counts *.site_counts.tsv --target-depth *.target_depth.tsv "
-    "--background *.background.tsv --outdir qc"
+    "--background *.background.tsv --read-stats *.read_stats.tsv --out-ctdna ctdna_qc.tsv"
 )
 
 
@@ -25,6 +25,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--site-counts", nargs="*", default=[], help="*.site_counts.tsv")
     parser.add_argument("--target-depth", nargs="*", default=[], help="*.target_depth.tsv")
     parser.add_argument("--background", nargs="*", default=[], help="*.background.tsv")
+    parser.add_argument(
+        "--read-stats",
+        nargs="*",
+        default=[],
+        help="*.read_stats.tsv (reads, duplicates, fragment lengths; optional: NA without)",
+    )
     parser.add_argument(
         "--min-target-depth",
         type=float,
@@ -46,7 +52,15 @@ def _run(args: argparse.Namespace) -> None:
         sites, depth, background = (io.read_stacked(paths) for paths in kinds)
         calls = io.read_optional(args.ctdna)
         samples = io.read_samples(args.samplesheet)
-        table = tables.ctdna_qc(samples, sites, depth, background, calls, args.min_target_depth)
+        table = tables.ctdna_qc(
+            samples,
+            sites,
+            depth,
+            background,
+            calls,
+            args.min_target_depth,
+            read_stats=io.read_stacked(args.read_stats),
+        )
         io.write_qc(table, args.out_ctdna, "qc_ctdna")
 
 

@@ -7,6 +7,12 @@ TMB (one row per tumour VCF, from cohort/tmb.tsv):
 
 ctDNA (one row per plasma or PoN sample, from ctdna-count's per-sample tables and
 cohort/ctdna.tsv):
+- ``reads``, ``duplicate_fraction``, ``fragments``, ``fragment_length_median``, ``_q25``,
+  ``_q75``, ``short_fragment_fraction``: copied from ctdna-count's read statistics
+  (``ctdna_read_stats``, defined in ctdna/read_stats.py): primary mapped reads over the
+  capture targets, the share flagged duplicate, the distinct fragments kept, the fragment
+  length quartiles (bp) and DELFI's short (100-150 bp) share of 100-220 bp fragments; NA for a
+  sample without read statistics.
 - ``target_depth_median``: median over the sample's capture targets of the mean fragment
   depth (fragments covering a base, per base, averaged over the target), in fragments.
 - ``targets_below_min_depth``: targets whose mean fragment depth is below ``min_depth``.
@@ -25,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stereosarc.errors import InputError
+
 MIN_TARGET_DEPTH = 100  # fragments per base; typical floor of cfDNA capture QC (assumption)
 
 TMB_COLUMNS = [
@@ -40,6 +48,15 @@ TMB_COLUMNS = [
     "tmb",
 ]
 CTDNA_CALL_COLUMNS = ["sample", "evaluable", "detected", "reason_code", "lod95_tf"]
+READ_STATS_COLUMNS = [
+    "reads",
+    "duplicate_fraction",
+    "fragments",
+    "fragment_length_median",
+    "fragment_length_q25",
+    "fragment_length_q75",
+    "short_fragment_fraction",
+]  # of ctdna_read_stats, in qc_ctdna's order
 SAMPLE_COLUMNS = ["sample", "patient", "type", "timepoint"]
 
 
@@ -62,6 +79,16 @@ def _per_sample(frame: pd.DataFrame, column: str, how) -> pd.Series:
     return frame.groupby("sample", sort=True)[column].agg(how)
 
 
+def _read_stats(read_stats: pd.DataFrame | None) -> pd.DataFrame:
+    """READ_STATS_COLUMNS indexed by sample (empty when none); a sample twice is refused."""
+    if read_stats is None or read_stats.empty:
+        return pd.DataFrame(columns=READ_STATS_COLUMNS, index=pd.Index([], name="sample"))
+    repeated = read_stats["sample"][read_stats["sample"].duplicated()]
+    if len(repeated):
+        raise InputError(f"read statistics: sample {repeated.iloc[0]!r} has more than one row")
+    return read_stats.set_index("sample")[READ_STATS_COLUMNS]
+
+
 def ctdna_qc(
     samples: pd.DataFrame,
     site_counts: pd.DataFrame,
@@ -69,8 +96,9 @@ def ctdna_qc(
     background: pd.DataFrame,
     calls: pd.DataFrame | None,
     min_depth: float = MIN_TARGET_DEPTH,
+    read_stats: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per plasma/PoN sample of ``samples`` (SAMPLE_COLUMNS) with depth,
+    """One row per plasma/PoN sample of ``samples`` (SAMPLE_COLUMNS) with read, depth,
     quality and background quantities and, for patients' samples, the ctDNA call's
     evaluability."""
     depth = target_depth.assign(low=target_depth["mean_fragment_depth"] < min_depth)
@@ -93,6 +121,7 @@ def ctdna_qc(
             ),
         }
     )
+    table = _read_stats(read_stats).join(table, how="outer")
     table = samples[SAMPLE_COLUMNS].merge(table, left_on="sample", right_index=True, how="left")
     if calls is not None and not calls.empty:
         table = table.merge(calls[CTDNA_CALL_COLUMNS], on="sample", how="left")

@@ -44,7 +44,8 @@ workflow STEREOSARC {
     ch_ctdna = Channel.empty()
     ch_dynamics = Channel.empty()
     ch_cn = Channel.empty()
-    ch_count_tables = [sites: Channel.empty(), depth: Channel.empty(), background: Channel.empty()]
+    ch_count_tables = [sites: Channel.empty(), depth: Channel.empty(), background: Channel.empty(),
+                       read_stats: Channel.empty()]
     if (params.ctdna_targets) {
         CIRCULATING_TUMOUR_DNA(samplesheet, tumours, plasma, optionalFile(params.ctdna_targets),
                                optionalFile(params.fasta), optionalFile(params.ctdna_sites),
@@ -53,7 +54,8 @@ workflow STEREOSARC {
         ch_dynamics = CIRCULATING_TUMOUR_DNA.out.dynamics
         ch_cn = CIRCULATING_TUMOUR_DNA.out.cn
         ch_count_tables = [sites: CIRCULATING_TUMOUR_DNA.out.sites, depth: CIRCULATING_TUMOUR_DNA.out.depth,
-                           background: CIRCULATING_TUMOUR_DNA.out.background]
+                           background: CIRCULATING_TUMOUR_DNA.out.background,
+                           read_stats: CIRCULATING_TUMOUR_DNA.out.read_stats]
         ch_rejects = ch_rejects.mix(CIRCULATING_TUMOUR_DNA.out.rejects)
         ch_versions = ch_versions.mix(CIRCULATING_TUMOUR_DNA.out.versions)
     }
@@ -90,7 +92,8 @@ workflow STEREOSARC {
     ch_qc_tables = Channel.empty()
     if (qc_view) {
         QC_TABLES(samplesheet, ch_tmb.ifEmpty([]), ch_ctdna.ifEmpty([]), ch_count_tables.sites.ifEmpty([]),
-                  ch_count_tables.depth.ifEmpty([]), ch_count_tables.background.ifEmpty([]))
+                  ch_count_tables.depth.ifEmpty([]), ch_count_tables.background.ifEmpty([]),
+                  ch_count_tables.read_stats.ifEmpty([]))
         ch_versions = ch_versions.mix(QC_TABLES.out.versions)
         ch_qc_tables = QC_TABLES.out.tmb.mix(QC_TABLES.out.ctdna)
     }

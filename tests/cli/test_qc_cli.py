@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -96,3 +97,77 @@ def test_counts_without_their_companions_are_one_line_refusal(tmp_path):
         "qc-tables: error: --site-counts, --target-depth and --background go together"
     ]
     assert not (tmp_path / "ctdna_qc.tsv").exists()
+
+
+def _with_read_stats(tmp_path) -> subprocess.CompletedProcess:
+    """qc-tables on _inputs plus a read statistics table for P1-B (none for PON1)."""
+    given = _inputs(tmp_path)
+    stats = pd.DataFrame(
+        {
+            "sample": ["P1-B"],
+            "territory_bp": [400],
+            "reads": [1000],
+            "duplicate_reads": [50],
+            "duplicate_fraction": [0.05],
+            "kept_reads": [900],
+            "fragments": [460],
+            "sized_fragments": [450],
+            "fragment_length_median": [166.0],
+            "fragment_length_q25": [150.5],
+            "fragment_length_q75": [180.0],
+            "short_fragment_fraction": [0.25],
+        }
+    )
+    (tmp_path / "qc").mkdir()
+    return _qc(
+        "--samplesheet",
+        given["sheet"],
+        "--site-counts",
+        given["sites"],
+        "--target-depth",
+        given["depth"],
+        "--background",
+        given["background"],
+        "--read-stats",
+        _write(stats, tmp_path / "P1-B.read_stats.tsv"),
+        "--out-ctdna",
+        str(tmp_path / "qc" / "ctdna_qc.tsv"),
+    )
+
+
+def test_read_statistics_reach_the_ctdna_table(tmp_path):
+    done = _with_read_stats(tmp_path)
+    assert done.returncode == 0, done.stderr
+    ctdna = read_output_table(tmp_path / "qc" / "ctdna_qc.tsv").set_index("sample")
+    assert ctdna.loc["P1-B", "reads"] == 1000 and ctdna.loc["P1-B", "fragments"] == 460
+    assert ctdna.loc["P1-B", "fragment_length_median"] == 166.0
+    assert pd.isna(ctdna.loc["PON1", "reads"])  # PON1 has no read statistics here
+
+
+def test_multiqc_general_statistics_show_reads_duplicates_and_fragment_length(tmp_path):
+    assert _with_read_stats(tmp_path).returncode == 0
+    config = Path(__file__).resolve().parents[2] / "assets" / "multiqc_config.yml"
+    report = tmp_path / "report"
+    done = subprocess.run(
+        [sys.executable, "-m", "multiqc", "--force", "--no-ansi", "--config", str(config)]
+        + ["--outdir", str(report), str(tmp_path / "qc")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    general = pd.read_csv(report / "multiqc_data" / "multiqc_general_stats.txt", sep="\t")
+    general.columns = [column.split("-")[-1] for column in general.columns]
+    row = general.set_index("Sample").loc["P1-B"]
+    assert list(general.columns) == [
+        "Sample",
+        "reads",
+        "duplicate_fraction",
+        "fragment_length_median",
+    ]
+    assert (row["reads"], row["duplicate_fraction"], row["fragment_length_median"]) == (
+        1000,
+        0.05,
+        166.0,
+    )
+    html = (report / "multiqc_report.html").read_text()
+    assert "ctdna_qc_table" in html and "% Dups" in html and "5.0%" in html

@@ -66,8 +66,11 @@ def test_qc_view_has_a_row_per_sample_and_a_multiqc_report(first_run, demo):
     validate_frame(tmb, "qc_tmb")
     cohort_tmb = read_output_table(launch / "results" / "cohort" / "tmb.tsv")
     assert sorted(tmb["sample"]) == sorted(cohort_tmb["sample"])
+    assert (ctdna["reads"] > 0).all() and ctdna["fragment_length_median"].between(100, 250).all()
     html = (launch / "results" / "multiqc" / "multiqc_report.html").read_text()
     assert "ctdna_qc_table" in html and "tmb_qc_table" in html
+    general = launch / "results" / "multiqc" / "multiqc_data" / "multiqc_general_stats.txt"
+    assert "fragment_length_median" in general.read_text().splitlines()[0]
 
 
 def test_pipeline_info_records_versions_and_parameters(first_run):

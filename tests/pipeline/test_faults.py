@@ -32,6 +32,7 @@ COUNT_OUTPUTS = (
     ".target_depth.tsv",
     ".background.tsv",
     ".rejects_count.tsv",
+    ".read_stats.tsv",
 )  # modules/local/ctdna_count outputs
 
 

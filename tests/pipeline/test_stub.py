@@ -35,7 +35,13 @@ COHORT = (
     "rejects.tsv",
 )
 MARKERS = ("ihc_patient.tsv", "labs_patient.tsv", "clinical_endpoints.tsv")
-COUNTS = ("site_counts", "target_depth", "background", "rejects_count")  # ctdna/counts/ID.*.tsv
+COUNTS = (
+    "site_counts",
+    "target_depth",
+    "background",
+    "rejects_count",
+    "read_stats",
+)  # ctdna/counts/ID.*.tsv
 
 
 def module_processes() -> set[str]:

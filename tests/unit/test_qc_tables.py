@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from qc import tables
+from stereosarc.errors import InputError
 
 
 def _tmb(**overrides) -> pd.DataFrame:
@@ -95,3 +96,51 @@ def test_pon_sample_has_no_call_and_zero_opportunities_give_na_rate():
 def test_without_ctdna_calls_the_call_columns_are_na():
     table = tables.ctdna_qc(SAMPLES, SITES, DEPTH, BACKGROUND, None)
     assert table[["evaluable", "detected", "reason_code", "lod95_tf"]].isna().all().all()
+
+
+READ_STATS = pd.DataFrame(
+    {
+        "sample": ["P1-B"],
+        "territory_bp": [400],
+        "reads": [1000],
+        "duplicate_reads": [50],
+        "duplicate_fraction": [0.05],
+        "kept_reads": [900],
+        "fragments": [460],
+        "sized_fragments": [450],
+        "fragment_length_median": [166.0],
+        "fragment_length_q25": [150.5],
+        "fragment_length_q75": [180.0],
+        "short_fragment_fraction": [0.25],
+    }
+)
+
+
+def test_read_statistics_are_copied_and_missing_samples_are_na():
+    table = tables.ctdna_qc(
+        SAMPLES, SITES, DEPTH, BACKGROUND, CALLS, read_stats=READ_STATS
+    ).set_index("sample")
+    plasma, pon = table.loc["P1-B"], table.loc["PON1"]
+    assert (plasma["reads"], plasma["duplicate_fraction"], plasma["fragments"]) == (
+        1000,
+        0.05,
+        460,
+    )
+    assert (plasma["fragment_length_q25"], plasma["fragment_length_median"]) == (150.5, 166.0)
+    assert plasma["short_fragment_fraction"] == 0.25 and plasma["target_depth_median"] == 165.0
+    assert pon[tables.READ_STATS_COLUMNS].isna().all()  # no read statistics: NA, not 0
+    columns = list(table.reset_index().columns)
+    assert columns[4 : 4 + len(tables.READ_STATS_COLUMNS)] == tables.READ_STATS_COLUMNS
+
+
+def test_without_read_statistics_the_columns_are_na():
+    table = tables.ctdna_qc(SAMPLES, SITES, DEPTH, BACKGROUND, CALLS)
+    assert table[tables.READ_STATS_COLUMNS].isna().all().all()
+    assert list(table["sample"]) == ["P1-B", "PON1"]
+
+
+def test_a_sample_with_two_read_statistics_rows_is_refused():
+    with pytest.raises(InputError, match="'P1-B' has more than one row"):
+        tables.ctdna_qc(
+            SAMPLES, SITES, DEPTH, BACKGROUND, CALLS, read_stats=pd.concat([READ_STATS] * 2)
+        )

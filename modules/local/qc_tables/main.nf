@@ -9,6 +9,7 @@ process QC_TABLES {
     path site_counts, stageAs: 'sites/*'     // per-sample tables of ctdna-count, or []
     path target_depth, stageAs: 'depth/*'
     path background, stageAs: 'background/*'
+    path read_stats, stageAs: 'read_stats/*'  // or []: reads, duplicates, fragment lengths
 
     output:
     path 'tmb_qc.tsv',   emit: tmb, optional: true
@@ -20,8 +21,9 @@ process QC_TABLES {
     def tmb_args = tmb ? "--tmb ${tmb} --out-tmb tmb_qc.tsv" : ''
     def ctdna_arg = ctdna ? "--ctdna ${ctdna}" : ''
     def count_args = site_counts ? "--site-counts ${site_counts} --target-depth ${target_depth} --background ${background} --out-ctdna ctdna_qc.tsv" : ''
+    def read_stats_arg = site_counts && read_stats ? "--read-stats ${read_stats}" : ''
     """
-    qc-tables --samplesheet ${samplesheet} ${tmb_args} ${ctdna_arg} ${count_args} ${args} --versions-out "${task.process}" versions.yml
+    qc-tables --samplesheet ${samplesheet} ${tmb_args} ${ctdna_arg} ${count_args} ${read_stats_arg} ${args} --versions-out "${task.process}" versions.yml
     """
 
     stub:

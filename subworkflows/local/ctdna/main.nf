@@ -38,6 +38,7 @@ workflow CIRCULATING_TUMOUR_DNA {
     ch_sites = sortedTables(CTDNA_COUNT.out.sites)
     ch_depth = sortedTables(CTDNA_COUNT.out.depth)
     ch_background = sortedTables(CTDNA_COUNT.out.background)
+    ch_read_stats = sortedTables(CTDNA_COUNT.out.read_stats)
     CTDNA_CALL(samplesheet, ch_sites, ch_depth, ch_background, tissue_cn, clinical)
 
     emit:
@@ -47,6 +48,7 @@ workflow CIRCULATING_TUMOUR_DNA {
     sites     = ch_sites                    // every sample's site counts, sorted (for QC)
     depth     = ch_depth                    // every sample's target depth, sorted
     background = ch_background              // every sample's background errors, sorted
+    read_stats = ch_read_stats              // every sample's reads and fragment lengths, sorted
     rejects   = CTDNA_CALL.out.rejects.mix(CTDNA_COUNT.out.rejects.map { meta, table -> table })
     versions  = CTDNA_COUNT.out.versions.mix(CTDNA_CALL.out.versions)
 }
