@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import importlib.metadata
 import json
 import logging
 import os
-import platform
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -162,6 +160,9 @@ def loaded_htslibs() -> list[tuple[str, str]]:
 
 def loaded_versions() -> dict[str, str]:
     """Python, this package, each declared dependency this process imported, and htslib."""
+    import importlib.metadata  # here, not at start-up: only --versions-out needs them
+    import platform
+
     versions = {"python": platform.python_version(), DISTRIBUTION: __version__}
     for requirement in importlib.metadata.requires(DISTRIBUTION) or []:
         if "extra ==" in requirement:

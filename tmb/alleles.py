@@ -74,12 +74,16 @@ class AlleleTable:
     tables: dict  # coded column -> list of bytes
     ref_text: bytes
     alt_text: bytes
+    sample_field: int = -1  # 0-based VCF column of the tumour sample in ref_text's lines; -1 none
     _names: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_core(cls, text: bytes, columns: dict, tables: dict) -> AlleleTable:
+    def from_core(
+        cls, text: bytes, columns: dict, tables: dict, sample_field: int = -1
+    ) -> AlleleTable:
+        """Rows of the compiled reader over ``text`` (whose lines are the VCF records)."""
         arrays = {name: np.frombuffer(data, dtype=DTYPES[name]) for name, data in columns.items()}
-        return cls(arrays, tables, text, text)
+        return cls(arrays, tables, text, text, sample_field)
 
     @classmethod
     def from_frame(cls, frame) -> AlleleTable:
@@ -139,6 +143,18 @@ class AlleleTable:
 
     def table_lists(self) -> tuple:
         return tuple(self.tables[name] for name in core.module().TABLES)
+
+    def record_fields(self, row: int) -> dict | None:
+        """FORMAT key -> tumour sample value (bytes) of ``row``'s record, read from its line;
+        None when the table holds no record text (``from_frame``)."""
+        if self.sample_field < 0:
+            return None
+        text, at = self.ref_text, int(self.columns["ref_start"][row])
+        end = text.find(b"\n", at)
+        line = text[text.rfind(b"\n", 0, at) + 1 : len(text) if end < 0 else end]
+        columns = line.rstrip(b"\r").split(b"\t")
+        keys, values = columns[core.FIRST_SAMPLE - 1], columns[self.sample_field]
+        return dict(reversed(list(zip(keys.split(b":"), values.split(b":")))))
 
     def keys(self, rows: np.ndarray) -> list[bytes]:
         """``CHROM:POS:REF:ALT`` (bytes) of ``rows``."""

@@ -8,7 +8,8 @@ the tumour BAM covers at fragment depth >= min_depth when a BAM is given (the DR
 "effective panel size").
 The 95 % interval is the exact (Garwood 1936) Poisson interval on the count divided by
 panel_mb: low = chi2.ppf(a/2, 2k)/2, high = chi2.ppf(1 - a/2, 2k + 2)/2 (low = 0 when k = 0),
-computed as scipy.special.gammaincinv (chi2.ppf(p, 2k) / 2 == P^-1(k, p)).
+computed as the regularized gamma inverse P^-1(k, p) == chi2.ppf(p, 2k) / 2 by tmb.poisson
+(numpy only: importing scipy.special would dominate a panel-sized run's CPU time).
 tmb_high is the protocol dichotomy stereosarc.protocol.at_least (the rule outcome-merge uses).
 """
 
@@ -18,10 +19,10 @@ import logging
 import math
 
 import numpy as np
-from scipy.special import gammaincinv
 
 from stereosarc import protocol
 from tmb.exceptions import PanelTooSmallError
+from tmb.poisson import garwood_interval
 
 LOG = logging.getLogger(__name__)
 
@@ -33,10 +34,7 @@ CI_LEVEL = 0.95  # two-sided confidence level of the reported interval
 
 def poisson_exact_ci(count: int, level: float = CI_LEVEL) -> tuple[float, float]:
     """Garwood exact two-sided interval for a Poisson mean given ``count`` events."""
-    alpha = 1.0 - level  # chi2.ppf(p, 2k) / 2 == P^-1(k, p), the regularized gamma inverse
-    low = 0.0 if count == 0 else float(gammaincinv(count, alpha / 2))
-    high = float(gammaincinv(count + 1, 1 - alpha / 2))
-    return low, high
+    return garwood_interval(count, 1.0 - level)  # chi2.ppf(p, 2k) / 2 == P^-1(k, p)
 
 
 def check_panel_size(

@@ -17,15 +17,22 @@ from tmb import core
 from tmb.exceptions import VcfError
 
 LOG = logging.getLogger(__name__)
+SYSTEM_SONAME = "libhts.so.3"  # htslib >= 1.10 soname (Debian libhts3), the one bcftools uses
 MIN_HTSLIB = (1, 10)  # bcf1_t/htsFormat layouts of pysam's headers (as ctdna.fragcore)
 _bound: str | None = None
 
 
-def _libraries() -> list[str]:
+def _libraries() -> Iterator[str]:
+    """Candidates in order, each looked up only when the previous one failed: the system
+    htslib by its soname (the dynamic linker's search, no ``ldconfig -p`` run), by the
+    linker cache, then pysam's bundled copy (importing pysam costs ~20 ms of start-up)."""
     from ctdna.fragcore import pysam_htslib, system_htslib
 
+    yield SYSTEM_SONAME
     found = system_htslib()
-    return ([found] if found else []) + [pysam_htslib()]
+    if found and found != SYSTEM_SONAME:
+        yield found
+    yield pysam_htslib()
 
 
 def bind() -> str:

@@ -278,6 +278,7 @@ def iter_allele_chunks(
     empty) chunk is yielded, so an empty VCF still gives a trace header.
     """
     reader, body, yielded, line = core.module(), plan.body.as_tuple(), False, 1
+    sample_field = core.FIRST_SAMPLE + plan.column
     blocks = hts.text_blocks(plan.path, block_bytes, plan.header_lines)
     for text, start, stop, header_lines in prefetched(blocks):
         line += header_lines
@@ -291,7 +292,7 @@ def iter_allele_chunks(
             line += lines
             if presence is not None:
                 presence.add(records, seen)
-            yield records, AlleleTable.from_core(text, columns, tables)
+            yield records, AlleleTable.from_core(text, columns, tables, sample_field)
             yielded = True
     if not yielded:
         yield 0, AlleleTable.empty()

@@ -7,6 +7,7 @@ import math
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -172,12 +173,21 @@ def test_missing_build_is_a_clear_error(monkeypatch):
         core.module()
 
 
-def test_tmb_calc_imports_neither_pandas_nor_pyarrow():
-    """The command's start-up cost (docs/tmb.md, "Benchmark"): numpy, scipy.special and cyvcf2;
-    the shared table writer (stereosarc.tables) imports pandas only for DataFrames."""
+def test_tmb_calc_run_imports_neither_pandas_nor_scipy(tmp_path):
+    """The command's start-up cost (docs/tmb.md, "Benchmark"): a whole run imports numpy and
+    cyvcf2, never pandas, pyarrow, scipy (the interval is tmb.poisson) or matplotlib; the
+    shared table writer (stereosarc.tables) imports pandas only for DataFrames."""
+    phase = Path(__file__).resolve().parents[1] / "data" / "tmb" / "phase"
+    args = [
+        "--vcf", str(phase / "ps_phased.vcf"), "--sample", "T1", "--patient", "P1",
+        "--panel-bed", str(phase / "panel.bed"), "--panel-is-coding", "--force-small-panel",
+        "--max-pop-af", "1", "--out-summary", str(tmp_path / "s.tsv"),
+        "--out-trace", str(tmp_path / "t.tsv"),
+    ]  # fmt: skip
+    heavy = ("pandas", "pyarrow", "scipy", "matplotlib", "importlib.metadata")
     code = (
-        "import sys, tmb.cli, cyvcf2; "
-        "print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))"
+        f"import sys; from tmb.cli import main; code = main({args!r}); "
+        f"print(code, sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "0 []"
