@@ -71,7 +71,7 @@ def test_ignore_class_is_excluded_with_a_reject(tmp_path):
     table = io.read_qupath_export(export(tmp_path / "x.tsv", rows=rows))
     found, rejects = densities.qupath_rows(table, "P1", "P1-A", "CD8")
     assert dict(zip(found["metric"], found["value"]))["density_per_mm2"] == pytest.approx(150.0)
-    assert [(r["row"], r["file"]) for r in rejects] == [(3, "x.tsv")]
+    assert [(r["row"], r["file"]) for r in rejects] == [(4, "x.tsv")]  # spreadsheet row
 
 
 def test_density_from_per_mm2_when_counts_absent(tmp_path):
@@ -124,4 +124,4 @@ def test_stored_latin1_windows_export(request):
         "density_per_mm2": pytest.approx(200.0),
         "percent_positive": pytest.approx(5.0),
     }
-    assert [r["row"] for r in rejects] == [2]
+    assert [r["row"] for r in rejects] == [3]  # spreadsheet row: the header is row 1
