@@ -165,7 +165,7 @@ def _numbers(values: pd.Series, path: Path, column: str) -> np.ndarray:
     numbers = pd.to_numeric(text, errors="coerce")
     bad = numbers.isna() & text.notna()
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        row = int(spreadsheet_rows(len(values))[np.flatnonzero(bad.to_numpy())[0]])
         raise QuPathFormatError(
             f"{path.name} row {row}, column {column}: {text[bad].iloc[0]!r} is not a number"
         )

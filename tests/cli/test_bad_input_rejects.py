@@ -13,6 +13,7 @@ from blood.cli import labs_main
 from ihc.cli import ihc_main
 from outcome.clinical_cli import clinical_main
 from outcome.merge_cli import merge_main
+from stereosarc import table_checks, validate
 from stereosarc.tables import read_output_table
 from tests.cli.immune_blood_fixtures import CLINICAL_HEADER
 
@@ -334,3 +335,25 @@ def test_conflicting_duplicate_ihc_rows_are_all_rejected(folder):
     assert set(rejects["detail"]) == {"CD8 density_per_mm2 of sample P1-T: 120, 80"}
     table = read_output_table(folder / "ihc_patient.tsv")
     assert pd.isna(table.loc[0, "cd8_density"]) and table.loc[0, "cd3_density"] == 300
+
+
+def test_preflight_warning_and_stage_reject_name_the_same_spreadsheet_row(folder):
+    """Issue 17: "row 1" meant spreadsheet row 2 in one place and data row 1 in another. The
+    pre-flight warning and the labs stage's reject of one impossible value now give the row a
+    spreadsheet shows (header = row 1): here the third line of the file, row 3."""
+    labs = folder / "labs.csv"
+    labs.write_text(
+        "patient,date,analyte,value,unit\n"
+        "P1,2021-01-05,crp,12,mg/L\n"
+        "P1,2021-01-05,monocytes,-0.4,G/L\n"
+    )
+    table = validate.read_table(labs, required=validate.TABLE_REQUIRED["labs"])
+    findings = table_checks.check_labs(table, "labs.csv")
+    assert [(f.row, f.column) for f in findings] == [(3, "value")]
+    assert str(findings[0]).startswith("labs.csv row 3, column value:")
+    argv = ["--labs", str(labs), "--clinical", str(folder / "clinical.csv"),
+            "--out", str(folder / "l.tsv"), "--rejects", str(folder / "r.tsv")]  # fmt: skip
+    assert labs_main(argv) == 0
+    row = only_reject(folder / "r.tsv")
+    assert (row["file"], row["row"], row["column"]) == ("labs.csv", 3, "value")
+    assert labs.read_text().splitlines()[row["row"] - 1].startswith("P1,2021-01-05,monocytes")

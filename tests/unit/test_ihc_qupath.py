@@ -99,7 +99,8 @@ def test_export_without_positive_columns_is_refused(tmp_path):
 
 def test_text_in_a_number_column_names_row_and_column(tmp_path):
     rows = [ROWS[0], ("Tumor", "abc", "1", "1", "0", "100", "1")]
-    with pytest.raises(QuPathFormatError, match=r"x.tsv row 2, column Area µm\^2: 'abc'"):
+    # the second annotation is the third line of the file: spreadsheet row 3 (header = row 1)
+    with pytest.raises(QuPathFormatError, match=r"x.tsv row 3, column Area µm\^2: 'abc'"):
         io.read_qupath_export(export(tmp_path / "x.tsv", rows=rows))
 
 
