@@ -80,6 +80,24 @@ def test_on_treatment_is_the_first_value_within_42_days():
     ]
 
 
+def test_routine_exclusions_group_by_code_whatever_the_day():
+    """Issue 17: 785 lab rejects were grouped by a reason that included the day. Twenty
+    values on twenty different days give four codes and four reasons; the day is in detail."""
+    days = [-40, -30, -20, -16, -10, -5, -3, -2, -1, 5, 9, 12, 20, 30, 41, 43, 50, 60, 90, 120]
+    _, _, rejects = blood.markers.select_values(rows([("crp", d, 5.0) for d in days]))
+    assert len(rejects) == len(days) - 2  # day -1 is the baseline, day 5 the on-treatment value
+    assert {r["detail"] for r in rejects} == {f"day {d}" for d in days if d not in (-1, 5)}
+    by_code = {r["code"]: r["reason"] for r in rejects}
+    assert sorted(by_code) == [
+        "lab_after_on_treatment_window",
+        "lab_before_baseline_window",
+        "lab_not_first_on_treatment",
+        "lab_superseded_baseline",
+    ]
+    assert len({r["reason"] for r in rejects}) == 4
+    assert {r["severity"] for r in rejects} == {"excluded_by_rule"}
+
+
 @pytest.mark.parametrize(
     "crp, albumin, score",
     [
