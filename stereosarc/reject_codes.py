@@ -112,6 +112,10 @@ def markdown() -> str:
         "code's reason; what is particular to the row (value, day, site, sample) is in `detail`.",
         "Rows sort by severity (`error` first), then stage, file, row, column, patient, reason.",
         "",
+        "- `error`: the row is malformed or contradicts another input; fix the data.",
+        "- `excluded_by_rule`: a valid row left out by a pre-specified rule of the analysis plan.",
+        "- `info`: no data lost (the row is used elsewhere or has nothing to contribute).",
+        "",
         "| code | severity | reason |",
         "|---|---|---|",
     ]
