@@ -1,7 +1,7 @@
 """Reading and writing for labs-markers.
 
-Inputs are read as strings (stereosarc.tables.read_table) with ``_row`` (1-based data row)
-and ``_file`` (base name) kept for messages and rejects.
+Inputs are read as strings (stereosarc.tables.read_table) with ``_row`` (spreadsheet
+row, header = row 1) and ``_file`` (base name) kept for messages and rejects.
 """
 
 from __future__ import annotations

@@ -55,7 +55,8 @@ def select_values(
             STAGE,
             r.source_file,
             r.source_row,
-            _unused_reason(r.day, window_days, on_treatment_days),
+            _unused_code(r.day, window_days, on_treatment_days),
+            detail=f"day {r.day}",
             column="date",
             patient=r.patient,
         )
@@ -64,14 +65,15 @@ def select_values(
     return baseline, first_on, rejects
 
 
-def _unused_reason(day: int, window_days: int, on_treatment_days: int) -> str:
+def _unused_code(day: int, window_days: int, on_treatment_days: int) -> str:
+    """Reject code of a lab value not selected, by its day (day 0 = start_date)."""
     if day < -window_days:
-        return f"day {day}: before the {window_days}-day baseline window"
+        return "lab_before_baseline_window"
     if day <= 0:
-        return f"day {day}: superseded by a later baseline value"
+        return "lab_superseded_baseline"
     if day <= on_treatment_days:
-        return f"day {day}: not the first on-treatment value"
-    return f"day {day}: after the {on_treatment_days}-day on-treatment window"
+        return "lab_not_first_on_treatment"
+    return "lab_after_on_treatment_window"
 
 
 def ratio(numerator, denominator) -> float:

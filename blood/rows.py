@@ -47,42 +47,48 @@ def start_dates(clinical: pd.DataFrame) -> tuple[dict[str, date], dict[str, str]
         valid = {d for d in parsed if d is not None}
         if len(parsed) != 1 or not valid:
             values = ", ".join(sorted({str(v) for v in group["start_date"]}))
-            problems[patient] = f"no single valid start_date in the clinical table ({values})"
+            problems[patient] = f"start_date {values}"
         else:
             starts[patient] = valid.pop()
     return starts, problems
 
 
 def _row_problem(row, starts, start_problems):
-    """(column, reason) why a lab row cannot be used, or (None, canonical value)."""
+    """(column, reject code, detail) why a lab row cannot be used, or (None, canonical
+    value, None)."""
     problem = protocol.identifier_problem(row, ("patient",))
     if problem:
         return problem
     if row.patient in start_problems:
-        return "patient", start_problems[row.patient]
+        return "patient", "no_start_date", start_problems[row.patient]
     if row.patient not in starts:
-        return "patient", "patient not in the clinical table"
+        return "patient", "unknown_patient", None
     analyte = (row.analyte or "").lower()
     if analyte not in ANALYTES:
-        return "analyte", f"unknown analyte {row.analyte!r}"
+        return "analyte", "unknown_analyte", f"analyte {row.analyte!r}"
     if parse_iso_date(row.date) is None:
-        return "date", f"{row.date!r} is not an ISO date (YYYY-MM-DD)"
+        return "date", "date_not_iso", f"date {row.date!r}"
     try:
         value, sign = draws.parse_value(row.value)
     except (TypeError, ValueError):
-        return "value", f"value {row.value!r} is not a number (nor <x / >x)"
+        return "value", "value_not_a_number", f"value {row.value!r} (nor <x / >x)"
     canonical = convert(analyte, value, row.unit)
     if canonical is None:
-        return "unit", (
-            f"unknown unit {row.unit!r} for {analyte} (accepted: "
-            f"{', '.join(UNIT_FACTORS[analyte])})"
+        return (
+            "unit",
+            "unknown_unit",
+            (f"unit {row.unit!r} for {analyte} (accepted: {', '.join(UNIT_FACTORS[analyte])})"),
         )
     if not math.isfinite(canonical) or canonical < 0 or canonical > IMPOSSIBLE_ABOVE[analyte]:
-        return "value", (
-            f"impossible {analyte} value {row.value} {row.unit} (= {canonical:g} "
-            f"{CANONICAL[analyte]}; allowed 0 to {IMPOSSIBLE_ABOVE[analyte]:g})"
+        return (
+            "value",
+            "impossible_value",
+            (
+                f"{analyte} {row.value} {row.unit} (= {canonical:g} "
+                f"{CANONICAL[analyte]}; allowed 0 to {IMPOSSIBLE_ABOVE[analyte]:g})"
+            ),
         )
-    return None, (canonical, sign)
+    return None, (canonical, sign), None
 
 
 def normalise(
@@ -93,11 +99,17 @@ def normalise(
     for row in labs.rename(columns={"_row": "src_row", "_file": "src_file"}).itertuples(
         index=False
     ):
-        column, outcome = _row_problem(row, starts, start_problems)
+        column, outcome, detail = _row_problem(row, starts, start_problems)
         if column is not None:
             rejects.append(
                 reject(
-                    STAGE, row.src_file, row.src_row, outcome, column=column, patient=row.patient
+                    STAGE,
+                    row.src_file,
+                    row.src_row,
+                    outcome,
+                    detail=detail,
+                    column=column,
+                    patient=row.patient,
                 )
             )
             continue
@@ -137,13 +149,11 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
         return same_values(group["value"]) and signs.nunique() == 1
 
     def duplicate(first, r) -> Reject:
-        reason = f"duplicate of row {first['source_row']} (same value)"
-        return value_reject(STAGE, r, reason)
+        return value_reject(STAGE, r, "duplicate_row", f"same value as row {first['source_row']}")
 
     def conflicting(group, r) -> Reject:
         shown = ", ".join(f"{v:g}" for v in group["value"])
-        reason = f"conflicting {r.analyte} values on the same date: {shown}"
-        return value_reject(STAGE, r, reason)
+        return value_reject(STAGE, r, "conflicting_duplicate", f"{r.analyte} same date: {shown}")
 
     keep, rejects = resolve_duplicates(
         rows, ["patient", "analyte", "day"], agree, duplicate, conflicting

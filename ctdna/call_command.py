@@ -143,10 +143,9 @@ def _known_rows(table: pd.DataFrame, known: set, what: str, rejects: list) -> pd
                 STAGE,
                 row[call_io.FILE_COLUMN],
                 row[call_io.ROW_COLUMN],
-                f"{what} of sample {row['sample']!r}, not a plasma or pon sample of the "
-                "samplesheet",
+                "unknown_sample",
+                detail=f"{what} of sample {row['sample']!r}",
                 column="sample",
-                patient=None,
             )
         )
     if len(unknown):

@@ -1,28 +1,46 @@
 """Every plasma site, sample and tissue copy number ctdna-call did not use, as rejects rows
-(file, row, patient, reason): nothing is dropped silently (DESIGN.md)."""
+(file, row, patient, code, detail): nothing is dropped silently (DESIGN.md).
+
+A site's not_used_reason maps to one registered code (SITE_CODES); a fixed-list site that is
+also a tumour site of the patient is evaluated there, so its row is ``info``, not a loss.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ctdna import STAGE, call_io
+from ctdna import STAGE, call_io, site_calls
 from ctdna import cn as cn_model
 from stereosarc.rejects import reject
 
+SITE_CODES = {
+    site_calls.FOREIGN: "ctdna_site_other_patient",
+    site_calls.DUPLICATE: "ctdna_site_also_tumour_informed",
+    "blacklisted": "ctdna_site_blacklisted",
+    "no fragments": "ctdna_site_no_fragments",
+    "no background error rate": "ctdna_site_no_background",
+}  # not_used_reason values of ctdna.snv.site_table and ctdna.site_calls -> reject code
+
+
+def _site_detail(row: dict) -> str:
+    """'chr:pos ref>alt in sample', with the black-list reason when there is one."""
+    text = f"{row['chrom']}:{int(row['pos'])} {row['ref']}>{row['alt']} in {row['sample']}"
+    why = row.get("blacklist_reason")
+    return f"{text} ({why})" if isinstance(why, str) and why else text
+
 
 def site_rejects(detail: pd.DataFrame, rejects: list) -> None:
-    """Every plasma site row that was not used, with its file, row and reason."""
+    """Every plasma site row that was not used, with its file, row and code (SITE_CODES)."""
     if detail.empty:
         return
     for row in detail[~detail["used"].astype(bool)].to_dict("records"):
-        extra = f" ({row['blacklist_reason']})" if row.get("blacklist_reason") else ""
         rejects.append(
             reject(
                 STAGE,
                 row.get(call_io.FILE_COLUMN),
                 row.get(call_io.ROW_COLUMN),
-                f"site {row['chrom']}:{int(row['pos'])} {row['ref']}>{row['alt']} of "
-                f"{row['sample']} not used: {row['not_used_reason']}{extra}",
+                SITE_CODES[row["not_used_reason"]],
+                detail=_site_detail(row),
                 patient=row["patient"],
             )
         )
@@ -37,7 +55,8 @@ def sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects, det
                 STAGE,
                 name,
                 rows[item.sample],
-                f"plasma sample {item.sample} not evaluable: {item.reason}",
+                "ctdna_sample_not_evaluable",
+                detail=f"{item.sample}: {item.reason}",
                 patient=item.patient,
             )
         )
@@ -47,8 +66,8 @@ def sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects, det
                 STAGE,
                 name,
                 rows[item.sample],
-                f"second {item.timepoint} sample of the patient: not used "
-                "in ctdna_dynamics (earliest collection kept)",
+                "ctdna_repeat_timepoint",
+                detail=f"{item.sample} at {item.timepoint} (earliest collection kept)",
                 patient=item.patient,
             )
         )
@@ -72,7 +91,8 @@ def sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects, det
                     STAGE,
                     tissue_name,
                     item[call_io.ROW_COLUMN],
-                    f"tissue copy number not used: {why}",
+                    "tissue_cn_not_used",
+                    detail=why,
                     patient=patient,
                 )
             )

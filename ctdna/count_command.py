@@ -92,7 +92,10 @@ def count_sample(options: CountOptions) -> CountTables:
 
 def _stage_rejects(rows: list[dict]) -> list[Reject]:
     """Site-selection rejects as rows of stage ctdna (no patient: samples only here)."""
-    return [reject(STAGE, r["file"], r["row"], r["reason"], column=r["column"]) for r in rows]
+    return [
+        reject(STAGE, r["file"], r["row"], r["code"], detail=r["detail"], column=r["column"])
+        for r in rows
+    ]
 
 
 def _load_sites(options: CountOptions, targets: pd.DataFrame, rejects: list) -> pd.DataFrame:

@@ -134,7 +134,8 @@ def read_site_list(path: str | Path) -> pd.DataFrame:
     """Fixed site list (CSV/TSV with header chrom, pos, ref, alt, gene; other columns ignored).
 
     pos is 1-based (the SNV base or the indel's anchor base, as in a VCF); ref/alt are VCF
-    alleles; gene may be empty. Returns chrom, pos, ref, alt, gene, _row (1-based data row).
+    alleles; gene may be empty. Returns chrom, pos, ref, alt, gene, _row (spreadsheet row,
+    header = row 1).
     A missing column, an empty chrom/pos/ref/alt or a pos that is not a positive integer
     raises with file, row and column.
     """

@@ -36,7 +36,8 @@ def usable_targets(targets: pd.DataFrame, bam, targets_name: str, rejects: list)
                 STAGE,
                 targets_name,
                 int(row),
-                f"target contig {chrom!r} is not in the BAM header",
+                "contig_not_in_bam",
+                detail=f"target contig {chrom!r}",
                 column="chrom",
             )
         )
@@ -57,7 +58,8 @@ def checked_sites(sites: pd.DataFrame, bam, fasta, rejects: list) -> pd.DataFram
                 STAGE,
                 row.vcf_file,
                 row.vcf_row,
-                f"site contig {row.chrom!r} is not in the BAM header",
+                "contig_not_in_bam",
+                detail=f"site contig {row.chrom!r}",
                 column=_column(row, "CHROM"),
             )
         )
@@ -90,8 +92,9 @@ def _ref_matches(sites: pd.DataFrame, fasta, rejects: list):
                     STAGE,
                     row.vcf_file,
                     row.vcf_row,
-                    f"{row.chrom}:{row.pos} REF {row.ref!r} does not match the "
-                    f"FASTA {genome or 'contig absent'!r}",
+                    "ref_mismatch",
+                    detail=f"{row.chrom}:{row.pos} REF {row.ref!r}, FASTA "
+                    f"{genome or 'contig absent'!r}",
                     column=_column(row, "REF"),
                 )
             )

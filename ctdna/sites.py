@@ -121,7 +121,8 @@ def select_fixed_sites(
             "file": list_name,
             "row": int(row),
             "column": "pos",
-            "reason": f"{chrom}:{pos} is outside the ctDNA targets; not counted",
+            "code": "site_outside_targets",
+            "detail": f"{chrom}:{pos}",
         }
         for chrom, pos, row in listed.loc[~inside, ["chrom", "pos", "_row"]].itertuples(
             index=False
@@ -155,8 +156,8 @@ def _classified(
                     "file": file_name,
                     "row": int(record.vcf_row),
                     "column": allele_column,
-                    "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
-                    f"not an SNV or simple indel; not counted",
+                    "code": "unsupported_allele",
+                    "detail": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}",
                 }
             )
             continue
@@ -188,8 +189,9 @@ def _without_repeats(
                 "file": file_name,
                 "row": record.vcf_row,
                 "column": None,
-                "reason": f"{record.chrom}:{record.pos} {record.ref}>{record.alt}: "
-                f"repeats an earlier {unit} of this file; counted once",
+                "code": "duplicate_row",
+                "detail": f"{record.chrom}:{record.pos} {record.ref}>{record.alt} repeats an "
+                f"earlier {unit}",
             }
         )
     return sites[~repeated].reset_index(drop=True), int(repeated.sum())

@@ -35,41 +35,46 @@ ROW_KEYS = ["patient", "sample", "marker", "metric"]
 STAGE = "ihc"  # stage column of this package's rejects
 
 
-def _row_problem(row) -> tuple[str, str] | None:
-    """(column, reason) why a long-table row cannot be used, None when it can."""
+def _row_problem(row) -> tuple[str, str, str] | None:
+    """(column, reject code, detail) why a long-table row cannot be used, None when it can."""
     problem = protocol.identifier_problem(row)
     if problem:
         return problem
     marker, metric = (row.marker or "").upper(), row.metric
     if marker not in IMMUNE_MARKERS + (PDL1,):
-        return "marker", f"unknown marker {row.marker!r}"
+        return "marker", "unknown_marker", f"marker {row.marker!r}"
     allowed = PDL1_METRICS if marker == PDL1 else IMMUNE_METRICS
     if metric not in allowed:
-        return "metric", f"metric {metric!r} is not valid for marker {marker}"
+        return "metric", "unknown_metric", f"metric {metric!r} for marker {marker}"
     return _value_problem(row.value, metric)
 
 
-def _value_problem(text, metric) -> tuple[str, str] | None:
-    """Why a value is missing, not a number, or impossible for its metric."""
+def _value_problem(text, metric) -> tuple[str, str, str] | None:
+    """(column, code, detail) when a value is missing, not a number, or impossible."""
     try:
         value = float(text)
     except (TypeError, ValueError):
-        return "value", f"value {text!r} is not a number"
+        return "value", "value_not_a_number", f"value {text!r}"
     if not math.isfinite(value) or value < 0:
-        return "value", f"impossible value {text} for {metric} (negative or not finite)"
-    if metric in PERCENT_METRICS and value > 100:
-        return "value", f"impossible value {text} for {metric} (above 100)"
-    if metric == "density_per_mm2" and value > MAX_DENSITY_PER_MM2:
-        return "value", f"impossible density {text} per mm² (above {MAX_DENSITY_PER_MM2:g})"
-    if metric in pdl1.COUNT_METRICS and value != int(value):
-        return "value", f"cell count {text} is not a whole number"
-    return None
+        why = "negative or not finite"
+    elif metric in PERCENT_METRICS and value > 100:
+        why = "above 100"
+    elif metric == "density_per_mm2" and value > MAX_DENSITY_PER_MM2:
+        why = f"density per mm² above {MAX_DENSITY_PER_MM2:g}"
+    elif metric in pdl1.COUNT_METRICS and value != int(value):
+        why = "cell count not a whole number"
+    else:
+        return None
+    return "value", "impossible_value", f"{metric} {text}: {why}"
 
 
-def row_reject(row, problem: tuple[str, str]) -> Reject:
-    """The reject of an input row (``source_rows`` item) for ``problem`` = (column, reason)."""
-    column, reason = problem
-    return reject(STAGE, row.src_file, row.src_row, reason, column=column, patient=row.patient)
+def row_reject(row, problem: tuple[str, str, str]) -> Reject:
+    """The reject of an input row (``source_rows`` item) for ``problem`` = (column, code,
+    detail)."""
+    column, code, detail = problem
+    return reject(
+        STAGE, row.src_file, row.src_row, code, detail=detail, column=column, patient=row.patient
+    )
 
 
 def validate_long(long: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
@@ -104,7 +109,8 @@ def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject
             STAGE,
             r.source_file,
             r.source_row,
-            f"sample {r.sample} is listed for several patients",
+            "sample_of_several_patients",
+            detail=f"sample {r.sample}",
             column="sample",
             patient=r.patient,
         )
@@ -123,7 +129,7 @@ def reject_unknown_patients(
             STAGE,
             r.source_file,
             r.source_row,
-            "patient not in the clinical table",
+            "unknown_patient",
             column="patient",
             patient=r.patient,
         )
@@ -172,16 +178,10 @@ def qupath_rows(
     ignored = export["class"].isin(IGNORED_CLASSES)
     no_area = export["area_mm2"].isna() | (export["area_mm2"] <= 0)
     unusable = ~ignored & no_area & (len(export) > 1)
-    for row, reason in [
-        (r, "annotation class Ignore* is excluded (QuPath convention)")
-        for r in export.loc[ignored, "_row"]
-    ] + [
-        (r, "annotation without a positive area cannot be pooled")
-        for r in export.loc[unusable, "_row"]
+    for row, code in [(r, "qupath_ignored_class") for r in export.loc[ignored, "_row"]] + [
+        (r, "qupath_no_area") for r in export.loc[unusable, "_row"]
     ]:
-        rejects.append(
-            reject(STAGE, export["_file"].iloc[0], int(row), reason, column=None, patient=patient)
-        )
+        rejects.append(reject(STAGE, export["_file"].iloc[0], int(row), code, patient=patient))
     used = export[~ignored & ~unusable]
     if used.empty:
         return rows_frame([]), rejects
@@ -203,7 +203,9 @@ def qupath_rows(
     for metric, value in (("density_per_mm2", density), ("percent_positive", percent)):
         problem = None if np.isnan(value) else _value_problem(value, metric)
         if problem:
-            rejects.append(reject(STAGE, file, None, problem[1], column=None, patient=patient))
+            rejects.append(
+                reject(STAGE, file, None, problem[1], detail=problem[2], patient=patient)
+            )
     return rows_frame(rows), rejects
 
 
@@ -213,14 +215,15 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
 
     def duplicate(first, r) -> Reject:
         where = f"{first['source_file']} row {_show_row(first['source_row'])}"
-        return value_reject(STAGE, r, f"duplicate of {where} (same value)")
+        return value_reject(STAGE, r, "duplicate_row", f"same value as {where}")
 
     def conflicting(group, r) -> Reject:
         values = ", ".join(f"{v:g}" for v in group["value"])
         return value_reject(
             STAGE,
             r,
-            f"conflicting duplicate {r.marker} {r.metric} values for sample {r.sample}: {values}",
+            "conflicting_duplicate",
+            f"{r.marker} {r.metric} of sample {r.sample}: {values}",
         )
 
     keep, rejects = resolve_duplicates(
@@ -250,7 +253,8 @@ def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
             STAGE,
             r.source_file,
             r.source_row,
-            "impossible: more PD-L1+ tumour cells than viable tumour cells",
+            "impossible_value",
+            detail="more PD-L1+ tumour cells than viable tumour cells",
             column="value",
             patient=r.patient,
         )
@@ -357,8 +361,8 @@ def patient_table(
             STAGE,
             r.source_file,
             r.source_row,
-            f"block {r.sample} not selected by block rule {rule!r}",
-            column=None,
+            "ihc_block_not_selected",
+            detail=f"block {r.sample}, block rule {rule!r}",
             patient=r.patient,
         )
         for r in rows.itertuples(index=False)

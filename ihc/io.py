@@ -1,10 +1,10 @@
 """Reading and writing for ihc-markers.
 
-Inputs are read as strings (stereosarc.tables.read_table) with ``_row`` (1-based data row)
-and ``_file`` (base name) kept for messages and rejects. QuPath annotation-measurement
-exports get their own reader: their headers vary between QuPath versions and platforms
-(``Class``/``Classification``; ``µm``, ``μm``, ``um`` or a mangled ``?m``), and old Windows
-exports are Latin-1 rather than UTF-8.
+Inputs are read as strings (stereosarc.tables.read_table) with ``_row`` (spreadsheet
+row, header = row 1) and ``_file`` (base name) kept for messages and rejects. QuPath
+annotation-measurement exports get their own reader: their headers vary between QuPath
+versions and platforms (``Class``/``Classification``; ``µm``, ``μm``, ``um`` or a mangled
+``?m``), and old Windows exports are Latin-1 rather than UTF-8.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ import pandas as pd
 from ihc.exceptions import IhcInputError, QuPathFormatError
 from stereosarc.errors import InputError
 from stereosarc.rejects import reject_table
-from stereosarc.tables import MISSING_TOKENS, read_table, table_separator, write_table
+from stereosarc.tables import (
+    MISSING_TOKENS,
+    read_table,
+    spreadsheet_rows,
+    table_separator,
+    write_table,
+)
 
 LOG = logging.getLogger("ihc.io")
 FILE_COLUMN = "_file"  # base name of the input file of a row, for messages and rejects
@@ -138,7 +144,7 @@ def read_qupath_export(path) -> pd.DataFrame:
             f"{path}: no 'Num Positive' or 'Num Positive per mm^2' column; "
             f"found {', '.join(table.columns)}"
         )
-    out = pd.DataFrame({"_row": np.arange(1, len(table) + 1)})
+    out = pd.DataFrame({"_row": spreadsheet_rows(len(table))})
     cls = table[columns["class"]].str.strip() if "class" in columns else None
     out["class"] = None if cls is None else cls.where(~cls.isin(MISSING_TOKENS), None).to_numpy()
     for canonical in QUPATH_NUMERIC:
@@ -159,7 +165,7 @@ def _numbers(values: pd.Series, path: Path, column: str) -> np.ndarray:
     numbers = pd.to_numeric(text, errors="coerce")
     bad = numbers.isna() & text.notna()
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        row = int(spreadsheet_rows(len(values))[np.flatnonzero(bad.to_numpy())[0]])
         raise QuPathFormatError(
             f"{path.name} row {row}, column {column}: {text[bad].iloc[0]!r} is not a number"
         )

@@ -47,17 +47,21 @@ class IhcResult:
     rejects: list
 
 
-def _manifest_problem(row) -> tuple[str, str] | None:
-    """(column, reason) why a manifest row cannot be used; None when it can."""
+def _manifest_problem(row) -> tuple[str, str, str] | None:
+    """(column, reject code, detail) why a manifest row cannot be used; None when it can."""
     problem = protocol.identifier_problem(row)
     if problem:
         return problem
     if row.file is None:
-        return "file", "no file given"
+        return "file", "missing_value", "no file given"
     if (row.marker or "").upper() not in densities.IMMUNE_MARKERS:
-        return "marker", (
-            f"marker {row.marker!r} is not an immune-cell marker "
-            f"({', '.join(densities.IMMUNE_MARKERS)}); give PD-L1 in the long table"
+        return (
+            "marker",
+            "unknown_marker",
+            (
+                f"marker {row.marker!r} is not an immune-cell marker "
+                f"({', '.join(densities.IMMUNE_MARKERS)}); give PD-L1 in the long table"
+            ),
         )
     return None
 

@@ -1,8 +1,8 @@
 /*
  * What the analyst sees at both ends of a run: the launch summary (non-default parameters,
  * inputs, profile, version, git revision, skipped stages) and the run summary at completion
- * (samples per stage, ctDNA detections, rejects by stage, warnings raised by tasks). Both are
- * printed and written under pipeline_info/ (docs/output.md).
+ * (samples per stage, ctDNA detections, rejects by stage and by severity and code, warnings
+ * raised by tasks). Both are printed and written under pipeline_info/ (docs/output.md).
  */
 
 import java.nio.file.Files
@@ -13,6 +13,7 @@ class StereosarcSummary {
     static final List<String> INPUTS = ['input', 'clinical', 'ihc', 'qupath', 'labs', 'panel_bed',
                                         'ctdna_targets', 'ctdna_sites', 'tissue_cn', 'fasta', 'outdir']
     static final String WARNING_PREFIX = 'WARNING'  // stereosarc.clikit log format: "LEVEL name: message"
+    static final List<String> SEVERITIES = ['error', 'excluded_by_rule', 'info']  // stereosarc.reject_codes.SEVERITIES
 
     /** Rows of a CSV/TSV table as maps (no quoting: samplesheets and outputs have none). */
     static List<Map> rows(Path table) {
@@ -85,6 +86,26 @@ class StereosarcSummary {
         }
     }
 
+    /** Rejects per stage, then per severity (error first) and, within it, per code (most
+     *  frequent first): the lines of the run summary about cohort/rejects.tsv. */
+    static List<String> rejectLines(List<Map> rejects) {
+        def lines = ['', "Rejects (cohort/rejects.tsv): ${rejects.size()}".toString()]
+        rejects.countBy { it.stage ?: 'NA' }.sort().each { stage, n -> lines << "  ${stage.padRight(21)}: ${n}".toString() }
+        if (!rejects) {
+            return lines
+        }
+        lines << 'Rejects by severity and code:'
+        def found = rejects.collect { it.severity ?: 'NA' }.unique()
+        (SEVERITIES.findAll { it in found } + (found - SEVERITIES).sort()).each { severity ->
+            def group = rejects.findAll { (it.severity ?: 'NA') == severity }
+            lines << "  ${severity.padRight(21)}: ${group.size()}".toString()
+            group.countBy { it.code ?: 'NA' }.sort { a, b -> b.value <=> a.value ?: a.key <=> b.key }.each { code, n ->
+                lines << "    ${code.padRight(35)}: ${n}".toString()
+            }
+        }
+        lines
+    }
+
     /** The run summary text (also written to pipeline_info/run_summary.txt). */
     static String completion(Map status, Map<String, Integer> perType, Path outdir, List<String> warnings) {
         def cohort = outdir.resolve('cohort')
@@ -100,9 +121,7 @@ class StereosarcSummary {
             def detected = ctdna.count { it.detected == '1' }, negative = ctdna.count { it.detected == '0' }
             lines << '' << "ctDNA detections: ${detected} detected, ${negative} not detected, ${ctdna.size() - detected - negative} NA of ${ctdna.size()} samples in cohort/ctdna.tsv"
         }
-        def rejects = rows(cohort.resolve('rejects.tsv'))
-        lines << '' << "Rejects (cohort/rejects.tsv): ${rejects.size()}"
-        rejects.countBy { [it.stage, it.severity].findAll().join(', ') }.sort().each { key, n -> lines << "  ${key.padRight(21)}: ${n}" }
+        lines.addAll(rejectLines(rows(cohort.resolve('rejects.tsv'))))
         lines << '' << "Warnings (at launch and raised by tasks): ${warnings.size()}"
         warnings.each { lines << "  ${it}" }
         lines.join('\n')

@@ -55,10 +55,16 @@ OPTIONAL_COLUMNS = (
 )  # optional clinical columns (docs/clinical.md)
 
 
-def _reject(row: dict, column: str, reason: str) -> Reject:
+def _reject(row: dict, column: str, code: str, detail: str | None = None) -> Reject:
     """A reject of one clinical row (stereosarc.rejects, the one builder)."""
     return reject(
-        STAGE, row["_file"], row["_row"], reason, column=column, patient=row.get("patient")
+        STAGE,
+        row["_file"],
+        row["_row"],
+        code,
+        detail=detail,
+        column=column,
+        patient=row.get("patient"),
     )
 
 
@@ -71,23 +77,28 @@ def parse_date(text) -> date | None:
     return date.fromisoformat(str(text))
 
 
-def _row_refusal(row: dict) -> tuple[str, str] | None:
-    """(column, reason) why a whole clinical row cannot be used."""
+def _row_refusal(row: dict) -> tuple[str, str, str] | None:
+    """(column, reject code, detail) why a whole clinical row cannot be used."""
     if not protocol.is_identifier(row["patient"]):
-        return "patient", f"patient {row['patient']!r} is missing or not a valid identifier"
+        return "patient", "invalid_identifier", f"patient {row['patient']!r}"
     for column, allowed in (
         ("arm", protocol.ARMS),
         ("histology", protocol.HISTOLOGIES),
         ("line", protocol.LINES),
     ):
         if row[column] not in allowed:
-            return column, f"{column} {row[column]!r} not in {', '.join(allowed)}"
+            return column, "value_not_in_vocabulary", _not_in(column, row[column], allowed)
     try:
         if parse_date(row["start_date"]) is None:
-            return "start_date", "start_date is missing"
+            return "start_date", "missing_value", "start_date"
     except ValueError:
-        return "start_date", f"{row['start_date']!r} is not an ISO date (YYYY-MM-DD)"
+        return "start_date", "date_not_iso", f"start_date {row['start_date']!r}"
     return None
+
+
+def _not_in(column: str, value, allowed) -> str:
+    """Detail of a value outside its vocabulary: the column, the value, the allowed ones."""
+    return f"{column} {value!r} not in {', '.join(allowed)}"
 
 
 def _dates(row: dict, rejects: list, blocked: set) -> dict[str, date | None]:
@@ -101,11 +112,7 @@ def _dates(row: dict, rejects: list, blocked: set) -> dict[str, date | None]:
             hit = {name for name, used in (("pfs", PFS_DATES), ("os", OS_DATES)) if column in used}
             blocked |= hit
             rejects.append(
-                _reject(
-                    row,
-                    column,
-                    f"{row[column]!r} is not an ISO date (YYYY-MM-DD); {_na_text(hit)}",
-                )
+                _reject(row, column, "date_not_iso", f"{row[column]!r}; {_na_text(hit)}")
             )
     return dates
 
@@ -122,7 +129,10 @@ def _check_order(row: dict, dates: dict, rejects: list, blocked: set) -> None:
             blocked |= set(hit)
             rejects.append(
                 _reject(
-                    row, later, f"{later} {second} is before {earlier} {first}; {_na_text(hit)}"
+                    row,
+                    later,
+                    "date_order",
+                    f"{later} {second} is before {earlier} {first}; {_na_text(hit)}",
                 )
             )
 
@@ -174,7 +184,12 @@ def _response(row: dict, column: str, allowed, rejects: list):
     value = row.get(column)
     if value is not None and value not in allowed:
         rejects.append(
-            _reject(row, column, f"{column} {value!r} not in {', '.join(allowed)}; set to NA")
+            _reject(
+                row,
+                column,
+                "value_not_in_vocabulary",
+                _not_in(column, value, allowed) + "; set to NA",
+            )
         )
         return None
     return value
@@ -189,8 +204,8 @@ def _optional_date(row: dict, column: str, rejects: list):
             _reject(
                 row,
                 column,
-                f"{row[column]!r} is not an ISO date (YYYY-MM-DD); "
-                "PFS censoring-rule columns set to NA",
+                "date_not_iso",
+                f"{row[column]!r}; PFS censoring-rule columns set to NA",
             )
         )
         return None, False
@@ -209,9 +224,9 @@ def _rule_columns(row: dict, dates: dict, rejects: list, rules: dict) -> dict:
                 _reject(
                     row,
                     "assessment_dates",
-                    f"{row['assessment_dates']!r} is "
-                    "not a ';'-separated list of ISO dates; censoring-rule "
-                    "columns set to NA",
+                    "date_not_iso",
+                    f"{row['assessment_dates']!r} is not a ';'-separated list of ISO dates; "
+                    "censoring-rule columns set to NA",
                 )
             )
     try:
@@ -220,7 +235,10 @@ def _rule_columns(row: dict, dates: dict, rejects: list, rules: dict) -> dict:
         flag = pd.NA
         rejects.append(
             _reject(
-                row, "per_protocol", f"per_protocol {row['per_protocol']!r} not 1 or 0; set to NA"
+                row,
+                "per_protocol",
+                "value_not_in_vocabulary",
+                f"per_protocol {row['per_protocol']!r} not 1 or 0; set to NA",
             )
         )
     values = censoring.rule_values(
@@ -293,7 +311,7 @@ def endpoint_row(
             dates,
             {**(rules or default_rules()), "blocked": blocked},
             parse_date,
-            lambda column, reason: rejects.append(_reject(row, column, reason)),
+            lambda column, code, detail: rejects.append(_reject(row, column, code, detail)),
         ),
     }
 
@@ -333,12 +351,8 @@ def _duplicates(clinical: pd.DataFrame, rejects: list) -> pd.DataFrame:
                 _reject(
                     clinical.loc[index].to_dict(),
                     "patient",
-                    f"patient listed {len(group)} times "
-                    + (
-                        "(identical copy)"
-                        if identical
-                        else "with conflicting values: all copies rejected"
-                    ),
+                    "duplicate_row" if identical else "conflicting_duplicate",
+                    f"patient listed {len(group)} times",
                 )
             )
     return clinical.loc[sorted(keep)]
@@ -361,7 +375,8 @@ def derive(
     for row in _duplicates(clinical, rejects).to_dict("records"):
         refusal = _row_refusal(row)
         if refusal:
-            rejects.append(_reject(row, refusal[0], refusal[1] + "; row not used"))
+            column, code, detail = refusal
+            rejects.append(_reject(row, column, code, detail + "; row not used"))
             continue
         rows.append(endpoint_row(row, rejects, horizon, ne_is_non_response, rules))
     table = pd.DataFrame(rows, columns=OUTPUT_COLUMNS).sort_values("patient")

@@ -128,8 +128,9 @@ def has_irecist_data(row: dict) -> bool:
 
 def irecist_values(
     row: dict, dates: dict, columns_present: bool, unconfirmed: str = UNCONFIRMED_RULE
-) -> tuple[dict, tuple[str, str] | None]:
-    """The OUTPUT_COLUMNS of one patient and the (column, reason) of a reject, if any.
+) -> tuple[dict, tuple[str, str, str] | None]:
+    """The OUTPUT_COLUMNS of one patient and the (column, reject code, detail) of a reject,
+    if any.
 
     ``dates``: every parsed clinical date (None when empty or invalid); ``columns_present``:
     whether the clinical table has the iupd_date column (iPFS needs the dates).
@@ -143,6 +144,7 @@ def irecist_values(
     if problem:
         return _na("iRECIST NA: inconsistent iRECIST dates"), (
             problem[0],
+            "irecist_inconsistent",
             f"{problem[1]}; iPFS and pseudoprogression set to NA",
         )
     if dates.get("progression_date") is not None and dates.get("iupd_date") is None:
@@ -158,8 +160,9 @@ def irecist_values(
 
 def from_row(row: dict, dates: dict, rules: dict, parse, reject) -> dict:
     """OUTPUT_COLUMNS of one clinical row: parses the iRECIST dates with ``parse``, reports
-    problems through ``reject(column, reason)``; ``rules``: has_irecist_dates, unconfirmed and
-    ``blocked`` (endpoints whose dates are invalid; blocked PFS dates make iRECIST NA)."""
+    problems through ``reject(column, code, detail)``; ``rules``: has_irecist_dates,
+    unconfirmed and ``blocked`` (endpoints whose dates are invalid; blocked PFS dates make
+    iRECIST NA)."""
     parsed = dict(dates)
     for column in DATE_COLUMNS:
         try:
@@ -167,8 +170,8 @@ def from_row(row: dict, dates: dict, rules: dict, parse, reject) -> dict:
         except ValueError:
             reject(
                 column,
-                f"{row[column]!r} is not an ISO date (YYYY-MM-DD); "
-                "iPFS and pseudoprogression set to NA",
+                "date_not_iso",
+                f"{row[column]!r}; iPFS and pseudoprogression set to NA",
             )
             return _na("iRECIST NA: invalid iRECIST date")
     if "pfs" in rules.get("blocked", ()) and has_irecist_data(row):

@@ -96,7 +96,7 @@ def unknown_patients(
     """Rows whose patient is in ``patients``; the others rejected naming the table."""
     known = table["patient"].isin(patients)
     rejects = [
-        reject(STAGE, f, r, f"patient not in the clinical table ({label})", "patient", p)
+        reject(STAGE, f, r, "unknown_patient", detail=label, column="patient", patient=p)
         for f, r, p in zip(
             table.loc[~known, "_file"],
             table.loc[~known, "_row"],
@@ -115,7 +115,8 @@ def one_row_per_patient(table: pd.DataFrame, label: str) -> tuple[pd.DataFrame, 
             STAGE,
             r._file,
             r._row,
-            f"patient listed more than once in the {label} table: all rows rejected",
+            "patient_repeated",
+            detail=f"{label} table: all rows rejected",
             column="patient",
             patient=r.patient,
         )
@@ -137,8 +138,8 @@ def tmb_per_patient(tmb: pd.DataFrame, rule: str = "first") -> tuple[pd.DataFram
             STAGE,
             r._file,
             r._row,
-            f"tumour sample {r.sample} not selected by TMB rule {rule!r} "
-            f"(selected {chosen.loc[r.patient, 'sample']})",
+            "tmb_sample_not_selected",
+            detail=f"{r.sample}, TMB rule {rule!r} selected {chosen.loc[r.patient, 'sample']}",
             column="sample",
             patient=r.patient,
         )
@@ -165,7 +166,8 @@ def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
             STAGE,
             r._file,
             r._row,
-            f"timepoint {r.timepoint!r} not in {', '.join(protocol.TIMEPOINTS)}",
+            "unknown_timepoint",
+            detail=f"timepoint {r.timepoint!r}",
             column="timepoint",
             patient=r.patient,
         )
@@ -178,7 +180,8 @@ def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
             STAGE,
             r._file,
             r._row,
-            f"{int(n)} plasma samples at timepoint {r.timepoint}: cannot choose",
+            "ambiguous_timepoint",
+            detail=f"{int(n)} plasma samples at {r.timepoint}",
             column="sample",
             patient=r.patient,
         )

@@ -80,10 +80,11 @@ def read_patient_table(path, numeric: list[str]) -> pd.DataFrame:
 
 
 def read_rejects(paths) -> list[pd.DataFrame]:
-    """Every stage rejects table, with the rejects columns (stage/patient NA when absent)."""
+    """Every stage rejects table, with the rejects columns (stage/patient/detail NA when
+    absent; the code is required: severity and reason are rebuilt from it)."""
     frames = []
     for path in paths or []:
-        table = _read(path, ["file", "row", "column", "reason"])
+        table = _read(path, ["file", "row", "column", "code", "reason"])
         frames.append(table.reindex(columns=REJECT_COLUMNS))
         LOG.info("%s: %d rejects", Path(path).name, len(table))
     return frames

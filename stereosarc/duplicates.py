@@ -1,8 +1,8 @@
 """Repeated input rows, one rule for every stage (ihc long table, labs).
 
 Rows sharing a key are one record when they agree: the first is kept and every other one
-becomes a reject ("duplicate"). Rows sharing a key that disagree are all rejected
-("conflicting"): which one is right cannot be told. Each stage words its own reasons.
+becomes a reject (code duplicate_row). Rows sharing a key that disagree are all rejected
+(code conflicting_duplicate): which one is right cannot be told. Each stage words the detail.
 """
 
 from __future__ import annotations
@@ -25,10 +25,16 @@ def same_values(values: pd.Series) -> bool:
     return bool(np.isclose(values, values.iloc[0], rtol=SAME_VALUE_RTOL, atol=0).all())
 
 
-def value_reject(stage: str, row: Any, reason: str) -> Reject:
+def value_reject(stage: str, row: Any, code: str, detail: str) -> Reject:
     """The reject of the value of a repeated row (attributes source_file, source_row, patient)."""
     return reject(
-        stage, row.source_file, row.source_row, reason, column="value", patient=row.patient
+        stage,
+        row.source_file,
+        row.source_row,
+        code,
+        detail=detail,
+        column="value",
+        patient=row.patient,
     )
 
 

@@ -53,14 +53,14 @@ def is_identifier(value: object) -> bool:
 
 def identifier_problem(
     row: object, columns: tuple[str, ...] = ("patient", "sample")
-) -> tuple[str, str] | None:
-    """(column, reason) for the first of ``columns`` (attributes of ``row``, e.g. a
-    namedtuple of an input table) that is missing or breaks the identifier rule; None when
-    all obey it. The reason is the one every stage writes to rejects.tsv."""
+) -> tuple[str, str, str] | None:
+    """(column, reject code, detail) for the first of ``columns`` (attributes of ``row``,
+    e.g. a namedtuple of an input table) that is missing or breaks the identifier rule; None
+    when all obey it. The code and detail are the ones every stage writes to rejects.tsv."""
     for column in columns:
         value = getattr(row, column)
         if not is_identifier(value):
-            return column, f"{column} {value!r} is missing or not a valid identifier"
+            return column, "invalid_identifier", f"{column} {value!r}"
     return None
 
 

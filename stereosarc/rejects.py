@@ -7,10 +7,18 @@ in its order; nothing else declares them.
 The one collector (``reject_table``) takes any mix of Reject records, dicts and rejects
 tables, and applies:
 
-- one dedupe rule: a row equal to an earlier one in all six columns is dropped (a rerun of
+- one dedupe rule: a row equal to an earlier one in every column is dropped (a rerun of
   a stage, or the same reject gathered from two files, is reported once);
-- one sort order: stage, file, row, column, patient, reason, missing values first, rows
-  numerically, texts by code point; stable, so reruns give identical files.
+- one sort order: severity (error, excluded_by_rule, info), then stage, file, row, column,
+  patient, reason, code, detail, missing values first, rows numerically, texts by code
+  point; stable, so reruns give identical files.
+
+Every reject carries a registered code (stereosarc.reject_codes): its severity and reason
+come from the registry, the row's particulars go in ``detail``.
+
+``row`` is the row as the user sees it: for a CSV/TSV table the spreadsheet row (header =
+row 1, first data row = row 2, stereosarc.tables.ROW_COLUMN); for a VCF the 1-based record
+number; for a BED the 1-based line number.
 """
 
 from __future__ import annotations
@@ -19,14 +27,16 @@ import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from stereosarc.reject_codes import SEVERITIES, lookup
 from stereosarc.schemas import load_schema
 
 if TYPE_CHECKING:
     import pandas as pd
 
 REJECTS_SCHEMA = "rejects"  # assets/schemas/rejects.schema.json
-REJECT_COLUMNS = list(load_schema(REJECTS_SCHEMA)["properties"])  # stage .. reason
+REJECT_COLUMNS = list(load_schema(REJECTS_SCHEMA)["properties"])  # stage .. detail
 TEXT_COLUMNS = [c for c in REJECT_COLUMNS if c != "row"]  # every column but the row number
+SORT_COLUMNS = ["stage", "file", "row", "column", "patient", "reason", "code", "detail"]
 
 
 @dataclass(frozen=True)
@@ -35,10 +45,13 @@ class Reject:
 
     stage: str | None  # pipeline stage that refused it (validate, tmb, ctdna, ihc, ...)
     file: str  # base name of the input file
-    row: int | None  # 1-based data row (header = row 0); None for a whole file or derived item
+    row: int | None  # row as the user sees it (module doc); None for a whole file or derived item
     column: str | None  # column whose value caused it; None when not one column
     patient: str | None  # patient id, when known
-    reason: str  # why, in words
+    severity: str  # error, excluded_by_rule or info: the code's (stereosarc.reject_codes)
+    code: str  # registered reason code
+    reason: str  # the code's reason, in words
+    detail: str | None  # what is particular to this row (value, day, site); None when nothing
 
     def __getitem__(self, column: str) -> Any:
         """``r["reason"]`` as ``r.reason``: a Reject reads like the rejects-table row it is."""
@@ -58,12 +71,16 @@ def reject(
     stage: str | None,
     file: Any,
     row: Any,
-    reason: str,
+    code: str,
+    *,
+    detail: Any = None,
     column: str | None = None,
     patient: Any = None,
 ) -> Reject:
-    """The one builder: a Reject with ``row`` as an int (None when missing or NaN) and a
-    missing ``patient`` as None."""
+    """The one builder: a Reject of registered ``code`` (severity and reason from the
+    registry; KeyError for an unregistered code), ``row`` as an int (None when missing or
+    NaN), missing ``patient`` and ``detail`` as None."""
+    entry = lookup(code)
     number = None if _missing(row) else int(row)
     if number is not None and isinstance(row, float) and not math.isclose(row, number):
         raise ValueError(f"reject row {row!r} is not a whole row number")
@@ -73,7 +90,10 @@ def reject(
         row=number,
         column=None if _missing(column) else column,
         patient=None if _missing(patient) else str(patient),
-        reason=reason,
+        severity=entry.severity,
+        code=code,
+        reason=entry.reason,
+        detail=None if _missing(detail) or detail == "" else str(detail),
     )
 
 
@@ -88,11 +108,14 @@ def _records(part: Any) -> list[dict]:
 
 
 def _as_reject(record: dict) -> Reject:
+    """A record of a stage's rejects table rebuilt through the builder: its code must be
+    registered, its severity and reason are the registry's."""
     return reject(
         record.get("stage"),
         record["file"],
         record.get("row"),
-        record["reason"],
+        record["code"],
+        detail=record.get("detail"),
         column=record.get("column"),
         patient=record.get("patient"),
     )
@@ -112,5 +135,6 @@ def reject_table(*parts: Any) -> pd.DataFrame:
     keys = table.assign(
         **{c: table[c].notna().map(int).astype(str) + table[c].fillna("") for c in TEXT_COLUMNS}
     )
-    order = keys.sort_values(REJECT_COLUMNS, na_position="first", kind="stable").index
+    keys["severity"] = table["severity"].map(SEVERITIES.index)
+    order = keys.sort_values(["severity", *SORT_COLUMNS], na_position="first", kind="stable").index
     return table.loc[order].reset_index(drop=True)

@@ -32,7 +32,7 @@ from blood import draws as labs_draws
 from ihc import densities, pdl1
 from outcome import endpoints, irecist
 from stereosarc import protocol
-from stereosarc.tables import ROW_COLUMN, spreadsheet_row
+from stereosarc.tables import ROW_COLUMN
 
 REFUSE, WARN = "refuse", "warn"
 DMY_PATTERN = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$")  # 10/01/2021, 10.01.2021, 10-01-2021
@@ -91,7 +91,7 @@ def _shown(value) -> str:
 def _finding(
     name: str, row: pd.Series, column: str, message: str, severity: str = REFUSE
 ) -> Finding:
-    return Finding(name, spreadsheet_row(row[ROW_COLUMN]), column, message, severity)
+    return Finding(name, int(row[ROW_COLUMN]), column, message, severity)
 
 
 def _date_problem(text: str) -> str | None:

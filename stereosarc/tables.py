@@ -28,9 +28,9 @@ from stereosarc.schemas import FLOAT_FORMAT, NA_REP, load_schema, schema_dir  # 
 if TYPE_CHECKING:
     import pandas as pd
 
-ROW_COLUMN = "_row"  # 1-based data-row number (the header is row 0), kept for error messages
+ROW_COLUMN = "_row"  # spreadsheet row (header = row 1), kept for messages and rejects
 FILE_COLUMN = "_file"  # base name of the input file of a row, for messages and rejects
-HEADER_ROWS = 1  # pre-flight messages count rows as a spreadsheet does: header = row 1
+HEADER_ROWS = 1  # rows are counted as a spreadsheet shows them: header = row 1, data from 2
 MISSING_TOKENS = {"", "NA", "NaN", "nan", "N/A", "na", "null", "NULL", "None"}
 NUMERIC_TYPES = {"integer", "number", "boolean"}  # JSON-schema types stored as numbers
 MISSING_PROBLEM = "has missing values but the schema does not allow null"
@@ -47,7 +47,9 @@ def table_separator(path: str | os.PathLike) -> str:
 
 
 def read_table(path: str | os.PathLike, required: list[str] | None = None) -> pd.DataFrame:
-    """Read a CSV/TSV input table as strings, with a ``_row`` column (1-based data row).
+    """Read a CSV/TSV input table as strings, with a ``_row`` column: the row number a
+    spreadsheet shows (header = row 1, first data row = row 2), the one row convention of
+    every message and reject (docs/usage.md).
 
     Cells are stripped; empty cells and NA tokens become None. Raises InputError naming the
     file for a missing, empty or malformed file, or for missing required columns.
@@ -82,7 +84,7 @@ def read_table(path: str | os.PathLike, required: list[str] | None = None) -> pd
         )
     table = table.apply(lambda col: col.str.strip())
     table = table.mask(table.isin(MISSING_TOKENS), None)
-    table[ROW_COLUMN] = np.arange(1, len(table) + 1)
+    table[ROW_COLUMN] = spreadsheet_rows(len(table))
     return table
 
 
@@ -100,9 +102,9 @@ def read_file_table(
     return table
 
 
-def spreadsheet_row(data_row: int) -> int:
-    """The row a spreadsheet shows for 1-based data row ``data_row`` (header = row 1)."""
-    return int(data_row) + HEADER_ROWS
+def spreadsheet_rows(n_rows: int) -> np.ndarray:
+    """The rows a spreadsheet shows for ``n_rows`` data rows under one header row: 2, 3, ..."""
+    return np.arange(HEADER_ROWS + 1, HEADER_ROWS + 1 + n_rows)
 
 
 def numeric_columns(

@@ -27,7 +27,7 @@ from stereosarc.parameters import (  # noqa: F401 (re-exported: stereosarc.valid
 )
 from stereosarc.problems import Problems
 from stereosarc.schemas import samplesheet_columns
-from stereosarc.tables import ROW_COLUMN, read_table, spreadsheet_row
+from stereosarc.tables import ROW_COLUMN, read_table
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def _row_dict(row: pd.Series) -> dict:
 
 def _where(name: str, row: pd.Series) -> str:
     """'file row N' with N the spreadsheet row (header = row 1)."""
-    return f"{name} row {spreadsheet_row(row[ROW_COLUMN])}"
+    return f"{name} row {row[ROW_COLUMN]}"
 
 
 def absent_columns(
@@ -135,7 +135,7 @@ def check_samplesheet_rows(
         first = sheet.loc[sheet["sample"] == row["sample"], ROW_COLUMN].iloc[0]
         problems.add(
             f"{_where(name, row)}, column sample: duplicate sample id "
-            f"{row['sample']!r} (first on row {spreadsheet_row(first)})"
+            f"{row['sample']!r} (first on row {first})"
         )
 
 

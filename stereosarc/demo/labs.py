@@ -134,10 +134,10 @@ def _plant_dirty(table: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
 
 
 def dirty_rows(table: pd.DataFrame) -> dict:
-    """1-based data rows of the planted dirty lab records."""
+    """Spreadsheet rows (header = row 1) of the planted dirty lab records."""
     negative = table.index[table["value"].str.startswith("-")].to_list()
     ghost = table.index[table["patient"] == GHOST_PATIENT].to_list()
     return {
-        "negative_value_rows": [i + 1 for i in negative],
-        "ghost_patient_rows": [i + 1 for i in ghost],
+        "negative_value_rows": [i + 2 for i in negative],
+        "ghost_patient_rows": [i + 2 for i in ghost],
     }

@@ -81,7 +81,7 @@ def _pdl1_rows(rng, patient: str, sample: str, cps: float, low_viable: bool) -> 
 
 
 def ihc_table(patients: pd.DataFrame, plan: dict) -> tuple[pd.DataFrame, dict]:
-    """ihc.csv rows (strings) and the data rows of the planted dirty records."""
+    """ihc.csv rows (strings) and the spreadsheet rows of the planted dirty records."""
     rng = np.random.default_rng([plan["seed"], 4])
     cps = patients.set_index("patient")["cps"]
     rows = []
@@ -114,7 +114,7 @@ def ihc_table(patients: pd.DataFrame, plan: dict) -> tuple[pd.DataFrame, dict]:
     )
     table = pd.concat([table, dirty], ignore_index=True)
     n = len(table)
-    return table, {"ghost_patient_row": n - 1, "percent_over_100_row": n}
+    return table, {"ghost_patient_row": n, "percent_over_100_row": n + 1}  # spreadsheet rows
 
 
 def qupath_exports(plan: dict) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:

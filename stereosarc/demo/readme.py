@@ -70,12 +70,12 @@ def readme_text(
         "",
         "## Rows the pipeline must reject (not refuse)",
         "",
-        f"- labs.csv data row(s) {_rows(lab['negative_value_rows'])}: negative value",
-        f"- labs.csv data row(s) {_rows(lab['ghost_patient_rows'])}: patient "
+        f"- labs.csv row(s) {_rows(lab['negative_value_rows'])}: negative value",
+        f"- labs.csv row(s) {_rows(lab['ghost_patient_rows'])}: patient "
         f"{labs.GHOST_PATIENT} absent from clinical.csv",
-        f"- ihc.csv data row {ihc['ghost_patient_row']}: patient "
+        f"- ihc.csv row {ihc['ghost_patient_row']}: patient "
         f"{pathology.GHOST_PATIENT} absent from clinical.csv",
-        f"- ihc.csv data row {ihc['percent_over_100_row']}: percent_positive > 100",
+        f"- ihc.csv row {ihc['percent_over_100_row']}: percent_positive > 100",
         "",
         "## Other edge cases",
         "",
@@ -90,7 +90,8 @@ def readme_text(
         "low depth, "
         "non-PASS, off-panel, VAF > 0.9; a few multi-allelic records (one ALT counted)",
         "",
-        "Data rows are 1-based, the header being row 0 (stereosarc.tables convention).",
+        "Rows are spreadsheet rows: the header is row 1, the first data row is row 2 "
+        "(stereosarc.tables convention, docs/usage.md).",
         "",
     ]
     return "\n".join(lines)

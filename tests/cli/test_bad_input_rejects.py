@@ -13,6 +13,7 @@ from blood.cli import labs_main
 from ihc.cli import ihc_main
 from outcome.clinical_cli import clinical_main
 from outcome.merge_cli import merge_main
+from stereosarc import table_checks, validate
 from stereosarc.tables import read_output_table
 from tests.cli.immune_blood_fixtures import CLINICAL_HEADER
 
@@ -61,11 +62,12 @@ def test_negative_lab_value_is_rejected_with_its_row(folder):
     row = only_reject(folder / "r.tsv")
     assert (row["file"], row["row"], row["column"], row["patient"]) == (
         "labs.csv",
-        1,
+        2,
         "value",
         "P1",
-    )
-    assert row["reason"].startswith("impossible neutrophils value -3.2")
+    )  # spreadsheet row: the header is row 1
+    assert (row["severity"], row["code"]) == ("error", "impossible_value")
+    assert row["detail"].startswith("neutrophils -3.2")
 
 
 def test_lab_row_of_patient_absent_from_clinical(folder):
@@ -88,9 +90,10 @@ def test_lab_row_of_patient_absent_from_clinical(folder):
         == 0
     )
     row = only_reject(folder / "r.tsv")
-    assert (row["row"], row["column"], row["reason"]) == (
-        1,
+    assert (row["row"], row["column"], row["code"], row["reason"]) == (
+        2,
         "patient",
+        "unknown_patient",
         "patient not in the clinical table",
     )
 
@@ -115,11 +118,12 @@ def test_unknown_ihc_marker(folder):
         == 0
     )
     row = only_reject(folder / "r.tsv")
-    assert (row["file"], row["row"], row["column"], row["reason"]) == (
+    assert (row["file"], row["row"], row["column"], row["code"], row["detail"]) == (
         "ihc.csv",
-        2,
+        3,
         "marker",
-        "unknown marker 'CD99'",
+        "unknown_marker",
+        "marker 'CD99'",
     )
     assert read_output_table(folder / "ihc_patient.tsv")["cd8_density"].tolist() == [120]
 
@@ -139,8 +143,8 @@ def test_progression_before_start_date(folder):
         == 0
     )
     row = only_reject(folder / "r.tsv")
-    assert (row["row"], row["column"], row["patient"]) == (2, "progression_date", "P2")
-    assert "is before start_date" in row["reason"]
+    assert (row["row"], row["column"], row["patient"]) == (3, "progression_date", "P2")
+    assert row["code"] == "date_order" and "is before start_date" in row["detail"]
     endpoints = read_output_table(folder / "ce.tsv").set_index("patient")
     assert endpoints["pfs_days"].isna()["P2"] and endpoints.loc["P1", "pfs_days"] == 142
 
@@ -178,7 +182,7 @@ def test_samplesheet_patient_missing_from_clinical_table(folder):
     row = only_reject(folder / "r.tsv")
     assert (row["file"], row["row"], row["column"], row["patient"]) == (
         "tmb.tsv",
-        1,
+        2,
         "patient",
         "P7",
     )
@@ -235,11 +239,11 @@ def test_ihc_patient_absent_from_clinical(folder):
     assert (row["stage"], row["file"], row["row"], row["column"], row["patient"]) == (
         "merge",
         "ihc_patient.tsv",
-        2,
+        3,
         "patient",
         "P9",
     )
-    assert row["reason"] == "patient not in the clinical table (ihc)"
+    assert (row["code"], row["detail"]) == ("unknown_patient", "ihc")
     assert read_output_table(folder / "bm.tsv")["cd8_density"].tolist()[0] == 120
 
 
@@ -269,7 +273,7 @@ def test_ihc_rows_of_patient_absent_from_clinical_are_rejected_by_their_own_row(
     row = only_reject(folder / "r.tsv")
     assert (row["file"], row["row"], row["column"], row["patient"], row["reason"]) == (
         "ihc.csv",
-        1,
+        2,
         "patient",
         "P9",
         "patient not in the clinical table",
@@ -299,8 +303,9 @@ def test_unknown_lab_unit_is_one_reject_naming_the_row(folder):
         == 0
     )
     row = only_reject(folder / "r.tsv")
-    assert (row["file"], row["row"], row["column"]) == ("labs.csv", 2, "unit")
-    assert row["reason"].startswith("unknown unit 'mmol/L' for crp (accepted: mg/L")
+    assert (row["file"], row["row"], row["column"]) == ("labs.csv", 3, "unit")
+    assert row["code"] == "unknown_unit"
+    assert row["detail"].startswith("unit 'mmol/L' for crp (accepted: mg/L")
     assert pd.isna(read_output_table(folder / "labs_patient.tsv").loc[0, "crp_mg_l"])
 
 
@@ -325,10 +330,30 @@ def test_conflicting_duplicate_ihc_rows_are_all_rejected(folder):
         == 0
     )
     rejects = read_output_table(folder / "r.tsv")
-    assert rejects["row"].tolist() == [1, 3] and set(rejects["column"]) == {"value"}
-    assert all(
-        "conflicting duplicate CD8 density_per_mm2 values for sample P1-T: 120, 80" in r
-        for r in rejects["reason"]
-    )
+    assert rejects["row"].tolist() == [2, 4] and set(rejects["column"]) == {"value"}
+    assert set(rejects["code"]) == {"conflicting_duplicate"}
+    assert set(rejects["detail"]) == {"CD8 density_per_mm2 of sample P1-T: 120, 80"}
     table = read_output_table(folder / "ihc_patient.tsv")
     assert pd.isna(table.loc[0, "cd8_density"]) and table.loc[0, "cd3_density"] == 300
+
+
+def test_preflight_warning_and_stage_reject_name_the_same_spreadsheet_row(folder):
+    """Issue 17: "row 1" meant spreadsheet row 2 in one place and data row 1 in another. The
+    pre-flight warning and the labs stage's reject of one impossible value now give the row a
+    spreadsheet shows (header = row 1): here the third line of the file, row 3."""
+    labs = folder / "labs.csv"
+    labs.write_text(
+        "patient,date,analyte,value,unit\n"
+        "P1,2021-01-05,crp,12,mg/L\n"
+        "P1,2021-01-05,monocytes,-0.4,G/L\n"
+    )
+    table = validate.read_table(labs, required=validate.TABLE_REQUIRED["labs"])
+    findings = table_checks.check_labs(table, "labs.csv")
+    assert [(f.row, f.column) for f in findings] == [(3, "value")]
+    assert str(findings[0]).startswith("labs.csv row 3, column value:")
+    argv = ["--labs", str(labs), "--clinical", str(folder / "clinical.csv"),
+            "--out", str(folder / "l.tsv"), "--rejects", str(folder / "r.tsv")]  # fmt: skip
+    assert labs_main(argv) == 0
+    row = only_reject(folder / "r.tsv")
+    assert (row["file"], row["row"], row["column"]) == ("labs.csv", 3, "value")
+    assert labs.read_text().splitlines()[row["row"] - 1].startswith("P1,2021-01-05,monocytes")

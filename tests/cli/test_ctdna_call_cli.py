@@ -160,12 +160,13 @@ def test_cohort_levels_dynamics_and_rejects(cohort):
     assert len(sites) == 6 and sites["used"].sum() == 4
 
     rejects = read_output_table(out / "rejects_ctdna.tsv")
-    reasons = " | ".join(rejects["reason"])
-    assert "GHOST" in reasons and "P3_B not evaluable" in reasons
-    assert (
-        reasons.count("not used: blacklisted") == 2
-        and "gene CDK4 is neither MDM2 nor the gene of a tumour site" in reasons
-    )
+    details = " | ".join(rejects["detail"].fillna(""))
+    codes = rejects["code"].tolist()
+    assert "GHOST" in details and "P3_B: " in details
+    assert "unknown_sample" in codes and "ctdna_sample_not_evaluable" in codes
+    assert codes.count("ctdna_site_blacklisted") == 2
+    assert "gene CDK4 is neither MDM2 nor the gene of a tumour site" in details
+    assert "(nan)" not in details  # a site without a black-list reason says nothing more
     assert (rejects["stage"] == "ctdna").all()
 
     check = read_output_table(out / "ctdna_pon_check.tsv")
@@ -205,7 +206,7 @@ def test_purity_outside_zero_one_is_refused_naming_row(cohort, capsys):
     )
     code, _ = _run(tmp_path, depth, sites)
     assert code == 2
-    assert "tissue_cn.tsv row 1, column purity" in capsys.readouterr().err
+    assert "tissue_cn.tsv row 2, column purity" in capsys.readouterr().err
 
 
 def test_no_copy_number_without_tissue_or_default(cohort):
@@ -229,7 +230,7 @@ def test_bad_number_is_one_line_error_naming_file_row_column(cohort, capsys):
     code, _ = _run(tmp_path, depth, sites)
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 2
-    assert "PON1.target_depth.tsv row 3, column mean_fragment_depth" in err
+    assert "PON1.target_depth.tsv row 4, column mean_fragment_depth" in err
 
 
 def test_tissue_amplification_threshold_not_above_diploid_is_refused(cohort, capsys):
@@ -364,4 +365,4 @@ def test_same_sample_depth_twice_is_refused(cohort, capsys):
     copy.write_text(depth[0].read_text())
     code, _ = _run(tmp_path, [*depth, copy], sites)
     assert code == 2
-    assert "again.target_depth.tsv row 1, column sample" in capsys.readouterr().err
+    assert "again.target_depth.tsv row 2, column sample" in capsys.readouterr().err

@@ -89,7 +89,7 @@ def test_ihc_markers_bad_rows_go_to_rejects(tmp_path, capsys):
     )
     assert code == 0, err
     rejects = read_output_table(tmp_path / "r.tsv")
-    assert rejects["row"].tolist() == [2, 3, 4, 5] and set(rejects["stage"]) == {"ihc"}
+    assert rejects["row"].tolist() == [3, 4, 5, 6] and set(rejects["stage"]) == {"ihc"}
     out = read_output_table(tmp_path / "o.tsv")
     assert out.loc[0, "cps"] == 0.67 and out.loc[0, "cd8_density"] == 120
 

@@ -35,11 +35,11 @@ def test_labs_markers_end_to_end(tmp_path, capsys):
     assert "not combined" in labs.loc["P01", "nlr_note"]
     assert labs.loc["P02", "mgps"] == 0  # CRP exactly 10
     rejects = read_output_table(tmp_path / "rl.tsv")
-    assert rejects[["row", "column"]].values.tolist() == [
-        [2, "date"],
-        [9, "unit"],
-        [10, "patient"],
-    ]
+    assert rejects[["row", "column", "severity"]].values.tolist() == [
+        [10, "unit", "error"],
+        [11, "patient", "error"],
+        [3, "date", "excluded_by_rule"],
+    ]  # errors first; spreadsheet rows (header = row 1)
 
 
 def test_merge_end_to_end(tmp_path, capsys):
@@ -78,8 +78,9 @@ def test_merge_end_to_end(tmp_path, capsys):
     parquet = pd.read_parquet(tmp_path / "bm.parquet")
     assert list(parquet.columns) == list(table.columns) and len(parquet) == 3
     rejects = read_output_table(tmp_path / "rejects.tsv")
-    assert rejects["stage"].tolist() == ["clinical", "labs", "labs", "labs", "merge"]
-    assert rejects.iloc[-1]["patient"] == "P07"
+    assert rejects["stage"].tolist() == ["clinical", "labs", "labs", "merge", "labs"]
+    assert rejects.iloc[-2]["patient"] == "P07"  # errors first, then the rule exclusion
+    assert rejects["severity"].tolist() == ["error"] * 4 + ["excluded_by_rule"]
 
 
 def test_merge_non_numeric_value_is_one_line_error(tmp_path, capsys):
@@ -98,7 +99,7 @@ def test_merge_non_numeric_value_is_one_line_error(tmp_path, capsys):
         ],
         capsys,
     )
-    assert code == 2 and "ce.tsv row 1, column pfs_days: 'ninety' is not a number" in err
+    assert code == 2 and "ce.tsv row 2, column pfs_days: 'ninety' is not a number" in err
 
 
 @pytest.mark.parametrize(
@@ -168,7 +169,6 @@ def test_labs_baseline_window_is_a_parameter(tmp_path, capsys):
         narrow.loc["P01", "nlr"]
     )
     rejects = read_output_table(tmp_path / "rl14.tsv")
-    assert rejects.loc[rejects["row"].isin([1, 2]), "reason"].tolist() == [
-        "day -15: before the 14-day baseline window",
-        "day -16: before the 14-day baseline window",
-    ]
+    early = rejects[rejects["row"].isin([2, 3])]
+    assert early["detail"].tolist() == ["day -15", "day -16"]
+    assert set(early["code"]) == {"lab_before_baseline_window"}

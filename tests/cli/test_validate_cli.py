@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stereosarc.validate_cli import validate_main
+from stereosarc import validate
+from stereosarc.validate_cli import TABLE_OPTIONS, validate_main
 from tests.conftest import write_bam, write_vcf
 
 SNV = (
@@ -290,3 +291,40 @@ def test_impossible_lab_value_is_a_warning_written_for_the_pipeline(cohort, caps
         "labs.csv row 3, column value: -0.4 G/L is impossible for "
         "monocytes; the labs stage will reject this row\n"
     )
+
+
+@pytest.mark.parametrize("column", ["patient", "sample", "type", "timepoint", "vcf", "bam"])
+def test_missing_samplesheet_column_is_one_line_naming_file_and_column(cohort, capsys, column):
+    """Issue 17: a missing column gave one line per row; it is one problem, however many rows
+    (16 plasma rows here), naming the file and the column."""
+    plasma = cohort["rows"][1]
+    rows = cohort["rows"] + [dict(plasma, sample=f"P1-B{i}") for i in range(16)]
+    rows = [{k: v for k, v in r.items() if k != column} for r in rows]
+    code, err = run(cohort, capsys, rows=rows, whole_log=True)
+    problems = [line for line in err.splitlines() if line.startswith("ERROR")]
+    assert code == 2 and len(problems) == 1, err
+    assert "samplesheet.csv" in problems[0] and column in problems[0]
+    assert " row " not in problems[0]  # a header problem, not a row problem
+
+
+REQUIRED_TABLE_COLUMNS = [
+    (option, column)
+    for option, columns in validate.TABLE_REQUIRED.items()
+    for column in columns
+    if option in TABLE_OPTIONS
+]
+
+
+@pytest.mark.parametrize("option, column", REQUIRED_TABLE_COLUMNS)
+def test_missing_column_of_every_input_table_is_one_line(cohort, capsys, option, column):
+    """Every table pre-flight reads: a required column absent from a 16-row table is one
+    problem naming file and column, and the refusal line repeats it."""
+    header = [c for c in validate.TABLE_REQUIRED[option] if c != column]
+    path = cohort["dir"] / f"{option}.csv"
+    path.write_text(",".join(header) + "\n" + "".join(",".join(header) + "\n" for _ in range(16)))
+    code, err = run(cohort, capsys, extra=[f"--{option.replace('_', '-')}", str(path)],
+                    whole_log=True)  # fmt: skip
+    problems = [line for line in err.splitlines() if line.startswith("ERROR")]
+    assert code == 2 and len(problems) == 1, err
+    assert f"{option}.csv: missing required column(s) {column}" in problems[0]
+    assert err.splitlines()[-1].startswith("stereosarc-validate: error: ")

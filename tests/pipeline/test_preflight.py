@@ -226,7 +226,7 @@ def test_run_summary_counts_rejects_and_task_warnings(small_demo, tmp_path):
     assert "  n_bootstrap                   : 100" in launch and "(git " in launch
 
 
-def test_run_summary_counts_ctdna_detections_and_rejects_by_stage_and_severity(batch, tmp_path):
+def test_run_summary_counts_ctdna_detections_and_rejects_by_severity_and_code(batch, tmp_path):
     """The summary reads the cohort tables of --outdir (here written by hand; -preview runs no
     task): detected 1/0/NA counted as the ctDNA contract defines them."""
     cohort = tmp_path / "out" / "cohort"
@@ -235,8 +235,12 @@ def test_run_summary_counts_ctdna_detections_and_rejects_by_stage_and_severity(b
         "patient\tsample\tdetected\nP1\tA\t1\nP1\tB\t0\nP2\tC\tNA\nP3\tD\t1\n"
     )
     (cohort / "rejects.tsv").write_text(
-        "stage\tfile\trow\tseverity\treason\nlabs\tl.csv\t2\terror\tx\n"
-        "labs\tl.csv\t3\terror\ty\nihc\ti.csv\t4\tinfo\tz\n"
+        "stage\tfile\trow\tseverity\tcode\treason\n"
+        "labs\tl.csv\t2\terror\tunknown_unit\tx\n"
+        "labs\tl.csv\t3\terror\tunknown_unit\tx\n"
+        "labs\tl.csv\t4\texcluded_by_rule\tlab_before_baseline_window\ty\n"
+        "ihc\ti.csv\t4\terror\tunknown_patient\tz\n"
+        "ctdna\tc.tsv\t5\tinfo\tctdna_site_also_tumour_informed\tw\n"
     )
     result = nextflow(
         tmp_path,
@@ -256,7 +260,17 @@ def test_run_summary_counts_ctdna_detections_and_rejects_by_stage_and_severity(b
         "ctDNA detections: 2 detected, 1 not detected, 1 NA of 4 samples in cohort/ctdna.tsv"
         in summary
     )
-    assert "Rejects (cohort/rejects.tsv): 3" in summary
-    assert f"  {'labs, error':<21}: 2" in summary and f"  {'ihc, info':<21}: 1" in summary
+    assert "Rejects (cohort/rejects.tsv): 5" in summary
+    assert f"  {'labs':<21}: 3" in summary and f"  {'ihc':<21}: 1" in summary
+    by_severity = summary[summary.index("Rejects by severity and code:") + 1 :][:7]
+    assert by_severity == [
+        f"  {'error':<21}: 3",
+        f"    {'unknown_unit':<35}: 2",  # most frequent code first
+        f"    {'unknown_patient':<35}: 1",
+        f"  {'excluded_by_rule':<21}: 1",
+        f"    {'lab_before_baseline_window':<35}: 1",
+        f"  {'info':<21}: 1",
+        f"    {'ctdna_site_also_tumour_informed':<35}: 1",
+    ]
     assert "  ctDNA                : 4 row(s) in cohort/ctdna.tsv" in summary
     assert no_task_ran(tmp_path / "out")

@@ -70,7 +70,7 @@ def test_cli_error_names_file_row_and_column(tmp_path, capsys):
         ]
     )
     assert status == 2
-    assert "biomarkers.tsv row 4, column tmb: 'high' is not a number" in capsys.readouterr().err
+    assert "biomarkers.tsv row 5, column tmb: 'high' is not a number" in capsys.readouterr().err
 
 
 def test_time_varying_cox_runs_when_dates_are_available():
@@ -97,7 +97,7 @@ def test_cli_refuses_unknown_arm_and_repeated_patient(tmp_path, capsys):
     frame = cohort()
     frame.loc[5, "arm"] = "atezolizumab"
     assert associate_main(["--biomarkers", _write(frame, tmp_path / "b.tsv"), *out]) == 2
-    assert "b.tsv row 6, column arm: 'atezolizumab' is not one of" in capsys.readouterr().err
+    assert "b.tsv row 7, column arm: 'atezolizumab' is not one of" in capsys.readouterr().err
     frame = pd.concat([cohort(), cohort().iloc[[0]]])
     assert associate_main(["--biomarkers", _write(frame, tmp_path / "b.tsv"), *out]) == 2
     assert "column patient: 'P000' appears more than once" in capsys.readouterr().err

@@ -245,13 +245,13 @@ def test_fixed_site_list_counts_like_the_vcf_sites(inputs):
     listed = _site_list(
         inputs,
         [
-            ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "TP53_hotspot"),  # row 1
-            ("chr17", *deletion, ""),  # row 2: gene from BED
-            ("chr17", 900, reference[899], "T", "X"),  # row 3: outside targets
-            ("chr17", SNV0 + 1, reference[SNV0 : SNV0 + 2], "GA", "X"),  # row 4: MNV
+            ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "TP53_hotspot"),  # row 2
+            ("chr17", *deletion, ""),  # row 3: gene from BED
+            ("chr17", 900, reference[899], "T", "X"),  # row 4: outside targets
+            ("chr17", SNV0 + 1, reference[SNV0 : SNV0 + 2], "GA", "X"),  # row 5: MNV
             ("chr17", SNV0 + 1, reference[SNV0], inputs["alt"], "again"),
         ],
-    )  # row 5: repeat
+    )  # row 6: repeat (spreadsheet rows: the header is row 1)
     status, out = _run(
         inputs, "--sites", str(listed), "--fasta", str(inputs["fasta"]), tumour=False
     )
@@ -261,10 +261,14 @@ def test_fixed_site_list_counts_like_the_vcf_sites(inputs):
     assert fixed["gene"].tolist() == ["TP53_hotspot", "TP53"]
     assert fixed["tissue_vaf"].isna().all()
     rejects = read_output_table(out / "S1.rejects_count.tsv")
-    assert rejects[["file", "row"]].values.tolist() == [["hotspots.tsv", r] for r in (3, 4, 5)]
+    assert rejects[["file", "row"]].values.tolist() == [["hotspots.tsv", r] for r in (4, 5, 6)]
     assert rejects["column"].tolist()[:2] == ["pos", "alt"] and pd.isna(rejects["column"].iloc[2])
-    assert "outside the ctDNA targets" in rejects["reason"].iloc[0]
-    assert "repeats an earlier row" in rejects["reason"].iloc[2]
+    assert rejects["code"].tolist() == [
+        "site_outside_targets",
+        "unsupported_allele",
+        "duplicate_row",
+    ]
+    assert "repeats an earlier row" in rejects["detail"].iloc[2]
     status, out_vcf = _run({**inputs, "dir": inputs["dir"] / "vcf"})
     from_vcf = read_output_table(out_vcf / "S1.site_counts.tsv")
     columns = ["pos", "ref", "alt", "ref_fragments", "alt_fragments", "depth_fragments"]
@@ -290,10 +294,10 @@ def test_site_list_and_tumour_vcf_together(inputs):
         (
             "chrom\tpos\tref\talt\tgene",
             ("chr17", "7.5e3x", "C", "T", "G"),
-            "hotspots.tsv row 1, column pos: '7.5e3x' is not a 1-based position",
+            "hotspots.tsv row 2, column pos: '7.5e3x' is not a 1-based position",
         ),
-        ("chrom\tpos\tref\talt\tgene", ("chr17", 0, "C", "T", "G"), "row 1, column pos"),
-        ("chrom\tpos\tref\talt\tgene", ("chr17", 301, "C", "", "G"), "row 1, column alt: empty"),
+        ("chrom\tpos\tref\talt\tgene", ("chr17", 0, "C", "T", "G"), "row 2, column pos"),
+        ("chrom\tpos\tref\talt\tgene", ("chr17", 301, "C", "", "G"), "row 2, column alt: empty"),
     ],
 )
 def test_malformed_site_list_is_refused(inputs, capsys, header, row, message):
@@ -321,7 +325,7 @@ def test_site_list_ref_mismatch_is_a_reject_and_reserved_id_refused(inputs, caps
     )
     assert status == 0
     rejects = read_output_table(out / "S1.rejects_count.tsv")
-    assert rejects[["file", "row", "column"]].values.tolist() == [["hotspots.tsv", 1, "ref"]]
+    assert rejects[["file", "row", "column"]].values.tolist() == [["hotspots.tsv", 2, "ref"]]
     status, _ = _run(inputs, "--tumour", f"fixed_sites={inputs['vcf']}")
     assert status == 2 and "reserved" in capsys.readouterr().err
 

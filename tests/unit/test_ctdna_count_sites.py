@@ -98,7 +98,7 @@ def test_repeated_record_counted_once_with_a_reject():
     )
     found, rejects, counts = sites.select_sites(variants, _targets(), "T1", "t.vcf.gz")
     assert len(found) == 1 and counts["repeated"] == 1
-    assert rejects[0]["row"] == 2 and "repeats" in rejects[0]["reason"]
+    assert rejects[0]["row"] == 2 and "repeats" in rejects[0]["detail"]
 
 
 def test_select_sites_refuses_vcf_bed_naming_mismatch():

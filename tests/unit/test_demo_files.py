@@ -222,7 +222,7 @@ def test_tables_use_design_columns_and_planted_dirty_rows(demo):
     over = ihc[(ihc["metric"] == "percent_positive") & (pd.to_numeric(ihc["value"]) > 100)]
     assert len(over) == 1
     readme = (demo / "README.md").read_text()
-    assert f"ihc.csv data row {over.index[0] + 1}: percent_positive > 100" in readme
+    assert f"ihc.csv row {over.index[0] + 2}: percent_positive > 100" in readme  # header = row 1
     manifest = pd.read_csv(demo / "qupath" / "manifest.csv", dtype=str)
     for row in manifest.itertuples():
         assert (demo / "qupath" / row.file).is_file()

@@ -114,7 +114,7 @@ def test_inconsistent_or_invalid_dates_make_endpoints_na(change, column, na):
 def test_unusable_rows_are_rejected_whole(change, column):
     row, rejects = one(**change)
     assert (
-        row is None and rejects[0]["column"] == column and "row not used" in rejects[0]["reason"]
+        row is None and rejects[0]["column"] == column and "row not used" in rejects[0]["detail"]
     )
 
 
@@ -137,7 +137,7 @@ def test_unknown_best_response_is_rejected_and_na():
 
 def test_duplicate_patients():
     same, rejects = endpoints.derive(clinical({}, {}))
-    assert len(same) == 1 and len(rejects) == 1 and "identical copy" in rejects[0]["reason"]
+    assert len(same) == 1 and len(rejects) == 1 and rejects[0]["code"] == "duplicate_row"
     conflict, rejects = endpoints.derive(clinical({}, {"arm": "SBRT+atezolizumab"}))
     assert conflict.empty and [r["row"] for r in rejects] == [1, 2]
 

@@ -32,17 +32,18 @@ def test_bad_rows_are_rejected_with_column_and_reason():
         ]
     )
     rows, rejects = densities.validate_long(table)
-    assert [(r["row"], r["column"]) for r in rejects] == [
-        (1, "marker"),
-        (2, "metric"),
-        (3, "value"),
-        (4, "value"),
-        (5, "value"),
-        (6, "patient"),
-        (7, "value"),
-        (8, "value"),
+    assert [(r["row"], r["column"], r["code"]) for r in rejects] == [
+        (1, "marker", "unknown_marker"),
+        (2, "metric", "unknown_metric"),
+        (3, "value", "impossible_value"),
+        (4, "value", "impossible_value"),
+        (5, "value", "impossible_value"),
+        (6, "patient", "invalid_identifier"),
+        (7, "value", "value_not_a_number"),
+        (8, "value", "impossible_value"),
     ]
-    assert "unknown marker 'CD99'" in rejects[0]["reason"]
+    assert rejects[0]["detail"] == "marker 'CD99'"
+    assert rejects[3]["detail"] == "percent_positive 101: above 100"
     assert rows[["marker", "value", "source_row"]].values.tolist() == [["CD8", 12.5, 9]]
 
 
@@ -59,10 +60,10 @@ def test_identical_duplicates_keep_one_conflicting_duplicates_reject_all():
     )
     kept, rejects = densities.deduplicate(rows)
     assert kept[["marker", "value"]].values.tolist() == [["CD3", 50.0]]
-    assert [(r["row"], "conflicting" in r["reason"]) for r in rejects] == [
-        (2, False),
-        (3, True),
-        (4, True),
+    assert [(r["row"], r["code"], r["severity"]) for r in rejects] == [
+        (2, "duplicate_row", "excluded_by_rule"),
+        (3, "conflicting_duplicate", "error"),
+        (4, "conflicting_duplicate", "error"),
     ]
 
 
@@ -128,7 +129,8 @@ def test_more_positive_than_viable_tumour_cells_is_rejected():
         )
     )
     blocks, rejects = densities.block_table(rows)
-    assert rejects[0]["row"] == 2 and "more PD-L1+ tumour cells" in rejects[0]["reason"]
+    assert rejects[0]["row"] == 2 and rejects[0]["code"] == "impossible_value"
+    assert "more PD-L1+ tumour cells" in rejects[0]["detail"]
     assert math.isnan(blocks.iloc[0]["tps"])
 
 

@@ -71,7 +71,7 @@ def test_ignore_class_is_excluded_with_a_reject(tmp_path):
     table = io.read_qupath_export(export(tmp_path / "x.tsv", rows=rows))
     found, rejects = densities.qupath_rows(table, "P1", "P1-A", "CD8")
     assert dict(zip(found["metric"], found["value"]))["density_per_mm2"] == pytest.approx(150.0)
-    assert [(r["row"], r["file"]) for r in rejects] == [(3, "x.tsv")]
+    assert [(r["row"], r["file"]) for r in rejects] == [(4, "x.tsv")]  # spreadsheet row
 
 
 def test_density_from_per_mm2_when_counts_absent(tmp_path):
@@ -99,7 +99,8 @@ def test_export_without_positive_columns_is_refused(tmp_path):
 
 def test_text_in_a_number_column_names_row_and_column(tmp_path):
     rows = [ROWS[0], ("Tumor", "abc", "1", "1", "0", "100", "1")]
-    with pytest.raises(QuPathFormatError, match=r"x.tsv row 2, column Area µm\^2: 'abc'"):
+    # the second annotation is the third line of the file: spreadsheet row 3 (header = row 1)
+    with pytest.raises(QuPathFormatError, match=r"x.tsv row 3, column Area µm\^2: 'abc'"):
         io.read_qupath_export(export(tmp_path / "x.tsv", rows=rows))
 
 
@@ -124,4 +125,4 @@ def test_stored_latin1_windows_export(request):
         "density_per_mm2": pytest.approx(200.0),
         "percent_positive": pytest.approx(5.0),
     }
-    assert [r["row"] for r in rejects] == [2]
+    assert [r["row"] for r in rejects] == [3]  # spreadsheet row: the header is row 1

@@ -51,7 +51,11 @@ def test_baseline_window_edges(window, day, used):
     assert (len(baseline) == 1) is used
     assert (len(rejects) == 0) is (used or day == 1)  # day 1 is on-treatment, not rejected
     if not used and day < 0:
-        assert rejects[0]["reason"] == f"day {day}: before the {window}-day baseline window"
+        assert (rejects[0]["code"], rejects[0]["detail"]) == (
+            "lab_before_baseline_window",
+            f"day {day}",
+        )
+        assert rejects[0]["severity"] == "excluded_by_rule"
 
 
 def test_baseline_is_the_last_value_in_the_window():
@@ -59,9 +63,9 @@ def test_baseline_is_the_last_value_in_the_window():
         rows([("crp", -10, 5.0), ("crp", -2, 7.0), ("crp", -20, 9.0)])
     )
     assert baseline["value"].tolist() == [7.0]
-    assert sorted(r["reason"] for r in rejects) == [
-        "day -10: superseded by a later baseline value",
-        "day -20: before the 15-day baseline window",
+    assert sorted((r["detail"], r["code"]) for r in rejects) == [
+        ("day -10", "lab_superseded_baseline"),
+        ("day -20", "lab_before_baseline_window"),
     ]
 
 
@@ -70,10 +74,28 @@ def test_on_treatment_is_the_first_value_within_42_days():
         rows([("crp", 30, 20.0), ("crp", 10, 15.0), ("crp", 43, 1.0)]), on_treatment_days=42
     )
     assert later[["day", "value"]].values.tolist() == [[10, 15.0]]
-    assert sorted(r["reason"] for r in rejects) == [
-        "day 30: not the first on-treatment value",
-        "day 43: after the 42-day on-treatment window",
+    assert sorted((r["detail"], r["code"]) for r in rejects) == [
+        ("day 30", "lab_not_first_on_treatment"),
+        ("day 43", "lab_after_on_treatment_window"),
     ]
+
+
+def test_routine_exclusions_group_by_code_whatever_the_day():
+    """Issue 17: 785 lab rejects were grouped by a reason that included the day. Twenty
+    values on twenty different days give four codes and four reasons; the day is in detail."""
+    days = [-40, -30, -20, -16, -10, -5, -3, -2, -1, 5, 9, 12, 20, 30, 41, 43, 50, 60, 90, 120]
+    _, _, rejects = blood.markers.select_values(rows([("crp", d, 5.0) for d in days]))
+    assert len(rejects) == len(days) - 2  # day -1 is the baseline, day 5 the on-treatment value
+    assert {r["detail"] for r in rejects} == {f"day {d}" for d in days if d not in (-1, 5)}
+    by_code = {r["code"]: r["reason"] for r in rejects}
+    assert sorted(by_code) == [
+        "lab_after_on_treatment_window",
+        "lab_before_baseline_window",
+        "lab_not_first_on_treatment",
+        "lab_superseded_baseline",
+    ]
+    assert len({r["reason"] for r in rejects}) == 4
+    assert {r["severity"] for r in rejects} == {"excluded_by_rule"}
 
 
 @pytest.mark.parametrize(

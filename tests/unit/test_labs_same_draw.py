@@ -118,7 +118,7 @@ def test_censored_value_parsing_and_text_refused():
         START,
         {},
     )
-    assert [r["reason"] for r in rejects] == [
-        "value '<<5' is not a number (nor <x / >x)",
-        "value 'neg' is not a number (nor <x / >x)",
+    assert [(r["code"], r["detail"]) for r in rejects] == [
+        ("value_not_a_number", "value '<<5' (nor <x / >x)"),
+        ("value_not_a_number", "value 'neg' (nor <x / >x)"),
     ]

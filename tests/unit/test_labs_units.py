@@ -68,17 +68,18 @@ def test_bad_rows_are_rejected_naming_row_column_and_reason():
         ]
     )
     rows, rejects = blood.rows.normalise(table, STARTS, {})
-    assert [(r["row"], r["column"]) for r in rejects] == [
-        (1, "unit"),
-        (2, "value"),
-        (3, "value"),
-        (4, "analyte"),
-        (5, "date"),
-        (6, "patient"),
-        (7, "value"),
+    assert [(r["row"], r["column"], r["code"]) for r in rejects] == [
+        (1, "unit", "unknown_unit"),
+        (2, "value", "impossible_value"),
+        (3, "value", "impossible_value"),
+        (4, "analyte", "unknown_analyte"),
+        (5, "date", "date_not_iso"),
+        (6, "patient", "unknown_patient"),
+        (7, "value", "value_not_a_number"),
     ]
-    assert "unknown unit 'mmol/L' for crp" in rejects[0]["reason"]
+    assert rejects[0]["detail"].startswith("unit 'mmol/L' for crp (accepted: mg/L")
     assert rejects[5]["reason"] == "patient not in the clinical table"
+    assert {r["severity"] for r in rejects} == {"error"}
     assert rows[["analyte", "value", "day", "unusual"]].values.tolist() == [
         ["albumin", 15.0, -1, True]
     ]
@@ -89,11 +90,12 @@ def test_patient_with_invalid_start_date_is_rejected():
         {"patient": ["P1", "P2", "P2"], "start_date": ["2024-03-01", "2024-03-01", "2024-03-02"]}
     )
     starts, problems = blood.rows.start_dates(clinical)
-    assert starts == STARTS and "no single valid start_date" in problems["P2"]
+    assert starts == STARTS and problems["P2"] == "start_date 2024-03-01, 2024-03-02"
     rows, rejects = blood.rows.normalise(
         lab_rows([("P2", "2024-02-29", "crp", "5", "mg/L")]), starts, problems
     )
-    assert rows.empty and "no single valid start_date" in rejects[0]["reason"]
+    assert rows.empty and rejects[0]["code"] == "no_start_date"
+    assert "no single valid start_date" in rejects[0]["reason"]
 
 
 def test_conflicting_same_day_values_are_all_rejected_after_conversion():

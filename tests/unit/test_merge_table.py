@@ -74,7 +74,10 @@ def test_rows_of_patients_absent_from_clinical_are_rejected():
             "row": 2,
             "column": "patient",
             "patient": "P9",
-            "reason": "patient not in the clinical table (ihc)",
+            "severity": "error",
+            "code": "unknown_patient",
+            "reason": "patient not in the clinical table",
+            "detail": "ihc",
         }
     ]
 
@@ -85,7 +88,7 @@ def test_tmb_rule_for_several_tumour_samples(rule, sample, value):
     table, rejects = merge.merge(ENDPOINTS, tmb=tmb, tmb_rule=rule)
     p1 = table[table["patient"] == "P1"].iloc[0]
     assert (p1["tmb_sample"], p1["tmb"], p1["tmb_n_samples"]) == (sample, value, 2)
-    assert len(rejects) == 1 and "not selected" in rejects[0]["reason"]
+    assert len(rejects) == 1 and rejects[0]["code"] == "tmb_sample_not_selected"
 
 
 def test_ctdna_wide_and_duplicate_timepoints():
@@ -123,7 +126,7 @@ def test_combined_rejects_are_sorted_deterministically():
             "row": ["10", "2"],
             "column": ["unit", None],
             "patient": ["P1", "P2"],
-            "reason": ["unknown unit", "duplicate"],
+            "code": ["unknown_unit", "duplicate_row"],
         }
     )
     own = [
@@ -133,12 +136,12 @@ def test_combined_rejects_are_sorted_deterministically():
             "row": None,
             "column": None,
             "patient": "P9",
-            "reason": "x",
+            "code": "unknown_patient",
         }
     ]
     combined = merge.combine_rejects([stage.iloc[::-1]], own)
-    assert combined["stage"].tolist() == ["ihc", "labs", "merge"]
-    assert combined["row"].tolist()[:2] == [2, 10]
+    assert combined["stage"].tolist() == ["labs", "merge", "ihc"]  # errors first
+    assert combined["row"].tolist()[::2] == [10, 2]
 
 
 def test_missingness_summary():

@@ -87,7 +87,7 @@ def test_clinical_command_returns_what_outcome_clinical_writes(clinical_csv, tmp
     assert list(written["pfs_event"]) == [1, 0]
     assert list(written["objective_response"]) == [0, 1]
     refused = read_output_table(rejects)
-    assert list(refused["row"]) == list(result.rejects["row"]) == [3, 4]
+    assert list(refused["row"]) == list(result.rejects["row"]) == [4, 5]  # spreadsheet rows
     assert list(refused["column"]) == ["patient", "line"]
 
 

@@ -73,7 +73,7 @@ def test_read_table_marks_rows_and_missing(tmp_path):
     path.write_text("patient,value\nP1, 3 \nP2,NA\nP3,\n")
     table = tables.read_table(path, required=["patient"])
     assert table["value"].tolist() == ["3", None, None]
-    assert table[tables.ROW_COLUMN].tolist() == [1, 2, 3]
+    assert table[tables.ROW_COLUMN].tolist() == [2, 3, 4]  # spreadsheet rows: header = row 1
 
 
 def test_read_table_unknown_extension(tmp_path):
