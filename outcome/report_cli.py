@@ -15,8 +15,9 @@ from stereosarc.clikit import make_parser, options_from, run_cli
 
 LOG = logging.getLogger("outcome.report_cli")
 DESCRIPTION = (
-    "Self-contained HTML report: flow, missingness, KM plots, forest plot, ctDNA "
-    "trajectories, methods."
+    "Self-contained HTML report of a run: header, primary endpoint, arm comparison, biomarker "
+    "associations, models, iRECIST, ctDNA, QC, TMB, missing data, flow and rejects, methods. "
+    "Every input is optional (a ctDNA-only or TMB-only batch gets its sections)."
 )
 EXAMPLE = (
     "outcome-report --biomarkers biomarkers.tsv --associations associations.tsv "
@@ -34,16 +35,22 @@ OPTIONAL_INPUTS = (
     ("irecist", "irecist.tsv"),
     ("multivariable", "multivariable.tsv"),
     ("validation", "model_validation.tsv"),
+    ("biomarkers", "biomarkers.tsv (absent in a run without a clinical table)"),
+    ("associations", "associations.tsv"),
+    ("tmb", "tmb.tsv"),
+    ("tmb-qc", "qc/tmb_qc.tsv"),
+    ("ctdna-qc", "qc/ctdna_qc.tsv"),
+    ("params-schema", "nextflow_schema.json (parameter defaults; default: the package's)"),
 )  # option and the file it names; absent: the section says "no data"
 
 
 def report_parser() -> argparse.ArgumentParser:
     """Arguments of outcome-report."""
     parser = make_parser("outcome-report", DESCRIPTION, EXAMPLE)
-    parser.add_argument("--biomarkers", required=True, help="biomarkers.tsv")
-    parser.add_argument("--associations", required=True, help="associations.tsv")
     for name, what in OPTIONAL_INPUTS:
         parser.add_argument(f"--{name}", help=f"{what} (optional; section says 'no data')")
+    parser.add_argument("--pipeline-version", help="version shown in the header")
+    parser.add_argument("--git-revision", help="git revision shown in the header, when known")
     parser.add_argument("--out", required=True, help="report.html")
     return parser
 

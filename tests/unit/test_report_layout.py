@@ -1,0 +1,187 @@
+"""The report for its readers: words instead of codes, fixed precision, model status from the
+table's columns, rejects grouped by severity, the header, numbers at risk, a report without a
+clinical table."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+
+from outcome import figures_km, report, report_flow, report_header, report_models
+from outcome import report_format as fmt
+from outcome import report_html as h
+
+SEED = 20240601
+
+
+def test_numbers_follow_the_fixed_precision():
+    assert fmt.p_text(0.0004) == "<0.001" and fmt.p_text(0.061663) == "0.0617"
+    assert fmt.p_text(0.5) == "0.5" and fmt.p_text(float("nan")) == ""
+    assert fmt.ratio_ci(0.6130001945, 0.3668954931, 1.02418603) == "0.61 (0.37-1.02)"
+    assert fmt.percent_ci(0.5899857, 0.45696, 0.700815) == "59% (46-70)"
+    assert fmt.months_ci(304.375, 152.1875, None) == "10.0 (5.0-NR) months"  # days / 30.4375
+
+
+def test_codes_become_words_with_the_cut_of_the_run():
+    biomarkers = pd.DataFrame({"cps_high_cutoff": [5.0, 5.0], "tmb_high_cutoff": [10.0, 10.0]})
+    cuts = fmt.cutoffs(biomarkers)
+    assert cuts == {"cps_high": 5.0, "tmb_high": 10.0}
+    assert fmt.group_label("cps_high = 1", cuts) == "CPS ≥ 5"
+    assert fmt.group_label("cps_high = 0", cuts) == "CPS < 5"
+    assert fmt.group_label("tmb_high = 1", cuts) == "TMB ≥ 10 mut/Mb"
+    assert fmt.group_label("SBRT+atezolizumab", cuts) == "SBRT + atezolizumab"
+    assert fmt.group_label("ctdna_month6_clearance = 0", {}) == "ctDNA not cleared at month 6"
+    assert fmt.estimate_label("surv_182.625d") == "6-month PFS"
+    assert fmt.scale_label("log2(x + 0.03057)") == "log2 scale (HR per doubling)"
+    assert fmt.fisher_counts("table [[15, 54], [1, 33]] (rows marker 1/0)") == [[15, 54], [1, 33]]
+
+
+def _association(method, estimate, note, family="biomarker"):
+    return {
+        "family": family,
+        "biomarker": "ctdna_month6_detected",
+        "endpoint": "pfs",
+        "method": method,
+        "transform": "none",
+        "group": None,
+        "n": 40,
+        "events": 13,
+        "estimate": estimate,
+        "ci_low": estimate / 2 if estimate else None,
+        "ci_high": estimate * 2 if estimate else None,
+        "statistic": None,
+        "p_value": 0.01 if estimate else None,
+        "note": note,
+    }
+
+
+def test_landmark_cox_fitted_with_its_interaction_refused_is_not_listed_as_refused():
+    table = pd.DataFrame(
+        [
+            _association(
+                "cox_landmark",
+                6.4,
+                "landmark 182.625 d; interaction not fitted: 13 events < 10 per parameter x 3",
+            ),
+            _association(
+                "cox_landmark_interaction",
+                None,
+                "not fitted: 13 events < 10 per parameter x 3",
+                "interaction",
+            ),
+            _association("logistic_per_arm", 0.4, "events per variable 1 < 10: unstable"),
+            _association("cox_stratified", 1.2, None),
+            _association("elastic_net_cox", None, "skipped: fewer than 2 biomarkers"),
+        ]
+    )
+    status = list(report_models.model_status(table))
+    assert status == [
+        "fitted, a part refused",
+        "refused",
+        "fitted, with a caution",
+        "fitted",
+        "skipped",
+    ]
+    listed = report_models.status_table(table)
+    assert list(listed["status"]) == [
+        "refused",
+        "skipped",
+        "fitted, a part refused",
+        "fitted, with a caution",
+    ]
+    landmark = listed[listed["status"] == "fitted, a part refused"].iloc[0]
+    assert landmark["estimate (95% CI)"] == "6.40 (3.20-12.80)"
+    assert landmark["reason or caution"].startswith("interaction not fitted")
+
+
+def test_rejects_grouped_by_severity_and_code_errors_first():
+    rejects = pd.DataFrame(
+        {
+            "stage": ["labs", "labs", "ihc", "clinical"],
+            "file": ["labs.csv", "labs.csv", "ihc.csv", "clinical.csv"],
+            "row": [2, 3, 4, 5],
+            "severity": ["excluded_by_rule", "excluded_by_rule", "info", "error"],
+            "code": [
+                "outside_baseline_window",
+                "outside_baseline_window",
+                "duplicate",
+                "bad_date",
+            ],
+            "reason": ["a", "b", "c", "d"],
+        }
+    )
+    grouped = report_flow.group_rejects(rejects)
+    assert list(grouped["severity"]) == ["error", "excluded_by_rule", "info"]
+    assert list(grouped["rows"]) == [1, 2, 1]
+    legacy = report_flow.group_rejects(rejects.drop(columns=["severity", "code"]))
+    assert set(legacy.columns) >= {"stage", "reason", "rows"} and legacy["rows"].sum() == 4
+
+
+def test_full_table_download_decodes_to_the_table_and_all_na_columns_are_dropped():
+    frame = pd.DataFrame({"a": [1.5, None], "empty": [None, None], "b": ["x", "y"]})
+    link = h.download(frame, "t.tsv")
+    encoded = re.search(r"base64,([A-Za-z0-9+/=]+)", link).group(1)
+    back = pd.read_csv(io.BytesIO(base64.b64decode(encoded)), sep="\t")
+    assert back["b"].tolist() == ["x", "y"] and math.isnan(back["a"][1])
+    table = h.table(frame)
+    assert "<th>empty</th>" not in table and "<th>a</th>" in table
+    assert table.startswith('<div class="scroll">')
+
+
+def test_non_default_parameters_and_sha256(tmp_path):
+    defaults = {"seed": 20240601, "nlr_cutoff": 5, "outdir": "results", "clinical": None}
+    params = {"seed": 20240601, "nlr_cutoff": 4.0, "outdir": "results", "ihc": "i.csv"}
+    changed = report_header.non_default(params, defaults)
+    assert changed["parameter"].tolist() == ["ihc", "nlr_cutoff"]
+    from outcome.report_command import file_sha256
+
+    path = tmp_path / "x.tsv"
+    path.write_bytes(b"abc")
+    # sha256("abc"), FIPS 180-2 appendix B.1
+    assert file_sha256(path) == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+
+
+def test_numbers_at_risk_equal_the_patients_still_followed():
+    """at_risk(t) from km.tsv-like rows (lifelines' event table) equals the count of
+    durations >= t computed from the raw data (seeded)."""
+    rng = np.random.default_rng(SEED)
+    durations = np.ceil(rng.exponential(200, 40))
+    events = rng.random(40) < 0.7
+    table = KaplanMeierFitter().fit(durations, events).event_table.reset_index()
+    rows = pd.DataFrame(
+        {
+            "time": table["event_at"],
+            "n_risk": table["at_risk"],
+            "n_event": table["observed"],
+            "n_censor": table["censored"],
+        }
+    )
+    for t in (0.0, 30.4375 * 6, 30.4375 * 12, 30.4375 * 30, 5000.0):
+        assert figures_km.at_risk(rows, t) == int((durations >= t).sum()), t
+
+
+def test_report_without_a_clinical_table_has_sequencing_sections():
+    ctdna = pd.DataFrame(
+        {
+            "patient": ["P1", "P1", "P2"],
+            "sample": ["a", "b", "c"],
+            "timepoint": ["baseline", "month6", "baseline"],
+            "tumour_fraction": [0.05, 0.0, 0.1],
+            "detected": [1, 0, 1],
+        }
+    )
+    qc = pd.DataFrame({"sample": ["a", "b", "c"], "evaluable": [1, 1, 0]})
+    html = report.render(report.ReportInputs(None, {"ctdna": ctdna, "ctdna_qc": qc}))
+    for title in ("ctDNA", "Sequencing QC", "Tumour mutational burden", "Methods"):
+        assert f"<h2>{title}</h2>" in html
+    assert "Sections absent: primary endpoint, arm comparison" in html
+    assert "No data: tmb.tsv not given" in html and "<figure><svg " in html
+    assert "<h2>Primary endpoint" not in html
