@@ -37,7 +37,7 @@ def trajectories_figure(ctdna: pd.DataFrame, arms: dict | None = None) -> Figure
     per-patient labels: readable at 100+ patients."""
     groups = sorted(set(arms.values())) if arms else [None]
     figure, axes = plt.subplots(
-        1, len(groups), figsize=(4.2 * len(groups) + 1, 4), sharey=True, squeeze=False
+        1, len(groups), figsize=(max(4.2 * len(groups) + 1, 7), 4.3), sharey=True, squeeze=False
     )
     position = {tp: i for i, tp in enumerate(protocol.TIMEPOINTS)}
     for axis, group in zip(axes[0], groups, strict=True):
@@ -51,8 +51,8 @@ def trajectories_figure(ctdna: pd.DataFrame, arms: dict | None = None) -> Figure
         axis.set_title(f"{group or 'all patients'} ({count} patients)", fontsize="small")
     axes[0][0].set_ylabel(f"tumour fraction (< {TF_FLOOR:g} drawn at {TF_FLOOR:g})")
     figure.suptitle(
-        "ctDNA trajectories: filled = detected, hollow = not detected, "
-        "x = not evaluable, triangle = detected without a tumour fraction",
+        "ctDNA trajectories. Filled: detected; hollow: not detected;\n"
+        "x: not evaluable; triangle: detected without a tumour fraction",
         fontsize="small",
     )
     figure.tight_layout()

@@ -130,7 +130,8 @@ def group_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
         )
     keys = [c for c in ("stage", "reason") if c in rejects]
     grouped = rejects.groupby(keys).agg(rows=("file", "size"), files=("file", _joined))
-    return grouped.reset_index().sort_values("rows", ascending=False, kind="mergesort")
+    grouped = grouped.reset_index().sort_values("rows", ascending=False, kind="mergesort")
+    return grouped[["rows", "files", *keys]]  # the reason last: the column that wraps
 
 
 def _joined(values: pd.Series) -> str:
