@@ -21,6 +21,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from stereosarc.errors import InputError
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")  # Debian's first
 CHROMIUM_FLAGS = (
     "--headless=new",
@@ -80,7 +82,7 @@ PROBE = """<script>
 )  # JS with braces: a placeholder rather than str.format
 
 
-class BrowserError(RuntimeError):
+class BrowserError(InputError):
     """Chromium is missing, failed, or the page gave no probe record."""
 
 

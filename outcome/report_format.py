@@ -67,12 +67,22 @@ def p_text(value: object) -> str:
 
 
 def ratio_ci(estimate: object, low: object, high: object) -> str:
-    """ "0.61 (0.37-1.02)": a ratio and its interval with 2 decimals; "" when NA."""
+    """A ratio and its interval, "0.61 (0.37-1.02)": 2 decimals (2 significant digits outside
+    RATIO_DECIMAL_RANGE, e.g. 0.0014 or 6.3e+13); "" when NA."""
     if _missing(estimate):
         return ""
     if _missing(low) or _missing(high):
-        return f"{float(estimate):.2f}"  # type: ignore[arg-type]
-    return f"{float(estimate):.2f} ({float(low):.2f}-{float(high):.2f})"  # type: ignore[arg-type]
+        return _ratio(estimate)
+    return f"{_ratio(estimate)} ({_ratio(low)}-{_ratio(high)})"
+
+
+RATIO_DECIMAL_RANGE = (0.01, 1000.0)  # ratios shown with 2 decimals inside, 2 digits outside
+
+
+def _ratio(value: object) -> str:
+    number = float(value)  # type: ignore[arg-type]
+    low, high = RATIO_DECIMAL_RANGE
+    return f"{number:.2f}" if number == 0 or low <= abs(number) < high else f"{number:.2g}"
 
 
 def percent_ci(estimate: object, low: object, high: object) -> str:

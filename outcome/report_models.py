@@ -57,7 +57,7 @@ def status_table(associations: pd.DataFrame) -> pd.DataFrame:
             "status": rows["status"],
             "biomarker": rows["biomarker"].map(marker_label),
             "analysis": rows["method"].map(method_label),
-            "group": rows["group"] if "group" in rows else "",
+            "group": rows["group"].fillna("") if "group" in rows else "",
             "n": rows["n"],
             "estimate (95% CI)": [
                 ratio_ci(e, lo, hi)

@@ -24,6 +24,7 @@ def test_numbers_follow_the_fixed_precision():
     assert fmt.p_text(0.0004) == "<0.001" and fmt.p_text(0.061663) == "0.0617"
     assert fmt.p_text(0.5) == "0.5" and fmt.p_text(float("nan")) == ""
     assert fmt.ratio_ci(0.6130001945, 0.3668954931, 1.02418603) == "0.61 (0.37-1.02)"
+    assert fmt.ratio_ci(4894.94, 1e-6, 6.2e13) == "4.9e+03 (1e-06-6.2e+13)"  # unstable fit
     assert fmt.percent_ci(0.5899857, 0.45696, 0.700815) == "59% (46-70)"
     assert fmt.months_ci(304.375, 152.1875, None) == "10.0 (5.0-NR) months"  # days / 30.4375
 
@@ -185,3 +186,20 @@ def test_report_without_a_clinical_table_has_sequencing_sections():
     assert "Sections absent: primary endpoint, arm comparison" in html
     assert "No data: tmb.tsv not given" in html and "<figure><svg " in html
     assert "<h2>Primary endpoint" not in html
+
+
+def test_screenshots_cut_each_wanted_section_within_its_bounds(tmp_path):
+    from PIL import Image
+
+    from outcome.report_screenshots import crop_sections
+
+    page = Image.new("RGB", (200, 1000), "white")
+    sections = [
+        {"id": "run", "top": 10, "height": 100},
+        {"id": "ctdna", "top": 500, "height": 900},
+        {"id": "methods", "top": 900, "height": 50},
+    ]
+    written = crop_sections(page, sections, {"run", "ctdna"}, 300, tmp_path)
+    assert [p.name for p in written] == ["report-run.png", "report-ctdna.png"]
+    with Image.open(written[0]) as run, Image.open(written[1]) as ctdna:
+        assert run.size == (200, 100 + 16) and ctdna.size == (200, 300)  # max height 300
