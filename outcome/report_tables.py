@@ -5,6 +5,10 @@ outcome.report renders them.
   the primary censoring rule: per-arm KM rates, the tested difference, the binary version,
   follow-up) and the sensitivity table (the tested KM-rate difference per population and
   censoring rule).
+- ``primary_display(rows)``: primary_endpoint.tsv rows in words and fixed precision
+  (percent, percentage points, months) for the report.
+- ``prognostic_predictive(associations)``: one row per biomarker Cox analysis, adjusted,
+  per-arm and ratio of HRs with a reading.
 - ``missingness_by_group(missingness)``: missingness.tsv (outcome.missing_data) as one row
   per variable and one column per group ("missing/n (percent)"), with the arm Fisher p.
 """
