@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
 from outcome import stats_io
 from outcome.report_command import ReportOptions, report_html
@@ -64,3 +65,24 @@ def _report(args: argparse.Namespace) -> None:
 def report_main(argv=None) -> int:
     """Entry point of outcome-report."""
     return run_cli(report_parser(), _report, argv)
+
+
+def screenshots_main(argv=None) -> int:
+    """Entry point of python -m outcome.report_screenshots."""
+    from outcome.report_screenshots import take_screenshots
+
+    parser = make_parser(
+        "outcome.report_screenshots",
+        "PNG screenshots of the main sections of report.html (headless Chromium).",
+        "python -m outcome.report_screenshots --report report.html --out docs/img/",
+    )
+    parser.add_argument("--report", type=Path, required=True, help="report.html")
+    parser.add_argument("--out", type=Path, required=True, help="folder for report-*.png")
+    parser.add_argument("--width", type=int, default=1280, help="viewport width, px")
+    parser.add_argument("--max-height", type=int, default=1800, help="px kept per section")
+    parser.add_argument("--sections", nargs="*", help="section ids (default: the main ones)")
+
+    def action(args: argparse.Namespace) -> None:
+        take_screenshots(args.report, args.out, args.width, args.max_height, args.sections)
+
+    return run_cli(parser, action, argv)

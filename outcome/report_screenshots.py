@@ -5,12 +5,11 @@ documentation (docs/report.md shows docs/img/report-*.png of the demo report).
 Recipe: probe the page (each section's top and height at the given width), take one
 screenshot of the whole page, cut each chosen section out (at most --max-height pixels from
 its top), reduce it to a 256-colour palette (PNG stays small) and write
-``<out>/report-<section id>.png``.
+``<out>/report-<section id>.png``. Arguments: outcome.report_cli.screenshots_main.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import tempfile
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 from PIL import Image
 
 from outcome import report_browser
-from stereosarc.clikit import make_parser, run_cli
 
 LOG = logging.getLogger("outcome.report_screenshots")
 SECTIONS = (
@@ -51,34 +49,25 @@ def crop_sections(page: Image.Image, sections: list[dict], wanted, max_height: i
     return written
 
 
-def _screenshots(args: argparse.Namespace) -> None:
-    record = report_browser.probe(args.report, width=args.width)
+def take_screenshots(
+    report: Path, out: Path, width: int, max_height: int, sections=None
+) -> list[Path]:
+    """Screenshots of the ``sections`` ids (default SECTIONS) of ``report`` (module doc)."""
+    record = report_browser.probe(report, width=width)
     height = min(int(record["scrollHeight"]), MAX_PAGE_PX)
+    wanted = set(sections or SECTIONS)
     with tempfile.TemporaryDirectory() as folder:
         page_png = Path(folder) / "page.png"
-        report_browser.screenshot(args.report, page_png, args.width, height)
+        report_browser.screenshot(report, page_png, width, height)
         with Image.open(page_png) as page:
-            wanted = set(args.sections or SECTIONS)
-            written = crop_sections(page, record["sections"], wanted, args.max_height, args.out)
+            written = crop_sections(page, record["sections"], wanted, max_height, out)
     missing = sorted(wanted - {p.stem.removeprefix("report-") for p in written})
     if missing:
         LOG.warning("sections not in the report: %s", ", ".join(missing))
-
-
-def main(argv=None) -> int:
-    """Entry point (python -m outcome.report_screenshots)."""
-    parser = make_parser(
-        "outcome.report_screenshots",
-        "PNG screenshots of the main sections of report.html (headless Chromium).",
-        "python -m outcome.report_screenshots --report report.html --out docs/img/",
-    )
-    parser.add_argument("--report", type=Path, required=True, help="report.html")
-    parser.add_argument("--out", type=Path, required=True, help="folder for report-*.png")
-    parser.add_argument("--width", type=int, default=1280, help="viewport width, px")
-    parser.add_argument("--max-height", type=int, default=1800, help="px kept per section")
-    parser.add_argument("--sections", nargs="*", help="section ids (default: the main ones)")
-    return run_cli(parser, _screenshots, argv)
+    return written
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from outcome.report_cli import screenshots_main
+
+    raise SystemExit(screenshots_main())
