@@ -56,7 +56,7 @@ def test_full_report_is_self_contained_with_figures(tmp_path):
     )
     images = re.findall(r"<figure><svg ", html)
     assert len(images) >= 5  # missingness, arm KM, forest, biomarker KM, trajectories
-    assert "<img" not in html and "xlink:href=\"http" not in html
+    assert "<img" not in html and 'xlink:href="http' not in html
     assert not re.search(r'(src|href)="(http|/|file:)', html)
     assert "&lt; 100 cells" in html and "seed 7" in html
 
