@@ -238,6 +238,7 @@ def biomarker_section(inputs) -> str:
         h.download(a, "associations.tsv"),
         "<h3>Kaplan-Meier curves by biomarker group</h3>",
         km_block(inputs, curves),
+        h.download(km, "km.tsv"),
         "<h3>Medians, 6-month PFS and objective response by group</h3>",
         h.table(descriptive(a[(a["family"] == "descriptive") & (a["biomarker"] != "arm")], cuts)),
         prognostic_block(a),

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from outcome import report_html as h
 from outcome.figures import ci_offsets
+from outcome.report_format import marker_label, p_text, ratio_ci, scale_label
 from stereosarc.schemas import table_columns
 
 TITLE = "Multivariable model: PFS ~ arm + baseline biomarkers, stratified by histology and line"
@@ -28,17 +30,27 @@ VALIDATION_SHOWN = [
 CALIBRATION_SHOWN = ["group", "n", "events", "predicted", "observed", "ci_low", "ci_high", "note"]
 
 
-def _interval(row) -> str:
-    if pd.isna(row["hr"]):
-        return "NA"
-    return f"{row['hr']:.3g} ({row['ci_low']:.3g}-{row['ci_high']:.3g})"
-
-
 def hazard_ratio_table(multivariable: pd.DataFrame) -> pd.DataFrame:
-    """One row per analysis and term: HR (95 % CI), p, n, events and the note."""
-    table = multivariable.assign(**{"HR (95% CI)": multivariable.apply(_interval, axis=1)})
-    shown = ["analysis", "term", "transform", "n", "events", "HR (95% CI)", "p_value", "ph_p"]
-    shown += ["note"]
+    """One row per analysis and term, in words: HR (95 % CI) with 2 decimals, p and the
+    proportional-hazards p with 3 significant digits, n, events and the note."""
+    table = multivariable.assign(
+        **{
+            "term": multivariable["term"].map(marker_label),
+            "transform": multivariable["transform"].map(scale_label),
+            "HR (95% CI)": [
+                ratio_ci(hr, low, high)
+                for hr, low, high in zip(
+                    multivariable["hr"],
+                    multivariable["ci_low"],
+                    multivariable["ci_high"],
+                    strict=True,
+                )
+            ],
+            "p": multivariable["p_value"].map(p_text),
+            "PH test p": multivariable["ph_p"].map(p_text) if "ph_p" in multivariable else "",
+        }
+    ).rename(columns={"transform": "scale"})
+    shown = ["analysis", "term", "scale", "n", "events", "HR (95% CI)", "p", "PH test p", "note"]
     return table[[c for c in shown if c in table]]
 
 
@@ -99,6 +111,7 @@ def multivariable_section(inputs) -> str:
         )
         + ". Multiple imputation rows, when present, are the sensitivity analysis.</p>",
         report._table(hazard_ratio_table(model)),
+        h.download(model, "multivariable.tsv"),
     ]
     if checks is None or checks.empty:
         parts.append(report._none("model_validation.tsv not given"))
@@ -118,5 +131,6 @@ def multivariable_section(inputs) -> str:
         "baseline per stratum) against the Kaplan-Meier estimate in tertiles of predicted "
         "risk.</p>",
         report._table(calibration[[c for c in CALIBRATION_SHOWN if c in calibration]]),
+        h.download(checks, "model_validation.tsv"),
     ]
     return report._section(TITLE, "\n".join(parts))
