@@ -105,22 +105,21 @@ def _samples(ctdna: pd.DataFrame) -> pd.DataFrame:
 
 
 def group_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
-    """Rejected rows counted by (severity, code), errors first, with the stages, files and
-    one example message; by (stage, reason) when the table has no severity and code."""
+    """Rejected rows counted by (severity, code), errors first, with the stages, files, one
+    example detail and the code's reason; by (stage, reason) when the table has no severity
+    and code (a rejects.tsv from before those columns)."""
     if {"severity", "code"} <= set(rejects.columns):
         keys = ["severity", "code"]
         order = {name: i for i, name in enumerate(SEVERITY_ORDER)}
-        message = "message" if "message" in rejects else "reason"
-        grouped = (
-            rejects.groupby(keys, dropna=False)
-            .agg(
-                rows=("file", "size"),
-                stages=("stage", _joined) if "stage" in rejects else ("file", "size"),
-                files=("file", _joined),
-                example=(message, "first"),
-            )
-            .reset_index()
-        )
+        columns = {
+            "rows": ("file", "size"),
+            "stages": ("stage", _joined),
+            "files": ("file", _joined),
+            "example detail": ("detail", "first"),
+            "reason": ("reason", "first"),
+        }  # the reason (one text per code) last: the column that wraps
+        present = {k: v for k, v in columns.items() if v[0] in rejects}
+        grouped = rejects.groupby(keys, dropna=False).agg(**present).reset_index()
         rank = grouped["severity"].map(order).fillna(len(order))
         return (
             grouped.assign(_rank=rank)

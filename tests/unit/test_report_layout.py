@@ -120,6 +120,7 @@ def test_rejects_grouped_by_severity_and_code_errors_first():
     grouped = report_flow.group_rejects(rejects)
     assert list(grouped["severity"]) == ["error", "excluded_by_rule", "info"]
     assert list(grouped["rows"]) == [1, 2, 1]
+    assert list(grouped.columns) == ["severity", "code", "rows", "stages", "files", "reason"]
     legacy = report_flow.group_rejects(rejects.drop(columns=["severity", "code"]))
     assert set(legacy.columns) >= {"stage", "reason", "rows"} and legacy["rows"].sum() == 4
 
