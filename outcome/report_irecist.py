@@ -54,9 +54,21 @@ def concordance(irecist: pd.DataFrame, group: str = "all") -> pd.DataFrame:
     return table.astype(int).reset_index().rename(columns={"recist": "RECIST \\ iRECIST"})
 
 
+def ipfs_effect(irecist: pd.DataFrame) -> str:
+    """ "HR 0.63 (0.38-1.07), p = 0.0856 (Cox, stratified)" of the iPFS arm comparison."""
+    rows = irecist[(irecist["analysis"] == "cox_arm") & (irecist["endpoint"] == "ipfs")]
+    if rows.empty or pd.isna(rows["estimate"].iloc[0]):
+        return ""
+    row = rows.iloc[0]
+    return (
+        f"HR {ratio_ci(row['estimate'], row['ci_low'], row['ci_high'])}, "
+        f"p = {p_text(row['p_value'])} (Cox, stratified)"
+    )
+
+
 def section(inputs) -> str:
     """HTML of the section (``inputs``: outcome.report.ReportInputs)."""
-    from outcome import report
+    from outcome import report, report_assoc
 
     table = inputs.table("irecist")
     if table is None or table.empty:
@@ -66,7 +78,7 @@ def section(inputs) -> str:
     pseudo = table[table["analysis"] == "pseudoprogression"]
     return report._section(
         TITLE,
-        report._km_images(inputs, [KM_CURVE])
+        report_assoc.km_block(inputs, [KM_CURVE], {KM_CURVE: ipfs_effect(table)})
         + "<p>Same patients (those with iRECIST data) for both criteria:</p>"
         + report._table(side_by_side(table))
         + "<p>Best response, RECIST 1.1 (rows) vs iRECIST (columns), all patients:</p>"
