@@ -66,28 +66,6 @@ def _amp_log2(params: dict | None) -> float:
     return AMP_LOG2 if value is None else float(value)
 
 
-def _table(frame: pd.DataFrame) -> str:
-    """A table in the report's layout (outcome.report_html.table)."""
-    return h.table(frame)
-
-
-def _image(figure, label: str = "figure") -> str:
-    """A figure as inline SVG (outcome.report_html.svg)."""
-    return h.svg(figure, label)
-
-
-def _none(what: str) -> str:
-    return h.none(what)
-
-
-def _section(title: str, body: str) -> str:
-    return h.section(title, body)
-
-
-def _km_images(inputs: ReportInputs, curves: list[str]) -> str:
-    return report_assoc.km_block(inputs, curves)
-
-
 def flow_section(inputs: ReportInputs) -> str:
     """Patient and sample flow with the rejected rows (outcome.report_flow)."""
     return report_flow.flow_section(inputs)
@@ -98,16 +76,16 @@ def missingness_section(inputs: ReportInputs) -> str:
     and histology (outcome.missing_data, as cohort/missingness.tsv)."""
     b = inputs.biomarkers
     if b is None:
-        return _section("Missing data", _none("biomarkers.tsv not given"))
+        return h.section("Missing data", h.none("biomarkers.tsv not given"))
     columns = [m.column for m in baseline_markers(b.columns)]
     columns += [c for c in LANDMARK_MARKERS if c in b]
     if not columns:
-        return _section("Missing data", _none("no biomarker column in biomarkers.tsv"))
+        return h.section("Missing data", h.none("no biomarker column in biomarkers.tsv"))
     long = missing_data.missingness_table(b)
     by_group = report_tables.missingness_by_group(long)
-    body = _image(figures.missingness_figure(b, columns), "missing data") + _table(by_group)
+    body = h.svg(figures.missingness_figure(b, columns), "missing data") + h.table(by_group)
     body += f"<p>{html.escape(report_tables.MISSINGNESS_NOTE)}</p>"
-    return _section("Missing data", body + h.download(long, "missingness.tsv"))
+    return h.section("Missing data", body + h.download(long, "missingness.tsv"))
 
 
 def primary_section(inputs: ReportInputs) -> str:
@@ -115,16 +93,16 @@ def primary_section(inputs: ReportInputs) -> str:
     primary analysis block and the sensitivity table across populations and censoring rules."""
     table = inputs.table("primary")
     if table is None or table.empty:
-        return _section(PRIMARY_TITLE, _none("primary_endpoint.tsv not given"))
+        return h.section(PRIMARY_TITLE, h.none("primary_endpoint.tsv not given"))
     main, sensitivity = report_tables.primary_tables(table)
-    return _section(
+    return h.section(
         PRIMARY_TITLE,
         _headline(main)
         + "<p>Primary analysis (population ITT, the design's test) and supporting rows:</p>"
-        + _table(report_tables.primary_display(main))
+        + h.table(report_tables.primary_display(main))
         + "<p>Sensitivity: the tested difference under each population and PFS censoring "
         "rule:</p>"
-        + _table(report_tables.primary_display(sensitivity))
+        + h.table(report_tables.primary_display(sensitivity))
         + h.download(table, "primary_endpoint.tsv"),
     )
 
@@ -156,7 +134,7 @@ def ctdna_section(inputs: ReportInputs) -> str:
     parts = []
     ctdna, cn, dynamics = (inputs.table(name) for name in ("ctdna", "cn", "dynamics"))
     if ctdna is None or ctdna.empty:
-        parts.append(_none("ctdna.tsv not given"))
+        parts.append(h.none("ctdna.tsv not given"))
     else:
         from ctdna.figures import mdm2_figure, trajectories_figure
 
@@ -168,25 +146,25 @@ def ctdna_section(inputs: ReportInputs) -> str:
                     inputs.biomarkers["patient"], inputs.biomarkers["arm"], strict=True
                 )
             }
-        parts.append(_image(trajectories_figure(ctdna, arms), "ctDNA trajectories"))
+        parts.append(h.svg(trajectories_figure(ctdna, arms), "ctDNA trajectories"))
         if cn is not None:
             try:
                 figure = mdm2_figure(ctdna, cn, _amp_log2(inputs.params))
-                parts.append(_image(figure, "MDM2 in plasma"))
+                parts.append(h.svg(figure, "MDM2 in plasma"))
             except (KeyError, ValueError) as err:
-                parts.append(_none(f"MDM2 figure not drawn ({err})"))
+                parts.append(h.none(f"MDM2 figure not drawn ({err})"))
         parts.append(h.download(ctdna, "ctdna.tsv"))
     if dynamics is None:
-        parts.append(_none("ctdna_dynamics.tsv not given"))
+        parts.append(h.none("ctdna_dynamics.tsv not given"))
     else:
         parts.append(
             f"<details><summary>ctDNA dynamics per patient ({len(dynamics)} rows)</summary>"
-            + _table(dynamics)
+            + h.table(dynamics)
             + "</details>"
             + h.download(dynamics, "ctdna_dynamics.tsv")
         )
     parts.append("<p>Relapse samples are descriptive only (drawn after the event).</p>")
-    return _section("ctDNA", "\n".join(parts))
+    return h.section("ctDNA", "\n".join(parts))
 
 
 def _parameter_values(params: dict | None) -> tuple[dict, str]:
@@ -253,7 +231,7 @@ def methods_section(inputs: ReportInputs) -> str:
         f"elastic-net Cox model (alpha 0.5, {value['enet_repeats']} repeats of 5-fold "
         "cross-validation, selection frequencies, no p-values)."
     )
-    return _section("Methods", f"<p>{html.escape(text)}</p>")
+    return h.section("Methods", f"<p>{html.escape(text)}</p>")
 
 
 def render(inputs: ReportInputs) -> str:

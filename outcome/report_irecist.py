@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from outcome import report_assoc
 from outcome import report_html as h
 from outcome.irecist_analysis import KM_CURVE
 from outcome.report_format import ARM_LABELS, months_ci, p_text, percent_ci, ratio_ci
@@ -68,22 +69,21 @@ def ipfs_effect(irecist: pd.DataFrame) -> str:
 
 def section(inputs) -> str:
     """HTML of the section (``inputs``: outcome.report.ReportInputs)."""
-    from outcome import report, report_assoc
 
     table = inputs.table("irecist")
     if table is None or table.empty:
-        return report._section(TITLE, report._none("irecist.tsv not given"))
+        return h.section(TITLE, h.none("irecist.tsv not given"))
     if (table["analysis"] == "not_analysed").all():
-        return report._section(TITLE, report._none("no patient with iRECIST data (iPFS)"))
+        return h.section(TITLE, h.none("no patient with iRECIST data (iPFS)"))
     pseudo = table[table["analysis"] == "pseudoprogression"]
-    return report._section(
+    return h.section(
         TITLE,
         report_assoc.km_block(inputs, [KM_CURVE], {KM_CURVE: ipfs_effect(table)})
         + "<p>Same patients (those with iRECIST data) for both criteria:</p>"
-        + report._table(side_by_side(table))
+        + h.table(side_by_side(table))
         + "<p>Best response, RECIST 1.1 (rows) vs iRECIST (columns), all patients:</p>"
-        + report._table(concordance(table))
+        + h.table(concordance(table))
         + "<p>Pseudo-progressions (first RECIST progression not confirmed) per arm:</p>"
-        + report._table(pseudo[[c for c in SHOWN if c in pseudo]])
+        + h.table(pseudo[[c for c in SHOWN if c in pseudo]])
         + h.download(table, "irecist.tsv"),
     )

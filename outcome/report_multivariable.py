@@ -92,11 +92,9 @@ def calibration_figure(validation: pd.DataFrame) -> Figure:
 
 def multivariable_section(inputs) -> str:
     """HTML of the section (outcome.report.ReportInputs: multivariable, validation)."""
-    from outcome import report
-
     model, checks = inputs.table("multivariable"), inputs.table("validation")
     if model is None or model.empty:
-        return report._section(TITLE, report._none("multivariable.tsv not given"))
+        return h.section(TITLE, h.none("multivariable.tsv not given"))
     first = model.iloc[0]
     parts = [
         f"<p>Pre-specified Cox model (Efron ties) of PFS on the arm and "
@@ -110,27 +108,27 @@ def multivariable_section(inputs) -> str:
             else ""
         )
         + ". Multiple imputation rows, when present, are the sensitivity analysis.</p>",
-        report._table(hazard_ratio_table(model)),
+        h.table(hazard_ratio_table(model)),
         h.download(model, "multivariable.tsv"),
     ]
     if checks is None or checks.empty:
-        parts.append(report._none("model_validation.tsv not given"))
-        return report._section(TITLE, "\n".join(parts))
+        parts.append(h.none("model_validation.tsv not given"))
+        return h.section(TITLE, "\n".join(parts))
     summary = checks[checks["quantity"] != "calibration_6m"]
     calibration = checks[checks["quantity"] == "calibration_6m"]
     parts += [
         "<p>Internal validation (Harrell 1996 bootstrap): optimism = mean over resamples of "
         "the refitted model's value on its resample minus its value on the original data; "
         "corrected = apparent - optimism. Failed resamples are counted, not used.</p>",
-        report._table(summary[[c for c in VALIDATION_SHOWN if c in summary]]),
+        h.table(summary[[c for c in VALIDATION_SHOWN if c in summary]]),
     ]
     if calibration["observed"].notna().any():
-        parts.append(report._image(calibration_figure(checks)))
+        parts.append(h.svg(calibration_figure(checks)))
     parts += [
         "<p>Apparent calibration at 6 months: mean predicted PFS (stratified Cox, Breslow "
         "baseline per stratum) against the Kaplan-Meier estimate in tertiles of predicted "
         "risk.</p>",
-        report._table(calibration[[c for c in CALIBRATION_SHOWN if c in calibration]]),
+        h.table(calibration[[c for c in CALIBRATION_SHOWN if c in calibration]]),
         h.download(checks, "model_validation.tsv"),
     ]
-    return report._section(TITLE, "\n".join(parts))
+    return h.section(TITLE, "\n".join(parts))
