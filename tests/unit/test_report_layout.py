@@ -204,3 +204,32 @@ def test_screenshots_cut_each_wanted_section_within_its_bounds(tmp_path):
     assert [p.name for p in written] == ["report-run.png", "report-ctdna.png"]
     with Image.open(written[0]) as run, Image.open(written[1]) as ctdna:
         assert run.size == (200, 100 + 16) and ctdna.size == (200, 300)  # max height 300
+
+
+def test_report_cli_for_a_ctdna_only_batch_names_inputs_and_changed_parameters(tmp_path):
+    import hashlib
+    import json
+
+    from outcome.report_cli import report_main
+
+    ctdna = tmp_path / "ctdna.tsv"
+    pd.DataFrame(
+        {
+            "patient": ["P1", "P2"],
+            "sample": ["P1-B", "P2-B"],
+            "timepoint": ["baseline", "baseline"],
+            "tumour_fraction": [0.02, None],
+            "detected": [1, None],
+        }
+    ).to_csv(ctdna, sep="\t", index=False, na_rep="NA")
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"seed": 7, "nlr_cutoff": 5, "ctdna_targets": "t.bed"}))
+    out = tmp_path / "report.html"
+    args = ["--ctdna", str(ctdna), "--params", str(params), "--git-revision", "abc123def456"]
+    assert report_main([*args, "--out", str(out)]) == 0
+    html = out.read_text()
+    assert hashlib.sha256(ctdna.read_bytes()).hexdigest() in html
+    assert "abc123def456" in html and "Sections absent: primary endpoint" in html
+    changed = html.split("Parameters that differ")[1].split("Input tables")[0]
+    assert "<td>seed</td>" in changed and "<td>ctdna_targets</td>" in changed
+    assert "<td>nlr_cutoff</td>" not in changed  # 5 is nextflow_schema.json's default
