@@ -27,6 +27,7 @@ from ctdna.cn import AMP_LOG2  # noqa: E402
 from stereosarc import protocol  # noqa: E402
 
 TF_FLOOR = 1e-4  # display floor of the log axis: 0.01 %, below any reported tumour fraction
+ARM_UNKNOWN = "arm not known"  # panel of patients with plasma but no row in biomarkers.tsv
 JITTER = 0.25  # horizontal spread of the MDM2 strips (x units: one timepoint = 1)
 JITTER_SEED = 20240601  # fixed jitter: the same table gives the same figure (project seed)
 
@@ -35,20 +36,25 @@ def trajectories_figure(ctdna: pd.DataFrame, arms: dict | None = None) -> Figure
     """Tumour fraction per patient across the protocol timepoints (log axis); one panel per
     arm when ``arms`` ({patient: arm label}) is given, else one panel. Thin lines, no
     per-patient labels: readable at 100+ patients."""
-    groups = sorted(set(arms.values())) if arms else [None]
+    panel = (
+        ctdna["patient"].map(arms).fillna(ARM_UNKNOWN)
+        if arms
+        else pd.Series("all patients", index=ctdna.index)
+    )
+    groups = sorted(set(panel)) or ["all patients"]
     figure, axes = plt.subplots(
         1, len(groups), figsize=(max(4.2 * len(groups) + 1, 7), 4.3), sharey=True, squeeze=False
     )
     position = {tp: i for i, tp in enumerate(protocol.TIMEPOINTS)}
     for axis, group in zip(axes[0], groups, strict=True):
-        patients = ctdna if group is None else ctdna[ctdna["patient"].map(arms) == group]
+        patients = ctdna[panel == group]
         for _, rows in patients.sort_values("patient").groupby("patient"):
             _patient_line(axis, rows, position)
         axis.set_yscale("log")
         axis.set_xticks(range(len(protocol.TIMEPOINTS)), list(protocol.TIMEPOINTS))
         axis.set_xlim(-0.3, len(protocol.TIMEPOINTS) - 0.7)
         count = patients["patient"].nunique()
-        axis.set_title(f"{group or 'all patients'} ({count} patients)", fontsize="small")
+        axis.set_title(f"{group} ({count} patients)", fontsize="small")
     axes[0][0].set_ylabel(f"tumour fraction (< {TF_FLOOR:g} drawn at {TF_FLOOR:g})")
     figure.suptitle(
         "ctDNA trajectories. Filled: detected; hollow: not detected;\n"

@@ -36,7 +36,7 @@ MARKER_NAMES = {
     "cd8_foxp3_ratio": "CD8/FOXP3 ratio",
     "ctdna_baseline_tf": "baseline ctDNA tumour fraction",
     "ctdna_month6_tf": "month-6 ctDNA tumour fraction",
-    "arm": "arm",
+    "arm": "arm (SBRT + atezolizumab vs SBRT)",
 }  # biomarkers.tsv columns as written for readers; others: see marker_label
 DICHOTOMY_UNITS = {"tmb": " mut/Mb", "cps": "", "nlr": "", "mgps": ""}  # unit after the cut
 BINARY_WORDS = {
@@ -168,7 +168,7 @@ def scale_label(transform: object) -> str:
     if text in ("", "none", "NA"):
         return ""
     if text.startswith("log2"):
-        return "log2 scale (HR per doubling)"
+        return "log2 scale (per doubling)"
     if text.startswith("per SD"):
         return "per SD" + text.removeprefix("per SD").replace("(", "(SD = ")
     return text

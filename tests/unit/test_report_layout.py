@@ -39,7 +39,7 @@ def test_codes_become_words_with_the_cut_of_the_run():
     assert fmt.group_label("SBRT+atezolizumab", cuts) == "SBRT + atezolizumab"
     assert fmt.group_label("ctdna_month6_clearance = 0", {}) == "ctDNA not cleared at month 6"
     assert fmt.estimate_label("surv_182.625d") == "6-month PFS"
-    assert fmt.scale_label("log2(x + 0.03057)") == "log2 scale (HR per doubling)"
+    assert fmt.scale_label("log2(x + 0.03057)") == "log2 scale (per doubling)"
     assert fmt.fisher_counts("table [[15, 54], [1, 33]] (rows marker 1/0)") == [[15, 54], [1, 33]]
 
 
