@@ -258,8 +258,10 @@ def render(inputs: ReportInputs) -> str:
     sections += [flow_section(inputs), methods_section(inputs)]
     titles = [html.unescape(s.split("<h2>")[1].split("</h2>")[0]) for s in sections]
     body = (
-        h.section("Run", report_header.header(inputs.run, inputs.params))
-        + report_batch.absent_clinical(inputs)
+        h.section(
+            "Run",
+            report_batch.absent_clinical(inputs) + report_header.header(inputs.run, inputs.params),
+        )
         + h.contents(titles)
         + "".join(sections)
     )
