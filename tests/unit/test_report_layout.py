@@ -233,3 +233,67 @@ def test_report_cli_for_a_ctdna_only_batch_names_inputs_and_changed_parameters(t
     changed = html.split("Parameters that differ")[1].split("Input tables")[0]
     assert "<td>seed</td>" in changed and "<td>ctdna_targets</td>" in changed
     assert "<td>nlr_cutoff</td>" not in changed  # 5 is nextflow_schema.json's default
+
+
+def test_km_figure_text_stays_inside_the_figure_even_for_long_landmark_labels():
+    """Title, legend, effect and number-at-risk labels are drawn inside the canvas (the
+    landmark title used to be cut off); time is in months."""
+    rows = []
+    marker = "ctdna_month6_molecular_response"
+    for group, n in ((f"{marker} = 0", 12), (f"{marker} = 1", 9)):
+        for step, time in enumerate((0.0, 100.0, 400.0, 700.0)):
+            rows.append(
+                {
+                    "curve": "ctdna_month6_molecular_response (landmark)",
+                    "group": group,
+                    "time": time,
+                    "n_risk": n - 2 * step,
+                    "n_event": 1 if step else 0,
+                    "n_censor": 1 if step else 0,
+                    "surv": 1 - 0.15 * step,
+                    "ci_low": 0.5 - 0.1 * step,
+                    "ci_high": 1.0,
+                }  # fmt: skip
+            )
+    km = pd.DataFrame(rows)
+    title = "PFS by molecular response (6-month landmark)"
+    figure = figures_km.km_figure(
+        km, km["curve"].iloc[0], {}, "HR 0.50 (0.20-1.30), p = 0.15", title
+    )
+    figure.canvas.draw()
+    canvas = figure.bbox
+    texts = [t for axis in figure.axes for t in axis.texts] + [figure.axes[0].title]
+    assert any("no molecular response" == t.get_text() for t in texts)
+    for text in texts:
+        box = text.get_window_extent()
+        assert box.x0 >= canvas.x0 - 1 and box.x1 <= canvas.x1 + 1, text.get_text()
+        assert box.y0 >= canvas.y0 - 1 and box.y1 <= canvas.y1 + 1, text.get_text()
+    assert figure.axes[0].get_xlabel() == "months since the 6-month landmark"
+    assert figure.axes[0].get_xlim()[1] == 24  # 700 days = 23.0 months -> last 6-month tick
+
+
+def test_forest_plot_writes_hr_n_events_p_q_beside_each_point():
+    rows = pd.DataFrame(
+        {
+            "biomarker": ["tmb", "cps_high"],
+            "transform": ["log2", "none"],
+            "method": ["cox_stratified", "cox_stratified"],
+            "estimate": [1.0712, 0.4712],
+            "ci_low": [0.8011, 0.2634],
+            "ci_high": [1.4393, 0.8571],
+            "n": [91, 88],
+            "events": [66, 64],
+            "p_value": [0.634, 0.01351],
+            "q_value": [0.983, 0.323],
+        }
+    )
+    from outcome import figures
+
+    figure = figures.forest_figure(rows)
+    texts = [t.get_text() for t in figure.axes[1].texts]
+    assert texts[:5] == ["HR (95% CI)", "n", "events", "p", "q"]
+    for cells in (["0.47 (0.26-0.86)", "88", "64", "0.0135", "0.323"],
+                  ["1.07 (0.80-1.44)", "91", "66", "0.634", "0.983"]):  # fmt: skip
+        assert all(cell in texts for cell in cells), cells
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert labels == ["PD-L1 CPS high", "TMB (log2)"]  # bottom to top
