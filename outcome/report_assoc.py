@@ -184,7 +184,8 @@ def arm_section(inputs) -> str:
         km_block(inputs, ["arm"])
         + h.table(formatted(tests).drop(columns=["biomarker", "scale", "q"], errors="ignore"))
         + fisher_tables(tests, {})
-        + h.table(descriptive(a[arm & (a["family"] == "descriptive")], {})),
+        + h.table(descriptive(a[arm & (a["family"] == "descriptive")], {}))
+        + h.download(a[arm], "associations_arm.tsv"),
     )
 
 

@@ -92,5 +92,9 @@ def section(associations: pd.DataFrame | None) -> str:
             "arm interaction) is 'fitted, a part refused', never 'refused'. Rows per status:"
         )
         + h.table(counts.rename("rows").reset_index())
-        + (h.table(table) if len(table) else "<p>Every model was fitted.</p>"),
+        + (h.table(table) if len(table) else "<p>Every model was fitted.</p>")
+        + h.download(
+            associations.assign(model_status=model_status(associations)),
+            "associations_with_model_status.tsv",
+        ),
     )
