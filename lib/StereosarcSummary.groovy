@@ -57,7 +57,7 @@ class StereosarcSummary {
             warnings << 'blood markers skipped: --labs given without --clinical (baseline needs start_date)'
         }
         if (!params.clinical) {
-            warnings << 'no --clinical: no per-patient table, associations or report for this batch'
+            warnings << 'no --clinical: no per-patient table or associations for this batch (the report has the QC, ctDNA and TMB sections)'
         }
         warnings
     }

@@ -8,22 +8,39 @@ from __future__ import annotations
 
 import pandas as pd
 
+from outcome import report_assoc
+from outcome import report_html as h
 from outcome.irecist_analysis import KM_CURVE
+from outcome.report_format import ARM_LABELS, months_ci, p_text, percent_ci, ratio_ci
 
 TITLE = "iRECIST: iPFS and immune response beside RECIST 1.1"
 SHOWN = ["analysis", "group", "endpoint", "n", "events", "estimate", "ci_low", "ci_high"]
 SHOWN += ["p_value", "note"]
 SIDE_BY_SIDE = ("km_rate", "km_median", "cox_arm", "orr", "orr_odds_ratio")
+ESTIMATE_FORMAT = {"km_rate": percent_ci, "km_median": months_ci, "orr": percent_ci}
+# how each analysis's estimate is written; others (hazard and odds ratios): ratio_ci
 
 
 def side_by_side(irecist: pd.DataFrame) -> pd.DataFrame:
-    """iRECIST and RECIST rows of each analysis next to each other."""
+    """iRECIST and RECIST rows of each analysis next to each other, the estimate in words
+    (rates in percent, medians in months, ratios with 2 decimals; outcome.report_format)."""
     rows = irecist[irecist["analysis"].isin(SIDE_BY_SIDE)]
     order = {name: i for i, name in enumerate(SIDE_BY_SIDE)}
     rows = rows.assign(_order=rows["analysis"].map(order)).sort_values(
         ["_order", "group"], kind="mergesort"
     )
-    return rows[[c for c in SHOWN if c in rows]]
+    estimate = [
+        ESTIMATE_FORMAT.get(analysis, ratio_ci)(value, low, high)
+        for analysis, value, low, high in zip(
+            rows["analysis"], rows["estimate"], rows["ci_low"], rows["ci_high"], strict=True
+        )
+    ]
+    shown = rows[[c for c in SHOWN if c in rows]].drop(columns=["estimate", "ci_low", "ci_high"])
+    shown.insert(4, "estimate (95% CI)", estimate)
+    return shown.assign(
+        group=shown["group"].map(lambda g: ARM_LABELS.get(g, g)),
+        p_value=shown["p_value"].map(p_text),
+    ).rename(columns={"p_value": "p"})
 
 
 def concordance(irecist: pd.DataFrame, group: str = "all") -> pd.DataFrame:
@@ -38,23 +55,35 @@ def concordance(irecist: pd.DataFrame, group: str = "all") -> pd.DataFrame:
     return table.astype(int).reset_index().rename(columns={"recist": "RECIST \\ iRECIST"})
 
 
+def ipfs_effect(irecist: pd.DataFrame) -> str:
+    """ "HR 0.63 (0.38-1.07), p = 0.0856 (Cox, stratified)" of the iPFS arm comparison."""
+    rows = irecist[(irecist["analysis"] == "cox_arm") & (irecist["endpoint"] == "ipfs")]
+    if rows.empty or pd.isna(rows["estimate"].iloc[0]):
+        return ""
+    row = rows.iloc[0]
+    return (
+        f"HR {ratio_ci(row['estimate'], row['ci_low'], row['ci_high'])}, "
+        f"p = {p_text(row['p_value'])} (Cox, stratified)"
+    )
+
+
 def section(inputs) -> str:
     """HTML of the section (``inputs``: outcome.report.ReportInputs)."""
-    from outcome import report
 
     table = inputs.table("irecist")
     if table is None or table.empty:
-        return report._section(TITLE, report._none("irecist.tsv not given"))
+        return h.section(TITLE, h.none("irecist.tsv not given"))
     if (table["analysis"] == "not_analysed").all():
-        return report._section(TITLE, report._none("no patient with iRECIST data (iPFS)"))
+        return h.section(TITLE, h.none("no patient with iRECIST data (iPFS)"))
     pseudo = table[table["analysis"] == "pseudoprogression"]
-    return report._section(
+    return h.section(
         TITLE,
-        report._km_images(inputs, [KM_CURVE])
+        report_assoc.km_block(inputs, [KM_CURVE], {KM_CURVE: ipfs_effect(table)})
         + "<p>Same patients (those with iRECIST data) for both criteria:</p>"
-        + report._table(side_by_side(table))
+        + h.table(side_by_side(table))
         + "<p>Best response, RECIST 1.1 (rows) vs iRECIST (columns), all patients:</p>"
-        + report._table(concordance(table))
+        + h.table(concordance(table))
         + "<p>Pseudo-progressions (first RECIST progression not confirmed) per arm:</p>"
-        + report._table(pseudo[[c for c in SHOWN if c in pseudo]]),
+        + h.table(pseudo[[c for c in SHOWN if c in pseudo]])
+        + h.download(table, "irecist.tsv"),
     )

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from outcome import report_html as h
 from outcome.figures import ci_offsets
+from outcome.report_format import marker_label, p_text, ratio_ci, scale_label
 from stereosarc.schemas import table_columns
 
 TITLE = "Multivariable model: PFS ~ arm + baseline biomarkers, stratified by histology and line"
@@ -28,17 +30,27 @@ VALIDATION_SHOWN = [
 CALIBRATION_SHOWN = ["group", "n", "events", "predicted", "observed", "ci_low", "ci_high", "note"]
 
 
-def _interval(row) -> str:
-    if pd.isna(row["hr"]):
-        return "NA"
-    return f"{row['hr']:.3g} ({row['ci_low']:.3g}-{row['ci_high']:.3g})"
-
-
 def hazard_ratio_table(multivariable: pd.DataFrame) -> pd.DataFrame:
-    """One row per analysis and term: HR (95 % CI), p, n, events and the note."""
-    table = multivariable.assign(**{"HR (95% CI)": multivariable.apply(_interval, axis=1)})
-    shown = ["analysis", "term", "transform", "n", "events", "HR (95% CI)", "p_value", "ph_p"]
-    shown += ["note"]
+    """One row per analysis and term, in words: HR (95 % CI) with 2 decimals, p and the
+    proportional-hazards p with 3 significant digits, n, events and the note."""
+    table = multivariable.assign(
+        **{
+            "term": multivariable["term"].map(marker_label),
+            "transform": multivariable["transform"].map(scale_label),
+            "HR (95% CI)": [
+                ratio_ci(hr, low, high)
+                for hr, low, high in zip(
+                    multivariable["hr"],
+                    multivariable["ci_low"],
+                    multivariable["ci_high"],
+                    strict=True,
+                )
+            ],
+            "p": multivariable["p_value"].map(p_text),
+            "PH test p": multivariable["ph_p"].map(p_text) if "ph_p" in multivariable else "",
+        }
+    ).rename(columns={"transform": "scale"})
+    shown = ["analysis", "term", "scale", "n", "events", "HR (95% CI)", "p", "PH test p", "note"]
     return table[[c for c in shown if c in table]]
 
 
@@ -80,11 +92,9 @@ def calibration_figure(validation: pd.DataFrame) -> Figure:
 
 def multivariable_section(inputs) -> str:
     """HTML of the section (outcome.report.ReportInputs: multivariable, validation)."""
-    from outcome import report
-
     model, checks = inputs.table("multivariable"), inputs.table("validation")
     if model is None or model.empty:
-        return report._section(TITLE, report._none("multivariable.tsv not given"))
+        return h.section(TITLE, h.none("multivariable.tsv not given"))
     first = model.iloc[0]
     parts = [
         f"<p>Pre-specified Cox model (Efron ties) of PFS on the arm and "
@@ -98,25 +108,27 @@ def multivariable_section(inputs) -> str:
             else ""
         )
         + ". Multiple imputation rows, when present, are the sensitivity analysis.</p>",
-        report._table(hazard_ratio_table(model)),
+        h.table(hazard_ratio_table(model)),
+        h.download(model, "multivariable.tsv"),
     ]
     if checks is None or checks.empty:
-        parts.append(report._none("model_validation.tsv not given"))
-        return report._section(TITLE, "\n".join(parts))
+        parts.append(h.none("model_validation.tsv not given"))
+        return h.section(TITLE, "\n".join(parts))
     summary = checks[checks["quantity"] != "calibration_6m"]
     calibration = checks[checks["quantity"] == "calibration_6m"]
     parts += [
         "<p>Internal validation (Harrell 1996 bootstrap): optimism = mean over resamples of "
         "the refitted model's value on its resample minus its value on the original data; "
         "corrected = apparent - optimism. Failed resamples are counted, not used.</p>",
-        report._table(summary[[c for c in VALIDATION_SHOWN if c in summary]]),
+        h.table(summary[[c for c in VALIDATION_SHOWN if c in summary]]),
     ]
     if calibration["observed"].notna().any():
-        parts.append(report._image(calibration_figure(checks)))
+        parts.append(h.svg(calibration_figure(checks)))
     parts += [
         "<p>Apparent calibration at 6 months: mean predicted PFS (stratified Cox, Breslow "
         "baseline per stratum) against the Kaplan-Meier estimate in tertiles of predicted "
         "risk.</p>",
-        report._table(calibration[[c for c in CALIBRATION_SHOWN if c in calibration]]),
+        h.table(calibration[[c for c in CALIBRATION_SHOWN if c in calibration]]),
+        h.download(checks, "model_validation.tsv"),
     ]
-    return report._section(TITLE, "\n".join(parts))
+    return h.section(TITLE, "\n".join(parts))

@@ -5,6 +5,10 @@ outcome.report renders them.
   the primary censoring rule: per-arm KM rates, the tested difference, the binary version,
   follow-up) and the sensitivity table (the tested KM-rate difference per population and
   censoring rule).
+- ``primary_display(rows)``: primary_endpoint.tsv rows in words and fixed precision
+  (percent, percentage points, months) for the report.
+- ``prognostic_predictive(associations)``: one row per biomarker Cox analysis, adjusted,
+  per-arm and ratio of HRs with a reading.
 - ``missingness_by_group(missingness)``: missingness.tsv (outcome.missing_data) as one row
   per variable and one column per group ("missing/n (percent)"), with the arm Fisher p.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from outcome.report_format import ARM_LABELS, months_ci, p_text, percent_ci, ratio_ci
 from stereosarc import protocol
 from stereosarc.schemas import table_columns
 
@@ -35,6 +40,60 @@ def primary_tables(primary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return main[shown], primary[tested][shown]
 
 
+ANALYSIS_LABELS = {
+    "km_rate": "6-month PFS rate (Kaplan-Meier)",
+    "km_rate_difference": "difference in 6-month PFS rate (Kaplan-Meier)",
+    "binary_rate": "6-month PFS, patients evaluable at 6 months",
+    "binary_difference": "difference, patients evaluable at 6 months",
+    "follow_up": "median follow-up (reverse Kaplan-Meier)",
+}  # primary_endpoint.tsv analyses in words
+
+
+def primary_display(rows: pd.DataFrame) -> pd.DataFrame:
+    """primary_endpoint.tsv rows in words: analysis, population, censoring, group, n, events,
+    estimate with its interval (percent, percentage points or months) and level, p, note."""
+    values = []
+    for row in rows.itertuples(index=False):
+        if row.analysis == "follow_up":
+            values.append(months_ci(row.estimate, row.ci_low, row.ci_high))
+        elif str(row.analysis).endswith("difference") and not pd.isna(row.estimate):
+            values.append(
+                f"{100 * row.estimate:+.1f} points "
+                f"({100 * row.ci_low:+.1f} to {100 * row.ci_high:+.1f})"
+            )
+        else:
+            values.append(percent_ci(row.estimate, row.ci_low, row.ci_high))
+    sided = rows["sided"] if "sided" in rows else pd.Series("", index=rows.index)
+    return pd.DataFrame(
+        {
+            "analysis": rows["analysis"].map(lambda a: ANALYSIS_LABELS.get(a, a)),
+            "population": rows["population"],
+            "censoring": rows["censoring"],
+            "group": rows["group"].map(lambda g: _arm_words(g)),
+            "n": rows["n"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
+            "events": rows["events"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
+            "estimate (CI)": values,
+            "CI level": rows["ci_level"].map(lambda v: "" if pd.isna(v) else f"{v:.0%}"),
+            "p": [
+                "" if pd.isna(p) else f"{p_text(p)} ({s}-sided)"
+                for p, s in zip(rows["p_value"], sided, strict=True)
+            ],
+            "note": rows["note"].fillna(""),
+        }
+    )
+
+
+def _arm_words(group: object) -> str:
+    """An arm code, or the "experimental - reference" difference, in words."""
+    text = "" if pd.isna(group) else str(group)
+    difference = f"{protocol.ARM_EXPERIMENTAL} - {protocol.ARM_REFERENCE}"
+    if text == difference:
+        return (
+            f"{ARM_LABELS[protocol.ARM_EXPERIMENTAL]} minus {ARM_LABELS[protocol.ARM_REFERENCE]}"
+        )
+    return ARM_LABELS.get(text, text)
+
+
 PREDICTIVE_P = 0.10  # interaction p below which a "possible predictive" reading is given:
 # a screening level (interaction tests have little power in phase II); assumption, stated
 PROGNOSTIC_Q = 0.10  # BH q of the arm-adjusted effect below which "prognostic" is read (FDR 10 %)
@@ -43,8 +102,8 @@ COX_METHODS = {"cox_stratified": "cox_interaction", "cox_landmark": "cox_landmar
 
 def _interval(row) -> str:
     if row is None or pd.isna(row["estimate"]):
-        return "NA"
-    return f"{row['estimate']:.3g} ({row['ci_low']:.3g}-{row['ci_high']:.3g})"
+        return "not estimated"
+    return ratio_ci(row["estimate"], row["ci_low"], row["ci_high"])
 
 
 def _reading(adjusted, ratio) -> str:
@@ -84,13 +143,15 @@ def prognostic_predictive(associations: pd.DataFrame) -> pd.DataFrame:
                 "n": item.n,
                 "events": item.events,
                 "HR adjusted for arm (95% CI)": _interval(adjusted),
-                "q": item.q_value,
+                "q": p_text(item.q_value),
                 "HR in SBRT": _interval(pick["SBRT"]),
                 "HR in SBRT+atezolizumab": _interval(pick["atezo"]),
                 "ratio of HRs": _interval(pick["ratio"]),
-                "interaction p": None if pick["ratio"] is None else pick["ratio"]["p_value"],
-                "interaction q": None if pick["ratio"] is None else pick["ratio"]["q_value"],
-                "detectable HR (80 % power)": getattr(item, "detectable_hr", None),
+                "interaction p": "" if pick["ratio"] is None else p_text(pick["ratio"]["p_value"]),
+                "interaction q": "" if pick["ratio"] is None else p_text(pick["ratio"]["q_value"]),
+                "detectable HR (80 % power)": ratio_ci(
+                    getattr(item, "detectable_hr", None), None, None
+                ),
                 "reading": _reading(adjusted, pick["ratio"]),
             }
         )

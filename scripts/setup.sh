@@ -73,6 +73,8 @@ setup_test_tools() {
   command -v podman >/dev/null || missing+=(podman)
   command -v runc >/dev/null || missing+=(runc)
   [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+  # report browser test and screenshots (outcome.report_browser): headless Chromium
+  command -v chromium >/dev/null || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     local sudo=""

@@ -2,8 +2,9 @@
  * The protocol, in order, after pre-flight (subworkflows/local/initialise): TMB per tumour
  * sample; ctDNA per plasma sample (with the panel of normals), then cohort calling; IHC and
  * blood; clinical endpoints, the per-patient merge and association statistics; every stage's
- * rejects; the HTML report. Stages whose inputs are absent are skipped; main.nf warns at launch
- * when rows of a skipped stage exist (lib/StereosarcSummary.groovy, skippedStages).
+ * rejects; the HTML report (every run, with the sections its tables allow). Stages whose
+ * inputs are absent are skipped; main.nf warns at launch when rows of a skipped stage exist
+ * (lib/StereosarcSummary.groovy, skippedStages).
  */
 
 include { optionalFile                } from '../subworkflows/local/initialise/main'
@@ -65,26 +66,22 @@ workflow STEREOSARC {
     ch_rejects = ch_rejects.mix(IMMUNE_BLOOD.out.rejects)
     ch_versions = ch_versions.mix(IMMUNE_BLOOD.out.versions)
 
+    // Outcome tables for the report: [] each when the run has no clinical table
+    def outcome_tables = ['biomarkers', 'associations', 'km', 'primary', 'irecist', 'multivariable', 'validation']
+    ch_outcome = outcome_tables.collectEntries { [(it): Channel.value([])] }
     if (params.clinical) {
         OUTCOME(afterPreflight(samplesheet, clinical), ch_tmb, ch_ctdna, IMMUNE_BLOOD.out.ihc, IMMUNE_BLOOD.out.labs)
         ch_rejects = ch_rejects.mix(OUTCOME.out.rejects)
         ch_versions = ch_versions.mix(OUTCOME.out.versions)
+        ch_outcome = [biomarkers: OUTCOME.out.biomarkers, associations: OUTCOME.out.associations,
+                      km: OUTCOME.out.km, primary: OUTCOME.out.primary, irecist: OUTCOME.out.irecist,
+                      multivariable: OUTCOME.out.multivariable, validation: OUTCOME.out.validation]
     }
 
     // Gated on pre-flight: a refused run collects no rejects (and starts no other task).
     COLLECT_REJECTS(samplesheet.combine(ch_rejects.toSortedList { a, b -> a.name <=> b.name }.map { [it] })
                                .map { sheet, tables -> tables })
     ch_versions = ch_versions.mix(COLLECT_REJECTS.out.versions)
-
-    // The report needs the per-patient table: a batch without --clinical has none and says so.
-    if (params.clinical) {
-        REPORT(OUTCOME.out.biomarkers, OUTCOME.out.associations, OUTCOME.out.km, OUTCOME.out.primary,
-               OUTCOME.out.irecist,
-               OUTCOME.out.multivariable, OUTCOME.out.validation,
-               ch_ctdna.ifEmpty([]), ch_dynamics.ifEmpty([]), ch_cn.ifEmpty([]),
-               COLLECT_REJECTS.out.table, params_json)
-        ch_versions = ch_versions.mix(REPORT.out.versions)
-    }
 
     // QC view (runs with a sequencing stage): per-sample QC tables, then MultiQC over them
     // and the run's software versions
@@ -97,6 +94,16 @@ workflow STEREOSARC {
         ch_versions = ch_versions.mix(QC_TABLES.out.versions)
         ch_qc_tables = QC_TABLES.out.tmb.mix(QC_TABLES.out.ctdna)
     }
+
+    // Every run has a report (header, QC, ctDNA, TMB; the clinical sections when --clinical)
+    REPORT(ch_outcome.biomarkers, ch_outcome.associations, ch_outcome.km, ch_outcome.primary,
+           ch_outcome.irecist, ch_outcome.multivariable, ch_outcome.validation,
+           ch_ctdna.ifEmpty([]), ch_dynamics.ifEmpty([]), ch_cn.ifEmpty([]), ch_tmb.ifEmpty([]),
+           qc_view ? QC_TABLES.out.tmb.ifEmpty([]) : Channel.value([]),
+           qc_view ? QC_TABLES.out.ctdna.ifEmpty([]) : Channel.value([]),
+           COLLECT_REJECTS.out.table, params_json,
+           file("${projectDir}/nextflow_schema.json", checkIfExists: true), reportRevision())
+    ch_versions = ch_versions.mix(REPORT.out.versions)
 
     // pipeline_info/software_versions.yml: one entry per process (its first task's: the tasks
     // of a process share one environment), sorted; MultiQC, which reads it, is the last task
@@ -112,6 +119,13 @@ workflow STEREOSARC {
 
     emit:
     versions = ch_versions
+}
+
+// The git revision in the report header: Nextflow's for a pulled pipeline, else the checkout's
+def reportRevision() {
+    if (workflow.commitId) { return workflow.commitId }
+    def git = ['git', '-C', projectDir.toString(), 'rev-parse', '--short=12', 'HEAD'].execute()
+    git.waitFor() == 0 ? git.text.trim() : ''
 }
 
 def workflowVersions() {

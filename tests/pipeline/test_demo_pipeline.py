@@ -52,7 +52,8 @@ def test_every_cohort_table_exists_is_non_empty_and_schema_valid(first_run):
         validate_frame(table, schema)
     assert (cohort / "biomarkers.parquet").stat().st_size > 0
     html = (launch / "results" / "report" / "report.html").read_text()
-    assert "<img" in html and "data:image/png;base64," in html
+    assert "<figure><svg " in html and "<img" not in html
+    assert html.index("<h2>Primary endpoint") < html.index("<h2>Arm comparison")
 
 
 def test_qc_view_has_a_row_per_sample_and_a_multiqc_report(first_run, demo):
@@ -235,6 +236,9 @@ def test_ctdna_only_batch_is_a_normal_run(small_demo, tmp_path):
         "COLLECT_REJECTS",
         "QC_TABLES",
         "MULTIQC",
+        "REPORT",
     }
     assert (tmp_path / "results" / "qc" / "ctdna_qc.tsv").exists()
+    html = (tmp_path / "results" / "report" / "report.html").read_text()
+    assert "<h2>ctDNA</h2>" in html and "Sections absent: primary endpoint" in html
     assert not (tmp_path / "results" / "qc" / "tmb_qc.tsv").exists()

@@ -27,7 +27,7 @@ def test_qupath_only_batch_runs_the_ihc_stage(small_demo, tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     steps = set(latest_trace(tmp_path / "results")["step"])
-    assert steps == {"VALIDATE", "IHC_MARKERS", "COLLECT_REJECTS"}
+    assert steps == {"VALIDATE", "IHC_MARKERS", "COLLECT_REJECTS", "REPORT"}  # a report every run
     assert (
         ihc_main(
             [

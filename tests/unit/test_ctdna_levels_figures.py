@@ -93,3 +93,24 @@ def test_pon_ratios_drawn_equal_the_leave_one_out_calls():
     drawn = figures.pon_gene_log2(table)
     assert sorted(drawn.index) == sorted(pon)
     assert drawn.to_dict() == pytest.approx(calls.loc[pon].to_dict(), abs=1e-12)
+
+
+def test_trajectories_by_arm_keep_every_patient_and_label_none():
+    """One panel per arm, patients without an arm in their own panel; no per-patient text."""
+    figure = figures.trajectories_figure(_ctdna(), {"P1": "SBRT", "P2": "SBRT + atezolizumab"})
+    titles = [axis.get_title() for axis in figure.axes]
+    assert titles == [
+        "SBRT (1 patients)",
+        "SBRT + atezolizumab (1 patients)",
+        f"{figures.ARM_UNKNOWN} (1 patients)",
+    ]
+    lines = [line for axis in figure.axes for line in axis.lines if line.get_linestyle() == "-"]
+    assert len(lines) == 3 and not any(axis.texts for axis in figure.axes)
+    assert figure.axes[0].get_legend() is None
+
+
+def test_mdm2_figure_has_no_sample_labels_and_the_run_threshold():
+    axis = figures.mdm2_figure(_ctdna(), _cn(), amp_log2=0.35).axes[0]
+    labels = [tick.get_text() for tick in axis.get_xticklabels()]
+    assert labels == ["PoN", "baseline", "month6", "relapse"]
+    assert [line.get_ydata()[0] for line in axis.lines] == [0.35]  # the dashed threshold

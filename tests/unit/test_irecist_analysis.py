@@ -83,3 +83,15 @@ def test_report_section_says_no_data_when_no_patient_has_ipfs():
         report.ReportInputs(cohort(), {"irecist": irecist_analysis.analyse(cohort())})
     )
     assert "Pseudo-progressions" in full and "RECIST \\ iRECIST" in full
+    cox = pd.DataFrame(
+        {
+            "analysis": ["cox_arm"],
+            "endpoint": ["ipfs"],
+            "estimate": [0.6290],
+            "ci_low": [0.3781],
+            "ci_high": [1.0674],
+            "p_value": [0.08563],
+        }  # fmt: skip
+    )
+    assert report_irecist.ipfs_effect(cox) == "HR 0.63 (0.38-1.07), p = 0.0856 (Cox, stratified)"
+    assert report_irecist.ipfs_effect(cox.assign(estimate=np.nan)) == ""

@@ -54,8 +54,9 @@ def test_full_report_is_self_contained_with_figures(tmp_path):
             params={"seed": 7},
         )
     )
-    images = re.findall(r'<img alt="figure" src="data:image/png;base64,', html)
+    images = re.findall(r"<figure><svg ", html)
     assert len(images) >= 5  # missingness, arm KM, forest, biomarker KM, trajectories
+    assert "<img" not in html and 'xlink:href="http' not in html
     assert not re.search(r'(src|href)="(http|/|file:)', html)
     assert "&lt; 100 cells" in html and "seed 7" in html
 
@@ -136,16 +137,16 @@ def test_primary_endpoint_and_prognostic_predictive_sections(tmp_path):
             frame, {"associations": table, "km": km, "primary": primary.analyse(frame)}
         )
     )
-    assert "Primary endpoint: PFS rate at 6 months" in html
+    assert "Primary endpoint: 6-month PFS rate" in html
     assert "No data: primary_endpoint.tsv" not in html
     section = html.split("Prognostic vs predictive")[1].split("<h2>")[0]
-    assert "data:image/png;base64," in section
+    assert "<svg " in section
     summary = report_tables.prognostic_predictive(table)
     cox = table[(table["family"] == "biomarker") & (table["method"] == "cox_stratified")]
     assert list(summary["biomarker"]) == list(cox["biomarker"])
     fitted = table[(table["method"] == "cox_interaction") & table["estimate"].notna()].iloc[0]
     ratio = summary.set_index("biomarker").loc[fitted["biomarker"], "ratio of HRs"]
-    assert ratio.startswith(f"{fitted['estimate']:.3g} (")
+    assert ratio.startswith(f"{fitted['estimate']:.2f} (")
     html = report.render(report.ReportInputs(frame, {"associations": table, "km": km}))
     assert "No data: primary_endpoint.tsv not given" in html
 
