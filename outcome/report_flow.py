@@ -120,6 +120,8 @@ def group_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
         }  # the reason (one text per code) last: the column that wraps
         present = {k: v for k, v in columns.items() if v[0] in rejects}
         grouped = rejects.groupby(keys, dropna=False).agg(**present).reset_index()
+        if "example detail" in grouped:  # a code whose rows carry no detail: blank, not "None"
+            grouped["example detail"] = grouped["example detail"].fillna("")
         rank = grouped["severity"].map(order).fillna(len(order))
         return (
             grouped.assign(_rank=rank)

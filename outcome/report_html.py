@@ -74,6 +74,8 @@ def table(frame: pd.DataFrame, float_format: str = "{:.4g}") -> str:
     frame = frame.loc[:, [not frame[c].isna().all() for c in frame.columns]]
     if frame.empty and not len(frame.columns):
         return ""
+    text_columns = frame.select_dtypes(include="object").columns  # None there prints "None"
+    frame = frame.assign(**{c: frame[c].where(frame[c].notna(), NA_TEXT) for c in text_columns})
     text = frame.to_html(
         index=False,
         escape=True,

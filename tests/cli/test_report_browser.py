@@ -93,7 +93,12 @@ def _rejects() -> pd.DataFrame:
     )
 
 
-def _check(path, sections: tuple[str, ...]) -> dict:
+def check_in_browser(path, sections: tuple[str, ...]) -> dict:
+    """Load ``path`` in headless Chromium at VIEWPORT px: no console error, no element wider
+    than the viewport, every inline SVG figure sized, every title of ``sections`` present (also
+    called by the pipeline tests on the reports the pipeline wrote)."""
+    if report_browser.find_chromium() is None and not os.environ.get("CI"):
+        pytest.skip("chromium not installed (scripts/setup.sh --test-tools)")
     record = report_browser.probe(path, width=VIEWPORT)
     assert record["innerWidth"] == VIEWPORT
     assert record["errors"] == []
@@ -121,7 +126,7 @@ def test_full_report_renders_in_chromium(tmp_path):
     }
     path = tmp_path / "report.html"
     path.write_text(report.render(report.ReportInputs(frame, tables, params={"seed": SEED})))
-    record = _check(path, FULL_SECTIONS)
+    record = check_in_browser(path, FULL_SECTIONS)
     labels = {f["label"] for f in record["figures"]}
     assert {"PFS by arm", "forest plot", "ctDNA trajectories", "MDM2 in plasma"} <= labels
     titles = [s["title"] for s in record["sections"]]
@@ -140,7 +145,7 @@ def test_ctdna_only_batch_report_renders_in_chromium(tmp_path):
     tables = {"ctdna": _ctdna(["P1", "P2"]), "ctdna_qc": qc, "rejects": _rejects()}
     path = tmp_path / "report.html"
     path.write_text(report.render(report.ReportInputs(None, tables)))
-    _check(path, BATCH_SECTIONS)
+    check_in_browser(path, BATCH_SECTIONS)
 
 
 def test_probe_sees_an_overflowing_table_and_a_console_error(tmp_path):

@@ -16,6 +16,7 @@ import pysam
 import pytest
 
 from stereosarc.tables import read_output_table, validate_frame
+from tests.cli.test_report_browser import BATCH_SECTIONS, FULL_SECTIONS, check_in_browser
 from tests.crosscheck.rsurvival import R_MISSING, TIME_VARYING_SCRIPT, run_r
 from tests.pipeline.nf import (
     COHORT_LEVEL,
@@ -54,6 +55,7 @@ def test_every_cohort_table_exists_is_non_empty_and_schema_valid(first_run):
     html = (launch / "results" / "report" / "report.html").read_text()
     assert "<figure><svg " in html and "<img" not in html
     assert html.index("<h2>Primary endpoint") < html.index("<h2>Arm comparison")
+    check_in_browser(launch / "results" / "report" / "report.html", FULL_SECTIONS)
 
 
 def test_qc_view_has_a_row_per_sample_and_a_multiqc_report(first_run, demo):
@@ -241,4 +243,5 @@ def test_ctdna_only_batch_is_a_normal_run(small_demo, tmp_path):
     assert (tmp_path / "results" / "qc" / "ctdna_qc.tsv").exists()
     html = (tmp_path / "results" / "report" / "report.html").read_text()
     assert "<h2>ctDNA</h2>" in html and "Sections absent: primary endpoint" in html
+    check_in_browser(tmp_path / "results" / "report" / "report.html", BATCH_SECTIONS)
     assert not (tmp_path / "results" / "qc" / "tmb_qc.tsv").exists()

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 
-from outcome import figures_km, report, report_flow, report_header, report_models
+from outcome import figures_km, report, report_flow, report_header, report_html, report_models
 from outcome import report_format as fmt
 from outcome import report_html as h
 
@@ -297,3 +297,31 @@ def test_forest_plot_writes_hr_n_events_p_q_beside_each_point():
         assert all(cell in texts for cell in cells), cells
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert labels == ["PD-L1 CPS high", "TMB (log2)"]  # bottom to top
+
+
+def test_rejects_grouped_errors_first_and_a_missing_detail_is_blank():
+    rejects = pd.DataFrame(
+        {
+            "stage": ["labs", "labs", "ihc"],
+            "file": ["labs.csv", "labs.csv", "ihc.csv"],
+            "severity": ["excluded_by_rule", "excluded_by_rule", "error"],
+            "code": [
+                "lab_not_first_on_treatment",
+                "lab_not_first_on_treatment",
+                "unknown_patient",
+            ],
+            "reason": ["not the first on-treatment value", "not the first", "unknown patient"],
+            "detail": ["day 37", "day 40", None],
+        }
+    )
+    grouped = report_flow.group_rejects(rejects)
+    assert list(grouped["code"]) == ["unknown_patient", "lab_not_first_on_treatment"]
+    assert list(grouped["rows"]) == [1, 2]
+    assert list(grouped["example detail"]) == ["", "day 37"]
+
+
+def test_a_missing_text_value_is_an_empty_cell_not_none():
+    frame = pd.DataFrame({"term": ["arm", "tmb"], "hr": [0.8, np.nan], "note": [None, "x"]})
+    html = report_html.table(frame)
+    assert "None" not in html and "nan" not in html.lower()
+    assert "<td>0.8</td>" in html and "<td></td>" in html
