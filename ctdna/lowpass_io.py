@@ -40,6 +40,10 @@ def read_fixed_step_wig(path: str | Path) -> tuple[pd.DataFrame, int]:
         text = line.strip()
         if not text or text.startswith(("track", "#", "browser")):
             continue
+        if text.startswith("variableStep"):
+            raise CtdnaInputError(
+                f"{path} line {number}: variableStep WIG; expected HMMcopy's fixedStep bins"
+            )
         header = FIXED_STEP.match(text)
         if header:
             chrom, start, step = header.group(1), int(header.group(2)) - 1, int(header.group(3))
