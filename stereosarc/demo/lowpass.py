@@ -179,3 +179,24 @@ def plasma_records(
     records = pd.concat([records, *extra], ignore_index=True)
     records["tid"] = records["chrom"].map({chrom: i for i, chrom in enumerate(contigs)})
     return records.sort_values(["tid", "pos", "name"], kind="stable").reset_index(drop=True)
+
+
+def binned_fragments(
+    fragments: pd.DataFrame, sequences: dict[str, str], bin_size: int
+) -> pd.DataFrame:
+    """The binned-count equivalent of a BAM (no reads written): per bin chrom, start, end,
+    fragments (by leftmost base) and the bin's GC fraction over A/C/G/T (NA without bases)."""
+    frames = []
+    for chrom, sequence in sequences.items():
+        starts = np.arange(0, len(sequence), bin_size)
+        ends = np.minimum(starts + bin_size, len(sequence))
+        here = fragments.loc[fragments["chrom"] == chrom, "start"].to_numpy()
+        counts = np.bincount(here // bin_size, minlength=len(starts))
+        gc = []
+        for start, end in zip(starts, ends):
+            piece = sequence[start:end]
+            acgt = len(piece) - piece.count("N")
+            gc.append((piece.count("G") + piece.count("C")) / acgt if acgt else np.nan)
+        frames.append(pd.DataFrame({"chrom": chrom, "start": starts, "end": ends,
+                                    "fragments": counts, "gc": gc}))  # fmt: skip
+    return pd.concat(frames, ignore_index=True).assign(mappability=np.nan)
