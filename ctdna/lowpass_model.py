@@ -15,7 +15,9 @@ normal DNA; no subclonal component yet).
 - Detection: LR = 2 (l_prof(p_hat) - l(0)); p = 0 makes every state's ratio 0, so l(0) is
   the no-tumour model. The null distribution of LR is not chi-square (boundary, state
   choice), so the threshold is its ``1 - ALPHA`` quantile over NULL_REPLICATES ratio sets
-  drawn N(0, sigma^2) with the sample's bins and sigma (seeded): detected = LR > threshold.
+  drawn N(0, sigma^2) with the sample's bins and sigma (seeded), raised to the largest LR of
+  the PoN donors each tested against the other donors (``donor_lr``, leave-one-out: real
+  no-tumour ratios keep structure an iid null lacks): detected = LR > threshold.
 - LoD (95 %): the tumour fraction at which a reference tumour, a one-copy gain over the
   first REFERENCE_ALTERED_SHARE of the modelled bins, is detected with probability 0.95.
   Its expected LR is taken as the LR of the noise-free ratios (the model's mu for that
@@ -184,10 +186,27 @@ def _no_fit(reason: str, n_bins: int, sigma: float = float("nan")) -> LowpassFit
                       pd.DataFrame(columns=SEGMENT_COLUMNS))  # fmt: skip
 
 
-def fit_sample(ratios: pd.DataFrame, seed: int = SEED) -> LowpassFit:
-    """Tumour fraction, interval, ploidy, detection and LoD of one sample (docstring)."""
-    usable = ratios[(contig_kind(ratios["chrom"]) == "autosome") & ratios["log2_ratio"].notna()]
-    usable = usable.reset_index(drop=True)
+def _usable(ratios: pd.DataFrame) -> pd.DataFrame:
+    autosomal = contig_kind(ratios["chrom"]) == "autosome"
+    return ratios[autosomal & ratios["log2_ratio"].notna()].reset_index(drop=True)
+
+
+def donor_lr(donor_ratios: dict[str, pd.DataFrame]) -> float:
+    """The largest LR of the PoN donors' leave-one-out ratios (0 without donors)."""
+    statistics = [0.0]
+    for ratios in donor_ratios.values():
+        usable = _usable(ratios)
+        r, chromosome = usable["log2_ratio"].to_numpy(float), usable["chrom"].to_numpy()
+        sigma = lowpass_hmm.noise_sd(r, chromosome)
+        if len(usable) >= MIN_MODEL_BINS and sigma > 0:
+            statistics.append(_likelihood_ratio(r, chromosome, sigma, *_grid()))
+    return max(statistics)
+
+
+def fit_sample(ratios: pd.DataFrame, seed: int = SEED, donors: float = 0.0) -> LowpassFit:
+    """Tumour fraction, interval, ploidy, detection and LoD of one sample (docstring);
+    ``donors``: ``donor_lr`` of the PoN, the floor of the detection threshold."""
+    usable = _usable(ratios)
     if len(usable) < MIN_MODEL_BINS:
         return _no_fit(f"{len(usable)} usable autosomal bins (< {MIN_MODEL_BINS})", len(usable))
     r = usable["log2_ratio"].to_numpy(float)
@@ -202,7 +221,7 @@ def fit_sample(ratios: pd.DataFrame, seed: int = SEED) -> LowpassFit:
     p_hat, low, high = profile_interval(profiled)
     best = int(np.argmax(loglik))
     states = lowpass_hmm.viterbi(r, chromosome, mu[best], sigma, int(reference[best]))
-    threshold = null_threshold(chromosome, sigma, seed)
+    threshold = max(null_threshold(chromosome, sigma, seed), donors)
     statistic = float(2 * (profiled.max() - profiled[0]))
     return LowpassFit(
         tumour_fraction=p_hat, ci_low=low, ci_high=high,

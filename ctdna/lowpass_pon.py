@@ -15,7 +15,9 @@ Sample ratio: ``log2_ratio`` = sample log2 corrected depth - pon_median_log2 on 
 unmasked in both; ``reference`` = 'pon'. Without a PoN (ichorCNA allows it):
 log2_ratio = log2 corrected depth, ``reference`` = 'none': the ratio is then relative to the
 sample's own median and keeps the bin-to-bin biases a PoN would remove.
-A PoN needs at least ``MIN_PON`` normals, all with the sample's bins.
+A PoN needs at least ``MIN_PON`` normals, all with the sample's bins. ``leave_one_out_ratios``
+gives each normal's ratios against the other normals: the no-tumour data the model's
+detection threshold is checked on (``lowpass_model``).
 """
 
 from __future__ import annotations
@@ -42,11 +44,12 @@ class PonTooSmallError(CtdnaInputError):
 @dataclass
 class PanelOfNormals:
     """Per bin (BIN_KEYS): pon_median_log2, pon_spread, pon_values (normals with a value) and
-    pon_mask_reason; ``size`` normals, their ``sexes``."""
+    pon_mask_reason; ``size`` normals, their ``sexes`` and normalised ``depths`` by name."""
 
     bins: pd.DataFrame
     size: int
     sexes: list[str | None]
+    depths: dict[str, SampleDepth]
 
 
 def _same_bins(reference: pd.DataFrame, other: pd.DataFrame, name: str) -> None:
@@ -75,20 +78,11 @@ def _pon_mask(median: pd.Series, spread: pd.Series, values: pd.Series, size: int
     return reasons
 
 
-def build_pon(normals: dict[str, pd.DataFrame]) -> PanelOfNormals:
-    """The panel of normals from each normal's per-bin table (ctdna-bin), keyed by sample."""
-    if len(normals) < MIN_PON:
-        raise PonTooSmallError(
-            f"panel of normals has {len(normals)} sample(s); at least {MIN_PON} are needed "
-            "(median and MAD per bin); add normals or run without a PoN"
-        )
-    names = sorted(normals)
-    first = normals[names[0]].reset_index(drop=True)
-    depths = []
-    for name in names:
-        _same_bins(first, normals[name], name)
-        depths.append(normalise_sample(normals[name]))
-    matrix = np.column_stack([d.bins["log2_depth"].to_numpy() for d in depths])
+def combine(depths: dict[str, SampleDepth]) -> PanelOfNormals:
+    """The panel of normals from normalised normals (same bins), keyed by sample."""
+    names = sorted(depths)
+    first = depths[names[0]].bins
+    matrix = np.column_stack([depths[name].bins["log2_depth"].to_numpy() for name in names])
     values = np.isfinite(matrix).sum(axis=1)
     rows = values > 0
     median, spread = np.full(len(matrix), np.nan), np.full(len(matrix), np.nan)
@@ -98,7 +92,28 @@ def build_pon(normals: dict[str, pd.DataFrame]) -> PanelOfNormals:
     reasons = _pon_mask(table["pon_median_log2"], table["pon_spread"], table["pon_values"],
                         len(names), contig_kind(table["chrom"]))  # fmt: skip
     return PanelOfNormals(table.assign(pon_mask_reason=reasons), len(names),
-                          [d.sex for d in depths])  # fmt: skip
+                          [depths[name].sex for name in names], depths)  # fmt: skip
+
+
+def build_pon(normals: dict[str, pd.DataFrame]) -> PanelOfNormals:
+    """The panel of normals from each normal's per-bin table (ctdna-bin), keyed by sample."""
+    if len(normals) < MIN_PON:
+        raise PonTooSmallError(
+            f"panel of normals has {len(normals)} sample(s); at least {MIN_PON} are needed "
+            "(median and MAD per bin); add normals or run without a PoN"
+        )
+    first = normals[min(normals)].reset_index(drop=True)
+    for name, bins in normals.items():
+        _same_bins(first, bins, name)
+    return combine({name: normalise_sample(bins) for name, bins in normals.items()})
+
+
+def leave_one_out_ratios(pon: PanelOfNormals) -> dict[str, pd.DataFrame]:
+    """Each normal's log2 ratios against the panel of the other normals (its null data)."""
+    return {
+        name: log2_ratios(depth, combine({n: d for n, d in pon.depths.items() if n != name}), name)
+        for name, depth in pon.depths.items()
+    }
 
 
 def log2_ratios(sample: SampleDepth, pon: PanelOfNormals | None, name: str) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Binned-count equivalents from stereosarc.demo.lowpass (no BAM: ctdna-bin is checked against
 samtools separately): a reduced genome of 8 autosomes x 4 Mb + chrX 2 Mb + chrY 1 Mb in
 100 kb bins (~310 modelled bins, i.e. 10x fewer than the 1 Mb bins of a real genome); PoN of
-6 donors (3 female, 3 male) at the sample's depth; tumour profile: an arm-level gain
+6 donors (3 female, 3 male) at the sample's depth, whose leave-one-out LRs floor the
+detection threshold; tumour profile: an arm-level gain
 (chr1 p), a whole-chromosome loss (chr2), a focal 5-copy gain (0.5 Mb) and a 2 Mb gain, in a
 female; TF in {0, 0.01, 0.03, 0.05, 0.1, 0.2, 0.5}; depth 0.1x and 0.5x.
 Prints a markdown table: per (depth, TF), the share detected, the median TF estimate, the
@@ -40,6 +41,7 @@ def run_depth(rng, sequences, depth: float, replicates: int) -> list[str]:
         return lowpass.binned_fragments(fragments, sequences, BIN)
 
     pon = lowpass_pon.build_pon({f"N{i}": sample(("female", "male")[i % 2]) for i in range(6)})
+    donors = lowpass_model.donor_lr(lowpass_pon.leave_one_out_ratios(pon))
     rows = []
     for truth in FRACTIONS:
         fits, seconds = [], []
@@ -48,7 +50,7 @@ def run_depth(rng, sequences, depth: float, replicates: int) -> list[str]:
                 lowpass_norm.normalise_sample(sample("female", truth)), pon, "T"
             )
             start = time.perf_counter()
-            fits.append(lowpass_model.fit_sample(ratios))
+            fits.append(lowpass_model.fit_sample(ratios, donors=donors))
             seconds.append(time.perf_counter() - start)
         estimate = np.array([f.tumour_fraction for f in fits])
         within = np.abs(estimate - truth) <= 0.25 * truth if truth else estimate == 0

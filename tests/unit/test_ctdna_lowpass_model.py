@@ -6,6 +6,7 @@ simulated samples (stereosarc.demo.lowpass binned-count equivalents, seed printe
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -104,17 +105,19 @@ def simulation():
         return lowpass.binned_fragments(fragments, sequences, 100_000)
 
     pon = lowpass_pon.build_pon({f"N{i}": sample(("female", "male")[i % 2]) for i in range(6)})
+    donor_ratios = lowpass_pon.leave_one_out_ratios(pon)
+    donors = lowpass_model.donor_lr(donor_ratios)
 
     def fit(tumour_fraction, sex="female"):
         depth = lowpass_norm.normalise_sample(sample(sex, tumour_fraction))
-        return lowpass_model.fit_sample(lowpass_pon.log2_ratios(depth, pon, "T"))
+        return lowpass_model.fit_sample(lowpass_pon.log2_ratios(depth, pon, "T"), donors=donors)
 
-    return fit
+    return SimpleNamespace(fit=fit, donor_ratios=donor_ratios, donors=donors)
 
 
 @pytest.mark.parametrize("truth", [0.2, 0.5])
 def test_tumour_fraction_is_recovered_within_25_percent(simulation, truth):
-    fit = simulation(truth)
+    fit = simulation.fit(truth)
     assert fit.detected and fit.reference_cn == 2
     assert fit.tumour_fraction == pytest.approx(truth, rel=0.25)
     assert fit.ci_low <= fit.tumour_fraction <= fit.ci_high and fit.ci_high - fit.ci_low < 0.2
@@ -124,7 +127,17 @@ def test_tumour_fraction_is_recovered_within_25_percent(simulation, truth):
 
 
 def test_no_tumour_is_not_detected(simulation):
-    fit = simulation(0.0, sex="male")
+    fit = simulation.fit(0.0, sex="male")
     assert not fit.detected and fit.lr_statistic < fit.threshold
     assert fit.ci_low == 0.0  # the interval includes 0 (and a copy-neutral tumour: no upper)
     assert 0 < fit.lod < 0.3
+
+
+def test_pon_donors_against_the_others_floor_the_threshold(simulation):
+    assert set(simulation.donor_ratios) == {f"N{i}" for i in range(6)}
+    for ratios in simulation.donor_ratios.values():
+        assert (ratios["pon_size"] == 5).all()  # each donor against the 5 others
+        assert abs(ratios["log2_ratio"].median()) < 0.05
+    fit = simulation.fit(0.0)
+    assert fit.threshold >= simulation.donors > 0
+    assert not fit.detected
