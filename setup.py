@@ -1,4 +1,5 @@
-"""Build of the compiled cores: ctdna-count's counting core (ctdna/_fragcore.c) and
+"""Build of the compiled cores: ctdna-count's counting core (ctdna/_fragcore.c), ctdna-bin's
+binning core (ctdna/_bincore.c) and
 tmb-calc's VCF body reader (tmb/_vcfcore*.c); the rest of the package metadata is in
 pyproject.toml.
 
@@ -20,6 +21,13 @@ setup(
         Extension(
             "ctdna._fragcore",
             sources=["ctdna/_fragcore.c", HTSBIND],
+            include_dirs=INCLUDE_DIRS,
+            depends=["stereosarc/_htsbind.h"],
+            extra_compile_args=WARNINGS,
+        ),
+        Extension(
+            "ctdna._bincore",  # ctdna-bin's per-bin fragment counts (low-pass WGS)
+            sources=["ctdna/_bincore.c", HTSBIND],
             include_dirs=INCLUDE_DIRS,
             depends=["stereosarc/_htsbind.h"],
             extra_compile_args=WARNINGS,
