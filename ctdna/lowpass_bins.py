@@ -35,12 +35,11 @@ import pandas as pd
 
 from ctdna import bincore, counting, io
 from ctdna.exceptions import ContigMismatchError, CtdnaInputError
+from ctdna.read_stats import LONG_FRAGMENT_BP, SHORT_FRAGMENT_BP
 
 LOG = logging.getLogger(__name__)
 DEFAULT_BIN_SIZE = 1_000_000  # ichorCNA's 1 Mb bins (Adalsteinsson et al., Nat Commun 2017)
 BIN_SIZE_CHOICES = (500_000, 1_000_000)  # issue 13: 1 Mb default, 500 kb option
-SHORT_RANGE = (90, 150)  # DELFI short fragments, bp inclusive (Cristiano et al. 2019)
-LONG_RANGE = (151, 220)  # DELFI long fragments, bp inclusive (Cristiano et al. 2019)
 # autosomes 1-22, X and Y, with or without the UCSC 'chr' prefix (GRCh37 '1', GRCh38 'chr1')
 PRIMARY_CONTIG = re.compile(r"(chr)?([1-9]|1[0-9]|2[0-2]|X|Y)")
 BIN_COLUMNS = ["chrom", "start", "end", "fragments", "short", "long"]
@@ -113,7 +112,7 @@ def bin_fragments(bam: str | Path, options: BinOptions = BinOptions()) -> pd.Dat
     try:
         raw = bincore.core().bin_fragments(
             str(bam), reference, contigs, options.bin_size, options.min_mapq,
-            counting.EXCLUDED_FLAGS, SHORT_RANGE, LONG_RANGE,
+            counting.EXCLUDED_FLAGS, SHORT_FRAGMENT_BP, LONG_FRAGMENT_BP,
         )  # fmt: skip
     except (OSError, ValueError) as err:
         raise CtdnaInputError(f"{bam}: {err}") from err

@@ -36,9 +36,10 @@ import pandas as pd
 
 from ctdna.counting import ReadFilter, call_core
 
-# DELFI fragment classes, bp inclusive (Cristiano et al. 2019, Nature 570:385, Methods; code
-# cancer-genomics/delfi_scripts 03-bin_compartments.r: short = widths 100-150, long = 151-220)
-SHORT_FRAGMENT_BP = (100, 150)
+# The project's fragment-size classes, bp inclusive (one home: ctdna-count and ctdna-bin):
+# short 90-150 bp, where tumour-derived cfDNA is enriched (Mouliere et al. 2018, Sci Transl Med
+# 10:eaat4921; DELFI's own scripts start at 100); long 151-220 bp (DELFI, Cristiano et al. 2019)
+SHORT_FRAGMENT_BP = (90, 150)
 LONG_FRAGMENT_BP = (151, 220)
 QUANTILES = (0.25, 0.5, 0.75)  # fragment_length_q25, median, q75
 

@@ -143,7 +143,7 @@ def test_fragment_lengths_equal_samtools_view_and_awk(generated, htslib):  # noq
     row = _counted(bam)
     lengths = _awk_lengths(bam, bed)
     q25, median, q75 = statistics.quantiles(lengths, n=4, method="inclusive")
-    short = sum(100 <= n <= 150 for n in lengths)
+    short = sum(90 <= n <= 150 for n in lengths)
     long = sum(151 <= n <= 220 for n in lengths)
     assert row["sized_fragments"] == len(lengths) < row["fragments"]
     assert row["fragment_length_median"] == pytest.approx(statistics.median(lengths))

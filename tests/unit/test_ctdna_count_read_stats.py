@@ -18,7 +18,7 @@ Targets [1000,1100) + [1100,1200) (touching), [1250,1300), [1500,1600) + [1550,1
 
 reads 16, duplicates 2, kept 10, fragments 6, lengths [130, 140, 160, 320]: median 150;
 R type 7 quartiles 137.5 (130 + 0.75 x 10) and 200 (160 + 0.25 x 160); short fraction:
-100-150 bp {130, 140} over 100-220 bp {130, 140, 160} = 2/3 (320 is in neither class).
+90-150 bp {130, 140} over 90-220 bp {130, 140, 160} = 2/3 (320 is in neither class).
 Index: 21 mapped records (all but the unmapped one), 1 unmapped.
 """
 
@@ -147,8 +147,8 @@ def test_length_summary_without_lengths_is_na_not_zero():
     )
     only_long = read_stats.length_summary(np.array([151, 220, 400]))
     assert only_long["short_fragment_fraction"] == 0.0
-    bounds = read_stats.length_summary(np.array([99, 100, 150, 221]))
-    assert bounds["short_fragment_fraction"] == 1.0  # 100 and 150 short; 99, 221 outside
+    bounds = read_stats.length_summary(np.array([89, 90, 150, 221]))
+    assert bounds["short_fragment_fraction"] == 1.0  # 90 and 150 short; 89, 221 outside
 
 
 def _count(tiny, *extra) -> int:
