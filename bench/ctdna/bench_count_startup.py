@@ -11,7 +11,8 @@ outputs with those of an earlier run of this script (e.g. the code before a chan
 PYTHONPATH pointing at its checkout).
 
 Usage: .venv/bin/python bench/ctdna/bench_count_startup.py --demo DEMO_DIR --work DIR
-       [--samples 20] [--group-size 10] [--compare EARLIER_WORK_DIR/ungrouped] [--no-grouped]
+       [--samples 20] [--plasma-only] [--group-size 10] [--compare EARLIER_WORK_DIR/ungrouped]
+       [--no-grouped]
 (DEMO_DIR from stereosarc-demo --outdir DEMO_DIR).
 """
 
@@ -29,13 +30,15 @@ from pathlib import Path
 COUNT_ARGS = ["--min-mapq", "20", "--min-baseq", "20"]  # conf/modules.config defaults
 
 
-def _samples(demo: Path, n_plasma: int) -> list[tuple[str, Path, list[tuple[str, Path]]]]:
+def _samples(
+    demo: Path, n_plasma: int, pon: bool = True
+) -> list[tuple[str, Path, list[tuple[str, Path]]]]:
     """(sample, BAM, tumours) as the CTDNA subworkflow pairs them (PoN: every tumour)."""
     with (demo / "samplesheet.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     tumours = sorted((r["sample"], r["patient"], demo / r["vcf"]) for r in rows if r["vcf"])
     plasma = [r for r in rows if r["type"] == "plasma"][:n_plasma]
-    plasma += [r for r in rows if r["type"] == "pon"]
+    plasma += [r for r in rows if r["type"] == "pon" and pon]
     return [
         (
             r["sample"],
@@ -106,13 +109,15 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20, help="plasma samples (+ every PoN)")
     parser.add_argument("--group-size", type=int, default=10)
     parser.add_argument("--compare", type=Path, help="ungrouped outputs of an earlier run")
+    parser.add_argument("--plasma-only", action="store_true", help="leave the PoN out")
     parser.add_argument("--no-grouped", action="store_true", help="ungrouped run only")
     args = parser.parse_args()
     command = [sys.executable, "-c", "import sys; from ctdna.count_cli import count_main; "
                "sys.exit(count_main())"]  # fmt: skip
-    samples = _samples(args.demo.resolve(), args.samples)
+    samples = _samples(args.demo.resolve(), args.samples, pon=not args.plasma_only)
     single = ungrouped(args.demo.resolve(), samples, args.work / "ungrouped", command)
-    print(f"{len(samples)} samples ({args.samples} plasma + PoN), python {sys.version.split()[0]}")
+    pon = "" if args.plasma_only else " + PoN"
+    print(f"{len(samples)} samples ({args.samples} plasma{pon}), python {sys.version.split()[0]}")
     print(f"ungrouped: {len(single)} tasks, median {statistics.median(single):.3f} CPU s per "
           f"task, {sum(single):.2f} CPU s in all")  # fmt: skip
     if args.compare:
