@@ -8,16 +8,21 @@ samples in one process, one after the other, each written exactly as by an ungro
 
 from __future__ import annotations
 
-import argparse
-import logging
-from pathlib import Path
+import os
 
-from ctdna import background as background_model
-from ctdna import counting, io
-from ctdna.count_command import CountOptions, count_sample
-from ctdna.count_manifest_io import read_count_manifest
-from ctdna.exceptions import CtdnaInputError
-from stereosarc.clikit import add_option_family, make_parser, options_from, run_cli
+BLAS_THREADS = "1"  # no BLAS call here; OpenBLAS would start a thread per core (tmb/process.py)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", BLAS_THREADS)  # before numpy loads, below
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from ctdna import background as background_model  # noqa: E402
+from ctdna import counting, io  # noqa: E402
+from ctdna.count_command import CountOptions, count_sample  # noqa: E402
+from ctdna.count_manifest_io import read_count_manifest  # noqa: E402
+from ctdna.exceptions import CtdnaInputError  # noqa: E402
+from stereosarc.clikit import add_option_family, make_parser, options_from, run_cli  # noqa: E402
 
 LOG = logging.getLogger("ctdna.count")
 EXAMPLE = (

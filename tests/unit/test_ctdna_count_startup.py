@@ -5,6 +5,7 @@ region (each lookup runs ``ldconfig -p`` in a child process)."""
 from __future__ import annotations
 
 import ctypes.util
+import os
 import subprocess
 import sys
 
@@ -81,3 +82,23 @@ def test_system_htslib_is_looked_up_once_per_process(argv, monkeypatch):
     finally:
         fragcore.system_htslib.cache_clear()
     assert calls == ["hts"]
+
+
+def test_ctdna_count_starts_one_openblas_thread(argv):
+    """No OpenBLAS worker thread per core (they spin at start-up): the console script sets
+    OPENBLAS_NUM_THREADS=1 before numpy loads unless the caller set it, so a run has as many
+    threads as one told OPENBLAS_NUM_THREADS=1 and one fewer than one told 2."""
+    code = (
+        "import os, sys; from ctdna.count_cli import count_main; code = count_main(sys.argv[1:]); "
+        "print(code, os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+
+    def run(**blas: str) -> list[str]:
+        command = [sys.executable, "-c", code, *argv]
+        done = subprocess.run(command, check=True, capture_output=True, text=True, env=env | blas)
+        return done.stdout.split()
+
+    default, one, two = run(), run(OPENBLAS_NUM_THREADS="1"), run(OPENBLAS_NUM_THREADS="2")
+    assert default == one and default[:2] == ["0", "1"]
+    assert two[:2] == ["0", "2"] and int(two[2]) == int(default[2]) + 1
