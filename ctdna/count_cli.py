@@ -150,13 +150,14 @@ def _count_manifest(args: argparse.Namespace) -> None:
         raise CtdnaInputError(f"--manifest: {', '.join(mixed)} given too (the manifest has them)")
     samples = read_count_manifest(args.manifest)
     folder = Path(args.out_dir or ".")
-    for number, entry in enumerate(samples, 1):
-        LOG.info("sample %s (%d of %d in %s)", entry.sample, number, len(samples), args.manifest)
-        options = _options(args, entry.sample, str(entry.bam), entry.tumours)
+    # every sample id and option checked before the first sample is counted
+    options = [_options(args, entry.sample, str(entry.bam), entry.tumours) for entry in samples]
+    for number, sample in enumerate(options, 1):
+        LOG.info("sample %s (%d of %d in %s)", sample.sample, number, len(samples), args.manifest)
         try:
-            _write(options, _output_paths(folder, entry.sample))
+            _write(sample, _output_paths(folder, sample.sample))
         except Exception:
-            LOG.error("counting sample %s of %s failed", entry.sample, args.manifest)
+            LOG.error("counting sample %s of %s failed", sample.sample, args.manifest)
             raise
 
 

@@ -8,11 +8,13 @@ user + system time of the process and its children (os.wait4), as the Nextflow t
 it; the median per task and per sample are printed. Every output of the grouped run is
 compared byte for byte with the ungrouped one. --compare DIR also compares the ungrouped
 outputs with those of an earlier run of this script (e.g. the code before a change, run with
-PYTHONPATH pointing at its checkout).
+PYTHONPATH pointing at its checkout). --ab-before DIR: instead, the first sample counted
+--rounds times by the code in DIR (as PYTHONPATH) and by this checkout, in turn (interleaved,
+so load changes on a shared machine hit both alike); median and minimum CPU of each.
 
 Usage: .venv/bin/python bench/ctdna/bench_count_startup.py --demo DEMO_DIR --work DIR
        [--samples 20] [--plasma-only] [--group-size 10] [--compare EARLIER_WORK_DIR/ungrouped]
-       [--no-grouped]
+       [--no-grouped] | --ab-before CHECKOUT_DIR [--rounds 15]
 (DEMO_DIR from stereosarc-demo --outdir DEMO_DIR).
 """
 
@@ -49,9 +51,9 @@ def _samples(
     ]
 
 
-def _run(argv: list[str]) -> float:
+def _run(argv: list[str], env: dict[str, str] | None = None) -> float:
     """CPU seconds (user + system, with children) of one ctdna-count process."""
-    process = subprocess.Popen(argv, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(argv, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     if status != 0:
         raise SystemExit(f"failed ({status}): {' '.join(argv)}")
@@ -102,6 +104,26 @@ def same_tables(left: Path, right: Path) -> tuple[int, list[str]]:
     return len(names), differ
 
 
+def interleaved(demo: Path, sample, work: Path, command: list[str], before: Path, rounds: int):
+    """Median and minimum CPU of one sample's task, code in ``before`` vs this checkout."""
+    now = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    envs = {"before": {**now, "PYTHONPATH": str(before)}, "after": now}
+    cpu: dict[str, list[float]] = {"before": [], "after": []}
+    for _ in range(rounds):
+        for name, env in envs.items():
+            out = work / name
+            out.mkdir(parents=True, exist_ok=True)
+            argv = [*command, "--bam", str(sample[1]), "--sample", sample[0]]
+            argv += [f"--tumour={t}={v}" for t, v in sample[2]] + _shared(demo, out / "v.yml")
+            argv += ["--out-sites", str(out / "s.tsv"), "--out-targets", str(out / "t.tsv")]
+            cpu[name].append(_run(argv, env))
+    for name, values in cpu.items():
+        print(f"{sample[0]} {name}: {rounds} runs, median {statistics.median(values):.3f}, "
+              f"min {min(values):.3f} CPU s")  # fmt: skip
+    n, differ = same_tables(work / "before", work / "after")
+    print(f"after vs before: {n} tables compared, differing: {differ or 'none'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", type=Path, required=True)
@@ -110,11 +132,17 @@ def main() -> None:
     parser.add_argument("--group-size", type=int, default=10)
     parser.add_argument("--compare", type=Path, help="ungrouped outputs of an earlier run")
     parser.add_argument("--plasma-only", action="store_true", help="leave the PoN out")
+    parser.add_argument("--ab-before", type=Path, help="checkout of the code before")
+    parser.add_argument("--rounds", type=int, default=15, help="with --ab-before")
     parser.add_argument("--no-grouped", action="store_true", help="ungrouped run only")
     args = parser.parse_args()
     command = [sys.executable, "-c", "import sys; from ctdna.count_cli import count_main; "
                "sys.exit(count_main())"]  # fmt: skip
     samples = _samples(args.demo.resolve(), args.samples, pon=not args.plasma_only)
+    if args.ab_before:
+        demo, before = args.demo.resolve(), args.ab_before.resolve()
+        interleaved(demo, samples[0], args.work, command, before, args.rounds)
+        return
     single = ungrouped(args.demo.resolve(), samples, args.work / "ungrouped", command)
     pon = "" if args.plasma_only else " + PoN"
     print(f"{len(samples)} samples ({args.samples} plasma{pon}), python {sys.version.split()[0]}")

@@ -110,6 +110,7 @@ def test_sample_without_tumours_has_empty_site_table_as_ungrouped(cohort):
         (["S1\t{S1}\t", "S1\t{S2}\t"], "row 3: sample 'S1' repeated"),
         (["S1\t\t"], "row 2, column bam: empty"),
         (["S1\t{S1}\tT1"], "row 2, column tumours"),
+        (["S1\t{S1}\t", "S-2/x\t{S2}\t"], "--sample 'S-2/x' does not match"),
         ([], "no sample row"),
     ],
 )
@@ -147,3 +148,10 @@ def test_failing_sample_fails_the_group_and_is_named(cohort, capsys):
     err = capsys.readouterr().err
     assert "counting sample S2 of" in err and "absent.bam: BAM file not found" in err
     assert (cohort["dir"] / "group" / "S1.site_counts.tsv").exists()  # earlier ones written
+
+
+def test_bad_sample_id_is_refused_before_any_sample_is_counted(cohort, capsys):
+    manifest = _manifest(cohort, [_row(cohort, "S1"), f"../S2\t{cohort['bams']['S2']}\t"])
+    assert _grouped(cohort, manifest) == 2
+    assert "does not match" in capsys.readouterr().err
+    assert not (cohort["dir"] / "group").exists()
