@@ -8,10 +8,13 @@ samples in one process, one after the other, each written exactly as by an ungro
 
 from __future__ import annotations
 
+import gc
 import os
 
 BLAS_THREADS = "1"  # no BLAS call here; OpenBLAS would start a thread per core (tmb/process.py)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", BLAS_THREADS)  # before numpy loads, below
+_COLLECTING = gc.isenabled()
+gc.disable()  # no collection while pandas etc. load (they leave ~750 cyclic objects, kept)
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
@@ -23,6 +26,10 @@ from ctdna.count_command import CountOptions, count_sample  # noqa: E402
 from ctdna.count_manifest_io import read_count_manifest  # noqa: E402
 from ctdna.exceptions import CtdnaInputError  # noqa: E402
 from stereosarc.clikit import add_option_family, make_parser, options_from, run_cli  # noqa: E402
+
+gc.freeze()  # the modules' objects live until exit: out of the view of later collections
+if _COLLECTING:
+    gc.enable()
 
 LOG = logging.getLogger("ctdna.count")
 EXAMPLE = (

@@ -52,8 +52,10 @@ def _samples(
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> float:
-    """CPU seconds (user + system, with children) of one ctdna-count process."""
-    process = subprocess.Popen(argv, stderr=subprocess.DEVNULL, env=env)
+    """CPU seconds (user + system, with children) of one ctdna-count process, run from the
+    root folder: ``python -c`` puts the current folder first on sys.path, which would
+    otherwise shadow a PYTHONPATH checkout when run from the repository."""
+    process = subprocess.Popen(argv, stderr=subprocess.DEVNULL, env=env, cwd="/")
     _, status, usage = os.wait4(process.pid, 0)
     if status != 0:
         raise SystemExit(f"failed ({status}): {' '.join(argv)}")
@@ -109,6 +111,8 @@ def interleaved(demo: Path, sample, work: Path, command: list[str], before: Path
     now = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     envs = {"before": {**now, "PYTHONPATH": str(before)}, "after": now}
     cpu: dict[str, list[float]] = {"before": [], "after": []}
+    for name, env in envs.items():
+        print(f"{name}: code in {code_used(env)}")
     for _ in range(rounds):
         for name, env in envs.items():
             out = work / name
@@ -122,6 +126,13 @@ def interleaved(demo: Path, sample, work: Path, command: list[str], before: Path
               f"min {min(values):.3f} CPU s")  # fmt: skip
     n, differ = same_tables(work / "before", work / "after")
     print(f"after vs before: {n} tables compared, differing: {differ or 'none'}")
+
+
+def code_used(env: dict[str, str] | None = None) -> str:
+    """The folder of the ctdna package a child process imports (which checkout is timed)."""
+    argv = [sys.executable, "-c", "import ctdna; print(ctdna.__file__)"]
+    found = subprocess.run(argv, env=env, cwd="/", capture_output=True, text=True, check=True)
+    return str(Path(found.stdout.strip()).parent.parent)
 
 
 def main() -> None:
@@ -138,11 +149,13 @@ def main() -> None:
     args = parser.parse_args()
     command = [sys.executable, "-c", "import sys; from ctdna.count_cli import count_main; "
                "sys.exit(count_main())"]  # fmt: skip
+    args.work = args.work.resolve()
     samples = _samples(args.demo.resolve(), args.samples, pon=not args.plasma_only)
     if args.ab_before:
         demo, before = args.demo.resolve(), args.ab_before.resolve()
         interleaved(demo, samples[0], args.work, command, before, args.rounds)
         return
+    print(f"code in {code_used()}")
     single = ungrouped(args.demo.resolve(), samples, args.work / "ungrouped", command)
     pon = "" if args.plasma_only else " + PoN"
     print(f"{len(samples)} samples ({args.samples} plasma{pon}), python {sys.version.split()[0]}")

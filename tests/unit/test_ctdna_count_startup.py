@@ -102,3 +102,11 @@ def test_ctdna_count_starts_one_openblas_thread(argv):
     default, one, two = run(), run(OPENBLAS_NUM_THREADS="1"), run(OPENBLAS_NUM_THREADS="2")
     assert default == one and default[:2] == ["0", "1"]
     assert two[:2] == ["0", "2"] and int(two[2]) == int(default[2]) + 1
+
+
+def test_garbage_collection_is_on_again_after_the_imports():
+    """The console script loads its modules with the cyclic collector off (start-up cost)
+    and turns it back on for the counting."""
+    code = "import gc; import ctdna.count_cli; print(gc.isenabled(), gc.get_freeze_count() > 0)"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["True", "True"]
