@@ -1,24 +1,51 @@
 """ctdna-count: count one plasma (or PoN) BAM at the tumour sites and per capture target.
 
 Thin: parse, build ctdna.count_command.CountOptions, call ctdna.count_command.count_sample,
-write the per-sample tables (method: docs/ctdna_counting.md).
+write the per-sample tables (method: docs/ctdna_counting.md). ``--manifest`` counts several
+samples in one process, one after the other, each written exactly as by an ungrouped run
+(ctdna.count_manifest_io; docs/running.md, "Grouped ctDNA counting").
 """
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
+import gc
+import os
 
-from ctdna import background as background_model
-from ctdna import counting, io
-from ctdna.count_command import CountOptions, count_sample
-from stereosarc.clikit import add_option_family, make_parser, options_from, run_cli
+BLAS_THREADS = "1"  # no BLAS call here; OpenBLAS would start a thread per core (tmb/process.py)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", BLAS_THREADS)  # before numpy loads, below
+_COLLECTING = gc.isenabled()
+gc.disable()  # no collection while pandas etc. load (they leave ~750 cyclic objects, kept)
 
+import argparse  # noqa: E402
+import logging  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from ctdna import background as background_model  # noqa: E402
+from ctdna import counting, io  # noqa: E402
+from ctdna.count_command import CountOptions, count_sample  # noqa: E402
+from ctdna.count_manifest_io import read_count_manifest  # noqa: E402
+from ctdna.exceptions import CtdnaInputError  # noqa: E402
+from stereosarc.clikit import add_option_family, make_parser, options_from, run_cli  # noqa: E402
+
+gc.freeze()  # the modules' objects live until exit: out of the view of later collections
+if _COLLECTING:
+    gc.enable()
+
+LOG = logging.getLogger("ctdna.count")
 EXAMPLE = (
     "ctdna-count --bam P01-B.bam --sample P01-B --tumour P01-T=P01-T.vcf.gz "
     "--targets ctdna_targets.bed --out-sites P01-B.site_counts.tsv "
     "--out-targets P01-B.target_depth.tsv"
 )
+OUTPUT_SUFFIXES = {  # table -> file name suffix after the sample id (the Nextflow module's)
+    "sites": "site_counts.tsv",
+    "targets": "target_depth.tsv",
+    "background": "background.tsv",
+    "rejects": "rejects_count.tsv",
+    "read_stats": "read_stats.tsv",
+}
+ONE_SAMPLE = ("bam", "sample", "out_sites", "out_targets")  # needed without --manifest
+PER_SAMPLE = (*ONE_SAMPLE, "tumour", "out_background", "out_rejects", "out_read_stats")
 
 
 def count_parser() -> argparse.ArgumentParser:
@@ -26,8 +53,20 @@ def count_parser() -> argparse.ArgumentParser:
     parser = make_parser(
         "ctdna-count", "Count plasma fragments at tumour sites and per target.", EXAMPLE
     )
-    parser.add_argument("--bam", required=True, help="plasma/PoN BAM or CRAM, indexed")
-    parser.add_argument("--sample", required=True, help="sample id (written in every row)")
+    parser.add_argument("--bam", help="plasma/PoN BAM or CRAM, indexed")
+    parser.add_argument("--sample", help="sample id (written in every row)")
+    parser.add_argument(
+        "--manifest",
+        metavar="TSV",
+        help="count several samples in one process: columns sample, bam, tumours "
+        "(TUMOUR_ID=VCF items separated by ';'); instead of --bam, --sample, --tumour and "
+        "--out-*; outputs SAMPLE.site_counts.tsv etc. in --out-dir",
+    )
+    parser.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help="with --manifest: folder of the per-sample tables (default: current directory)",
+    )
     parser.add_argument(
         "--tumour",
         action="append",
@@ -60,8 +99,8 @@ def count_parser() -> argparse.ArgumentParser:
         help="background: skip positions with a non-reference allele at or "
         "above this fraction (default: %(default)s)",
     )
-    parser.add_argument("--out-sites", required=True, help="site counts TSV")
-    parser.add_argument("--out-targets", required=True, help="target depth TSV")
+    parser.add_argument("--out-sites", help="site counts TSV")
+    parser.add_argument("--out-targets", help="target depth TSV")
     parser.add_argument(
         "--out-background",
         help="sample error background TSV (default: SAMPLE.background.tsv beside --out-sites)",
@@ -82,28 +121,65 @@ def count_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _options(args: argparse.Namespace) -> CountOptions:
+def _options(args: argparse.Namespace, sample: str, bam: str, tumours: tuple) -> CountOptions:
+    """The options of one sample: its id, BAM and tumours, the run's other arguments."""
+    per_sample = argparse.Namespace(**{**vars(args), "sample": sample, "bam": bam})
     return options_from(
-        CountOptions,
-        args,
-        tumours=tuple(io.parse_tumour_arg(value) for value in args.tumour),
-        background=not args.no_background,
+        CountOptions, per_sample, tumours=tumours, background=not args.no_background
     )
 
 
-def _count(args: argparse.Namespace) -> None:
-    tables = count_sample(_options(args))
-    folder = Path(args.out_sites).parent
-    paths = {
-        "sites": args.out_sites,
-        "targets": args.out_targets,
-        "background": args.out_background or folder / f"{args.sample}.background.tsv",
-        "rejects": args.out_rejects or folder / f"{args.sample}.rejects_count.tsv",
-        "read_stats": args.out_read_stats or folder / f"{args.sample}.read_stats.tsv",
-    }
+def _write(options: CountOptions, paths: dict) -> None:
+    """Count one sample and write its tables to ``paths`` (table -> file)."""
+    tables = count_sample(options)
     io.write_counts(
         tables.sites, tables.targets, tables.background, tables.rejects, paths, tables.read_stats
     )
+
+
+def _count_one(args: argparse.Namespace) -> None:
+    missing = [f"--{name.replace('_', '-')}" for name in ONE_SAMPLE if not getattr(args, name)]
+    if missing:
+        raise CtdnaInputError(f"{', '.join(missing)} required (or --manifest)")
+    tumours = tuple(io.parse_tumour_arg(value) for value in args.tumour)
+    folder = Path(args.out_sites).parent
+    given = {"sites": args.out_sites, "targets": args.out_targets}
+    given |= {"background": args.out_background, "rejects": args.out_rejects}
+    given["read_stats"] = args.out_read_stats
+    default = _output_paths(folder, args.sample)
+    paths = {table: given[table] or default[table] for table in OUTPUT_SUFFIXES}
+    _write(_options(args, args.sample, args.bam, tumours), paths)
+
+
+def _count_manifest(args: argparse.Namespace) -> None:
+    mixed = [f"--{name.replace('_', '-')}" for name in PER_SAMPLE if getattr(args, name)]
+    if mixed:
+        raise CtdnaInputError(f"--manifest: {', '.join(mixed)} given too (the manifest has them)")
+    samples = read_count_manifest(args.manifest)
+    folder = Path(args.out_dir or ".")
+    # every sample id and option checked before the first sample is counted
+    options = [_options(args, entry.sample, str(entry.bam), entry.tumours) for entry in samples]
+    for number, sample in enumerate(options, 1):
+        LOG.info("sample %s (%d of %d in %s)", sample.sample, number, len(samples), args.manifest)
+        try:
+            _write(sample, _output_paths(folder, sample.sample))
+        except Exception:
+            LOG.error("counting sample %s of %s failed", sample.sample, args.manifest)
+            raise
+
+
+def _output_paths(folder: Path, sample: str) -> dict[str, Path]:
+    """The per-sample tables in ``folder``, named as by the Nextflow module."""
+    return {table: folder / f"{sample}.{suffix}" for table, suffix in OUTPUT_SUFFIXES.items()}
+
+
+def _count(args: argparse.Namespace) -> None:
+    if args.manifest:
+        _count_manifest(args)
+    elif args.out_dir:
+        raise CtdnaInputError("--out-dir goes with --manifest (one sample: --out-sites etc.)")
+    else:
+        _count_one(args)
 
 
 def count_main(argv=None) -> int:

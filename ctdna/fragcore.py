@@ -18,6 +18,7 @@ same with either (tests/crosscheck/test_ctdna_samtools.py runs both).
 from __future__ import annotations
 
 import ctypes.util
+import functools
 import importlib
 import logging
 import os
@@ -58,8 +59,11 @@ def pysam_htslib() -> str:
     return pysam.libchtslib.__file__
 
 
+@functools.cache
 def system_htslib() -> str | None:
-    """Soname of the system htslib found by the dynamic linker's cache, or None."""
+    """Soname of the system htslib found by the dynamic linker's cache, or None. Asked once
+    per process: find_library runs ``ldconfig -p`` (a child process) on every call, and the
+    core is looked up once per counted region."""
     return ctypes.util.find_library("hts")
 
 

@@ -3,7 +3,8 @@
   scratch: byte-identical cohort tables);
 - a task killed with SIGKILL when retries are off fails the run; `-resume` re-executes only
   the unfinished tasks, and the killed task left no partial output file;
-- the Nextflow head killed mid-run resumes with `-resume`, re-executing only unfinished tasks.
+- the Nextflow head killed mid-run resumes with `-resume`, re-executing only unfinished tasks;
+- plasma samples counted 4 per task (--ctdna_count_group_size 4) give the same tables.
 Every file under cohort/ (TSV, Parquet, TMB traces) must be byte-identical to the reference."""
 
 from __future__ import annotations
@@ -140,3 +141,29 @@ def test_killed_run_resumes_with_only_unfinished_tasks(small_demo, reference_run
     cached = {Path(w) for w in trace.loc[trace["status"] == "CACHED", "workdir"]}
     assert finished_before <= cached
     assert_same_cohort(reference_run, tmp_path / "results" / "cohort")
+
+
+def test_grouped_counting_equals_ungrouped_and_resumes_per_group(
+    small_demo, reference_run, tmp_path
+):
+    """--ctdna_count_group_size 4 (CTDNA_COUNT_GROUP, docs/running.md): every per-sample count
+    table and every cohort file byte-identical to the ungrouped reference run; ceil(samples /
+    4) grouped tasks and no CTDNA_COUNT; an unchanged -resume re-executes nothing."""
+    args = [*demo_params(small_demo), "--outdir", str(tmp_path / "results")]
+    result = nextflow(tmp_path, *args, "--ctdna_count_group_size", "4")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert_same_cohort(reference_run, tmp_path / "results" / "cohort")
+    counts = reference_run.parent / "ctdna" / "counts"
+    names = sorted(p.name for p in counts.iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "results" / "ctdna" / "counts").iterdir())
+    _, mismatch, errors = filecmp.cmpfiles(
+        counts, tmp_path / "results" / "ctdna" / "counts", names, shallow=False
+    )
+    assert not mismatch and not errors, f"differ: {mismatch}, missing: {errors}"
+    trace = latest_trace(tmp_path / "results")
+    steps = trace["step"].value_counts()
+    counted = len(names) // len(COUNT_OUTPUTS)
+    assert "CTDNA_COUNT" not in steps and steps["CTDNA_COUNT_GROUP"] == -(-counted // 4)
+    result = nextflow(tmp_path, *args, "--ctdna_count_group_size", "4", "-resume")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert set(latest_trace(tmp_path / "results")["status"]) == {"CACHED"}

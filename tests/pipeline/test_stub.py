@@ -44,6 +44,9 @@ COUNTS = (
 )  # ctdna/counts/ID.*.tsv
 
 
+GROUPED_ONLY = {"CTDNA_COUNT_GROUP"}  # runs only with --ctdna_count_group_size > 1
+
+
 def module_processes() -> set[str]:
     """Process names as they run: every `process X` of modules/local, under its include alias."""
     names = {
@@ -59,9 +62,8 @@ def module_processes() -> set[str]:
     return {aliases.get(name, name) for name in names}
 
 
-@pytest.fixture(scope="module")
-def stub_run(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
-    folder = tmp_path_factory.mktemp("stub")
+def _stub_run(folder: Path, *extra: str) -> tuple[Path, pd.DataFrame]:
+    """The 3-patient demo through every stub, with ``extra`` parameters."""
     demo = generate_demo(folder / "demo_data", "--patients", "3", "--pon", "1")
     sheet = pd.read_csv(demo / "samplesheet.csv", dtype=str, keep_default_na=False)
     for column in ("vcf", "bam"):
@@ -71,17 +73,28 @@ def stub_run(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     params = demo_params(demo)
     params[params.index("--input") + 1] = str(folder / "samplesheet.csv")
     result = nextflow(
-        folder, "-stub-run", "-profile", "test", *params, "--outdir", str(folder / "out")
+        folder, "-stub-run", "-profile", "test", *params, "--outdir", str(folder / "out"), *extra
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return folder / "out", sheet
+
+
+@pytest.fixture(scope="module")
+def stub_run(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    return _stub_run(tmp_path_factory.mktemp("stub"))
+
+
+@pytest.fixture(scope="module")
+def grouped_stub_run(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """Plasma and PoN samples counted 2 per task (CTDNA_COUNT_GROUP, docs/running.md)."""
+    return _stub_run(tmp_path_factory.mktemp("stub_grouped"), "--ctdna_count_group_size", "2")
 
 
 def test_every_module_stub_ran_once_per_expected_task(stub_run):
     outdir, sheet = stub_run
     trace = latest_trace(outdir)
     assert set(trace["status"]) == {"COMPLETED"}
-    assert set(trace["step"]) == module_processes()
+    assert set(trace["step"]) == module_processes() - GROUPED_ONLY
     per_sample = trace["step"].value_counts()
     assert per_sample["TMB"] == (sheet["type"] == "tumour").sum()
     assert per_sample["CTDNA_COUNT"] == sheet["type"].isin(["plasma", "pon"]).sum()
@@ -123,4 +136,19 @@ def test_software_versions_has_one_entry_per_process(stub_run):
     keys = re.findall(r'^"([\w:]+)":$', text, flags=re.M)
     assert len(keys) == len(set(keys))
     # MultiQC reads this file, so it runs after it is written and is not in it (as in nf-core)
-    assert {key.split(":")[-1] for key in keys} == module_processes() - {"MULTIQC"} | {"Workflow"}
+    expected = module_processes() - {"MULTIQC"} - GROUPED_ONLY | {"Workflow"}
+    assert {key.split(":")[-1] for key in keys} == expected
+
+
+def test_grouped_counting_runs_one_task_per_group_and_publishes_per_sample(grouped_stub_run):
+    """--ctdna_count_group_size 2: ceil(samples / 2) CTDNA_COUNT_GROUP tasks and no
+    CTDNA_COUNT; the same per-sample files under ctdna/counts, the group manifests not."""
+    outdir, sheet = grouped_stub_run
+    trace = latest_trace(outdir)
+    assert set(trace["status"]) == {"COMPLETED"}
+    counted = sheet.loc[sheet["type"].isin(["plasma", "pon"]), "sample"]
+    steps = trace["step"].value_counts()
+    assert "CTDNA_COUNT" not in steps
+    assert steps["CTDNA_COUNT_GROUP"] == (len(counted) + 1) // 2
+    published = {p.name for p in (outdir / "ctdna" / "counts").iterdir()}
+    assert published == {f"{sample}.{kind}.tsv" for kind in COUNTS for sample in counted}

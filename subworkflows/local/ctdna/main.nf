@@ -4,12 +4,33 @@
  * fraction, MDM2 copy number, dynamics).
  */
 
-include { CTDNA_COUNT } from '../../../modules/local/ctdna_count/main'
-include { CTDNA_CALL  } from '../../../modules/local/ctdna_call/main'
+include { CTDNA_COUNT       } from '../../../modules/local/ctdna_count/main'
+include { CTDNA_COUNT_GROUP } from '../../../modules/local/ctdna_count_group/main'
+include { CTDNA_CALL        } from '../../../modules/local/ctdna_call/main'
+
+// The tables of a task's output: one path (one sample) or a list (a group of samples).
+def tableList(tables) {
+    tables instanceof List ? tables : [tables]
+}
 
 // Per-sample tables of one kind, sorted by name so the cohort call is deterministic.
 def sortedTables(ch) {
-    ch.map { meta, table -> table }.collect(sort: { a, b -> a.name <=> b.name })
+    ch.flatMap { meta, tables -> tableList(tables) }.collect(sort: { a, b -> a.name <=> b.name })
+}
+
+// Samples counted together (params.ctdna_count_group_size): sorted by sample id, then cut
+// in groups of `size`, so a group holds the same samples in every run (-resume per group).
+// Each group: [id, metas, bams, indexes, tumour ids per sample, its tumours once: ids, VCFs].
+def countingGroups(rows, int size) {
+    def sorted = rows.sort(false) { a, b -> a[0].id <=> b[0].id }
+    sorted.collate(size).withIndex().collect { group, i ->
+        def tumours = group.collectMany { row -> [row[3], row[4]].transpose() }.unique { it[0] }
+        [
+            String.format('ctdna_group%04d', i + 1),
+            group.collect { it[0] }, group.collect { it[1] }, group.collect { it[2] },
+            group.collect { it[3] }, tumours.collect { it[0] }, tumours.collect { it[1] }
+        ]
+    }
 }
 
 workflow CIRCULATING_TUMOUR_DNA {
@@ -34,11 +55,21 @@ workflow CIRCULATING_TUMOUR_DNA {
             def entries = meta.type == 'pon' ? all_entries : (by_patient[meta.patient] ?: [])
             [meta, bam, index, entries.collect { it[1] }, entries.collect { it[2] }]
         }
-    CTDNA_COUNT(ch_counting, targets, fasta, sites)
-    ch_sites = sortedTables(CTDNA_COUNT.out.sites)
-    ch_depth = sortedTables(CTDNA_COUNT.out.depth)
-    ch_background = sortedTables(CTDNA_COUNT.out.background)
-    ch_read_stats = sortedTables(CTDNA_COUNT.out.read_stats)
+    def group_size = params.ctdna_count_group_size as int
+    if (group_size > 1) {
+        CTDNA_COUNT_GROUP(
+            ch_counting.toList().flatMap { rows -> countingGroups(rows, group_size) },
+            targets, fasta, sites
+        )
+        counted = CTDNA_COUNT_GROUP.out
+    } else {
+        CTDNA_COUNT(ch_counting, targets, fasta, sites)
+        counted = CTDNA_COUNT.out
+    }
+    ch_sites = sortedTables(counted.sites)
+    ch_depth = sortedTables(counted.depth)
+    ch_background = sortedTables(counted.background)
+    ch_read_stats = sortedTables(counted.read_stats)
     CTDNA_CALL(samplesheet, ch_sites, ch_depth, ch_background, tissue_cn, clinical)
 
     emit:
@@ -49,6 +80,6 @@ workflow CIRCULATING_TUMOUR_DNA {
     depth     = ch_depth                    // every sample's target depth, sorted
     background = ch_background              // every sample's background errors, sorted
     read_stats = ch_read_stats              // every sample's reads and fragment lengths, sorted
-    rejects   = CTDNA_CALL.out.rejects.mix(CTDNA_COUNT.out.rejects.map { meta, table -> table })
-    versions  = CTDNA_COUNT.out.versions.mix(CTDNA_CALL.out.versions)
+    rejects   = CTDNA_CALL.out.rejects.mix(counted.rejects.flatMap { meta, tables -> tableList(tables) })
+    versions  = counted.versions.mix(CTDNA_CALL.out.versions)
 }
