@@ -96,3 +96,17 @@ def test_array_design_mice_imputes_as_statsmodels():
             np.testing.assert_array_equal(mine, reference)
     pd.testing.assert_frame_equal(ours.data, theirs.data)
     assert not ours.data.equals(matrix.fillna(0.0))  # imputation did something
+
+
+def test_interaction_with_marker_in_one_arm_is_a_reason_not_a_crash():
+    """x only non-zero in the experimental arm makes x·arm equal to x (singular model; seen in
+    the month-6 landmark cohort of the 1,000-patient bench)."""
+    from outcome import arms
+
+    frame = _frame(80, SEED + 4).rename(columns={"time": "pfs_days", "event": "pfs_event"})
+    frame["arm_experimental"] = np.tile([0.0, 1.0], 40)
+    frame["x"] = frame["x2"] * frame["arm_experimental"]
+    frame["histology"], frame["line"] = frame["stratum"], "1"
+    term, why = arms.interaction_fit(frame, ("histology", "line"), 0.95, 10, 10)
+    assert term is None
+    assert why.startswith("interaction not estimated: singular model")
