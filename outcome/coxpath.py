@@ -21,6 +21,7 @@ step below 1e-5, max_steps) returns ``converged = False`` and the caller uses li
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,7 +91,9 @@ def fit(time, event, x, strata, options: dict) -> coxfit.ArrayFit:
         i += 1
         loglik, score, info = coxfit._derivatives(z, beta, layout)
         try:
-            delta = linalg.solve(info, score, assume_a="pos", check_finite=False)
+            with warnings.catch_warnings():  # ill-conditioned: lifelines goes on (its warnings
+                warnings.simplefilter("ignore")  # were silenced by fit_cox as these are)
+                delta = linalg.solve(info, score, assume_a="pos", check_finite=False)
         except (ValueError, np.linalg.LinAlgError):
             return coxfit.ArrayFit(beta / sd, np.full(len(beta), np.inf), loglik, False)
         if np.isnan(delta).any():
