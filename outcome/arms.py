@@ -52,15 +52,20 @@ def interaction_fit(
         refusal = "one arm only"
     if refusal:
         return None, f"interaction not tested: {refusal}"
-    fit = survival.fit_cox(
-        data,
-        "pfs_days",
-        "pfs_event",
-        ["x", "arm_experimental", "x_arm"],
-        list(strata),
-        level,
-        ph_test=False,
-    )
+    from lifelines.exceptions import ConvergenceError
+
+    try:
+        fit = survival.fit_cox(
+            data,
+            "pfs_days",
+            "pfs_event",
+            ["x", "arm_experimental", "x_arm"],
+            list(strata),
+            level,
+            ph_test=False,
+        )
+    except (ConvergenceError, np.linalg.LinAlgError) as err:  # e.g. x only in one arm: x_arm = x
+        return None, f"interaction not estimated: singular model ({str(err).split('.')[0]})"
     term = fit.summary.loc["x_arm"]
     if not term["se"] <= survival.UNSTABLE_SE:
         return None, (

@@ -31,6 +31,23 @@ def _breslow_working(time, event, eta):
     return out_z, out_w
 
 
+def _sweep_coordinates(beta, residual, columns, weighted, scale, threshold, n) -> bool:
+    """One coordinate-descent sweep (soft-thresholded updates of ``beta`` and ``residual``
+    in place); True when no coefficient moved by ENET_TOL or more."""
+    biggest = 0.0
+    for j, column in enumerate(columns):
+        current = beta[j]
+        # a zero coefficient adds exactly 0 to the partial residual: skip that work
+        partial = residual + column * current if current else residual
+        rho = (weighted[j] * partial).sum() / n
+        new = np.sign(rho) * max(abs(rho) - threshold, 0.0) / scale[j]
+        if new != current:
+            residual -= column * (new - current)
+        biggest = max(biggest, abs(new - current))
+        beta[j] = new
+    return biggest < ENET_TOL
+
+
 def elastic_net_cox(
     x: np.ndarray,
     time,
@@ -46,23 +63,16 @@ def elastic_net_cox(
     time, event = np.asarray(time, float), np.asarray(event, float)
     n, p = x.shape
     beta = np.zeros(p) if beta is None else beta.copy()
+    columns = [np.ascontiguousarray(x[:, j]) for j in range(p)]
     for _ in range(max_iter):
         z, w = _breslow_working(time, event, x @ beta)
         old = beta.copy()
         residual = z - x @ beta
+        # per IRLS step: w x_j and the coordinate denominators, fixed over the sweeps
+        weighted = [w * column for column in columns]
+        scale = [(w * column**2).sum() / n + lam * (1 - alpha) for column in columns]
         for _sweep in range(100):
-            biggest = 0.0
-            for j in range(p):
-                rho = (w * x[:, j] * (residual + x[:, j] * beta[j])).sum() / n
-                new = (
-                    np.sign(rho)
-                    * max(abs(rho) - lam * alpha, 0.0)
-                    / ((w * x[:, j] ** 2).sum() / n + lam * (1 - alpha))
-                )
-                residual -= x[:, j] * (new - beta[j])
-                biggest = max(biggest, abs(new - beta[j]))
-                beta[j] = new
-            if biggest < ENET_TOL:
+            if _sweep_coordinates(beta, residual, columns, weighted, scale, lam * alpha, n):
                 break
         if np.abs(beta - old).max() < ENET_TOL:
             break

@@ -7,7 +7,8 @@
   midpoint of that segment (R ``quantile.survfit``). Its CI: the same rule on the CI curves.
 - Log-rank: observed minus expected per group, hypergeometric variance, summed over strata
   (R ``survdiff`` with ``strata()``); chi-square with k − 1 df.
-- Cox: lifelines ``CoxPHFitter`` (Efron ties, as R ``coxph`` default), optional strata;
+- Cox: Efron ties (R ``coxph`` default), optional strata, fitted along lifelines ``CoxPHFitter``'s
+  Newton path on arrays (outcome.coxpath; lifelines itself when that fails or is separated);
   Wald CI; proportional-hazards score test of R survival >= 3.0 ``cox.zph`` (KM time
   transform) and Harrell's C within strata (outcome.diagnostics).
 """
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from outcome import diagnostics
+from outcome import coxpath, diagnostics
 
 CI_LEVEL = 0.95  # two-sided 95 % intervals: SAP convention
 MIN_EVENTS_PER_VARIABLE = 10  # events per Cox parameter (Peduzzi et al., J Clin Epidemiol 1996)
@@ -171,19 +172,10 @@ class CoxResult:
     log_likelihood: float
 
 
-def fit_cox(
-    frame: pd.DataFrame,
-    duration: str,
-    event: str,
-    terms: list[str],
-    strata: list[str] | None = None,
-    level: float = CI_LEVEL,
-    ph_test: bool = True,
-) -> CoxResult:
-    """Cox model of ``terms`` (numeric columns) with optional strata, Efron ties."""
+def _lifelines_cox(data, duration, event, terms, strata, level) -> tuple[pd.DataFrame, float]:
+    """coef, se(coef) and p of lifelines ``CoxPHFitter`` (Efron), and its log likelihood."""
     from lifelines import CoxPHFitter
 
-    data = frame[[duration, event, *terms, *(strata or [])]].copy()
     model = CoxPHFitter(penalizer=0.0, alpha=1 - level)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -195,6 +187,39 @@ def fit_cox(
             fit_options=NEWTON_OPTIONS,
         )
     table = model.summary
+    return table[["coef", "se(coef)", "p"]], float(model.log_likelihood_)
+
+
+def _engine_fit(data, duration, event, terms, stratum, level, strata):
+    """coef, se(coef), p and log likelihood along lifelines' Newton path (outcome.coxpath);
+    lifelines itself for a fit that fails there or is near-separated (SE > UNSTABLE_SE), so
+    those rows and their notes stay lifelines' (docs/development.md, "Cox engine")."""
+    fit = coxpath.fit(
+        data[duration], data[event], data[terms].to_numpy(float), stratum, NEWTON_OPTIONS
+    )
+    if not (fit.converged and (fit.se <= UNSTABLE_SE).all()):
+        return _lifelines_cox(data, duration, event, terms, strata, level)
+    table = pd.DataFrame(
+        {"coef": fit.coef, "se(coef)": fit.se, "p": stats.chi2.sf((fit.coef / fit.se) ** 2, 1)},
+        index=pd.Index(terms, name="covariate"),
+    )
+    return table, fit.log_likelihood
+
+
+def fit_cox(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    terms: list[str],
+    strata: list[str] | None = None,
+    level: float = CI_LEVEL,
+    ph_test: bool = True,
+) -> CoxResult:
+    """Cox model of ``terms`` (numeric columns) with optional strata, Efron ties; Wald p as
+    lifelines (chi-square of z², 1 df)."""
+    data = frame[[duration, event, *terms, *(strata or [])]].copy()
+    stratum = data[strata].astype(str).agg("/".join, axis=1).to_numpy() if strata else None
+    table, log_likelihood = _engine_fit(data, duration, event, terms, stratum, level, strata)
     z = _z(level)
     coef, se = table["coef"], table["se(coef)"]
     with np.errstate(over="ignore"):
@@ -209,7 +234,6 @@ def fit_cox(
             }
         )
     x = data[terms].to_numpy(float)
-    stratum = data[strata].astype(str).agg("/".join, axis=1).to_numpy() if strata else None
     beta = coef[terms].to_numpy()
     c_index = diagnostics.harrell_c(
         data[duration], data[event], diagnostics.linear_predictor(x, beta), stratum
@@ -220,12 +244,7 @@ def fit_cox(
         else np.nan
     )
     return CoxResult(
-        summary,
-        len(data),
-        int(data[event].sum()),
-        float(c_index),
-        ph_p,
-        float(model.log_likelihood_),
+        summary, len(data), int(data[event].sum()), float(c_index), ph_p, log_likelihood
     )
 
 
