@@ -31,9 +31,11 @@ def _modules() -> dict[str, tuple[str, str]]:
         text = path.read_text()
         name = re.search(r"^process (\w+)", text, re.M).group(1)
         script = text.split("script:", 1)[1].split("stub:", 1)[0]
-        command = re.search(r'"""\s*\n\s*([\w-]+)', script)
-        if command and command.group(1) in _scripts():
-            found[name] = (command.group(1), script)
+        body = script.split('"""', 1)[-1]  # the first console script the block runs
+        words = [line.split()[0] for line in body.splitlines() if line.strip()]
+        command = next((word for word in words if word in _scripts()), None)
+        if command:
+            found[name] = (command, script)
     return found
 
 
@@ -41,8 +43,11 @@ def _ext_args() -> dict[str, str]:
     """Process name -> text of its withName blocks in conf/modules.config, those of its
     include aliases (``include { COLLECT_TABLE as COLLECT_TMB }``) joined to its own."""
     text = (REPO / "conf" / "modules.config").read_text()
-    parts = re.split(r"withName:\s*'(\w+)'", text)
-    blocks = dict(zip(parts[1::2], parts[2::2], strict=True))
+    parts = re.split(r"withName:\s*'([\w|]+)'", text)
+    blocks: dict[str, str] = {}
+    for names, block in zip(parts[1::2], parts[2::2], strict=True):
+        for name in names.split("|"):  # withName: 'A|B' configures both processes
+            blocks[name] = blocks.get(name, "") + block
     nf = [p.read_text() for p in REPO.glob("*flows/**/*.nf")] + [(REPO / "main.nf").read_text()]
     aliases = re.findall(r"include \{ *(\w+) +as +(\w+) *\}", "\n".join(nf))
     for process, alias in aliases:
@@ -61,6 +66,8 @@ def _command_flags(script: str) -> set[str]:
     """Flags of a module's script block, with ``--${name}`` built from a Groovy map literal
     (``[ctdna: ctdna, cn: cn].collect { name, file -> "--${name} ${file}" }``)."""
     flags = set(FLAG.findall(script))
+    if ".replace('_', '-')" in script:  # "--${option.replace('_', '-')}": keys with dashes
+        script = re.sub(r"(\w+):", lambda m: m.group(1).replace("_", "-") + ":", script)
     if '"--${' in script:
         for literal in re.findall(r"\[((?:[\w'-]+: *\w+,\s*)*[\w'-]+: *\w+)\]", script):
             flags |= {f"--{key.strip(chr(39))}" for key in re.findall(r"([\w'-]+):", literal)}
@@ -97,9 +104,12 @@ def test_the_stage_modules_are_found():
 
 @pytest.mark.parametrize("process", sorted(MODULES))
 def test_every_cli_option_is_set_by_the_module_a_parameter_or_listed_internal(process):
-    script, command = MODULES[process]
-    config = _ext_args().get(process, "")
-    reachable = _command_flags(command) | set(FLAG.findall(config)) | COMMON
+    script, _ = MODULES[process]
+    callers = [name for name, (used, _) in MODULES.items() if used == script]
+    reachable = set(COMMON)  # every module running this CLI (grouped and per-sample tasks)
+    for name in callers:
+        reachable |= _command_flags(MODULES[name][1])
+        reachable |= set(FLAG.findall(_ext_args().get(name, "")))
     internal = {option for cli, option in _internal() if cli == script}
     missing = _options(script) - reachable - internal
     assert missing == set(), (
