@@ -22,14 +22,14 @@ setup(
             "ctdna._fragcore",
             sources=["ctdna/_fragcore.c", HTSBIND],
             include_dirs=INCLUDE_DIRS,
-            depends=["stereosarc/_htsbind.h"],
+            depends=["stereosarc/_htsbind.h", "ctdna/_samfile.h"],
             extra_compile_args=WARNINGS,
         ),
         Extension(
             "ctdna._bincore",  # ctdna-bin's per-bin fragment counts (low-pass WGS)
             sources=["ctdna/_bincore.c", HTSBIND],
             include_dirs=INCLUDE_DIRS,
-            depends=["stereosarc/_htsbind.h"],
+            depends=["stereosarc/_htsbind.h", "ctdna/_samfile.h"],
             extra_compile_args=WARNINGS,
         ),
         # -ffp-contract=off: no fused multiply-add, trace rounding as written

@@ -5,50 +5,13 @@
  * (each read pair once, by the fragment rule of representative() below) and, among them, the
  * short and long ones by |TLEN|. No Python object is created per read.
  *
- * htslib is not linked at build time: bind() resolves the functions below with dlsym() in the
+ * htslib is not linked at build time: bind() (ctdna/_samfile.h) resolves them with dlsym() in the
  * htslib shared library ctdna/bincore.py takes from the counting core's choice
  * (ctdna/fragcore.py); the bam1_t layout comes from pysam's htslib headers (>= 1.10).
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include "_htsbind.h"
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "_samfile.h" /* the htslib functions, bind(), open_input() and close_input() */
 
-#include "htslib/sam.h"
 
-static struct {
-    const char *(*version)(void);
-    htsFile *(*open)(const char *, const char *);
-    int (*close)(htsFile *);
-    int (*set_fai_filename)(htsFile *, const char *);
-    sam_hdr_t *(*hdr_read)(htsFile *);
-    void (*hdr_destroy)(sam_hdr_t *);
-    int (*name2tid)(sam_hdr_t *, const char *);
-    hts_idx_t *(*index_load)(htsFile *, const char *);
-    void (*idx_destroy)(hts_idx_t *);
-    hts_itr_t *(*itr_queryi)(const hts_idx_t *, int, hts_pos_t, hts_pos_t);
-    int (*itr_next)(BGZF *, hts_itr_t *, void *, void *);
-    void (*itr_destroy)(hts_itr_t *);
-    BGZF *(*get_bgzfp)(htsFile *);
-    bam1_t *(*init1)(void);
-    void (*destroy1)(bam1_t *);
-} H;
-static int bound = 0;
-
-static PyObject *bind(PyObject *self, PyObject *args) {
-    const hts_symbol_t table[] = {
-        {"hts_version", (void **)&H.version}, {"hts_open", (void **)&H.open},
-        {"hts_close", (void **)&H.close}, {"hts_set_fai_filename", (void **)&H.set_fai_filename},
-        {"sam_hdr_read", (void **)&H.hdr_read}, {"sam_hdr_destroy", (void **)&H.hdr_destroy},
-        {"sam_hdr_name2tid", (void **)&H.name2tid}, {"sam_index_load", (void **)&H.index_load},
-        {"hts_idx_destroy", (void **)&H.idx_destroy}, {"sam_itr_queryi", (void **)&H.itr_queryi},
-        {"hts_itr_next", (void **)&H.itr_next}, {"hts_itr_destroy", (void **)&H.itr_destroy},
-        {"hts_get_bgzfp", (void **)&H.get_bgzfp}, {"bam_init1", (void **)&H.init1},
-        {"bam_destroy1", (void **)&H.destroy1}};
-    return hts_bind_from_args(args, table, sizeof table / sizeof table[0], &bound, &H.version);
-}
 
 /* The one record of a fragment that is counted: an unpaired read, or one whose mate is
  * unmapped, counts itself; of a pair, the mate at the lower (contig, position) counts, and
@@ -75,33 +38,6 @@ static void count_record(const bam1_core_t *c, const rules_t *r, tally_t *t, int
     int64_t length = c->isize < 0 ? -(int64_t)c->isize : (int64_t)c->isize;
     t->shorts[bin] += length >= r->short_lo && length <= r->short_hi;
     t->longs[bin] += length >= r->long_lo && length <= r->long_hi;
-}
-
-typedef struct { htsFile *fp; sam_hdr_t *hdr; hts_idx_t *idx; bam1_t *b; } input_t;
-
-static void close_input(input_t *in) {
-    if (in->b) H.destroy1(in->b);
-    if (in->idx) H.idx_destroy(in->idx);
-    if (in->hdr) H.hdr_destroy(in->hdr);
-    if (in->fp) H.close(in->fp);
-}
-
-static int open_input(input_t *in, const char *path, const char *reference) {
-    const char *what = "open";
-    if (!bound) { PyErr_SetString(PyExc_RuntimeError, "htslib not bound"); return -1; }
-    if (!(in->fp = H.open(path, "r"))) goto fail;
-    what = "set the reference of";
-    if (reference && H.set_fai_filename(in->fp, reference) != 0) goto fail;
-    what = "read the header of";
-    if (!(in->hdr = H.hdr_read(in->fp))) goto fail;
-    what = "load the index of";
-    if (!(in->idx = H.index_load(in->fp, path))) goto fail;
-    what = "allocate a record for";
-    if (!(in->b = H.init1())) goto fail;
-    return 0;
-fail:
-    PyErr_Format(PyExc_OSError, "htslib could not %s %s", what, path);
-    return -1;
 }
 
 /* Count one contig of length `length` into bins of `bin_size`; 0, or -1 with the error set. */
@@ -186,16 +122,8 @@ static PyObject *bin_fragments(PyObject *self, PyObject *args) {
     return out;
 }
 
-static PyMethodDef methods[] = {
-    {"bind", bind, METH_VARARGS,
-     "bind(path) -> htslib version: resolve the htslib functions in the shared library path."},
+SAMFILE_MODULE(_bincore, "Compiled binning core of ctdna-bin.",
     {"bin_fragments", bin_fragments, METH_VARARGS,
      "bin_fragments(bam, reference, [(chrom, length)], bin_size, min_mapq, exclude_flags, "
      "(short_lo, short_hi), (long_lo, long_hi)) -> per contig (chrom, fragments, short, long "
-     "as int64 bytes per bin, records seen, records kept)."},
-    {NULL, NULL, 0, NULL}};
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_bincore",
-                                    "Compiled binning core of ctdna-bin.", -1, methods};
-
-PyMODINIT_FUNC PyInit__bincore(void) { return PyModule_Create(&module); }
+     "as int64 bytes per bin, records seen, records kept)."})

@@ -10,7 +10,7 @@
  *     reads, molecules and one fragment length per molecule (the QC view's read statistics).
  * A molecule is the read name (both mates of a fragment), or the UMI family with umi_tag.
  *
- * htslib is not linked at build time: bind() resolves the functions below with dlsym() in an
+ * htslib is not linked at build time: bind() (ctdna/_samfile.h) resolves them with dlsym() in an
  * htslib shared library chosen by ctdna/fragcore.py (pysam's bundled one, or the system
  * libhts.so.3, the library samtools uses). Only the layout of bam1_t/bam1_core_t and htsFile
  * is compiled in, from pysam's htslib headers; it is unchanged since htslib 1.10, which
@@ -18,58 +18,16 @@
  * Read position semantics follow htslib's pileup (sam.c resolve_cigar2) and samtools
  * mpileup's base-quality filter (bam_plcmd.c: quality at qpos, also for deletions).
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include "_htsbind.h"
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "htslib/sam.h"
+#include "_samfile.h" /* the htslib functions, bind(), open_input() and close_input() */
 #include "htslib/khash.h"
 
 KHASH_MAP_INIT_STR(ids, int32_t)
 
-static struct {
-    const char *(*version)(void);
-    htsFile *(*open)(const char *, const char *);
-    int (*close)(htsFile *);
-    int (*set_fai_filename)(htsFile *, const char *);
-    sam_hdr_t *(*hdr_read)(htsFile *);
-    void (*hdr_destroy)(sam_hdr_t *);
-    int (*name2tid)(sam_hdr_t *, const char *);
-    hts_idx_t *(*index_load)(htsFile *, const char *);
-    void (*idx_destroy)(hts_idx_t *);
-    hts_itr_t *(*itr_queryi)(const hts_idx_t *, int, hts_pos_t, hts_pos_t);
-    int (*itr_next)(BGZF *, hts_itr_t *, void *, void *);
-    void (*itr_destroy)(hts_itr_t *);
-    BGZF *(*get_bgzfp)(htsFile *);
-    bam1_t *(*init1)(void);
-    void (*destroy1)(bam1_t *);
-    uint8_t *(*aux_get)(const bam1_t *, const char[2]);
-    int64_t (*aux2i)(const uint8_t *);
-    char *(*aux2Z)(const uint8_t *);
-} H;
-static int bound = 0;
 
 static const char NT16[] = "=ACMGRSVTWYHKDBN"; /* BAM 4-bit base codes (SAM spec 1.6 section 4.2.3) */
 
 /* ---------------------------------------------------------------- binding htslib */
 
-static PyObject *bind(PyObject *self, PyObject *args) {
-    const hts_symbol_t table[] = {
-        {"hts_version", (void **)&H.version}, {"hts_open", (void **)&H.open},
-        {"hts_close", (void **)&H.close}, {"hts_set_fai_filename", (void **)&H.set_fai_filename},
-        {"sam_hdr_read", (void **)&H.hdr_read},
-        {"sam_hdr_destroy", (void **)&H.hdr_destroy}, {"sam_hdr_name2tid", (void **)&H.name2tid},
-        {"sam_index_load", (void **)&H.index_load}, {"hts_idx_destroy", (void **)&H.idx_destroy},
-        {"sam_itr_queryi", (void **)&H.itr_queryi}, {"hts_itr_next", (void **)&H.itr_next},
-        {"hts_itr_destroy", (void **)&H.itr_destroy}, {"hts_get_bgzfp", (void **)&H.get_bgzfp},
-        {"bam_init1", (void **)&H.init1}, {"bam_destroy1", (void **)&H.destroy1},
-        {"bam_aux_get", (void **)&H.aux_get}, {"bam_aux2i", (void **)&H.aux2i},
-        {"bam_aux2Z", (void **)&H.aux2Z}};
-    return hts_bind_from_args(args, table, sizeof table / sizeof table[0], &bound, &H.version);
-}
 
 /* ---------------------------------------------------------------- small buffers */
 
@@ -166,38 +124,6 @@ static void idmap_free(idmap_t *m) {
 }
 
 /* ---------------------------------------------------------------- input files */
-
-typedef struct { htsFile *fp; sam_hdr_t *hdr; hts_idx_t *idx; BGZF *bgzf; bam1_t *b; } input_t;
-
-static void close_input(input_t *in) {
-    if (in->b) H.destroy1(in->b);
-    if (in->idx) H.idx_destroy(in->idx);
-    if (in->hdr) H.hdr_destroy(in->hdr);
-    if (in->fp) H.close(in->fp);
-    memset(in, 0, sizeof *in);
-}
-
-/* Open path (with reference FASTA for CRAM), its header and index; 0, or -1 with OSError. */
-static int open_input(input_t *in, const char *path, const char *reference) {
-    memset(in, 0, sizeof *in);
-    if (!bound) { PyErr_SetString(PyExc_RuntimeError, "htslib not bound"); return -1; }
-    const char *what = "open";
-    if (!(in->fp = H.open(path, "r"))) goto fail;
-    what = "set the reference of";
-    if (reference && H.set_fai_filename(in->fp, reference) != 0) goto fail;
-    what = "read the header of";
-    if (!(in->hdr = H.hdr_read(in->fp))) goto fail;
-    what = "load the index of";
-    if (!(in->idx = H.index_load(in->fp, path))) goto fail;
-    what = "allocate a record for";
-    if (!(in->b = H.init1())) goto fail;
-    in->bgzf = H.get_bgzfp(in->fp);
-    return 0;
-fail:
-    close_input(in);
-    PyErr_Format(PyExc_OSError, "htslib could not %s %s", what, path);
-    return -1;
-}
 
 static int contig_id(input_t *in, const char *chrom) {
     int tid = H.name2tid(in->hdr, chrom);
@@ -744,9 +670,7 @@ done:
 
 /* ---------------------------------------------------------------- module */
 
-static PyMethodDef methods[] = {
-    {"bind", bind, METH_VARARGS,
-     "bind(path) -> htslib version: resolve the htslib functions in the shared library path."},
+SAMFILE_MODULE(_fragcore, "Compiled counting core of ctdna-count.",
     {"site_observations", site_observations, METH_VARARGS,
      "site_observations(bam, reference, chrom, positions0, min_mapq, min_baseq, exclude_flags, "
      "umi_tag) -> per position (reads, molecule ids int32 bytes, observation ids int32 bytes "
@@ -759,10 +683,4 @@ static PyMethodDef methods[] = {
      "territory_reads(bam, reference, chroms, starts, ends, min_mapq, min_baseq, exclude_flags, "
      "umi_tag) -> over the merged, sorted intervals, each record once: (primary mapped reads, "
      "duplicate-flagged among them, kept reads, distinct kept molecules, fragment lengths int32 "
-     "bytes (one per molecule with a kept proper-pair read, |TLEN|))."},
-    {NULL, NULL, 0, NULL}};
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fragcore",
-                                    "Compiled counting core of ctdna-count.", -1, methods};
-
-PyMODINIT_FUNC PyInit__fragcore(void) { return PyModule_Create(&module); }
+     "bytes (one per molecule with a kept proper-pair read, |TLEN|))."})

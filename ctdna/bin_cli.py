@@ -10,15 +10,18 @@ import argparse
 
 from ctdna import counting, lowpass_bins
 from ctdna.bin_command import BinRunOptions, bin_sample
-from stereosarc.clikit import make_parser, options_from, run_cli
+from stereosarc.clikit import add_options, make_parser, options_from, run_cli
 from stereosarc.tables import write_table
 
-EXAMPLE = (
+DEFAULT = " (default: %(default)s)"  # argparse fills in the option's default
+
+EXAMPLES = (  # from a BAM; from HMMcopy WIGs
     "ctdna-bin --bam P01-B.lowpass.bam --sample P01-B --fasta genome.fa --bin-size 1000000 "
-    "--out P01-B.lowpass_bins.tsv\n  "
+    "--out P01-B.lowpass_bins.tsv",
     "ctdna-bin --wig P01-B.wig --gc-wig gc_1000kb.wig --map-wig map_1000kb.wig --sample P01-B "
-    "--out P01-B.lowpass_bins.tsv"
+    "--out P01-B.lowpass_bins.tsv",
 )
+EXAMPLE = "\n  ".join(EXAMPLES)
 
 
 def bin_parser() -> argparse.ArgumentParser:
@@ -28,20 +31,20 @@ def bin_parser() -> argparse.ArgumentParser:
     counts = parser.add_mutually_exclusive_group(required=True)
     counts.add_argument("--bam", help="low-pass WGS BAM or CRAM, indexed")
     counts.add_argument("--wig", help="HMMcopy readCounter fixed-step WIG of read counts")
-    parser.add_argument("--gc-wig", help="HMMcopy gcCounter WIG of the same bins")
-    parser.add_argument("--map-wig", help="HMMcopy mapCounter WIG of the same bins")
-    parser.add_argument("--fasta", help="reference FASTA: GC per bin without --gc-wig; CRAM")
-    parser.add_argument(
-        "--bin-size",
-        type=int,
-        default=lowpass_bins.DEFAULT_BIN_SIZE,
-        help="bin size in bp for --bam (default: %(default)s; 500000 is the finer option)",
-    )
-    parser.add_argument(
-        "--min-mapq",
-        type=int,
-        default=counting.MIN_MAPQ,
-        help="minimum mapping quality (default: %(default)s)",
+    add_options(
+        parser,
+        (
+            ("--gc-wig", None, None, "HMMcopy gcCounter WIG of the same bins"),
+            ("--map-wig", None, None, "HMMcopy mapCounter WIG of the same bins"),
+            ("--fasta", None, None, "reference FASTA: GC per bin without --gc-wig; CRAM"),
+            (
+                "--bin-size",
+                int,
+                lowpass_bins.DEFAULT_BIN_SIZE,
+                "bin size in bp for --bam (default: %(default)s; 500000 is the finer option)",
+            ),
+            ("--min-mapq", int, counting.MIN_MAPQ, "minimum mapping quality" + DEFAULT),
+        ),
     )
     parser.add_argument(
         "--contigs",

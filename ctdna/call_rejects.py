@@ -11,7 +11,7 @@ import pandas as pd
 
 from ctdna import STAGE, call_io, site_calls
 from ctdna import cn as cn_model
-from stereosarc.rejects import reject
+from stereosarc.rejects import reject, rows_rejected
 
 SITE_CODES = {
     site_calls.FOREIGN: "ctdna_site_other_patient",
@@ -49,28 +49,25 @@ def site_rejects(detail: pd.DataFrame, rejects: list) -> None:
 def sample_rejects(sheet, name, ctdna, unused, tissue, tissue_name, rejects, detail=None) -> None:
     """Plasma samples not evaluable, duplicate timepoints, unused tissue copy numbers."""
     rows = sheet.set_index("sample")[call_io.ROW_COLUMN]
-    for item in ctdna[ctdna["evaluable"] != True].itertuples():  # noqa: E712
-        rejects.append(
-            reject(
-                STAGE,
-                name,
-                rows[item.sample],
-                "ctdna_sample_not_evaluable",
-                detail=f"{item.sample}: {item.reason}",
-                patient=item.patient,
-            )
-        )
-    for item in unused.itertuples():
-        rejects.append(
-            reject(
-                STAGE,
-                name,
-                rows[item.sample],
-                "ctdna_repeat_timepoint",
-                detail=f"{item.sample} at {item.timepoint} (earliest collection kept)",
-                patient=item.patient,
-            )
-        )
+
+    def located(frame: pd.DataFrame) -> pd.DataFrame:  # each sample's samplesheet row
+        return frame.assign(_file=name, _row=frame["sample"].map(rows))
+
+    where = ("_file", "_row")
+    rejects += rows_rejected(
+        STAGE,
+        located(ctdna[ctdna["evaluable"] != True]),  # noqa: E712
+        "ctdna_sample_not_evaluable",
+        detail=lambda r: f"{r.sample}: {r.reason}",
+        where=where,
+    )
+    rejects += rows_rejected(
+        STAGE,
+        located(unused),
+        "ctdna_repeat_timepoint",
+        detail=lambda r: f"{r.sample} at {r.timepoint} (earliest collection kept)",
+        where=where,
+    )
     plasma_patients = set(ctdna["patient"])
     site_genes = (
         set(zip(detail["patient"], detail["gene"], strict=True))

@@ -25,7 +25,13 @@ from ctdna import counting, io  # noqa: E402
 from ctdna.count_command import CountOptions, count_sample  # noqa: E402
 from ctdna.count_manifest_io import read_count_manifest  # noqa: E402
 from ctdna.exceptions import CtdnaInputError  # noqa: E402
-from stereosarc.clikit import add_option_family, make_parser, options_from, run_cli  # noqa: E402
+from stereosarc.clikit import (  # noqa: E402
+    add_option_family,
+    add_options,
+    make_parser,
+    options_from,
+    run_cli,
+)
 
 gc.freeze()  # the modules' objects live until exit: out of the view of later collections
 if _COLLECTING:
@@ -53,8 +59,13 @@ def count_parser() -> argparse.ArgumentParser:
     parser = make_parser(
         "ctdna-count", "Count plasma fragments at tumour sites and per target.", EXAMPLE
     )
-    parser.add_argument("--bam", help="plasma/PoN BAM or CRAM, indexed")
-    parser.add_argument("--sample", help="sample id (written in every row)")
+    add_options(
+        parser,
+        (
+            ("--bam", None, None, "plasma/PoN BAM or CRAM, indexed"),
+            ("--sample", None, None, "sample id (written in every row)"),
+        ),
+    )
     parser.add_argument(
         "--manifest",
         metavar="TSV",

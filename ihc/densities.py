@@ -22,7 +22,7 @@ import pandas as pd
 from ihc import pdl1
 from stereosarc import protocol
 from stereosarc.duplicates import resolve_duplicates, same_values, value_reject
-from stereosarc.rejects import Reject, reject
+from stereosarc.rejects import Reject, reject, rows_rejected
 
 IMMUNE_MARKERS = ("CD3", "CD4", "CD8", "CD20", "CD45", "CD68", "CD163", "FOXP3")  # DESIGN.md
 PDL1 = "PD-L1"
@@ -104,18 +104,13 @@ def reject_shared_samples(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject
     """Reject every row of a sample id used for more than one patient (ids are unique)."""
     patients = rows.groupby("sample")["patient"].transform("nunique")
     shared = rows[patients > 1]
-    rejects = [
-        reject(
-            STAGE,
-            r.source_file,
-            r.source_row,
-            "sample_of_several_patients",
-            detail=f"sample {r.sample}",
-            column="sample",
-            patient=r.patient,
-        )
-        for r in shared.itertuples(index=False)
-    ]
+    rejects = rows_rejected(
+        STAGE,
+        shared,
+        "sample_of_several_patients",
+        detail=lambda r: f"sample {r.sample}",
+        column="sample",
+    )
     return rows[patients <= 1].reset_index(drop=True), rejects
 
 
@@ -124,17 +119,7 @@ def reject_unknown_patients(
 ) -> tuple[pd.DataFrame, list[Reject]]:
     """Reject every input row whose patient is not randomised (absent from the clinical table)."""
     known = rows["patient"].isin(patients)
-    rejects = [
-        reject(
-            STAGE,
-            r.source_file,
-            r.source_row,
-            "unknown_patient",
-            column="patient",
-            patient=r.patient,
-        )
-        for r in rows[~known].itertuples(index=False)
-    ]
+    rejects = rows_rejected(STAGE, rows[~known], "unknown_patient", column="patient")
     return rows[known].reset_index(drop=True), rejects
 
 
@@ -248,18 +233,13 @@ def _impossible_counts(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
         rows.set_index(["patient", "sample"]).index.isin(bad)
         & (rows["metric"] == "pdl1_pos_tumour_cells").to_numpy()
     )
-    rejects = [
-        reject(
-            STAGE,
-            r.source_file,
-            r.source_row,
-            "impossible_value",
-            detail="more PD-L1+ tumour cells than viable tumour cells",
-            column="value",
-            patient=r.patient,
-        )
-        for r in rows[mask].itertuples(index=False)
-    ]
+    rejects = rows_rejected(
+        STAGE,
+        rows[mask],
+        "impossible_value",
+        detail="more PD-L1+ tumour cells than viable tumour cells",
+        column="value",
+    )
     return rows[~mask].reset_index(drop=True), rejects
 
 
@@ -356,18 +336,16 @@ def patient_table(
     """One row per patient after the block rule; rows of blocks not selected are rejected."""
     selected = _select_blocks(blocks, rule)
     chosen = set(zip(selected["patient"], selected["sample"], strict=False))
-    rejects = [
-        reject(
-            STAGE,
-            r.source_file,
-            r.source_row,
-            "ihc_block_not_selected",
-            detail=f"block {r.sample}, block rule {rule!r}",
-            patient=r.patient,
-        )
-        for r in rows.itertuples(index=False)
-        if (r.patient, r.sample) not in chosen
+    pairs = zip(rows["patient"], rows["sample"], strict=True)
+    unselected = rows[
+        pd.Series([pair not in chosen for pair in pairs], index=rows.index, dtype=bool)
     ]
+    rejects = rows_rejected(
+        STAGE,
+        unselected,
+        "ihc_block_not_selected",
+        detail=lambda r: f"block {r.sample}, block rule {rule!r}",
+    )
     patients = []
     for patient in sorted(blocks["patient"].unique()) if len(blocks) else []:
         row = _patient_row(patient, selected[selected["patient"] == patient], rule)

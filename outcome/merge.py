@@ -24,8 +24,6 @@ Rules:
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 
@@ -33,14 +31,16 @@ from ctdna import dynamics
 from ihc import densities
 from outcome import censoring
 from stereosarc import protocol
-from stereosarc.rejects import Reject, reject, reject_table
+from stereosarc.rejects import Reject, reject_table, rows_rejected
 from stereosarc.schemas import flagged_columns, required_columns
+from stereosarc.tables import FILE_COLUMN, ROW_COLUMN
 
 TMB_HIGH_CUT = protocol.TMB_HIGH_CUTOFF  # mut/Mb: FDA TMB-H cut-off (stereosarc.protocol)
 CPS_CUT = 1.0  # CPS ≥ 1: 22C3 pharmDx positivity cut-off (KEYNOTE-048, Burtness, Lancet 2019)
 NLR_CUT = 5.0  # NLR ≥ 5: SBRT-sarcoma cut-off (Somasundaram et al. 2023)
 MGPS_CUT = 1.0  # mGPS ≥ 1: elevated CRP (McMillan, Cancer Treat Rev 2013)
 STAGE = "merge"  # stage column of this module's rejects
+WHERE = (FILE_COLUMN, ROW_COLUMN)  # the file and spreadsheet row of an input row
 REQUIRED = required_columns("biomarkers")  # DESIGN.md cohort/biomarkers.tsv required columns
 ENDPOINT_COLUMNS = [
     c for c in REQUIRED if c in required_columns("clinical_endpoints")
@@ -95,33 +95,19 @@ def unknown_patients(
 ) -> tuple[pd.DataFrame, list[Reject]]:
     """Rows whose patient is in ``patients``; the others rejected naming the table."""
     known = table["patient"].isin(patients)
-    rejects = [
-        reject(STAGE, f, r, "unknown_patient", detail=label, column="patient", patient=p)
-        for f, r, p in zip(
-            table.loc[~known, "_file"],
-            table.loc[~known, "_row"],
-            table.loc[~known, "patient"],
-            strict=False,
-        )
-    ]
+    rejects = rows_rejected(
+        STAGE, table[~known], "unknown_patient", detail=label, column="patient", where=WHERE
+    )
     return table[known], rejects
 
 
 def one_row_per_patient(table: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[Reject]]:
     """A per-patient table with each patient once; every row of a repeated patient rejected."""
     repeated = table["patient"].duplicated(keep=False)
-    rejects = [
-        reject(
-            STAGE,
-            r._file,
-            r._row,
-            "patient_repeated",
-            detail=f"{label} table: all rows rejected",
-            column="patient",
-            patient=r.patient,
-        )
-        for r in _tuples(table[repeated])
-    ]
+    detail = f"{label} table: all rows rejected"
+    rejects = rows_rejected(
+        STAGE, table[repeated], "patient_repeated", detail=detail, column="patient", where=WHERE
+    )
     return table[~repeated], rejects
 
 
@@ -133,60 +119,44 @@ def tmb_per_patient(tmb: pd.DataFrame, rule: str = "first") -> tuple[pd.DataFram
             ["patient", "tmb"], ascending=[True, False], na_position="last", kind="stable"
         )
     chosen = ordered.groupby("patient", sort=True).head(1).set_index("patient")
-    rejects = [
-        reject(
-            STAGE,
-            r._file,
-            r._row,
-            "tmb_sample_not_selected",
-            detail=f"{r.sample}, TMB rule {rule!r} selected {chosen.loc[r.patient, 'sample']}",
-            column="sample",
-            patient=r.patient,
-        )
-        for r in _tuples(tmb)
-        if chosen.loc[r.patient, "sample"] != r.sample
-    ]
+    selected = tmb["patient"].map(chosen["sample"])
+    rejects = rows_rejected(
+        STAGE,
+        tmb[selected != tmb["sample"]],
+        "tmb_sample_not_selected",
+        detail=lambda r: (
+            f"{r.sample}, TMB rule {rule!r} selected {chosen.loc[r.patient, 'sample']}"
+        ),
+        column="sample",
+        where=WHERE,
+    )
     out = chosen.rename(columns={"sample": "tmb_sample"})
     out["tmb_n_samples"] = tmb.groupby("patient").size()
     return out.reindex(columns=[c for c in TMB_COLUMNS]), rejects
-
-
-def _tuples(table: pd.DataFrame):
-    """Rows as namespaces, so r._row and r._file stay readable (namedtuples refuse '_')."""
-    for record in table.to_dict("records"):
-        yield SimpleNamespace(**record)
 
 
 def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     """Wide ctDNA columns per patient; unknown or duplicated timepoints rejected."""
     rejects = []
     known = ctdna["timepoint"].isin(protocol.TIMEPOINTS)
-    rejects += [
-        reject(
-            STAGE,
-            r._file,
-            r._row,
-            "unknown_timepoint",
-            detail=f"timepoint {r.timepoint!r}",
-            column="timepoint",
-            patient=r.patient,
-        )
-        for r in _tuples(ctdna[~known])
-    ]
+    rejects += rows_rejected(
+        STAGE,
+        ctdna[~known],
+        "unknown_timepoint",
+        detail=lambda r: f"timepoint {r.timepoint!r}",
+        column="timepoint",
+        where=WHERE,
+    )
     ctdna = ctdna[known]
     counts = ctdna.groupby(["patient", "timepoint"])["sample"].transform("size")
-    rejects += [
-        reject(
-            STAGE,
-            r._file,
-            r._row,
-            "ambiguous_timepoint",
-            detail=f"{int(n)} plasma samples at {r.timepoint}",
-            column="sample",
-            patient=r.patient,
-        )
-        for r, n in zip(_tuples(ctdna[counts > 1]), counts[counts > 1], strict=False)
-    ]
+    rejects += rows_rejected(
+        STAGE,
+        ctdna[counts > 1].assign(_n=counts[counts > 1]),
+        "ambiguous_timepoint",
+        detail=lambda r: f"{int(r._n)} plasma samples at {r.timepoint}",
+        column="sample",
+        where=WHERE,
+    )
     single = ctdna[counts == 1]
     wide = pd.DataFrame(index=pd.Index(sorted(set(single["patient"])), name="patient"))
     for timepoint in protocol.TIMEPOINTS:

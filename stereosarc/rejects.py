@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from stereosarc.reject_codes import SEVERITIES, lookup
@@ -95,6 +96,37 @@ def reject(
         reason=entry.reason,
         detail=None if _missing(detail) or detail == "" else str(detail),
     )
+
+
+def rows_rejected(
+    stage: str | None,
+    rows: pd.DataFrame,
+    code: str,
+    *,
+    detail: Any = None,
+    column: str | None = None,
+    where: tuple[str, str] = ("source_file", "source_row"),
+) -> list[Reject]:
+    """One Reject of ``code`` per row of ``rows``: its file and spreadsheet row from the two
+    columns named by ``where``, its patient from ``patient`` when the table has one;
+    ``detail`` a text for every row, or a function of the row (a namespace whose attributes
+    are the row's columns, ``_file`` and ``_row`` included)."""
+    file_column, row_column = where
+    out = []
+    for record in rows.to_dict("records"):
+        text = detail(SimpleNamespace(**record)) if callable(detail) else detail
+        out.append(
+            reject(
+                stage,
+                record[file_column],
+                record[row_column],
+                code,
+                detail=text,
+                column=column,
+                patient=record.get("patient"),
+            )
+        )
+    return out
 
 
 def _records(part: Any) -> list[dict]:

@@ -165,3 +165,21 @@ def test_collector_is_idempotent_and_order_free(rows):
     pd.testing.assert_frame_equal(rejects.reject_table(once), once)
     pd.testing.assert_frame_equal(rejects.reject_table(parts[::-1]), once)
     assert len(once) == len(set(parts))
+
+
+def test_rows_rejected_reads_file_row_and_patient_and_words_detail_per_row():
+    rows = pd.DataFrame(
+        {"_file": ["a.csv", "a.csv"], "_row": [2, 5], "patient": ["P1", None], "day": [3, 40]}
+    )
+    made = rejects.rows_rejected(
+        "labs", rows, "unknown_patient", detail=lambda r: f"day {r.day}", where=("_file", "_row")
+    )
+    assert [(r.file, r.row, r.patient, r.detail) for r in made] == [
+        ("a.csv", 2, "P1", "day 3"),
+        ("a.csv", 5, None, "day 40"),
+    ]
+    assert {r.code for r in made} == {"unknown_patient"} and made[0].severity == "error"
+    assert (
+        rejects.rows_rejected("labs", rows.iloc[:0], "unknown_patient", where=("_file", "_row"))
+        == []
+    )
