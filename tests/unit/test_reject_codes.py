@@ -14,7 +14,7 @@ from stereosarc import reject_codes, rejects
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("stereosarc", "tmb", "ctdna", "ihc", "blood", "outcome", "qc")
 CODE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")  # snake_case with at least one "_"
-BUILDERS = {"reject": 3, "_reject": 2, "value_reject": 2}  # name -> position of the code
+BUILDERS = {"reject": 3, "_reject": 2, "value_reject": 2, "rows_rejected": 2}  # code position
 
 
 def _sources():
