@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from stereosarc.tables import read_output_table
+from tests.unit.test_qc_tables import READ_STATS
 
 
 def _qc(*args: str) -> subprocess.CompletedProcess:
@@ -102,22 +103,6 @@ def test_counts_without_their_companions_are_one_line_refusal(tmp_path):
 def _with_read_stats(tmp_path) -> subprocess.CompletedProcess:
     """qc-tables on _inputs plus a read statistics table for P1-B (none for PON1)."""
     given = _inputs(tmp_path)
-    stats = pd.DataFrame(
-        {
-            "sample": ["P1-B"],
-            "territory_bp": [400],
-            "reads": [1000],
-            "duplicate_reads": [50],
-            "duplicate_fraction": [0.05],
-            "kept_reads": [900],
-            "fragments": [460],
-            "sized_fragments": [450],
-            "fragment_length_median": [166.0],
-            "fragment_length_q25": [150.5],
-            "fragment_length_q75": [180.0],
-            "short_fragment_fraction": [0.25],
-        }
-    )
     (tmp_path / "qc").mkdir()
     return _qc(
         "--samplesheet",
@@ -129,7 +114,7 @@ def _with_read_stats(tmp_path) -> subprocess.CompletedProcess:
         "--background",
         given["background"],
         "--read-stats",
-        _write(stats, tmp_path / "P1-B.read_stats.tsv"),
+        _write(READ_STATS, tmp_path / "P1-B.read_stats.tsv"),
         "--out-ctdna",
         str(tmp_path / "qc" / "ctdna_qc.tsv"),
     )
