@@ -67,12 +67,7 @@ def test_both_tables_written_and_schema_checked(tmp_path):
         given["tmb"],
         "--out-tmb",
         str(tmp_path / "tmb_qc.tsv"),
-        "--site-counts",
-        given["sites"],
-        "--target-depth",
-        given["depth"],
-        "--background",
-        given["background"],
+        *_count_tables(given),
         "--out-ctdna",
         str(tmp_path / "ctdna_qc.tsv"),
     )
@@ -100,6 +95,12 @@ def test_counts_without_their_companions_are_one_line_refusal(tmp_path):
     assert not (tmp_path / "ctdna_qc.tsv").exists()
 
 
+def _count_tables(given: dict) -> list:
+    """The per-sample ctdna-count tables of ``_inputs`` as qc-tables arguments."""
+    names = {"--site-counts": "sites", "--target-depth": "depth", "--background": "background"}
+    return [part for flag, key in names.items() for part in (flag, given[key])]
+
+
 def _with_read_stats(tmp_path) -> subprocess.CompletedProcess:
     """qc-tables on _inputs plus a read statistics table for P1-B (none for PON1)."""
     given = _inputs(tmp_path)
@@ -107,12 +108,7 @@ def _with_read_stats(tmp_path) -> subprocess.CompletedProcess:
     return _qc(
         "--samplesheet",
         given["sheet"],
-        "--site-counts",
-        given["sites"],
-        "--target-depth",
-        given["depth"],
-        "--background",
-        given["background"],
+        *_count_tables(given),
         "--read-stats",
         _write(READ_STATS, tmp_path / "P1-B.read_stats.tsv"),
         "--out-ctdna",
