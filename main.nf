@@ -48,7 +48,7 @@ pipelineInfo.resolve('params_summary.txt').text = StereosarcSummary.launch(launc
 workflow {
     INITIALISE(file(params.input, checkIfExists: true))
     STEREOSARC(INITIALISE.out.samplesheet, INITIALISE.out.tumours, INITIALISE.out.plasma,
-               INITIALISE.out.params_json, INITIALISE.out.versions)
+               INITIALISE.out.params_json, INITIALISE.out.versions, INITIALISE.out.previous)
 }
 
 workflow.onComplete {
