@@ -151,7 +151,7 @@ def combine(options: BatchOptions) -> Combined:
 
 def _write(out: Path, header: list[str], rows: list, combined: Combined, current: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    batches_io.write_sheet(out / "samplesheet.cohort.csv", header, rows)
+    batches_io.write_sheet(out / "samplesheet.valid.csv", header, rows)
     folder_of = {row["sample"]: row for row in combined.rows}
     for stage, results in combined.cohort.results.items():
         for sample, result in sorted(results.items()):

@@ -147,7 +147,7 @@ def test_an_earlier_batch_is_combined_with_this_run(run):
     batch = make_batch(run, "A", cohort_a(run))
     code, out = combine(run, this_run(run), batch)
     assert code == 0
-    with (out / "samplesheet.cohort.csv").open() as handle:
+    with (out / "samplesheet.valid.csv").open() as handle:
         samples = [(row["type"], row["sample"]) for row in csv.DictReader(handle)]
     assert samples == [("plasma", "P1-B"), ("pon", "PON1"), ("tumour", "P1-T"), ("tumour", "P2-T")]
     assert sorted(p.name for p in (out / "tmb").iterdir()) == ["P1-T.tmb.tsv"]

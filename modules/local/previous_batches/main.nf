@@ -21,7 +21,7 @@ process PREVIOUS_BATCHES {
     path fasta, stageAs: 'references/*'
 
     output:
-    path 'batches/samplesheet.cohort.csv',        emit: samplesheet
+    path 'batches/samplesheet.valid.csv',         emit: samplesheet  // the cohort's (same name as VALIDATE's: rejects cite it)
     path 'batches/tmb/*.tmb.tsv',                 emit: tmb, optional: true
     path 'batches/counts/*.tsv',                  emit: counts, optional: true
     path 'batches/tumour_sites/*.tumour_sites.tsv', emit: tumour_sites, optional: true
@@ -42,7 +42,7 @@ process PREVIOUS_BATCHES {
     stub:
     """
     mkdir -p batches
-    cp ${samplesheet} batches/samplesheet.cohort.csv
+    cp ${samplesheet} batches/samplesheet.valid.csv
     printf '"%s":\n  stereosarc-biomarkers: "%s"\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """
 }
