@@ -51,6 +51,7 @@ PARAMETER_OF = {
 }
 FREE_ARGS = {"tmb-calc": "tmb_args", "ctdna-count": "ctdna_count_args"}  # other options
 STAGE_INPUT = {"tmb-calc": "panel_bed", "ctdna-count": "ctdna_targets"}  # the stage runs if set
+TMB_THRESHOLDS = ("min_vaf", "max_vaf", "min_depth", "min_alt", "max_pop_af")  # params tmb_<name>
 
 
 class BatchError(InputError):
@@ -77,9 +78,6 @@ def stage_arguments(stage: str, params: dict[str, Any], references: dict[str, st
         args += [f"--umi-tag={params['ctdna_umi_tag']}"] if params.get("ctdna_umi_tag") else []
     args += shlex.split(params.get(FREE_ARGS[stage]) or "")
     return args + [f"--{option.replace('_', '-')}={path}" for option, path in references.items()]
-
-
-TMB_THRESHOLDS = ("min_vaf", "max_vaf", "min_depth", "min_alt", "max_pop_af")  # tmb_<name>
 
 
 def expected_parameters(stage: str, parsed: argparse.Namespace) -> dict[str, Any]:

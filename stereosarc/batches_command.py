@@ -72,7 +72,7 @@ def _current_inputs(row: dict[str, str]) -> dict[str, str]:
 def _read_batch(name: str, folder: Path, current: dict, parameters: dict, combined: Combined):
     """Check and keep one batch's results; return its PoN (sample -> BAM sha256), or None
     when the batch has no ctDNA results."""
-    header, rows = batches_io.read_sheet(folder / batches_io.SHEET, name)
+    _, rows = batches_io.read_sheet(folder / batches_io.SHEET, name)
     pon: dict[str, str] | None = None
     counted: dict[str, SampleResult] = {}
     for row in rows:
@@ -116,9 +116,9 @@ def _check_stale(combined: Combined, rows: list[dict[str, str]], current: dict) 
     for row in rows:
         if row["type"] == "tumour":
             tumours.setdefault(row["patient"], set()).add(row["sample"])
+    patient_of = {row["sample"]: row["patient"] for row in combined.rows}
     for sample, result in combined.cohort.results["ctdna-count"].items():
-        patient = next(r["patient"] for r in combined.rows if r["sample"] == sample)
-        batches.check_not_stale(result, sample, tumours.get(patient, set()))
+        batches.check_not_stale(result, sample, tumours.get(patient_of[sample], set()))
     for row in current.values():
         if row["type"] != "plasma":
             continue
@@ -145,24 +145,21 @@ def combine(options: BatchOptions) -> Combined:
             batches.check_pon(name, pon, current_pon)
     rows = combined.rows + current_rows
     _check_stale(combined, rows, current)
-    _write(options.out_dir, header, rows, combined, current)
+    _write(options.out_dir, header, rows, combined)
     return combined
 
 
-def _write(out: Path, header: list[str], rows: list, combined: Combined, current: dict) -> None:
+def _write(out: Path, header: list[str], rows: list, combined: Combined) -> None:
+    """The cohort samplesheet, the reused tables and the earlier tumours' site tables."""
     out.mkdir(parents=True, exist_ok=True)
     batches_io.write_sheet(out / "samplesheet.valid.csv", header, rows)
-    folder_of = {row["sample"]: row for row in combined.rows}
     for stage, results in combined.cohort.results.items():
         for sample, result in sorted(results.items()):
             target = out / ("tmb" if stage == "tmb-calc" else "counts")
             batches_io.copy_tables(combined.folders[result.batch], stage, sample, target)
-    earlier_tumours = {
-        s for s, r in folder_of.items() if r["type"] == "tumour" and s not in current
-    }
+    earlier_tumours = {row["sample"] for row in combined.rows if row["type"] == "tumour"}
     for tumour in sorted(earlier_tumours & set(combined.sites)):
         batches_io.write_tumour_sites(out / "tumour_sites", tumour, combined.sites[tumour])
-    (out / "tumour_sites").mkdir(parents=True, exist_ok=True)
     LOG.info(
         "reusing %d tumour and %d plasma results of %d batch(es); %d earlier tumours' sites",
         len(combined.cohort.results["tmb-calc"]),

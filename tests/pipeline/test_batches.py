@@ -168,7 +168,7 @@ def test_another_counting_rule_is_refused_naming_the_batch_and_parameter(batches
 
 def test_a_batch_folder_without_provenance_is_refused(batches):
     folder = batches["folder"]
-    old = folder / "results_old"
+    old = folder / "batch_without_provenance"
     shutil.copytree(folder / "results_A", old)
     for path in old.rglob("*.provenance.json"):
         path.unlink()
