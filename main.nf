@@ -48,7 +48,7 @@ pipelineInfo.resolve('params_summary.txt').text = StereosarcSummary.launch(launc
 workflow {
     INITIALISE(file(params.input, checkIfExists: true))
     STEREOSARC(INITIALISE.out.samplesheet, INITIALISE.out.tumours, INITIALISE.out.plasma,
-               INITIALISE.out.params_json, INITIALISE.out.versions)
+               INITIALISE.out.params_json, INITIALISE.out.versions, INITIALISE.out.previous)
 }
 
 workflow.onComplete {
@@ -66,7 +66,11 @@ workflow.onError {
         .collect { it.trim() }
         .findAll { it ==~ /^ERROR stereosarc[\w.]*: .*/ }
         .collect { it.replaceFirst(/^ERROR stereosarc[\w.]*: /, '') }
-    if (problems && workflow.errorReport.contains(':VALIDATE')) {
+    def refusedBatch = (workflow.errorReport ?: '').readLines().collect { it.trim() }
+        .find { it.startsWith('stereosarc-batches: error: ') }
+    if (refusedBatch) {
+        log.error "stereosarc-biomarkers: pre-flight refused --previous_batches: ${refusedBatch - 'stereosarc-batches: error: '}"
+    } else if (problems && workflow.errorReport.contains(':VALIDATE')) {
         log.error "stereosarc-biomarkers: pre-flight refused the run (${problems.size()} problem(s); spreadsheet rows, header = row 1):\n" + problems.collect { "  ${it}" }.join('\n')
     } else {
         log.error "stereosarc-biomarkers stopped: ${workflow.errorMessage?.readLines()?.find { it.trim() } ?: 'see .nextflow.log'}"

@@ -25,6 +25,7 @@ from ctdna import counting, io  # noqa: E402
 from ctdna.count_command import CountOptions, count_sample  # noqa: E402
 from ctdna.count_manifest_io import read_count_manifest  # noqa: E402
 from ctdna.exceptions import CtdnaInputError  # noqa: E402
+from stereosarc import provenance  # noqa: E402
 from stereosarc.clikit import (  # noqa: E402
     add_option_family,
     add_options,
@@ -38,6 +39,7 @@ if _COLLECTING:
     gc.enable()
 
 LOG = logging.getLogger("ctdna.count")
+STAGE = "ctdna-count"  # provenance stage name
 EXAMPLE = (
     "ctdna-count --bam P01-B.bam --sample P01-B --tumour P01-T=P01-T.vcf.gz "
     "--targets ctdna_targets.bed --out-sites P01-B.site_counts.tsv "
@@ -51,7 +53,7 @@ OUTPUT_SUFFIXES = {  # table -> file name suffix after the sample id (the Nextfl
     "read_stats": "read_stats.tsv",
 }
 ONE_SAMPLE = ("bam", "sample", "out_sites", "out_targets")  # needed without --manifest
-PER_SAMPLE = (*ONE_SAMPLE, "tumour", "out_background", "out_rejects", "out_read_stats")
+PER_SAMPLE = (*ONE_SAMPLE, "patient", "tumour", "out_background", "out_rejects", "out_read_stats")
 
 
 def count_parser() -> argparse.ArgumentParser:
@@ -64,6 +66,7 @@ def count_parser() -> argparse.ArgumentParser:
         (
             ("--bam", None, None, "plasma/PoN BAM or CRAM, indexed"),
             ("--sample", None, None, "sample id (written in every row)"),
+            ("--patient", None, None, "patient id (recorded in the provenance only)"),
         ),
     )
     parser.add_argument(
@@ -129,6 +132,12 @@ def count_parser() -> argparse.ArgumentParser:
         help="reads, duplicates and fragment lengths over the targets, TSV (default: "
         "SAMPLE.read_stats.tsv beside --out-sites)",
     )
+    parser.add_argument(
+        "--provenance",
+        action="store_true",
+        help="also write SAMPLE.ctdna_count.provenance.json beside each sample's tables "
+        "(stereosarc.provenance)",
+    )
     return parser
 
 
@@ -140,12 +149,24 @@ def _options(args: argparse.Namespace, sample: str, bam: str, tumours: tuple) ->
     )
 
 
-def _write(options: CountOptions, paths: dict) -> None:
-    """Count one sample and write its tables to ``paths`` (table -> file)."""
+def _write(options: CountOptions, paths: dict, args: argparse.Namespace) -> None:
+    """Count one sample and write its tables to ``paths`` (table -> file), and its
+    provenance beside them when asked."""
     tables = count_sample(options)
     io.write_counts(
         tables.sites, tables.targets, tables.background, tables.rejects, paths, tables.read_stats
     )
+    if args.provenance:
+        name = f"{options.sample}.{provenance.SUFFIX[STAGE]}"
+        provenance.write(Path(paths["sites"]).with_name(name), count_provenance(args, options))
+
+
+def count_provenance(args: argparse.Namespace, options: CountOptions) -> dict:
+    """The provenance record of one sample's count tables: its BAM and the tumour VCFs (or
+    tumour site tables) it was counted at."""
+    inputs = [("bam", options.bam)] + [(f"tumour:{t}", path) for t, path in options.tumours]
+    parameters = provenance.stage_parameters(STAGE, args)
+    return provenance.record(STAGE, options.sample, args.patient, parameters, inputs)
 
 
 def _count_one(args: argparse.Namespace) -> None:
@@ -159,7 +180,7 @@ def _count_one(args: argparse.Namespace) -> None:
     given["read_stats"] = args.out_read_stats
     default = _output_paths(folder, args.sample)
     paths = {table: given[table] or default[table] for table in OUTPUT_SUFFIXES}
-    _write(_options(args, args.sample, args.bam, tumours), paths)
+    _write(_options(args, args.sample, args.bam, tumours), paths, args)
 
 
 def _count_manifest(args: argparse.Namespace) -> None:
@@ -173,7 +194,7 @@ def _count_manifest(args: argparse.Namespace) -> None:
     for number, sample in enumerate(options, 1):
         LOG.info("sample %s (%d of %d in %s)", sample.sample, number, len(samples), args.manifest)
         try:
-            _write(sample, _output_paths(folder, sample.sample))
+            _write(sample, _output_paths(folder, sample.sample), args)
         except Exception:
             LOG.error("counting sample %s of %s failed", sample.sample, args.manifest)
             raise

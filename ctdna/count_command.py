@@ -102,6 +102,9 @@ def _load_sites(options: CountOptions, targets: pd.DataFrame, rejects: list) -> 
     """Sites of every tumour VCF inside the targets and of the site list, a log line each."""
     per_tumour = [_fixed_sites(options.sites, targets, rejects)] if options.sites else []
     for tumour_id, path in options.tumours:
+        if path.name.endswith(io.TUMOUR_SITES_SUFFIX):  # an earlier batch's sites of a tumour
+            per_tumour.append(io.read_tumour_sites(path, tumour_id))
+            continue
         variants = io.read_tumour_vcf(path, tumour_id)
         found, bad, counts = site_selection.select_sites(variants, targets, tumour_id, path.name)
         rejects.extend(_stage_rejects(bad))

@@ -166,6 +166,40 @@ def read_site_list(path: str | Path) -> pd.DataFrame:
     return table[SITE_LIST_COLUMNS + [ROW_COLUMN]]
 
 
+TUMOUR_SITES_SUFFIX = ".tumour_sites.tsv"  # an earlier batch's sites of one tumour
+TUMOUR_SITES_TEXT = ["tumour_sample", "chrom", "ref", "alt", "variant_type", "gene"]
+
+
+def read_tumour_sites(path: str | Path, tumour_id: str) -> pd.DataFrame:
+    """The sites of tumour ``tumour_id`` as an earlier batch counted them, instead of its VCF.
+
+    The file (``<tumour>.tumour_sites.tsv``, written by stereosarc-batches from that batch's
+    site counts) holds the tumour's sites already selected and checked: tumour_sample, chrom,
+    pos, ref, alt, variant_type, gene, tissue_vaf. Returned with the columns of
+    ``ctdna.sites.merge_sites``: vcf_file is this file, vcf_row its data row.
+    """
+    path = Path(path)
+    text = {column: str for column in TUMOUR_SITES_TEXT}
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=text, na_values=["NA"], keep_default_na=False)
+    except (OSError, ValueError) as err:
+        raise CtdnaInputError(f"cannot read tumour site table {path}: {err}") from err
+    missing = [c for c in [*TUMOUR_SITES_TEXT, "pos", "tissue_vaf"] if c not in table.columns]
+    others = sorted(set(table.get("tumour_sample", [])) - {tumour_id})
+    if missing or others:
+        raise CtdnaInputError(
+            f"{path}: not the site table of tumour {tumour_id} "
+            f"(missing columns {missing}, other tumours {others})"
+        )
+    table["pos"] = table["pos"].astype(int)
+    table["tissue_vaf"] = table["tissue_vaf"].astype(float)
+    table["vcf_file"] = path.name
+    table["vcf_row"] = np.arange(1, len(table) + 1)
+    LOG.info("%s: %d sites of tumour %s (an earlier batch's)", path.name, len(table), tumour_id)
+    return table[["tumour_sample", "chrom", "pos", "ref", "alt", "variant_type", "gene",
+                  "tissue_vaf", "vcf_file", "vcf_row"]]  # fmt: skip
+
+
 def read_tumour_vcf(path: str | Path, tumour_id: str) -> pd.DataFrame:
     """Every ALT of every record of a tumour VCF, one row per record x ALT.
 

@@ -13,7 +13,9 @@ from tmb import process
 process.limit_blas_threads()  # before numpy (imported by the modules below) loads OpenBLAS
 
 import argparse  # noqa: E402
+from pathlib import Path  # noqa: E402
 
+from stereosarc import provenance  # noqa: E402
 from stereosarc.clikit import (  # noqa: E402
     add_option_family,
     add_options,
@@ -23,6 +25,7 @@ from stereosarc.clikit import (  # noqa: E402
 )
 from tmb import burden, command, drivers, filters, outputs, vcf_io  # noqa: E402
 
+STAGE = "tmb-calc"  # provenance stage name
 DEFAULT = "default: %(default)s"  # argparse fills in the option's default
 EXAMPLE = (
     "tmb-calc --vcf S1.vcf.gz --sample S1 --patient P01 --panel-bed panel.bed "
@@ -158,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("--chunk-records", type=int, default=vcf_io.CHUNK_RECORDS, help=argparse.SUPPRESS)
     add("--out-summary", required=True, help="one-row table, schema tmb")
     add("--out-trace", required=True, help="one row per ALT allele, schema tmb_trace")
+    add(
+        "--provenance",
+        action="store_true",
+        help="also write SAMPLE.tmb.provenance.json beside --out-summary (stereosarc.provenance)",
+    )
     return parser
 
 
@@ -172,6 +180,22 @@ def _options(args: argparse.Namespace) -> command.TmbOptions:
 
 def _run(args: argparse.Namespace) -> None:
     outputs.write_summary(command.tmb_sample(_options(args)), args.out_summary)
+    if args.provenance:
+        path = Path(args.out_summary).with_name(f"{args.sample}.{provenance.SUFFIX[STAGE]}")
+        provenance.write(path, tmb_provenance(args))
+
+
+def tmb_provenance(args: argparse.Namespace) -> dict:
+    """The provenance record of this tumour sample's summary and trace."""
+    inputs = [("vcf", args.vcf)] + ([("bam", args.bam)] if args.bam else [])
+    return provenance.record(STAGE, args.sample, args.patient, tmb_parameters(args), inputs)
+
+
+def tmb_parameters(args: argparse.Namespace) -> dict:
+    """The options of tmb-calc that affect its result (the hotspot list: the bundled one
+    unless --hotspots or --no-hotspots)."""
+    hotspots = None if args.no_hotspots else args.hotspots or drivers.bundled_hotspots()
+    return provenance.stage_parameters(STAGE, args, {"hotspots": hotspots})
 
 
 def main(argv=None) -> int:

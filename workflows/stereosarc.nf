@@ -29,6 +29,7 @@ workflow STEREOSARC {
     plasma        // [meta, bam, bam_index]
     params_json   // pipeline_info/params.json
     init_versions // versions.yml of the initialisation tasks
+    previous      // --previous_batches: earlier per-sample results and tumour site tables
 
     main:
     def clinical = optionalFile(params.clinical)
@@ -37,7 +38,8 @@ workflow STEREOSARC {
 
     ch_tmb = Channel.empty()
     if (params.panel_bed) {
-        TUMOUR_MUTATIONAL_BURDEN(tumours, optionalFile(params.panel_bed), optionalFile(params.tmb_coding_bed))
+        TUMOUR_MUTATIONAL_BURDEN(tumours, optionalFile(params.panel_bed), optionalFile(params.tmb_coding_bed),
+                                 previous.filter { it.name.endsWith('.tmb.tsv') })
         ch_tmb = TUMOUR_MUTATIONAL_BURDEN.out.table
         ch_versions = ch_versions.mix(TUMOUR_MUTATIONAL_BURDEN.out.versions)
     }
@@ -48,9 +50,11 @@ workflow STEREOSARC {
     ch_count_tables = [sites: Channel.empty(), depth: Channel.empty(), background: Channel.empty(),
                        read_stats: Channel.empty()]
     if (params.ctdna_targets) {
-        CIRCULATING_TUMOUR_DNA(samplesheet, tumours, plasma, optionalFile(params.ctdna_targets),
+        CIRCULATING_TUMOUR_DNA(samplesheet, tumours.mix(earlierTumours(samplesheet, previous)), plasma,
+                               optionalFile(params.ctdna_targets),
                                optionalFile(params.fasta), optionalFile(params.ctdna_sites),
-                               optionalFile(params.tissue_cn), clinical)
+                               optionalFile(params.tissue_cn), clinical,
+                               previous.filter { !it.name.endsWith('.tmb.tsv') && !it.name.endsWith('.tumour_sites.tsv') })
         ch_ctdna = CIRCULATING_TUMOUR_DNA.out.ctdna
         ch_dynamics = CIRCULATING_TUMOUR_DNA.out.dynamics
         ch_cn = CIRCULATING_TUMOUR_DNA.out.cn
@@ -119,6 +123,18 @@ workflow STEREOSARC {
 
     emit:
     versions = ch_versions
+}
+
+// Tumours of earlier batches, for ctDNA counting: [meta, their site table, [], []] (the site
+// table stands in for the VCF; ctdna.io.read_tumour_sites), patient from the cohort samplesheet
+def earlierTumours(samplesheet, previous) {
+    def patients = samplesheet.splitCsv(header: true)
+        .filter { row -> row.type == 'tumour' }
+        .map { row -> [row.sample, row.patient] }
+    previous.filter { it.name.endsWith('.tumour_sites.tsv') }
+        .map { table -> [table.name - '.tumour_sites.tsv', table] }
+        .join(patients)
+        .map { id, table, patient -> [[id: id, patient: patient, type: 'tumour', timepoint: null], table, [], []] }
 }
 
 // The git revision in the report header: Nextflow's for a pulled pipeline, else the checkout's

@@ -45,6 +45,7 @@ COUNTS = (
 
 
 GROUPED_ONLY = {"CTDNA_COUNT_GROUP"}  # runs only with --ctdna_count_group_size > 1
+OPTION_ONLY = GROUPED_ONLY | {"PREVIOUS_BATCHES"}  # and only with --previous_batches
 
 
 def module_processes() -> set[str]:
@@ -94,7 +95,7 @@ def test_every_module_stub_ran_once_per_expected_task(stub_run):
     outdir, sheet = stub_run
     trace = latest_trace(outdir)
     assert set(trace["status"]) == {"COMPLETED"}
-    assert set(trace["step"]) == module_processes() - GROUPED_ONLY
+    assert set(trace["step"]) == module_processes() - OPTION_ONLY
     per_sample = trace["step"].value_counts()
     assert per_sample["TMB"] == (sheet["type"] == "tumour").sum()
     assert per_sample["CTDNA_COUNT"] == sheet["type"].isin(["plasma", "pon"]).sum()
@@ -136,7 +137,7 @@ def test_software_versions_has_one_entry_per_process(stub_run):
     keys = re.findall(r'^"([\w:]+)":$', text, flags=re.M)
     assert len(keys) == len(set(keys))
     # MultiQC reads this file, so it runs after it is written and is not in it (as in nf-core)
-    expected = module_processes() - {"MULTIQC"} - GROUPED_ONLY | {"Workflow"}
+    expected = module_processes() - {"MULTIQC"} - OPTION_ONLY | {"Workflow"}
     assert {key.split(":")[-1] for key in keys} == expected
 
 

@@ -20,6 +20,7 @@ process CTDNA_COUNT_GROUP {
     tuple val(metas), path('*.background.tsv'),    emit: background
     tuple val(metas), path('*.rejects_count.tsv'), emit: rejects
     tuple val(metas), path('*.read_stats.tsv'),    emit: read_stats
+    tuple val(metas), path('*.ctdna_count.provenance.json'), emit: provenance
     path 'versions.yml',                           emit: versions
 
     script:
@@ -28,7 +29,7 @@ process CTDNA_COUNT_GROUP {
     def sites_arg = sites ? "--sites ${sites}" : ''
     """
     ${manifestCommand(group_id, metas, bams, sample_tumours, tumour_ids, tumour_vcfs)}
-    ctdna-count --manifest ${group_id}.manifest.tsv --out-dir . --targets ${targets} ${fasta_arg} ${sites_arg} ${args} --versions-out "${task.process}" versions.yml
+    ctdna-count --manifest ${group_id}.manifest.tsv --out-dir . --targets ${targets} ${fasta_arg} ${sites_arg} ${args} --provenance --versions-out "${task.process}" versions.yml
     """
 
     stub:
@@ -36,7 +37,7 @@ process CTDNA_COUNT_GROUP {
     """
     ${manifestCommand(group_id, metas, bams, sample_tumours, tumour_ids, tumour_vcfs)}
     for prefix in ${prefixes}; do
-        touch \$prefix.site_counts.tsv \$prefix.target_depth.tsv \$prefix.background.tsv \$prefix.rejects_count.tsv \$prefix.read_stats.tsv
+        touch \$prefix.site_counts.tsv \$prefix.target_depth.tsv \$prefix.background.tsv \$prefix.rejects_count.tsv \$prefix.read_stats.tsv \$prefix.ctdna_count.provenance.json
     done
     printf '"%s":\\n  stereosarc-biomarkers: "%s"\\n' "${task.process}" "${workflow.manifest.version}" > versions.yml
     """

@@ -18,6 +18,11 @@ def sortedTables(ch) {
     ch.flatMap { meta, tables -> tableList(tables) }.collect(sort: { a, b -> a.name <=> b.name })
 }
 
+// This run's tables of one kind and the earlier batches' (--previous_batches), as [meta, tables]
+def withPrevious(ch, previous, kind) {
+    ch.mix(previous.filter { it.name.endsWith(".${kind}.tsv") }.map { table -> [null, table] })
+}
+
 // Samples counted together (params.ctdna_count_group_size): sorted by sample id, then cut
 // in groups of `size`, so a group holds the same samples in every run (-resume per group).
 // Each group: [id, metas, bams, indexes, tumour ids per sample, its tumours once: ids, VCFs].
@@ -43,6 +48,7 @@ workflow CIRCULATING_TUMOUR_DNA {
     sites         // path or []: site table given instead of the tumour VCFs' variants
     tissue_cn     // path or []
     clinical      // path or []
+    previous      // earlier batches' per-sample count tables (--previous_batches), or empty
 
     main:
     ch_vcf_by_patient = tumours
@@ -66,10 +72,10 @@ workflow CIRCULATING_TUMOUR_DNA {
         CTDNA_COUNT(ch_counting, targets, fasta, sites)
         counted = CTDNA_COUNT.out
     }
-    ch_sites = sortedTables(counted.sites)
-    ch_depth = sortedTables(counted.depth)
-    ch_background = sortedTables(counted.background)
-    ch_read_stats = sortedTables(counted.read_stats)
+    ch_sites = sortedTables(withPrevious(counted.sites, previous, 'site_counts'))
+    ch_depth = sortedTables(withPrevious(counted.depth, previous, 'target_depth'))
+    ch_background = sortedTables(withPrevious(counted.background, previous, 'background'))
+    ch_read_stats = sortedTables(withPrevious(counted.read_stats, previous, 'read_stats'))
     CTDNA_CALL(samplesheet, ch_sites, ch_depth, ch_background, tissue_cn, clinical)
 
     emit:
@@ -80,6 +86,7 @@ workflow CIRCULATING_TUMOUR_DNA {
     depth     = ch_depth                    // every sample's target depth, sorted
     background = ch_background              // every sample's background errors, sorted
     read_stats = ch_read_stats              // every sample's reads and fragment lengths, sorted
-    rejects   = CTDNA_CALL.out.rejects.mix(counted.rejects.flatMap { meta, tables -> tableList(tables) })
+    rejects   = CTDNA_CALL.out.rejects.mix(counted.rejects.flatMap { meta, tables -> tableList(tables) },
+                                           previous.filter { it.name.endsWith('.rejects_count.tsv') })
     versions  = counted.versions.mix(CTDNA_CALL.out.versions)
 }

@@ -6,7 +6,8 @@
  * no other task.
  */
 
-include { VALIDATE } from '../../../modules/local/validate/main'
+include { VALIDATE         } from '../../../modules/local/validate/main'
+include { PREVIOUS_BATCHES } from '../../../modules/local/previous_batches/main'
 
 // An optional input file: the file (checked to exist), or [] (the nf-core idiom for "none").
 def optionalFile(value) {
@@ -33,6 +34,17 @@ def samplesheetFiles(samplesheet) {
         }.findAll { java.nio.file.Files.isRegularFile(it) }.unique().sort { it.toString() }
 }
 
+// --previous_batches as a list of folders (comma-separated; never this run's --outdir)
+def previousBatches() {
+    def names = params.previous_batches ? params.previous_batches.toString().tokenize(',')*.trim().findAll() : []
+    def outdir = file(params.outdir).toAbsolutePath().normalize()
+    def same = names.find { file(it).toAbsolutePath().normalize() == outdir }
+    if (same) {
+        error "--previous_batches ${same} is this run's --outdir: give each batch its own --outdir"
+    }
+    names
+}
+
 def sampleMeta(row) {
     [id: row.sample, patient: row.patient ?: null, type: row.type, timepoint: row.timepoint ?: null]
 }
@@ -53,7 +65,25 @@ workflow INITIALISE {
     // Rows their stage will reject (impossible values), shown as soon as pre-flight passes
     VALIDATE.out.warnings.splitText().subscribe { line -> log.warn "pre-flight: ${line.trim()}" }
 
-    ch_rows = VALIDATE.out.samplesheet.splitCsv(header: true)
+    // --previous_batches: earlier runs' per-sample results checked (pre-flight) and handed on;
+    // the cohort samplesheet (every batch's rows) then gates every stage
+    ch_cohort = VALIDATE.out.samplesheet
+    ch_previous = Channel.empty()
+    ch_versions = VALIDATE.out.versions
+    def batch_names = previousBatches()
+    if (batch_names) {
+        PREVIOUS_BATCHES(VALIDATE.out.samplesheet, ch_params_json, batch_names,
+                         batch_names.collect { file(it, checkIfExists: true, type: 'dir') },
+                         optionalFile(params.panel_bed), optionalFile(params.tmb_coding_bed),
+                         optionalFile(params.ctdna_targets), optionalFile(params.ctdna_sites),
+                         optionalFile(params.fasta))
+        ch_cohort = PREVIOUS_BATCHES.out.samplesheet
+        ch_previous = PREVIOUS_BATCHES.out.tmb.mix(PREVIOUS_BATCHES.out.counts, PREVIOUS_BATCHES.out.tumour_sites)
+            .flatten()
+        ch_versions = ch_versions.mix(PREVIOUS_BATCHES.out.versions)
+    }
+
+    ch_rows = VALIDATE.out.samplesheet.combine(ch_cohort).map { sheet, cohort -> sheet }.splitCsv(header: true)
     ch_tumours = ch_rows
         .filter { row -> row.type == 'tumour' }
         .map { row -> [sampleMeta(row), file(row.vcf), optionalFile(row.bam), optionalFile(row.bam_index)] }
@@ -62,9 +92,10 @@ workflow INITIALISE {
         .map { row -> [sampleMeta(row), file(row.bam), file(row.bam_index)] }
 
     emit:
-    samplesheet = VALIDATE.out.samplesheet   // the validated samplesheet: the pre-flight gate
-    tumours     = ch_tumours                 // [meta, vcf, bam or [], bam_index or []]
-    plasma      = ch_plasma                  // [meta, bam, bam_index] of plasma and pon rows
+    samplesheet = ch_cohort                  // the validated (cohort) samplesheet: the pre-flight gate
+    tumours     = ch_tumours                 // [meta, vcf, bam or [], bam_index or []] of this run
+    plasma      = ch_plasma                  // [meta, bam, bam_index] of this run's plasma and pon rows
     params_json = ch_params_json             // pipeline_info/params.json
-    versions    = VALIDATE.out.versions
+    previous    = ch_previous                // earlier batches' reused per-sample files (flat)
+    versions    = ch_versions
 }

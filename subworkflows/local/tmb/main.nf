@@ -12,13 +12,15 @@ workflow TUMOUR_MUTATIONAL_BURDEN {
     tumours      // [meta, vcf, bam or [], bam_index or []]
     panel_bed    // path
     coding_bed   // path, or [] when the panel is coding-only
+    previous     // earlier batches' per-sample summaries (--previous_batches), or empty
 
     main:
     if (!params.tmb_coding_bed && !params.tmb_panel_is_coding) {
         error "TMB needs a coding territory: give --tmb_coding_bed CDS.bed (denominator = panel ∩ coding) or --tmb_panel_is_coding true if --panel_bed holds coding targets only"
     }
     TMB(tumours, panel_bed, coding_bed)
-    COLLECT_TMB('tmb', TMB.out.summary.map { meta, table -> table }.collect(sort: { a, b -> a.name <=> b.name }))
+    COLLECT_TMB('tmb', TMB.out.summary.map { meta, table -> table }.mix(previous)
+                           .collect(sort: { a, b -> a.name <=> b.name }))
 
     emit:
     table    = COLLECT_TMB.out.table     // cohort/tmb.tsv
