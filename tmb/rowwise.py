@@ -1,0 +1,306 @@
+"""The filters of tmb.filters applied allele by allele, without numpy: tmb-calc's path for a
+panel-sized VCF (docs/tmb.md, "Start-up").
+
+Importing numpy costs 0.13-0.17 CPU s, most of a 2,000-record run; judging 2,000 alleles in
+plain Python costs a few milliseconds. So a VCF below ``tmb.command.ROWWISE_MAX_BYTES`` is
+read by the same compiled reader (tmb/_vcfcore.c, columns viewed as memoryviews), judged
+here with the rules of tmb.rules (same order, same reasons, same trace lines through the
+compiled trace writer), and validated with the same schema checks (tmb.outputs.check_trace).
+Larger VCFs take the numpy path, which is faster per allele. tests/unit/test_tmb_rowwise.py
+checks both paths give byte-identical summaries and traces.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+from functools import partial
+
+from tmb import core
+from tmb.allele_columns import TYPECODES, VAF_SOURCES, decode, record_fields
+from tmb.burden import DRIVER_COLUMNS, FAILURE_COLUMNS
+from tmb.mnv import MNV_REASON, LastSnv, one_haplotype, phase_of
+from tmb.rules import DUPLICATE_REASON, NA, OUTCOME_COLUMNS, PASS_FILTERS, FilterSettings
+
+REASONS = {  # trace outcome column -> reason when it fails (tmb.filters._checks, same order)
+    "pass_filter": "filter_not_pass",
+    "in_panel": "outside_panel",
+    "covered_ok": "bam_depth_below_min",
+    "vaf_ok": "vaf_missing_or_out_of_range",
+    "depth_ok": "depth_missing_or_below_min",
+    "alt_reads_ok": "alt_reads_missing_or_below_min",
+    "population_ok": "population_af_above_max",
+    "consequence_ok": "consequence_not_counted",
+    "hotspot_ok": "hotspot",
+    "cosmic_ok": "cosmic_count_above_max",
+    "ch_ok": "clonal_haematopoiesis_gene",
+    "unique_ok": DUPLICATE_REASON,
+    "mnv_ok": MNV_REASON,
+}
+
+
+@dataclass
+class RowTable:
+    """One block of the compiled reader: columns as memoryviews (tmb.allele_columns)."""
+
+    text: bytes
+    buffers: dict  # column -> bytes, as the reader returns them
+    tables: dict  # coded column -> list of bytes
+    sample_field: int
+    columns: dict = field(init=False)
+    _names: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.columns = {
+            n: memoryview(b).cast(TYPECODES[n])  # type: ignore[call-overload]
+            for n, b in self.buffers.items()
+        }
+
+    def __len__(self) -> int:
+        return len(self.columns["pos"])
+
+    def names(self, column: str) -> list[str]:
+        if column not in self._names:
+            self._names[column] = [decode(t) for t in self.tables[column]]
+        return self._names[column]
+
+    def text_of(self, name: str, row: int) -> str:
+        """REF or ALT of ``row``."""
+        c = self.columns
+        return decode(self.text[c[f"{name}_start"][row] : c[f"{name}_end"][row]])
+
+    def has(self, column: str, row: int, terms: frozenset, sep: str) -> bool:
+        """Whether the ``sep``-joined text of coded ``column`` holds one of ``terms``."""
+        code = self.columns[column][row]
+        return code >= 0 and not terms.isdisjoint(self.names(column)[code].split(sep))
+
+    def record_fields(self, row: int) -> dict:
+        return record_fields(self.text, self.columns["ref_start"][row], self.sample_field)
+
+    def buffer_tuple(self) -> tuple:
+        return tuple(self.buffers[name] for name in core.module().COLUMNS)
+
+    def table_tuple(self) -> tuple:
+        return tuple(self.tables[name] for name in core.module().TABLES)
+
+
+def affected_span(table: RowTable, row: int) -> tuple[int, int, bool]:
+    """0-based (start, end, within) of the reference bases ``row`` changes
+    (tmb.filters.affected_span for one allele)."""
+    c, text = table.columns, table.text
+    pos, ref_len = c["pos"][row], c["ref_end"][row] - c["ref_start"][row]
+    alt_len = c["alt_end"][row] - c["alt_start"][row]
+    same_first = (
+        ref_len != alt_len
+        and ref_len > 0
+        and alt_len > 0
+        and text[c["ref_start"][row]] == text[c["alt_start"][row]]
+    )
+    if same_first and ref_len > alt_len:
+        return pos - 1 + alt_len, pos - 1 + ref_len, False
+    if same_first and alt_len > ref_len:
+        start = pos - 1 + ref_len - 1
+        return start, start + 2, True
+    return pos - 1, pos - 1 + ref_len, False
+
+
+def _at_most(value: float, limit: float) -> bool:
+    """value <= limit, a missing value (NaN) counting as 0 (tmb.filters._at_most)."""
+    return not value > limit if limit >= 0 else value <= limit
+
+
+def outcomes_of(
+    table: RowTable, row: int, settings: FilterSettings, panel, hotspots, positions: set
+) -> dict:
+    """Pass (True) or fail of every filter before the duplicate and MNV rules (``positions``:
+    the hotspot list's listed positions)."""
+    c = table.columns
+    chrom = table.names("chrom")[c["chrom"][row]]
+    vaf, pos = c["vaf"][row], c["pos"][row]
+    listed = hotspots is not None and (
+        (
+            pos in positions
+            and hotspots.lists(chrom, pos, table.text_of("ref", row), table.text_of("alt", row))
+        )
+        or (hotspots.regions is not None and hotspots.regions.contains(chrom, pos - 1))
+    )
+    return {
+        "pass_filter": table.has("filter", row, frozenset(PASS_FILTERS), "\0"),
+        "in_panel": panel.spans(chrom, *affected_span(table, row)),
+        "vaf_ok": settings.min_vaf <= vaf <= settings.max_vaf,
+        "depth_ok": c["depth"][row] >= settings.min_depth,
+        "alt_reads_ok": c["alt_reads"][row] >= settings.min_alt,
+        "population_ok": _at_most(c["population_af"][row], settings.max_pop_af),
+        "consequence_ok": table.has("consequences", row, settings.counted_consequences, "&"),
+        "hotspot_ok": not listed,
+        "cosmic_ok": _at_most(c["cosmic_count"][row], settings.max_cosmic or 0),
+        "ch_ok": not table.has("genes", row, frozenset(settings.ch_genes), ","),
+    }
+
+
+@dataclass
+class RowTrace:
+    """Trace rows of one block: flags (rows x OUTCOME_COLUMNS + counted, int8, -1 = NA),
+    reason codes into ``reasons``, and the counts of tmb.burden.Tally."""
+
+    table: RowTable
+    flags: bytearray
+    reason: array
+    reasons: list
+    failed: dict
+    counted: int = 0
+    driver: int = 0
+
+
+def judge_rows(
+    table: RowTable, settings: FilterSettings, panel, hotspots, inactive: set, memory
+) -> RowTrace:
+    """The trace of a block, as tmb.filters.judge_alleles gives it (``memory``: a
+    tmb.filters-compatible ChunkMemory with counted_keys and last_snv)."""
+    n, width = len(table), len(OUTCOME_COLUMNS) + 1
+    active = [col for col in OUTCOME_COLUMNS if col not in inactive]
+    positions = hotspots.listed_positions() if hotspots is not None else set()
+    judged = [outcomes_of(table, row, settings, panel, hotspots, positions) for row in range(n)]
+    eligible = [all(o[col] for col in active if col in o) for o in judged]
+    rows = array("q", (row for row in range(n) if eligible[row]))
+    keys = core.module().keys(
+        rows, table.text, table.text, table.buffer_tuple(), table.table_tuple()
+    )
+    seen, repeat = memory.counted_keys, set()
+    for row, key in zip(rows, keys):
+        if key in seen:
+            repeat.add(row)
+        seen.add(key)
+    counted = [eligible[row] and row not in repeat for row in range(n)]
+    joined = (
+        continuations(table, counted, settings.mnv_vaf_tolerance, memory.last_snv)
+        if settings.mnv_vaf_tolerance >= 0
+        else None
+    )
+    trace = RowTrace(
+        table, bytearray(n * width), array("i"), [], dict.fromkeys(OUTCOME_COLUMNS, 0)
+    )
+    codes: dict = {}
+    for row in range(n):
+        outcome = dict(judged[row], unique_ok=row not in repeat)
+        outcome["mnv_ok"] = NA if joined is None else row not in joined
+        failing = []
+        for k, column in enumerate(OUTCOME_COLUMNS):
+            value = NA if column in inactive and column != "unique_ok" else int(outcome[column])
+            trace.flags[row * width + k] = value & 0xFF
+            if value == 0:
+                failing.append(REASONS[column])
+                trace.failed[column] += 1
+        is_counted = counted[row] and (joined is None or row not in joined)
+        trace.flags[row * width + width - 1] = int(is_counted)
+        trace.counted += is_counted
+        trace.driver += _driver_only(outcome, inactive)
+        text = ";".join(failing) or "counted"
+        trace.reason.append(codes.setdefault(text, len(codes)))
+    trace.reasons = list(codes)
+    return trace
+
+
+def _driver_only(outcome: dict, inactive: set) -> bool:
+    """Fails a driver exclusion and no other filter (tmb.burden.driver_excluded)."""
+    on = [c for c in FAILURE_COLUMNS if c not in inactive and c not in ("unique_ok", "mnv_ok")]
+    driver = any(not outcome[c] for c in on if c in DRIVER_COLUMNS)
+    return driver and all(outcome[c] for c in on if c not in DRIVER_COLUMNS)
+
+
+def continuations(table: RowTable, counted: list, tolerance: float, last: LastSnv) -> set:
+    """Rows of counted SNVs continuing the previous counted SNV (tmb.mnv.continuations)."""
+    c, names, out = table.columns, table.names("chrom"), set()
+    previous: tuple | None = None  # (chrom, pos, vaf, is_snv, row): previous counted allele
+    if last.chrom is not None:
+        previous = (last.chrom, last.pos, last.vaf, True, None)
+    final = None
+    for row in (r for r in range(len(counted)) if counted[r]):
+        snv = (
+            c["ref_end"][row] - c["ref_start"][row] == 1 == c["alt_end"][row] - c["alt_start"][row]
+        )
+        chrom, pos, vaf = names[c["chrom"][row]], c["pos"][row], c["vaf"][row]
+        if previous and snv and previous[3] and chrom == previous[0] and pos == previous[1] + 1:
+            before = last.phase if previous[4] is None else phase_of(table, previous[4])
+            if one_haplotype(before, phase_of(table, row), abs(vaf - previous[2]) <= tolerance):
+                out.add(row)
+        previous, final = (chrom, pos, vaf, snv, row), row
+    if final is not None and previous is not None and previous[3]:
+        last.chrom, last.pos, last.vaf = previous[0], previous[1], previous[2]
+        last.phase = phase_of(table, final)
+    elif final is not None:
+        last.chrom, last.pos, last.vaf, last.phase = None, -2, math.nan, None
+    return out
+
+
+def trace_lines(trace: RowTrace, prefix: bytes) -> bytes:
+    table = trace.table
+    return core.module().format_trace(
+        prefix,
+        table.text,
+        table.text,
+        table.buffer_tuple(),
+        table.table_tuple(),
+        trace.flags,
+        len(OUTCOME_COLUMNS) + 1,
+        trace.reason,
+        [text.encode() for text in trace.reasons],
+    )
+
+
+def numbers_of(trace: RowTrace, column: str, types: set, spec: dict) -> tuple[list, bool]:
+    """tmb.outputs._trace_numbers of a RowTrace: the values standing for a numeric column
+    (distinct flags; extremes of numbers checked for bounds only) and whether one is missing."""
+    width = len(OUTCOME_COLUMNS) + 1
+    if column in OUTCOME_COLUMNS or column == "counted":
+        k = width - 1 if column == "counted" else OUTCOME_COLUMNS.index(column)
+        values = {v - 256 if v > 127 else v for v in trace.flags[k::width]}
+        return sorted(float(v) for v in values if v != NA), NA in values
+    values = trace.table.columns[column]
+    if TYPECODES[column] != "d":
+        return ([min(values), max(values)] if "enum" not in spec else list(values)), False
+    present = [v for v in values if v == v]
+    missing = "null" not in types and len(present) < len(values)
+    if types & {"integer", "boolean"} or "enum" in spec or not present:
+        return present, missing
+    return [min(present), max(present)], missing
+
+
+def texts_of(trace: RowTrace, column: str) -> list:
+    """The distinct texts of a text column of a RowTrace (None for missing)."""
+    if column == "reason":
+        return list(trace.reasons)
+    if column in ("ref", "alt"):
+        return [""]
+    codes = sorted(set(trace.table.columns[column]))
+    names = list(VAF_SOURCES) if column == "vaf_source" else trace.table.names(column)
+    return [names[code] if code >= 0 else None for code in codes]
+
+
+def judge_blocks(plan, options, settings, panel, hotspots, out, inactive: set) -> None:
+    """Judge every block of the VCF row by row, appending to ``out`` (tmb.command.Streamed);
+    an empty VCF still gives the trace header."""
+    from tmb import outputs, vcf_io
+
+    sample_field, writer, blocks = core.FIRST_SAMPLE + plan.column, out.writer, 0
+    for records, text, columns, tables in vcf_io.iter_blocks(
+        plan, options.chunk_records, presence=out.presence
+    ):
+        table = RowTable(text, columns, tables, sample_field)
+        trace = judge_rows(table, settings, panel, hotspots, inactive, out.memory)
+        out.tally.add_counts(records, len(table), trace.counted, trace.driver, trace.failed)
+        out.presence.annotated_alleles += sum(c >= 0 for c in table.columns["consequences"])
+        out.contigs.update(table.names("chrom")[c] for c in set(table.columns["chrom"]))
+        outputs.check_trace(
+            writer.schema,
+            writer.constants,
+            len(table),
+            partial(numbers_of, trace),
+            partial(texts_of, trace),
+        )
+        writer.write_lines(len(table), partial(trace_lines, trace, writer.prefix))
+        blocks += 1
+    if not blocks:
+        outputs.check_trace(writer.schema, writer.constants, 0, None, None)
+        writer.write_lines(0, bytes)
