@@ -17,8 +17,8 @@ anything is written. stereosarc.tables' core needs no pandas, whose import alone
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -140,8 +140,8 @@ class TraceWriter:
         self.prefix = "".join(f"{value}\t" for value in self.constants.values()).encode()
         self.handle, self.tmp = tables.open_atomic(self.path)
         self.header = True
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trace-write")
-        self.pending: Future | None = None  # write of the previous chunk (its buffer held)
+        self.pending: threading.Thread | None = None  # write of the previous chunk
+        self.failure: BaseException | None = None  # raised by that write
 
     def write(self, trace: Trace) -> None:
         validate_trace(trace, self.schema, self.constants)
@@ -155,21 +155,33 @@ class TraceWriter:
         if n:
             text = lines()
             self._wait()  # file writes release the GIL: the next chunk is judged meanwhile
-            self.pending = self.writer.submit(self.handle.write, text)
+            self.pending = threading.Thread(
+                target=self._write, args=(text,), name="trace-write", daemon=True
+            )  # a plain thread: concurrent.futures would cost ~8 ms of start-up
+            self.pending.start()
+
+    def _write(self, text: bytes) -> None:
+        try:
+            self.handle.write(text)
+        except BaseException as err:  # handed to the caller by _wait
+            self.failure = err
 
     def _wait(self) -> None:
         if self.pending is not None:
-            self.pending.result()
+            self.pending.join()
             self.pending = None
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            raise failure
 
     def close(self) -> None:
         self._wait()
-        self.writer.shutdown()
         self.handle.close()
         tables.commit_atomic(self.tmp, self.path)
 
     def abort(self) -> None:
-        self.writer.shutdown(wait=True)
+        if self.pending is not None:
+            self.pending.join()
         self.handle.close()
         tables.discard_atomic(self.tmp)
 

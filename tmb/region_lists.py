@@ -24,6 +24,7 @@ class Regions:
     start: list
     end: list
     rows: list | None = None
+    merged: bool = False  # sorted, no two intervals overlapping or touching (merge_regions)
 
     @classmethod
     def of_intervals(cls, intervals) -> Regions:
@@ -37,6 +38,8 @@ class Regions:
 
 def merge_regions(regions: Regions) -> Regions:
     """Sort by (chrom, start, end) and join overlapping or touching intervals."""
+    if regions.merged:
+        return regions
     chrom: list = []
     start: list = []
     end: list = []
@@ -47,7 +50,7 @@ def merge_regions(regions: Regions) -> Regions:
             chrom.append(name)
             start.append(begin)
             end.append(stop)
-    return Regions(chrom, start, end)
+    return Regions(chrom, start, end, merged=True)
 
 
 def intersect_regions(left: Regions, right: Regions) -> Regions:

@@ -110,32 +110,63 @@ def _at_most(value: float, limit: float) -> bool:
     return not value > limit if limit >= 0 else value <= limit
 
 
-def outcomes_of(
-    table: RowTable, row: int, settings: FilterSettings, panel, hotspots, positions: set
-) -> dict:
-    """Pass (True) or fail of every filter before the duplicate and MNV rules (``positions``:
-    the hotspot list's listed positions)."""
-    c = table.columns
+@dataclass(frozen=True)
+class BlockRules:
+    """The settings turned into look-ups for one block: per code of the coded columns,
+    whether its text passes (tmb.alleles.AlleleTable.coded; index -1, missing: False)."""
+
+    settings: FilterSettings
+    panel: object  # tmb.region_lists.RegionIndex
+    hotspots: object  # tmb.rules.Hotspots or None
+    positions: set  # the hotspot list's listed positions
+    passing: list
+    consequence: list
+    ch_gene: list
+
+    @classmethod
+    def of(cls, table: RowTable, settings: FilterSettings, panel, hotspots) -> BlockRules:
+        def lookup(column: str, terms, sep: str) -> list:
+            names = table.names(column)
+            return [not frozenset(terms).isdisjoint(t.split(sep)) for t in names] + [False]
+
+        return cls(
+            settings,
+            panel,
+            hotspots,
+            hotspots.listed_positions() if hotspots is not None else set(),
+            lookup("filter", PASS_FILTERS, "\0"),
+            lookup("consequences", settings.counted_consequences, "&"),
+            lookup("genes", settings.ch_genes, ","),
+        )
+
+    def listed(self, table: RowTable, row: int, chrom: str, pos: int) -> bool:
+        """Whether the allele is a listed hotspot (allele, position or region)."""
+        spots = self.hotspots
+        if spots is None:
+            return False
+        ref, alt = table.text_of("ref", row), table.text_of("alt", row)
+        if pos in self.positions and spots.lists(chrom, pos, ref, alt):  # type: ignore[attr-defined]
+            return True
+        regions = spots.regions  # type: ignore[attr-defined]
+        return regions is not None and regions.contains(chrom, pos - 1)
+
+
+def outcomes_of(table: RowTable, row: int, rules: BlockRules) -> dict:
+    """Pass (True) or fail of every filter before the duplicate and MNV rules."""
+    c, settings = table.columns, rules.settings
     chrom = table.names("chrom")[c["chrom"][row]]
     vaf, pos = c["vaf"][row], c["pos"][row]
-    listed = hotspots is not None and (
-        (
-            pos in positions
-            and hotspots.lists(chrom, pos, table.text_of("ref", row), table.text_of("alt", row))
-        )
-        or (hotspots.regions is not None and hotspots.regions.contains(chrom, pos - 1))
-    )
     return {
-        "pass_filter": table.has("filter", row, frozenset(PASS_FILTERS), "\0"),
-        "in_panel": panel.spans(chrom, *affected_span(table, row)),
+        "pass_filter": rules.passing[c["filter"][row]],
+        "in_panel": rules.panel.spans(chrom, *affected_span(table, row)),  # type: ignore[attr-defined]
         "vaf_ok": settings.min_vaf <= vaf <= settings.max_vaf,
         "depth_ok": c["depth"][row] >= settings.min_depth,
         "alt_reads_ok": c["alt_reads"][row] >= settings.min_alt,
         "population_ok": _at_most(c["population_af"][row], settings.max_pop_af),
-        "consequence_ok": table.has("consequences", row, settings.counted_consequences, "&"),
-        "hotspot_ok": not listed,
+        "consequence_ok": rules.consequence[c["consequences"][row]],
+        "hotspot_ok": not rules.listed(table, row, chrom, pos),
         "cosmic_ok": _at_most(c["cosmic_count"][row], settings.max_cosmic or 0),
-        "ch_ok": not table.has("genes", row, frozenset(settings.ch_genes), ","),
+        "ch_ok": not rules.ch_gene[c["genes"][row]],
     }
 
 
@@ -159,10 +190,10 @@ def judge_rows(
     """The trace of a block, as tmb.filters.judge_alleles gives it (``memory``: a
     tmb.filters-compatible ChunkMemory with counted_keys and last_snv)."""
     n, width = len(table), len(OUTCOME_COLUMNS) + 1
-    active = [col for col in OUTCOME_COLUMNS if col not in inactive]
-    positions = hotspots.listed_positions() if hotspots is not None else set()
-    judged = [outcomes_of(table, row, settings, panel, hotspots, positions) for row in range(n)]
-    eligible = [all(o[col] for col in active if col in o) for o in judged]
+    rules = BlockRules.of(table, settings, panel, hotspots)
+    judged = [outcomes_of(table, row, rules) for row in range(n)]
+    active = [col for col in judged[0] if col not in inactive] if judged else []
+    eligible = [all(o[col] for col in active) for o in judged]
     rows = array("q", (row for row in range(n) if eligible[row]))
     keys = core.module().keys(
         rows, table.text, table.text, table.buffer_tuple(), table.table_tuple()
@@ -182,31 +213,32 @@ def judge_rows(
         table, bytearray(n * width), array("i"), [], dict.fromkeys(OUTCOME_COLUMNS, 0)
     )
     codes: dict = {}
+    shown = [(k, c, REASONS[c]) for k, c in enumerate(OUTCOME_COLUMNS) if c not in inactive]
+    for k, column in enumerate(OUTCOME_COLUMNS):
+        if column in inactive:
+            trace.flags[k::width] = bytes([NA & 0xFF]) * n
+    drivers = [c for c in active if c in DRIVER_COLUMNS]
+    others = [c for c in active if c not in DRIVER_COLUMNS and c in FAILURE_COLUMNS]
     for row in range(n):
-        outcome = dict(judged[row], unique_ok=row not in repeat)
-        outcome["mnv_ok"] = NA if joined is None else row not in joined
+        outcome = judged[row]
+        outcome["unique_ok"] = row not in repeat
+        outcome["mnv_ok"] = joined is None or row not in joined
         failing = []
-        for k, column in enumerate(OUTCOME_COLUMNS):
-            value = NA if column in inactive and column != "unique_ok" else int(outcome[column])
-            trace.flags[row * width + k] = value & 0xFF
-            if value == 0:
-                failing.append(REASONS[column])
+        for k, column, reason in shown:
+            if outcome[column]:
+                trace.flags[row * width + k] = 1
+            else:
+                failing.append(reason)
                 trace.failed[column] += 1
-        is_counted = counted[row] and (joined is None or row not in joined)
-        trace.flags[row * width + width - 1] = int(is_counted)
+        is_counted = counted[row] and outcome["mnv_ok"]
+        trace.flags[row * width + width - 1] = is_counted
         trace.counted += is_counted
-        trace.driver += _driver_only(outcome, inactive)
+        if any(not outcome[c] for c in drivers) and all(outcome[c] for c in others):
+            trace.driver += 1  # fails a driver exclusion only (tmb.burden.driver_excluded)
         text = ";".join(failing) or "counted"
         trace.reason.append(codes.setdefault(text, len(codes)))
     trace.reasons = list(codes)
     return trace
-
-
-def _driver_only(outcome: dict, inactive: set) -> bool:
-    """Fails a driver exclusion and no other filter (tmb.burden.driver_excluded)."""
-    on = [c for c in FAILURE_COLUMNS if c not in inactive and c not in ("unique_ok", "mnv_ok")]
-    driver = any(not outcome[c] for c in on if c in DRIVER_COLUMNS)
-    return driver and all(outcome[c] for c in on if c not in DRIVER_COLUMNS)
 
 
 def continuations(table: RowTable, counted: list, tolerance: float, last: LastSnv) -> set:
