@@ -168,3 +168,20 @@ def test_panel_run_imports_no_numpy(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "0 []"
+
+
+def test_header_without_contigs_takes_the_numpy_path(tmp_path, monkeypatch):
+    """Without ##contig lines cyvcf2 names the contigs from the index: such a VCF keeps the
+    numpy path (tmb.command.open_header), and both runs agree."""
+    text = (DATA / "mnv_and_indel_edges.vcf").read_text().splitlines(keepends=True)
+    vcf = tmp_path / "no_contigs.vcf"
+    vcf.write_text("".join(line for line in text if not line.startswith("##contig")))
+    options = command.TmbOptions(
+        vcf=str(vcf), sample="T1", patient="P1", panel_bed=str(DATA / "mnv_and_indel_edges.bed"),
+        out_trace=str(tmp_path / "t.tsv"), panel_is_coding=True,
+    )  # fmt: skip
+    header, rowwise = command.open_header(options)
+    assert not rowwise and type(header).__name__ == "VCF"  # cyvcf2's reader
+    args = ["--vcf", str(vcf), "--sample", "T1", "--patient", "P1", "--panel-bed"]
+    args += [str(DATA / "mnv_and_indel_edges.bed"), "--panel-is-coding", "--force-small-panel"]
+    assert run_both(tmp_path, monkeypatch, args + ["--max-pop-af", "1"]) == 0
