@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -105,11 +106,6 @@ def affected_span(table: RowTable, row: int) -> tuple[int, int, bool]:
     return pos - 1, pos - 1 + ref_len, False
 
 
-def _at_most(value: float, limit: float) -> bool:
-    """value <= limit, a missing value (NaN) counting as 0 (tmb.filters._at_most)."""
-    return not value > limit if limit >= 0 else value <= limit
-
-
 @dataclass(frozen=True)
 class BlockRules:
     """The settings turned into look-ups for one block: per code of the coded columns,
@@ -144,29 +140,41 @@ class BlockRules:
         spots = self.hotspots
         if spots is None:
             return False
-        ref, alt = table.text_of("ref", row), table.text_of("alt", row)
-        if pos in self.positions and spots.lists(chrom, pos, ref, alt):  # type: ignore[attr-defined]
+        if pos in self.positions and spots.lists(  # type: ignore[attr-defined]
+            chrom, pos, table.text_of("ref", row), table.text_of("alt", row)
+        ):
             return True
         regions = spots.regions  # type: ignore[attr-defined]
         return regions is not None and regions.contains(chrom, pos - 1)
 
 
-def outcomes_of(table: RowTable, row: int, rules: BlockRules) -> dict:
-    """Pass (True) or fail of every filter before the duplicate and MNV rules."""
-    c, settings = table.columns, rules.settings
-    chrom = table.names("chrom")[c["chrom"][row]]
-    vaf, pos = c["vaf"][row], c["pos"][row]
+def _at_most(values, limit: float) -> list:
+    """value <= limit for each, a missing value (NaN) counting as 0 (tmb.filters._at_most)."""
+    return [not v > limit for v in values] if limit >= 0 else [v <= limit for v in values]
+
+
+def outcome_columns(table: RowTable, rules: BlockRules) -> dict:
+    """Pass (True) or fail of every filter before the duplicate and MNV rules, per column
+    (tmb.filters._checks, same order)."""
+    c, settings, panel = table.columns, rules.settings, rules.panel
+    names = table.names("chrom")
+    chroms = [names[k] for k in c["chrom"]]
+    spans = [affected_span(table, row) for row in range(len(table))]
+    low, high = settings.min_vaf, settings.max_vaf
     return {
-        "pass_filter": rules.passing[c["filter"][row]],
-        "in_panel": rules.panel.spans(chrom, *affected_span(table, row)),  # type: ignore[attr-defined]
-        "vaf_ok": settings.min_vaf <= vaf <= settings.max_vaf,
-        "depth_ok": c["depth"][row] >= settings.min_depth,
-        "alt_reads_ok": c["alt_reads"][row] >= settings.min_alt,
-        "population_ok": _at_most(c["population_af"][row], settings.max_pop_af),
-        "consequence_ok": rules.consequence[c["consequences"][row]],
-        "hotspot_ok": not rules.listed(table, row, chrom, pos),
-        "cosmic_ok": _at_most(c["cosmic_count"][row], settings.max_cosmic or 0),
-        "ch_ok": not rules.ch_gene[c["genes"][row]],
+        "pass_filter": [rules.passing[k] for k in c["filter"]],
+        "in_panel": [panel.spans(chrom, *span) for chrom, span in zip(chroms, spans)],  # type: ignore[attr-defined]
+        "vaf_ok": [low <= v <= high for v in c["vaf"]],
+        "depth_ok": [v >= settings.min_depth for v in c["depth"]],
+        "alt_reads_ok": [v >= settings.min_alt for v in c["alt_reads"]],
+        "population_ok": _at_most(c["population_af"], settings.max_pop_af),
+        "consequence_ok": [rules.consequence[k] for k in c["consequences"]],
+        "hotspot_ok": [
+            not rules.listed(table, row, chrom, pos)
+            for row, (chrom, pos) in enumerate(zip(chroms, c["pos"]))
+        ],
+        "cosmic_ok": _at_most(c["cosmic_count"], settings.max_cosmic or 0),
+        "ch_ok": [not rules.ch_gene[k] for k in c["genes"]],
     }
 
 
@@ -189,11 +197,10 @@ def judge_rows(
 ) -> RowTrace:
     """The trace of a block, as tmb.filters.judge_alleles gives it (``memory``: a
     tmb.filters-compatible ChunkMemory with counted_keys and last_snv)."""
-    n, width = len(table), len(OUTCOME_COLUMNS) + 1
-    rules = BlockRules.of(table, settings, panel, hotspots)
-    judged = [outcomes_of(table, row, rules) for row in range(n)]
-    active = [col for col in judged[0] if col not in inactive] if judged else []
-    eligible = [all(o[col] for col in active) for o in judged]
+    n = len(table)
+    columns = outcome_columns(table, BlockRules.of(table, settings, panel, hotspots))
+    active = [col for col in columns if col not in inactive]
+    eligible = list(map(all, zip(*(columns[col] for col in active)))) if active else [True] * n
     rows = array("q", (row for row in range(n) if eligible[row]))
     keys = core.module().keys(
         rows, table.text, table.text, table.buffer_tuple(), table.table_tuple()
@@ -203,42 +210,61 @@ def judge_rows(
         if key in seen:
             repeat.add(row)
         seen.add(key)
-    counted = [eligible[row] and row not in repeat for row in range(n)]
+    columns["unique_ok"] = [row not in repeat for row in range(n)]
+    counted = [e and u for e, u in zip(eligible, columns["unique_ok"])]
     joined = (
         continuations(table, counted, settings.mnv_vaf_tolerance, memory.last_snv)
         if settings.mnv_vaf_tolerance >= 0
-        else None
+        else set()
     )
+    columns["mnv_ok"] = [row not in joined for row in range(n)]
+    shown = [col for col in OUTCOME_COLUMNS if col not in inactive]
+    rows_seen = list(zip(*(columns[col] for col in shown), counted))
+    kinds = {kind: _RowKind.of(kind, shown, inactive) for kind in set(rows_seen)}
+    codes = {
+        text: code for code, text in enumerate(dict.fromkeys(k.reason for k in kinds.values()))
+    }
     trace = RowTrace(
-        table, bytearray(n * width), array("i"), [], dict.fromkeys(OUTCOME_COLUMNS, 0)
+        table,
+        bytearray(b"".join(kinds[kind].flags for kind in rows_seen)),
+        array("i", (codes[kinds[kind].reason] for kind in rows_seen)),
+        list(codes),
+        dict.fromkeys(OUTCOME_COLUMNS, 0),
     )
-    codes: dict = {}
-    shown = [(k, c, REASONS[c]) for k, c in enumerate(OUTCOME_COLUMNS) if c not in inactive]
-    for k, column in enumerate(OUTCOME_COLUMNS):
-        if column in inactive:
-            trace.flags[k::width] = bytes([NA & 0xFF]) * n
-    drivers = [c for c in active if c in DRIVER_COLUMNS]
-    others = [c for c in active if c not in DRIVER_COLUMNS and c in FAILURE_COLUMNS]
-    for row in range(n):
-        outcome = judged[row]
-        outcome["unique_ok"] = row not in repeat
-        outcome["mnv_ok"] = joined is None or row not in joined
-        failing = []
-        for k, column, reason in shown:
-            if outcome[column]:
-                trace.flags[row * width + k] = 1
-            else:
-                failing.append(reason)
-                trace.failed[column] += 1
-        is_counted = counted[row] and outcome["mnv_ok"]
-        trace.flags[row * width + width - 1] = is_counted
-        trace.counted += is_counted
-        if any(not outcome[c] for c in drivers) and all(outcome[c] for c in others):
-            trace.driver += 1  # fails a driver exclusion only (tmb.burden.driver_excluded)
-        text = ";".join(failing) or "counted"
-        trace.reason.append(codes.setdefault(text, len(codes)))
-    trace.reasons = list(codes)
+    for kind, times in Counter(rows_seen).items():
+        for column in kinds[kind].failing:
+            trace.failed[column] += times
+        trace.driver += times * kinds[kind].driver_only
+        trace.counted += times * kinds[kind].counted
     return trace
+
+
+@dataclass(frozen=True)
+class _RowKind:
+    """What one combination of outcomes (shown columns, then eligible-and-unique) writes."""
+
+    flags: bytes  # OUTCOME_COLUMNS (NA = -1 when switched off), then counted
+    reason: str
+    failing: tuple
+    driver_only: bool  # fails a driver exclusion only (tmb.burden.driver_excluded)
+    counted: bool
+
+    @classmethod
+    def of(cls, kind: tuple, shown: list, inactive: set) -> _RowKind:
+        outcome = dict(zip(shown, kind))
+        counted = bool(kind[-1]) and outcome.get("mnv_ok", True)
+        flags = [NA & 0xFF if c in inactive else int(outcome[c]) for c in OUTCOME_COLUMNS]
+        failing = tuple(c for c in shown if not outcome[c])
+        others = [c for c in shown if c in FAILURE_COLUMNS and c not in ("unique_ok", "mnv_ok")]
+        driver = any(c in DRIVER_COLUMNS for c in failing)
+        driver_only = driver and all(outcome[c] for c in others if c not in DRIVER_COLUMNS)
+        return cls(
+            bytes(flags + [int(counted)]),
+            ";".join(REASONS[c] for c in failing) or "counted",
+            failing,
+            driver_only,
+            counted,
+        )
 
 
 def continuations(table: RowTable, counted: list, tolerance: float, last: LastSnv) -> set:
