@@ -5,9 +5,11 @@ booleans written as 1/0, floats with 10 significant digits, rows written atomica
 (temporary name in the same folder, then rename), so no partial file is ever left behind.
 
 The one table writer of the project. Its core (schema column check, value checks, cell
-formatting, atomic files) needs only numpy, so tmb-calc writes through it without importing
-pandas (about 0.35 CPU s per run; docs/tmb.md, "Benchmark"): pandas is imported inside the
-DataFrame readers and writers only.
+formatting, atomic files) needs neither numpy nor pandas, so tmb-calc and ctdna-count write
+through it without importing either (pandas about 0.35, numpy 0.13-0.17 CPU s per process;
+docs/benchmarks.md, "TMB"): pandas is imported inside the DataFrame readers and writers only,
+numpy where an array is given (a numpy value can exist only once numpy is loaded, so the
+scalar checks look it up in ``sys.modules`` rather than import it).
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ import csv
 import io
 import math
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-
-import numpy as np
 
 from stereosarc.errors import InputError, SchemaError
 from stereosarc.schemas import FLOAT_FORMAT, NA_REP, load_schema, schema_dir  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 ROW_COLUMN = "_row"  # spreadsheet row (header = row 1), kept for messages and rejects
@@ -34,6 +36,7 @@ HEADER_ROWS = 1  # rows are counted as a spreadsheet shows them: header = row 1,
 MISSING_TOKENS = {"", "NA", "NaN", "nan", "N/A", "na", "null", "NULL", "None"}
 NUMERIC_TYPES = {"integer", "number", "boolean"}  # JSON-schema types stored as numbers
 MISSING_PROBLEM = "has missing values but the schema does not allow null"
+WHOLE_ATOL, WHOLE_RTOL = 1e-8, 1e-5  # a whole number within numpy.isclose's default tolerance
 
 
 def table_separator(path: str | os.PathLike) -> str:
@@ -104,6 +107,8 @@ def read_file_table(
 
 def spreadsheet_rows(n_rows: int) -> np.ndarray:
     """The rows a spreadsheet shows for ``n_rows`` data rows under one header row: 2, 3, ..."""
+    import numpy as np
+
     return np.arange(HEADER_ROWS + 1, HEADER_ROWS + 1 + n_rows)
 
 
@@ -155,23 +160,36 @@ def missing_problem(missing: bool, spec: dict) -> str | None:
     return MISSING_PROBLEM if missing and "null" not in schema_types(spec) else None
 
 
+def _number_summary(present) -> tuple[bool, float, float, list]:
+    """(all whole, smallest, largest, values as floats) of present numbers: numpy for an
+    array (already loaded by its maker), plain Python for a list."""
+    if hasattr(present, "dtype"):
+        import numpy as np
+
+        numbers = np.asarray(present, dtype=np.float64)
+        whole = bool(np.all(np.isclose(numbers, np.round(numbers))))
+        return whole, float(numbers.min()), float(numbers.max()), numbers.tolist()
+    values = [float(v) for v in present]
+    whole = all(abs(v - round(v)) <= WHOLE_ATOL + WHOLE_RTOL * abs(round(v)) for v in values)
+    return whole, min(values), max(values), values
+
+
 def number_problem(present, spec: dict) -> str | None:
     """Why present (non-missing) numbers break ``spec``: non-integer, bounds, enum."""
-    numbers = np.asarray(present, dtype=np.float64)
-    if not len(numbers):
+    if not len(present):
         return None
-    types = schema_types(spec)
-    if types & {"integer", "boolean"} and not np.all(np.isclose(numbers, np.round(numbers))):
+    whole, low, high, numbers = _number_summary(present)
+    if schema_types(spec) & {"integer", "boolean"} and not whole:
         return "has non-integer values"
-    if "minimum" in spec and numbers.min() < spec["minimum"]:
+    if "minimum" in spec and low < spec["minimum"]:
         return f"has values below the minimum {spec['minimum']}"
-    if "maximum" in spec and numbers.max() > spec["maximum"]:
+    if "maximum" in spec and high > spec["maximum"]:
         return f"has values above the maximum {spec['maximum']}"
     if "enum" in spec:
         allowed = [v for v in spec["enum"] if v is not None]
-        outside = np.flatnonzero(~np.isin(numbers, allowed))
-        if len(outside):
-            shown = list(present)[outside[0]]
+        outside = next((i for i, v in enumerate(numbers) if v not in allowed), None)
+        if outside is not None:
+            shown = list(present)[outside]
             shown = shown.item() if hasattr(shown, "item") else shown
             return f"has value {shown!r} outside {sorted(allowed, key=str)}"
     return None
@@ -245,7 +263,7 @@ def _formatted(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = out[column].astype("Int64")
         elif out[column].dtype == object:
             values = out[column].dropna()
-            if len(values) and values.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+            if len(values) and values.map(lambda v: _is_kind(v, bool, "bool_")).all():
                 out[column] = (
                     out[column].map(lambda v: None if pd.isna(v) else int(v)).astype("Int64")
                 )
@@ -289,20 +307,31 @@ def atomic_write(path: str | os.PathLike, write) -> None:
         raise
 
 
+def _numpy_types(name: str) -> tuple:
+    """numpy's scalar type ``name`` when numpy is loaded (no numpy value exists otherwise)."""
+    numpy = sys.modules.get("numpy")
+    return (getattr(numpy, name),) if numpy is not None else ()
+
+
+def _is_kind(value: Any, kind: type, numpy_name: str) -> bool:
+    """isinstance of ``kind`` or of numpy's scalar type ``numpy_name`` (numpy not imported)."""
+    return isinstance(value, (kind, *_numpy_types(numpy_name)))
+
+
 def _missing(value: Any) -> bool:
     """None, NaN or pandas.NA (without importing pandas)."""
     if value is None or type(value).__name__ == "NAType":
         return True
-    return isinstance(value, (float, np.floating)) and math.isnan(value)
+    return _is_kind(value, float, "floating") and math.isnan(value)
 
 
 def format_cell(value: Any) -> str:
     """One cell as write_table writes it: NA, booleans 1/0, floats FLOAT_FORMAT, else str."""
     if _missing(value):
         return NA_REP
-    if isinstance(value, (bool, np.bool_)):
+    if _is_kind(value, bool, "bool_"):
         return str(int(value))
-    if isinstance(value, (float, np.floating)):
+    if _is_kind(value, float, "floating"):
         return FLOAT_FORMAT % value
     return str(value)
 

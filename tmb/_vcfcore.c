@@ -269,6 +269,9 @@ static PyMethodDef methods[] = {
     {"hts_read", hts_read, METH_VARARGS,
      "hts_read(reader, max_bytes) -> (text, header_lines, done): whole body lines of about "
      "max_bytes (BCF records written as VCF text); header lines of a text VCF skipped, counted."},
+    {"hts_header", hts_header, METH_VARARGS,
+     "hts_header(path) -> the header text of a VCF, bgzipped/gzipped VCF or BCF, as htslib "
+     "writes it back."},
     {"format_trace", format_trace, METH_VARARGS,
      "format_trace(prefix, ref_text, alt_text, columns, tables, flags, n_flags, reason_codes, "
      "reasons) -> bytes of the trace lines."},

@@ -208,5 +208,6 @@ int row_parts(const columns_t *c, Py_ssize_t r, const Py_buffer *ref_text,
 PyObject *hts_bind(PyObject *self, PyObject *args);
 PyObject *hts_reader(PyObject *self, PyObject *args);
 PyObject *hts_read(PyObject *self, PyObject *args);
+PyObject *hts_header(PyObject *self, PyObject *args);
 
 #endif

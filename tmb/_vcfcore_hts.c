@@ -27,6 +27,7 @@ static struct {
     void (*destroy)(bcf1_t *);
     int (*read)(htsFile *, const bcf_hdr_t *, bcf1_t *);
     int (*format_line)(const bcf_hdr_t *, const bcf1_t *, kstring_t *);
+    int (*hdr_format)(const bcf_hdr_t *, int, kstring_t *);
 } H;
 static int bound = 0;
 
@@ -43,6 +44,7 @@ PyObject *hts_bind(PyObject *self, PyObject *args) {
         {"bcf_destroy", (void **)&H.destroy},
         {"bcf_read", (void **)&H.read},
         {"vcf_format", (void **)&H.format_line},
+        {"bcf_hdr_format", (void **)&H.hdr_format},
     };
     return hts_bind_from_args(args, table, sizeof table / sizeof table[0], &bound, &H.version);
 }
@@ -143,4 +145,30 @@ PyObject *hts_read(PyObject *self, PyObject *args) {
     PyObject *text = PyBytes_FromStringAndSize(out.v ? out.v : "", (Py_ssize_t)out.n);
     free(out.v);
     return text ? Py_BuildValue("Nni", text, header, r->done) : NULL;
+}
+
+/* hts_header(path) -> the header as htslib parsed and writes it back (VCF text, as
+ * bcftools view -h prints it): the header reader of tmb.vcf_header. */
+PyObject *hts_header(PyObject *self, PyObject *args) {
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    if (!bound) return PyErr_Format(PyExc_RuntimeError, "htslib is not bound (tmb.hts.bind)");
+    kstring_t text = {0, 0, NULL};
+    const char *why = NULL;
+    bcf_hdr_t *hdr = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    htsFile *fp = H.open(path, "r");
+    if (!fp) why = "htslib cannot open it";
+    else if (!(hdr = H.hdr_read(fp))) why = "htslib cannot read its header";
+    else if (H.hdr_format(hdr, 0, &text) < 0) why = "htslib cannot write its header";
+    if (hdr) H.hdr_destroy(hdr);
+    if (fp) H.close(fp);
+    Py_END_ALLOW_THREADS
+    if (why) {
+        free(text.s);
+        return PyErr_Format(PyExc_OSError, "%s", why);
+    }
+    PyObject *out = PyBytes_FromStringAndSize(text.s ? text.s : "", (Py_ssize_t)text.l);
+    free(text.s);
+    return out;
 }

@@ -17,53 +17,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tmb import core
-from tmb.annotation import TEXT_ERRORS
+from tmb.allele_columns import (  # noqa: F401  (re-exported)
+    ALLELE_COLUMNS,
+    CODED,
+    TYPECODES,
+    VAF_SOURCES,
+    decode,
+    encode,
+    record_fields,
+)
 
-ALLELE_COLUMNS = [
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "allele_index",
-    "filter",
-    "depth",
-    "alt_reads",
-    "vaf",
-    "vaf_source",
-    "population_af",
-    "consequences",
-    "genes",
-    "cosmic_count",
-]
-# The reader's columns and their numpy types (tmb/_vcfcore.c COLUMN_NAMES / COLUMN_SIZES)
-DTYPES = {
-    "chrom": np.int32,
-    "pos": np.int64,
-    "ref_start": np.int64,
-    "ref_end": np.int64,
-    "alt_start": np.int64,
-    "alt_end": np.int64,
-    "allele_index": np.int64,
-    "filter": np.int32,
-    "depth": np.float64,
-    "alt_reads": np.float64,
-    "vaf": np.float64,
-    "vaf_source": np.int8,
-    "population_af": np.float64,
-    "consequences": np.int32,
-    "genes": np.int32,
-    "cosmic_count": np.float64,
-}
-CODED = ("chrom", "filter", "consequences", "genes")  # columns holding codes into tables
-VAF_SOURCES = ("FORMAT/AF", "AD")  # vaf_source codes 0 and 1 (schema tmb_trace)
-
-
-def decode(data: bytes) -> str:
-    return data.decode("utf-8", TEXT_ERRORS)
-
-
-def encode(text: str) -> bytes:
-    return text.encode("utf-8", TEXT_ERRORS)
+DTYPES = {name: np.dtype(code) for name, code in TYPECODES.items()}  # numpy types
 
 
 @dataclass
@@ -149,12 +113,7 @@ class AlleleTable:
         None when the table holds no record text (``from_frame``)."""
         if self.sample_field < 0:
             return None
-        text, at = self.ref_text, int(self.columns["ref_start"][row])
-        end = text.find(b"\n", at)
-        line = text[text.rfind(b"\n", 0, at) + 1 : len(text) if end < 0 else end]
-        columns = line.rstrip(b"\r").split(b"\t")
-        keys, values = columns[core.FIRST_SAMPLE - 1], columns[self.sample_field]
-        return dict(reversed(list(zip(keys.split(b":"), values.split(b":")))))
+        return record_fields(self.ref_text, int(self.columns["ref_start"][row]), self.sample_field)
 
     def keys(self, rows: np.ndarray) -> list[bytes]:
         """``CHROM:POS:REF:ALT`` (bytes) of ``rows``."""

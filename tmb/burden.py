@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import logging
 import math
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from stereosarc import protocol
 from tmb.exceptions import PanelTooSmallError
 from tmb.poisson import garwood_interval
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LOG = logging.getLogger(__name__)
 
@@ -119,6 +121,8 @@ DRIVER_COLUMNS = ("hotspot_ok", "cosmic_ok")  # driver exclusions (tmb.drivers)
 
 def driver_excluded(outcomes: dict) -> np.ndarray:
     """Alleles failing a driver exclusion and no other filter: counted but for it."""
+    import numpy as np
+
     driver = np.zeros(len(outcomes["pass_filter"]), dtype=bool)
     other_ok = np.ones(len(driver), dtype=bool)
     for column in FAILURE_COLUMNS:
@@ -144,14 +148,31 @@ class Tally:
 
     def add(self, records: int, trace) -> None:
         """Count a trace chunk (tmb.filters.Trace: outcomes 1/0/-1, counted 1/0)."""
+        import numpy as np
+
+        self.add_counts(
+            records,
+            len(trace),
+            int(np.count_nonzero(trace.counted)),
+            int(np.count_nonzero(driver_excluded(trace.outcomes))),
+            {
+                column: int(np.count_nonzero(trace.outcomes[column] == 0))
+                for column in FAILURE_COLUMNS
+            },
+        )
+
+    def add_counts(
+        self, records: int, alleles: int, counted: int, driver: int, failed: dict
+    ) -> None:
+        """Count a chunk given its counts (``failed``: trace outcome column -> alleles at 0)."""
         self.records += records
-        self.alleles += len(trace)
-        self.counted += int(np.count_nonzero(trace.counted))
-        self.driver_excluded += int(np.count_nonzero(driver_excluded(trace.outcomes)))
+        self.alleles += alleles
+        self.counted += counted
+        self.driver_excluded += driver
         for column, name in FAILURE_COLUMNS.items():
             failures = self.failures[name]
             if failures is not None:
-                self.failures[name] = failures + int(np.count_nonzero(trace.outcomes[column] == 0))
+                self.failures[name] = failures + failed[column]
 
     def as_dict(self) -> dict:
         return {

@@ -23,7 +23,8 @@ from stereosarc.clikit import (  # noqa: E402
     options_from,
     run_cli,
 )
-from tmb import burden, command, drivers, filters, outputs, vcf_io  # noqa: E402
+from tmb import burden, command, drivers, outputs, vcf_io  # noqa: E402
+from tmb import rules as filters  # noqa: E402  (the filter settings, without numpy)
 
 STAGE = "tmb-calc"  # provenance stage name
 DEFAULT = "default: %(default)s"  # argparse fills in the option's default

@@ -9,22 +9,18 @@ the summary row is returned for the caller to write.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 from stereosarc import protocol
-from tmb import burden, drivers, filters, io, outputs, vcf_io
+from tmb import burden, drivers, io, outputs, region_lists, vcf_io
+from tmb import rules as filters  # the rules without numpy (tmb.filters applies them)
 from tmb.exceptions import TmbInputError
 from tmb.presence import FieldPresence
-from tmb.regions import (
-    BASES_PER_MB,
-    RegionIndex,
-    Regions,
-    intersect_regions,
-    merge_regions,
-    runs_at_or_above,
-    total_bases,
-)
+from tmb.region_lists import BASES_PER_MB
 
 LOG = logging.getLogger("tmb")
 # Population-frequency fields looked up in CSQ/ANN sub-fields and INFO (VEP --af_gnomade,
@@ -49,6 +45,10 @@ NO_TERRITORY = (
 BAM_MIN_MAPQ = 20  # as ctdna-count (ctdna.counting.MIN_MAPQ; Phred 20 = 1 % misplacement)
 BAM_MIN_BASEQ = 20  # as ctdna-count (ctdna.counting.MIN_BASEQ; Phred 20 = 1 % error)
 TERRITORY = {True: "panel_and_coding_bed", False: "panel_declared_coding"}  # summary values
+# VCF file size (bytes on disk) up to which tmb-calc judges alleles row by row without numpy
+# (tmb.rowwise): a panel VCF of ~2,000 records is 0.2-1 MB; at 2 MiB (~5,000-20,000 records)
+# the row-wise judging costs about what importing numpy does (docs/tmb.md, "Start-up").
+ROWWISE_MAX_BYTES = 2 << 20
 
 
 @dataclass(frozen=True)
@@ -104,49 +104,56 @@ def filter_settings(options: TmbOptions) -> filters.FilterSettings:
     )
 
 
-def coding_territory(panel: Regions, coding_bed) -> Regions:
-    """Panel ∩ coding BED; a coding BED sharing no contig with the panel is a naming error."""
-    coding = io.read_bed(coding_bed, "coding BED")
+def coding_territory(panel, coding_bed, kit=region_lists):
+    """Panel ∩ coding BED; a coding BED sharing no contig with the panel is a naming error.
+    ``kit``: the region module of the path (tmb.region_lists or tmb.regions)."""
+    coding = io.read_bed(coding_bed, "coding BED", as_lists=kit is region_lists)
     if not set(coding.chrom) & set(panel.chrom):
         raise TmbInputError(
             f"{coding_bed}: no contig in common with the panel BED (e.g. "
             f"{coding.chrom[0]} vs {panel.chrom[0]}); check chr-prefix naming"
         )
-    territory = intersect_regions(panel, coding)
+    territory = kit.intersect_regions(panel, coding)
     LOG.info(
         "coding territory: %d of %d panel bases (%s)",
-        total_bases(territory),
-        total_bases(panel),
+        kit.total_bases(territory),
+        kit.total_bases(panel),
         coding_bed,
     )
     return territory
 
 
+def region_kit(rowwise: bool):
+    """The region module of the path: lists (no numpy) or numpy columns."""
+    return region_lists if rowwise else importlib.import_module("tmb.regions")
+
+
 def denominator(
-    options: TmbOptions, min_depth: int, vcf_contigs: list[str]
-) -> tuple[dict, Regions, Regions | None]:
+    options: TmbOptions, min_depth: int, vcf_contigs: list[str], rowwise: bool = False
+) -> tuple[dict, object, object]:
     """Panel (∩ coding) regions, BAM-covered regions (or None), and their sizes in Mb."""
-    bed = io.read_bed(options.panel_bed, "panel BED")
+    kit = region_kit(rowwise)
+    bed = io.read_bed(options.panel_bed, "panel BED", as_lists=rowwise)
     io.check_contigs(bed, options.panel_bed, vcf_contigs)
-    panel = merge_regions(bed)
+    panel = kit.merge_regions(bed)
     sizes = {
-        "panel_bed_mb": total_bases(panel) / BASES_PER_MB,
+        "panel_bed_mb": kit.total_bases(panel) / BASES_PER_MB,
         "coding_restricted": 0,
         "denominator_territory": TERRITORY[bool(options.coding_bed)],
         "coverage_restricted": 0,
     }
     if options.coding_bed:
-        panel = coding_territory(panel, options.coding_bed)
+        panel = coding_territory(panel, options.coding_bed, kit)
         sizes["coding_restricted"] = 1
     covered = None
     if options.bam:
         pieces = [
-            runs_at_or_above(c, s, d, min_depth)
+            kit.runs_at_or_above(c, s, d, min_depth)
             for c, s, d in io.bam_depth(options.bam, panel, options.min_mapq, options.min_baseq)
         ]
-        covered = merge_regions(Regions.concat(pieces))
+        covered = kit.merge_regions(kit.Regions.concat(pieces))
         sizes["coverage_restricted"] = 1
-    sizes["panel_mb"] = total_bases(covered if covered is not None else panel) / BASES_PER_MB
+    sizes["panel_mb"] = kit.total_bases(covered if covered is not None else panel) / BASES_PER_MB
     return sizes, panel, covered
 
 
@@ -162,7 +169,7 @@ def field_needs(settings: filters.FilterSettings, options: TmbOptions) -> vcf_io
     )
 
 
-def check_variant_contigs(contigs: set, panel: RegionIndex, options: TmbOptions) -> None:
+def check_variant_contigs(contigs: set, panel, options: TmbOptions) -> None:
     """Variants exist but none lies on a panel contig: a naming mismatch, not a TMB of 0."""
     if contigs and not contigs & panel.contigs:
         shown = ", ".join(sorted(contigs)[:3])
@@ -182,34 +189,76 @@ def check_presence(presence: FieldPresence, plan, options: TmbOptions) -> None:
         LOG.warning("%s", message)
 
 
+@dataclass
+class Streamed:
+    """What judging the chunks accumulates: counts, what the next chunk needs to know, the
+    values found per field, the trace file and the contigs of the alleles."""
+
+    tally: burden.Tally
+    memory: filters.ChunkMemory
+    presence: FieldPresence
+    writer: outputs.TraceWriter
+    contigs: set = field(default_factory=set)
+
+
+def numpy_chunks(plan, options: TmbOptions, settings, panel, covered, hotspots, out: Streamed):
+    """Judge the VCF as numpy allele tables (tmb.filters), appending to ``out``."""
+    from tmb.filters import judge_alleles
+
+    for n_records, alleles in vcf_io.iter_allele_chunks(
+        None, plan, options.chunk_records, presence=out.presence
+    ):
+        trace = judge_alleles(alleles, settings, panel, covered, hotspots, out.memory)
+        out.tally.add(n_records, trace)
+        out.presence.annotated_alleles += int((alleles.columns["consequences"] >= 0).sum())
+        out.contigs.update(alleles.contigs())
+        out.writer.write(trace)
+
+
 def stream_trace(
-    vcf, plan, options: TmbOptions, settings, panel, covered, hotspots
+    vcf, plan, options: TmbOptions, settings, panel, covered, hotspots, rowwise: bool = False
 ) -> tuple[burden.Tally, FieldPresence]:
-    """Judge every allele chunk by chunk, append it to the trace; return the tally and the
-    values found per field."""
+    """Judge every allele chunk by chunk (row by row without numpy when ``rowwise``), append
+    it to the trace; return the tally and the values found per field."""
     inactive = filters.inactive_filters(settings, covered is not None, hotspots is not None)
-    tally, memory = burden.Tally(inactive), filters.ChunkMemory()
-    contigs: set[str] = set()  # contigs of the VCF's alleles
-    presence = FieldPresence.of(plan, field_needs(settings, options))
-    writer = outputs.TraceWriter(
-        options.out_trace, {"patient": options.patient, "sample": options.sample}
+    out = Streamed(
+        burden.Tally(inactive),
+        filters.ChunkMemory(),
+        FieldPresence.of(plan, field_needs(settings, options)),
+        outputs.TraceWriter(
+            options.out_trace, {"patient": options.patient, "sample": options.sample}
+        ),
     )
     try:
-        for n_records, alleles in vcf_io.iter_allele_chunks(
-            vcf, plan, options.chunk_records, presence=presence
-        ):
-            trace = filters.judge_alleles(alleles, settings, panel, covered, hotspots, memory)
-            tally.add(n_records, trace)
-            presence.annotated_alleles += int((alleles.columns["consequences"] >= 0).sum())
-            contigs.update(alleles.contigs())
-            writer.write(trace)
-        check_variant_contigs(contigs, panel, options)
-        check_presence(presence, plan, options)
-        writer.close()
+        if rowwise:
+            from tmb.rowwise import judge_blocks
+
+            judge_blocks(plan, options, settings, panel, hotspots, out, inactive)
+        else:
+            numpy_chunks(plan, options, settings, panel, covered, hotspots, out)
+        check_variant_contigs(out.contigs, panel, options)
+        check_presence(out.presence, plan, options)
+        out.writer.close()
     except BaseException:
-        writer.abort()
+        out.writer.abort()
         raise
-    return tally, presence
+    return out.tally, out.presence
+
+
+def use_rowwise(options: TmbOptions) -> bool:
+    """The numpy-free path: no BAM denominator and a VCF of at most ROWWISE_MAX_BYTES."""
+    path = Path(options.vcf)
+    return not options.bam and path.is_file() and path.stat().st_size <= ROWWISE_MAX_BYTES
+
+
+def open_header(options: TmbOptions) -> tuple[Any, bool]:
+    """The VCF's header reader and whether the row-wise path runs: it needs contigs in the
+    header (cyvcf2 names them from the index otherwise; that path keeps its rule)."""
+    rowwise = use_rowwise(options)
+    vcf = vcf_io.open_vcf(options.vcf, header_only=rowwise)
+    if rowwise and not vcf.seqnames:
+        return vcf_io.open_vcf(options.vcf), False
+    return vcf, rowwise
 
 
 def summary_row(
@@ -250,7 +299,7 @@ def summary_row(
 
 def tmb_sample(options: TmbOptions) -> dict:
     """The tmb summary row of one tumour sample; the trace is written to options.out_trace."""
-    vcf = vcf_io.open_vcf(options.vcf)
+    vcf, rowwise = open_header(options)
     try:
         options = replace(options, cosmic_field=drivers.cosmic_field(vcf, options))
         settings = filter_settings(options)
@@ -263,7 +312,9 @@ def tmb_sample(options: TmbOptions) -> dict:
             plan.sample_name,
             plan.layout.tag,
         )
-        sizes, panel, covered = denominator(options, settings.min_depth, list(vcf.seqnames))
+        sizes, panel, covered = denominator(
+            options, settings.min_depth, list(vcf.seqnames), rowwise
+        )
         small = burden.check_panel_size(
             sizes["panel_mb"],
             options.force_small_panel,
@@ -271,10 +322,11 @@ def tmb_sample(options: TmbOptions) -> dict:
             options.refuse_panel_mb,
             label=str(options.panel_bed),
         )
-        hotspots, hotspot_list = drivers.hotspot_list(vcf, options)
-        covered_index = RegionIndex.build(covered) if covered is not None else None
+        hotspots, hotspot_list = drivers.hotspot_list(vcf, options, rowwise)
+        index = region_kit(rowwise).RegionIndex.build
+        covered_index = index(covered) if covered is not None else None
         tally, presence = stream_trace(
-            vcf, plan, options, settings, RegionIndex.build(panel), covered_index, hotspots
+            vcf, plan, options, settings, index(panel), covered_index, hotspots, rowwise
         )
     finally:
         vcf.close()

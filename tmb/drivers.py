@@ -64,13 +64,14 @@ def cosmic_field(vcf, options: TmbOptions) -> str | None:
     return found
 
 
-def hotspot_list(vcf, options: TmbOptions):
+def hotspot_list(vcf, options: TmbOptions, as_lists: bool = False):
     """``(Hotspots or None, label for the summary)``: ``options.hotspots``, else the bundled list
-    (refused on a GRCh37 VCF, contig names matched to the VCF's chr prefix)."""
+    (refused on a GRCh37 VCF, contig names matched to the VCF's chr prefix); a BED list's
+    regions as tmb.region_lists when ``as_lists`` (tmb.io.read_hotspots)."""
     if options.no_hotspots:
         return None, None
     if options.hotspots:
-        return io.read_hotspots(options.hotspots), Path(options.hotspots).name
+        return io.read_hotspots(options.hotspots, as_lists=as_lists), Path(options.hotspots).name
     lengths = dict(zip(vcf.seqnames, vcf.seqlens, strict=False)) if vcf.seqnames else {}
     if GRCH37_CHR1 in (lengths.get("chr1"), lengths.get("1")):
         raise TmbInputError(
@@ -80,4 +81,4 @@ def hotspot_list(vcf, options: TmbOptions):
         )
     names = set(vcf.seqnames)
     chr_prefixed = not names or genomics.uses_chr_prefix(names)
-    return io.read_hotspots(bundled_hotspots(), chr_prefixed), f"bundled:{HOTSPOT_FILE}"
+    return io.read_hotspots(bundled_hotspots(), chr_prefixed, as_lists), f"bundled:{HOTSPOT_FILE}"

@@ -1,37 +1,47 @@
 """Input files of the tmb stage other than the VCF: BED, hotspot list, BAM depth.
 
-VCF reading lives in tmb.vcf_io, output tables in tmb.outputs. numpy only (pandas is imported
-for a hotspot table alone, by stereosarc.tables.read_table).
+VCF reading lives in tmb.vcf_io, output tables in tmb.outputs. Regions come as numpy
+columns (tmb.regions) or, for the panel-sized path that imports no numpy, as lists
+(tmb.region_lists); pandas and pysam are imported for the BAM denominator alone.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from stereosarc import genomics
+from tmb import region_lists
 from tmb.exceptions import RegionError, TmbInputError
-from tmb.filters import Hotspots
-from tmb.regions import RegionIndex, Regions, merge_regions
+from tmb.rules import Hotspots
+
+if TYPE_CHECKING:
+    from tmb.regions import Regions
 
 LOG = logging.getLogger(__name__)
 
 
-def read_bed(path: str | Path, label: str = "BED") -> Regions:
+def read_bed(path: str | Path, label: str = "BED", as_lists: bool = False):
     """Intervals of a BED file (0-based half-open, unmerged), with their line numbers; the
-    one BED rule of stereosarc.genomics (0 <= start < end, else refused with file and line)."""
+    one BED rule of stereosarc.genomics (0 <= start < end, else refused with file and line).
+    tmb.regions.Regions, or tmb.region_lists.Regions when ``as_lists``."""
     try:
         intervals = genomics.read_bed(path, label)
     except genomics.BedError as err:
         raise RegionError(str(err)) from err
-    chrom, start, end, _, line = zip(*intervals, strict=True)
+    lists = region_lists.Regions.of_intervals(intervals)
+    if as_lists:
+        return lists
+    import numpy as np
+
+    from tmb.regions import Regions
+
     return Regions(
-        np.array(chrom, dtype=object),
-        np.array(start, np.int64),
-        np.array(end, np.int64),
-        np.array(line, np.int64),
+        np.array(lists.chrom, dtype=object),
+        np.array(lists.start, np.int64),
+        np.array(lists.end, np.int64),
+        np.array(lists.rows, np.int64),
     )
 
 
@@ -51,13 +61,19 @@ def check_contigs(bed: Regions, path: str | Path, vcf_contigs: list[str]) -> Non
         )
 
 
-def read_hotspots(path: str | Path, chr_prefixed: bool = True) -> Hotspots:
+def read_hotspots(path: str | Path, chr_prefixed: bool = True, as_lists: bool = False) -> Hotspots:
     """Hotspot exclusions: a BED (regions) or a CSV/TSV with chrom, pos (1-based)[, ref, alt]
     ('#' lines are comments). Table contigs are spelt in the VCF's naming: ``chr_prefixed``
-    False (a VCF named 1, 2, ...) renames chr7 to 7 (stereosarc.genomics.in_naming_of)."""
+    False (a VCF named 1, 2, ...) renames chr7 to 7 (stereosarc.genomics.in_naming_of). A
+    BED's regions are indexed as ``as_lists`` says (tmb.region_lists or tmb.regions)."""
     path = Path(path)
     if path.name.lower().removesuffix(".gz").endswith(".bed"):
-        return Hotspots(regions=RegionIndex.build(read_bed(path, "hotspot BED")))
+        bed = read_bed(path, "hotspot BED", as_lists)
+        if as_lists:
+            return Hotspots(regions=region_lists.RegionIndex.build(bed))
+        from tmb.regions import RegionIndex
+
+        return Hotspots(regions=RegionIndex.build(bed))
     spots = Hotspots()
     for row, record in _table_rows(path, ("chrom", "pos")):
         chrom, pos = record["chrom"], record["pos"]
@@ -127,6 +143,7 @@ def bam_depth(path: str | Path, regions: Regions, min_mapq: int, min_baseq: int)
 
     from ctdna import counting
     from ctdna.exceptions import CtdnaInputError
+    from tmb.regions import merge_regions
 
     path = Path(path)
     try:

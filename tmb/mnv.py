@@ -24,8 +24,10 @@ adjacent pairs only; tables without record text (``AlleleTable.from_frame``) are
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 MNV_VAF_TOLERANCE = 0.05  # |VAF1 - VAF2| of two SNVs read on the same fragments (project rule)
 MNV_REASON = "mnv_continuation"
@@ -74,6 +76,8 @@ def one_haplotype(first: Phase, second: Phase, vaf_close: bool) -> bool:
 def continuations(alleles, counted: np.ndarray, tolerance: float, last: LastSnv) -> np.ndarray:
     """True for counted SNV alleles continuing the previous counted SNV (see module doc);
     ``last`` is read and updated with this chunk's last counted SNV."""
+    import numpy as np
+
     c = alleles.columns
     snv = counted & (c["ref_end"] - c["ref_start"] == 1) & (c["alt_end"] - c["alt_start"] == 1)
     rows = np.flatnonzero(counted)

@@ -17,17 +17,22 @@ anything is written. stereosarc.tables' core needs no pandas, whose import alone
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from stereosarc import tables
 from stereosarc.errors import SchemaError
 from stereosarc.schemas import FLOAT_FORMAT, NA_REP, load_schema  # noqa: F401 (re-exported)
 from tmb import core
-from tmb.alleles import VAF_SOURCES
-from tmb.filters import OUTCOME_COLUMNS, TRACE_COLUMNS, Trace
+from tmb.allele_columns import VAF_SOURCES
+from tmb.rules import OUTCOME_COLUMNS, TRACE_COLUMNS
+
+if TYPE_CHECKING:  # numpy is imported by the functions that take numpy traces
+    import numpy as np
+
+    from tmb.filters import Trace
 
 TRACE_DECIMALS = 10  # trace floats rounded to 10 decimals before writing (tmb/_vcfcore.c)
 
@@ -42,6 +47,8 @@ def _trace_numbers(trace: Trace, column: str, types: set, spec: dict) -> tuple[n
     """Present values of a numeric trace column standing for all of them in the checks of
     ``spec`` (1/0/NA outcomes: the distinct ones; floats checked only for bounds: their
     extremes) and whether a value is missing (only looked for when null is not allowed)."""
+    import numpy as np
+
     if column in OUTCOME_COLUMNS or column == "counted":
         values = trace.outcomes[column] if column != "counted" else trace.counted
         counts = np.bincount(values + 1, minlength=3)  # NA (-1), 0, 1
@@ -59,6 +66,8 @@ def _trace_numbers(trace: Trace, column: str, types: set, spec: dict) -> tuple[n
 
 def _trace_texts(trace: Trace, column: str) -> list:
     """The distinct texts of a text trace column (None for missing)."""
+    import numpy as np
+
     alleles = trace.alleles
     if column == "reason":
         return [trace.reasons[c] for c in np.flatnonzero(np.bincount(trace.reason))]
@@ -73,20 +82,43 @@ def _trace_texts(trace: Trace, column: str) -> list:
 def validate_trace(trace: Trace, name: str, constants: dict) -> None:
     """Check a trace chunk against schema ``name`` with the checks of stereosarc.tables
     (required columns, nulls, types, bounds, enums)."""
+    check_trace(
+        name,
+        constants,
+        len(trace),
+        lambda column, types, spec: _trace_numbers(trace, column, types, spec),
+        lambda column: _trace_texts(trace, column),
+    )
+
+
+NumbersOf = Callable[[str, set, dict], tuple]  # (column, types, spec) -> (values, missing)
+
+
+def check_trace(
+    name: str,
+    constants: dict,
+    n: int,
+    numbers_of: NumbersOf | None,
+    texts_of: Callable | None,
+) -> None:
+    """Check a trace chunk of ``n`` rows given its reduced columns: ``numbers_of`` gives the
+    present values standing for a numeric column and whether one is missing, ``texts_of``
+    the distinct texts of a text column (None for missing); neither is called when ``n`` is
+    0 (then only the columns and the constants are checked)."""
     properties = tables.check_columns(name, list(constants) + TRACE_COLUMNS)
     texts = text_columns(name)
     for column, spec in properties.items():
         types = tables.schema_types(spec)
         if column in constants:
             problem = None if isinstance(constants[column], str) else "must be a string"
-        elif column in texts and len(trace):
-            texts_seen = _trace_texts(trace, column)
+        elif column in texts and n and texts_of:
+            texts_seen = texts_of(column)
             present = [text for text in texts_seen if text is not None]
             problem = tables.missing_problem(None in texts_seen, spec) or tables.text_problem(
                 present, spec
             )
-        elif column in TRACE_COLUMNS and len(trace):
-            numbers, missing = _trace_numbers(trace, column, types, spec)
+        elif column in TRACE_COLUMNS and n and numbers_of:
+            numbers, missing = numbers_of(column, types, spec)
             problem = tables.missing_problem(missing, spec) or tables.number_problem(numbers, spec)
         else:
             continue
@@ -108,38 +140,56 @@ class TraceWriter:
         self.prefix = "".join(f"{value}\t" for value in self.constants.values()).encode()
         self.handle, self.tmp = tables.open_atomic(self.path)
         self.header = True
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trace-write")
-        self.pending: Future | None = None  # write of the previous chunk (its buffer held)
+        self.pending: threading.Thread | None = None  # write of the previous chunk
+        self.failure: BaseException | None = None  # raised by that write
 
     def write(self, trace: Trace) -> None:
         validate_trace(trace, self.schema, self.constants)
+        self.write_lines(len(trace), lambda: trace_lines(trace, self.prefix))
+
+    def write_lines(self, n: int, lines: Callable[[], bytes]) -> None:
+        """Append the ``n`` validated lines that ``lines()`` makes (the header first)."""
         if self.header:
             self.handle.write(("\t".join(list(self.constants) + TRACE_COLUMNS) + "\n").encode())
             self.header = False
-        if len(trace):
-            lines = trace_lines(trace, self.prefix)
+        if n:
+            text = lines()
             self._wait()  # file writes release the GIL: the next chunk is judged meanwhile
-            self.pending = self.writer.submit(self.handle.write, lines)
+            self.pending = threading.Thread(
+                target=self._write, args=(text,), name="trace-write", daemon=True
+            )  # a plain thread: concurrent.futures would cost ~8 ms of start-up
+            self.pending.start()
+
+    def _write(self, text: bytes) -> None:
+        try:
+            self.handle.write(text)
+        except BaseException as err:  # handed to the caller by _wait
+            self.failure = err
 
     def _wait(self) -> None:
         if self.pending is not None:
-            self.pending.result()
+            self.pending.join()
             self.pending = None
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            raise failure
 
     def close(self) -> None:
         self._wait()
-        self.writer.shutdown()
         self.handle.close()
         tables.commit_atomic(self.tmp, self.path)
 
     def abort(self) -> None:
-        self.writer.shutdown(wait=True)
+        if self.pending is not None:
+            self.pending.join()
         self.handle.close()
         tables.discard_atomic(self.tmp)
 
 
 def trace_lines(trace: Trace, prefix: bytes = b"") -> bytes:
     """The TSV lines of a trace chunk (each starting with ``prefix``)."""
+    import numpy as np
+
     alleles = trace.alleles
     flags = np.ascontiguousarray(
         np.column_stack([trace.outcomes[c] for c in OUTCOME_COLUMNS] + [trace.counted]).astype(

@@ -10,14 +10,13 @@ term is computed as R's dpois is (Loader 2000, "Fast and accurate computation of
 probabilities": Stirling error and deviance bd0), which keeps every term, hence the root,
 within a few ulp for counts in the tens of thousands. This is what
 scipy.special.gammaincinv(n, p) returns (tests compare both, and R poisson.test);
-importing scipy.special costs more CPU than the rest of a panel-sized tmb-calc run.
+importing scipy.special costs more CPU than the rest of a panel-sized tmb-calc run, and
+numpy is not needed either: scalars, with the sums by math.fsum.
 """
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
 
 MAX_STEPS = 200  # Newton/bisection steps; the tests converge in fewer than 30
 RELATIVE_STEP = 4e-16  # stop once a step is below ~2 ulp of the root
@@ -27,52 +26,51 @@ TAIL_SDS = 15  # Poisson terms summed within this many standard deviations of th
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-def stirling_error(n: np.ndarray) -> np.ndarray:
-    """log(n!) - log(sqrt(2 pi n) (n/e)^n) for integers n >= 1 (Loader 2000)."""
-    small = np.array(
-        [
-            math.lgamma(k + 1.0) - (k + 0.5) * math.log(k) + k - LOG_SQRT_2PI
-            for k in range(1, STIRLING_SERIES + 1)
-        ]
-    )
-    nn = n.astype(float) ** 2
-    series = (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - 1 / (1188 * nn)) / nn) / nn) / nn) / n
-    return np.where(n <= STIRLING_SERIES, small[np.minimum(n, STIRLING_SERIES) - 1], series)
+STIRLING_SMALL = [
+    math.lgamma(k + 1.0) - (k + 0.5) * math.log(k) + k - LOG_SQRT_2PI
+    for k in range(1, STIRLING_SERIES + 1)
+]  # the Stirling error of 1..STIRLING_SERIES from lgamma (Loader 2000)
 
 
-def deviance(i: np.ndarray, x: float) -> np.ndarray:
+def stirling_error(n: int) -> float:
+    """log(n!) - log(sqrt(2 pi n) (n/e)^n) for an integer n >= 1 (Loader 2000)."""
+    if n <= STIRLING_SERIES:
+        return STIRLING_SMALL[n - 1]
+    nn = float(n) ** 2
+    return (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - 1 / (1188 * nn)) / nn) / nn) / nn) / n
+
+
+def deviance(count: int, x: float) -> float:
     """bd0(i, x) = i log(i / x) + x - i, without cancellation near i = x (Loader 2000)."""
-    i = i.astype(float)
-    direct = i * np.log(i / x) + x - i
+    i = float(count)
+    if not abs(i - x) < 0.1 * (i + x):
+        return i * math.log(i / x) + x - i
     v = (i - x) / (i + x)
-    near = np.abs(i - x) < 0.1 * (i + x)
     total, ej = (i - x) * v, 2 * i * v
     for j in range(1, BD0_TERMS + 1):
         ej = ej * v * v
         total = total + ej / (2 * j + 1)
-    return np.where(near, total, direct)
+    return total
 
 
-def log_dpois(i: np.ndarray, x: float) -> np.ndarray:
-    """log of the Poisson probability of each count ``i`` at mean ``x`` > 0."""
-    positive = np.maximum(i, 1)
-    body = (
-        -stirling_error(positive) - deviance(positive, x) - LOG_SQRT_2PI - 0.5 * np.log(positive)
-    )
-    return np.where(i == 0, -x, body)
+def log_dpois(i: int, x: float) -> float:
+    """log of the Poisson probability of count ``i`` at mean ``x`` > 0."""
+    if i == 0:
+        return -x
+    return -stirling_error(i) - deviance(i, x) - LOG_SQRT_2PI - 0.5 * math.log(i)
 
 
 def gamma_p(n: int, x: float, small: bool) -> float:
     """P(n, x) = sum_{i >= n} dpois(i; x): summed directly when ``small`` (so a small P keeps
     its relative precision), else as 1 - sum_{i < n} dpois(i; x). Terms farther than
     ``TAIL_SDS`` standard deviations from the mean (below exp(-112) of the largest) are left
-    out."""
+    out; the terms are added with math.fsum (correctly rounded)."""
     reach = TAIL_SDS * math.sqrt(x) + TAIL_SDS
     first, last = max(0, math.floor(x - reach)), math.ceil(x + reach)
     if small:
-        counts = np.arange(max(n, first), max(n, last) + 1)
-        return float(np.exp(log_dpois(counts, x)).sum())
-    return 1.0 - float(np.exp(log_dpois(np.arange(min(first, n), n), x)).sum())
+        counts = range(max(n, first), max(n, last) + 1)
+        return math.fsum(math.exp(log_dpois(i, x)) for i in counts)
+    return 1.0 - math.fsum(math.exp(log_dpois(i, x)) for i in range(min(first, n), n))
 
 
 def gamma_p_inverse(n: int, p: float) -> float:
@@ -85,7 +83,7 @@ def gamma_p_inverse(n: int, p: float) -> float:
             low = x
         else:
             high = x
-        slope = math.exp(float(log_dpois(np.array([n - 1]), x)[0]))  # dP/dx = dpois(n - 1; x)
+        slope = math.exp(log_dpois(n - 1, x))  # dP/dx = dpois(n - 1; x)
         newton = x - excess / slope if slope > 0 else math.inf
         if abs(newton - x) <= RELATIVE_STEP * x:
             return newton

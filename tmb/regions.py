@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tmb.region_lists import BASES_PER_MB  # noqa: E402,F401  (re-exported)
+
 REGION_COLUMNS = ["chrom", "start", "end"]
-BASES_PER_MB = 1_000_000  # 1 Mb = 10^6 bases (TMB is reported per megabase)
 
 
 @dataclass(frozen=True)

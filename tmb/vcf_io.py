@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 
 from stereosarc import genomics
 from tmb import annotation, callers, core, hts
-from tmb.alleles import ALLELE_COLUMNS, AlleleTable  # noqa: F401  (re-exported: allele columns)
+from tmb.allele_columns import ALLELE_COLUMNS  # noqa: F401  (re-exported: allele columns)
 from tmb.exceptions import VcfError
 
 if TYPE_CHECKING:
+    from tmb.alleles import AlleleTable
     from tmb.presence import FieldPresence
 
 CHUNK_RECORDS = 1 << 20  # records per allele table at most (the block size bounds it first)
@@ -81,10 +82,10 @@ class ReadPlan:
         )
 
 
-def open_vcf(path: str | Path):
-    """Open ``path`` with cyvcf2; a missing, non-VCF or corrupt-gzip file is a VcfError."""
-    import cyvcf2
-
+def open_vcf(path: str | Path, header_only: bool = False):
+    """Open ``path`` with cyvcf2, or only read its header through htslib
+    (tmb.vcf_header.VcfHeader, no numpy import) when ``header_only``; a missing, non-VCF or
+    corrupt-gzip file is a VcfError."""
     path = Path(path)
     if not path.exists():
         raise VcfError(f"{path}: VCF not found")
@@ -103,6 +104,12 @@ def open_vcf(path: str | Path):
                 handle.read(65536)
         except (OSError, EOFError, zlib.error) as err:
             raise VcfError(f"{path}: corrupt gzip data ({err})") from err
+    if header_only:
+        from tmb.vcf_header import VcfHeader
+
+        return VcfHeader.read(path)
+    import cyvcf2
+
     try:
         return cyvcf2.VCF(str(path), lazy=True, threads=1)
     except Exception as err:  # cyvcf2 raises OSError/Exception without the file name
@@ -264,21 +271,16 @@ def _located(err, first_line: int, path: str) -> VcfError:
     return VcfError(f"{path} line {first_line + index}{where}: {message}")
 
 
-def iter_allele_chunks(
-    vcf,
+def iter_blocks(
     plan: ReadPlan,
     chunk_records: int = CHUNK_RECORDS,
     block_bytes: int = BLOCK_BYTES,
     presence: FieldPresence | None = None,
-) -> Iterator[tuple[int, AlleleTable]]:
-    """Yield ``(records_in_chunk, alleles)`` (tmb.alleles.AlleleTable), in VCF order;
-    ``presence`` (tmb.presence.FieldPresence) counts the values found per read field.
-
-    ``vcf`` (the open cyvcf2 header reader) is not used for the body. At least one (possibly
-    empty) chunk is yielded, so an empty VCF still gives a trace header.
-    """
-    reader, body, yielded, line = core.module(), plan.body.as_tuple(), False, 1
-    sample_field = core.FIRST_SAMPLE + plan.column
+) -> Iterator[tuple[int, bytes, dict, dict]]:
+    """Yield ``(records, text, columns, tables)`` of the compiled reader (``_vcfcore.parse``:
+    columns as bytes of the types of tmb.allele_columns.TYPECODES), in VCF order;
+    ``presence`` (tmb.presence.FieldPresence) counts the values found per read field."""
+    reader, body, line = core.module(), plan.body.as_tuple(), 1
     blocks = hts.text_blocks(plan.path, block_bytes, plan.header_lines)
     for text, start, stop, header_lines in prefetched(blocks):
         line += header_lines
@@ -292,7 +294,26 @@ def iter_allele_chunks(
             line += lines
             if presence is not None:
                 presence.add(records, seen)
-            yield records, AlleleTable.from_core(text, columns, tables, sample_field)
-            yielded = True
+            yield records, text, columns, tables
+
+
+def iter_allele_chunks(
+    vcf,
+    plan: ReadPlan,
+    chunk_records: int = CHUNK_RECORDS,
+    block_bytes: int = BLOCK_BYTES,
+    presence: FieldPresence | None = None,
+) -> Iterator[tuple[int, AlleleTable]]:
+    """Yield ``(records_in_chunk, alleles)`` (tmb.alleles.AlleleTable) of iter_blocks.
+
+    ``vcf`` (the open cyvcf2 header reader) is not used for the body. At least one (possibly
+    empty) chunk is yielded, so an empty VCF still gives a trace header.
+    """
+    from tmb.alleles import AlleleTable
+
+    sample_field, yielded = core.FIRST_SAMPLE + plan.column, False
+    for records, text, columns, tables in iter_blocks(plan, chunk_records, block_bytes, presence):
+        yield records, AlleleTable.from_core(text, columns, tables, sample_field)
+        yielded = True
     if not yielded:
         yield 0, AlleleTable.empty()

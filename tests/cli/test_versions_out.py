@@ -61,8 +61,9 @@ def test_versions_written_by_the_command_itself_with_every_loaded_htslib(tmp_pat
     key, versions = versions_of(tmp_path / "versions.yml")
     assert key == '"STEREOSARC:TMB":'
     assert versions["stereosarc-biomarkers"] == importlib.metadata.version("stereosarc-biomarkers")
-    assert versions["cyvcf2"] == importlib.metadata.version("cyvcf2")
-    assert "matplotlib" not in versions  # only what this process imported
+    # only what this process imported: a panel-sized VCF is read without numpy or cyvcf2
+    # (docs/tmb.md, "Start-up"), matplotlib is never imported
+    assert not {"cyvcf2", "numpy", "matplotlib"} & set(versions)
     htslibs = dict(re.findall(r"(\S+) \((\S+)\)", versions["htslib"]))
     by_library = {library: version for version, library in htslibs.items()}
     pysam_lib = Path(pysam.libchtslib.__file__).name
