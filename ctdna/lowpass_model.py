@@ -206,18 +206,22 @@ def donor_lr(donor_ratios: dict[str, pd.DataFrame]) -> float:
     return max(statistics)
 
 
-def _states(usable, segments, variance, best) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """(segments table, bins table, subclonal fraction or NaN) at the argmax ``best``."""
+def _states(usable, segments, variance, best):
+    """(segments table, bins table, subclonal fraction or NaN, ploidy) at the argmax
+    ``best``. copy_number is an integer: a subclonal segment shows the copy number its
+    subclone carries (phi +- 1, subclonal True); ploidy uses phi +- s."""
     p, phi, s = best
     index, copies, mu = mixture.map_states(segments["mean_log2"].to_numpy(), variance, p, phi, s)
     subclonal = index >= mixture.CLONAL_STATES.size
-    table = segments.assign(copy_number=copies, subclonal=subclonal)
+    shown = np.where(subclonal, phi + np.sign(copies - phi), copies).astype(int)
+    table = segments.assign(copy_number=shown, subclonal=subclonal)
     per_bin = np.repeat(np.arange(len(segments)), segments["n_bins"].to_numpy())
     bins = usable[["chrom", "start", "end", "log2_ratio"]].assign(
-        copy_number=copies[per_bin], expected_log2=mu[per_bin]
+        copy_number=shown[per_bin], expected_log2=mu[per_bin]
     )
     fraction = float(s) if subclonal.any() and p > 0 else float("nan")
-    return table[SEGMENT_COLUMNS], bins[BIN_COLUMNS], fraction
+    ploidy = float(copies[per_bin].mean()) if p > 0 else float("nan")
+    return table[SEGMENT_COLUMNS], bins[BIN_COLUMNS], fraction, ploidy
 
 
 def reported(fit: LowpassFit) -> tuple[float, str | None]:
@@ -251,17 +255,16 @@ def fit_sample(ratios: pd.DataFrame, seed: int = SEED, donors: float = 0.0) -> L
     p_hat, low, high = mixture.profile_interval(fit.surface.max(axis=(1, 2)))
     _, a, b = np.unravel_index(int(np.argmax(fit.surface)), fit.surface.shape)
     best = (p_hat, int(mixture.REFERENCE_CNS[a]), float(mixture.SUBCLONAL_GRID[b]))
-    table, bins, subclonal = _states(usable, segments, fit.variance, best)
+    table, bins, subclonal, ploidy = _states(usable, segments, fit.variance, best)
     if np.isinf(donors):  # a donor's own LR (donor_lr): no threshold, no LoD
         threshold, lod = float("nan"), float("nan")
     else:
         threshold = max(null_threshold(chromosome, sigma, tau, seed), donors)
         lod = limit_of_detection(len(usable), sigma, tau, threshold)
-    copies = bins["copy_number"].to_numpy(float)
     return LowpassFit(
         tumour_fraction=p_hat, ci_low=low, ci_high=high,
         reference_cn=float(best[1]) if p_hat > 0 else float("nan"),
-        ploidy=float(copies.mean()) if p_hat > 0 else float("nan"),
+        ploidy=ploidy,
         lr_statistic=fit.lr, threshold=threshold, detected=bool(fit.lr > threshold), lod=lod,
         noise_sd=sigma, n_bins=len(usable), reason=None, segments=table,
         subclonal_fraction=subclonal, bins=bins,

@@ -109,3 +109,25 @@ def test_null_quantile_of_a_chi_square_sample():
     assert lowpass_model.scaled_chi2_quantile(statistics, 0.001) == pytest.approx(
         expected, rel=0.05
     )
+
+
+def test_subclonal_arm_is_found_with_its_fraction():
+    rng = np.random.default_rng(SEED)
+    copies = {"1": 3.0, "2": 1.0, "3": 2.5, "4": 4.0}  # chr3: a gain in half of the tumour
+    chrom = np.repeat([str(i) for i in range(1, 23)], 60)
+    tumour = np.array([copies.get(c, 2.0) for c in chrom])
+    truth = np.log2((2 * 0.6 + 0.4 * tumour) / 2)
+    starts = np.tile(np.arange(60) * 1_000_000, 22)
+    ratios = pd.DataFrame({"chrom": chrom, "start": starts, "end": starts + 1_000_000,
+                           "log2_ratio": truth + rng.normal(0, 0.03, truth.size)})  # fmt: skip
+    fit = lowpass_model.fit_sample(ratios)
+    assert fit.detected and fit.tumour_fraction == pytest.approx(0.4, abs=0.02)
+    assert fit.subclonal_fraction == 0.5 and fit.reference_cn == 2
+    segments = fit.segments.set_index("chrom")
+    assert segments.loc["3", "subclonal"] and segments.loc["3", "copy_number"] == 3
+    assert list(segments.loc[["1", "2", "4", "5"], "copy_number"]) == [3, 1, 4, 2]
+    assert not segments.drop(index="3")["subclonal"].any()
+    assert fit.ploidy == pytest.approx(tumour.mean(), abs=0.01)
+    expected = fit.bins.loc[fit.bins["chrom"] == "3", "expected_log2"]
+    p = fit.tumour_fraction  # the model's mean at its own estimate
+    assert expected.to_numpy() == pytest.approx(np.log2((2 * (1 - p) + p * 2.5) / 2))
