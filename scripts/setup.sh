@@ -68,6 +68,8 @@ setup_test_tools() {
   fi
   # multiple-imputation cross-check (tests/crosscheck/test_mice_r.py): R mice::pool
   Rscript -e 'library(mice)' >/dev/null 2>&1 || missing+=(r-cran-mice)
+  # low-pass segmentation cross-check (tests/crosscheck/test_ctdna_lowpass_model_r.py)
+  Rscript -e 'library(strucchange)' >/dev/null 2>&1 || missing+=(r-cran-strucchange)
   [ -x /usr/sbin/slurmctld ] || missing+=(slurm-wlm)
   [ -x /usr/sbin/munged ] || missing+=(munge)
   command -v podman >/dev/null || missing+=(podman)

@@ -1,19 +1,18 @@
-"""Low-pass WGS tumour-fraction model (ctdna/lowpass_hmm.py, ctdna/lowpass_model.py): the
-forward likelihood and Viterbi path against brute-force enumeration of every state path,
-hand-derived mixture ratios, the profile interval of a known quadratic, and the fit on
-simulated samples (stereosarc.demo.lowpass binned-count equivalents, seed printed)."""
+"""Low-pass WGS copy-number states (ctdna/lowpass_hmm.py, ctdna/lowpass_fit_mixture.py): the
+HMM's forward likelihood and Viterbi path against brute-force enumeration of every state path
+(lpwire's per-bin expected ratios use it), hand-derived mixture ratios (ploidy 2, 3-4 and
+subclonal states), the state prior, the dispersion and the profile interval of a known
+quadratic. The fit on simulated samples: test_ctdna_lowpass_model_fit.py."""
 
 from __future__ import annotations
 
 import itertools
-from types import SimpleNamespace
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from ctdna import lowpass_hmm, lowpass_model, lowpass_norm, lowpass_pon
-from stereosarc.demo import lowpass
+from ctdna import lowpass_fit_mixture as mixture
+from ctdna import lowpass_hmm
 
 SEED = 20240601
 RATIOS = np.array([0.05, 0.42, -0.3, 0.1, 0.35])
@@ -62,13 +61,60 @@ def test_expected_ratios_are_the_mixture():
     assert np.all(mu[2] == 0)
 
 
+def test_mixture_ratios_of_ploidy_3_4_and_subclonal_states_by_hand():
+    # phi = 4, p = 0.5: a 2-copy segment has (2 x 0.5 + 2 x 0.5) / (2 x 0.5 + 4 x 0.5) = 2 / 3
+    copies = mixture.state_copies(4, 0.5)
+    mu = mixture.expected_log2(np.array([0.5]), 4, copies)[0]
+    assert mu[list(copies).index(2)] == pytest.approx(np.log2(2 / 3))
+    assert mu[list(copies).index(4)] == pytest.approx(0.0)
+    # phi = 3, p = 0.2: 4 copies -> (1.6 + 0.8) / (1.6 + 0.6)
+    mu = mixture.expected_log2(np.array([0.2]), 3, mixture.state_copies(3, 0.3))[0]
+    assert mu[3] == pytest.approx(np.log2(2.4 / 2.2))
+    # subclonal gain in half of the tumour cells, phi = 2, p = 0.4: (1.2 + 0.4 x 2.5) / 2
+    copies = mixture.state_copies(2, 0.5)
+    assert list(copies[-2:]) == [2.5, 1.5]
+    mu = mixture.expected_log2(np.array([0.4, 0.0]), 2, copies)
+    assert mu[0, -2] == pytest.approx(np.log2(2.2 / 2.0))
+    assert mu[0, -1] == pytest.approx(np.log2(1.8 / 2.0))
+    assert np.all(mu[1] == 0)  # p = 0: every state has ratio 0
+
+
+def test_state_prior_sums_to_one_and_prefers_one_copy_steps():
+    for phi in mixture.REFERENCE_CNS:
+        weight = np.exp(mixture.state_log_prior(int(phi)))
+        assert weight.sum() == pytest.approx(1.0)
+        copies = mixture.state_copies(int(phi), 0.5)
+        assert weight[list(copies).index(phi)] == pytest.approx(mixture.REFERENCE_WEIGHT)
+        one_up = weight[list(copies).index(phi + 1)]
+        assert weight[list(copies).index(phi + 2)] == pytest.approx(one_up / mixture.STATE_DECAY)
+        assert weight[-2:] == pytest.approx([mixture.SUBCLONAL_WEIGHT] * 2)
+
+
+def test_null_loglik_is_the_surface_at_zero_purity():
+    means, variance = np.array([0.05, -0.02, 0.0]), np.array([1e-3, 4e-4, 2e-3])
+    surface = mixture.loglik_surface(means, variance, np.array([0.0, 0.3]))
+    assert surface[0, 0, 0] == pytest.approx(mixture.null_loglik(means, variance))
+    expected = np.sum(np.log(np.exp(-(means**2) / (2 * variance)) / np.sqrt(2 * np.pi * variance)))
+    assert mixture.null_loglik(means, variance) == pytest.approx(expected)
+
+
+def test_dispersion_of_means_scattered_twice_as_wide():
+    rng = np.random.default_rng(SEED)
+    variance = np.full(4000, 1e-4)
+    means = rng.normal(0, np.sqrt(2e-4), 4000)
+    assert mixture.dispersion(means, variance, np.zeros(4000)) == pytest.approx(2.0, rel=0.06)
+    assert mixture.dispersion(means[:2], variance[:2], np.zeros(2)) == 1.0  # too few segments
+
+
 def test_profile_interval_of_a_quadratic_is_the_wald_interval():
-    grid = np.round(np.arange(0, 0.9501, 0.005), 3)
+    grid = mixture.PURITY_GRID
     profiled = -((grid - 0.3) ** 2) / (2 * 0.05**2)
-    best, low, high = lowpass_model.profile_interval(profiled, grid)
+    best, low, high = mixture.profile_interval(profiled, grid)
     assert best == 0.3
-    assert low == pytest.approx(0.3 - 1.959964 * 0.05, abs=1e-3)
-    assert high == pytest.approx(0.3 + 1.959964 * 0.05, abs=1e-3)
+    assert low == pytest.approx(0.3 - 1.959964 * 0.05, abs=1e-4)
+    assert high == pytest.approx(0.3 + 1.959964 * 0.05, abs=1e-4)
+    best, low, high = mixture.profile_interval(-((grid - 0.01) ** 2) / (2 * 0.05**2), grid)
+    assert low == 0.0 and high == pytest.approx(0.01 + 1.959964 * 0.05, abs=1e-4)
 
 
 def test_noise_is_estimated_across_segments():
@@ -76,68 +122,3 @@ def test_noise_is_estimated_across_segments():
     chroms = np.repeat(["1", "2"], 200)
     ratios = rng.normal(0, 0.1, 400) + np.where(np.arange(400) % 100 < 50, 0.0, 0.4)
     assert lowpass_hmm.noise_sd(ratios, chroms) == pytest.approx(0.1, rel=0.12)
-
-
-def test_too_few_bins_give_na_with_a_reason():
-    bins = pd.DataFrame({"chrom": "1", "start": [0, 1], "end": [1, 2], "log2_ratio": 0.0})
-    fit = lowpass_model.fit_sample(bins)
-    assert np.isnan(fit.tumour_fraction) and fit.detected is None and "usable" in fit.reason
-
-
-GENOME = {f"chr{i}": 4_000_000 for i in range(1, 9)} | {"chrX": 2_000_000, "chrY": 1_000_000}
-PROFILE = [
-    lowpass.Segment("chr1", 0, 2_000_000, 3),  # arm-level gain
-    lowpass.Segment("chr2", 0, 4_000_000, 1),  # whole-chromosome loss
-    lowpass.Segment("chr3", 1_000_000, 1_500_000, 5),  # focal amplification
-    lowpass.Segment("chr5", 2_000_000, 4_000_000, 3),
-]
-
-
-@pytest.fixture(scope="module")
-def simulation():
-    print(f"seed {SEED}")
-    sequences = lowpass.reference_genome(SEED, GENOME)
-    rng = np.random.default_rng(SEED)
-
-    def sample(sex, tumour_fraction=0.0):
-        blocks = lowpass.block_table(sequences, PROFILE, sex)
-        fragments = lowpass.draw_fragments(blocks, tumour_fraction, 0.5, rng)
-        return lowpass.binned_fragments(fragments, sequences, 100_000)
-
-    pon = lowpass_pon.build_pon({f"N{i}": sample(("female", "male")[i % 2]) for i in range(6)})
-    donor_ratios = lowpass_pon.leave_one_out_ratios(pon)
-    donors = lowpass_model.donor_lr(donor_ratios)
-
-    def fit(tumour_fraction, sex="female"):
-        depth = lowpass_norm.normalise_sample(sample(sex, tumour_fraction))
-        return lowpass_model.fit_sample(lowpass_pon.log2_ratios(depth, pon, "T"), donors=donors)
-
-    return SimpleNamespace(fit=fit, donor_ratios=donor_ratios, donors=donors)
-
-
-@pytest.mark.parametrize("truth", [0.2, 0.5])
-def test_tumour_fraction_is_recovered_within_25_percent(simulation, truth):
-    fit = simulation.fit(truth)
-    assert fit.detected and fit.reference_cn == 2
-    assert fit.tumour_fraction == pytest.approx(truth, rel=0.25)
-    assert fit.ci_low <= fit.tumour_fraction <= fit.ci_high and fit.ci_high - fit.ci_low < 0.2
-    # coverage of the truth by the interval is measured over replicates in bench/ctdna
-    assert fit.lod < truth and 1.8 < fit.ploidy < 2.2
-    assert set(fit.segments["copy_number"]) >= {1, 2, 3}
-
-
-def test_no_tumour_is_not_detected(simulation):
-    fit = simulation.fit(0.0, sex="male")
-    assert not fit.detected and fit.lr_statistic < fit.threshold
-    assert fit.ci_low == 0.0  # the interval includes 0 (and a copy-neutral tumour: no upper)
-    assert 0 < fit.lod < 0.3
-
-
-def test_pon_donors_against_the_others_floor_the_threshold(simulation):
-    assert set(simulation.donor_ratios) == {f"N{i}" for i in range(6)}
-    for ratios in simulation.donor_ratios.values():
-        assert (ratios["pon_size"] == 5).all()  # each donor against the 5 others
-        assert abs(ratios["log2_ratio"].median()) < 0.05
-    fit = simulation.fit(0.0)
-    assert fit.threshold >= simulation.donors > 0
-    assert not fit.detected
