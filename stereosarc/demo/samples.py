@@ -91,9 +91,11 @@ def samplesheet(patients: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
             "bam": None,
             "cfdna_ng_per_ml": None,
             "collection_date": None,
+            "assay": None,
         }
     )
     plasma_rows = plan.assign(
+        assay="capture",
         vcf=None,
         bam="bam/" + plan["sample"] + ".bam",
         cfdna_ng_per_ml=plan["cfdna_ng_per_ml"].map("{:.2f}".format),

@@ -89,6 +89,7 @@ def test_samplesheet_columns_paths_and_preflight(demo):
         "bam",
         "cfdna_ng_per_ml",
         "collection_date",
+        "assay",
     ]
     assert sheet["sample"].is_unique
     assert (sheet["type"] == "pon").sum() == 2
