@@ -33,8 +33,16 @@ def samplesheetFiles(samplesheet) {
         }.findAll { java.nio.file.Files.isRegularFile(it) }.unique().sort { it.toString() }
 }
 
+// A FASTA's .fai beside it, or [] (the low-pass FASTA: contig lengths, GC per bin)
+def fastaIndex(value) {
+    value && file("${value}.fai").exists() ? file("${value}.fai") : []
+}
+
+// meta of a sample row; `assay` only on low-pass rows, so capture tasks keep their meta (and
+// their -resume hashes) from before the column existed
 def sampleMeta(row) {
-    [id: row.sample, patient: row.patient ?: null, type: row.type, timepoint: row.timepoint ?: null]
+    def meta = [id: row.sample, patient: row.patient ?: null, type: row.type, timepoint: row.timepoint ?: null]
+    row.assay == 'lowpass_wgs' ? meta + [assay: row.assay] : meta
 }
 
 workflow INITIALISE {
@@ -49,7 +57,8 @@ workflow INITIALISE {
     VALIDATE(samplesheet, ch_params_json, schemas, optionalFile(params.clinical), optionalFile(params.ihc),
              optionalFile(params.qupath), optionalFile(params.labs), optionalFile(params.tissue_cn),
              optionalFile(params.panel_bed), optionalFile(params.ctdna_targets), optionalFile(params.ctdna_sites),
-             optionalFile(params.fasta), samplesheetFiles(samplesheet))
+             optionalFile(params.fasta), optionalFile(params.lowpass_fasta), fastaIndex(params.lowpass_fasta),
+             samplesheetFiles(samplesheet))
     // Rows their stage will reject (impossible values), shown as soon as pre-flight passes
     VALIDATE.out.warnings.splitText().subscribe { line -> log.warn "pre-flight: ${line.trim()}" }
 
@@ -64,7 +73,7 @@ workflow INITIALISE {
     emit:
     samplesheet = VALIDATE.out.samplesheet   // the validated samplesheet: the pre-flight gate
     tumours     = ch_tumours                 // [meta, vcf, bam or [], bam_index or []]
-    plasma      = ch_plasma                  // [meta, bam, bam_index] of plasma and pon rows
+    plasma      = ch_plasma                  // [meta, bam, bam_index] of plasma and pon rows (meta.assay: lowpass_wgs rows)
     params_json = ch_params_json             // pipeline_info/params.json
     versions    = VALIDATE.out.versions
 }
