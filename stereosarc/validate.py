@@ -165,8 +165,10 @@ def check_data_files(
     ctdna_targets: Path | None,
     fasta: Path | None,
     problems: Problems,
+    lowpass_fasta: Path | None = None,
 ) -> pd.DataFrame:
-    """Indexes, VCF integrity and annotation, contig naming against the BEDs."""
+    """Indexes, VCF integrity and annotation, contig naming against the BEDs (low-pass rows:
+    no capture targets, CRAM reference ``lowpass_fasta``)."""
     panel = filechecks.bed_contigs(panel_bed) if panel_bed else None
     targets = filechecks.bed_contigs(ctdna_targets, need_name=True) if ctdna_targets else None
     sheet = sheet.copy()
@@ -180,7 +182,7 @@ def check_data_files(
             if row["bam"] and Path(row["bam"]).is_file():
                 sheet.at[index, "bam_index"] = _check_bam(
                     Path(row["bam"]),
-                    fasta,
+                    lowpass_fasta if lowpass else fasta,
                     targets,
                     ctdna_targets if row["type"] != "tumour" and not lowpass else None,
                 )
@@ -264,7 +266,9 @@ def validate_samplesheet(
     if len(problems.messages) == before:
         sheet = resolve_paths(sheet, path.resolve().parent, name, problems)
     if len(problems.messages) == before:
-        sheet = check_data_files(sheet, name, panel_bed, ctdna_targets, fasta, problems)
+        sheet = check_data_files(
+            sheet, name, panel_bed, ctdna_targets, fasta, problems, lowpass_fasta
+        )
         lowpass_checks.check_lowpass_references(sheet, name, lowpass_fasta, problems)
     if len(problems.messages) > before:
         _refused(problems, own)
