@@ -11,9 +11,9 @@ profiles in ``tumour_profile``. Germline sex drawn per patient (seeded). PoN: ``
 healthy-donor plasmas (``LPON01`` ...), sexes alternating, when the demo has a PoN at all.
 
 Genome: ``GENOME`` (a few Mb; stereosarc.demo.lowpass draws its sequence), sequenced at
-``DEPTH``x and binned in ``BIN_SIZE`` bp bins: about 100 fragments per bin, 80 autosomal
-bins, so that the demo shows the method in a few seconds (conf/test.config sets
-``lowpass_bin_size``).
+``DEPTH``x and binned in ``BIN_SIZE`` bp bins: about 250 fragments per bin (as 1 Mb bins at
+0.5x), 80 autosomal bins, so that the demo shows the method in a few seconds
+(conf/test.config sets ``lowpass_bin_size``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from stereosarc.demo.lowpass import Segment
 GENOME = {"chr1": 1_500_000, "chr2": 1_250_000, "chr3": 1_250_000, "chrX": 500_000,
           "chrY": 250_000}  # fmt: skip
 BIN_SIZE = 50_000  # bp: 80 autosomal bins (ctdna.lowpass_model needs >= 30)
-DEPTH = 0.4  # x: about 100 fragments per 50 kb bin (read pairs of 2 x 100 bp)
+DEPTH = 1.0  # x: about 250 fragments per 50 kb bin (read pairs of 2 x 100 bp)
 N_BASELINE = 12  # baseline samples sequenced low-pass (issue 13: "a subset of patients")
 N_MONTH6 = 4  # of those patients, the first with a month-6 draw also get it
 N_PON = 6  # low-pass PoN donors (>= ctdna.lowpass_pon.MIN_PON = 5)

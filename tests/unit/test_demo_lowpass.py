@@ -51,7 +51,7 @@ def test_bams_match_the_fasta_and_are_readable(demo):
         assert f"@SQ\tSN:{chrom}\tLN:{length}" in header
 
 
-def test_one_bin_task_is_fast_and_has_about_100_fragments_per_bin(demo, tmp_path):
+def test_one_bin_task_is_fast_and_has_about_250_fragments_per_bin(demo, tmp_path):
     began = time.process_time()
     out = tmp_path / "b.tsv"
     code = bin_main(["--bam", str(demo / "lowpass" / "LPON01.bam"), "--sample", "LPON01",
@@ -60,4 +60,4 @@ def test_one_bin_task_is_fast_and_has_about_100_fragments_per_bin(demo, tmp_path
     assert code == 0 and time.process_time() - began < 1.0
     bins = read_output_table(out)
     autosomes = bins[bins["chrom"].isin(["chr1", "chr2", "chr3"])]
-    assert len(autosomes) == 80 and 70 < autosomes["fragments"].median() < 130
+    assert len(autosomes) == 80 and 200 < autosomes["fragments"].median() < 300
