@@ -1,8 +1,9 @@
 """Pre-flight of the low-pass WGS rows of the samplesheet (column ``assay``, issue 13).
 
 ``assay`` is ``capture`` (the default: an empty cell or no column) or ``lowpass_wgs``.
-Low-pass rows are plasma (patient, timepoint) or pon rows with a BAM/CRAM and no VCF; they
-need the reference FASTA of ``--lowpass_fasta`` (GC per bin); when the run has low-pass
+Low-pass rows are plasma (patient, timepoint) or pon rows with a BAM/CRAM and no VCF; when the
+ctDNA stage runs (``--ctdna_targets``: low-pass samples are processed inside it) they need the
+reference FASTA of ``--lowpass_fasta`` (GC per bin); when the run has low-pass
 plasma and a low-pass PoN, the PoN has at least ``LOWPASS_MIN_PON`` samples; and, when the
 FASTA has a .fai index beside it (cheap: no sequence read), every contig shared with a BAM
 header has the same length in both (another build otherwise). Each problem names file, row
@@ -34,9 +35,14 @@ def lowpass_rows(sheet: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_lowpass_rows(
-    sheet: pd.DataFrame, name: str, lowpass_fasta: Path | None, problems: Problems
+    sheet: pd.DataFrame,
+    name: str,
+    lowpass_fasta: Path | None,
+    problems: Problems,
+    ctdna_stage: bool = True,
 ) -> None:
-    """Refusals of the module docstring that need no file opened (after fill_assay)."""
+    """Refusals of the module docstring that need no file opened (after fill_assay);
+    ``ctdna_stage``: whether the run has a ctDNA stage (else no FASTA is needed)."""
     rows = lowpass_rows(sheet)
     for _, row in rows[rows["type"] == "tumour"].iterrows():
         problems.add(f"{name} row {row[ROW_COLUMN]}, column type: a {LOWPASS} row is plasma "
@@ -45,7 +51,7 @@ def check_lowpass_rows(
         problems.add(f"{name} row {row[ROW_COLUMN]}, column vcf: a {LOWPASS} row takes no VCF "
                      "(low-pass WGS is tumour-agnostic); give the tumour VCF on its own "
                      "tumour row")  # fmt: skip
-    if len(rows) and lowpass_fasta is None:
+    if len(rows) and lowpass_fasta is None and ctdna_stage:
         first = rows[ROW_COLUMN].iloc[0]
         problems.add(f"{name} row {first}, column assay: {len(rows)} {LOWPASS} row(s) need "
                      "--lowpass_fasta (the reference FASTA the low-pass BAMs were aligned "

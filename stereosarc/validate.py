@@ -262,7 +262,9 @@ def validate_samplesheet(
     check_samplesheet_rows(
         sheet, json.loads(schema_path.read_text(encoding="utf-8")), name, problems, absent
     )
-    lowpass_checks.check_lowpass_rows(sheet, name, lowpass_fasta, problems)
+    lowpass_checks.check_lowpass_rows(
+        sheet, name, lowpass_fasta, problems, ctdna_stage=ctdna_targets is not None
+    )
     if len(problems.messages) == before:
         sheet = resolve_paths(sheet, path.resolve().parent, name, problems)
     if len(problems.messages) == before:

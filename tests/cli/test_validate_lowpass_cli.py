@@ -4,14 +4,17 @@ assay column (capture) of the validated samplesheet."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from ctdna.lowpass_pon import MIN_PON
-from stereosarc import lowpass_checks
+from stereosarc import lowpass_checks, validate
 from tests.cli import test_validate_cli
 from tests.conftest import HG38_CHR17, write_bam
 
+REPO = Path(__file__).resolve().parents[2]
 cohort = test_validate_cli.cohort  # the valid minimal cohort (fixture)
 run = test_validate_cli.run
 
@@ -96,3 +99,12 @@ def test_fasta_of_another_build(cohort, capsys):
     assert code == 2
     assert f"row 5, column bam: contig chr17 is {HG38_CHR17} bp in the BAM header but " \
            f"{HG38_CHR17 - 1} bp in lowpass.fa" in line  # fmt: skip
+
+
+def test_without_a_ctdna_stage_the_fasta_is_not_needed(cohort):
+    rows, _ = _lowpass(cohort)
+    pd.DataFrame(rows).to_csv(cohort["dir"] / "sheet.csv", index=False)
+    sheet = validate.validate_samplesheet(
+        cohort["dir"] / "sheet.csv", REPO / "assets" / "schema_input.json"
+    )
+    assert (sheet["assay"] == "lowpass_wgs").sum() == 6  # an IHC-only batch of the same sheet
