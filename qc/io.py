@@ -13,12 +13,14 @@ PLASMA_TYPES = ("plasma", "pon")  # samplesheet types counted by ctdna-count
 
 
 def read_samples(path: str | os.PathLike) -> pd.DataFrame:
-    """Plasma and PoN rows of the validated samplesheet (sample, patient, type, timepoint)."""
+    """Plasma and PoN rows of the validated samplesheet (sample, patient, type, timepoint),
+    capture rows only: low-pass WGS rows (assay lowpass_wgs) are not counted by ctdna-count."""
     sheet = read_table(path, required=["sample", "type"])
-    for column in ("patient", "timepoint"):
+    for column in ("patient", "timepoint", "assay"):
         if column not in sheet:
             sheet[column] = None
-    return sheet[sheet["type"].isin(PLASMA_TYPES)].reset_index(drop=True)
+    capture = sheet["assay"].ne("lowpass_wgs")
+    return sheet[sheet["type"].isin(PLASMA_TYPES) & capture].reset_index(drop=True)
 
 
 def read_stacked(paths: Sequence[str | os.PathLike]) -> pd.DataFrame:

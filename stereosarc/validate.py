@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 
-from stereosarc import filechecks, protocol, table_checks
+from stereosarc import filechecks, lowpass_checks, protocol, table_checks
 from stereosarc.errors import InputError
 from stereosarc.parameters import (  # noqa: F401 (re-exported: stereosarc.validate_cli, tests)
     canonical_parameter,
@@ -165,23 +165,26 @@ def check_data_files(
     ctdna_targets: Path | None,
     fasta: Path | None,
     problems: Problems,
+    lowpass_fasta: Path | None = None,
 ) -> pd.DataFrame:
-    """Indexes, VCF integrity and annotation, contig naming against the BEDs."""
+    """Indexes, VCF integrity and annotation, contig naming against the BEDs (low-pass rows:
+    no capture targets, CRAM reference ``lowpass_fasta``)."""
     panel = filechecks.bed_contigs(panel_bed) if panel_bed else None
     targets = filechecks.bed_contigs(ctdna_targets, need_name=True) if ctdna_targets else None
     sheet = sheet.copy()
     sheet["bam_index"], sheet["vcf_index"] = None, None
     for index, row in sheet.iterrows():
         where = _where(name, row)
+        lowpass = row.get("assay") == lowpass_checks.LOWPASS  # whole genome: no capture targets
         try:
             if row["vcf"] and Path(row["vcf"]).is_file():
                 sheet.at[index, "vcf_index"] = _check_vcf(Path(row["vcf"]), panel, panel_bed)
             if row["bam"] and Path(row["bam"]).is_file():
                 sheet.at[index, "bam_index"] = _check_bam(
                     Path(row["bam"]),
-                    fasta,
+                    lowpass_fasta if lowpass else fasta,
                     targets,
-                    ctdna_targets if row["type"] != "tumour" else None,
+                    ctdna_targets if row["type"] != "tumour" and not lowpass else None,
                 )
         except InputError as err:
             column = (
@@ -226,6 +229,7 @@ def validate_samplesheet(
     ctdna_targets: Path | None = None,
     fasta: Path | None = None,
     problems: Problems | None = None,
+    lowpass_fasta: Path | None = None,
 ) -> pd.DataFrame | None:
     """The samplesheet with absolute paths and index columns.
 
@@ -253,14 +257,21 @@ def validate_samplesheet(
     sheet = sheet.reindex(columns=SAMPLESHEET_COLUMNS + [ROW_COLUMN])
     values = sheet[SAMPLESHEET_COLUMNS].astype(object)
     sheet[SAMPLESHEET_COLUMNS] = values.where(values.notna(), None)
+    sheet = lowpass_checks.fill_assay(sheet)
     absent = absent_columns(sheet, header, name, problems)
     check_samplesheet_rows(
         sheet, json.loads(schema_path.read_text(encoding="utf-8")), name, problems, absent
     )
+    lowpass_checks.check_lowpass_rows(
+        sheet, name, lowpass_fasta, problems, ctdna_stage=ctdna_targets is not None
+    )
     if len(problems.messages) == before:
         sheet = resolve_paths(sheet, path.resolve().parent, name, problems)
     if len(problems.messages) == before:
-        sheet = check_data_files(sheet, name, panel_bed, ctdna_targets, fasta, problems)
+        sheet = check_data_files(
+            sheet, name, panel_bed, ctdna_targets, fasta, problems, lowpass_fasta
+        )
+        lowpass_checks.check_lowpass_references(sheet, name, lowpass_fasta, problems)
     if len(problems.messages) > before:
         _refused(problems, own)
         return None

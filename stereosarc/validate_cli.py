@@ -43,6 +43,7 @@ def _validate(args: argparse.Namespace) -> None:
         _optional_path(args.ctdna_targets),
         _optional_path(args.fasta),
         problems,
+        _optional_path(args.lowpass_fasta),
     )
     if problems.warnings:
         log.warning(
@@ -78,6 +79,9 @@ def validate_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--panel-bed", help="tissue panel targets BED")
     parser.add_argument("--ctdna-targets", help="plasma capture targets BED (gene in column 4)")
     parser.add_argument("--fasta", help="reference FASTA (needed for CRAM)")
+    parser.add_argument(
+        "--lowpass-fasta", help="reference FASTA of the lowpass_wgs BAMs (.fai beside it)"
+    )
     parser.add_argument("--params", help="pipeline parameters as JSON")
     parser.add_argument("--params-schema", default=str(assets.parent / "nextflow_schema.json"))
     parser.add_argument("--input-schema", default=str(assets / "schema_input.json"))

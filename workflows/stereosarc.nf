@@ -47,6 +47,7 @@ workflow STEREOSARC {
     ch_ctdna = Channel.empty()
     ch_dynamics = Channel.empty()
     ch_cn = Channel.empty()
+    ch_lowpass = [samples: Channel.empty(), ratios: Channel.empty(), segments: Channel.empty()]
     ch_count_tables = [sites: Channel.empty(), depth: Channel.empty(), background: Channel.empty(),
                        read_stats: Channel.empty()]
     if (params.ctdna_targets) {
@@ -58,6 +59,9 @@ workflow STEREOSARC {
         ch_ctdna = CIRCULATING_TUMOUR_DNA.out.ctdna
         ch_dynamics = CIRCULATING_TUMOUR_DNA.out.dynamics
         ch_cn = CIRCULATING_TUMOUR_DNA.out.cn
+        ch_lowpass = [samples: CIRCULATING_TUMOUR_DNA.out.lowpass_samples,
+                      ratios: CIRCULATING_TUMOUR_DNA.out.lowpass_ratios,
+                      segments: CIRCULATING_TUMOUR_DNA.out.lowpass_segments]
         ch_count_tables = [sites: CIRCULATING_TUMOUR_DNA.out.sites, depth: CIRCULATING_TUMOUR_DNA.out.depth,
                            background: CIRCULATING_TUMOUR_DNA.out.background,
                            read_stats: CIRCULATING_TUMOUR_DNA.out.read_stats]
@@ -105,6 +109,7 @@ workflow STEREOSARC {
            ch_ctdna.ifEmpty([]), ch_dynamics.ifEmpty([]), ch_cn.ifEmpty([]), ch_tmb.ifEmpty([]),
            qc_view ? QC_TABLES.out.tmb.ifEmpty([]) : Channel.value([]),
            qc_view ? QC_TABLES.out.ctdna.ifEmpty([]) : Channel.value([]),
+           ch_lowpass.ratios.ifEmpty([]), ch_lowpass.segments.ifEmpty([]), ch_lowpass.samples.ifEmpty([]),
            COLLECT_REJECTS.out.table, params_json,
            file("${projectDir}/nextflow_schema.json", checkIfExists: true), reportRevision())
     ch_versions = ch_versions.mix(REPORT.out.versions)

@@ -22,6 +22,9 @@ from stereosarc.demo import (
     GENERATOR_VERSION,
     io,
     labs,
+    lowpass,
+    lowpass_io,
+    lowpass_plan,
     pathology,
     readme,
     reference,
@@ -94,9 +97,12 @@ def generate(outdir: Path, seed: int, n_patients: int, n_pon: int) -> bool:
     panel_mb = reference.merged_length(panel) / 1e6
     plan = samples.plasma_plan(patients, n_pon, seed)
     by_patient = all_variants(patients, panel, targets, seed)
-    dirty = _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, seed)
+    shallow = lowpass_plan.lowpass_plan(plan, n_pon, seed)
+    dirty = _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, seed,
+                          shallow)  # fmt: skip
     _write_vcfs(outdir, patients, by_patient)
     _write_bams(outdir, plan, targets, by_patient)
+    _write_lowpass(outdir, shallow, seed)
     io.write_text(outdir / "README.md", readme.readme_text(patients, plan, panel_mb, dirty, stamp))
     io.write_stamp(outdir, stamp)
     log.info(
@@ -111,11 +117,12 @@ def generate(outdir: Path, seed: int, n_patients: int, n_pon: int) -> bool:
     return True
 
 
-def _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, seed) -> dict:
+def _write_tables(outdir, patients, plan, targets, panel, panel_mb, by_patient, seed,
+                  shallow) -> dict:  # fmt: skip
     io.write_csv(clinical_table(patients, seed), outdir / "clinical.csv", "demo_clinical")
-    io.write_csv(
-        samples.samplesheet(patients, plan), outdir / "samplesheet.csv", "demo_samplesheet"
-    )
+    sheet = samples.samplesheet(patients, plan, lowpass_plan.samplesheet_rows(shallow))
+    io.write_csv(sheet, outdir / "samplesheet.csv", "demo_samplesheet")
+    io.write_tsv(lowpass_plan.truth(shallow), outdir / "truth_lowpass.tsv", "demo_truth_lowpass")
     ihc_plan = pathology.ihc_plan(patients, seed)
     ihc, ihc_dirty = pathology.ihc_table(patients, ihc_plan)
     io.write_csv(ihc, outdir / "ihc.csv", "demo_ihc")
@@ -188,3 +195,19 @@ def _write_bams(outdir: Path, plan: pd.DataFrame, targets: pd.DataFrame, by_pati
         io.write_bam(reads, outdir / "bam" / f"{s.sample}.bam", s.sample, __version__, qualities)
         total += len(reads["name"])
     log.info("%d BAMs written (%d reads)", len(plan), total)
+
+
+def _write_lowpass(outdir: Path, shallow: pd.DataFrame, seed: int) -> None:
+    """The reduced-genome FASTA (+ .fai) and one low-pass BAM per sample of ``shallow``
+    (stereosarc.demo.lowpass_plan), each drawn with its own seed."""
+    sequences = lowpass.reference_genome(seed, lowpass_plan.GENOME)
+    lowpass_io.write_reference(sequences, outdir / lowpass_plan.REFERENCE)
+    for s in shallow.itertuples(index=False):
+        rng = np.random.default_rng(int(s.sample_seed))
+        profile = lowpass_plan.tumour_profile(int(s.ploidy)) if s.type == "plasma" else []
+        blocks = lowpass.block_table(sequences, profile, s.sex)
+        fragments = lowpass.draw_fragments(blocks, s.tumour_fraction, lowpass_plan.DEPTH, rng)
+        records = lowpass.plasma_records(fragments, list(sequences), rng)
+        path = outdir / lowpass_plan.FOLDER / f"{s.sample}.bam"
+        lowpass_io.write_lowpass_bam(records, sequences, path, s.sample)
+    log.info("%d low-pass BAMs written (%s)", len(shallow), lowpass_plan.FOLDER)

@@ -151,8 +151,8 @@ def write_stamp(outdir: Path, stamp: dict) -> None:
 
 
 def clear_generated(outdir: Path) -> None:
-    """Remove the folders this generator owns (vcf, bam, qupath) before regenerating."""
-    for name in ("vcf", "bam", "qupath"):
+    """Remove the folders this generator owns (vcf, bam, qupath, lowpass) before regenerating."""
+    for name in ("vcf", "bam", "qupath", "lowpass"):
         shutil.rmtree(outdir / name, ignore_errors=True)
 
 

@@ -78,8 +78,11 @@ def plasma_plan(patients: pd.DataFrame, n_pon: int, seed: int) -> pd.DataFrame:
     return plan
 
 
-def samplesheet(patients: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
-    """DESIGN.md samplesheet: tumour rows, plasma rows, PoN rows; paths relative to the folder."""
+def samplesheet(
+    patients: pd.DataFrame, plan: pd.DataFrame, extra: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """DESIGN.md samplesheet: tumour rows, plasma rows, PoN rows (and ``extra`` rows with every
+    samplesheet column: the low-pass samples), by patient; paths relative to the folder."""
     tumours = patients[patients["has_tissue"]]
     tumour_rows = pd.DataFrame(
         {
@@ -91,14 +94,19 @@ def samplesheet(patients: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
             "bam": None,
             "cfdna_ng_per_ml": None,
             "collection_date": None,
+            "assay": None,
         }
     )
     plasma_rows = plan.assign(
+        assay="capture",
         vcf=None,
         bam="bam/" + plan["sample"] + ".bam",
         cfdna_ng_per_ml=plan["cfdna_ng_per_ml"].map("{:.2f}".format),
     )
-    sheet = pd.concat([tumour_rows, plasma_rows[SAMPLESHEET_COLUMNS]], ignore_index=True)
+    parts = [tumour_rows, plasma_rows[SAMPLESHEET_COLUMNS]]
+    if extra is not None and len(extra):
+        parts.append(extra[SAMPLESHEET_COLUMNS])
+    sheet = pd.concat(parts, ignore_index=True)
     order = {"tumour": 0, "plasma": 1, "pon": 2}
     sheet["_type"] = sheet["type"].map(order)
     sheet["_patient"] = sheet["patient"].fillna("~")

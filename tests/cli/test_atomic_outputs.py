@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.pipeline.nf import REPO, generate_demo
@@ -115,6 +116,8 @@ def test_every_cli_output_is_written_to_a_temporary_name_then_renamed(demo, tmp_
         beds["panel"],
         "--ctdna-targets",
         beds["targets"],
+        "--lowpass-fasta",
+        demo / "lowpass" / "reference.fa",
         "--params",
         tmp_path / "params.json",
         "--params-schema",
@@ -197,6 +200,20 @@ def test_every_cli_output_is_written_to_a_temporary_name_then_renamed(demo, tmp_
         "--outdir",
         ".",
     )
+    shallow = pd.read_csv(demo / "truth_lowpass.tsv", sep="\t")
+    for sample in shallow["sample"]:
+        run_cli("ctdna-bin", out / "bin" / sample, "--bam", demo / "lowpass" / f"{sample}.bam",
+                "--sample", sample, "--fasta", demo / "lowpass" / "reference.fa",
+                "--bin-size", "50000", "--out", f"{sample}.lowpass_bins.tsv")  # fmt: skip
+    bins = {
+        kind: [out / "bin" / s / f"{s}.lowpass_bins.tsv" for s in shallow.loc[rows, "sample"]]
+        for kind, rows in shallow.groupby("type").groups.items()
+    }
+    finals = run_cli("ctdna-lowpass", out / "lowpass", "--samplesheet", sheet, "--bins",
+                     *bins["plasma"], "--pon-bins", *bins["pon"], "--outdir", ".")  # fmt: skip
+    assert {p.name for p in finals} == {
+        f"lowpass_{t}.tsv" for t in ("samples", "ratios", "segments")
+    }
     run_cli(
         "ihc-markers",
         out / "ihc",

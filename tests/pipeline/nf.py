@@ -74,6 +74,8 @@ def demo_params(demo: Path) -> list[str]:
         str(demo / "tissue_cn.tsv"),
         "--ctdna_sites",
         str(demo / "ctdna_sites.tsv"),
+        "--lowpass_fasta",
+        str(demo / "lowpass" / "reference.fa"),
     ]
 
 

@@ -98,7 +98,15 @@ def test_every_module_stub_ran_once_per_expected_task(stub_run):
     assert set(trace["step"]) == module_processes() - OPTION_ONLY
     per_sample = trace["step"].value_counts()
     assert per_sample["TMB"] == (sheet["type"] == "tumour").sum()
-    assert per_sample["CTDNA_COUNT"] == sheet["type"].isin(["plasma", "pon"]).sum()
+    assert per_sample["CTDNA_COUNT"] == len(_counted(sheet))
+    assert per_sample["CTDNA_BIN"] == (sheet["assay"] == "lowpass_wgs").sum() > 0
+    assert per_sample["CTDNA_LOWPASS"] == 1
+
+
+def _counted(sheet: pd.DataFrame) -> pd.Series:
+    """Sample ids of the capture plasma and PoN rows (CTDNA_COUNT; low-pass rows: CTDNA_BIN)."""
+    rows = sheet["type"].isin(["plasma", "pon"]) & (sheet["assay"] != "lowpass_wgs")
+    return sheet.loc[rows, "sample"]
 
 
 def test_every_stage_publishes_its_files(stub_run):
@@ -109,10 +117,13 @@ def test_every_stage_publishes_its_files(stub_run):
         for sample in sheet.loc[sheet["type"] == "tumour", "sample"]
     }
     expected |= {
-        f"ctdna/counts/{sample}.{kind}.tsv"
-        for kind in COUNTS
-        for sample in sheet.loc[sheet["type"].isin(["plasma", "pon"]), "sample"]
+        f"ctdna/counts/{sample}.{kind}.tsv" for kind in COUNTS for sample in _counted(sheet)
     }
+    expected |= {
+        f"ctdna/lowpass_bins/{sample}.lowpass_bins.tsv"
+        for sample in sheet.loc[sheet["assay"] == "lowpass_wgs", "sample"]
+    }
+    expected |= {f"ctdna/lowpass_{table}.tsv" for table in ("samples", "ratios", "segments")}
     expected |= {
         "report/report.html",
         "qc/tmb_qc.tsv",
@@ -147,7 +158,7 @@ def test_grouped_counting_runs_one_task_per_group_and_publishes_per_sample(group
     outdir, sheet = grouped_stub_run
     trace = latest_trace(outdir)
     assert set(trace["status"]) == {"COMPLETED"}
-    counted = sheet.loc[sheet["type"].isin(["plasma", "pon"]), "sample"]
+    counted = _counted(sheet)
     steps = trace["step"].value_counts()
     assert "CTDNA_COUNT" not in steps
     assert steps["CTDNA_COUNT_GROUP"] == (len(counted) + 1) // 2

@@ -89,10 +89,12 @@ def test_samplesheet_columns_paths_and_preflight(demo):
         "bam",
         "cfdna_ng_per_ml",
         "collection_date",
+        "assay",
     ]
     assert sheet["sample"].is_unique
-    assert (sheet["type"] == "pon").sum() == 2
-    assert set(sheet.loc[sheet["type"] == "pon", "sample"]) == {"PON01", "PON02"}
+    capture = sheet[sheet["assay"] != "lowpass_wgs"]
+    assert (capture["type"] == "pon").sum() == 2
+    assert set(capture.loc[capture["type"] == "pon", "sample"]) == {"PON01", "PON02"}
     for path in [p for p in sheet["vcf"].tolist() + sheet["bam"].tolist() if p]:
         assert not Path(path).is_absolute()
         assert (demo / path).is_file()
@@ -103,6 +105,7 @@ def test_samplesheet_columns_paths_and_preflight(demo):
         REPO / "assets" / "schema_input.json",
         demo / "panel.bed",
         demo / "ctdna_targets.bed",
+        lowpass_fasta=demo / "lowpass" / "reference.fa",
     )
     assert len(valid) == len(sheet)
 
@@ -232,7 +235,12 @@ def test_tables_use_design_columns_and_planted_dirty_rows(demo):
 def test_truth_tables_cover_every_sample_and_patient(demo):
     sheet = pd.read_csv(demo / "samplesheet.csv", dtype=str, keep_default_na=False)
     truth = pd.read_csv(demo / "truth.tsv", sep="\t", keep_default_na=False)
-    assert sorted(truth["sample"]) == sorted(sheet.loc[sheet["type"] != "tumour", "sample"])
+    capture = sheet[sheet["assay"] != "lowpass_wgs"]
+    assert sorted(truth["sample"]) == sorted(capture.loc[capture["type"] != "tumour", "sample"])
+    shallow = pd.read_csv(demo / "truth_lowpass.tsv", sep="\t", keep_default_na=False)
+    assert sorted(shallow["sample"]) == sorted(
+        sheet.loc[sheet["assay"] == "lowpass_wgs", "sample"]
+    )
     assert truth["tumour_fraction"].astype(float).between(0, 1).all()
     assert (truth.loc[truth["type"] == "pon", "tumour_fraction"].astype(float) == 0).all()
     patients = pd.read_csv(demo / "truth_patients.tsv", sep="\t")

@@ -40,7 +40,10 @@ def test_default_cohort_is_fast_small_and_accepted_by_preflight(tmp_path):
         REPO / "assets" / "schema_input.json",
         folder / "panel.bed",
         folder / "ctdna_targets.bed",
+        lowpass_fasta=folder / "lowpass" / "reference.fa",
     )
+    assert (sheet["assay"] == "lowpass_wgs").sum() == 16 + 6  # 12 baseline + 4 month 6, PoN
+    sheet = sheet[sheet["assay"] == "capture"]
     types = sheet["type"].value_counts()
     assert types["pon"] == 8
     assert 0.85 <= types["tumour"] / 103 <= 0.95

@@ -9,6 +9,7 @@ process CTDNA_CALL {
     path background, stageAs: 'background/*'
     path tissue_cn
     path clinical
+    path lowpass, stageAs: 'lowpass/*'      // lowpass_samples.tsv of CTDNA_LOWPASS, or []
 
     output:
     path 'ctdna.tsv',           emit: ctdna
@@ -22,8 +23,9 @@ process CTDNA_CALL {
     def args = task.ext.args ?: ''
     def cn_arg = tissue_cn ? "--tissue-cn ${tissue_cn}" : ''
     def clinical_arg = clinical ? "--clinical ${clinical}" : ''
+    def lowpass_arg = lowpass ? "--lowpass ${lowpass}" : ''
     """
-    ctdna-call --samplesheet ${samplesheet} --site-counts ${site_counts} --target-depth ${target_depth} --background ${background} ${cn_arg} ${clinical_arg} ${args} --outdir . --versions-out "${task.process}" versions.yml
+    ctdna-call --samplesheet ${samplesheet} --site-counts ${site_counts} --target-depth ${target_depth} --background ${background} ${cn_arg} ${clinical_arg} ${lowpass_arg} ${args} --outdir . --versions-out "${task.process}" versions.yml
     """
 
     stub:

@@ -19,6 +19,9 @@ process REPORT {
     path tmb, stageAs: 'tables/*'            // or [] (no TMB stage)
     path tmb_qc, stageAs: 'qc/*'             // or []
     path ctdna_qc, stageAs: 'qc/*'           // or []
+    path lowpass_ratios, stageAs: 'tables/*'   // or [] (no low-pass WGS samples)
+    path lowpass_segments, stageAs: 'tables/*' // or []
+    path lowpass_samples, stageAs: 'tables/*'  // or []
     path rejects, stageAs: 'tables/*'
     path params_json
     path params_schema                       // nextflow_schema.json: the header's non-default parameters
@@ -32,7 +35,9 @@ process REPORT {
     def args = task.ext.args ?: ''
     def optional = [biomarkers: biomarkers, associations: associations, km: km, primary: primary,
                     irecist: irecist, multivariable: multivariable, validation: validation,
-                    ctdna: ctdna, dynamics: dynamics, cn: cn, tmb: tmb, tmb_qc: tmb_qc, ctdna_qc: ctdna_qc]
+                    ctdna: ctdna, dynamics: dynamics, cn: cn, tmb: tmb, tmb_qc: tmb_qc, ctdna_qc: ctdna_qc,
+                    lowpass_ratios: lowpass_ratios, lowpass_segments: lowpass_segments,
+                    lowpass_samples: lowpass_samples]
         .findAll { option, table -> table }
         .collect { option, table -> "--${option.replace('_', '-')} ${table}" }
         .join(' ')

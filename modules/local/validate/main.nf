@@ -15,6 +15,8 @@ process VALIDATE {
     path ctdna_targets, stageAs: 'tables/*'
     path ctdna_sites, stageAs: 'tables/*'
     path fasta, stageAs: 'tables/*'
+    path lowpass_fasta, stageAs: 'lowpass/*'       // the low-pass reference FASTA, or []
+    path lowpass_fasta_index, stageAs: 'lowpass/*' // its .fai (contig lengths), or []
     path data_files, stageAs: 'data/?????/*'
 
     output:
@@ -25,7 +27,8 @@ process VALIDATE {
     script:
     def args = task.ext.args ?: ''
     def tables = [clinical: clinical, ihc: ihc, qupath: qupath, labs: labs, 'tissue-cn': tissue_cn,
-                  'panel-bed': panel_bed, 'ctdna-targets': ctdna_targets, 'ctdna-sites': ctdna_sites, fasta: fasta]
+                  'panel-bed': panel_bed, 'ctdna-targets': ctdna_targets, 'ctdna-sites': ctdna_sites, fasta: fasta,
+                  'lowpass-fasta': lowpass_fasta]
         .findAll { option, table -> table }
         .collect { option, table -> "--${option} ${table}" }
         .join(' ')

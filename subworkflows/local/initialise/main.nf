@@ -45,8 +45,17 @@ def previousBatches() {
     names
 }
 
+
+// A FASTA's .fai beside it, or [] (the low-pass FASTA: contig lengths, GC per bin)
+def fastaIndex(value) {
+    value && file("${value}.fai").exists() ? file("${value}.fai") : []
+}
+
+// meta of a sample row; `assay` only on low-pass rows, so capture tasks keep their meta (and
+// their -resume hashes) from before the column existed
 def sampleMeta(row) {
-    [id: row.sample, patient: row.patient ?: null, type: row.type, timepoint: row.timepoint ?: null]
+    def meta = [id: row.sample, patient: row.patient ?: null, type: row.type, timepoint: row.timepoint ?: null]
+    row.assay == 'lowpass_wgs' ? meta + [assay: row.assay] : meta
 }
 
 workflow INITIALISE {
@@ -61,7 +70,8 @@ workflow INITIALISE {
     VALIDATE(samplesheet, ch_params_json, schemas, optionalFile(params.clinical), optionalFile(params.ihc),
              optionalFile(params.qupath), optionalFile(params.labs), optionalFile(params.tissue_cn),
              optionalFile(params.panel_bed), optionalFile(params.ctdna_targets), optionalFile(params.ctdna_sites),
-             optionalFile(params.fasta), samplesheetFiles(samplesheet))
+             optionalFile(params.fasta), optionalFile(params.lowpass_fasta), fastaIndex(params.lowpass_fasta),
+             samplesheetFiles(samplesheet))
     // Rows their stage will reject (impossible values), shown as soon as pre-flight passes
     VALIDATE.out.warnings.splitText().subscribe { line -> log.warn "pre-flight: ${line.trim()}" }
 
@@ -94,7 +104,7 @@ workflow INITIALISE {
     emit:
     samplesheet = ch_cohort                  // the validated (cohort) samplesheet: the pre-flight gate
     tumours     = ch_tumours                 // [meta, vcf, bam or [], bam_index or []] of this run
-    plasma      = ch_plasma                  // [meta, bam, bam_index] of this run's plasma and pon rows
+    plasma      = ch_plasma                  // [meta, bam, bam_index] of this run's plasma and pon rows (meta.assay: lowpass_wgs rows)
     params_json = ch_params_json             // pipeline_info/params.json
     previous    = ch_previous                // earlier batches' reused per-sample files (flat)
     versions    = ch_versions

@@ -1,0 +1,160 @@
+"""The three tables of ``ctdna-lowpass`` from one sample's ratios and model fit (pure).
+
+Quantities (schemas ctdna_lowpass_samples, _ratios, _segments; docs/ctdna.md, Low-pass WGS):
+
+- ``mad_log2`` = 1.4826 x MAD(d) / sqrt(2), d = differences of log2 ratios between
+  neighbouring modelled bins of one chromosome (the MAD of a difference of two independent
+  N(0, s^2) values is that of N(0, 2 s^2), hence the sqrt 2).
+- ``coverage_x`` = fragments x ``FRAGMENT_BP`` / total bin length: an approximate fragment
+  coverage (the bins hold no per-fragment length).
+- ``short_long_ratio`` = sum of short (90-150 bp) / sum of long (151-220 bp) fragments over
+  all bins of the sample (DELFI's short/long ratio, one value per sample).
+- ``tumour_fraction`` is given only when the sample is detected and the estimate is at or
+  above its ``lod95_tf``; otherwise NA with ``reason_code`` (no_fit, not_detected, below_lod)
+  and a reason. The interval stays whenever a fit exists.
+- Per-bin ``copy_number`` and ``expected_log2``: the fit's ``bins`` when the model provides
+  them; otherwise each modelled bin takes its segment's copy number c, and
+  expected_log2 = log2((2 (1 - p) + c p) / (2 (1 - p) + phi p)) at the fitted p and
+  reference copy number phi (``lowpass_hmm.expected_log2``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.stats import median_abs_deviation
+
+from ctdna import lowpass_hmm
+from ctdna.lowpass_norm import contig_kind
+from ctdna.lowpass_pon import BIN_KEYS
+
+METHOD = "lowpass_wgs"  # the method column of ctdna.tsv and lowpass_samples.tsv
+FRAGMENT_BP = 167  # mononucleosomal cfDNA fragment length (bp), as stereosarc.demo.reads
+RATIO_COLUMNS = ["sample", "chrom", "start", "end", "fragments", "short", "long", "gc",
+                 "mappability", "corrected_depth", "log2_ratio", "masked", "mask_reason",
+                 "copy_number", "expected_log2"]  # fmt: skip
+SEGMENT_COLUMNS = ["sample", "chrom", "start", "end", "n_bins", "mean_log2", "copy_number",
+                   "subclonal"]  # fmt: skip
+NAN = float("nan")
+
+
+def mad_log2(ratios: pd.DataFrame) -> float:
+    """``mad_log2`` of the module docstring over the unmasked autosomal bins."""
+    used = ratios[(contig_kind(ratios["chrom"]) == "autosome") & ratios["log2_ratio"].notna()]
+    values, chrom = used["log2_ratio"].to_numpy(float), used["chrom"].to_numpy()
+    steps = np.diff(values)[chrom[1:] == chrom[:-1]]
+    if steps.size < 2:
+        return NAN
+    return float(median_abs_deviation(steps, scale="normal") / math.sqrt(2))
+
+
+def short_long_ratio(bins: pd.DataFrame) -> float:
+    """Sum of short / sum of long fragments (NaN without lengths or long fragments)."""
+    short, long = pd.to_numeric(bins["short"]), pd.to_numeric(bins["long"])
+    if short.isna().any() or long.isna().any() or long.sum() == 0:
+        return NAN
+    return float(short.sum() / long.sum())
+
+
+def coverage_x(bins: pd.DataFrame) -> float:
+    """``coverage_x`` of the module docstring."""
+    length = float((bins["end"] - bins["start"]).sum())
+    return float(bins["fragments"].sum() * FRAGMENT_BP / length) if length > 0 else NAN
+
+
+def reported_fraction(fit) -> tuple[float, str | None, str | None]:
+    """(tumour fraction or NaN, reason_code, reason): the NA rule of the module docstring."""
+    if fit.detected is None:
+        return NAN, "no_fit", fit.reason or "no model fit"
+    if not fit.detected:
+        return (
+            NAN,
+            "not_detected",
+            (f"not detected (LR {fit.lr_statistic:.3g} <= threshold {fit.threshold:.3g})"),
+        )
+    if np.isfinite(fit.lod) and fit.tumour_fraction < fit.lod:
+        return (
+            NAN,
+            "below_lod",
+            (f"below LoD (estimate {fit.tumour_fraction:.3g} < lod95_tf {fit.lod:.3g})"),
+        )
+    return float(fit.tumour_fraction), None, None
+
+
+def _segments_frame(fit) -> pd.DataFrame:
+    """The fit's segments in SEGMENT_COLUMNS' names (the prototype's or lpmodel's)."""
+    segments = fit.segments.rename(columns={"bins": "n_bins", "median_log2_ratio": "mean_log2"})
+    if "subclonal" not in segments:
+        segments = segments.assign(subclonal=False)
+    return segments
+
+
+def model_bins(fit, ratios: pd.DataFrame) -> pd.DataFrame:
+    """BIN_KEYS + copy_number, expected_log2 per modelled bin (module docstring)."""
+    fitted = getattr(fit, "bins", None)
+    if isinstance(fitted, pd.DataFrame) and {"copy_number", "expected_log2"} <= set(fitted):
+        return fitted[[*BIN_KEYS, "copy_number", "expected_log2"]]
+    segments = _segments_frame(fit)
+    used = ratios.loc[(contig_kind(ratios["chrom"]) == "autosome") & ratios["log2_ratio"].notna(),
+                      BIN_KEYS]  # fmt: skip
+    copies = np.full(len(used), np.nan)
+    for segment in segments.itertuples(index=False):
+        inside = (used["chrom"] == segment.chrom) & (used["start"] >= segment.start)
+        copies[(inside & (used["end"] <= segment.end)).to_numpy()] = segment.copy_number
+    expected = np.full(len(used), np.nan)
+    if fit.tumour_fraction > 0 and np.isfinite(fit.reference_cn):
+        mu = lowpass_hmm.expected_log2(np.array([fit.tumour_fraction]),
+                                       np.array([fit.reference_cn]))[0]  # fmt: skip
+        known = np.isfinite(copies)
+        expected[known] = mu[np.searchsorted(lowpass_hmm.STATES, copies[known].astype(int))]
+    else:
+        copies[:] = np.nan
+    return used.assign(copy_number=copies, expected_log2=expected)
+
+
+def ratio_rows(sample: str, ratios: pd.DataFrame, fit) -> pd.DataFrame:
+    """RATIO_COLUMNS of one sample, one row per bin in the bins' order."""
+    table = ratios.drop(columns=["copy_number", "expected_log2"], errors="ignore")
+    table = table.merge(model_bins(fit, ratios), on=BIN_KEYS, how="left")
+    table["copy_number"] = table["copy_number"].astype("Int64")
+    return table.assign(sample=sample, masked=table["masked"].astype(int))[RATIO_COLUMNS]
+
+
+def segment_rows(sample: str, fit) -> pd.DataFrame:
+    """SEGMENT_COLUMNS of one sample (none without a fit or at a fitted fraction of 0)."""
+    segments = _segments_frame(fit)
+    if fit.detected is None or not fit.tumour_fraction > 0:
+        segments = segments.iloc[0:0]
+    return segments.assign(sample=sample, subclonal=segments["subclonal"].astype(int))[
+        SEGMENT_COLUMNS
+    ]
+
+
+def sample_row(info: dict, ratios: pd.DataFrame, bins: pd.DataFrame, fit, short_fit) -> dict:
+    """One row of lowpass_samples (schema ctdna_lowpass_samples); ``info``: patient, sample,
+    timepoint; ``short_fit``: the fit on short-fragment counts, or a reason string."""
+    value, code, reason = reported_fraction(fit)
+    reasons = [reason] if reason else []
+    short = dict.fromkeys(["tf_short", "tf_short_ci_low", "tf_short_ci_high"], NAN)
+    if isinstance(short_fit, str):
+        reasons.append(f"short fragments: {short_fit}")
+    else:
+        short_value, _, short_reason = reported_fraction(short_fit)
+        short.update(tf_short=short_value, tf_short_ci_low=short_fit.ci_low,
+                     tf_short_ci_high=short_fit.ci_high)  # fmt: skip
+        if short_reason:
+            reasons.append(f"short fragments: {short_reason}")
+    return {
+        **info, "method": METHOD, "reference": str(ratios["reference"].iloc[0]),
+        "sex": ratios["sex"].iloc[0], "fragments": int(bins["fragments"].sum()),
+        "coverage_x": coverage_x(bins), "bins_modelled": int(fit.n_bins),
+        "mad_log2": mad_log2(ratios), "tumour_fraction": value, "tf_ci_low": fit.ci_low,
+        "tf_ci_high": fit.ci_high, "ploidy": fit.ploidy,
+        "subclonal_fraction": getattr(fit, "subclonal_fraction", NAN),
+        "lr_statistic": fit.lr_statistic, "threshold": fit.threshold,
+        "detected": None if fit.detected is None else int(bool(fit.detected)),
+        "lod95_tf": fit.lod, "reason_code": code, "reason": "; ".join(reasons) or None,
+        "short_long_ratio": short_long_ratio(bins), **short,
+    }  # fmt: skip
