@@ -60,10 +60,9 @@ def select_timepoint_samples(levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
 def _select_among_methods(levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """select_timepoint_samples when ctdna.tsv has rows of several methods."""
     frame = levels.assign(_method=methods.methods_of(levels))
+    keys = ["patient", "timepoint", "_method", "collection_date", "sample"]
     ordered = frame.sort_values(
-        ["patient", "timepoint", "_method", "collection_date", "sample"],
-        na_position="last",
-        kind="mergesort",
+        [k for k in keys if k in frame.columns], na_position="last", kind="mergesort"
     )
     first = ~ordered.duplicated(["patient", "timepoint", "_method"], keep="first")
     chosen, _ = methods.choose(ordered[first], ["patient", "timepoint"])
