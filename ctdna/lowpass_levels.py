@@ -16,7 +16,9 @@ tumour-agnostic methods, when the method's own limit of detection allows"), and
 - NA otherwise: ``below_lod`` (tested, LoD above ``--max-lod``) or ``not_assessable`` (no
   result: the sample was not modelled, or not in lowpass_samples.tsv).
 
-tumour_fraction and its interval are ctdna-lowpass's (empty when not detected or below LoD);
+tumour_fraction and its interval are ctdna-lowpass's (empty when not detected or when the
+estimate is below the LoD; the interval is then empty too, and ``reason`` carries
+ctdna-lowpass's words);
 ``tf_source`` is ``lowpass``; the tumour-informed columns (sites, SNV, MDM2, fixed sites) are
 NA; ``hge_per_ml`` comes from the cfDNA yield as for every plasma sample.
 """
@@ -58,11 +60,12 @@ def lowpass_call(row: dict, max_lod: float) -> markers.SampleCall:
 
 
 def _words(row: dict, call: markers.SampleCall, max_lod: float) -> str | None:
-    """Why the call is NA, in words (None when it is 1 or 0)."""
-    if call.detected is not None:
-        return None
+    """Why the call is NA, or why a call has no tumour fraction, in words: ctdna-lowpass's
+    own reason after ours (None when there is nothing to say)."""
     given = row.get("reason")
     given = given if isinstance(given, str) and given else None
+    if call.detected is not None:
+        return f"low-pass WGS: {given}" if given else None
     if call.reason_code == markers.BELOW_LOD and math.isfinite(call.lod95_tf):
         head = f"low-pass WGS: LoD95 {call.lod95_tf:.3g} above --max-lod {max_lod:g}"
     elif call.reason_code == markers.BELOW_LOD:
@@ -79,6 +82,7 @@ def sample_row(item: dict, result: dict | None, max_lod: float, absent: str) -> 
     call = lowpass_call(row, max_lod)
     hge = number(snv_model.hge_per_ml(item.get("cfdna_ng_per_ml")))
     tf = [number(row.get(c)) for c in ("tumour_fraction", "tf_ci_low", "tf_ci_high")]
+    tf = tf if math.isfinite(tf[0]) else [math.nan] * 3  # no interval without an estimate
     return {
         "patient": item["patient"],
         "sample": item["sample"],

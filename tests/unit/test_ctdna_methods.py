@@ -43,6 +43,10 @@ def test_lowpass_row_keeps_the_model_values_and_leaves_panel_columns_empty():
     assert row["method"] == LOWPASS and row["tf_source"] == "lowpass" and row["detected"]
     assert row["hge_per_ml"] == pytest.approx(2000.0)  # 6.6 ng/mL x 1000 / 3.3 pg
     assert "mdm2_log2_ratio" not in row and row["n_sites"] == 0 and row["reason"] is None
+    below = {**result, "tumour_fraction": None, "lod95_tf": 0.04, "reason": "below LoD (x)"}
+    below = lowpass_levels.sample_row(item, below, MAX_LOD, "")
+    assert below["detected"] and below["reason"] == "low-pass WGS: below LoD (x)"
+    assert math.isnan(below["tf_ci_low"]) and below["tf_source"] == "none"  # no lone interval
     absent = lowpass_levels.sample_row(item, None, MAX_LOD, "why")
     assert absent["detected"] is None and absent["reason"].endswith("why")
     assert absent["tf_source"] == "none" and math.isnan(absent["tumour_fraction"])
