@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ctdna import dynamics, lowpass_levels, markers, methods
-from outcome import merge, merge_ctdna
+from outcome import merge, merge_ctdna, timevarying
 from tests.unit.test_merge_table import ENDPOINTS, frame
 
 PANEL, LOWPASS = methods.PANEL, methods.LOWPASS
@@ -179,3 +179,21 @@ def test_capture_only_ctdna_gives_no_method_columns():
     assert not set(merge_ctdna.METHOD_COLUMNS) & set(table.columns)
     pd.testing.assert_frame_equal(table, plain)
     assert table.set_index("patient").loc["P1", "ctdna_month6_clearance"] == 1
+
+
+def test_time_varying_status_uses_the_chosen_level_only():
+    levels = _levels(
+        [
+            ("B", "baseline", PANEL, 0.04, 1, "2024-01-01"),
+            ("LB", "baseline", LOWPASS, math.nan, 0, "2024-01-03"),
+            ("M", "month6", PANEL, 0.01, 1, "2024-07-01"),
+        ]
+    )
+    start = pd.DataFrame({"patient": ["P1"], "start_date": ["2024-01-02"]})
+    days = timevarying.sample_days(levels, start)
+    assert list(zip(days["day"], days["detected"], strict=True)) == [(-1, 1), (181, 1)]
+    panel_only = timevarying.sample_days(levels[levels["method"] == PANEL], start)
+    assert (
+        len(panel_only) == 2
+        and len(timevarying.sample_days(levels.drop(columns="method"), start)) == 3
+    )

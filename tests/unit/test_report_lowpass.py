@@ -98,3 +98,13 @@ def test_options_without_lowpass_files_read_no_lowpass_table(tmp_path):
     _ctdna().to_csv(path, sep="\t", index=False)
     html = report_html(ReportOptions(ctdna=path), now=NOW)
     assert SECTION not in html and "2026-01-02 03:04" in html
+
+
+def test_flow_counts_samples_per_method_only_when_several():
+    from outcome import report_flow
+
+    table = report_flow._samples(_ctdna())
+    assert list(table["method"]) == ["lowpass_wgs", "targeted_panel"]
+    assert list(table["samples"]) == [1, 2] and list(table["detected"]) == [1, 1]
+    plain = report_flow._samples(_ctdna().drop(columns="method"))
+    assert "method" not in plain and list(plain["samples"]) == [3]
