@@ -4,7 +4,8 @@
   (small multiples): the log2 ratio of every unmasked bin as a dot (lowpass_ratios.tsv;
   masked bins are not drawn), each segment of lowpass_segments.tsv as a horizontal line at
   its mean log2 ratio (one line per segment), chromosomes on alternating shaded bands, and
-  the sample's tumour fraction (95 % CI) and ploidy in the panel title (lowpass_samples.tsv).
+  the sample's tumour fraction (95 % CI) and ploidy in the panel title (lowpass_samples.tsv);
+  beyond VECTOR_DOTS bins in all the dots are an embedded bitmap (the report stays small).
 - ``heatmap_figure(ratios)``: the cohort as a heatmap, samples x bins of log2 ratio on a
   diverging colour scale centred at 0 (blue loss, red gain, clipped at +-HEATMAP_LIMIT, with
   a colour bar), masked bins blank, chromosome boundaries as vertical lines.
@@ -31,6 +32,10 @@ PANEL_HEIGHT = 1.7  # inches per sample panel of the genome figure
 Y_LIMITS = (-2.0, 2.0)  # log2 ratio axis of the genome figure (CNVkit scatter default range)
 SHADE = "#eeeeee"  # background of every other chromosome
 SEX_CHROMS = {"X": 23, "Y": 24, "M": 25, "MT": 25}  # order after the autosomes
+# bin dots drawn as vector marks up to this many per figure; beyond, as one embedded bitmap
+# per panel (a genome at 1 Mb bins has ~2,900 bins: a vector mark each would make a
+# 120-sample cohort's figure tens of MB), segments and axes staying vector
+VECTOR_DOTS = 20000
 
 
 def chrom_key(name: str) -> tuple[int, str]:
@@ -80,15 +85,16 @@ def _title(sample: str, info: dict | None) -> str:
     return f"{sample}: {text}, {call}"
 
 
-def _sample_panel(axis, bins, segments, layout, title: str) -> None:
-    """One sample: dots per unmasked bin, a line per segment, shaded chromosomes."""
+def _sample_panel(axis, bins, segments, layout, title: str, raster: bool = False) -> None:
+    """One sample: dots per unmasked bin (a bitmap when ``raster``), a line per segment,
+    shaded chromosomes."""
     _shade(axis, layout)
     shown = bins[(bins["masked"] != 1) & bins["log2_ratio"].notna()]
     middle = (shown["start"].astype(float) + shown["end"].astype(float)) / 2
     x = middle.to_numpy() + shown["chrom"].map(layout["offset"]).to_numpy()
     y = shown["log2_ratio"].clip(*Y_LIMITS).to_numpy(float)
     sample = bins["sample"].iloc[0] if len(bins) else ""
-    axis.scatter(x, y, s=2, color="tab:grey", lw=0, gid=f"bins-{sample}", rasterized=False)
+    axis.scatter(x, y, s=2, color="tab:grey", lw=0, gid=f"bins-{sample}", rasterized=raster)
     segments = segments[segments["chrom"].isin(layout.index)]
     if len(segments):
         axis.hlines(
@@ -120,6 +126,7 @@ def genome_figure(
     figure, axes = plt.subplots(
         len(names), 1, figsize=(10, PANEL_HEIGHT * len(names) + 0.6), squeeze=False, sharex=True
     )
+    raster = len(ratios) > VECTOR_DOTS
     for axis, sample in zip(axes[:, 0], names, strict=True):
         _sample_panel(
             axis,
@@ -127,6 +134,7 @@ def genome_figure(
             segments[segments["sample"] == sample],
             layout,
             _title(sample, info.get(sample)),
+            raster,
         )
     bottom = axes[-1, 0]
     bottom.set_xticks(layout["middle"].to_numpy(), [_short(c) for c in layout.index])

@@ -88,3 +88,16 @@ def test_heatmap_figure_has_a_colour_bar_and_parses():
     assert figure.axes[1].get_ylabel().startswith("log2 ratio")
     root = _svg_root(figure)
     assert root.tag == f"{SVG}svg"
+
+
+def test_many_bins_are_one_bitmap_per_panel_and_segments_stay_paths(monkeypatch):
+    samples, ratios, segments = lowpass_tables()
+    vector = _svg_root(lowpass_figures.genome_figure(ratios, segments, samples))
+    monkeypatch.setattr(lowpass_figures, "VECTOR_DOTS", len(ratios) - 1)
+    root = _svg_root(lowpass_figures.genome_figure(ratios, segments, samples))
+    for sample in ("L1", "L2"):
+        assert len(_group(root, f"segments-{sample}").findall(f"{SVG}path")) == 4
+    dots = ((ratios["masked"] == 0) & ratios["log2_ratio"].notna()).sum()
+    uses = [len(list(svg.iter(f"{SVG}use"))) for svg in (vector, root)]
+    assert uses[0] - uses[1] == dots  # every dot mark gone (glyphs and ticks stay)
+    assert len(list(root.iter(f"{SVG}image"))) == 2  # one bitmap of dots per panel
