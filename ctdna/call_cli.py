@@ -92,6 +92,7 @@ def call_parser() -> argparse.ArgumentParser:
     )
     add("--tissue-cn", help="tissue copy number table: patient, gene, copy_number[, purity]")
     add("--clinical", help="clinical table (progression_date, for the lead time)")
+    add("--lowpass", help="lowpass_samples.tsv (ctdna-lowpass): low-pass WGS rows of ctdna.tsv")
     add("--alpha", type=_fraction, default=snv_model.ALPHA, help="SNV detection level" + DEFAULT)
     add("--ci-level", type=_fraction, default=cn_model.CI_LEVEL, help="interval level" + DEFAULT)
     add(

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ctdna import STAGE, call_io, call_rejects, pon_check, site_calls, snv_background
+from ctdna import (
+    STAGE,
+    call_io,
+    call_rejects,
+    lowpass_levels,
+    pon_check,
+    site_calls,
+    snv_background,
+)
 from ctdna import cn as cn_model
 from ctdna import dynamics as dynamics_model
 from ctdna import levels as levels_model
@@ -24,7 +32,8 @@ from ctdna import markers as markers_model
 from ctdna import snv as snv_model
 from ctdna.exceptions import CtdnaInputError
 from ctdna.level_markers import CallSettings
-from stereosarc.rejects import reject, reject_table
+from ctdna.methods import LOWPASS
+from stereosarc.rejects import reject, reject_table, rows_rejected
 from stereosarc.schemas import load_schema
 
 LOG = logging.getLogger("ctdna.call")
@@ -45,6 +54,7 @@ class CallOptions:
     background: tuple[Path, ...] = ()  # *.background.tsv (ctdna-count), used without a PoN
     tissue_cn: Path | None = None  # patient, gene, copy_number[, purity]
     clinical: Path | None = None  # progression_date, for the lead time
+    lowpass: Path | None = None  # lowpass_samples.tsv (ctdna-lowpass), low-pass WGS results
     alpha: float = snv_model.ALPHA  # detection level of the test family
     ci_level: float = cn_model.CI_LEVEL
     multiplicity: str = "auto"  # SNV copy-state model: auto, het or tissue_vaf
@@ -71,7 +81,8 @@ class CallOptions:
 def call_cohort(options: CallOptions) -> dict[str, pd.DataFrame]:
     """{schema name: table} of ctdna-call: ctdna, ctdna_dynamics, ctdna_sites,
     ctdna_blacklist, ctdna_cn, ctdna_pon_check and rejects."""
-    sheet = call_io.read_samplesheet(options.samplesheet)
+    full_sheet = call_io.read_samplesheet(options.samplesheet)
+    sheet, lowpass_plasma = split_assays(full_sheet)
     known = set(sheet.loc[sheet["type"].isin(["plasma", "pon"]), "sample"])
     rejects: list[dict] = []
     depth = _known_rows(
@@ -99,12 +110,13 @@ def call_cohort(options: CallOptions) -> dict[str, pd.DataFrame]:
     ctdna = levels_model.cohort_levels(
         plasma, levels_model.snv_frame(calls, fixed), gene, mdm2.astype(float), settings
     )
+    ctdna = _with_lowpass(ctdna, lowpass_plasma, options, rejects)
     dynamics, unused = dynamics_model.cohort_dynamics(
         ctdna, progression, options.molecular_response
     )
     call_rejects.site_rejects(detail, rejects)
     call_rejects.sample_rejects(
-        sheet,
+        full_sheet,
         Path(options.samplesheet).name,
         ctdna,
         unused,
@@ -132,6 +144,40 @@ def call_cohort(options: CallOptions) -> dict[str, pd.DataFrame]:
         "ctdna_pon_check": _pon_check(sheet, sites, options.alpha),
         "rejects": reject_table(rejects),
     }
+
+
+def split_assays(sheet: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the samplesheet without its low-pass rows, the low-pass plasma rows): samplesheet
+    column ``assay`` = ``lowpass_wgs`` marks low-pass WGS samples; empty, ``capture`` or no
+    column at all is the capture panel."""
+    if "assay" not in sheet.columns:
+        return sheet, sheet.iloc[0:0]
+    lowpass = sheet["assay"] == LOWPASS
+    return sheet[~lowpass], sheet[lowpass & (sheet["type"] == "plasma")]
+
+
+def _with_lowpass(
+    ctdna: pd.DataFrame, lowpass_plasma: pd.DataFrame, options: CallOptions, rejects: list
+) -> pd.DataFrame:
+    """ctdna.tsv with a row per low-pass plasma sample (ctdna.lowpass_levels), sorted by
+    patient and sample; unchanged when the run has no low-pass sample and no --lowpass."""
+    results = call_io.read_lowpass(options.lowpass)
+    if results is None and lowpass_plasma.empty:
+        return ctdna
+    if results is not None and options.lowpass is not None:
+        stray = results[~results["sample"].isin(set(lowpass_plasma["sample"]))]
+        rejects += rows_rejected(
+            STAGE,
+            stray.assign(_file=Path(options.lowpass).name),
+            "unknown_sample",
+            detail=lambda r: f"low-pass result of {r.sample}: not a low-pass plasma sample",
+            column="sample",
+            where=("_file", call_io.ROW_COLUMN),
+        )
+    rows = lowpass_levels.cohort_rows(lowpass_plasma, results, options.max_lod, list(ctdna))
+    LOG.info("low-pass WGS: %d plasma samples in ctdna.tsv", len(rows))
+    both = pd.concat([ctdna, rows], ignore_index=True) if len(ctdna) else rows
+    return both.sort_values(["patient", "sample"], kind="mergesort").reset_index(drop=True)
 
 
 def _known_rows(table: pd.DataFrame, known: set, what: str, rejects: list) -> pd.DataFrame:

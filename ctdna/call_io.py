@@ -210,6 +210,30 @@ def _parse_purity(table: pd.DataFrame, name: str) -> None:
         )
 
 
+LOWPASS_NUMBERS = ["tumour_fraction", "tf_ci_low", "tf_ci_high", "lod95_tf"]  # parsed, >= 0
+
+
+def read_lowpass(path: str | Path | None) -> pd.DataFrame | None:
+    """lowpass_samples.tsv of ctdna-lowpass (one row per low-pass plasma sample), numbers and
+    ``detected`` (1/0/empty) parsed; None when no file. A sample given twice is refused."""
+    if not path:
+        return None
+    name = Path(path).name
+    table = read_table(path, required=["sample", *LOWPASS_NUMBERS, "detected", "reason"])
+    _parse_numbers(table, LOWPASS_NUMBERS, name)
+    _parse_numbers(table, ["detected"], name, integer=True)
+    bad = table[table["detected"].notna() & ~table["detected"].isin([0, 1])]
+    if len(bad):
+        row = bad.iloc[0]
+        raise CtdnaInputError(
+            f"{name} row {row[ROW_COLUMN]}, column detected: {row['detected']:g} is not 1, 0 "
+            "or empty"
+        )
+    refuse_repeats(table, "sample", name, CtdnaInputError)
+    log.info("%s: %d low-pass samples", name, len(table))
+    return table
+
+
 def read_progression(path: str | Path | None) -> pd.Series:
     """Progression date (ISO string or None) per patient from the clinical table."""
     if not path:

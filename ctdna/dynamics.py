@@ -13,6 +13,13 @@ Definitions (TF = tumour fraction, the ctdna.tsv ``tumour_fraction``; detected i
   0 otherwise; NA when baseline is not detected or either sample is missing/not evaluable.
 - clearance: 1 = detected at baseline and not detected at month 6; 0 = detected at both;
   NA otherwise (baseline negative, missing or not evaluable; month 6 missing or not evaluable).
+- methods (docs/ctdna.md "Combining methods"): when a timepoint has samples of several methods
+  (capture panel, low-pass WGS), the one giving the level is chosen by ``ctdna.methods``
+  (``<timepoint>_tf_source`` names it: snv/cn for the panel, lowpass for low-pass WGS). The
+  change, molecular response and clearance compare baseline and month 6 only when both come
+  from the same method; otherwise they are NA with the reason (a ratio of tumour fractions
+  from different assays, or a negative of a less sensitive assay after a positive of a more
+  sensitive one, would not measure a change).
 - relapse_detected: the detection call of the relapse sample (NA when absent).
 - lead time (days): ``progression_date - first collection_date`` over the detected
   post-baseline samples (month6, relapse) collected strictly before radiological progression;
@@ -26,6 +33,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ctdna import methods
 from stereosarc import protocol
 
 RESPONSE_DECREASE = 0.5  # molecular response: >= 50 % decrease baseline -> month 6 (issue 5)
@@ -35,9 +43,13 @@ POST_BASELINE = protocol.POST_BASELINE  # samples that can anticipate progressio
 def select_timepoint_samples(levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One sample per (patient, timepoint): the earliest collection date, then sample id.
 
-    Returns (selected, unused); ``unused`` rows are further samples of the same timepoint,
-    reported by the caller as rejects rather than dropped silently.
+    Returns (selected, unused); ``unused`` rows are further samples of the same timepoint and
+    method, reported by the caller as rejects rather than dropped silently. Samples of several
+    methods at one timepoint: the first per method, then one of them by ``ctdna.methods``
+    (the others stay in ctdna.tsv, not rejects).
     """
+    if methods.has_other_methods(levels):
+        return _select_among_methods(levels)
     ordered = levels.sort_values(
         ["patient", "timepoint", "collection_date", "sample"], na_position="last", kind="mergesort"
     )
@@ -45,10 +57,29 @@ def select_timepoint_samples(levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     return ordered[first], ordered[~first]
 
 
+def _select_among_methods(levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """select_timepoint_samples when ctdna.tsv has rows of several methods."""
+    frame = levels.assign(_method=methods.methods_of(levels))
+    keys = ["patient", "timepoint", "_method", "collection_date", "sample"]
+    ordered = frame.sort_values(
+        [k for k in keys if k in frame.columns], na_position="last", kind="mergesort"
+    )
+    first = ~ordered.duplicated(["patient", "timepoint", "_method"], keep="first")
+    chosen, _ = methods.choose(ordered[first], ["patient", "timepoint"])
+    return chosen.drop(columns="_method"), ordered[~first].drop(columns="_method")
+
+
 def _state(row: pd.Series | None) -> dict:
     """TF, detection and source of one timepoint; NA when absent or not evaluable."""
     if row is None:
-        return {"sample": None, "tf": math.nan, "detected": None, "source": None, "lod": math.nan}
+        return {
+            "sample": None,
+            "tf": math.nan,
+            "detected": None,
+            "source": None,
+            "lod": math.nan,
+            "method": None,
+        }
     evaluable = row.get("evaluable")
     detected = (
         None if evaluable in (0, False) or pd.isna(row.get("detected")) else bool(row["detected"])
@@ -61,6 +92,7 @@ def _state(row: pd.Series | None) -> dict:
         "detected": detected,
         "source": row.get("tf_source"),
         "lod": float(lod) if pd.notna(lod) else math.nan,
+        "method": row.get("method") if pd.notna(row.get("method")) else methods.PANEL,
     }
 
 
@@ -110,9 +142,20 @@ def lead_time(samples: pd.DataFrame, progression_date) -> tuple[float, object]:
     return float((progression - first).days), first.date().isoformat()
 
 
+def mixed_methods(baseline: dict, month6: dict) -> str | None:
+    """Why baseline and month 6 are not compared (None when they come from one method or
+    either is missing)."""
+    first, second = baseline["method"], month6["method"]
+    if first is None or second is None or first == second:
+        return None
+    return f"baseline ({first}) and month6 ({second}) from different methods: not compared"
+
+
 def _reason(states: dict, has_progression: bool) -> str | None:
     """Plain-words summary of what could not be assessed (None when all was)."""
-    notes = [
+    mixed = mixed_methods(states["baseline"], states["month6"])
+    notes = [mixed] if mixed else []
+    notes += [
         f"{tp} missing or not evaluable"
         for tp in ("baseline", "month6")
         if states[tp]["detected"] is None
@@ -132,6 +175,9 @@ def patient_dynamics(
     states = {tp: _state(by_timepoint.get(tp)) for tp in protocol.TIMEPOINTS}
     log2_fc, percent = fold_change(states["baseline"]["tf"], states["month6"]["tf"])
     response = molecular_response(states["baseline"], states["month6"], decrease)
+    cleared = clearance(states["baseline"], states["month6"])
+    if mixed_methods(states["baseline"], states["month6"]):
+        log2_fc, percent, response, cleared = math.nan, math.nan, None, None
     days, first_positive = lead_time(samples, progression_date)
     row = {"patient": samples["patient"].iloc[0]}
     for tp in protocol.TIMEPOINTS:
@@ -149,7 +195,7 @@ def patient_dynamics(
             "tf_log2_fold_change": log2_fc,
             "tf_percent_change": percent,
             "molecular_response": response,
-            "clearance": clearance(states["baseline"], states["month6"]),
+            "clearance": cleared,
             "progression_date": progression_date if pd.notna(progression_date) else None,
             "first_positive_date": first_positive,
             "lead_time_days": days,

@@ -9,10 +9,13 @@ Rules:
   samples) or max (the highest TMB among samples with a value, "any TMB-high sample", on
   request). The other samples are rejected ("not selected").
 - ctDNA: one plasma sample per patient and timepoint (baseline, month6, relapse); when a
-  patient has several samples at one timepoint, all of them are rejected and the values
-  are NA (no rule can choose between them without guessing). Each timepoint carries its
-  sample's collection_date (``ctdna_<timepoint>_date``, NA when ctdna.tsv has none) so the
-  landmark analysis can tell when the value was known (outcome.landmark).
+  patient has several samples at one timepoint (of one method), all of them are rejected and
+  the values are NA (no rule can choose between them without guessing). Samples of different
+  methods at one timepoint (capture panel, low-pass WGS) are not ambiguous: the level is
+  chosen by ctdna.methods and each method's call is kept (outcome.merge_ctdna). Each
+  timepoint carries its sample's collection_date (``ctdna_<timepoint>_date``, NA when
+  ctdna.tsv has none) so the landmark analysis can tell when the value was known
+  (outcome.landmark).
 - ctdna_month6_clearance and ctdna_month6_molecular_response: baseline -> month-6 change by the
   rules of ctdna.dynamics (NA unless baseline detected); whether the month-6 sample was known
   at the landmark is decided by the analysis (outcome.landmark), not here.
@@ -27,9 +30,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ctdna import dynamics
+from ctdna import dynamics, methods
 from ihc import densities
-from outcome import censoring
+from outcome import censoring, merge_ctdna
 from stereosarc import protocol
 from stereosarc.rejects import Reject, reject_table, rows_rejected
 from stereosarc.schemas import flagged_columns, required_columns
@@ -147,31 +150,35 @@ def ctdna_per_patient(ctdna: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
         column="timepoint",
         where=WHERE,
     )
-    ctdna = ctdna[known]
-    counts = ctdna.groupby(["patient", "timepoint"])["sample"].transform("size")
+    ctdna, keys = ctdna[known], ["patient", "timepoint"]
+    several = methods.has_other_methods(ctdna)
+    if several:
+        ctdna, keys = ctdna.assign(_method=methods.methods_of(ctdna)), [*keys, "_method"]
+    counts = ctdna.groupby(keys)["sample"].transform("size")
     rejects += rows_rejected(
         STAGE,
         ctdna[counts > 1].assign(_n=counts[counts > 1]),
         "ambiguous_timepoint",
-        detail=lambda r: f"{int(r._n)} plasma samples at {r.timepoint}",
+        detail=lambda r: (
+            f"{int(r._n)} plasma samples at {r.timepoint}" + (f" ({r._method})" if several else "")
+        ),
         column="sample",
         where=WHERE,
     )
     single = ctdna[counts == 1]
+    if several:
+        return merge_ctdna.chosen_wide(single, CTDNA_COLUMNS), rejects
     wide = pd.DataFrame(index=pd.Index(sorted(set(single["patient"])), name="patient"))
     for timepoint in protocol.TIMEPOINTS:
-        at = single[single["timepoint"] == timepoint].set_index("patient")
-        wide[f"ctdna_{timepoint}_detected"] = at["detected"]
-        wide[f"ctdna_{timepoint}_tf"] = at["tumour_fraction"]
-        wide[f"ctdna_{timepoint}_sample"] = at["sample"]
-        wide[f"ctdna_{timepoint}_date"] = at.get("collection_date")
+        merge_ctdna.fill_level(wide, single, timepoint)
     return wide.reindex(columns=CTDNA_COLUMNS), rejects
 
 
 def month6_dynamics(wide: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """(clearance, molecular response) baseline -> month 6 per patient, 1/0/NA, by the rules
     of ctdna.dynamics (clearance: detected at baseline, not at month 6; molecular response:
-    month 6 not detected or TF fallen by >= 50 %); NA unless baseline was detected."""
+    month 6 not detected or TF fallen by >= 50 %); NA unless baseline was detected, and NA
+    when baseline and month 6 come from different methods (outcome.merge_ctdna)."""
 
     def state(row, timepoint):
         detected = row[f"ctdna_{timepoint}_detected"]
@@ -186,6 +193,10 @@ def month6_dynamics(wide: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     responded: list[object] = []
     for _, row in wide.iterrows():
         baseline, month6 = state(row, "baseline"), state(row, "month6")
+        if merge_ctdna.mixed_methods(row):
+            cleared.append(pd.NA)
+            responded.append(pd.NA)
+            continue
         for values, rule in (
             (cleared, dynamics.clearance(baseline, month6)),
             (responded, dynamics.molecular_response(baseline, month6)),
@@ -228,6 +239,7 @@ def merge(
             table, bad = per_patient(table)
             rejects += bad
             table = table.reset_index() if "patient" not in table.columns else table
+            columns = columns + [c for c in merge_ctdna.METHOD_COLUMNS if c in table.columns]
         parts.append(_indexed(table, columns))
     base = endpoints.set_index("patient").reindex(
         columns=ENDPOINT_COLUMNS[1:] + EXTRA_ENDPOINTS + PRIMARY_ENDPOINT_COLUMNS

@@ -3,7 +3,8 @@ TSV downloads, no external reference), for every run.
 
 Order: header (version, git revision, date, non-default parameters, sha256 of the inputs),
 table of contents, primary endpoint, arm comparison, biomarker associations, model status,
-multivariable model, iRECIST, ctDNA, sequencing QC and TMB, missing data, flow and rejects,
+multivariable model, iRECIST, ctDNA, low-pass WGS (only when its tables are given),
+sequencing QC and TMB, missing data, flow and rejects,
 methods. A run without a clinical table (ctDNA-only or TMB-only batch) gets the header, QC,
 ctDNA and TMB sections and a line naming the clinical sections it cannot have. A section
 whose input is absent says so.
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ctdna import methods
 from outcome import (
     figures,
     missing_data,
@@ -24,6 +26,7 @@ from outcome import (
     report_flow,
     report_header,
     report_irecist,
+    report_lowpass,
     report_models,
     report_multivariable,
     report_tables,
@@ -146,10 +149,14 @@ def ctdna_section(inputs: ReportInputs) -> str:
                     inputs.biomarkers["patient"], inputs.biomarkers["arm"], strict=True
                 )
             }
-        parts.append(h.svg(trajectories_figure(ctdna, arms), "ctDNA trajectories"))
+        several = methods.has_other_methods(ctdna)
+        levels = report_lowpass.chosen_levels(ctdna) if several else ctdna
+        panel = ctdna[methods.methods_of(ctdna) == methods.PANEL] if several else ctdna
+        parts.append(h.svg(trajectories_figure(levels, arms), "ctDNA trajectories"))
+        parts += [report_lowpass.method_block(ctdna)] if several else []
         if cn is not None:
             try:
-                figure = mdm2_figure(ctdna, cn, _amp_log2(inputs.params))
+                figure = mdm2_figure(panel, cn, _amp_log2(inputs.params))
                 parts.append(h.svg(figure, "MDM2 in plasma"))
             except (KeyError, ValueError) as err:
                 parts.append(h.none(f"MDM2 figure not drawn ({err})"))
@@ -249,6 +256,8 @@ def render(inputs: ReportInputs) -> str:
             report_irecist.section(inputs),
         ]
     sections.append(ctdna_section(inputs))
+    if report_lowpass.has_lowpass(inputs):
+        sections.append(report_lowpass.section(inputs))
     if inputs.table("tmb") is not None or not clinical:
         sections.append(report_batch.tmb_section(inputs))
     if inputs.table("tmb_qc") is not None or inputs.table("ctdna_qc") is not None or not clinical:

@@ -41,6 +41,9 @@ OPTIONAL_INPUTS = (
     ("tmb", "tmb.tsv"),
     ("tmb-qc", "qc/tmb_qc.tsv"),
     ("ctdna-qc", "qc/ctdna_qc.tsv"),
+    ("lowpass-samples", "lowpass_samples.tsv (ctdna-lowpass; with the two below: Low-pass WGS)"),
+    ("lowpass-ratios", "lowpass_ratios.tsv (per sample x bin: genome plot and heatmap)"),
+    ("lowpass-segments", "lowpass_segments.tsv (segments drawn on the genome plot)"),
     ("params-schema", "nextflow_schema.json (parameter defaults; default: the package's)"),
 )  # option and the file it names; absent: the section says "no data"
 

@@ -31,6 +31,9 @@ REQUIRED_COLUMNS = {
     "tmb": ["patient", "sample", "tmb"],
     "tmb_qc": ["sample"],
     "ctdna_qc": ["sample"],
+    "lowpass_samples": ["sample", "tumour_fraction", "tf_ci_low", "tf_ci_high", "detected"],
+    "lowpass_ratios": ["sample", "chrom", "start", "end", "log2_ratio", "masked"],
+    "lowpass_segments": ["sample", "chrom", "start", "end", "mean_log2"],
 }
 CHUNK_BYTES = 1 << 20  # sha256 read size
 
@@ -54,6 +57,9 @@ class ReportOptions:
     tmb: Path | None = None  # tmb.tsv
     tmb_qc: Path | None = None  # qc/tmb_qc.tsv
     ctdna_qc: Path | None = None  # qc/ctdna_qc.tsv
+    lowpass_samples: Path | None = None  # ctdna/lowpass_samples.tsv (ctdna-lowpass)
+    lowpass_ratios: Path | None = None  # ctdna/lowpass_ratios.tsv, one row per sample x bin
+    lowpass_segments: Path | None = None  # ctdna/lowpass_segments.tsv
     params_schema: Path | None = None  # nextflow_schema.json (defaults); None: the package's
     pipeline_version: str | None = None  # None: the installed package's version
     git_revision: str | None = None  # None or "": not known

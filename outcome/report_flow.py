@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ctdna import methods
 from outcome import report_html as h
 from outcome.report_format import ARM_LABELS
 
@@ -84,10 +85,14 @@ def _excluded_patients(biomarkers: pd.DataFrame) -> str:
 
 
 def _samples(ctdna: pd.DataFrame) -> pd.DataFrame:
-    """Plasma samples per timepoint: total, with a detected status, detected, NA by
-    reason_code (ctdna.markers) and the median LoD95 tumour fraction."""
+    """Plasma samples per timepoint (and method, when ctdna.tsv has several: capture panel,
+    low-pass WGS): total, with a detected status, detected, NA by reason_code
+    (ctdna.markers) and the median LoD95 tumour fraction."""
+    keys = ["timepoint"]
+    if methods.has_other_methods(ctdna):
+        ctdna, keys = ctdna.assign(method=methods.methods_of(ctdna)), ["timepoint", "method"]
     table = (
-        ctdna.groupby("timepoint")
+        ctdna.groupby(keys)
         .agg(
             samples=("patient", "size"),
             evaluable=("detected", "count"),
@@ -96,11 +101,12 @@ def _samples(ctdna: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     if "reason_code" in ctdna.columns:
-        codes = ctdna.groupby(["timepoint", "reason_code"]).size().unstack(fill_value=0)
-        table = table.merge(codes.reset_index(), on="timepoint", how="left").fillna(0)
+        codes = ctdna.groupby([*keys, "reason_code"]).size().unstack(fill_value=0)
+        codes.columns.name = None
+        table = table.merge(codes.reset_index(), on=keys, how="left").fillna(0)
     if "lod95_tf" in ctdna.columns:
-        lod = ctdna.groupby("timepoint")["lod95_tf"].median().rename("median_lod95_tf")
-        table = table.merge(lod.reset_index(), on="timepoint", how="left")
+        lod = ctdna.groupby(keys)["lod95_tf"].median().rename("median_lod95_tf")
+        table = table.merge(lod.reset_index(), on=keys, how="left")
     return table
 
 

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ctdna import dynamics, methods
 from outcome.survival import CI_LEVEL, NEWTON_OPTIONS, _z
 
 RELAPSE = "relapse"  # samplesheet timepoint drawn at suspected progression: descriptive only
@@ -114,7 +115,12 @@ def fit_time_varying(
 def sample_days(ctdna: pd.DataFrame, start_dates: pd.DataFrame) -> pd.DataFrame:
     """patient, timepoint, day, detected: sample collection_date minus the patient's start_date
     (days). Samples with no date, no start date or an unparseable date get day NA (not used).
+    When ctdna.tsv has samples of several methods (capture panel, low-pass WGS), only the
+    level chosen per patient and timepoint is used (ctdna.dynamics, docs/ctdna.md "Combining
+    methods"): two assays' statuses never alternate within a timepoint.
     """
+    if methods.has_other_methods(ctdna):
+        ctdna = dynamics.select_timepoint_samples(ctdna)[0]
     if "timepoint" not in ctdna:
         ctdna = ctdna.assign(timepoint=pd.NA)
     merged = ctdna[["patient", "timepoint", "collection_date", "detected"]].merge(

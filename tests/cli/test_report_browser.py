@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from outcome import associations, primary, report, report_browser
+from tests.unit.lowpass_report_fixtures import lowpass_tables
 from tests.unit.test_associations_degenerate import cohort
 
 SEED = 20240601
@@ -30,6 +31,22 @@ FULL_SECTIONS = (
     "Patient and sample flow, rejected rows",
     "Methods",
 )
+LOWPASS_SECTION = "Low-pass WGS"  # present when the run made the low-pass tables
+GENOME = (
+    tuple((f"chr{i}", n) for i, n in enumerate((25, 24, 20, 19, 18, 17, 16, 15), 1))
+    + tuple((f"chr{i}", 8) for i in range(9, 23))
+    + (("chrX", 16),)
+)  # about 10 Mb bins of a human genome: the heatmap at its real shape
+
+
+def sections_for(results, sections: tuple[str, ...]) -> tuple[str, ...]:
+    """``sections`` plus the low-pass section when the run at ``results`` published
+    ctdna/lowpass_samples.tsv (the demo has low-pass samples once they are wired)."""
+    if (results / "ctdna" / "lowpass_samples.tsv").exists():
+        return (*sections, LOWPASS_SECTION)
+    return sections
+
+
 BATCH_SECTIONS = (
     "Run",
     "ctDNA",
@@ -131,6 +148,30 @@ def test_full_report_renders_in_chromium(tmp_path):
     assert {"PFS by arm", "forest plot", "ctDNA trajectories", "MDM2 in plasma"} <= labels
     titles = [s["title"] for s in record["sections"]]
     assert titles.index(FULL_SECTIONS[1]) < titles.index(FULL_SECTIONS[2])  # primary first
+
+
+def test_full_report_with_lowpass_section_renders_in_chromium(tmp_path):
+    frame = cohort(n=30)
+    table, km = associations.associate(frame, settings=NO_ENET)
+    patients = list(frame["patient"])
+    names = tuple(f"{p}-lowpass" for p in patients[:8])
+    samples, ratios, segments = lowpass_tables(names, GENOME)
+    ctdna = _ctdna(patients[:20])
+    lowpass_rows = samples[["patient", "sample", "timepoint", "tumour_fraction", "detected"]]
+    lowpass_rows = lowpass_rows.assign(patient=patients[:8], method="lowpass_wgs")
+    tables = {
+        "associations": table,
+        "km": km,
+        "ctdna": pd.concat([ctdna.assign(method="targeted_panel"), lowpass_rows]),
+        "lowpass_samples": samples.assign(patient=patients[:8]),
+        "lowpass_ratios": ratios,
+        "lowpass_segments": segments,
+    }
+    path = tmp_path / "report.html"
+    path.write_text(report.render(report.ReportInputs(frame, tables, params={"seed": SEED})))
+    record = check_in_browser(path, (*FULL_SECTIONS[:5], "ctDNA", LOWPASS_SECTION))
+    labels = {f["label"] for f in record["figures"]}
+    assert {"low-pass genome plot", "low-pass heatmap", "ctDNA trajectories"} <= labels
 
 
 def test_ctdna_only_batch_report_renders_in_chromium(tmp_path):
