@@ -12,10 +12,9 @@ Quantities (schemas ctdna_lowpass_samples, _ratios, _segments; docs/ctdna.md, Lo
 - ``tumour_fraction`` is given only when the sample is detected and the estimate is at or
   above its ``lod95_tf``; otherwise NA with ``reason_code`` (no_fit, not_detected, below_lod)
   and a reason. The interval stays whenever a fit exists.
-- Per-bin ``copy_number`` and ``expected_log2``: the fit's ``bins`` when the model provides
-  them; otherwise each modelled bin takes its segment's copy number c, and
-  expected_log2 = log2((2 (1 - p) + c p) / (2 (1 - p) + phi p)) at the fitted p and
-  reference copy number phi (``lowpass_hmm.expected_log2``).
+- Per-bin ``copy_number`` and ``expected_log2``: the fit's ``bins`` (``lowpass_model``:
+  the state of the bin's segment and its model mean at the fitted tumour fraction,
+  reference copy number and subclonal fraction).
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import numpy as np
 import pandas as pd
 from scipy.stats import median_abs_deviation
 
-from ctdna import lowpass_hmm
 from ctdna.lowpass_norm import contig_kind
 from ctdna.lowpass_pon import BIN_KEYS
 
@@ -83,48 +81,22 @@ def reported_fraction(fit) -> tuple[float, str | None, str | None]:
     return float(fit.tumour_fraction), None, None
 
 
-def _segments_frame(fit) -> pd.DataFrame:
-    """The fit's segments in SEGMENT_COLUMNS' names (the prototype's or lpmodel's)."""
-    segments = fit.segments.rename(columns={"bins": "n_bins", "median_log2_ratio": "mean_log2"})
-    if "subclonal" not in segments:
-        segments = segments.assign(subclonal=False)
-    return segments
-
-
-def model_bins(fit, ratios: pd.DataFrame) -> pd.DataFrame:
-    """BIN_KEYS + copy_number, expected_log2 per modelled bin (module docstring)."""
-    fitted = getattr(fit, "bins", None)
-    if isinstance(fitted, pd.DataFrame) and {"copy_number", "expected_log2"} <= set(fitted):
-        return fitted[[*BIN_KEYS, "copy_number", "expected_log2"]]
-    segments = _segments_frame(fit)
-    used = ratios.loc[(contig_kind(ratios["chrom"]) == "autosome") & ratios["log2_ratio"].notna(),
-                      BIN_KEYS]  # fmt: skip
-    copies = np.full(len(used), np.nan)
-    for segment in segments.itertuples(index=False):
-        inside = (used["chrom"] == segment.chrom) & (used["start"] >= segment.start)
-        copies[(inside & (used["end"] <= segment.end)).to_numpy()] = segment.copy_number
-    expected = np.full(len(used), np.nan)
-    if fit.tumour_fraction > 0 and np.isfinite(fit.reference_cn):
-        mu = lowpass_hmm.expected_log2(np.array([fit.tumour_fraction]),
-                                       np.array([fit.reference_cn]))[0]  # fmt: skip
-        known = np.isfinite(copies)
-        expected[known] = mu[np.searchsorted(lowpass_hmm.STATES, copies[known].astype(int))]
-    else:
-        copies[:] = np.nan
-    return used.assign(copy_number=copies, expected_log2=expected)
+def model_bins(fit) -> pd.DataFrame:
+    """BIN_KEYS + copy_number, expected_log2 of every modelled bin (the fit's ``bins``)."""
+    return fit.bins[[*BIN_KEYS, "copy_number", "expected_log2"]]
 
 
 def ratio_rows(sample: str, ratios: pd.DataFrame, fit) -> pd.DataFrame:
     """RATIO_COLUMNS of one sample, one row per bin in the bins' order."""
     table = ratios.drop(columns=["copy_number", "expected_log2"], errors="ignore")
-    table = table.merge(model_bins(fit, ratios), on=BIN_KEYS, how="left")
+    table = table.merge(model_bins(fit), on=BIN_KEYS, how="left")
     table["copy_number"] = table["copy_number"].astype("Int64")
     return table.assign(sample=sample, masked=table["masked"].astype(int))[RATIO_COLUMNS]
 
 
 def segment_rows(sample: str, fit) -> pd.DataFrame:
     """SEGMENT_COLUMNS of one sample (none without a fit or at a fitted fraction of 0)."""
-    segments = _segments_frame(fit)
+    segments = fit.segments
     if fit.detected is None or not fit.tumour_fraction > 0:
         segments = segments.iloc[0:0]
     return segments.assign(sample=sample, subclonal=segments["subclonal"].astype(int))[
@@ -152,7 +124,7 @@ def sample_row(info: dict, ratios: pd.DataFrame, bins: pd.DataFrame, fit, short_
         "coverage_x": coverage_x(bins), "bins_modelled": int(fit.n_bins),
         "mad_log2": mad_log2(ratios), "tumour_fraction": value, "tf_ci_low": fit.ci_low,
         "tf_ci_high": fit.ci_high, "ploidy": fit.ploidy,
-        "subclonal_fraction": getattr(fit, "subclonal_fraction", NAN),
+        "subclonal_fraction": fit.subclonal_fraction,
         "lr_statistic": fit.lr_statistic, "threshold": fit.threshold,
         "detected": None if fit.detected is None else int(bool(fit.detected)),
         "lod95_tf": fit.lod, "reason_code": code, "reason": "; ".join(reasons) or None,

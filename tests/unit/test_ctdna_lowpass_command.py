@@ -121,8 +121,8 @@ def _fit(**changes) -> LowpassFit:
                   ploidy=2.1, lr_statistic=20.0, threshold=9.0, detected=True, lod=0.06,
                   noise_sd=0.1, n_bins=40, reason=None,
                   segments=pd.DataFrame({"chrom": ["1"], "start": [0], "end": [200],
-                                         "bins": [2], "copy_number": [3],
-                                         "median_log2_ratio": [0.03]}))  # fmt: skip
+                                         "n_bins": [2], "mean_log2": [0.03],
+                                         "copy_number": [3], "subclonal": [False]}))  # fmt: skip
     return LowpassFit(**(values | changes))
 
 
@@ -140,14 +140,3 @@ def test_mad_of_neighbour_differences_by_hand():
     # differences within chromosomes: 0.2 -0.1 0.3 -0.2 | 0.1 -0.3; median 0.0;
     # |d - 0|: 0.2 0.1 0.3 0.2 0.1 0.3 -> median 0.2
     assert lowpass_tables.mad_log2(ratios) == pytest.approx(1.482602218505602 * 0.2 / 2**0.5)
-
-
-def test_per_bin_states_come_from_the_segments_when_the_fit_has_no_bins():
-    ratios = pd.DataFrame(
-        {"chrom": ["1", "1", "1", "X"], "start": [0, 100, 200, 0],
-         "end": [100, 200, 300, 100], "log2_ratio": [0.0, 0.2, 0.2, 0.1]}
-    )  # fmt: skip
-    bins = lowpass_tables.model_bins(_fit(segments=_fit().segments.assign(start=100, end=300)),
-                                     ratios)  # fmt: skip
-    assert list(bins["copy_number"].fillna(-1)) == [-1, 3, 3]  # chrX not modelled
-    assert bins["expected_log2"].iloc[1] == pytest.approx(np.log2((2 * 0.96 + 3 * 0.04) / 2))
