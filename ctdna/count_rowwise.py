@@ -29,9 +29,9 @@ from stereosarc.schemas import load_schema
 from stereosarc.tables import write_records
 
 LOG = logging.getLogger("ctdna.count")
-# Target territory (bp, BED lengths summed) up to which the row-wise path counts: the Python
-# background loop costs about 1 CPU s per 100 kb (docs/benchmarks.md), importing numpy and
-# pandas about 0.4 s; a capture panel of the demo is 5,750 bp
+# Target territory (bp, BED lengths summed) up to which the row-wise path counts: its Python
+# background loop costs about 0.4 CPU s per 100 kb (0.022 s for the demo's 5,750 bp, load 15,
+# 2026-12-07), importing numpy and pandas about 0.5 s; at 40 kb the loop costs a third of that
 ROWWISE_MAX_BP = 40_000
 TUMOUR_SITES_SUFFIX = ".tumour_sites.tsv"  # ctdna.io.TUMOUR_SITES_SUFFIX (batch reuse)
 SCHEMAS = {  # table -> schema
