@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ctdna import count_rowwise, io, rowwise_counts
+from ctdna import count_rowwise, io, rowwise_counts, rowwise_sites
 from ctdna.count_cli import count_main
 from ctdna.count_command import count_sample
 from ctdna.count_options import CountOptions
@@ -210,3 +210,33 @@ def test_reject_records_are_reject_table_rows_in_order():
     records = reject_records(rejects)
     assert [[format_cell(v) for v in r.values()] for r in records] == expected
     assert len(records) < len(rejects)  # duplicates were drawn and dropped
+
+
+def test_tumour_vcf_rows_are_cyvcf2s_on_two_samples_and_odd_values(tmp_path):
+    """pysam rows (row-wise) equal cyvcf2 rows (ctdna.io): tumour column by name among two
+    samples, AF missing or shorter than the ALTs (cyvcf2 pads to the widest sample), AD only,
+    FILTER '.', PASS and other, ALT '.', a float32 AF."""
+    header = [
+        "##fileformat=VCFv4.2", "##contig=<ID=chr17,length=4000>",
+        '##FILTER=<ID=q10,Description="low">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="depths">',
+        '##FORMAT=<ID=AF,Number=A,Type=Float,Description="fraction">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tT1",
+    ]  # fmt: skip
+    records = [
+        "chr17\t10\t.\tA\tC\t.\tPASS\t.\tAD:AF\t30,0:0\t20,10:0.3333333",
+        "chr17\t20\t.\tA\tC,G\t.\t.\t.\tAD:AF\t30,0,0:0,0\t20,10,5:.",
+        "chr17\t30\t.\tA\tC,G\t.\tq10\t.\tAD:AF\t30,1,1:0.1,0.2\t20,10:0.25",
+        "chr17\t40\t.\tA\tT\t.\tPASS\t.\tAD\t30,0\t.,7",
+        "chr17\t50\t.\tA\t.\t.\tPASS\t.\tAD\t30\t20",
+        "chr17\t60\t.\tAC\tA,<DEL>\t.\tPASS\t.\tAF\t0,0\t0.5",
+    ]
+    plain = tmp_path / "two.vcf"
+    plain.write_text("\n".join(header + records) + "\n")
+    rows = rowwise_sites.read_tumour_vcf(plain, "T1")
+    frame = io.read_tumour_vcf(plain, "T1")
+    assert len(rows) == len(frame) == 8
+    for row, expected in zip(rows, frame.to_dict("records"), strict=True):
+        assert [format_cell(row[k]) for k in expected] == [
+            format_cell(v) for v in expected.values()
+        ]
