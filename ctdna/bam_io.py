@@ -5,6 +5,8 @@ subclasses that name the file and suggest the fix."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pysam
@@ -77,3 +79,18 @@ def open_fasta(path: str | Path | None) -> pysam.FastaFile | None:
         raise CtdnaInputError(
             f"cannot read FASTA {path}: {err}; fix: samtools faidx {path}"
         ) from err
+
+
+@contextmanager
+def opened(
+    bam: str | Path, fasta: str | Path | None
+) -> Iterator[tuple[pysam.AlignmentFile, pysam.FastaFile | None]]:
+    """The BAM/CRAM and the FASTA (None when not given) opened, and closed on leaving."""
+    alignments = open_alignments(bam, fasta)
+    reference = open_fasta(fasta)
+    try:
+        yield alignments, reference
+    finally:
+        alignments.close()
+        if reference is not None:
+            reference.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ctdna import STAGE, counting, fragcore, io, read_stats, site_checks
+from ctdna import STAGE, bam_io, counting, fragcore, io, read_stats, site_checks
 from ctdna import background as background_model
 from ctdna import sites as site_selection
 from ctdna.count_options import CountOptions  # noqa: F401 (re-exported)
@@ -46,14 +46,8 @@ def count_sample(options: CountOptions) -> CountTables:
     core = fragcore.core()
     LOG.info("counting core: htslib %s (%s)", core.version, core.library)
     targets = io.read_targets(options.targets)
-    bam = io.open_alignments(options.bam, options.fasta)
-    fasta = io.open_fasta(options.fasta)
-    try:
+    with bam_io.opened(options.bam, options.fasta) as (bam, fasta):
         return _count_open(options, targets, bam, fasta)
-    finally:
-        bam.close()
-        if fasta is not None:
-            fasta.close()
 
 
 def _stage_rejects(rows: list[dict]) -> list[Reject]:

@@ -76,14 +76,8 @@ def count_sample(options: CountOptions) -> dict:
         raise Declined(str(err)) from err
     LOG.info("%s: %d targets, %s bp", options.targets.name, len(targets),
              f"{sum(t.end - t.start for t in targets):,}")  # fmt: skip
-    bam = bam_io.open_alignments(options.bam, options.fasta)
-    fasta = bam_io.open_fasta(options.fasta)
-    try:
+    with bam_io.opened(options.bam, options.fasta) as (bam, fasta):
         return _count_open(options, targets, bam, fasta)
-    finally:
-        bam.close()
-        if fasta is not None:
-            fasta.close()
 
 
 def _load_sites(options: CountOptions, targets: list, bad: list) -> list[dict]:

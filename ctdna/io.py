@@ -17,6 +17,7 @@ import pandas as pd
 from ctdna.bam_io import index_counts, open_alignments, open_fasta  # noqa: F401 (re-exported)
 from ctdna.count_options import parse_tumour_arg  # noqa: F401 (re-exported)
 from ctdna.exceptions import CtdnaInputError
+from ctdna.site_rules import tissue_vafs
 from stereosarc import genomics
 from stereosarc.errors import InputError
 from stereosarc.tables import ROW_COLUMN, read_table, write_table
@@ -180,22 +181,11 @@ def _record_rows(record, number: int, column: int | None) -> list[list]:
 
 
 def _tissue_vafs(record, column: int | None, n_alt: int) -> list[float]:
-    """Per ALT: FORMAT AF of the tumour column, else AD alt / sum(AD); NaN when unknown."""
-    nan = [math.nan] * n_alt
+    """Per ALT: the rule of ``ctdna.site_rules.tissue_vafs`` on the tumour column."""
     if column is None:
-        return nan
-    af = _format_values(record, "AF", column)
-    if af is not None and len(af) >= n_alt:
-        return [
-            float(f"{v:.7g}") if v is not None and np.isfinite(v) and v >= 0 else math.nan
-            for v in af[:n_alt]
-        ]  # 7 digits: FORMAT AF is float32
-    ad = _format_values(record, "AD", column)
-    if ad is not None and len(ad) == n_alt + 1:
-        depth = sum(v for v in ad if v is not None and v >= 0)
-        if depth > 0:
-            return [float(v) / depth if v is not None and v >= 0 else math.nan for v in ad[1:]]
-    return nan
+        return [math.nan] * n_alt
+    af, ad = (_format_values(record, tag, column) for tag in ("AF", "AD"))
+    return tissue_vafs(af, ad, n_alt)
 
 
 def _format_values(record, tag: str, column: int) -> list | None:

@@ -15,7 +15,13 @@ import math
 from pathlib import Path
 
 from ctdna import STAGE
-from ctdna.site_rules import FIXED_SITES, SITE_COLUMNS, check_contig_naming, classify_alleles
+from ctdna.site_rules import (
+    FIXED_SITES,
+    SITE_COLUMNS,
+    check_contig_naming,
+    classify_alleles,
+    tissue_vafs,
+)
 from stereosarc import genomics
 from stereosarc.rejects import Reject, reject
 from stereosarc.tables import MISSING_TOKENS, table_separator
@@ -118,23 +124,12 @@ def _values(value) -> list:
 
 
 def _tissue_vafs(record, column: int | None, n_alt: int) -> list[float]:
-    """Per ALT: FORMAT AF of the tumour column, else AD alt / sum(AD); NaN when unknown (the
-    rule and the 7-digit rounding of ``ctdna.io._tissue_vafs``)."""
-    nan = [math.nan] * n_alt
+    """Per ALT: the rule of ``ctdna.site_rules.tissue_vafs`` on the tumour column."""
     if column is None:
-        return nan
-    af = _format_values(record, "AF", column)
-    if af is not None and len(af) >= n_alt:
-        return [
-            float(f"{v:.7g}") if v is not None and math.isfinite(v) and v >= 0 else math.nan
-            for v in af[:n_alt]
-        ]
-    ad = _format_values(record, "AD", column)
-    if ad is not None and len(ad) == n_alt + 1:
-        depth = sum(v for v in ad if v is not None and v >= 0)
-        if depth > 0:
-            return [float(v) / depth if v is not None and v >= 0 else math.nan for v in ad[1:]]
-    return nan
+        return [math.nan] * n_alt
+    return tissue_vafs(
+        _format_values(record, "AF", column), _format_values(record, "AD", column), n_alt
+    )
 
 
 def target_gene(targets: list, chrom: str, pos: int) -> tuple[bool, str | None]:

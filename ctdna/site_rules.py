@@ -5,6 +5,8 @@ Applied over DataFrames by ``ctdna.sites`` and over lists by ``ctdna.rowwise_sit
 
 from __future__ import annotations
 
+import math
+
 from ctdna.exceptions import ContigMismatchError
 from stereosarc import genomics
 
@@ -57,3 +59,20 @@ def check_contig_naming(
             f"uses '{other}'; rename one of them (e.g. bcftools annotate --rename-chrs) so "
             "both follow the same reference naming"
         )
+
+
+def tissue_vafs(af: list | None, ad: list | None, n_alt: int) -> list[float]:
+    """Per ALT, the tumour's VAF: FORMAT AF (rounded to 7 significant digits: FORMAT AF is
+    float32) when it has a value per ALT, else AD alt / sum(AD) when AD has REF + each ALT;
+    NaN when unknown. ``af``, ``ad``: the tumour sample's values (None = missing; negative
+    counts are missing too), or None when the record has no such FORMAT key."""
+    if af is not None and len(af) >= n_alt:
+        return [
+            float(f"{v:.7g}") if v is not None and math.isfinite(v) and v >= 0 else math.nan
+            for v in af[:n_alt]
+        ]
+    if ad is not None and len(ad) == n_alt + 1:
+        depth = sum(v for v in ad if v is not None and v >= 0)
+        if depth > 0:
+            return [float(v) / depth if v is not None and v >= 0 else math.nan for v in ad[1:]]
+    return [math.nan] * n_alt
