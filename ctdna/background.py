@@ -22,21 +22,13 @@ import numpy as np
 import pandas as pd
 import pysam
 
+from ctdna.count_rules import (  # noqa: F401 (re-exported)
+    BASE_INDEX,
+    ERROR_CLASSES,
+    MAX_BACKGROUND_VAF,
+    PYRIMIDINE_CLASS,
+)
 from ctdna.counting import TargetCounts
-
-# a position with a non-reference allele >= 5 % is a variant, not noise (same cut as the PoN VAF
-# black list)
-MAX_BACKGROUND_VAF = 0.05
-BASE_INDEX = {"A": 0, "C": 1, "G": 2, "T": 3}  # row order of TargetCounts.acgt
-ERROR_CLASSES = ["C>A", "C>G", "C>T", "T>A", "T>C", "T>G", "insertion", "deletion"]
-PYRIMIDINE_CLASS = {
-    (r, b): (
-        f"{r}>{b}" if r in "CT" else f"{'ACGT'[3 - 'ACGT'.index(r)]}>{'ACGT'[3 - 'ACGT'.index(b)]}"
-    )
-    for r in "ACGT"
-    for b in "ACGT"
-    if r != b
-}
 
 
 def sample_background(

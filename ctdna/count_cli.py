@@ -20,10 +20,10 @@ import argparse  # noqa: E402
 import logging  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from ctdna import background as background_model  # noqa: E402
-from ctdna import counting, io  # noqa: E402
-from ctdna.count_command import CountOptions, count_sample  # noqa: E402
+from ctdna import count_rowwise  # noqa: E402
+from ctdna import count_rules as counting  # noqa: E402 (the defaults, without numpy)
 from ctdna.count_manifest_io import read_count_manifest  # noqa: E402
+from ctdna.count_options import CountOptions, parse_tumour_arg  # noqa: E402
 from ctdna.exceptions import CtdnaInputError  # noqa: E402
 from stereosarc import provenance  # noqa: E402
 from stereosarc.clikit import (  # noqa: E402
@@ -109,7 +109,7 @@ def count_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-background-vaf",
         type=float,
-        default=background_model.MAX_BACKGROUND_VAF,
+        default=counting.MAX_BACKGROUND_VAF,
         help="background: skip positions with a non-reference allele at or "
         "above this fraction (default: %(default)s)",
     )
@@ -149,16 +149,34 @@ def _options(args: argparse.Namespace, sample: str, bam: str, tumours: tuple) ->
     )
 
 
-def _write(options: CountOptions, paths: dict, args: argparse.Namespace) -> None:
+def _write(
+    options: CountOptions, paths: dict, args: argparse.Namespace, rowwise: bool = False
+) -> None:
     """Count one sample and write its tables to ``paths`` (table -> file), and its
-    provenance beside them when asked."""
-    tables = count_sample(options)
-    io.write_counts(
-        tables.sites, tables.targets, tables.background, tables.rejects, paths, tables.read_stats
-    )
+    provenance beside them when asked. ``rowwise``: try the path without numpy and pandas
+    first (ctdna.count_rowwise), when its preconditions hold."""
+    if not (rowwise and count_rowwise.use_rowwise(options) and _counted_rowwise(options, paths)):
+        from ctdna import io  # here: the DataFrame path loads numpy and pandas
+        from ctdna.count_command import count_sample
+
+        tables = count_sample(options)
+        io.write_counts(
+            tables.sites, tables.targets, tables.background, tables.rejects, paths,
+            tables.read_stats,
+        )  # fmt: skip
     if args.provenance:
         name = f"{options.sample}.{provenance.SUFFIX[STAGE]}"
         provenance.write(Path(paths["sites"]).with_name(name), count_provenance(args, options))
+
+
+def _counted_rowwise(options: CountOptions, paths: dict) -> bool:
+    """Count and write row-wise; False (nothing written) when that path declines."""
+    try:
+        count_rowwise.count_and_write(options, paths)
+    except count_rowwise.Declined as why:
+        LOG.info("row-wise counting declined (%s): counting with the DataFrame path", why)
+        return False
+    return True
 
 
 def count_provenance(args: argparse.Namespace, options: CountOptions) -> dict:
@@ -173,14 +191,14 @@ def _count_one(args: argparse.Namespace) -> None:
     missing = [f"--{name.replace('_', '-')}" for name in ONE_SAMPLE if not getattr(args, name)]
     if missing:
         raise CtdnaInputError(f"{', '.join(missing)} required (or --manifest)")
-    tumours = tuple(io.parse_tumour_arg(value) for value in args.tumour)
+    tumours = tuple(parse_tumour_arg(value) for value in args.tumour)
     folder = Path(args.out_sites).parent
     given = {"sites": args.out_sites, "targets": args.out_targets}
     given |= {"background": args.out_background, "rejects": args.out_rejects}
     given["read_stats"] = args.out_read_stats
     default = _output_paths(folder, args.sample)
     paths = {table: given[table] or default[table] for table in OUTPUT_SUFFIXES}
-    _write(_options(args, args.sample, args.bam, tumours), paths, args)
+    _write(_options(args, args.sample, args.bam, tumours), paths, args, rowwise=True)
 
 
 def _count_manifest(args: argparse.Namespace) -> None:

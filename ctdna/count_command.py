@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ctdna import STAGE, counting, fragcore, io, read_stats, site_checks
+from ctdna import STAGE, bam_io, counting, fragcore, io, read_stats, site_checks
 from ctdna import background as background_model
 from ctdna import sites as site_selection
-from ctdna.exceptions import CtdnaInputError
-from stereosarc import protocol
+from ctdna.count_options import CountOptions  # noqa: F401 (re-exported)
 from stereosarc.rejects import Reject, reject, reject_table
 from stereosarc.schemas import load_schema
 
@@ -28,39 +27,6 @@ DEPTH_TABLE_COLUMNS = list(
     load_schema("ctdna_target_depth")["properties"]
 )  # columns, in order: the schema
 READ_STATS_COLUMNS = list(load_schema("ctdna_read_stats")["properties"])  # likewise
-
-
-@dataclass(frozen=True)
-class CountOptions:
-    """What ctdna-count reads and the read filters it applies (defaults: ctdna.counting)."""
-
-    bam: Path  # plasma/PoN BAM or CRAM, indexed
-    sample: str  # sample id, written in every row
-    targets: Path  # ctDNA targets BED (gene in column 4)
-    tumours: tuple[tuple[str, Path], ...] = ()  # (tumour id, VCF) of the patient (pon: all)
-    sites: Path | None = None  # fixed site list (tumour-naive tracking)
-    fasta: Path | None = None  # reference: checks site REF; needed for CRAM
-    min_mapq: int = counting.MIN_MAPQ
-    min_baseq: int = counting.MIN_BASEQ
-    umi_tag: str | None = None  # collapse UMI families by this tag (MI or RX)
-    max_background_vaf: float = background_model.MAX_BACKGROUND_VAF
-    background: bool = True  # also estimate the sample's error background
-
-    def __post_init__(self) -> None:
-        """Refuse a bad sample id, a reserved tumour id or bad thresholds before any file."""
-        if not protocol.is_identifier(self.sample):
-            raise CtdnaInputError(f"--sample {self.sample!r} does not match {protocol.ID_PATTERN}")
-        for name in ("min_mapq", "min_baseq"):
-            if getattr(self, name) < 0:
-                raise CtdnaInputError(f"--{name.replace('_', '-')} must be >= 0")
-        if not 0 < self.max_background_vaf <= 1:
-            raise CtdnaInputError("--max-background-vaf must be in (0, 1]")
-        for tumour_id, path in self.tumours:
-            if tumour_id == site_selection.FIXED_SITES:
-                raise CtdnaInputError(
-                    f"--tumour '{tumour_id}={path}': {tumour_id!r} is reserved for the rows "
-                    f"of --sites; rename the tumour sample"
-                )
 
 
 @dataclass(frozen=True)
@@ -80,14 +46,8 @@ def count_sample(options: CountOptions) -> CountTables:
     core = fragcore.core()
     LOG.info("counting core: htslib %s (%s)", core.version, core.library)
     targets = io.read_targets(options.targets)
-    bam = io.open_alignments(options.bam, options.fasta)
-    fasta = io.open_fasta(options.fasta)
-    try:
+    with bam_io.opened(options.bam, options.fasta) as (bam, fasta):
         return _count_open(options, targets, bam, fasta)
-    finally:
-        bam.close()
-        if fasta is not None:
-            fasta.close()
 
 
 def _stage_rejects(rows: list[dict]) -> list[Reject]:

@@ -17,8 +17,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from ctdna.count_options import parse_tumour_arg
 from ctdna.exceptions import CtdnaInputError
-from ctdna.io import parse_tumour_arg
 
 REQUIRED_COLUMNS = ("sample", "bam")  # the columns every manifest has (module doc)
 TUMOUR_COLUMN = "tumours"  # optional: TUMOUR_ID=VCF items separated by TUMOUR_SEPARATOR

@@ -37,69 +37,29 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ctdna import fragcore
-from ctdna.exceptions import CountingCoreError, CtdnaInputError
-
-# SAM flags excluded (SAM spec 1.6 section 1.4): 0x4 unmapped (no position), 0x100 secondary
-# and 0x800 supplementary (extra alignments of a read already counted by its primary),
-# 0x200 QC fail (vendor-failed), 0x400 duplicate (PCR/optical copy of the same molecule).
-FLAG_UNMAPPED, FLAG_SECONDARY, FLAG_QCFAIL, FLAG_DUPLICATE, FLAG_SUPPLEMENTARY = (
-    0x4,
-    0x100,
-    0x200,
-    0x400,
-    0x800,
+from ctdna.count_rules import (  # noqa: F401 (re-exported: one home of the rules)
+    ALLELE_CODE,
+    ALLELE_NAME,
+    COUNT_COLUMNS,
+    DEFAULT_READS,
+    DELETED,
+    EXCLUDED_FLAGS,
+    FLAG_DUPLICATE,
+    FLAG_QCFAIL,
+    FLAG_SECONDARY,
+    FLAG_SUPPLEMENTARY,
+    FLAG_UNMAPPED,
+    MIN_BASEQ,
+    MIN_MAPQ,
+    NO_CALL,
+    REBUILD,
+    SITE_KEYS,
+    ReadFilter,
+    allele_of,
+    call_core,
+    excluded_flags,
+    parse_token,
 )
-EXCLUDED_FLAGS = FLAG_UNMAPPED | FLAG_SECONDARY | FLAG_QCFAIL | FLAG_DUPLICATE | FLAG_SUPPLEMENTARY
-MIN_MAPQ = 20  # docs/parameters.md --ctdna_min_mapq default (bcftools/GATK usual 20)
-MIN_BASEQ = 20  # docs/parameters.md --ctdna_min_baseq default (Phred 20 = 1 % error)
-COUNT_COLUMNS = [
-    "ref_fragments",
-    "alt_fragments",
-    "other_fragments",
-    "discordant_fragments",
-    "lowqual_fragments",
-    "depth_fragments",
-    "reads",
-]
-SITE_KEYS = ["chrom", "pos", "ref", "alt", "variant_type"]
-DELETED = "*"
-ALLELE_CODE = {"ref": 0, "alt": 1, "other": 2}
-ALLELE_NAME = {0: "ref", 1: "alt", 2: "other"}
-NO_CALL = -1  # allele code of a low-quality read (and of a molecule without observation)
-REBUILD = "the build is older than ctdna/_fragcore.c; fix: rerun pip install -e ."
-
-
-def excluded_flags(umi_tag: str | None) -> int:
-    """EXCLUDED_FLAGS, without the duplicate bit when UMI families do the deduplication."""
-    return EXCLUDED_FLAGS & ~FLAG_DUPLICATE if umi_tag else EXCLUDED_FLAGS
-
-
-def parse_token(token: str):
-    """Core observation token ('A', 'A+2GT', 'A-2', '*') -> (base, indel length, inserted), or
-    DELETED."""
-    if token == DELETED:
-        return DELETED
-    if len(token) == 1:
-        return token, 0, ""
-    digits = token[2:].rstrip("ACGTNMRSVWYHKDB=")
-    if token[1] == "+":
-        return token[0], int(digits), token[2 + len(digits) :]
-    return token[0], -int(digits), ""
-
-
-def allele_of(observation, ref: str, alt: str, variant_type: str) -> str:
-    """'ref', 'alt' or 'other' for one read observation at a site (rules: module docstring)."""
-    if observation == DELETED:
-        return "other"
-    base, indel, inserted = observation
-    if variant_type == "snv":
-        return "alt" if base == alt else "ref" if base == ref else "other"
-    if indel == 0:
-        return "ref"
-    if variant_type == "deletion":
-        return "alt" if indel == -(len(ref) - 1) else "other"
-    return "alt" if indel == len(alt) - 1 and inserted == alt[1:] else "other"
 
 
 def tally(observed: tuple, ref: str, alt: str, variant_type: str) -> dict:
@@ -132,40 +92,10 @@ def tally(observed: tuple, ref: str, alt: str, variant_type: str) -> dict:
     return counts
 
 
-@dataclass(frozen=True)
-class ReadFilter:
-    """Which reads and bases the counting core keeps, one object for every caller (ctDNA
-    sites and targets, the TMB coverage denominator): reads with MAPQ >= ``min_mapq``, bases
-    with base quality >= ``min_baseq``, the flags of ``excluded_flags(umi_tag)`` out;
-    ``reference``: the FASTA a CRAM needs."""
-
-    reference: str | Path | None = None
-    min_mapq: int = MIN_MAPQ
-    min_baseq: int = MIN_BASEQ
-    umi_tag: str | None = None
-
-    def core_arguments(self) -> tuple:
-        """The trailing arguments of every core call: MAPQ, BQ, excluded flags, UMI tag."""
-        return (self.min_mapq, self.min_baseq, excluded_flags(self.umi_tag), self.umi_tag)
-
-
-def call_core(function: str, bam: str | Path, reads: ReadFilter, *args):
-    """Run a core function (bam, reference, ``args``, the read filter); its OSError/ValueError
-    become CtdnaInputError naming the BAM."""
-    reference = None if reads.reference is None else str(reads.reference)
-    module = fragcore.core().module
-    if not hasattr(module, function):
-        raise CountingCoreError(f"the compiled counting core has no {function}: {REBUILD}")
-    try:
-        return getattr(module, function)(str(bam), reference, *args, *reads.core_arguments())
-    except (OSError, ValueError) as err:
-        raise CtdnaInputError(f"{bam}: {err}") from err
-
-
 def count_sites(
     bam: str | Path,
     sites: pd.DataFrame,
-    reads: ReadFilter = ReadFilter(),
+    reads: ReadFilter = DEFAULT_READS,
 ) -> pd.DataFrame:
     """COUNT_COLUMNS for each distinct (chrom, pos, ref, alt, variant_type) of ``sites``.
 
@@ -211,7 +141,7 @@ class TargetCounts:
 def target_counts(
     bam: str | Path,
     targets: pd.DataFrame,
-    reads: ReadFilter = ReadFilter(),
+    reads: ReadFilter = DEFAULT_READS,
 ) -> list[TargetCounts]:
     """One TargetCounts per row of ``targets`` (chrom, start, end: BED 0-based half-open)."""
     results: dict[int, TargetCounts] = {}

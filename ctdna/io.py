@@ -13,91 +13,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pysam
 
-from ctdna.exceptions import BamIndexError, CtdnaInputError, EmptyBamError
-from stereosarc import genomics, protocol
+from ctdna.bam_io import index_counts, open_alignments, open_fasta  # noqa: F401 (re-exported)
+from ctdna.count_options import parse_tumour_arg  # noqa: F401 (re-exported)
+from ctdna.exceptions import CtdnaInputError
+from ctdna.site_rules import tissue_vafs
+from stereosarc import genomics
 from stereosarc.errors import InputError
 from stereosarc.tables import ROW_COLUMN, read_table, write_table
 
 LOG = logging.getLogger(__name__)
-
-
-def parse_tumour_arg(value: str) -> tuple[str, Path]:
-    """'TUMOUR_ID=path/to/tumour.vcf.gz' -> (tumour id, path); refuses a bad id or no '='."""
-    tumour_id, sep, path = value.partition("=")
-    if not sep or not path:
-        raise CtdnaInputError(f"--tumour {value!r}: expected TUMOUR_ID=path/to/tumour.vcf.gz")
-    if not protocol.is_identifier(tumour_id):
-        raise CtdnaInputError(
-            f"--tumour {value!r}: tumour id {tumour_id!r} does not match {protocol.ID_PATTERN}"
-        )
-    return tumour_id, Path(path)
-
-
-def open_alignments(path: str | Path, fasta: str | Path | None = None) -> pysam.AlignmentFile:
-    """Open an indexed BAM/CRAM; refuse a missing index or a file without mapped reads."""
-    path = Path(path)
-    if not path.exists():
-        raise CtdnaInputError(f"{path}: BAM file not found")
-    mode = "rc" if path.suffix == ".cram" else "rb"
-    try:
-        bam = pysam.AlignmentFile(
-            str(path), mode, reference_filename=str(fasta) if fasta else None
-        )
-    except (OSError, ValueError) as err:
-        raise CtdnaInputError(f"cannot read BAM {path}: {err}") from err
-    if not bam.has_index():
-        bam.close()
-        raise BamIndexError(
-            f"{path}: index missing (no .bai/.csi/.crai beside it); fix: samtools index {path}"
-        )
-    mapped = None if bam.is_cram else _mapped_reads(bam)  # CRAM indexes report 0
-    if mapped == 0 or (mapped is None and next(bam.fetch(), None) is None):
-        bam.close()
-        raise EmptyBamError(
-            f"{path}: BAM has no mapped read (index statistics report 0); counts would all be zero"
-        )
-    LOG.info(
-        "%s: %s mapped reads on %d contigs",
-        path.name,
-        "unknown number of" if mapped is None else f"{mapped:,}",
-        len(bam.references),
-    )
-    return bam
-
-
-def _mapped_reads(bam: pysam.AlignmentFile) -> int | None:
-    """Mapped reads from the index (None when the index has no statistics, e.g. CRAM)."""
-    try:
-        return int(sum(stat.mapped for stat in bam.get_index_statistics()))
-    except (ValueError, AttributeError):
-        return None
-
-
-def index_counts(bam: pysam.AlignmentFile) -> tuple[int | None, int | None]:
-    """(mapped, unmapped) records of the whole file from its index, as ``samtools idxstats``
-    sums them (unplaced reads in unmapped); (None, None) for CRAM or an index without them."""
-    if bam.is_cram:
-        return None, None
-    try:
-        return int(bam.mapped), int(bam.unmapped)
-    except (ValueError, AttributeError):
-        return None, None
-
-
-def open_fasta(path: str | Path | None) -> pysam.FastaFile | None:
-    """Open an indexed FASTA (None when not given); a .fai is built by pysam if missing."""
-    if path is None:
-        return None
-    if not Path(path).exists():
-        raise CtdnaInputError(f"{path}: FASTA file not found")
-    try:
-        return pysam.FastaFile(str(path))
-    except (OSError, ValueError) as err:
-        raise CtdnaInputError(
-            f"cannot read FASTA {path}: {err}; fix: samtools faidx {path}"
-        ) from err
 
 
 def read_targets(path: str | Path) -> pd.DataFrame:
@@ -256,22 +181,11 @@ def _record_rows(record, number: int, column: int | None) -> list[list]:
 
 
 def _tissue_vafs(record, column: int | None, n_alt: int) -> list[float]:
-    """Per ALT: FORMAT AF of the tumour column, else AD alt / sum(AD); NaN when unknown."""
-    nan = [math.nan] * n_alt
+    """Per ALT: the rule of ``ctdna.site_rules.tissue_vafs`` on the tumour column."""
     if column is None:
-        return nan
-    af = _format_values(record, "AF", column)
-    if af is not None and len(af) >= n_alt:
-        return [
-            float(f"{v:.7g}") if v is not None and np.isfinite(v) and v >= 0 else math.nan
-            for v in af[:n_alt]
-        ]  # 7 digits: FORMAT AF is float32
-    ad = _format_values(record, "AD", column)
-    if ad is not None and len(ad) == n_alt + 1:
-        depth = sum(v for v in ad if v is not None and v >= 0)
-        if depth > 0:
-            return [float(v) / depth if v is not None and v >= 0 else math.nan for v in ad[1:]]
-    return nan
+        return [math.nan] * n_alt
+    af, ad = (_format_values(record, tag, column) for tag in ("AF", "AD"))
+    return tissue_vafs(af, ad, n_alt)
 
 
 def _format_values(record, tag: str, column: int) -> list | None:

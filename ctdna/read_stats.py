@@ -34,14 +34,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ctdna.count_rules import (  # noqa: F401 (re-exported)
+    LONG_FRAGMENT_BP,
+    QUANTILES,
+    SHORT_FRAGMENT_BP,
+)
 from ctdna.counting import ReadFilter, call_core
-
-# The project's fragment-size classes, bp inclusive (one home: ctdna-count and ctdna-bin):
-# short 90-150 bp, where tumour-derived cfDNA is enriched (Mouliere et al. 2018, Sci Transl Med
-# 10:eaat4921; DELFI's own scripts start at 100); long 151-220 bp (DELFI, Cristiano et al. 2019)
-SHORT_FRAGMENT_BP = (90, 150)
-LONG_FRAGMENT_BP = (151, 220)
-QUANTILES = (0.25, 0.5, 0.75)  # fragment_length_q25, median, q75
 
 
 def territory(targets: pd.DataFrame) -> pd.DataFrame:

@@ -19,58 +19,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ctdna.exceptions import ContigMismatchError
-from stereosarc import genomics
-
-FIXED_SITES = (
-    "fixed_sites"  # tumour_sample of the rows from a fixed site list (--sites), not a sample id
+from ctdna.site_rules import (  # noqa: F401 (re-exported: one home of the rules)
+    BASES,
+    FIXED_SITES,
+    SITE_COLUMNS,
+    check_contig_naming,
+    classify_alleles,
 )
-SITE_COLUMNS = [
-    "tumour_sample",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "variant_type",
-    "gene",
-    "tissue_vaf",
-    "vcf_file",
-    "vcf_row",
-]
-BASES = set("ACGT")
-
-
-def classify_alleles(ref: str, alt: str) -> tuple[str, str, str | None]:
-    """(ref, alt, variant_type) after trimming the common suffix; type None when unsupported."""
-    ref, alt = ref.upper(), alt.upper()
-    if not set(ref) <= BASES or not set(alt) <= BASES:
-        return ref, alt, None
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-    if len(ref) == 1 and len(alt) == 1:
-        return ref, alt, "snv" if ref != alt else None
-    if len(alt) == 1 and ref[0] == alt:
-        return ref, alt, "deletion"
-    if len(ref) == 1 and alt[0] == ref:
-        return ref, alt, "insertion"
-    return ref, alt, None
-
-
-def check_contig_naming(
-    used: set[str], available: set[str], used_label: str, available_label: str
-) -> None:
-    """Refuse when none of ``used`` is in ``available`` but their other spelling is.
-
-    E.g. sites on '17' while the BAM header has 'chr17' would otherwise count as zero.
-    """
-    if genomics.naming_mismatch(used, available):
-        example = sorted(used)[0]
-        other = genomics.alternate_name(example)
-        raise ContigMismatchError(
-            f"contig naming mismatch: {used_label} uses '{example}' but {available_label} "
-            f"uses '{other}'; rename one of them (e.g. bcftools annotate --rename-chrs) so "
-            "both follow the same reference naming"
-        )
 
 
 def select_sites(

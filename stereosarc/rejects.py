@@ -170,3 +170,23 @@ def reject_table(*parts: Any) -> pd.DataFrame:
     keys["severity"] = table["severity"].map(SEVERITIES.index)
     order = keys.sort_values(["severity", *SORT_COLUMNS], na_position="first", kind="stable").index
     return table.loc[order].reset_index(drop=True)
+
+
+def _text_key(value: str | None) -> str:
+    """reject_table's sort key of a text cell: missing first, then the text."""
+    return "0" if value is None else f"1{value}"
+
+
+def reject_records(rejects: list[Reject]) -> list[dict]:
+    """``reject_table`` without pandas: the same rows (REJECT_COLUMNS dicts, ``row`` None
+    when missing), deduplicated and in the same order (ctdna-count's row-wise path)."""
+    rows = list(dict.fromkeys(tuple(asdict(_as_reject(asdict(r))).values()) for r in rejects))
+    records = [dict(zip(REJECT_COLUMNS, row, strict=True)) for row in rows]
+
+    def key(record: dict) -> tuple:
+        row = record["row"]
+        texts = [_text_key(record[c]) for c in SORT_COLUMNS if c != "row"]
+        return (SEVERITIES.index(record["severity"]), *texts[:2], (row is not None, row or 0),
+                *texts[2:])  # fmt: skip
+
+    return sorted(records, key=key)

@@ -344,10 +344,12 @@ def _cell_problem(value: Any, spec: dict) -> str | None:
     return number_problem([float(value)], spec)
 
 
-def write_records(records: list[dict], path: str | os.PathLike, schema: str) -> None:
-    """Validate a few rows given as dicts (same keys, in column order) against ``schema``
-    and write them as write_table would, without pandas (tmb-calc's one-row summary)."""
-    columns = list(records[0]) if records else []
+def write_records(
+    records: list[dict], path: str | os.PathLike, schema: str, columns: list | None = None
+) -> None:
+    """Validate rows given as dicts (keys in column order; ``columns`` when there may be no
+    row) against ``schema``; write them as write_table would, without pandas."""
+    columns = list(columns or (records[0] if records else []))
     properties = check_columns(schema, columns)
     for column, spec in properties.items():
         for record in records if column in columns else []:

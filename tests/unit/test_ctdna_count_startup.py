@@ -60,7 +60,8 @@ def test_ctdna_count_run_imports_no_cohort_library_nor_package_metadata(argv):
 def test_versions_out_alone_loads_package_metadata(argv, tmp_path):
     versions = ["--versions-out", "CTDNA_COUNT", str(tmp_path / "versions.yml")]
     assert _imported(argv + versions, (*NEVER, "importlib.metadata")) == "0 ['importlib.metadata']"
-    assert "pandas:" in (tmp_path / "versions.yml").read_text()
+    recorded = (tmp_path / "versions.yml").read_text()
+    assert "pysam:" in recorded and "pandas:" not in recorded  # the row-wise path: no pandas
 
 
 def test_system_htslib_is_looked_up_once_per_process(argv, monkeypatch):
@@ -84,10 +85,22 @@ def test_system_htslib_is_looked_up_once_per_process(argv, monkeypatch):
     assert calls == ["hts"]
 
 
-def test_ctdna_count_starts_one_openblas_thread(argv):
+def test_ctdna_count_starts_one_openblas_thread(argv, tmp_path):
     """No OpenBLAS worker thread per core (they spin at start-up): the console script sets
     OPENBLAS_NUM_THREADS=1 before numpy loads unless the caller set it, so a run has as many
-    threads as one told OPENBLAS_NUM_THREADS=1 and one fewer than one told 2."""
+    threads as one told OPENBLAS_NUM_THREADS=1 and one fewer than one told 2. A grouped run
+    (--manifest: the DataFrame path, which loads numpy)."""
+    given = dict(zip(argv[::2], argv[1::2], strict=True))
+    manifest = tmp_path / "group.tsv"
+    manifest.write_text(f"sample\tbam\ttumours\nS1\t{given['--bam']}\t{given['--tumour']}\n")
+    argv = [
+        "--manifest",
+        str(manifest),
+        "--out-dir",
+        str(tmp_path),
+        "--targets",
+        given["--targets"],
+    ]
     code = (
         "import os, sys; from ctdna.count_cli import count_main; code = count_main(sys.argv[1:]); "
         "print(code, os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
