@@ -48,32 +48,29 @@ def same_draw_pairs(
     Columns: patient, ratio, day (later of the two), gap, and for side in (num, den):
     value_, censored_, day_, source_file_, source_row_.
     """
-    window = rows[rows["day"].between(-window_days, 0)]
-    pairs = []
-    ratios = {**DIFFERENTIAL_RATIOS, "car": CRP_ALBUMIN}
-    for patient, own in window.groupby("patient", sort=True):
-        by_analyte = dict(list(own.groupby("analyte")))
-        for name, (numerator, denominator) in ratios.items():
-            if numerator not in by_analyte or denominator not in by_analyte:
-                continue
-            cross = by_analyte[numerator].merge(
-                by_analyte[denominator], how="cross", suffixes=("_num", "_den")
-            )
-            cross["gap"] = (cross["day_num"] - cross["day_den"]).abs()
-            cross = cross[cross["gap"] <= tolerance_days]
-            if cross.empty:
-                continue
-            cross["day"] = cross[["day_num", "day_den"]].max(axis=1)
-            best = cross.sort_values(["day", "gap"], ascending=[False, True], kind="stable").iloc[
-                0
-            ]
-            pairs.append({"patient": patient, "ratio": name, **best.to_dict()})
+    window = rows[rows["day"].between(-window_days, 0)].reset_index(drop=True)
+    window = window.assign(_position=np.arange(len(window)))
     columns = ["patient", "ratio", "day", "gap"] + [
         f"{field}_{side}"
         for side in ("num", "den")
         for field in ("value", "censored", "day", "source_file", "source_row")
     ]
-    return pd.DataFrame(pairs).reindex(columns=columns)
+    best = []
+    for name, (numerator, denominator) in {**DIFFERENTIAL_RATIOS, "car": CRP_ALBUMIN}.items():
+        pairs = window[window["analyte"] == numerator].merge(
+            window[window["analyte"] == denominator], on="patient", suffixes=("_num", "_den")
+        )
+        pairs["gap"] = (pairs["day_num"] - pairs["day_den"]).abs()
+        pairs = pairs[pairs["gap"] <= tolerance_days]
+        pairs = pairs.assign(ratio=name, day=pairs[["day_num", "day_den"]].max(axis=1))
+        # latest draw, then smallest gap, then input order (numerator row, denominator row)
+        order = ["patient", "day", "gap", "_position_num", "_position_den"]
+        pairs = pairs.sort_values(order, ascending=[True, False, True, True, True])
+        best.append(pairs.drop_duplicates("patient"))
+    chosen = pd.concat(best).sort_values("patient", kind="stable")
+    return pd.DataFrame(chosen.reindex(columns=columns).to_dict("records")).reindex(
+        columns=columns
+    )
 
 
 def used_rows(pairs: pd.DataFrame) -> set[tuple]:

@@ -106,6 +106,11 @@ def mgps(
     return 2 if low_albumin else 1
 
 
+def _by_patient(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """{patient: that patient's rows of ``table``}, split once (linear in the rows)."""
+    return {patient: own for patient, own in table.groupby("patient", sort=False)}
+
+
 def _values(selected: pd.DataFrame, patient: str) -> dict[str, Any]:
     """{analyte: selected row} of one patient."""
     mine = selected[selected["patient"] == patient]
@@ -198,8 +203,18 @@ def patient_table(
 ) -> pd.DataFrame:
     """labs_patient: one row per patient with at least one baseline or on-treatment value."""
     patients = sorted(set(baseline["patient"]) | set(on_treatment["patient"]))
+    own_baseline, own_later = _by_patient(baseline), _by_patient(on_treatment)
+    own_pairs = _by_patient(pairs) if pairs is not None else {}
     rows = [
-        patient_row(p, starts[p], baseline, on_treatment, pairs, tolerance_days) for p in patients
+        patient_row(
+            p,
+            starts[p],
+            own_baseline.get(p, baseline.iloc[:0]),
+            own_later.get(p, on_treatment.iloc[:0]),
+            None if pairs is None else own_pairs.get(p, pairs.iloc[:0]),
+            tolerance_days,
+        )
+        for p in patients
     ]
     return pd.DataFrame(rows, columns=PATIENT_COLUMNS)
 

@@ -158,4 +158,4 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     keep, rejects = resolve_duplicates(
         rows, ["patient", "analyte", "day"], agree, duplicate, conflicting
     )
-    return pd.DataFrame(keep, columns=rows.columns).reset_index(drop=True), rejects
+    return keep.reset_index(drop=True), rejects

@@ -276,10 +276,17 @@ def cohort_levels(
     MDM2 copy number indexed by patient (absent: NA)."""
     tissue_mdm2 = tissue_mdm2 if tissue_mdm2 is not None else pd.Series(dtype=float)
     rows = []
+    snv_of, cn_of = (
+        {} if f is None else dict(tuple(f.groupby("sample", sort=False))) for f in (snv, cn)
+    )
     for item in plasma.sort_values(["patient", "sample"]).itertuples(index=False):
         values = sample_level(
-            _lookup(snv, item.sample, SNV_COLUMNS + FIXED_COLUMNS, "not called"),
-            _lookup(cn, item.sample, CN_COLUMNS, "no target depth for this sample"),
+            _lookup(
+                snv_of.get(item.sample), item.sample, SNV_COLUMNS + FIXED_COLUMNS, "not called"
+            ),
+            _lookup(
+                cn_of.get(item.sample), item.sample, CN_COLUMNS, "no target depth for this sample"
+            ),
             item.cfdna_ng_per_ml,
             tissue_mdm2.get(item.patient, math.nan),
             settings,

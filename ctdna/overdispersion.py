@@ -43,6 +43,7 @@ within-sample part t_s^2 is at least DEFAULT_SITE_DISPERSION; no upper limits
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -164,6 +165,14 @@ def within_dispersion(
     return (1.0 + within) * (1.0 + np.asarray(mean_uncertainty, float)) - 1.0
 
 
+@functools.lru_cache(maxsize=8)
+def _hermite_nodes(nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """numpy's Gauss-Hermite (probabilists') nodes and weights, computed once per size."""
+    z, weights = hermite_e.hermegauss(nodes)
+    z.flags.writeable = weights.flags.writeable = False
+    return z, weights
+
+
 def sample_factor_nodes(
     sample_dispersion: float, nodes: int = QUADRATURE_NODES
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +180,7 @@ def sample_factor_nodes(
     if not sample_dispersion > 0:
         return np.ones(1), np.ones(1)
     s = math.sqrt(math.log1p(sample_dispersion))
-    z, weights = hermite_e.hermegauss(nodes)
+    z, weights = _hermite_nodes(nodes)
     return np.exp(s * z - s * s / 2), weights / weights.sum()
 
 

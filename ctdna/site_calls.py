@@ -109,6 +109,16 @@ def with_tissue_state(
     )
 
 
+def _split(table: pd.DataFrame | None, key: str) -> dict:
+    """{value of ``key``: its rows of ``table``}, split once (linear; {} without a table)."""
+    return dict(tuple(table.groupby(key, sort=False))) if table is not None else {}
+
+
+def _empty(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """No rows of ``table`` (None stays None)."""
+    return table.iloc[:0] if table is not None else None
+
+
 def call_snv_cohort(
     site_counts: pd.DataFrame,
     plasma: pd.DataFrame,
@@ -128,13 +138,20 @@ def call_snv_cohort(
     ``tissue``: tissue copy numbers (patient, gene, copy_number, optional purity).
     """
     calls, fixed_calls, details = {}, {}, []
+    tumours_of = tumour.groupby("patient", sort=False)["sample"].agg(set).to_dict()
+    rows_of = _split(site_counts, "sample")
+    tissue_of = _split(tissue, "patient") if tissue is not None and len(tissue) else {}
+    backgrounds_of = _split(sample_backgrounds, "sample")
     for item in plasma.sort_values("sample").itertuples(index=False):
-        own_tumours = set(tumour.loc[tumour["patient"] == item.patient, "sample"])
-        rows = site_counts[site_counts["sample"] == item.sample]
+        own_tumours = tumours_of.get(item.patient, set())
+        rows = rows_of.get(item.sample, site_counts.iloc[:0])
         own, listed, unused = split_site_rows(rows, own_tumours)
-        own = with_tissue_state(own, item.patient, tissue)
+        own = with_tissue_state(own, item.patient, tissue_of.get(item.patient, _empty(tissue)))
         background = _sample_background(
-            pd.concat([own, listed]), item.sample, pon_background, sample_backgrounds
+            pd.concat([own, listed]),
+            item.sample,
+            pon_background,
+            backgrounds_of.get(item.sample, _empty(sample_backgrounds)),
         )
         call = _tumour_call(own, own_tumours, not rows.empty, background, **call_options)
         fixed_call = _fixed_call(listed, background, call_options.get("alpha", snv_model.ALPHA))

@@ -214,7 +214,7 @@ def deduplicate(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
     keep, rejects = resolve_duplicates(
         rows, ROW_KEYS, lambda group: same_values(group["value"]), duplicate, conflicting, False
     )
-    return rows_frame([]) if not keep else pd.DataFrame(keep).reset_index(drop=True), rejects
+    return rows_frame([]) if keep.empty else keep.reset_index(drop=True), rejects
 
 
 def _show_row(row) -> str:

@@ -27,6 +27,9 @@ from outcome import firth
 
 CI_LEVEL = 0.95  # two-sided 95 % intervals: SAP convention
 FISHER_REL_ERR = 1 + 1e-7  # R fisher.test relErr for "as or less likely" tables
+# resampled cells per block of the AUC bootstrap (about 16 MB per float matrix): memory
+# bounded at any cohort size (issue 18); the draws are the same stream as one matrix
+BOOTSTRAP_BLOCK_CELLS = 2_000_000
 N_BOOTSTRAP = 2000  # bootstrap resamples for the AUC interval (Efron & Tibshirani 1993: >= 1000)
 SEPARATION_SE = 50.0  # |coef| SE above this flags quasi-separation (assumption, documented)
 
@@ -206,25 +209,36 @@ def wilcoxon_p(marker, response_flag) -> float:
     )
 
 
+def _resample_aucs(marker, response, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(AUC, has both classes) of each resample (row of ``index``): Mann–Whitney U / (n1 n0)
+    from the mid-ranks of the resampled markers."""
+    m, r = marker[index], response[index]
+    n1 = r.sum(axis=1)
+    n0 = r.shape[1] - n1
+    ranks = stats.rankdata(m, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = ((ranks * r).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0)
+    return values, (n1 > 0) & (n0 > 0)
+
+
 def auc_bootstrap(
     marker, response, seed: int, n_boot: int = N_BOOTSTRAP, level: float = CI_LEVEL
 ) -> dict:
     """AUC with a percentile bootstrap CI (resamples without both classes are skipped).
 
     The resamples' AUCs are the Mann–Whitney U / (n1 n0) from the mid-ranks of all
-    resamples at once (one ``rankdata`` over the n_boot x n matrix): equal to
+    resamples of a block at once (``rankdata`` over a block x n matrix): equal to
     ``roc_auc_score`` per resample (tests/unit/test_response_stats.py) and about 180 times
     faster than calling it 2,000 times (docs/development.md)."""
     marker, response = np.asarray(marker, float), np.asarray(response, int)
     rng = np.random.default_rng(seed)
-    index = rng.integers(0, len(marker), size=(n_boot, len(marker)))
-    m, r = marker[index], response[index]
-    n1 = r.sum(axis=1)
-    n0 = r.shape[1] - n1
-    ranks = stats.rankdata(m, axis=1)
-    valid = (n1 > 0) & (n0 > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values = ((ranks * r).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0)
+    block = max(1, BOOTSTRAP_BLOCK_CELLS // max(len(marker), 1))
+    parts = [
+        _resample_aucs(marker, response, rng.integers(0, len(marker), size=(size, len(marker))))
+        for size in np.diff(np.r_[np.arange(0, n_boot, block), n_boot])
+    ]
+    values = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
+    valid = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, bool)
     values = values[valid]
     alpha = 1 - level
     low, high = (

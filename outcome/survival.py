@@ -37,6 +37,20 @@ def _z(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
+def _at_or_after(time: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Count of ``time`` >= t for each t of ``times`` (NA times never counted; O(n log n))."""
+    ordered = np.sort(time[~np.isnan(time)])
+    return len(ordered) - np.searchsorted(ordered, times, side="left")
+
+
+def _at(time: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Count of ``time`` == t for each t of ``times`` (NA never equal; O(n log n))."""
+    ordered = np.sort(time[~np.isnan(time)])
+    return np.searchsorted(ordered, times, side="right") - np.searchsorted(
+        ordered, times, side="left"
+    )
+
+
 def km_table(time, event, level: float = CI_LEVEL) -> pd.DataFrame:
     """Kaplan–Meier estimate at every distinct observed time.
 
@@ -46,9 +60,11 @@ def km_table(time, event, level: float = CI_LEVEL) -> pd.DataFrame:
     time = np.asarray(time, float)
     event = np.asarray(event, int)
     times = np.unique(time)
-    n_risk = np.array([(time >= t).sum() for t in times])
-    n_event = np.array([((time == t) & (event == 1)).sum() for t in times])
-    n_censor = np.array([((time == t) & (event == 0)).sum() for t in times])
+    n_risk = _at_or_after(time, times)
+    n_event = _at(time[event == 1], times)
+    n_censor = _at(time[event == 0], times)
+    if not len(times):  # the dtype of an empty table as before (float)
+        n_risk, n_event, n_censor = (np.zeros(0) for _ in range(3))
     surv = np.cumprod(1 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
@@ -120,22 +136,26 @@ class LogRank:
 
 def _logrank_stratum(time, event, group, levels):
     """O − E vector and variance matrix of one stratum (hypergeometric, survdiff rho=0)."""
-    k = len(levels)
-    o_minus_e = np.zeros(k)
-    expected = np.zeros(k)
-    var = np.zeros((k, k))
-    for t in np.unique(time[event == 1]):
-        at_risk = time >= t
-        n_g = np.array([(at_risk & (group == g)).sum() for g in levels], float)
-        d_g = np.array([((time == t) & (event == 1) & (group == g)).sum() for g in levels], float)
-        n, d = n_g.sum(), d_g.sum()
-        e_g = d * n_g / n
-        o_minus_e += d_g - e_g
-        expected += e_g
-        if n > 1:
-            factor = d * (n - d) / (n * n * (n - 1))
-            var += factor * (np.diag(n_g * n) - np.outer(n_g, n_g))
-    return o_minus_e, expected, var
+    times = np.unique(time[event == 1])
+    n_g = np.array([_at_or_after(time[group == g], times) for g in levels], float).T
+    d_g = np.array([_at(time[(group == g) & (event == 1)], times) for g in levels], float).T
+    n, d = n_g.sum(axis=1), d_g.sum(axis=1)  # per event time (rows)
+    e_g = d[:, None] * n_g / n[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(n > 1, d * (n - d) / (n * n * (n - 1)), 0.0)
+    diagonal = np.einsum("tg,gh->tgh", n_g * n[:, None], np.eye(len(levels)))
+    terms = factor[:, None, None] * (diagonal - n_g[:, :, None] * n_g[:, None, :])
+    # sums in time order (cumsum is sequential), as the former loop over event times added
+    return (
+        _running_total(d_g - e_g, len(levels)),
+        _running_total(e_g, len(levels)),
+        _running_total(np.where((n > 1)[:, None, None], terms, 0.0), (len(levels),) * 2),
+    )
+
+
+def _running_total(values: np.ndarray, shape) -> np.ndarray:
+    """Sum over the first axis in order (zeros without rows)."""
+    return np.cumsum(values, axis=0)[-1] if len(values) else np.zeros(shape)
 
 
 def logrank(time, event, group, strata=None) -> LogRank:

@@ -45,16 +45,27 @@ def resolve_duplicates(
     duplicate: Callable[[pd.Series, Any], Reject],
     conflicting: Callable[[pd.DataFrame, Any], Reject],
     dropna: bool = True,
-) -> tuple[list[pd.Series], list[Reject]]:
-    """(first row of every key group whose rows ``agree``, rejects in key order):
-    ``duplicate(first, row)`` for the other rows of such a group, ``conflicting(group, row)``
-    for every row of a group that does not agree. ``dropna`` as in pandas ``groupby``."""
-    keep, rejects = [], []
-    for _, group in rows.groupby(keys, sort=True, dropna=dropna):
+) -> tuple[pd.DataFrame, list[Reject]]:
+    """(the first row of every key group whose rows ``agree``, in key order, with the dtypes
+    and index labels of ``rows``; rejects in key order): ``duplicate(first, row)`` for the
+    other rows of such a group, ``conflicting(group, row)`` for every row of a group that does
+    not agree. ``dropna`` as in pandas ``groupby``. Linear in the rows: only groups of two or
+    more rows are visited one by one."""
+    group_of = rows.groupby(keys, sort=True, dropna=dropna).ngroup().to_numpy()
+    in_group = group_of >= 0
+    sizes = np.bincount(group_of[in_group], minlength=1)
+    single = in_group & (sizes[np.where(in_group, group_of, 0)] == 1)
+    keep = list(np.flatnonzero(single))
+    rejects: list[Reject] = []
+    positions = np.flatnonzero(in_group & ~single)
+    repeated = rows.iloc[positions].set_axis(positions)  # index: position in ``rows``
+    for _, group in repeated.groupby(keys, sort=True, dropna=dropna):
         first = group.iloc[0]
-        if len(group) == 1 or agree(group):
-            keep.append(first)
+        if agree(group):
+            keep.append(group.index[0])
             rejects += [duplicate(first, r) for r in group.iloc[1:].itertuples(index=False)]
         else:
             rejects += [conflicting(group, r) for r in group.itertuples(index=False)]
-    return keep, rejects
+    order = np.array(keep, dtype=int)
+    order = order[np.argsort(group_of[order], kind="stable")]
+    return rows.iloc[order], rejects

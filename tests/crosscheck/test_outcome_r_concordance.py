@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from outcome import survival
+from outcome import diagnostics, survival
 from tests.crosscheck.rsurvival import requires_r, run_r
 
 pytestmark = [requires_r, pytest.mark.crosscheck]
@@ -61,3 +61,36 @@ def test_c_index_equals_r_concordance(r_concordance, name):
 def test_the_issue_value(r_concordance):
     _, r = r_concordance
     assert r["lung_age_ecog_sex"][0] == pytest.approx(0.605849, abs=5e-7)
+
+
+LARGE_SCRIPT = r"""
+suppressMessages(library(survival))
+d <- read.delim("large.tsv")
+f <- concordance(Surv(time, event) ~ risk + strata(stratum), data = d, reverse = TRUE)
+counts <- colSums(rbind(f$count))  # one row per stratum
+cat("large", format(c(f$concordance, counts[c("concordant", "discordant", "tied.x")]),
+    digits = 15), "\n")
+"""
+
+
+def test_harrell_c_of_a_large_tied_cohort_equals_r(tmp_path):
+    """The O(n log n) count (issue 18) on 3,000 rows in 3 strata with many tied times, tied
+    scores and censoring at event times, against R concordance(reverse = TRUE)."""
+    seed = 20261207
+    print("seed", seed)
+    rng = np.random.default_rng(seed)
+    n = 3000
+    data = pd.DataFrame(
+        {
+            "time": rng.integers(1, 60, n),
+            "event": rng.integers(0, 2, n),
+            "risk": rng.integers(0, 40, n) / 4,
+            "stratum": rng.choice(["a", "b", "c"], n),
+        }
+    )
+    data.to_csv(tmp_path / "large.tsv", sep="\t", index=False)
+    r = run_r(LARGE_SCRIPT, tmp_path)["large"]
+    ours = diagnostics.harrell_c(data["time"], data["event"], data["risk"], data["stratum"])
+    print("ours", ours, "R", r)
+    assert r[3] > 1000 and abs(r[0] - 0.5) < 0.1  # many tied scores; C itself near chance
+    np.testing.assert_allclose(ours, r[0], rtol=1e-12)
