@@ -14,7 +14,6 @@ Method and layout: docs/usage.md, "Batch reruns".
 
 from __future__ import annotations
 
-import argparse
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,7 +79,7 @@ def stage_arguments(stage: str, params: dict[str, Any], references: dict[str, st
     return args + [f"--{option.replace('_', '-')}={path}" for option, path in references.items()]
 
 
-def expected_parameters(stage: str, parsed: argparse.Namespace) -> dict[str, Any]:
+def expected_parameters(stage: str, parsed: Any) -> dict[str, Any]:
     """The provenance parameters this run's ``stage`` would record (its parsed options)."""
     if stage == "tmb-calc":
         from tmb.cli import tmb_parameters  # here: only a run with TMB results needs it

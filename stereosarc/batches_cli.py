@@ -53,6 +53,17 @@ def batches_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse_stage_args(stage: str, argv: list[str]) -> argparse.Namespace:
+    """A stage's command line parsed by that stage's own CLI parser (as its process would)."""
+    if stage == "tmb-calc":
+        from tmb.cli import build_parser
+
+        return build_parser().parse_args(argv)
+    from ctdna.count_cli import count_parser
+
+    return count_parser().parse_args(argv)
+
+
 def _combine(args: argparse.Namespace) -> None:
     from stereosarc.batches_command import BatchOptions, combine
 
@@ -65,7 +76,12 @@ def _combine(args: argparse.Namespace) -> None:
     except ValueError as err:
         raise BatchError(f"{args.params}: not JSON: {err}") from err
     options = BatchOptions(
-        Path(args.samplesheet), params, args.batch, references, Path(args.out_dir)
+        Path(args.samplesheet),
+        params,
+        args.batch,
+        references,
+        Path(args.out_dir),
+        _parse_stage_args,
     )
     combine(options)
 

@@ -9,8 +9,8 @@ plasma samples of earlier patients. Docs: docs/usage.md, "Batch reruns".
 
 from __future__ import annotations
 
-import argparse
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ class BatchOptions:
     batches: list[tuple[str, Path]]  # (name as given, folder)
     references: dict[str, dict[str, str]]  # stage -> option -> this run's file
     out_dir: Path
+    parse_stage_args: Callable[[str, list[str]], Any]  # (stage, argv) -> its parsed options
 
 
 @dataclass
@@ -43,23 +44,15 @@ class Combined:
     sites: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # tumour -> sites
 
 
-def _parser(stage: str) -> argparse.ArgumentParser:
-    if stage == "tmb-calc":
-        from tmb.cli import build_parser
-
-        return build_parser()
-    from ctdna.count_cli import count_parser
-
-    return count_parser()
-
-
 def expected(options: BatchOptions) -> dict[str, dict[str, Any]]:
     """The provenance parameters of each stage this run has (parsed as the process would)."""
     found = {}
     for stage, param in batches.STAGE_INPUT.items():
         if options.params.get(param):
             args = batches.stage_arguments(stage, options.params, options.references[stage])
-            found[stage] = batches.expected_parameters(stage, _parser(stage).parse_args(args))
+            found[stage] = batches.expected_parameters(
+                stage, options.parse_stage_args(stage, args)
+            )
     return found
 
 

@@ -17,7 +17,6 @@ measured at about 325 MB/s on the 2-core development machine (2 ms for a demo BA
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -82,7 +81,7 @@ def _plain(value: Any) -> Any:
 
 
 def stage_parameters(
-    stage: str, args: argparse.Namespace, references: dict[str, Any] | None = None
+    stage: str, args: Any, references: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The parameters of ``stage`` that affect its result, from its parsed arguments: every
     option but identities, inputs, outputs and logging; reference files as name and sha256

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("tmb", "ctdna", "ihc", "blood", "outcome", "stereosarc")
 # modules allowed to use argparse: the CLI files and the shared entry-point shape
 CLI_MODULES = {"cli.py", "count_cli.py", "call_cli.py", "validate_cli.py", "collect_cli.py"}
-CLI_MODULES |= {"rejects_cli.py", "clikit.py", "bin_cli.py", "lowpass_cli.py"}
+CLI_MODULES |= {"rejects_cli.py", "clikit.py", "bin_cli.py", "lowpass_cli.py", "batches_cli.py"}
 CLI_MODULES |= {"clinical_cli.py", "merge_cli.py", "associate_cli.py", "report_cli.py"}  # outcome
 LABS = """patient,date,analyte,value,unit
 P01,2024-02-28,neutrophils,4.2,10^9/L
