@@ -12,7 +12,7 @@ from stereosarc.demo.exceptions import DemoInputError
 
 DEFAULT_PATIENTS = 103  # STEREOSARC randomised patients (issue 2)
 DEFAULT_PON = 8  # healthy-donor plasmas of the panel of normals (issue 2)
-MAX_PATIENTS = 998  # ids are P001..P998; P999 is the planted patient absent from clinical.csv
+MAX_PATIENTS = 9998  # ids P001..P998, or P0001..P9998 above 998 (P999: planted, absent)
 
 
 def build_parser() -> argparse.ArgumentParser:

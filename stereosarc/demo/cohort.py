@@ -104,13 +104,19 @@ def _log_hazard_ratio(frame: pd.DataFrame) -> np.ndarray:
     )
 
 
+def patient_ids(n: int) -> list[str]:
+    """P001..Pn, with four digits (P0001..) when n > 998 (P999 is the planted absent patient)."""
+    width = 3 if n <= 998 else 4
+    return [f"P{i:0{width}d}" for i in range(1, n + 1)]
+
+
 def simulate_patients(n: int, seed: int) -> pd.DataFrame:
     """One row per patient P001..Pn: arm, strata, latent biomarkers, PFS/OS times and dates."""
     rng = np.random.default_rng([seed, 1])
     histology = rng.choice(protocol.HISTOLOGIES, n, p=HISTOLOGY_P)
     line = rng.choice(protocol.LINES, n, p=LINE_P)
     frame = pd.DataFrame(
-        {"patient": [f"P{i:03d}" for i in range(1, n + 1)], "histology": histology, "line": line}
+        {"patient": patient_ids(n), "histology": histology, "line": line}
     )
     frame["arm"] = _shuffle_blocks(rng, frame["histology"] + "/" + frame["line"])
     frame = frame.assign(**_biomarkers(rng, n, histology))

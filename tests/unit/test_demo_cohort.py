@@ -175,3 +175,14 @@ def test_lab_units_convert_back_to_the_baseline_nlr(patients):
         offsets.set_index("patient")["baseline_days_before_start"]
         == days_before.reindex(offsets["patient"]).to_numpy()
     ).all()
+
+
+def test_patient_ids_widen_to_four_digits_above_998_and_never_use_the_planted_p999():
+    """Up to 998 patients the ids keep three digits (the demo's P001..P103); from 999 on they
+    take four, so P999 (the planted patient absent from clinical.csv) is never a real one."""
+    from stereosarc.demo.cohort import patient_ids
+
+    assert patient_ids(998)[-1] == "P998"
+    assert patient_ids(1000)[:2] == ["P0001", "P0002"]
+    assert patient_ids(1000)[-1] == "P1000"
+    assert "P999" not in patient_ids(1000)
