@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.nextflow-dist/bin:$(CURDIR)/.venv/bin:$(PATH)
 
+# pytest-xdist workers of `make test`; each takes whole test modules (docs/development.md)
+TEST_WORKERS ?= 2
+
 .PHONY: demo test setup demo-data clean
 
 demo: setup demo-data
@@ -10,7 +13,7 @@ demo: setup demo-data
 
 test:
 	scripts/setup.sh --test-tools
-	scripts/run_tests.sh
+	scripts/run_tests.sh --workers $(TEST_WORKERS)
 
 setup:
 	scripts/setup.sh

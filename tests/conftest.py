@@ -1,8 +1,11 @@
-"""Shared test helpers: tiny VCF and BAM writers for fixtures generated in tmp_path."""
+"""Shared test helpers: tiny VCF and BAM writers for fixtures generated in tmp_path, and the
+demo cohorts that tests of several layers read (generated once per test session)."""
 
 from __future__ import annotations
 
+import resource
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pysam
@@ -78,3 +81,37 @@ def require_tool(name: str) -> str:
     if not found:
         pytest.skip(f"{name} is not installed (make test installs it from Debian)")
     return found
+
+
+TINY_COHORT = ("--patients", "3", "--pon", "1")  # every stage's channels have a shape
+
+
+@dataclass(frozen=True)
+class GeneratedDemo:
+    """A demo cohort folder and the CPU seconds (user + system) its generator used."""
+
+    folder: Path
+    cpu_seconds: float
+
+
+def _generate(folder: Path, *options: str) -> GeneratedDemo:
+    from tests.pipeline.nf import generate_demo
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    generate_demo(folder, *options)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return GeneratedDemo(folder, cpu)
+
+
+@pytest.fixture(scope="session")
+def tiny_demo(tmp_path_factory) -> Path:
+    """A 3-patient demo cohort with 1 PoN (stub runs, fault runs, CLI write audit); read-only."""
+    return _generate(tmp_path_factory.mktemp("tiny_demo") / "demo_data", *TINY_COHORT).folder
+
+
+@pytest.fixture(scope="session")
+def full_demo(tmp_path_factory) -> GeneratedDemo:
+    """The default demo cohort (103 patients, 8 PoN, seed 20240601), generated once per session
+    with its generator's CPU time; read-only (a test that changes a file works on a copy)."""
+    return _generate(tmp_path_factory.mktemp("full_demo") / "demo_data")

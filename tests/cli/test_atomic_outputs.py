@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.pipeline.nf import REPO, generate_demo
+from tests.pipeline.nf import REPO
 
 # Runs one console script (pyproject name, or module:function) under an audit hook recording
 # writes and renames; argv[1] = events file, argv[2] = script, the rest = its arguments.
@@ -54,10 +54,9 @@ sys.exit(code)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    return generate_demo(
-        tmp_path_factory.mktemp("atomic") / "demo", "--patients", "3", "--pon", "1"
-    )
+def demo(tiny_demo) -> Path:
+    """The session's 3-patient demo (tests/conftest.py), shared with the stub and fault runs."""
+    return tiny_demo
 
 
 def run_cli(name: str, out: Path, *args) -> set[Path]:

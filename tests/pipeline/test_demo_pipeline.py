@@ -7,6 +7,7 @@ read off Nextflow's own trace files. Slow: about as long as the demo run itself.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -27,7 +28,6 @@ from tests.pipeline.nf import (
     COHORT_LEVEL,
     COHORT_TABLES,
     demo_params,
-    generate_demo,
     latest_trace,
     nextflow,
 )
@@ -36,8 +36,12 @@ pytestmark = pytest.mark.pipeline
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    return generate_demo(tmp_path_factory.mktemp("demo") / "demo_data")
+def demo(full_demo, tmp_path_factory) -> Path:
+    """The session's full demo (tests/conftest.py) as hard links: a test that rewrites a file
+    (drop_first_pair) replaces the link, never the shared file."""
+    copy = tmp_path_factory.mktemp("demo") / "demo_data"
+    shutil.copytree(full_demo.folder, copy, copy_function=os.link)
+    return copy
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +193,8 @@ def test_changing_one_plasma_bam_reexecutes_only_its_tasks(first_run, demo):
 
 
 def drop_first_pair(bam: Path) -> None:
-    """Rewrite ``bam`` without its first read pair, and re-index it."""
+    """Rewrite ``bam`` without its first read pair, and re-index it (new files, so a hard-linked
+    original is left as it was)."""
     tmp = bam.with_suffix(".tmp.bam")
     with (
         pysam.AlignmentFile(str(bam)) as source,
@@ -201,6 +206,7 @@ def drop_first_pair(bam: Path) -> None:
             if read.query_name != first:
                 target.write(read)
     shutil.move(tmp, bam)
+    Path(f"{bam}.bai").unlink(missing_ok=True)
     pysam.index(str(bam))
 
 

@@ -1,4 +1,6 @@
-"""Faults and determinism on a small demo cohort, each compared with one uninterrupted run:
+"""Faults and determinism on the 3-patient demo (the session's `tiny_demo`: 3 tumour VCFs, 4
+plasma and 1 PoN BAMs, every stage), each compared with one uninterrupted run (the session's
+`tiny_reference_run`, tests/pipeline/conftest.py):
 - a task killed with SIGKILL is retried (exit 137) and the run completes (a second run from
   scratch: byte-identical cohort tables);
 - a task killed with SIGKILL when retries are off fails the run; `-resume` re-executes only
@@ -38,11 +40,8 @@ COUNT_OUTPUTS = (
 
 
 @pytest.fixture(scope="module")
-def reference_run(small_demo, tmp_path_factory) -> Path:
-    launch = tmp_path_factory.mktemp("reference")
-    result = nextflow(launch, *demo_params(small_demo), "--outdir", str(launch / "results"))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return launch / "results" / "cohort"
+def reference_run(tiny_reference_run) -> Path:
+    return tiny_reference_run
 
 
 def running_task_pids(work: Path, step: str) -> list[int]:
@@ -71,8 +70,8 @@ def wait_for(predicate, timeout: float = 300.0, interval: float = 0.05):
     pytest.fail("timed out waiting for a running task")
 
 
-def test_sigkilled_task_is_retried_and_tables_are_unchanged(small_demo, reference_run, tmp_path):
-    run = start_nextflow(tmp_path, *demo_params(small_demo), "--outdir", str(tmp_path / "results"))
+def test_sigkilled_task_is_retried_and_tables_are_unchanged(tiny_demo, reference_run, tmp_path):
+    run = start_nextflow(tmp_path, *demo_params(tiny_demo), "--outdir", str(tmp_path / "results"))
     pids = wait_for(lambda: running_task_pids(tmp_path / "work", "ctdna-count"))
     os.kill(pids[0], signal.SIGKILL)
     output, _ = run.communicate(timeout=1800)
@@ -86,10 +85,10 @@ def test_sigkilled_task_is_retried_and_tables_are_unchanged(small_demo, referenc
 
 
 def test_killed_task_without_retry_resumes_with_only_unfinished_tasks(
-    small_demo, reference_run, tmp_path
+    tiny_demo, reference_run, tmp_path
 ):
     (tmp_path / "no_retry.config").write_text(NO_RETRY)
-    args = [*demo_params(small_demo), "--outdir", str(tmp_path / "results")]
+    args = [*demo_params(tiny_demo), "--outdir", str(tmp_path / "results")]
     run = start_nextflow(tmp_path, "-c", str(tmp_path / "no_retry.config"), *args)
     pid = wait_for(lambda: running_task_pids(tmp_path / "work", "ctdna-count"))[0]
     killed_dir = Path(os.readlink(f"/proc/{pid}/cwd"))
@@ -121,8 +120,8 @@ def assert_no_partial_output(killed: Path, complete: Path) -> None:
             assert filecmp.cmp(path, complete / path.name, shallow=False), f"partial {path.name}"
 
 
-def test_killed_run_resumes_with_only_unfinished_tasks(small_demo, reference_run, tmp_path):
-    args = [*demo_params(small_demo), "--outdir", str(tmp_path / "results")]
+def test_killed_run_resumes_with_only_unfinished_tasks(tiny_demo, reference_run, tmp_path):
+    args = [*demo_params(tiny_demo), "--outdir", str(tmp_path / "results")]
     run = start_nextflow(tmp_path, *args)
     wait_for(lambda: running_task_pids(tmp_path / "work", "ctdna-count"))
     time.sleep(2)
@@ -144,12 +143,12 @@ def test_killed_run_resumes_with_only_unfinished_tasks(small_demo, reference_run
 
 
 def test_grouped_counting_equals_ungrouped_and_resumes_per_group(
-    small_demo, reference_run, tmp_path
+    tiny_demo, reference_run, tmp_path
 ):
     """--ctdna_count_group_size 4 (CTDNA_COUNT_GROUP, docs/running.md): every per-sample count
     table and every cohort file byte-identical to the ungrouped reference run; ceil(samples /
     4) grouped tasks and no CTDNA_COUNT; an unchanged -resume re-executes nothing."""
-    args = [*demo_params(small_demo), "--outdir", str(tmp_path / "results")]
+    args = [*demo_params(tiny_demo), "--outdir", str(tmp_path / "results")]
     result = nextflow(tmp_path, *args, "--ctdna_count_group_size", "4")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert_same_cohort(reference_run, tmp_path / "results" / "cohort")

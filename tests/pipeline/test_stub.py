@@ -1,8 +1,9 @@
 """Every module's `stub:` block through the real Nextflow runtime (`-stub-run -profile test`):
 every process of modules/local runs, and every file its stage publishes is where docs/output.md
-says. The stubs compute nothing; a 3-patient demo cohort (1 PoN) gives the channels their
-shape. The samplesheet is written as pre-flight would write it (absolute paths, index
-columns) because VALIDATE's stub only copies it. About 30 s."""
+says. The stubs compute nothing; a 3-patient demo cohort (1 PoN; the session's `tiny_demo`,
+tests/conftest.py) gives the channels their shape. The samplesheet is written as pre-flight
+would write it (absolute paths, index columns) because VALIDATE's stub only copies it. About
+30 s."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.pipeline.nf import REPO, demo_params, generate_demo, latest_trace, nextflow
+from tests.pipeline.nf import REPO, demo_params, latest_trace, nextflow
 
 pytestmark = pytest.mark.pipeline
 
@@ -63,9 +64,8 @@ def module_processes() -> set[str]:
     return {aliases.get(name, name) for name in names}
 
 
-def _stub_run(folder: Path, *extra: str) -> tuple[Path, pd.DataFrame]:
+def _stub_run(demo: Path, folder: Path, *extra: str) -> tuple[Path, pd.DataFrame]:
     """The 3-patient demo through every stub, with ``extra`` parameters."""
-    demo = generate_demo(folder / "demo_data", "--patients", "3", "--pon", "1")
     sheet = pd.read_csv(demo / "samplesheet.csv", dtype=str, keep_default_na=False)
     for column in ("vcf", "bam"):
         sheet[column] = [str(demo / name) if name else "" for name in sheet[column]]
@@ -81,14 +81,15 @@ def _stub_run(folder: Path, *extra: str) -> tuple[Path, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def stub_run(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
-    return _stub_run(tmp_path_factory.mktemp("stub"))
+def stub_run(tiny_demo, tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    return _stub_run(tiny_demo, tmp_path_factory.mktemp("stub"))
 
 
 @pytest.fixture(scope="module")
-def grouped_stub_run(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+def grouped_stub_run(tiny_demo, tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     """Plasma and PoN samples counted 2 per task (CTDNA_COUNT_GROUP, docs/running.md)."""
-    return _stub_run(tmp_path_factory.mktemp("stub_grouped"), "--ctdna_count_group_size", "2")
+    folder = tmp_path_factory.mktemp("stub_grouped")
+    return _stub_run(tiny_demo, folder, "--ctdna_count_group_size", "2")
 
 
 def test_every_module_stub_ran_once_per_expected_task(stub_run):
