@@ -16,6 +16,7 @@ SMALL_COHORT = ["--patients", "12", "--pon", "3"]  # enough for every stage, fas
 # but for this order.
 LONGEST_FIRST = (
     "test_demo_pipeline.py",
+    "test_batches.py",
     "test_faults.py",
     "test_container.py",
     "test_slurm.py",
