@@ -68,6 +68,13 @@ def _read_batch(name: str, folder: Path, current: dict, parameters: dict, combin
     _, rows = batches_io.read_sheet(folder / batches_io.SHEET, name)
     pon: dict[str, str] | None = None
     counted: dict[str, SampleResult] = {}
+    lowpass = [row["sample"] for row in rows if row.get("assay") == "lowpass_wgs"]
+    if lowpass:
+        raise BatchError(
+            f"batch {name}: low-pass WGS samples ({', '.join(lowpass[:3])}"
+            f"{', ...' if len(lowpass) > 3 else ''}) cannot be reused from an earlier batch yet: "
+            "list their BAMs in this run's samplesheet instead"
+        )
     for row in rows:
         sample, stage = row["sample"], STAGE_OF_TYPE[row["type"]]
         if stage not in parameters:

@@ -50,6 +50,8 @@ def _split(demo: Path, folder: Path) -> dict[str, Path]:
     inputs.mkdir()
     whole, batch_a, batch_b = [], [], []
     for row in rows:
+        if row.get("assay") == "lowpass_wgs":
+            continue  # low-pass results are not reused across batches (refused: unit test)
         full = {**row, **{c: str(demo / row[c]) for c in ("vcf", "bam") if row[c]}}
         whole.append(full)
         if row["type"] == "pon" or row["patient"] not in BATCH_A:

@@ -16,7 +16,17 @@ from stereosarc import batches, provenance
 from stereosarc.batches_cli import batches_main
 
 REPO = Path(__file__).resolve().parents[2]
-SHEET_FIELDS = ["patient", "sample", "type", "timepoint", "vcf", "bam", "bam_index", "vcf_index"]
+SHEET_FIELDS = [
+    "patient",
+    "sample",
+    "type",
+    "timepoint",
+    "vcf",
+    "bam",
+    "assay",
+    "bam_index",
+    "vcf_index",
+]
 SITE_HEADER = "sample\ttumour_sample\tchrom\tpos\tref\talt\tgene\tvariant_type\ttissue_vaf\n"
 
 
@@ -210,6 +220,15 @@ def test_a_batch_without_provenance_is_refused_naming_the_file(run, capsys):
     assert combine(run, this_run(run), batch)[0] == 2
     line = error_line(capsys)
     assert "batch results_A: cohort/tmb_trace/P1-T.tmb.provenance.json missing" in line
+
+
+def test_a_batch_with_low_pass_samples_is_refused_naming_them(run, capsys):
+    rows = cohort_a(run)
+    rows.append({"patient": "P1", "sample": "P1-B-LP", "type": "plasma",
+                 "timepoint": "baseline", "assay": "lowpass_wgs"})  # fmt: skip
+    assert combine(run, this_run(run), make_batch(run, "A", rows))[0] == 2
+    line = error_line(capsys)
+    assert "batch results_A: low-pass WGS samples (P1-B-LP) cannot be reused" in line
 
 
 def test_a_folder_that_is_no_outdir_is_refused(run, capsys):
