@@ -133,16 +133,3 @@ def profile_interval(profiled: np.ndarray, grid: np.ndarray = PURITY_GRID):
     low = float(grid[0]) if left.size == 0 else crossing(left[-1], left[-1] + 1)
     high = float(grid[-1]) if right.size == 0 else crossing(right[0] - 1, right[0])
     return float(grid[best]), low, high
-
-
-def bootstrap_purities(means: np.ndarray, variance: np.ndarray, rng: np.random.Generator,
-                       replicates: int, grid: np.ndarray = PURITY_GRID) -> np.ndarray:  # fmt: skip
-    """p_hat of each of ``replicates`` sets of segments drawn with replacement from (means,
-    variance) (a nonparametric bootstrap over segments: it carries the state-assignment and
-    misfit uncertainty the likelihood's curvature misses)."""
-    estimates = np.empty(replicates)
-    for replicate in range(replicates):
-        pick = rng.integers(0, means.size, means.size)
-        surface = loglik_surface(means[pick], variance[pick], grid)
-        estimates[replicate] = grid[np.unravel_index(int(np.argmax(surface)), surface.shape)[0]]
-    return estimates

@@ -10,9 +10,7 @@ is scored by (each piece left at least ``MIN_SEGMENT_BINS`` long)
 the arc of largest |T| is cut out when |T| > ``SPLIT_Z`` and each piece is segmented again.
 sigma is the bin-to-bin noise (``lowpass_hmm.noise_sd``) and tau the extra sd of a segment
 mean (slow waves the bin-to-bin noise misses; ``segment_noise``): a long, shallow wave is not
-a breakpoint. With ``excess`` (the sample's own excess variance of a k-bin mean by length,
-``lowpass_fit_noise``) 2 tau^2 becomes excess[k] + excess[n - k].
-The threshold is a fixed z (no permutation, unlike DNAcopy): z = 4 splits
+a breakpoint. The threshold is a fixed z (no permutation, unlike DNAcopy): z = 4 splits
 about 7 % of 200-bin white-noise chromosomes (``tests/unit/test_ctdna_lowpass_model_segments
 .py``), a price paid for finding arm-level changes of a few % TF; the detection test's null
 law is simulated through the same segmentation, so those false splits are accounted for.
@@ -66,8 +64,7 @@ def _arc_geometry(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     return allowed, both, np.where(allowed, 1.0 / safe_rest, 0.0), np.where(allowed, both, 1.0)
 
 
-def best_arc(ratios: np.ndarray, sigma: float, tau: float = 0.0,
-             excess: np.ndarray | None = None) -> tuple[int, int, float]:  # fmt: skip
+def best_arc(ratios: np.ndarray, sigma: float, tau: float = 0.0) -> tuple[int, int, float]:
     """(i, j, T_ij) of the arc (i, j] with the largest |T| (module docstring); (0, 0, 0) when
     no arc is allowed. mean(arc) - mean(rest) = (S_j - S_i)(1/k + 1/(n-k)) - S_n / (n-k)."""
     n = ratios.size
@@ -76,24 +73,20 @@ def best_arc(ratios: np.ndarray, sigma: float, tau: float = 0.0,
         return 0, 0, 0.0
     sums = np.concatenate([[0.0], np.cumsum(ratios)])
     difference = (sums[None, :] - sums[:, None]) * both - sums[n] * inverse_rest
-    if excess is None:
-        extra: np.ndarray | float = 2 * tau**2
-    else:
-        k = np.clip(np.arange(n + 1)[None, :] - np.arange(n + 1)[:, None], 0, n)
-        extra = excess[k] + excess[n - k]
-    statistic = difference / np.sqrt(sigma**2 * variance_term + extra)
+    statistic = difference / np.sqrt(sigma**2 * variance_term + 2 * tau**2)
     i, j = np.unravel_index(int(np.argmax(np.abs(statistic))), statistic.shape)
     return int(i), int(j), float(statistic[i, j])
 
 
-def breakpoints(ratios: np.ndarray, sigma: float, tau: float = 0.0, z: float = SPLIT_Z,
-                excess: np.ndarray | None = None) -> list[int]:  # fmt: skip
+def breakpoints(
+    ratios: np.ndarray, sigma: float, tau: float = 0.0, z: float = SPLIT_Z
+) -> list[int]:
     """Sorted cut positions (0 and n included) of one chromosome's ratios."""
     cuts = {0, ratios.size}
     pending = [(0, ratios.size)]
     while pending:
         start, end = pending.pop()
-        i, j, statistic = best_arc(ratios[start:end], sigma, tau, excess)
+        i, j, statistic = best_arc(ratios[start:end], sigma, tau)
         if abs(statistic) <= z:
             continue
         new = sorted({start, start + i, start + j, end})
@@ -103,28 +96,22 @@ def breakpoints(ratios: np.ndarray, sigma: float, tau: float = 0.0, z: float = S
 
 
 def segment_runs(ratios: np.ndarray, chromosome: np.ndarray, sigma: float, tau: float = 0.0,
-                 z: float = SPLIT_Z, excess: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+                 z: float = SPLIT_Z) -> np.ndarray:  # fmt: skip
     """Segment boundaries as row positions (0 first, n last) over runs of one chromosome."""
     change = np.flatnonzero(chromosome[1:] != chromosome[:-1]) + 1
     cuts = [0]
     for first, last in zip(np.r_[0, change], np.r_[change, ratios.size]):
-        found = breakpoints(ratios[first:last], sigma, tau, z, excess)
-        cuts.extend(first + c for c in found[1:])
+        cuts.extend(first + c for c in breakpoints(ratios[first:last], sigma, tau, z)[1:])
     return np.array(cuts)
 
 
-def segment(bins: pd.DataFrame, sigma: float, tau: float = 0.0, z: float = SPLIT_Z,
-            excess: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
+def segment(
+    bins: pd.DataFrame, sigma: float, tau: float = 0.0, z: float = SPLIT_Z
+) -> pd.DataFrame:
     """Segments of ``bins`` (chrom, start, end, log2_ratio; ordered within each chromosome):
     SEGMENT_COLUMNS plus first_bin and last_bin (row positions, last exclusive)."""
     ratios = bins["log2_ratio"].to_numpy(float)
-    return segment_table(bins, segment_runs(ratios, bins["chrom"].to_numpy(), sigma, tau, z,
-                                            excess))  # fmt: skip
-
-
-def segment_table(bins: pd.DataFrame, cuts: np.ndarray) -> pd.DataFrame:
-    """The segments of ``segment`` from boundaries ``cuts`` (row positions, 0 first, n last)."""
-    ratios = bins["log2_ratio"].to_numpy(float)
+    cuts = segment_runs(ratios, bins["chrom"].to_numpy(), sigma, tau, z)
     first, last = cuts[:-1], cuts[1:]
     sums = np.concatenate([[0.0], np.cumsum(ratios)])
     return pd.DataFrame({

@@ -8,19 +8,15 @@ chrX is not modelled). Steps:
 1. Noise: sigma = bin-to-bin noise (``lowpass_hmm.noise_sd``), tau = segment-level noise
    (``lowpass_fit_segments.segment_noise``).
 2. Segments by circular binary segmentation (``lowpass_fit_segments``; no tumour fraction
-   involved) with sigma and tau; then the sample's own variance of a mean of n bins, V(n) =
-   sigma^2 / n + e(n), measured inside those segments (``lowpass_fit_noise``), and CBS again
-   with V (``segment_and_weigh``).
+   involved).
 3. l(p, phi, s) on the grid of ``lowpass_fit_mixture`` (segment means, their variances
-   V(n_j), state priors, the phi prior) over the segments of at least
+   sigma^2 / n_j + tau^2, state priors, the phi prior) over the segments of at least
    FIT_MIN_BINS bins (shorter ones, often residual GC artefacts, would set p alone);
    (p_hat, phi_hat, s_hat) = argmax; every segment's state is its maximum a posteriori state
    there. Ploidy = the
    bin-weighted mean tumour copy number of those states.
-4. Interval: profile l_prof(p) = max over phi, s; {p : 2 (l_prof(p_hat) - l_prof(p))
-   <= 3.841} (chi-square 1 df), widened to the 2.5-97.5 % quantiles of p_hat over
-   BOOTSTRAP_REPLICATES resamples of the fitted segments (``mixture.bootstrap_purities``),
-   when they reach further (ichorCNA reports none).
+4. Interval: profile l_prof(p) = max over phi, s; 95 % = {p : 2 (l_prof(p_hat) - l_prof(p))
+   <= 3.841} (chi-square 1 df; ichorCNA reports none).
 5. Detection: LR = 2 (l_prof(p_hat) - l(0)), after dividing l - l(0) by the dispersion c of
    the fitted segments (``lowpass_fit_mixture.dispersion``; quasi-likelihood, also used for
    the interval). Its null law is not chi-square (boundary, segmentation, state choice): it
@@ -31,10 +27,8 @@ chrX is not modelled). Steps:
    quantile of a law with the simulated share q of positive LRs and a scaled chi-square
    a chi2_d on them (a, d by moments, Satterthwaite), i.e. a chi2_d's 1 - ALPHA / q
    quantile; at least CHI2_1DF_ALPHA (the chi-square 1-df quantile: one free parameter);
-   raised to the same quantile of the sample's own null (``own_null_threshold``: its
-   residue inside segments, circularly shifted per chromosome); then raised to the largest
-   LR of the PoN donors each against the other donors (``donor_lr``: real no-tumour ratios
-   keep structure white noise lacks).
+   then raised to the largest LR of the PoN donors each against the other donors
+   (``donor_lr``: real no-tumour ratios keep structure white noise lacks).
    detected = LR > threshold.
 6. LoD (95 %): the p at which the reference tumour, one-copy gains over a share
    REFERENCE_ALTERED_SHARE of the bins in segments of REFERENCE_SEGMENT_BINS bins, is
@@ -57,7 +51,6 @@ import pandas as pd
 from scipy.stats import chi2
 
 from ctdna import lowpass_fit_mixture as mixture
-from ctdna import lowpass_fit_noise as noise
 from ctdna import lowpass_fit_segments as segmentation
 from ctdna.lowpass_hmm import noise_sd
 from ctdna.lowpass_norm import contig_kind
@@ -73,9 +66,6 @@ Z_95 = 1.644854  # standard normal 0.95 quantile (95 % detection at the LoD)
 LOD_BISECTIONS = 12  # bisection steps on [0, 0.95]: LoD to within 0.0003
 FIT_MIN_BINS = 8  # segments of fewer bins get a state but do not inform p (focal artefacts)
 MIN_MODEL_BINS = 30  # fewer usable bins: no fit (NA with a reason)
-BOOTSTRAP_REPLICATES = 100  # segment resamples of the bootstrap interval (speed)
-BOOTSTRAP_GRID = mixture.PURITY_GRID[::2]  # purities tried in the bootstrap fits (step 0.005)
-OWN_NULL_REPLICATES = 40  # ratio sets of the sample's own null (speed; scaled chi-square tail)
 SEED = 20240601  # docs/development.md conventions: fixed default seed
 SEGMENT_COLUMNS = ["chrom", "start", "end", "n_bins", "mean_log2", "copy_number", "subclonal"]
 BIN_COLUMNS = ["chrom", "start", "end", "log2_ratio", "copy_number", "expected_log2"]
@@ -118,18 +108,12 @@ class Evidence:
     dispersion: float
     fitted: np.ndarray
     variance: np.ndarray
-    means: np.ndarray
 
 
-def evidence(means, n_bins, sigma: float, tau: float, grid=mixture.PURITY_GRID,
-             excess: np.ndarray | None = None) -> Evidence:  # fmt: skip
-    """Segments -> Evidence (module docstring steps 3 and 5); ``excess``: the sample's e(L)
-    (``lowpass_fit_noise``), else tau^2 at every length."""
+def evidence(means, n_bins, sigma: float, tau: float, grid=mixture.PURITY_GRID) -> Evidence:
+    """Segments -> Evidence (module docstring steps 3 and 5)."""
     means, n_bins = np.asarray(means, float), np.asarray(n_bins)
-    if excess is None:
-        variance = mixture.segment_variance(n_bins, sigma, tau)
-    else:
-        variance = noise.mean_variance(n_bins, sigma, excess)
+    variance = mixture.segment_variance(n_bins, sigma, tau)
     fitted = n_bins >= FIT_MIN_BINS
     m, v = means[fitted], variance[fitted]
     surface = mixture.loglik_surface(m, v, grid)
@@ -140,20 +124,7 @@ def evidence(means, n_bins, sigma: float, tau: float, grid=mixture.PURITY_GRID,
     scatter = mixture.dispersion(m, v, mu)
     surface = null + (surface - null) / scatter
     return Evidence(max(float(2 * (surface.max() - null)), 0.0), surface, scatter, fitted,
-                    variance, means)  # fmt: skip
-
-
-def segment_and_weigh(ratios: np.ndarray, chromosome: np.ndarray, sigma: float, tau: float,
-                      grid=mixture.PURITY_GRID):  # fmt: skip
-    """(cuts, excess, Evidence): CBS with tau, the excess variance e(L) inside those segments,
-    CBS again with e(L), and the evidence of the final segments (steps 1-3)."""
-    cuts = segmentation.segment_runs(ratios, chromosome, sigma, tau)
-    excess = noise.excess_by_length(ratios, cuts, sigma, tau, ratios.size)
-    cuts = segmentation.segment_runs(ratios, chromosome, sigma, tau, excess=excess)
-    sums = np.concatenate([[0.0], np.cumsum(ratios)])
-    n_bins = np.diff(cuts)
-    means = (sums[cuts[1:]] - sums[cuts[:-1]]) / n_bins
-    return cuts, excess, evidence(means, n_bins, sigma, tau, grid, excess)
+                    variance)  # fmt: skip
 
 
 @lru_cache(maxsize=256)
@@ -165,30 +136,12 @@ def _null_law(sizes: tuple[int, ...], tau_per_sigma: float, seed: int) -> float:
     for replicate in range(NULL_REPLICATES):
         ratios = rng.normal(0.0, sigma, chromosome.size)
         ratios += np.repeat(rng.normal(0.0, tau, len(sizes)), sizes)
-        statistics[replicate] = segment_and_weigh(ratios, chromosome, sigma, tau, NULL_GRID)[2].lr
+        cuts = segmentation.segment_runs(ratios, chromosome, sigma, tau)
+        sums = np.concatenate([[0.0], np.cumsum(ratios)])
+        n_bins = np.diff(cuts)
+        means = (sums[cuts[1:]] - sums[cuts[:-1]]) / n_bins
+        statistics[replicate] = evidence(means, n_bins, sigma, tau, NULL_GRID).lr
     return max(scaled_chi2_quantile(statistics, ALPHA), CHI2_1DF_ALPHA)
-
-
-def own_null_threshold(ratios: np.ndarray, chromosome: np.ndarray, cuts: np.ndarray,
-                       sigma: float, tau: float, seed: int = SEED) -> float:  # fmt: skip
-    """The 1 - ALPHA quantile (``scaled_chi2_quantile``) of the LRs of OWN_NULL_REPLICATES
-    ratio sets made from the sample's own residue (ratios minus their segment's mean: no
-    tumour step left, the correlated residue inside segments kept), each chromosome
-    circularly shifted by a random offset and multiplied by a random sign, then segmented
-    and fitted like the sample."""
-    n_bins = np.diff(cuts)
-    sums = np.concatenate([[0.0], np.cumsum(ratios)])
-    residue = ratios - np.repeat((sums[cuts[1:]] - sums[cuts[:-1]]) / n_bins, n_bins)
-    change = np.flatnonzero(chromosome[1:] != chromosome[:-1]) + 1
-    runs = list(zip(np.r_[0, change], np.r_[change, ratios.size]))
-    rng = np.random.default_rng(seed)
-    statistics = np.empty(OWN_NULL_REPLICATES)
-    for replicate in range(OWN_NULL_REPLICATES):
-        shifted = np.concatenate([
-            rng.choice([-1.0, 1.0]) * np.roll(residue[a:b], rng.integers(b - a)) for a, b in runs
-        ])  # fmt: skip
-        statistics[replicate] = segment_and_weigh(shifted, chromosome, sigma, tau, NULL_GRID)[2].lr
-    return scaled_chi2_quantile(statistics, ALPHA)
 
 
 def scaled_chi2_quantile(statistics: np.ndarray, alpha: float) -> float:
@@ -209,8 +162,7 @@ def null_threshold(chromosome: np.ndarray, sigma: float, tau: float, seed: int =
     return _null_law(sizes, round(tau / sigma, 2), seed)
 
 
-def limit_of_detection(n_bins: int, sigma: float, tau: float, threshold: float,
-                       excess: np.ndarray | None = None) -> float:  # fmt: skip
+def limit_of_detection(n_bins: int, sigma: float, tau: float, threshold: float) -> float:
     """The 95 % LoD of the module docstring (NaN when even p = 0.95 is not enough)."""
     altered = max(1, round(REFERENCE_ALTERED_SHARE * n_bins / REFERENCE_SEGMENT_BINS))
     sizes = np.array(
@@ -221,7 +173,7 @@ def limit_of_detection(n_bins: int, sigma: float, tau: float, threshold: float,
     def noncentrality(p: float) -> float:
         gain = mixture.expected_log2(np.array([p]), 2, np.array([3.0]))[0, 0]
         means = np.r_[np.full(altered, gain), 0.0]
-        return evidence(means, sizes, sigma, tau, NULL_GRID, excess).lr
+        return evidence(means, sizes, sigma, tau, NULL_GRID).lr
 
     low, high = 0.0, float(mixture.PURITY_GRID[-1])
     if noncentrality(high) < target:
@@ -298,25 +250,17 @@ def fit_sample(ratios: pd.DataFrame, seed: int = SEED, donors: float = 0.0) -> L
     if not sigma > 0:
         return _no_fit("no bin-to-bin noise estimate", len(usable), sigma)
     tau = segmentation.segment_noise(r, chromosome, sigma)
-    cuts, excess, fit = segment_and_weigh(r, chromosome, sigma, tau)
-    segments = segmentation.segment_table(usable, cuts)
+    segments = segmentation.segment(usable, sigma, tau)
+    fit = evidence(segments["mean_log2"], segments["n_bins"], sigma, tau)
     p_hat, low, high = mixture.profile_interval(fit.surface.max(axis=(1, 2)))
-    if fit.fitted.sum() >= 2:
-        drawn = mixture.bootstrap_purities(
-            fit.means[fit.fitted], fit.variance[fit.fitted], np.random.default_rng(seed),
-            BOOTSTRAP_REPLICATES, BOOTSTRAP_GRID,
-        )  # fmt: skip
-        low = min(low, float(np.quantile(drawn, 0.025)))
-        high = max(high, float(np.quantile(drawn, 0.975)))
     _, a, b = np.unravel_index(int(np.argmax(fit.surface)), fit.surface.shape)
     best = (p_hat, int(mixture.REFERENCE_CNS[a]), float(mixture.SUBCLONAL_GRID[b]))
     table, bins, subclonal, ploidy = _states(usable, segments, fit.variance, best)
     if np.isinf(donors):  # a donor's own LR (donor_lr): no threshold, no LoD
         threshold, lod = float("nan"), float("nan")
     else:
-        own = own_null_threshold(r, chromosome, cuts, sigma, tau, seed)
-        threshold = max(null_threshold(chromosome, sigma, tau, seed), own, donors)
-        lod = limit_of_detection(len(usable), sigma, tau, threshold, excess)
+        threshold = max(null_threshold(chromosome, sigma, tau, seed), donors)
+        lod = limit_of_detection(len(usable), sigma, tau, threshold)
     return LowpassFit(
         tumour_fraction=p_hat, ci_low=low, ci_high=high,
         reference_cn=float(best[1]) if p_hat > 0 else float("nan"),

@@ -17,15 +17,8 @@ intervals; per tumour cell the share detected, the share reported, the median es
 fits), the share reported within +-25 % of the truth (a miss when not reported), the share
 of 95 % intervals covering the truth, the median LoD, the share with the right reference
 copy number and the mean fit time (a layout's first fit also simulates its null law).
-``--quick 1``: the reduced grid used while tuning (0.1x only, TF 5 and 10 %), written to
-bench/ctdna/lowpass_recovery.out.quick.md (not kept). ``--part 1`` runs only the donors and
-the no-tumour samples, ``--part 2`` only the donors and the tumours, ``--depth-index i`` only
-DEPTHS[i] (so that parts run as separate processes on a shared machine), each written to
-lowpass_recovery.out.part<part>.depth<i>.md; the donors (and so the PoN) are the same in every
-part.
 Usage: nice -n 10 .venv/bin/python bench/ctdna/lowpass_recovery.py [--replicates 20]
-[--null-replicates 100] [--donors 12] [--seed 20240601] [--quick 0] [--part 0]
-[--depth-index -1]
+[--null-replicates 100] [--donors 12] [--seed 20240601]
 """
 
 from __future__ import annotations
@@ -45,7 +38,6 @@ FRACTIONS = [0.01, 0.03, 0.05, 0.1, 0.2, 0.5]
 DEPTHS = [0.1, 0.5]
 PLOIDIES = [2, 4]
 NOISY_DONORS = 2  # donors with a CHIP-free but noisy profile
-QUICK_DEPTHS, QUICK_FRACTIONS = [0.1], [0.05, 0.1]  # the reduced grid (--quick 1)
 OUT = Path(__file__).with_suffix(".out.md")
 
 
@@ -104,11 +96,7 @@ def prepare(genome, rng, depth, args):
     donor_ratios = lowpass_pon.leave_one_out_ratios(pon)
     floor = lowpass_model.donor_lr(donor_ratios)
     donor_fits = [lowpass_model.fit_sample(r, donors=0.0) for r in donor_ratios.values()]
-    return (
-        pon,
-        floor,
-        null_rows(depth, "PoN donors (threshold without the donor floor)", donor_fits),
-    )
+    return pon, floor, null_rows(depth, "PoN donors (white-noise threshold only)", donor_fits)
 
 
 def write_tables(path: Path, header: str, donor_rows, nulls, tumours) -> None:
@@ -117,7 +105,7 @@ def write_tables(path: Path, header: str, donor_rows, nulls, tumours) -> None:
     columns = ["depth", "samples", "n", "detected (95 % CI)", "TF reported", "median LoD"]
     lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for depth, row in donor_rows.items():
-        lines += [row] + ([null_rows(depth, "TF 0 samples", nulls[depth])] if nulls[depth] else [])
+        lines += [row, null_rows(depth, "TF 0 samples", nulls[depth])]
     columns = ["depth", "ploidy", "TF", "n", "detected", "reported", "median TF",
                "within 25 %", "CI covers", "median LoD", "phi right", "fit s"]  # fmt: skip
     lines += ["", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
@@ -129,41 +117,34 @@ def write_tables(path: Path, header: str, donor_rows, nulls, tumours) -> None:
 
 def main() -> None:
     args = bench_arguments(__doc__, replicates=20, seed=20240601, null_replicates=100,
-                           donors=12, quick=0, part=0, depth_index=-1)  # fmt: skip
+                           donors=12)  # fmt: skip
     print(f"seed {args.seed}", file=sys.stderr)
-    depths, fractions = (QUICK_DEPTHS, QUICK_FRACTIONS) if args.quick else (DEPTHS, FRACTIONS)
-    depths = depths if args.depth_index < 0 else [DEPTHS[args.depth_index]]
-    out = OUT.with_suffix(".quick.md") if args.quick else OUT
-    if args.part or args.depth_index >= 0:
-        out = OUT.with_suffix(f".part{args.part}.depth{args.depth_index}.md")
     rng = np.random.default_rng(args.seed)
     genome = lowpass_sim.genome_layout(seed=args.seed)
-    prepared = {depth: prepare(genome, rng, depth, args) for depth in depths}
-    nulls: dict = {depth: [] for depth in depths}
-    cells = (
-        [] if args.part == 1 else [(d, k, t) for d in depths for k in PLOIDIES for t in fractions]
-    )
-    tumours: dict = {cell: [] for cell in cells}
-    per_round = 0 if args.part == 2 else -(-args.null_replicates // args.replicates)
+    prepared = {depth: prepare(genome, rng, depth, args) for depth in DEPTHS}
+    nulls: dict = {depth: [] for depth in DEPTHS}
+    tumours: dict = {(d, k, t): [] for d in DEPTHS for k in PLOIDIES for t in FRACTIONS}
+    per_round = -(-args.null_replicates // args.replicates)
     for replicate in range(args.replicates):  # round-robin: every cell grows together
         for depth, (pon, floor, _) in prepared.items():
             for _ in range(per_round):
                 if len(nulls[depth]) < args.null_replicates:
                     sex = ("female", "male")[len(nulls[depth]) % 2]
                     nulls[depth].append(fit(genome, pon, floor, rng, depth, sex=sex)[0])
-            for cell in [cell for cell in cells if cell[0] == depth]:
-                share = 0.5 if replicate % 2 else 0.0
-                copies = lowpass_sim.random_tumour(genome, rng, cell[1], share)
-                tumours[cell].append(fit(genome, pon, floor, rng, depth, cell[2], copies))
+            for ploidy in PLOIDIES:
+                for truth in FRACTIONS:
+                    share = 0.5 if replicate % 2 else 0.0
+                    copies = lowpass_sim.random_tumour(genome, rng, ploidy, share)
+                    result = fit(genome, pon, floor, rng, depth, truth, copies)
+                    tumours[(depth, ploidy, truth)].append(result)
         header = (f"Output of `nice -n 10 .venv/bin/python bench/ctdna/lowpass_recovery.py "
                   f"--replicates {args.replicates} --null-replicates {args.null_replicates} "
-                  f"--donors {args.donors} --quick {args.quick} --part {args.part} "
-                  f"--depth-index {args.depth_index}` (seed {args.seed}); after round "
-                  f"{replicate + 1} of {args.replicates}.")  # fmt: skip
-        donor_rows = {depth: prepared[depth][2] for depth in depths}
-        write_tables(out, header, donor_rows, nulls, tumours)
+                  f"--donors {args.donors}` (seed {args.seed}); after round {replicate + 1} "
+                  f"of {args.replicates}.")  # fmt: skip
+        donor_rows = {depth: prepared[depth][2] for depth in DEPTHS}
+        write_tables(OUT, header, donor_rows, nulls, tumours)
         print(f"round {replicate + 1} written", file=sys.stderr, flush=True)
-    print(out.read_text())
+    print(OUT.read_text())
 
 
 if __name__ == "__main__":
