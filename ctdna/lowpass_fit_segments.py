@@ -8,7 +8,7 @@ is scored by (each piece left at least ``MIN_SEGMENT_BINS`` long)
     T_ij = (mean(arc) - mean(rest)) / sqrt(sigma^2 (1/k + 1/(n - k)) + 2 tau^2),   k = j - i,
 
 the arc of largest |T| is cut out when |T| > ``SPLIT_Z`` and each piece is segmented again.
-sigma is the bin-to-bin noise (``lowpass_hmm.noise_sd``) and tau the extra sd of a segment
+sigma is the bin-to-bin noise (``noise_sd``) and tau the extra sd of a segment
 mean (slow waves the bin-to-bin noise misses; ``segment_noise``): a long, shallow wave is not
 a breakpoint. The threshold is a fixed z (no permutation, unlike DNAcopy): z = 4 splits
 about 7 % of 200-bin white-noise chromosomes (``tests/unit/test_ctdna_lowpass_model_segments
@@ -31,6 +31,14 @@ NOISE_BLOCK = 25  # bins per block of the segment-level noise estimate (arm scal
 TAU_FLOOR = 0.003  # least segment-level sd, log2 (assumption: PoN residue never vanishes)
 MAD_TO_SD = 1.4826  # MAD of a normal distribution x 1.4826 = its standard deviation
 SEGMENT_COLUMNS = ["chrom", "start", "end", "n_bins", "mean_log2"]
+
+
+def noise_sd(ratios: np.ndarray, chromosome: np.ndarray) -> float:
+    """Robust bin-to-bin noise: 1.4826 x median |r_i - r_(i-1)| / sqrt(2) over neighbouring
+    bins of one chromosome (segments barely move it: only breakpoints differ)."""
+    same = chromosome[1:] == chromosome[:-1]
+    steps = np.abs(np.diff(ratios))[same]
+    return float(MAD_TO_SD * np.median(steps) / np.sqrt(2)) if steps.size else float("nan")
 
 
 def segment_noise(ratios: np.ndarray, chromosome: np.ndarray, sigma: float) -> float:

@@ -5,7 +5,7 @@ interval, a detection test calibrated on no-tumour data and a per-sample LoD.
 Data: the unmasked autosomal bins of one sample's log2 ratios (``lowpass_pon.log2_ratios``;
 chrX is not modelled). Steps:
 
-1. Noise: sigma = bin-to-bin noise (``lowpass_hmm.noise_sd``), tau = segment-level noise
+1. Noise: sigma = bin-to-bin noise (``lowpass_fit_segments.noise_sd``), tau = segment-level noise
    (``lowpass_fit_segments.segment_noise``).
 2. Segments by circular binary segmentation (``lowpass_fit_segments``; no tumour fraction
    involved).
@@ -52,7 +52,6 @@ from scipy.stats import chi2
 
 from ctdna import lowpass_fit_mixture as mixture
 from ctdna import lowpass_fit_segments as segmentation
-from ctdna.lowpass_hmm import noise_sd
 from ctdna.lowpass_norm import contig_kind
 
 ALPHA = 0.001  # per-sample false-positive rate of the detection test (100 nulls: ~0.1 expected)
@@ -224,19 +223,28 @@ def _states(usable, segments, variance, best):
     return table[SEGMENT_COLUMNS], bins[BIN_COLUMNS], fraction, ploidy
 
 
-def reported(fit: LowpassFit) -> tuple[float, str | None]:
-    """(tumour fraction to report, or NaN with the reason): NA when there was no fit, when
-    not detected (a copy-neutral tumour or TF below LoD) or when the estimate is below LoD."""
+def reported(fit: LowpassFit) -> tuple[float, str | None, str | None]:
+    """(tumour fraction to report or NaN, reason_code, reason): NA when there was no fit
+    (``no_fit``), when not detected (``not_detected``: a copy-neutral tumour or TF below LoD)
+    or when the estimate is below the sample's LoD or the LoD is unknown (``below_lod``)."""
     if fit.detected is None:
-        return float("nan"), fit.reason
+        return float("nan"), "no_fit", fit.reason or "no model fit"
     if not fit.detected:
-        return float("nan"), (
-            f"not detected (LR {fit.lr_statistic:.3g} <= threshold {fit.threshold:.3g}): "
-            "copy-neutral tumour or TF below LoD"
+        return (
+            float("nan"),
+            "not_detected",
+            (
+                f"not detected (LR {fit.lr_statistic:.3g} <= threshold {fit.threshold:.3g}): "
+                "copy-neutral tumour or TF below LoD"
+            ),
         )
     if not fit.tumour_fraction >= fit.lod:
-        return float("nan"), f"below LoD (estimate {fit.tumour_fraction:.3g} < LoD {fit.lod:.3g})"
-    return fit.tumour_fraction, None
+        return (
+            float("nan"),
+            "below_lod",
+            (f"below LoD (estimate {fit.tumour_fraction:.3g} < lod95_tf {fit.lod:.3g})"),
+        )
+    return float(fit.tumour_fraction), None, None
 
 
 def fit_sample(ratios: pd.DataFrame, seed: int = SEED, donors: float = 0.0) -> LowpassFit:
@@ -246,7 +254,7 @@ def fit_sample(ratios: pd.DataFrame, seed: int = SEED, donors: float = 0.0) -> L
     if len(usable) < MIN_MODEL_BINS:
         return _no_fit(f"{len(usable)} usable autosomal bins (< {MIN_MODEL_BINS})", len(usable))
     r, chromosome = usable["log2_ratio"].to_numpy(float), usable["chrom"].to_numpy()
-    sigma = noise_sd(r, chromosome)
+    sigma = segmentation.noise_sd(r, chromosome)
     if not sigma > 0:
         return _no_fit("no bin-to-bin noise estimate", len(usable), sigma)
     tau = segmentation.segment_noise(r, chromosome, sigma)

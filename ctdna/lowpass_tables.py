@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import median_abs_deviation
 
+from ctdna import lowpass_model
 from ctdna.lowpass_norm import contig_kind
 from ctdna.lowpass_pon import BIN_KEYS
 
@@ -62,25 +63,6 @@ def coverage_x(bins: pd.DataFrame) -> float:
     return float(bins["fragments"].sum() * FRAGMENT_BP / length) if length > 0 else NAN
 
 
-def reported_fraction(fit) -> tuple[float, str | None, str | None]:
-    """(tumour fraction or NaN, reason_code, reason): the NA rule of the module docstring."""
-    if fit.detected is None:
-        return NAN, "no_fit", fit.reason or "no model fit"
-    if not fit.detected:
-        return (
-            NAN,
-            "not_detected",
-            (f"not detected (LR {fit.lr_statistic:.3g} <= threshold {fit.threshold:.3g})"),
-        )
-    if np.isfinite(fit.lod) and fit.tumour_fraction < fit.lod:
-        return (
-            NAN,
-            "below_lod",
-            (f"below LoD (estimate {fit.tumour_fraction:.3g} < lod95_tf {fit.lod:.3g})"),
-        )
-    return float(fit.tumour_fraction), None, None
-
-
 def model_bins(fit) -> pd.DataFrame:
     """BIN_KEYS + copy_number, expected_log2 of every modelled bin (the fit's ``bins``)."""
     return fit.bins[[*BIN_KEYS, "copy_number", "expected_log2"]]
@@ -107,13 +89,13 @@ def segment_rows(sample: str, fit) -> pd.DataFrame:
 def sample_row(info: dict, ratios: pd.DataFrame, bins: pd.DataFrame, fit, short_fit) -> dict:
     """One row of lowpass_samples (schema ctdna_lowpass_samples); ``info``: patient, sample,
     timepoint; ``short_fit``: the fit on short-fragment counts, or a reason string."""
-    value, code, reason = reported_fraction(fit)
+    value, code, reason = lowpass_model.reported(fit)
     reasons = [reason] if reason else []
     short = dict.fromkeys(["tf_short", "tf_short_ci_low", "tf_short_ci_high"], NAN)
     if isinstance(short_fit, str):
         reasons.append(f"short fragments: {short_fit}")
     else:
-        short_value, _, short_reason = reported_fraction(short_fit)
+        short_value, _, short_reason = lowpass_model.reported(short_fit)
         short.update(tf_short=short_value, tf_short_ci_low=short_fit.ci_low,
                      tf_short_ci_high=short_fit.ci_high)  # fmt: skip
         if short_reason:

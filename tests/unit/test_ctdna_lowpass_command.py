@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctdna import lowpass_pon, lowpass_tables
+from ctdna import lowpass_model, lowpass_pon, lowpass_tables
 from ctdna.exceptions import CtdnaInputError
 from ctdna.lowpass_command import LowpassRunOptions, lowpass_cohort
 from ctdna.lowpass_model import LowpassFit
@@ -127,10 +127,10 @@ def _fit(**changes) -> LowpassFit:
 
 
 def test_a_detected_estimate_below_the_lod_is_na():
-    assert lowpass_tables.reported_fraction(_fit())[:2] == (pytest.approx(math.nan, nan_ok=True),
+    assert lowpass_model.reported(_fit())[:2] == (pytest.approx(math.nan, nan_ok=True),
                                                              "below_lod")  # fmt: skip
-    assert lowpass_tables.reported_fraction(_fit(lod=0.03)) == (0.04, None, None)
-    code = lowpass_tables.reported_fraction(_fit(detected=None, reason="12 usable bins"))
+    assert lowpass_model.reported(_fit(lod=0.03)) == (0.04, None, None)
+    code = lowpass_model.reported(_fit(detected=None, reason="12 usable bins"))
     assert code[1:] == ("no_fit", "12 usable bins")
 
 

@@ -1,64 +1,26 @@
-"""Low-pass WGS copy-number states (ctdna/lowpass_hmm.py, ctdna/lowpass_fit_mixture.py): the
-HMM's forward likelihood and Viterbi path against brute-force enumeration of every state path
-(lpwire's per-bin expected ratios use it), hand-derived mixture ratios (ploidy 2, 3-4 and
-subclonal states), the state prior, the dispersion and the profile interval of a known
-quadratic. The fit on simulated samples: test_ctdna_lowpass_model_fit.py."""
+"""Low-pass WGS copy-number states (ctdna/lowpass_fit_mixture.py): hand-derived mixture
+ratios (ploidy 2, 3-4 and subclonal states), the state prior, the dispersion and the profile
+interval of a known quadratic. The fit on simulated samples: test_ctdna_lowpass_model_fit.py."""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
 
 from ctdna import lowpass_fit_mixture as mixture
-from ctdna import lowpass_hmm
+from ctdna.lowpass_fit_segments import noise_sd
 
 SEED = 20240601
-RATIOS = np.array([0.05, 0.42, -0.3, 0.1, 0.35])
-CHROMS = np.array(["1", "1", "1", "2", "2"])
-
-
-def _brute_force(ratios, chroms, mu, sigma, reference_cn):
-    """(log total probability, best path) over all STATES^n paths, written from the model."""
-    k, stay = lowpass_hmm.STATES.size, lowpass_hmm.STAY
-    move = (1 - stay) / (k - 1)
-    start_index = list(lowpass_hmm.STATES).index(reference_cn)
-    emission = [lowpass_hmm._emission(r, mu[None, :], sigma)[0] for r in ratios]
-    total, best, best_path = 0.0, -np.inf, None
-    for path in itertools.product(range(k), repeat=len(ratios)):
-        p = 1.0
-        for i, state in enumerate(path):
-            if i == 0 or chroms[i] != chroms[i - 1]:
-                p *= stay if state == start_index else move
-            else:
-                p *= stay if state == path[i - 1] else move
-            p *= emission[i][state]
-        total += p
-        if p > best:
-            best, best_path = p, path
-    return np.log(total), lowpass_hmm.STATES[list(best_path)]
-
-
-@pytest.mark.parametrize("purity, reference_cn", [(0.4, 2), (0.25, 3), (0.0, 2)])
-def test_forward_and_viterbi_equal_brute_force_enumeration(purity, reference_cn):
-    mu = lowpass_hmm.expected_log2(np.array([purity]), np.array([reference_cn]))
-    sigma = 0.12
-    expected_loglik, expected_path = _brute_force(RATIOS, CHROMS, mu[0], sigma, reference_cn)
-    got = lowpass_hmm.forward_loglik(RATIOS, CHROMS, mu, sigma, np.array([reference_cn]))
-    assert got[0] == pytest.approx(expected_loglik, rel=1e-12)
-    if purity > 0:  # at p = 0 every path is equally likely
-        path = lowpass_hmm.viterbi(RATIOS, CHROMS, mu[0], sigma, reference_cn)
-        assert list(path) == list(expected_path)
 
 
 def test_expected_ratios_are_the_mixture():
-    mu = lowpass_hmm.expected_log2(np.array([0.5, 0.2, 0.0]), np.array([2, 3, 2]))
-    states = list(lowpass_hmm.STATES)
-    assert mu[0, states.index(4)] == pytest.approx(np.log2(3 / 2))  # (1 + 2) / (1 + 1)
-    assert mu[1, states.index(3)] == pytest.approx(0.0)  # the reference state
-    assert mu[1, states.index(1)] == pytest.approx(np.log2(1.8 / 2.2))  # (1.6+.2)/(1.6+.6)
-    assert np.all(mu[2] == 0)
+    def mu(purity, reference_cn, copies):
+        return mixture.expected_log2(np.array([purity]), reference_cn, np.array([copies]))[0, 0]
+
+    assert mu(0.5, 2, 4) == pytest.approx(np.log2(3 / 2))  # (1 + 2) / (1 + 1)
+    assert mu(0.2, 3, 3) == pytest.approx(0.0)  # the reference state
+    assert mu(0.2, 3, 1) == pytest.approx(np.log2(1.8 / 2.2))  # (1.6 + 0.2) / (1.6 + 0.6)
+    assert mu(0.0, 2, 5) == 0
 
 
 def test_mixture_ratios_of_ploidy_3_4_and_subclonal_states_by_hand():
@@ -121,4 +83,4 @@ def test_noise_is_estimated_across_segments():
     rng = np.random.default_rng(SEED)
     chroms = np.repeat(["1", "2"], 200)
     ratios = rng.normal(0, 0.1, 400) + np.where(np.arange(400) % 100 < 50, 0.0, 0.4)
-    assert lowpass_hmm.noise_sd(ratios, chroms) == pytest.approx(0.1, rel=0.12)
+    assert noise_sd(ratios, chroms) == pytest.approx(0.1, rel=0.12)

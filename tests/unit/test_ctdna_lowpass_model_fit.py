@@ -59,7 +59,7 @@ def test_tumour_fraction_is_recovered(simulation, ploidy, truth):
     copies = lowpass_sim.random_tumour(simulation.genome, simulation.rng, ploidy)
     fit = simulation.fit(truth, copies)
     assert fit.detected and fit.tumour_fraction == pytest.approx(truth, rel=0.25)
-    assert lowpass_model.reported(fit) == (fit.tumour_fraction, None)
+    assert lowpass_model.reported(fit) == (fit.tumour_fraction, None, None)
     assert fit.ci_low <= fit.tumour_fraction <= fit.ci_high and fit.ci_high - fit.ci_low < 0.2
     assert fit.reference_cn == ploidy and fit.lod < truth
     modelled = ~np.isnan(copies) & ~simulation.genome.bins["gap"].to_numpy()
@@ -80,7 +80,7 @@ def test_no_tumour_is_not_detected(simulation):
 def test_copy_neutral_tumour_is_na_with_its_reason(simulation):
     copies = np.where(simulation.genome.bins["chrom"].isin(["chrX", "chrY"]), np.nan, 2.0)
     fit = simulation.fit(0.5, copies)
-    value, reason = lowpass_model.reported(fit)
+    value, _, reason = lowpass_model.reported(fit)
     assert np.isnan(value) and "copy-neutral" in reason and not fit.detected
 
 
@@ -98,7 +98,11 @@ def test_too_few_bins_give_na_with_a_reason():
     bins = pd.DataFrame({"chrom": "1", "start": [0, 1], "end": [1, 2], "log2_ratio": 0.0})
     fit = lowpass_model.fit_sample(bins)
     assert np.isnan(fit.tumour_fraction) and fit.detected is None and "usable" in fit.reason
-    assert lowpass_model.reported(fit) == (pytest.approx(np.nan, nan_ok=True), fit.reason)
+    assert lowpass_model.reported(fit) == (
+        pytest.approx(np.nan, nan_ok=True),
+        "no_fit",
+        fit.reason,
+    )
 
 
 def test_null_quantile_of_a_chi_square_sample():
