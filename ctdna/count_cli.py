@@ -150,7 +150,11 @@ def _options(args: argparse.Namespace, sample: str, bam: str, tumours: tuple) ->
 
 
 def _write(
-    options: CountOptions, paths: dict, args: argparse.Namespace, rowwise: bool = False
+    options: CountOptions,
+    paths: dict,
+    args: argparse.Namespace,
+    patient: str | None,
+    rowwise: bool = False,
 ) -> None:
     """Count one sample and write its tables to ``paths`` (table -> file), and its
     provenance beside them when asked. ``rowwise``: try the path without numpy and pandas
@@ -166,7 +170,9 @@ def _write(
         )  # fmt: skip
     if args.provenance:
         name = f"{options.sample}.{provenance.SUFFIX[STAGE]}"
-        provenance.write(Path(paths["sites"]).with_name(name), count_provenance(args, options))
+        provenance.write(
+            Path(paths["sites"]).with_name(name), count_provenance(args, options, patient)
+        )
 
 
 def _counted_rowwise(options: CountOptions, paths: dict) -> bool:
@@ -179,12 +185,12 @@ def _counted_rowwise(options: CountOptions, paths: dict) -> bool:
     return True
 
 
-def count_provenance(args: argparse.Namespace, options: CountOptions) -> dict:
+def count_provenance(args: argparse.Namespace, options: CountOptions, patient: str | None) -> dict:
     """The provenance record of one sample's count tables: its BAM and the tumour VCFs (or
     tumour site tables) it was counted at."""
     inputs = [("bam", options.bam)] + [(f"tumour:{t}", path) for t, path in options.tumours]
     parameters = provenance.stage_parameters(STAGE, args)
-    return provenance.record(STAGE, options.sample, args.patient, parameters, inputs)
+    return provenance.record(STAGE, options.sample, patient, parameters, inputs)
 
 
 def _count_one(args: argparse.Namespace) -> None:
@@ -198,7 +204,7 @@ def _count_one(args: argparse.Namespace) -> None:
     given["read_stats"] = args.out_read_stats
     default = _output_paths(folder, args.sample)
     paths = {table: given[table] or default[table] for table in OUTPUT_SUFFIXES}
-    _write(_options(args, args.sample, args.bam, tumours), paths, args, rowwise=True)
+    _write(_options(args, args.sample, args.bam, tumours), paths, args, args.patient, rowwise=True)
 
 
 def _count_manifest(args: argparse.Namespace) -> None:
@@ -209,10 +215,10 @@ def _count_manifest(args: argparse.Namespace) -> None:
     folder = Path(args.out_dir or ".")
     # every sample id and option checked before the first sample is counted
     options = [_options(args, entry.sample, str(entry.bam), entry.tumours) for entry in samples]
-    for number, sample in enumerate(options, 1):
+    for number, (sample, entry) in enumerate(zip(options, samples, strict=True), 1):
         LOG.info("sample %s (%d of %d in %s)", sample.sample, number, len(samples), args.manifest)
         try:
-            _write(sample, _output_paths(folder, sample.sample), args)
+            _write(sample, _output_paths(folder, sample.sample), args, entry.patient)
         except Exception:
             LOG.error("counting sample %s of %s failed", sample.sample, args.manifest)
             raise

@@ -32,6 +32,7 @@ class ManifestSample:
     sample: str
     bam: Path
     tumours: tuple[tuple[str, Path], ...]
+    patient: str | None = None  # optional column `patient` (recorded in the provenance only)
 
 
 def read_count_manifest(path: str | Path) -> list[ManifestSample]:
@@ -69,4 +70,4 @@ def _manifest_row(path: Path, number: int, row: dict[str, str | None]) -> Manife
         tumours = tuple(parse_tumour_arg(item.strip()) for item in items)
     except CtdnaInputError as err:
         raise CtdnaInputError(f"{where}, column {TUMOUR_COLUMN}: {err}") from err
-    return ManifestSample(sample, Path(bam), tumours)
+    return ManifestSample(sample, Path(bam), tumours, (row.get("patient") or "").strip() or None)

@@ -115,9 +115,7 @@ def simulate_patients(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng([seed, 1])
     histology = rng.choice(protocol.HISTOLOGIES, n, p=HISTOLOGY_P)
     line = rng.choice(protocol.LINES, n, p=LINE_P)
-    frame = pd.DataFrame(
-        {"patient": patient_ids(n), "histology": histology, "line": line}
-    )
+    frame = pd.DataFrame({"patient": patient_ids(n), "histology": histology, "line": line})
     frame["arm"] = _shuffle_blocks(rng, frame["histology"] + "/" + frame["line"])
     frame = frame.assign(**_biomarkers(rng, n, histology))
     frame["nlr_high"] = frame["nlr"] >= NLR_HIGH

@@ -43,6 +43,7 @@ COHORT_FILES = (
 COHORT_LEVEL = {
     "VALIDATE",
     "CTDNA_CALL",
+    "CTDNA_LOWPASS",  # reads the validated samplesheet (re-made at every resume of VALIDATE)
     "MERGE_BIOMARKERS",
     "ASSOCIATIONS",
     "COLLECT_REJECTS",
@@ -76,6 +77,8 @@ def demo_params(demo: Path) -> list[str]:
         str(demo / "ctdna_sites.tsv"),
         "--lowpass_fasta",
         str(demo / "lowpass" / "reference.fa"),
+        "--lowpass_bin_size",
+        "50000",  # the demo's reduced genome (conf/test.config)
     ]
 
 

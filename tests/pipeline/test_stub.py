@@ -164,4 +164,5 @@ def test_grouped_counting_runs_one_task_per_group_and_publishes_per_sample(group
     assert "CTDNA_COUNT" not in steps
     assert steps["CTDNA_COUNT_GROUP"] == (len(counted) + 1) // 2
     published = {p.name for p in (outdir / "ctdna" / "counts").iterdir()}
-    assert published == {f"{sample}.{kind}.tsv" for kind in COUNTS for sample in counted}
+    tables = {f"{sample}.{kind}.tsv" for kind in COUNTS for sample in counted}
+    assert published == tables | {f"{sample}.ctdna_count.provenance.json" for sample in counted}

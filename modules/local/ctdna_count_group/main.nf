@@ -44,13 +44,13 @@ process CTDNA_COUNT_GROUP {
 }
 
 // The shell line writing GROUP.manifest.tsv (ctdna/count_manifest_io.py): per sample its id,
-// its staged BAM and its tumours as TUMOUR_ID=VCF items separated by ';'.
+// its staged BAM, its tumours as TUMOUR_ID=VCF items separated by ';' and its patient ('' for a PoN).
 def manifestCommand(group_id, metas, bams, sample_tumours, tumour_ids, tumour_vcfs) {
     def bam_list = bams instanceof List ? bams : [bams]
     def vcfs = tumour_vcfs instanceof List ? tumour_vcfs : [tumour_vcfs]
     def vcf_of = tumour_ids ? [tumour_ids, vcfs].transpose().collectEntries { id, vcf -> [(id): vcf] } : [:]
     def rows = [metas, bam_list, sample_tumours].transpose().collect { meta, bam, ids ->
-        "'${meta.id}' '${bam}' '${ids.collect { id -> "${id}=${vcf_of[id]}" }.join(';')}'"
+        "'${meta.id}' '${bam}' '${ids.collect { id -> "${id}=${vcf_of[id]}" }.join(';')}' '${meta.patient ?: ''}'"
     }
-    "printf '%s\\t%s\\t%s\\n' sample bam tumours ${rows.join(' ')} > ${group_id}.manifest.tsv"
+    "printf '%s\\t%s\\t%s\\t%s\\n' sample bam tumours patient ${rows.join(' ')} > ${group_id}.manifest.tsv"
 }
