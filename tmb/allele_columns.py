@@ -65,3 +65,21 @@ def record_fields(text: bytes, at: int, sample_field: int) -> dict:
     columns = line.rstrip(b"\r").split(b"\t")
     keys, values = columns[core.FIRST_SAMPLE - 1], columns[sample_field]
     return dict(reversed(list(zip(keys.split(b":"), values.split(b":")))))
+
+
+class CodedColumns:
+    """Row count and decoded code tables of a block of allele rows; the class using it holds
+    ``columns`` (with ``pos``), ``tables`` (coded column -> list of bytes) and ``_names``."""
+
+    columns: dict
+    tables: dict
+    _names: dict
+
+    def __len__(self) -> int:
+        return len(self.columns["pos"])
+
+    def names(self, column: str) -> list[str]:
+        """The texts of coded ``column``'s table (decoded once)."""
+        if column not in self._names:
+            self._names[column] = [decode(t) for t in self.tables[column]]
+        return self._names[column]

@@ -22,6 +22,7 @@ from tmb.allele_columns import (  # noqa: F401  (re-exported)
     CODED,
     TYPECODES,
     VAF_SOURCES,
+    CodedColumns,
     decode,
     encode,
     record_fields,
@@ -31,7 +32,7 @@ DTYPES = {name: np.dtype(code) for name, code in TYPECODES.items()}  # numpy typ
 
 
 @dataclass
-class AlleleTable:
+class AlleleTable(CodedColumns):
     """Column-wise allele rows (see the module docstring)."""
 
     columns: dict  # name -> numpy array (DTYPES)
@@ -80,15 +81,6 @@ class AlleleTable:
             b"",
             b"",
         )
-
-    def __len__(self) -> int:
-        return len(self.columns["pos"])
-
-    def names(self, column: str) -> list[str]:
-        """The texts of coded ``column``'s table (decoded once)."""
-        if column not in self._names:
-            self._names[column] = [decode(t) for t in self.tables[column]]
-        return self._names[column]
 
     def coded(self, column: str, terms: frozenset, sep: str) -> np.ndarray:
         """True where the ``sep``-joined text of coded ``column`` holds one of ``terms``

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from tmb import core
-from tmb.allele_columns import TYPECODES, VAF_SOURCES, decode, record_fields
+from tmb.allele_columns import TYPECODES, VAF_SOURCES, CodedColumns, decode, record_fields
 from tmb.burden import DRIVER_COLUMNS, FAILURE_COLUMNS
 from tmb.mnv import MNV_REASON, LastSnv, one_haplotype, phase_of
 from tmb.rules import DUPLICATE_REASON, NA, OUTCOME_COLUMNS, PASS_FILTERS, FilterSettings
@@ -42,7 +42,7 @@ REASONS = {  # trace outcome column -> reason when it fails (tmb.filters._checks
 
 
 @dataclass
-class RowTable:
+class RowTable(CodedColumns):
     """One block of the compiled reader: columns as memoryviews (tmb.allele_columns)."""
 
     text: bytes
@@ -57,14 +57,6 @@ class RowTable:
             n: memoryview(b).cast(TYPECODES[n])  # type: ignore[call-overload]
             for n, b in self.buffers.items()
         }
-
-    def __len__(self) -> int:
-        return len(self.columns["pos"])
-
-    def names(self, column: str) -> list[str]:
-        if column not in self._names:
-            self._names[column] = [decode(t) for t in self.tables[column]]
-        return self._names[column]
 
     def text_of(self, name: str, row: int) -> str:
         """REF or ALT of ``row``."""
